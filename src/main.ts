@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The `codex-effect` command line: `mcp` (the default) runs the stdio server; `--version`, `--help`
+ * and repeatable `-c key=value` config overrides are shared by every subcommand.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { Command, Flag } from "effect/cli"
+import { stderrLogLevel, stderrLoggerLayer } from "./server/Logging.js"
+import { serverLayer } from "./server/ServerLayer.js"
+import { serveStdio } from "./server/StdioServer.js"
+import { VERSION } from "./version.js"
+
+const logLevel = stderrLogLevel(process.env.CODEX_EFFECT_LOG)
+
+const configOverrides = Flag.String("config").pipe(
+  Flag.withAlias("c"),
+  Flag.withDescription(
+    "Override a config.toml value: -c key=value (dotted keys, TOML values; repeatable). Example: -c model=\"o3\""
+  ),
+  Flag.atLeast(0)
+)
+
+const runServer = (_cliOverrides: ReadonlyArray<string>) =>
+  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel })))
+
+const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
+
+const mcp = Command.make("mcp", {}, () =>
+  Effect.gen(function*() {
+    const { config } = yield* root
+    yield* runServer(config)
+  })).pipe(
+    Command.withDescription(
+      "Run the MCP server on stdin/stdout (the default): the `codex` and `codex-reply` tools and the conversation JSON-RPC API."
+    )
+  )
+
+const codexEffect = root.pipe(
+  Command.withHandler(({ config }) => runServer(config)),
+  Command.withDescription(
+    "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: CODEX_EFFECT_LOG); " +
+      "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
+  ),
+  Command.withSubcommands([mcp])
+)
+
+const program = Command.run(codexEffect, { version: VERSION }).pipe(
+  Effect.provide(Layer.mergeAll(NodeServices.layer, stderrLoggerLayer(logLevel)))
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) {
+      onExit(0)
+      // Lingering handles (stdin, HTTP keep-alive sockets) must not keep a finished server alive.
+      process.exit(0)
+    }
+    const error = Cause.squash(exit.cause)
+    process.stderr.write(`codex-effect: ${error instanceof Error ? error.message : String(error)}\n`)
+    const code = typeof error === "object" && error !== null && "exitCode" in error && typeof error.exitCode === "number"
+      ? error.exitCode
+      : 1
+    onExit(code)
+    process.exit(code)
+  }
+})

@@ -1,0 +1,136 @@
+/**
+ * The agent's events: `Event = {id, msg}` where `msg` is tagged by `type` (snake_case everywhere).
+ * These are what a conversation publishes, what `codex/event` notifications carry and what listeners
+ * receive as `codex/event/<type>`. Shapes follow the reference (wire §11, agent core §1.2), except
+ * `exec_command_output_delta.chunk`, which is base64 text (DESIGN §4.9).
+ */
+import { Schema } from "effect"
+import { FileChanges, TurnAbortReason } from "./Enums.js"
+
+const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
+  Schema.Struct({ type: Schema.Literal(type), ...fields })
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** `{secs, nanos}`, as a Rust `Duration` serialises. */
+export const WireDuration = Schema.Struct({ secs: Count, nanos: Count })
+export type WireDuration = typeof WireDuration.Type
+
+export const durationFromMillis = (millis: number): WireDuration => {
+  const secs = Math.floor(millis / 1000)
+  return { secs, nanos: Math.round((millis - secs * 1000) * 1_000_000) }
+}
+
+/** A UI summary of a command (agent core §1.3); `unknown` is always a valid answer. */
+export const ParsedCommand = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("read"), cmd: Schema.String, name: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("list_files"), cmd: Schema.String, path: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({
+    type: Schema.Literal("search"),
+    cmd: Schema.String,
+    query: Schema.optionalKey(Schema.String),
+    path: Schema.optionalKey(Schema.String)
+  }),
+  Schema.Struct({
+    type: Schema.Literal("format"),
+    cmd: Schema.String,
+    tool: Schema.optionalKey(Schema.String),
+    targets: Schema.optionalKey(Schema.Array(Schema.String))
+  }),
+  Schema.Struct({ type: Schema.Literal("test"), cmd: Schema.String }),
+  Schema.Struct({
+    type: Schema.Literal("lint"),
+    cmd: Schema.String,
+    tool: Schema.optionalKey(Schema.String),
+    targets: Schema.optionalKey(Schema.Array(Schema.String))
+  }),
+  Schema.Struct({ type: Schema.Literal("noop"), cmd: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("unknown"), cmd: Schema.String })
+])
+export type ParsedCommand = typeof ParsedCommand.Type
+
+export const TokenUsage = {
+  input_tokens: Count,
+  cached_input_tokens: Schema.NullOr(Count),
+  output_tokens: Count,
+  reasoning_output_tokens: Schema.NullOr(Count),
+  total_tokens: Count
+}
+
+export const PlanStepStatus = Schema.Literals(["pending", "in_progress", "completed"])
+export const PlanItem = Schema.Struct({ step: Schema.String, status: PlanStepStatus })
+export type PlanItem = typeof PlanItem.Type
+
+export const EventMsg = Schema.Union([
+  event("error", { message: Schema.String }),
+  event("task_started", { model_context_window: Schema.NullOr(Count) }),
+  event("task_complete", { last_agent_message: Schema.NullOr(Schema.String) }),
+  event("token_count", TokenUsage),
+  event("agent_message", { message: Schema.String }),
+  event("agent_message_delta", { delta: Schema.String }),
+  event("agent_reasoning", { text: Schema.String }),
+  event("agent_reasoning_delta", { delta: Schema.String }),
+  event("agent_reasoning_raw_content", { text: Schema.String }),
+  event("agent_reasoning_raw_content_delta", { delta: Schema.String }),
+  event("agent_reasoning_section_break", {}),
+  event("session_configured", {
+    session_id: Schema.String,
+    model: Schema.String,
+    history_log_id: Count,
+    history_entry_count: Count,
+    rollout_path: Schema.optionalKey(Schema.String)
+  }),
+  event("exec_command_begin", {
+    call_id: Schema.String,
+    command: Schema.Array(Schema.String),
+    cwd: Schema.String,
+    parsed_cmd: Schema.Array(ParsedCommand)
+  }),
+  event("exec_command_output_delta", {
+    call_id: Schema.String,
+    stream: Schema.Literals(["stdout", "stderr"]),
+    /** base64 of the raw bytes (DESIGN §4.9). */
+    chunk: Schema.String
+  }),
+  event("exec_command_end", {
+    call_id: Schema.String,
+    stdout: Schema.String,
+    stderr: Schema.String,
+    aggregated_output: Schema.String,
+    exit_code: Schema.Int,
+    duration: WireDuration,
+    formatted_output: Schema.String
+  }),
+  event("exec_approval_request", {
+    call_id: Schema.String,
+    command: Schema.Array(Schema.String),
+    cwd: Schema.String,
+    reason: Schema.optionalKey(Schema.String)
+  }),
+  event("apply_patch_approval_request", {
+    call_id: Schema.String,
+    changes: FileChanges,
+    reason: Schema.optionalKey(Schema.String),
+    grant_root: Schema.optionalKey(Schema.String)
+  }),
+  event("background_event", { message: Schema.String }),
+  event("stream_error", { message: Schema.String }),
+  event("patch_apply_begin", { call_id: Schema.String, auto_approved: Schema.Boolean, changes: FileChanges }),
+  event("patch_apply_end", {
+    call_id: Schema.String,
+    stdout: Schema.String,
+    stderr: Schema.String,
+    success: Schema.Boolean
+  }),
+  event("turn_diff", { unified_diff: Schema.String }),
+  event("plan_update", { explanation: Schema.NullOr(Schema.String), plan: Schema.Array(PlanItem) }),
+  event("turn_aborted", { reason: TurnAbortReason }),
+  event("shutdown_complete", {})
+])
+export type EventMsg = typeof EventMsg.Type
+export type EventType = EventMsg["type"]
+export type EventOf<T extends EventType> = Extract<EventMsg, { readonly type: T }>
+
+/** The envelope: `id` is the submission id of the op that caused the event (`""` for session start). */
+export const Event = Schema.Struct({ id: Schema.String, msg: EventMsg })
+export type Event = typeof Event.Type

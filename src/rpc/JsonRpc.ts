@@ -1,0 +1,118 @@
+/**
+ * JSON-RPC 2.0 envelopes and the wire errors this server answers with.
+ *
+ * Unlike the reference (which silently drops bad input), every request gets an answer here
+ * (DESIGN §4.1): each standard code has its own Schema error class with a literal `code`, so a
+ * handler fails with a value that already knows how it goes on the wire.
+ */
+import { Schema } from "effect"
+import { RequestId } from "./Enums.js"
+
+export const JSONRPC_VERSION = "2.0"
+
+/** The `error` member of a JSON-RPC error response. */
+export const JsonRpcErrorObject = Schema.Struct({
+  code: Schema.Int,
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+})
+export type JsonRpcErrorObject = typeof JsonRpcErrorObject.Type
+
+/** The line is not JSON. Answered with id `null`. */
+export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", {
+  code: Schema.Literal(-32700),
+  message: Schema.String
+}) {}
+
+/** The JSON is not a valid JSON-RPC message, or the request is not allowed now (e.g. a second `initialize`). */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  code: Schema.Literal(-32600),
+  message: Schema.String
+}) {}
+
+/** No such method. */
+export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", {
+  code: Schema.Literal(-32601),
+  message: Schema.String
+}) {}
+
+/** The params do not match the method's schema; the message names the failing field. */
+export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
+  code: Schema.Literal(-32602),
+  message: Schema.String
+}) {}
+
+/** Anything else that went wrong while handling a request. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  code: Schema.Literal(-32603),
+  message: Schema.String
+}) {}
+
+/** Every error a request handler may fail with; each is answered as a JSON-RPC error. */
+export type JsonRpcError = ParseError | InvalidRequest | MethodNotFound | InvalidParams | InternalError
+
+export const invalidRequest = (message: string) => new InvalidRequest({ code: -32600, message })
+export const methodNotFound = (method: string) =>
+  new MethodNotFound({ code: -32601, message: `Method not found: ${method}` })
+export const invalidParams = (message: string) => new InvalidParams({ code: -32602, message })
+export const internalError = (message: string) => new InternalError({ code: -32603, message })
+export const parseError = (message: string) => new ParseError({ code: -32700, message })
+
+/** The wire form of an error: `{code, message}`. */
+export const toErrorObject = (error: JsonRpcError): JsonRpcErrorObject => ({ code: error.code, message: error.message })
+
+/** One outgoing message, ready to be serialised. */
+export type OutgoingMessage =
+  | { readonly jsonrpc: "2.0"; readonly id: RequestId; readonly result: unknown }
+  | { readonly jsonrpc: "2.0"; readonly id: RequestId | null; readonly error: JsonRpcErrorObject }
+  | { readonly jsonrpc: "2.0"; readonly method: string; readonly params?: unknown }
+  | { readonly jsonrpc: "2.0"; readonly id: number; readonly method: string; readonly params?: unknown }
+
+/** A classified incoming line (see `classifyMessage`). */
+export type IncomingMessage =
+  | { readonly _tag: "Request"; readonly id: RequestId; readonly method: string; readonly params: unknown }
+  | { readonly _tag: "Notification"; readonly method: string; readonly params: unknown }
+  | { readonly _tag: "Response"; readonly id: RequestId; readonly result: unknown }
+  | { readonly _tag: "ErrorResponse"; readonly id: RequestId | null; readonly error: JsonRpcErrorObject }
+  /** Not a JSON-RPC message; answered with -32600 (and the id when one could be read). */
+  | { readonly _tag: "Invalid"; readonly id: RequestId | null; readonly reason: string }
+
+const isRequestId = (u: unknown): u is RequestId =>
+  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u))
+
+const isErrorObject = Schema.is(JsonRpcErrorObject)
+
+/**
+ * Classifies a parsed JSON value as a request, notification, response or error response.
+ * `jsonrpc` is optional on input, as in the reference. A message with a `method` and an `id` that is
+ * neither a string nor an integer is invalid (the reference silently treats it as a notification).
+ */
+export const classifyMessage = (value: unknown): IncomingMessage => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { _tag: "Invalid", id: null, reason: "Invalid Request: expected a JSON-RPC object (batches are not supported)" }
+  }
+  const message = value as Record<string, unknown>
+  const hasId = "id" in message
+  const id = isRequestId(message.id) ? message.id : null
+  if ("method" in message) {
+    if (typeof message.method !== "string") {
+      return { _tag: "Invalid", id, reason: "Invalid Request: `method` must be a string" }
+    }
+    if (!hasId) return { _tag: "Notification", method: message.method, params: message.params }
+    if (id === null) {
+      return { _tag: "Invalid", id: null, reason: "Invalid Request: `id` must be a string or an integer" }
+    }
+    return { _tag: "Request", id, method: message.method, params: message.params }
+  }
+  if (hasId && "result" in message) {
+    if (id === null) return { _tag: "Invalid", id: null, reason: "Invalid Request: `id` must be a string or an integer" }
+    return { _tag: "Response", id, result: message.result }
+  }
+  if (hasId && "error" in message) {
+    if (!isErrorObject(message.error)) {
+      return { _tag: "Invalid", id, reason: "Invalid Request: `error` must be {code, message}" }
+    }
+    return { _tag: "ErrorResponse", id, error: message.error }
+  }
+  return { _tag: "Invalid", id, reason: "Invalid Request: not a request, notification or response" }
+}

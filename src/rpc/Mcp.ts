@@ -1,0 +1,151 @@
+/**
+ * The MCP methods this server answers and the MCP notifications it sends and receives.
+ *
+ * Building blocks come from `effect/ai`'s McpSchema; the Rpcs are declared here because our answers
+ * differ from what its `McpServer` produces (codex tools with exact wire schemas, `codex_*` fields in
+ * elicitations, protocol negotiation of DESIGN §4.2).
+ */
+import { Schema } from "effect"
+import * as McpSchema from "effect/ai/McpSchema"
+import { Rpc } from "effect/rpc"
+import { RequestId } from "./Enums.js"
+
+/** The protocol revisions this server speaks, oldest first. */
+export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-06-18", "2025-11-25"] as const
+export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[SUPPORTED_PROTOCOL_VERSIONS.length - 1]!
+
+/** `_meta` of a request: carries `progressToken` when the client wants progress notifications. */
+const RequestMetaFields = McpSchema.RequestMeta.fields
+
+export const InitializeParams = Schema.Struct({
+  ...RequestMetaFields,
+  protocolVersion: Schema.String,
+  capabilities: McpSchema.ClientCapabilities,
+  clientInfo: McpSchema.Implementation
+})
+
+export const InitializeResult = Schema.Struct({
+  protocolVersion: Schema.String,
+  capabilities: Schema.Struct({
+    tools: Schema.Struct({ listChanged: Schema.Boolean }),
+    logging: Schema.Struct({})
+  }),
+  serverInfo: Schema.Struct({ name: Schema.String, title: Schema.String, version: Schema.String })
+})
+export type InitializeResult = typeof InitializeResult.Type
+
+/** A tool as listed by `tools/list`; the schemas are plain JSON Schema objects. */
+export const ToolDescription = Schema.Struct({
+  name: Schema.String,
+  title: Schema.String,
+  description: Schema.String,
+  inputSchema: Schema.Record(Schema.String, Schema.Unknown),
+  outputSchema: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+export type ToolDescription = typeof ToolDescription.Type
+
+export const CallToolParams = Schema.Struct({
+  ...RequestMetaFields,
+  name: Schema.String,
+  arguments: Schema.optionalKey(Schema.Unknown)
+})
+export type CallToolParams = typeof CallToolParams.Type
+
+export const CallToolResult = Schema.Struct({
+  content: Schema.Array(Schema.Struct({ type: Schema.Literal("text"), text: Schema.String })),
+  structuredContent: Schema.optionalKey(Schema.Struct({ threadId: Schema.String, content: Schema.String })),
+  isError: Schema.optionalKey(Schema.Boolean)
+})
+export type CallToolResult = typeof CallToolResult.Type
+
+const Empty = Schema.Struct({})
+/** Params that may be absent or any object (`ping`, list methods): only `_meta` is read. */
+const OptionalMeta = Schema.UndefinedOr(Schema.Struct({ ...RequestMetaFields }))
+
+export const LoggingLevel = McpSchema.LoggingLevel
+export type LoggingLevel = typeof LoggingLevel.Type
+
+export class Initialize extends Rpc.make("initialize", { payload: InitializeParams, success: InitializeResult }) {}
+export class Ping extends Rpc.make("ping", { payload: OptionalMeta, success: Empty }) {}
+export class ListTools extends Rpc.make("tools/list", {
+  payload: OptionalMeta,
+  success: Schema.Struct({ tools: Schema.Array(ToolDescription) })
+}) {}
+export class CallTool extends Rpc.make("tools/call", { payload: CallToolParams, success: CallToolResult }) {}
+export class ListResources extends Rpc.make("resources/list", {
+  payload: OptionalMeta,
+  success: Schema.Struct({ resources: Schema.Array(Schema.Unknown) })
+}) {}
+export class ListResourceTemplates extends Rpc.make("resources/templates/list", {
+  payload: OptionalMeta,
+  success: Schema.Struct({ resourceTemplates: Schema.Array(Schema.Unknown) })
+}) {}
+export class ListPrompts extends Rpc.make("prompts/list", {
+  payload: OptionalMeta,
+  success: Schema.Struct({ prompts: Schema.Array(Schema.Unknown) })
+}) {}
+export class SetLevel extends Rpc.make("logging/setLevel", {
+  payload: Schema.Struct({ ...RequestMetaFields, level: LoggingLevel }),
+  success: Empty
+}) {}
+
+// --- server → client ----------------------------------------------------------------------------
+
+/** The one property a form-rendering client can fill in: the reference's `ReviewDecision`. */
+export const ApprovalRequestedSchema = {
+  type: "object",
+  properties: {
+    decision: {
+      type: "string",
+      title: "Decision",
+      description: "approved: run it once; approved_for_session: also run identical requests this session; " +
+        "denied: refuse and let the agent continue; abort: stop the whole turn.",
+      enum: ["approved", "approved_for_session", "denied", "abort"],
+      enumNames: ["Approve", "Approve for this session", "Deny", "Abort the turn"]
+    }
+  }
+} as const
+
+/** `elicitation/create` params: MCP's `{message, requestedSchema}` plus the reference's `codex_*` fields. */
+export const ElicitParams = Schema.Struct({
+  message: Schema.String,
+  requestedSchema: Schema.Unknown,
+  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval"]),
+  codex_mcp_tool_call_id: Schema.String,
+  codex_event_id: Schema.String,
+  codex_call_id: Schema.String,
+  codex_command: Schema.optionalKey(Schema.Array(Schema.String)),
+  codex_cwd: Schema.optionalKey(Schema.String),
+  codex_reason: Schema.optionalKey(Schema.String),
+  codex_grant_root: Schema.optionalKey(Schema.String),
+  codex_changes: Schema.optionalKey(Schema.Unknown)
+})
+export type ElicitParams = typeof ElicitParams.Type
+
+/**
+ * An elicitation answer: the reference's `{decision}` or a standard MCP `{action, content?}`.
+ * Kept loose on purpose: anything that decodes as neither counts as `denied` (see `ApprovalAnswer`).
+ */
+export class Elicit extends Rpc.make("elicitation/create", { payload: ElicitParams, success: Schema.Unknown }) {}
+
+// --- notifications --------------------------------------------------------------------------------
+
+export const CancelledParams = Schema.Struct({
+  requestId: RequestId,
+  reason: Schema.optionalKey(Schema.String)
+})
+
+export const ProgressParams = Schema.Struct({
+  progressToken: McpSchema.ProgressToken,
+  progress: Schema.Finite,
+  total: Schema.optionalKey(Schema.Finite),
+  message: Schema.optionalKey(Schema.String)
+})
+export type ProgressParams = typeof ProgressParams.Type
+
+export const LogMessageParams = Schema.Struct({
+  level: LoggingLevel,
+  logger: Schema.optionalKey(Schema.String),
+  data: Schema.Unknown
+})
+export type LogMessageParams = typeof LogMessageParams.Type

@@ -1,0 +1,63 @@
+/**
+ * The MCP lifecycle and discovery methods: `initialize` (with protocol negotiation, DESIGN §4.2),
+ * `ping`, `tools/list`, the empty resource and prompt lists, `logging/setLevel`, and `tools/call`
+ * dispatch to the codex tools.
+ */
+import { Context, Effect, Layer } from "effect"
+import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../rpc/CodexTools.js"
+import { invalidRequest } from "../rpc/JsonRpc.js"
+import { type CallToolResult, type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../rpc/Mcp.js"
+import { VERSION } from "../version.js"
+import type { Handler, McpHandlerMap, RequestContext } from "./Handlers.js"
+import { ClientLogLevel } from "./Logging.js"
+import type { CallTool } from "../rpc/Mcp.js"
+
+/** Answers the client's version when we speak it, else our newest. */
+export const negotiateProtocolVersion = (requested: string): string =>
+  (SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(requested) ? requested : LATEST_PROTOCOL_VERSION
+
+export const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
+
+/** Runs the `codex` and `codex-reply` tools. Swapped for the real runner once conversations exist. */
+export class CodexToolCalls extends Context.Service<CodexToolCalls, {
+  readonly call: Handler<typeof CallTool>
+}>()("codex-effect/CodexToolCalls") {
+  /** Answers every codex tool call with an error result: for builds and tests without an agent. */
+  static readonly layerUnavailable = Layer.succeed(CodexToolCalls, CodexToolCalls.of({
+    call: (params) => Effect.succeed(errorResult(`The ${params.name} tool is not available in this build yet.`))
+  }))
+}
+
+export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("codex-effect/McpHandlers") {
+  static readonly layer = Layer.effect(McpHandlers, Effect.gen(function*() {
+    const clientLogLevel = yield* ClientLogLevel
+    const tools = yield* CodexToolCalls
+    let initialized = false
+
+    return McpHandlers.of({
+      initialize: (params) =>
+        Effect.suspend(() => {
+          if (initialized) return Effect.fail(invalidRequest("initialize called more than once"))
+          initialized = true
+          const result: InitializeResult = {
+            protocolVersion: negotiateProtocolVersion(params.protocolVersion),
+            capabilities: { tools: { listChanged: true }, logging: {} },
+            serverInfo: { name: "codex-effect", title: "Codex", version: VERSION }
+          }
+          return Effect.logInfo(`initialize from ${params.clientInfo.name} ${params.clientInfo.version}`).pipe(
+            Effect.as(result)
+          )
+        }),
+      ping: () => Effect.succeed({}),
+      "tools/list": () => Effect.succeed({ tools: [CODEX_TOOL, CODEX_REPLY_TOOL] }),
+      "tools/call": (params, request: RequestContext) =>
+        params.name === CODEX_TOOL.name || params.name === CODEX_REPLY_TOOL.name
+          ? tools.call(params, request)
+          : Effect.succeed(errorResult(`Unknown tool '${params.name}'`)),
+      "resources/list": () => Effect.succeed({ resources: [] }),
+      "resources/templates/list": () => Effect.succeed({ resourceTemplates: [] }),
+      "prompts/list": () => Effect.succeed({ prompts: [] }),
+      "logging/setLevel": (params) => clientLogLevel.set(params.level).pipe(Effect.as({}))
+    })
+  }))
+}

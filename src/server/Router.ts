@@ -1,0 +1,144 @@
+/**
+ * Routes each incoming line: requests to their handler (each in its own fiber, so a long handler
+ * never blocks `ping`), responses to the requests we are waiting on, `notifications/cancelled` to the
+ * fiber it names. Every request gets exactly one answer, except a cancelled one, which gets none.
+ */
+import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
+import type { Rpc } from "effect/rpc"
+import type { RequestId } from "../rpc/Enums.js"
+import { ClientRequests } from "../rpc/Groups.js"
+import {
+  classifyMessage,
+  type IncomingMessage,
+  internalError,
+  invalidParams,
+  invalidRequest,
+  type JsonRpcError,
+  methodNotFound,
+  parseError
+} from "../rpc/JsonRpc.js"
+import { CancelledParams } from "../rpc/Mcp.js"
+import { OutgoingSender } from "../services/OutgoingSender.js"
+import { type RequestContext, RequestHandlers } from "./Handlers.js"
+import type { IncomingLine } from "./LineReader.js"
+
+/** Methods that complete before the next message is read, so later messages see their effect. */
+const ORDERED_METHODS: ReadonlySet<string> = new Set(["initialize", "newConversation", "resumeConversation"])
+
+/** Request ids are type-sensitive (`1` ≠ `"1"`), so the key keeps the type. */
+const requestKey = (id: RequestId) => `${typeof id}:${id}`
+
+const progressTokenOf = (params: unknown): string | number | undefined => {
+  if (typeof params !== "object" || params === null) return undefined
+  const meta = (params as { readonly _meta?: unknown })._meta
+  if (typeof meta !== "object" || meta === null) return undefined
+  const token = (meta as { readonly progressToken?: unknown }).progressToken
+  return typeof token === "string" || typeof token === "number" ? token : undefined
+}
+
+const describeSchemaError = (method: string, error: Schema.SchemaError) =>
+  `Invalid params for ${method}: ${error.message.replace(/\n\s*/g, " ")}`
+
+/** Handlers seen through the router's eyes: payload and result are checked by the method's schemas. */
+type AnyHandler = (payload: unknown, request: RequestContext) => Effect.Effect<unknown, JsonRpcError>
+type WireSchema = Schema.Codec<unknown, unknown>
+
+const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
+
+export class Router extends Context.Service<Router, {
+  /** Handles one incoming line; returns once ordered work is done and other work is started. */
+  readonly handle: (line: IncomingLine) => Effect.Effect<void>
+  /** Interrupts every request still running (their clients get no answer). */
+  readonly interruptAll: Effect.Effect<void>
+}>()("codex-effect/Router") {
+  static readonly layer = Layer.effect(Router, Effect.gen(function*() {
+    const sender = yield* OutgoingSender
+    const handlers = yield* RequestHandlers
+    const running = yield* FiberMap.make<string>()
+
+    const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
+      effect.pipe(
+        Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
+        Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
+        Effect.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+          const failure = Cause.findErrorOption(cause)
+          if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
+            return sender.sendError(id, failure.value as JsonRpcError)
+          }
+          return Effect.logError(`request ${id} failed`, cause).pipe(
+            Effect.andThen(sender.sendError(id, internalError(`Internal error: ${Cause.squash(cause)}`)))
+          )
+        })
+      )
+
+    const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
+      const { id, method, params } = message
+      const rpc = ClientRequests.requests.get(method) as Rpc.AnyWithProps | undefined
+      if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
+      const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
+      if (decoded._tag === "Failure") {
+        yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
+        return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
+      }
+      const handler = handlers[method as keyof typeof handlers] as unknown as AnyHandler
+      const context: RequestContext = { id, progressToken: progressTokenOf(params) }
+      const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
+      if (ORDERED_METHODS.has(method)) return yield* work
+      const key = requestKey(id)
+      if (yield* FiberMap.has(running, key)) {
+        return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
+      }
+      yield* FiberMap.run(running, key, work)
+    })
+
+    const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
+      if (method === "notifications/cancelled") {
+        const cancelled = decodeCancelled(params)
+        if (cancelled._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
+        yield* Effect.logDebug(`cancelling request ${cancelled.value.requestId}`)
+        return yield* FiberMap.remove(running, requestKey(cancelled.value.requestId))
+      }
+      yield* Effect.logDebug(`notification ${method}`)
+    })
+
+    const handleMessage = (message: IncomingMessage): Effect.Effect<void> => {
+      switch (message._tag) {
+        case "Request":
+          return handleRequest(message)
+        case "Notification":
+          return handleNotification(message.method, message.params)
+        case "Response":
+          return sender.resolveResponse(message.id, message.result).pipe(
+            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`response to unknown request id ${message.id}`))
+          )
+        case "ErrorResponse":
+          if (message.id === null) return Effect.logWarning(`client reported an error: ${message.error.message}`)
+          return sender.rejectResponse(message.id, message.error).pipe(
+            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`error for unknown request id ${message.id}`))
+          )
+        case "Invalid":
+          return Effect.logWarning(message.reason).pipe(
+            Effect.andThen(sender.sendError(message.id, invalidRequest(message.reason)))
+          )
+      }
+    }
+
+    const handle = (line: IncomingLine): Effect.Effect<void> => {
+      if (line._tag === "Oversized") {
+        return sender.sendError(null, invalidRequest(`Invalid Request: line of ${line.bytes} bytes exceeds the 16 MiB limit`))
+      }
+      if (line.text.trim().length === 0) return Effect.void
+      let value: unknown
+      try {
+        value = JSON.parse(line.text)
+      } catch (error) {
+        const reason = `Parse error: ${error instanceof Error ? error.message : String(error)}`
+        return Effect.logWarning(reason).pipe(Effect.andThen(sender.sendError(null, parseError(reason))))
+      }
+      return handleMessage(classifyMessage(value))
+    }
+
+    return Router.of({ handle, interruptAll: FiberMap.clear(running) })
+  }))
+}

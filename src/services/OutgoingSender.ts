@@ -1,0 +1,122 @@
+/**
+ * The only writer of the protocol stream. It alone knows JSON-RPC framing: it serialises responses,
+ * errors, notifications and our own requests to the client, mints request ids (integers from 0, one
+ * counter for every kind of server request) and matches the client's answers to the waiting caller.
+ *
+ * Lines go through a queue drained by one writer fiber, so concurrent senders never interleave
+ * partial lines and bursts (thousands of deltas) are written in batches.
+ */
+import { Context, Deferred, Effect, Layer, Queue, Schema } from "effect"
+import type { Rpc } from "effect/rpc"
+import type { RequestId } from "../rpc/Enums.js"
+import type { ServerRequest } from "../rpc/Groups.js"
+import { JSONRPC_VERSION, type JsonRpcError, type JsonRpcErrorObject, toErrorObject } from "../rpc/JsonRpc.js"
+
+/** The client answered one of our requests with a JSON-RPC error, or with a result that did not decode. */
+export class ClientRequestError extends Schema.TaggedError<ClientRequestError>()("ClientRequestError", {
+  method: Schema.String,
+  code: Schema.Int,
+  message: Schema.String
+}) {}
+
+/** Where finished lines go: stdout in the server, a buffer in tests. Completes once the chunk is written. */
+export type LineSink = (chunk: string) => Effect.Effect<void>
+
+type Pending = Deferred.Deferred<unknown, ClientRequestError>
+type QueueItem = string | Deferred.Deferred<void>
+
+const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink) {
+  const queue = yield* Queue.unbounded<QueueItem>()
+  const pending = new Map<number, { readonly method: string; readonly deferred: Pending }>()
+  let nextRequestId = 0
+
+  yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+    const items = yield* Queue.takeAll(queue)
+    let chunk = ""
+    const flushed: Array<Deferred.Deferred<void>> = []
+    for (const item of items) {
+      if (typeof item === "string") chunk += item
+      else flushed.push(item)
+    }
+    if (chunk.length > 0) yield* sink(chunk)
+    for (const deferred of flushed) yield* Deferred.succeed(deferred, undefined)
+  })))
+
+  const write = (message: object) => Queue.offer(queue, JSON.stringify(message) + "\n").pipe(Effect.asVoid)
+
+  const sendRequest = <R extends ServerRequest>(rpc: R, payload: Rpc.Payload<R>) =>
+    Effect.gen(function*() {
+      const params = yield* Schema.encodeUnknownEffect(rpc.payloadSchema)(payload).pipe(Effect.orDie)
+      const id = nextRequestId++
+      const deferred = yield* Deferred.make<unknown, ClientRequestError>()
+      pending.set(id, { method: rpc._tag, deferred })
+      yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params })
+      const answer = yield* Deferred.await(deferred).pipe(Effect.ensuring(Effect.sync(() => pending.delete(id))))
+      return yield* Schema.decodeUnknownEffect(rpc.successSchema)(answer).pipe(
+        Effect.mapError((error) =>
+          new ClientRequestError({ method: rpc._tag, code: -32602, message: `Malformed answer: ${error.message}` })
+        )
+      ) as Effect.Effect<Rpc.Success<R>, ClientRequestError>
+    })
+
+  const settle = (id: RequestId, settleWith: (entry: { readonly method: string; readonly deferred: Pending }) => Effect.Effect<boolean>) =>
+    Effect.suspend(() => {
+      const entry = typeof id === "number" ? pending.get(id) : undefined
+      if (entry === undefined) return Effect.succeed(false)
+      pending.delete(id as number)
+      return settleWith(entry)
+    })
+
+  return OutgoingSender.of({
+    sendResponse: (id, result) => write({ jsonrpc: JSONRPC_VERSION, id, result }),
+    sendError: (id, error) => write({ jsonrpc: JSONRPC_VERSION, id, error: toErrorObject(error) }),
+    sendNotification: (method, params) =>
+      write(params === undefined ? { jsonrpc: JSONRPC_VERSION, method } : { jsonrpc: JSONRPC_VERSION, method, params }),
+    sendRequest,
+    resolveResponse: (id, result) => settle(id, (entry) => Deferred.succeed(entry.deferred, result)),
+    rejectResponse: (id, error) =>
+      settle(id, (entry) =>
+        Deferred.fail(
+          entry.deferred,
+          new ClientRequestError({ method: entry.method, code: error.code, message: error.message })
+        )),
+    flush: Effect.gen(function*() {
+      const done = yield* Deferred.make<void>()
+      yield* Queue.offer(queue, done)
+      yield* Deferred.await(done)
+    })
+  })
+})
+
+export class OutgoingSender extends Context.Service<OutgoingSender, {
+  /** Answers the client's request `id` with `result`. */
+  readonly sendResponse: (id: RequestId, result: unknown) => Effect.Effect<void>
+  /** Answers the client's request `id` (or `null` when the id could not be read) with an error. */
+  readonly sendError: (id: RequestId | null, error: JsonRpcError) => Effect.Effect<void>
+  /** Sends a notification. */
+  readonly sendNotification: (method: string, params?: unknown) => Effect.Effect<void>
+  /**
+   * Sends a request to the client and waits for its answer, decoded with the method's success schema.
+   * A JSON-RPC error answer fails with `ClientRequestError`; interrupting the wait forgets the request.
+   */
+  readonly sendRequest: <R extends ServerRequest>(
+    rpc: R,
+    payload: Rpc.Payload<R>
+  ) => Effect.Effect<Rpc.Success<R>, ClientRequestError>
+  /** Delivers the client's result for request `id`; false when no such request is waiting. */
+  readonly resolveResponse: (id: RequestId, result: unknown) => Effect.Effect<boolean>
+  /** Delivers the client's error for request `id`; false when no such request is waiting. */
+  readonly rejectResponse: (id: RequestId, error: JsonRpcErrorObject) => Effect.Effect<boolean>
+  /** Completes once everything sent so far has been written. */
+  readonly flush: Effect.Effect<void>
+}>()("codex-effect/OutgoingSender") {
+  /** A sender writing to `sink`; its writer fiber lives as long as the layer's scope. */
+  static readonly layerWith = (sink: LineSink) => Layer.effect(OutgoingSender, makeOutgoingSender(sink))
+
+  /** The server's sender: newline-delimited JSON on stdout. */
+  static readonly layer = OutgoingSender.layerWith((chunk) =>
+    Effect.callback<void>((resume) => {
+      process.stdout.write(chunk, () => resume(Effect.void))
+    })
+  )
+}
