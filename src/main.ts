@@ -22,8 +22,8 @@ const configOverrides = Flag.String("config").pipe(
   Flag.atLeast(0)
 )
 
-const runServer = (_cliOverrides: ReadonlyArray<string>) =>
-  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel })))
+const runServer = (cliOverrides: ReadonlyArray<string>) =>
+  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel, cliOverrides })))
 
 const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
 

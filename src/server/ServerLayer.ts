@@ -1,31 +1,60 @@
 /**
- * Wires the stdio server: the single writer, logging, the handlers of every method group and the
- * router. Services the handlers need (conversations, auth, config) are provided from outside, so
- * tests and embedding programs can swap them.
+ * Wires the stdio server: the single writer, logging, the handlers of every method group, the router,
+ * and the agent (config, conversations, model). `agentLayer` is also what an embedding program uses.
  */
 import { Effect, Layer, type LogLevel } from "effect"
-import { AuthRequests, ConversationRequests } from "../rpc/Groups.js"
+import { ModelAuth } from "../model/ModelAuth.js"
+import { AuthRequests } from "../rpc/Groups.js"
+import { Config, type ConfigOptions } from "../services/Config.js"
+import { ConversationManager } from "../services/ConversationManager.js"
+import { ModelClient } from "../services/ModelClient.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
+import { ToolRegistry } from "../services/ToolRegistry.js"
+import { codexToolCallsLayer } from "./CodexToolRunner.js"
+import { ConversationHandlers } from "./ConversationHandlers.js"
+import { ConversationStoreHandlers } from "./ConversationStoreHandlers.js"
 import { RequestHandlers } from "./Handlers.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
-import { CodexToolCalls, McpHandlers } from "./McpHandlers.js"
+import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
 import { unavailableHandlers } from "./UnavailableHandlers.js"
 
+/** Config, conversations and the real model client. */
+export const agentLayer = (options: ConfigOptions) =>
+  ConversationManager.layer.pipe(
+    Layer.provide(Layer.mergeAll(
+      ModelClient.layer.pipe(Layer.provide(ModelAuth.layerFromEnv)),
+      ToolRegistry.layer
+    )),
+    Layer.provideMerge(Config.layer(options))
+  )
+
 const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
+  const { forwardApprovals: _, ...conversations } = yield* ConversationHandlers
+  const store = yield* ConversationStoreHandlers
   return RequestHandlers.of({
     ...mcp,
-    ...unavailableHandlers(ConversationRequests, "the conversation API is not part of this build yet"),
+    ...conversations,
+    ...store,
     ...unavailableHandlers(AuthRequests, "the auth API is not part of this build yet")
   })
-})).pipe(Layer.provide(McpHandlers.layer))
+})).pipe(
+  Layer.provide(Layer.mergeAll(
+    McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer)),
+    ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer))
+  ))
+)
 
-/** Everything the stdio loop needs, given the sender to write with. */
-export const serverLayer = (options: { readonly stderrLogLevel: LogLevel.LogLevel }) =>
+export interface ServerOptions extends ConfigOptions {
+  readonly stderrLogLevel: LogLevel.LogLevel
+}
+
+/** Everything the stdio loop needs. Fails with `ConfigError` when the startup config is broken. */
+export const serverLayer = (options: ServerOptions) =>
   Router.layer.pipe(
     Layer.provide(requestHandlersLayer),
-    Layer.provide(CodexToolCalls.layerUnavailable),
+    Layer.provide(agentLayer(options)),
     Layer.provideMerge(serverLoggerLayer(options.stderrLogLevel)),
     Layer.provideMerge(ClientLogLevel.layer),
     Layer.provideMerge(OutgoingSender.layer)

@@ -1,0 +1,98 @@
+/**
+ * The two context messages recorded at the start of every conversation (agent core §2, §5.2):
+ * user instructions from `CODEX_HOME/AGENTS.md` and the project's `AGENTS.md` files, and the
+ * `<environment_context>` block that tells the model where it is and what it may do.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
+import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
+
+const PROJECT_DOC = "AGENTS.md"
+
+const readTrimmed = (path: string): string | undefined => {
+  try {
+    if (!statSync(path).isFile()) return undefined
+    const text = readFileSync(path, "utf8").trim()
+    return text.length > 0 ? text : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Directories from the git root (the nearest ancestor with a `.git` entry) down to `cwd`; just `cwd` outside git. */
+const projectDocDirectories = (cwd: string): ReadonlyArray<string> => {
+  let start: string
+  try {
+    start = realpathSync(cwd)
+  } catch {
+    return []
+  }
+  const chain: Array<string> = []
+  for (let dir = start; ; dir = dirname(dir)) {
+    chain.unshift(dir)
+    if (existsSync(join(dir, ".git"))) return chain
+    if (dirname(dir) === dir) return [start]
+  }
+}
+
+/** The project's AGENTS.md files, root first, within `maxBytes` in total (later files truncated). */
+export const readProjectDocs = (cwd: string, maxBytes: number): string | undefined => {
+  const parts: Array<string> = []
+  let budget = maxBytes
+  for (const dir of projectDocDirectories(cwd)) {
+    if (budget <= 0) break
+    const text = readTrimmed(join(dir, PROJECT_DOC))
+    if (text === undefined) continue
+    const bytes = Buffer.from(text, "utf8")
+    const kept = bytes.length > budget ? bytes.subarray(0, budget).toString("utf8") : text
+    budget -= Math.min(bytes.length, budget)
+    parts.push(kept)
+  }
+  return parts.length > 0 ? parts.join("\n\n") : undefined
+}
+
+/** Global instructions from `CODEX_HOME/AGENTS.md` joined with the project docs. */
+export const loadUserInstructions = (options: {
+  readonly codexHome: string
+  readonly cwd: string
+  readonly projectDocMaxBytes: number
+}): string | undefined => {
+  const global = readTrimmed(join(options.codexHome, PROJECT_DOC))
+  const project = options.projectDocMaxBytes > 0 ? readProjectDocs(options.cwd, options.projectDocMaxBytes) : undefined
+  if (global !== undefined && project !== undefined) return `${global}\n\n--- project-doc ---\n\n${project}`
+  return global ?? project
+}
+
+export const userInstructionsText = (instructions: string) =>
+  `<user_instructions>\n\n${instructions}\n\n</user_instructions>`
+
+export interface EnvironmentContext {
+  readonly cwd: string
+  readonly approvalPolicy: AskForApproval
+  readonly sandboxPolicy: SandboxPolicy
+  readonly shell?: string | undefined
+}
+
+export const networkAccessOf = (policy: SandboxPolicy): "restricted" | "enabled" => {
+  switch (policy.mode) {
+    case "danger-full-access":
+      return "enabled"
+    case "read-only":
+      return "restricted"
+    case "workspace-write":
+      return policy.network_access === true ? "enabled" : "restricted"
+  }
+}
+
+export const environmentContextText = (context: EnvironmentContext): string => {
+  const lines = [
+    "<environment_context>",
+    `  <cwd>${context.cwd}</cwd>`,
+    `  <approval_policy>${context.approvalPolicy}</approval_policy>`,
+    `  <sandbox_mode>${context.sandboxPolicy.mode}</sandbox_mode>`,
+    `  <network_access>${networkAccessOf(context.sandboxPolicy)}</network_access>`
+  ]
+  if (context.shell !== undefined) lines.push(`  <shell>${basename(context.shell)}</shell>`)
+  lines.push("</environment_context>")
+  return lines.join("\n")
+}

@@ -1,0 +1,220 @@
+/**
+ * A conversation: one fiber reading submissions (`{id, op}`) from a queue, at most one task fiber at a
+ * time, and every event published to a PubSub so each subscriber sees every event in order
+ * (DESIGN §4.6). Everything it owns (the loop, the task, pending approvals, the task's child
+ * processes) lives in the scope it is made in: closing that scope ends it all.
+ */
+import { Deferred, Effect, Fiber, PubSub, Queue, type Scope, Stream } from "effect"
+import type { ResolvedConfig } from "../config/ResolvedConfig.js"
+import type { ResponseItem } from "../model/ResponseItem.js"
+import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
+import type { Event, EventMsg } from "../rpc/Event.js"
+import type { InputItem, Op } from "../rpc/Op.js"
+import type { ModelClient } from "../services/ModelClient.js"
+import { userMessageFromInput } from "./InputMessages.js"
+import type { ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
+import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
+import { runTask } from "./TurnLoop.js"
+
+export interface Conversation {
+  readonly id: string
+  readonly config: ResolvedConfig
+  /** Where the conversation is persisted, when it is. */
+  readonly rolloutPath: string | undefined
+  /** The first event (`session_configured`, id `""`), published before anyone could subscribe. */
+  readonly sessionConfigured: Event
+  /** Subscribes now: the stream holds every event published from this moment on. */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
+  /** Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. */
+  readonly submit: (op: Op) => Effect.Effect<string>
+  /** Submits an op under a caller-chosen id (the `codex` tool uses its request id). */
+  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void>
+  /** Whether a task is running right now. */
+  readonly isTaskRunning: Effect.Effect<boolean>
+  /** The conversation's history as the model sees it. */
+  readonly history: Effect.Effect<ReadonlyArray<ResponseItem>>
+  /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
+  readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
+}
+
+export interface ConversationOptions {
+  readonly id: string
+  readonly config: ResolvedConfig
+  readonly turnContext: TurnContext
+  readonly model: ModelClient["Service"]
+  /** The tools offered for a task with the given settings. */
+  readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
+  /** Items to start from: the context messages, or a resumed conversation's history. */
+  readonly initialHistory: ReadonlyArray<ResponseItem>
+  /** Called with every item appended to the history (the rollout writer). */
+  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
+  readonly rolloutPath?: string | undefined
+}
+
+interface RunningTask {
+  readonly id: string
+  fiber?: Fiber.Fiber<void>
+}
+
+export const makeConversation = Effect.fnUntraced(function*(options: ConversationOptions) {
+  const scope = yield* Effect.scope
+  const events = yield* PubSub.unbounded<Event>()
+  // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
+  yield* Effect.addFinalizer(() => PubSub.shutdown(events))
+  const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
+  const history: Array<ResponseItem> = [...options.initialHistory]
+  const approvals = new Map<string, Deferred.Deferred<ReviewDecision>>()
+  const session: SessionApprovals = { approvedCommands: new Set() }
+  let pendingInput: Array<ReadonlyArray<InputItem>> = []
+  let task: RunningTask | undefined
+  let nextSubmissionId = 0
+
+  const publish = (id: string, msg: EventMsg) => PubSub.publish(events, { id, msg }).pipe(Effect.asVoid)
+
+  const record = (items: ReadonlyArray<ResponseItem>) =>
+    Effect.suspend(() => {
+      if (items.length === 0) return Effect.void
+      history.push(...items)
+      return options.onRecord?.(items) ?? Effect.void
+    })
+
+  const requestApproval = (submissionId: string) => (request: ApprovalRequest) =>
+    Effect.gen(function*() {
+      const decision = yield* Deferred.make<ReviewDecision>()
+      approvals.set(submissionId, decision)
+      const msg: EventMsg = request.kind === "exec"
+        ? {
+          type: "exec_approval_request",
+          call_id: request.callId,
+          command: request.command,
+          cwd: request.cwd,
+          ...(request.reason !== undefined ? { reason: request.reason } : {})
+        }
+        : {
+          type: "apply_patch_approval_request",
+          call_id: request.callId,
+          changes: request.changes,
+          ...(request.reason !== undefined ? { reason: request.reason } : {}),
+          ...(request.grantRoot !== undefined ? { grant_root: request.grantRoot } : {})
+        }
+      yield* publish(submissionId, msg)
+      return yield* Deferred.await(decision)
+    }).pipe(Effect.ensuring(Effect.sync(() => approvals.delete(submissionId))))
+
+  /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
+  const finishTask = (running: RunningTask, lastAgentMessage: string | null) =>
+    Effect.suspend(() => {
+      if (task !== running) return Effect.void
+      task = undefined
+      return publish(running.id, { type: "task_complete", last_agent_message: lastAgentMessage })
+    })
+
+  const startTask = Effect.fnUntraced(function*(id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) {
+    const running: RunningTask = { id }
+    task = running
+    yield* publish(id, { type: "task_started", model_context_window: null })
+    yield* record([userMessageFromInput(items, turn.cwd)])
+    const toolContext: ToolContext = {
+      submissionId: id,
+      turn,
+      session,
+      emit: (msg) => publish(id, msg),
+      requestApproval: requestApproval(id)
+    }
+    const work = runTask({
+      conversationId: options.id,
+      model: options.model,
+      tools: options.toolsFor(turn),
+      toolContext,
+      history: () => history,
+      record,
+      takePendingInput: () => {
+        const taken = pendingInput
+        pendingInput = []
+        return taken.map((input) => userMessageFromInput(input, turn.cwd))
+      }
+    }).pipe(
+      Effect.matchEffect({
+        onSuccess: (outcome) => finishTask(running, outcome.lastAgentMessage),
+        onFailure: (error) =>
+          Effect.suspend(() =>
+            task === running
+              ? publish(id, { type: "error", message: error.message }).pipe(Effect.andThen(finishTask(running, null)))
+              : Effect.void
+          )
+      })
+    )
+    running.fiber = yield* Effect.forkIn(work, scope)
+  })
+
+  /** Aborts the running task, if any: its fiber (and child processes) end before `turn_aborted` is published. */
+  const abortTask = Effect.fnUntraced(function*(reason: TurnAbortReason) {
+    const running = task
+    if (running === undefined) return false
+    task = undefined
+    pendingInput = []
+    if (running.fiber !== undefined) yield* Fiber.interrupt(running.fiber)
+    approvals.clear()
+    yield* publish(running.id, { type: "turn_aborted", reason })
+    return true
+  })
+
+  const input = (id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
+    Effect.suspend(() => {
+      if (task === undefined) return startTask(id, items, turn)
+      pendingInput.push(items)
+      return Effect.void
+    })
+
+  const decide = (id: string, decision: ReviewDecision) =>
+    Effect.suspend(() => {
+      if (decision === "abort") return abortTask("interrupted").pipe(Effect.asVoid)
+      const waiting = approvals.get(id)
+      if (waiting === undefined) return Effect.logWarning(`no approval is waiting for submission ${id}`)
+      return Deferred.succeed(waiting, decision).pipe(Effect.asVoid)
+    })
+
+  const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
+    switch (op.type) {
+      case "user_input":
+        return input(id, op.items, options.turnContext).pipe(Effect.as(true))
+      case "user_turn":
+        return input(id, op.items, turnContextForUserTurn(options.turnContext, op)).pipe(Effect.as(true))
+      case "interrupt":
+        return abortTask("interrupted").pipe(Effect.as(true))
+      case "exec_approval":
+      case "patch_approval":
+        return decide(op.id, op.decision).pipe(Effect.as(true))
+      case "shutdown":
+        return abortTask("interrupted").pipe(
+          Effect.andThen(publish(id, { type: "shutdown_complete" })),
+          Effect.as(false)
+        )
+    }
+  }
+
+  const loop = Effect.gen(function*() {
+    while (yield* Queue.take(submissions).pipe(Effect.flatMap(handle))) {
+      // each submission is handled in order; `shutdown` ends the loop
+    }
+  })
+  yield* Effect.forkIn(loop, scope)
+
+  return {
+    id: options.id,
+    config: options.config,
+    rolloutPath: options.rolloutPath,
+    sessionConfigured: { id: "", msg: options.sessionConfigured },
+    subscribe: PubSub.subscribe(events).pipe(Effect.map(Stream.fromSubscription)),
+    submit: (op) =>
+      Effect.suspend(() => {
+        const id = String(nextSubmissionId++)
+        return Queue.offer(submissions, { id, op }).pipe(Effect.as(id))
+      }),
+    submitWithId: (id, op) => Queue.offer(submissions, { id, op }).pipe(Effect.asVoid),
+    isTaskRunning: Effect.sync(() => task !== undefined),
+    history: Effect.sync(() => [...history]),
+    attach: (effect) => Effect.forkIn(effect, scope).pipe(Effect.asVoid)
+  } satisfies Conversation
+})

@@ -1,0 +1,56 @@
+/**
+ * The contract between the turn loop and the tools it offers the model. A tool gets the call and a
+ * context through which it emits events and asks the user for approval; it answers with the text
+ * the model will read. Tools never fail: every problem becomes output for the model.
+ */
+import type { Effect } from "effect"
+import type { ToolSpec } from "../model/Prompt.js"
+import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
+import type { EventMsg } from "../rpc/Event.js"
+import type { TurnContext } from "./TurnContext.js"
+
+/** A call the model made: a function call (JSON `arguments`) or a custom/freeform call (raw `input`). */
+export interface ToolCall {
+  readonly kind: "function" | "custom"
+  readonly name: string
+  readonly callId: string
+  /** The JSON arguments of a function call, or the raw input of a custom call. */
+  readonly input: string
+}
+
+export type ApprovalRequest =
+  | {
+    readonly kind: "exec"
+    readonly callId: string
+    readonly command: ReadonlyArray<string>
+    readonly cwd: string
+    readonly reason?: string | undefined
+  }
+  | {
+    readonly kind: "patch"
+    readonly callId: string
+    readonly changes: FileChanges
+    readonly reason?: string | undefined
+    readonly grantRoot?: string | undefined
+  }
+
+/** State that outlives one turn: what the user approved for the whole session. */
+export interface SessionApprovals {
+  readonly approvedCommands: Set<string>
+}
+
+export interface ToolContext {
+  /** The submission id of the task: every event of the task carries it. */
+  readonly submissionId: string
+  readonly turn: TurnContext
+  readonly session: SessionApprovals
+  readonly emit: (msg: EventMsg) => Effect.Effect<void>
+  /** Publishes the approval request event and waits for the user's decision (never `abort`: that ends the turn). */
+  readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ReviewDecision>
+}
+
+export interface Tool {
+  readonly name: string
+  readonly spec: ToolSpec
+  readonly run: (call: ToolCall, context: ToolContext) => Effect.Effect<string>
+}

@@ -1,0 +1,78 @@
+/**
+ * The settings one task runs with: where, under which approval policy and sandbox, against which
+ * model and provider, with which instructions and tools. A conversation has a persistent one (from
+ * its config); `user_turn` builds a fresh one for a single task.
+ */
+import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import type { ResolvedConfig } from "../config/ResolvedConfig.js"
+import type { AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy } from "../rpc/Enums.js"
+import type { Op } from "../rpc/Op.js"
+import { APPLY_PATCH_INSTRUCTIONS, BASE_INSTRUCTIONS } from "./BaseInstructions.js"
+
+export interface TurnContext {
+  readonly cwd: string
+  readonly approvalPolicy: AskForApproval
+  readonly sandboxPolicy: SandboxPolicy
+  readonly model: string
+  readonly effort: ReasoningEffort
+  readonly summary: ReasoningSummary
+  readonly provider: ModelProviderInfo
+  /** The `instructions` of every request of the task. */
+  readonly instructions: string
+  readonly includePlanTool: boolean
+  readonly includeApplyPatchTool: boolean
+  /** The conversation's resolved config, for what tools read directly (shell env policy, sandbox binary…). */
+  readonly config: ResolvedConfig
+}
+
+export const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy => {
+  switch (config.sandboxMode) {
+    case "danger-full-access":
+      return { mode: "danger-full-access" }
+    case "read-only":
+      return { mode: "read-only" }
+    case "workspace-write": {
+      const table = config.sandboxWorkspaceWrite
+      return {
+        mode: "workspace-write",
+        ...(table.writableRoots.length > 0 ? { writable_roots: table.writableRoots } : {}),
+        network_access: table.networkAccess,
+        exclude_tmpdir_env_var: table.excludeTmpdirEnvVar,
+        exclude_slash_tmp: table.excludeSlashTmp
+      }
+    }
+  }
+}
+
+/** Base instructions (or the caller's replacement), plus the patch format when no apply_patch tool is offered. */
+export const instructionsFor = (config: ResolvedConfig): string =>
+  config.baseInstructions !== undefined
+    ? config.baseInstructions
+    : config.includeApplyPatchTool
+    ? BASE_INSTRUCTIONS
+    : `${BASE_INSTRUCTIONS}\n${APPLY_PATCH_INSTRUCTIONS}`
+
+export const turnContextFromConfig = (config: ResolvedConfig): TurnContext => ({
+  cwd: config.cwd,
+  approvalPolicy: config.approvalPolicy,
+  sandboxPolicy: sandboxPolicyFromConfig(config),
+  model: config.model,
+  effort: config.modelReasoningEffort,
+  summary: config.modelReasoningSummary,
+  provider: config.modelProvider,
+  instructions: instructionsFor(config),
+  includePlanTool: config.includePlanTool,
+  includeApplyPatchTool: config.includeApplyPatchTool,
+  config
+})
+
+/** The one-task context of a `user_turn`: its fields replace the persistent ones for that task only. */
+export const turnContextForUserTurn = (base: TurnContext, op: Extract<Op, { type: "user_turn" }>): TurnContext => ({
+  ...base,
+  cwd: op.cwd,
+  approvalPolicy: op.approval_policy,
+  sandboxPolicy: op.sandbox_policy,
+  model: op.model,
+  effort: op.effort,
+  summary: op.summary
+})

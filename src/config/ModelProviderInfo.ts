@@ -1,0 +1,77 @@
+/**
+ * Model providers (agent core §8.1, wire §16.2): the built-in `openai` and `oss` entries plus the
+ * user's `[model_providers.<id>]` tables. A user entry with a built-in id does not replace it.
+ */
+import { Schema } from "effect"
+
+export interface ModelProviderInfo {
+  readonly id: string
+  readonly name: string
+  /** Undefined: decided by the auth mode (API, or the ChatGPT backend). */
+  readonly baseUrl: string | undefined
+  /** The environment variable holding the bearer token; the AuthManager's token when absent. */
+  readonly envKey: string | undefined
+  readonly envKeyInstructions: string | undefined
+  readonly wireApi: "responses" | "chat"
+  readonly queryParams: Readonly<Record<string, string>>
+  readonly httpHeaders: Readonly<Record<string, string>>
+  /** Header name → environment variable; sent when the variable is set. */
+  readonly envHttpHeaders: Readonly<Record<string, string>>
+  readonly requestMaxRetries: number
+  readonly streamMaxRetries: number
+  readonly streamIdleTimeoutMs: number
+  readonly requiresOpenaiAuth: boolean
+}
+
+const MAX_RETRIES = 100
+const StringMap = Schema.Record(Schema.String, Schema.String)
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** The TOML form of `[model_providers.<id>]`. */
+export const ModelProviderToml = Schema.Struct({
+  name: Schema.optionalKey(Schema.String),
+  base_url: Schema.optionalKey(Schema.String),
+  env_key: Schema.optionalKey(Schema.String),
+  env_key_instructions: Schema.optionalKey(Schema.String),
+  wire_api: Schema.optionalKey(Schema.Literals(["responses", "chat"])),
+  query_params: Schema.optionalKey(StringMap),
+  http_headers: Schema.optionalKey(StringMap),
+  env_http_headers: Schema.optionalKey(StringMap),
+  request_max_retries: Schema.optionalKey(Count),
+  stream_max_retries: Schema.optionalKey(Count),
+  stream_idle_timeout_ms: Schema.optionalKey(Count),
+  requires_openai_auth: Schema.optionalKey(Schema.Boolean)
+})
+export type ModelProviderToml = typeof ModelProviderToml.Type
+
+export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProviderInfo => ({
+  id,
+  name: toml.name ?? id,
+  baseUrl: toml.base_url,
+  envKey: toml.env_key,
+  envKeyInstructions: toml.env_key_instructions,
+  wireApi: toml.wire_api ?? "chat",
+  queryParams: toml.query_params ?? {},
+  httpHeaders: toml.http_headers ?? {},
+  envHttpHeaders: toml.env_http_headers ?? {},
+  requestMaxRetries: Math.min(toml.request_max_retries ?? 4, MAX_RETRIES),
+  streamMaxRetries: Math.min(toml.stream_max_retries ?? 5, MAX_RETRIES),
+  streamIdleTimeoutMs: toml.stream_idle_timeout_ms ?? 300_000,
+  requiresOpenaiAuth: toml.requires_openai_auth ?? false
+})
+
+export const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
+  const nonEmpty = (name: string) => (env[name] !== undefined && env[name] !== "" ? env[name] : undefined)
+  const ossPort = nonEmpty("CODEX_OSS_PORT") ?? "11434"
+  return {
+    openai: {
+      ...providerFromToml("openai", { name: "OpenAI", wire_api: "responses", requires_openai_auth: true }),
+      baseUrl: nonEmpty("OPENAI_BASE_URL")
+    },
+    oss: providerFromToml("oss", {
+      name: "gpt-oss",
+      base_url: nonEmpty("CODEX_OSS_BASE_URL") ?? `http://localhost:${ossPort}/v1`,
+      wire_api: "chat"
+    })
+  }
+}

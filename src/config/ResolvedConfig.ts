@@ -1,0 +1,65 @@
+/**
+ * The typed configuration a conversation runs with, after config.toml, the profile, `-c`
+ * overrides, the request's `config` map and its typed fields have been applied (wire §16.1).
+ */
+import type { TomlTable } from "smol-toml"
+import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
+import type { ModelProviderInfo } from "./ModelProviderInfo.js"
+
+export interface SandboxWorkspaceWrite {
+  readonly writableRoots: ReadonlyArray<string>
+  readonly networkAccess: boolean
+  readonly excludeTmpdirEnvVar: boolean
+  readonly excludeSlashTmp: boolean
+}
+
+/** `[shell_environment_policy]` (agent core §6.2): which environment variables a command sees. */
+export interface ShellEnvironmentPolicy {
+  readonly inherit: "all" | "core" | "none"
+  readonly ignoreDefaultExcludes: boolean
+  readonly exclude: ReadonlyArray<string>
+  readonly set: Readonly<Record<string, string>>
+  readonly includeOnly: ReadonlyArray<string>
+}
+
+export interface ResolvedConfig {
+  readonly codexHome: string
+  /** Absolute. */
+  readonly cwd: string
+  readonly model: string
+  readonly modelProviderId: string
+  readonly modelProvider: ModelProviderInfo
+  readonly approvalPolicy: AskForApproval
+  readonly sandboxMode: SandboxMode
+  readonly sandboxWorkspaceWrite: SandboxWorkspaceWrite
+  /** Replaces the built-in instructions when set. */
+  readonly baseInstructions: string | undefined
+  readonly includePlanTool: boolean
+  readonly includeApplyPatchTool: boolean
+  readonly modelReasoningEffort: ReasoningEffort
+  readonly modelReasoningSummary: ReasoningSummary
+  readonly modelVerbosity: string | undefined
+  readonly preferredAuthMethod: AuthMode
+  readonly chatgptBaseUrl: string
+  readonly projectDocMaxBytes: number
+  /** The `bwrap` binary to sandbox commands with; found on PATH when unset. */
+  readonly codexLinuxSandboxExe: string | undefined
+  readonly shellEnvironmentPolicy: ShellEnvironmentPolicy
+  /** The merged TOML document, for keys not typed here. */
+  readonly raw: TomlTable
+}
+
+/** What a `codex` tool call or `newConversation` may override. */
+export interface ConversationOverrides {
+  readonly model?: string
+  readonly profile?: string
+  /** Absolute, or relative to the server's cwd. */
+  readonly cwd?: string
+  readonly approvalPolicy?: AskForApproval
+  readonly sandboxMode?: SandboxMode
+  /** Generic overrides: dotted keys, JSON values (converted to TOML, wire §16.4). */
+  readonly config?: Readonly<Record<string, unknown>>
+  readonly baseInstructions?: string
+  readonly includePlanTool?: boolean
+  readonly includeApplyPatchTool?: boolean
+}

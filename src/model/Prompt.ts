@@ -1,0 +1,35 @@
+/**
+ * One model request: instructions, the whole history, the tools on offer and the reasoning settings.
+ * The same Prompt goes to the Responses API and (converted) to Chat Completions.
+ */
+import type { ReasoningEffort, ReasoningSummary } from "../rpc/Enums.js"
+import type { ResponseItem } from "./ResponseItem.js"
+
+export interface FunctionToolSpec {
+  readonly type: "function"
+  readonly name: string
+  readonly description: string
+  readonly strict: boolean
+  /** A JSON Schema object. */
+  readonly parameters: Readonly<Record<string, unknown>>
+}
+
+/** A freeform tool whose input is raw text in a grammar (the Responses API's `custom` tools). */
+export interface CustomToolSpec {
+  readonly type: "custom"
+  readonly name: string
+  readonly description: string
+  readonly format: Readonly<Record<string, unknown>>
+}
+
+export type ToolSpec = FunctionToolSpec | CustomToolSpec
+
+export interface Prompt {
+  readonly model: string
+  readonly instructions: string
+  readonly input: ReadonlyArray<ResponseItem>
+  readonly tools: ReadonlyArray<ToolSpec>
+  readonly reasoning?: { readonly effort: ReasoningEffort; readonly summary: ReasoningSummary } | undefined
+  /** Lets the provider cache the shared prefix of a conversation's requests (the conversation id). */
+  readonly promptCacheKey?: string | undefined
+}

@@ -1,0 +1,179 @@
+/**
+ * The `codex` and `codex-reply` tools (wire §4–7): start or continue a conversation, forward every
+ * event as a `codex/event` notification tagged with the call's request id, turn approval events into
+ * elicitations, and answer with a `CallToolResult` when the task completes or fails. A cancelled call
+ * interrupts its turn, forwards the `turn_aborted` and gets no answer (DESIGN §4.5).
+ */
+import { isAbsolute, resolve } from "node:path"
+import { Effect, Layer, Option, Schema, Stream } from "effect"
+import type { Conversation } from "../agent/Conversation.js"
+import type { ConversationOverrides } from "../config/ResolvedConfig.js"
+import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
+import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
+import type { Event } from "../rpc/Event.js"
+import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { ConversationManager } from "../services/ConversationManager.js"
+import { OutgoingSender } from "../services/OutgoingSender.js"
+import { execElicitation, patchElicitation } from "./Elicitations.js"
+import type { RequestContext } from "./Handlers.js"
+import { CodexToolCalls, errorResult } from "./McpHandlers.js"
+import { progressMessage } from "./ProgressMessages.js"
+
+const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
+const decodeCodexArguments = Schema.decodeUnknownResult(CodexToolArguments)
+const decodeReplyArguments = Schema.decodeUnknownResult(CodexReplyArguments)
+
+/** How long a cancelled call keeps forwarding events while its turn winds down. */
+const CANCEL_DRAIN_TIMEOUT = "5 seconds"
+
+const successResult = (threadId: string, text: string): CallToolResult => ({
+  content: [{ type: "text", text }],
+  structuredContent: { threadId, content: text }
+})
+
+const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
+  ...(args.model !== undefined ? { model: args.model } : {}),
+  ...(args.profile !== undefined ? { profile: args.profile } : {}),
+  ...(args.cwd !== undefined ? { cwd: isAbsolute(args.cwd) ? args.cwd : resolve(process.cwd(), args.cwd) } : {}),
+  ...(args["approval-policy"] !== undefined ? { approvalPolicy: args["approval-policy"] } : {}),
+  ...(args.sandbox !== undefined ? { sandboxMode: args.sandbox } : {}),
+  ...(args.config !== undefined ? { config: args.config } : {}),
+  ...(args["base-instructions"] !== undefined ? { baseInstructions: args["base-instructions"] } : {}),
+  ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {})
+})
+
+export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(function*() {
+  const sender = yield* OutgoingSender
+  const manager = yield* ConversationManager
+
+  const forward = (event: Event, request: RequestContext) =>
+    sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
+
+  /** Asks the client and submits its decision; runs beside the event loop so events keep flowing. */
+  const approve = (conversation: Conversation, event: Event, request: RequestContext) => {
+    const toolCallId = String(request.id)
+    const params = event.msg.type === "exec_approval_request"
+      ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      : event.msg.type === "apply_patch_approval_request"
+      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      : undefined
+    if (params === undefined) return Effect.void
+    const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+    return sender.sendRequest(Elicit, params).pipe(
+      Effect.map(decisionFromAnswer),
+      Effect.catchTag("ClientRequestError", (error) =>
+        Effect.logWarning(`elicitation failed (${error.message}); treating it as denied`).pipe(Effect.as("denied" as const))),
+      Effect.flatMap((decision) => conversation.submit({ type: op, id: event.id, decision })),
+      Effect.forkScoped,
+      Effect.asVoid
+    )
+  }
+
+  /** Forwards events until the task ends; the answer is the call's result. */
+  const runLoop = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
+    Effect.gen(function*() {
+      let progress = 0
+      let outcome: CallToolResult | undefined
+      yield* events.pipe(
+        Stream.takeUntil((event) =>
+          event.msg.type === "task_complete" || event.msg.type === "error" || event.msg.type === "turn_aborted"
+        ),
+        Stream.runForEach((event) =>
+          Effect.gen(function*() {
+            yield* forward(event, request)
+            const message = request.progressToken !== undefined ? progressMessage(event.msg) : undefined
+            if (message !== undefined && request.progressToken !== undefined) {
+              yield* sender.sendNotification("notifications/progress", {
+                progressToken: request.progressToken,
+                progress: ++progress,
+                message
+              })
+            }
+            switch (event.msg.type) {
+              case "exec_approval_request":
+              case "apply_patch_approval_request":
+                return yield* approve(conversation, event, request)
+              case "task_complete":
+                outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")
+                return
+              case "error":
+                outcome = { ...errorResult(event.msg.message), structuredContent: { threadId: conversation.id, content: event.msg.message } }
+                return
+              case "turn_aborted":
+                outcome = errorResult(`The turn was aborted (${event.msg.reason}).`)
+                return
+            }
+          })
+        )
+      )
+      return outcome ?? errorResult("Codex runtime error: the conversation ended without completing the task")
+    })
+
+  /** On cancellation: interrupt the turn and forward events until its `turn_aborted` (bounded). */
+  const interruptOnCancel = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
+    Effect.gen(function*() {
+      if (!(yield* conversation.isTaskRunning)) return
+      yield* conversation.submit({ type: "interrupt" })
+      yield* events.pipe(
+        Stream.takeUntil((event) => event.msg.type === "turn_aborted" || event.msg.type === "task_complete"),
+        Stream.runForEach((event) => forward(event, request)),
+        Effect.timeoutOption(CANCEL_DRAIN_TIMEOUT)
+      )
+    })
+
+  const run = (conversation: Conversation, request: RequestContext, submit: Effect.Effect<void>) =>
+    Effect.scoped(Effect.gen(function*() {
+      const events = yield* conversation.subscribe
+      yield* submit
+      return yield* runLoop(conversation, events, request).pipe(
+        Effect.onInterrupt(() => interruptOnCancel(conversation, events, request))
+      )
+    }))
+
+  const codex = Effect.fnUntraced(function*(args: unknown, request: RequestContext) {
+    if (args === undefined) return errorResult("Missing arguments for codex tool-call; the `prompt` field is required.")
+    const decoded = decodeCodexArguments(args)
+    if (decoded._tag === "Failure") {
+      return errorResult(`Failed to parse configuration for Codex tool: ${describe(decoded.failure)}`)
+    }
+    const started = yield* manager.newConversation(overridesFrom(decoded.success)).pipe(Effect.result)
+    if (started._tag === "Failure") {
+      return errorResult(`Failed to load Codex configuration from overrides: ${started.failure.message}`)
+    }
+    const { conversation, sessionConfigured } = started.success
+    yield* forward(sessionConfigured, request)
+    return yield* run(
+      conversation,
+      request,
+      conversation.submitWithId(String(request.id), {
+        type: "user_input",
+        items: [{ type: "text", text: decoded.success.prompt }]
+      })
+    )
+  })
+
+  const codexReply = Effect.fnUntraced(function*(args: unknown, request: RequestContext) {
+    if (args === undefined) {
+      return errorResult("Missing arguments for codex-reply tool-call; the `session_id` and `prompt` fields are required.")
+    }
+    const decoded = decodeReplyArguments(args)
+    if (decoded._tag === "Failure") {
+      return errorResult(`Failed to parse configuration for Codex tool: ${describe(decoded.failure)}`)
+    }
+    const { prompt, sessionId, threadId, conversationId } = decoded.success
+    const id = sessionId ?? threadId ?? conversationId
+    if (id === undefined) return errorResult("Failed to parse session_id: `sessionId` is required")
+    const conversation = yield* manager.get(id).pipe(Effect.option)
+    if (Option.isNone(conversation)) return errorResult(`Session not found for session_id: ${id}`)
+    return yield* run(
+      conversation.value,
+      request,
+      conversation.value.submit({ type: "user_input", items: [{ type: "text", text: prompt }] }).pipe(Effect.asVoid)
+    )
+  })
+
+  return CodexToolCalls.of({
+    call: (params: CallToolParams, request) =>
+      params.name === CODEX_TOOL.name ? codex(params.arguments, request) : codexReply(params.arguments, request)
+  })
+}))

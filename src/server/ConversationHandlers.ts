@@ -1,0 +1,178 @@
+/**
+ * The conversation JSON-RPC API for IDE clients (wire §8–10, DESIGN §4.6): create conversations,
+ * send messages and turns, interrupt, and listen. Conversations created here forward their approval
+ * requests to the client as `execCommandApproval` / `applyPatchApproval` whether or not a listener
+ * exists; listeners receive every event as `codex/event/<type>`.
+ */
+import { randomUUID } from "node:crypto"
+import { isAbsolute, resolve } from "node:path"
+import { Context, Deferred, Effect, Fiber, Layer, Stream } from "effect"
+import type { Conversation } from "../agent/Conversation.js"
+import { inputItemsFromApi } from "../agent/InputMessages.js"
+import type { ConversationOverrides } from "../config/ResolvedConfig.js"
+import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests.js"
+import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
+import type { NewConversationParams } from "../rpc/ConversationApi.js"
+import type { Event } from "../rpc/Event.js"
+import { invalidRequest } from "../rpc/JsonRpc.js"
+import { ConversationManager } from "../services/ConversationManager.js"
+import { OutgoingSender } from "../services/OutgoingSender.js"
+import type { ConversationHandlerMap } from "./Handlers.js"
+
+export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({
+  ...(params.model !== undefined ? { model: params.model } : {}),
+  ...(params.profile !== undefined ? { profile: params.profile } : {}),
+  ...(params.cwd !== undefined ? { cwd: isAbsolute(params.cwd) ? params.cwd : resolve(process.cwd(), params.cwd) } : {}),
+  ...(params.approvalPolicy !== undefined ? { approvalPolicy: params.approvalPolicy } : {}),
+  ...(params.sandbox !== undefined ? { sandboxMode: params.sandbox } : {}),
+  ...(params.config !== undefined ? { config: params.config } : {}),
+  ...(params.baseInstructions !== undefined ? { baseInstructions: params.baseInstructions } : {}),
+  ...(params.includePlanTool !== undefined ? { includePlanTool: params.includePlanTool } : {}),
+  ...(params.includeApplyPatchTool !== undefined ? { includeApplyPatchTool: params.includeApplyPatchTool } : {})
+})
+
+/** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
+export type LiveConversationHandlerMap = Omit<
+  ConversationHandlerMap,
+  "listConversations" | "resumeConversation" | "archiveConversation" | "gitDiffToRemote"
+>
+
+export class ConversationHandlers extends Context.Service<ConversationHandlers, LiveConversationHandlerMap & {
+  /** Starts forwarding a conversation's approval requests to the client (for resumed conversations too). */
+  readonly forwardApprovals: (conversation: Conversation) => Effect.Effect<void>
+}>()("codex-effect/ConversationHandlers") {
+  static readonly layer = Layer.effect(ConversationHandlers, Effect.gen(function*() {
+    const sender = yield* OutgoingSender
+    const manager = yield* ConversationManager
+    const listeners = new Map<string, Fiber.Fiber<void>>()
+
+    const find = (conversationId: string) =>
+      manager.get(conversationId).pipe(Effect.mapError((error) => invalidRequest(error.message)))
+
+    const askClient = (conversation: Conversation, event: Event) => {
+      const msg = event.msg
+      const request = msg.type === "exec_approval_request"
+        ? sender.sendRequest(ExecCommandApproval, {
+          conversation_id: conversation.id,
+          call_id: msg.call_id,
+          command: msg.command,
+          cwd: msg.cwd,
+          ...(msg.reason !== undefined ? { reason: msg.reason } : {})
+        })
+        : msg.type === "apply_patch_approval_request"
+        ? sender.sendRequest(ApplyPatchApproval, {
+          conversation_id: conversation.id,
+          call_id: msg.call_id,
+          file_changes: msg.changes,
+          ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
+          ...(msg.grant_root !== undefined ? { grant_root: msg.grant_root } : {})
+        })
+        : undefined
+      if (request === undefined) return Effect.void
+      const op = msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+      return request.pipe(
+        Effect.map(decisionFromAnswer),
+        Effect.catchTag("ClientRequestError", (error) =>
+          Effect.logWarning(`approval request failed (${error.message}); treating it as denied`).pipe(
+            Effect.as("denied" as const)
+          )),
+        Effect.flatMap((decision) => conversation.submit({ type: op, id: event.id, decision })),
+        Effect.forkDetach,
+        Effect.asVoid
+      )
+    }
+
+    const forwardApprovals = (conversation: Conversation) =>
+      Effect.scoped(Effect.gen(function*() {
+        const events = yield* conversation.subscribe
+        yield* events.pipe(Stream.runForEach((event) => askClient(conversation, event)))
+      })).pipe(conversation.attach)
+
+    return ConversationHandlers.of({
+      forwardApprovals,
+
+      newConversation: (params) =>
+        manager.newConversation(overridesFromParams(params)).pipe(
+          Effect.mapError((error) => invalidRequest(`error deriving config: ${error.message}`)),
+          Effect.tap(({ conversation }) => forwardApprovals(conversation)),
+          Effect.map(({ conversation, conversationId }) => ({
+            conversationId,
+            model: conversation.config.model,
+            rolloutPath: conversation.rolloutPath ?? ""
+          }))
+        ),
+
+      sendUserMessage: (params) =>
+        find(params.conversationId).pipe(
+          Effect.flatMap((conversation) => conversation.submit({ type: "user_input", items: inputItemsFromApi(params.items) })),
+          Effect.as({})
+        ),
+
+      sendUserTurn: (params) =>
+        find(params.conversationId).pipe(
+          Effect.flatMap((conversation) =>
+            conversation.submit({
+              type: "user_turn",
+              items: inputItemsFromApi(params.items),
+              cwd: params.cwd,
+              approval_policy: params.approvalPolicy,
+              sandbox_policy: params.sandboxPolicy,
+              model: params.model,
+              effort: params.effort,
+              summary: params.summary
+            })
+          ),
+          Effect.as({})
+        ),
+
+      interruptConversation: (params) =>
+        Effect.scoped(Effect.gen(function*() {
+          const conversation = yield* find(params.conversationId)
+          const events = yield* conversation.subscribe
+          if (!(yield* conversation.isTaskRunning)) {
+            return yield* invalidRequest(`no turn is running in conversation ${params.conversationId}`)
+          }
+          yield* conversation.submit({ type: "interrupt" })
+          const ending = yield* events.pipe(
+            Stream.filter((event) => event.msg.type === "turn_aborted" || event.msg.type === "task_complete"),
+            Stream.runHead
+          )
+          if (ending._tag === "Some" && ending.value.msg.type === "turn_aborted") {
+            return { abortReason: ending.value.msg.reason }
+          }
+          return yield* invalidRequest(`the turn in conversation ${params.conversationId} completed before it could be interrupted`)
+        })),
+
+      addConversationListener: (params) =>
+        Effect.gen(function*() {
+          const conversation = yield* find(params.conversationId)
+          const subscriptionId = randomUUID()
+          const subscribed = yield* Deferred.make<void>()
+          const fiber = yield* Effect.scoped(Effect.gen(function*() {
+            const events = yield* conversation.subscribe
+            yield* Deferred.succeed(subscribed, undefined)
+            yield* events.pipe(
+              Stream.runForEach((event) =>
+                sender.sendNotification(`codex/event/${event.msg.type}`, {
+                  id: event.id,
+                  msg: event.msg,
+                  conversationId: conversation.id
+                })
+              )
+            )
+          })).pipe(Effect.ensuring(Effect.sync(() => listeners.delete(subscriptionId))), Effect.forkDetach)
+          yield* Deferred.await(subscribed)
+          listeners.set(subscriptionId, fiber)
+          return { subscriptionId }
+        }),
+
+      removeConversationListener: (params) =>
+        Effect.suspend(() => {
+          const fiber = listeners.get(params.subscriptionId)
+          if (fiber === undefined) return Effect.fail(invalidRequest(`subscription not found: ${params.subscriptionId}`))
+          listeners.delete(params.subscriptionId)
+          return Fiber.interrupt(fiber).pipe(Effect.as({}))
+        })
+    })
+  }))
+}

@@ -1,0 +1,161 @@
+/**
+ * Creates, finds and closes conversations. Each conversation lives in its own scope, forked from
+ * the manager's: removing it (or closing the manager, e.g. on stdin EOF) interrupts its task, kills
+ * its child processes and drops its pending approvals.
+ */
+import { randomUUID } from "node:crypto"
+import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { type Conversation, makeConversation } from "../agent/Conversation.js"
+import {
+  environmentContextText,
+  loadUserInstructions,
+  userInstructionsText
+} from "../agent/ContextMessages.js"
+import { userTextMessage } from "../agent/InputMessages.js"
+import { turnContextFromConfig } from "../agent/TurnContext.js"
+import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
+import type { ResponseItem } from "../model/ResponseItem.js"
+import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
+import type { Event } from "../rpc/Event.js"
+import { Config } from "./Config.js"
+import { ModelClient } from "./ModelClient.js"
+import { ToolRegistry } from "./ToolRegistry.js"
+
+export class ConversationNotFound extends Schema.TaggedError<ConversationNotFound>()("ConversationNotFound", {
+  conversationId: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The config could not be derived from the overrides (bad profile, bad value, unknown provider…). */
+export class ConversationConfigError extends Schema.TaggedError<ConversationConfigError>()("ConversationConfigError", {
+  message: Schema.String
+}) {}
+
+export interface StartOptions {
+  readonly config: ResolvedConfig
+  /** The history to continue from; the context messages of `config` when absent. */
+  readonly history?: ReadonlyArray<ResponseItem> | undefined
+  readonly conversationId?: string | undefined
+  /** An existing rollout to keep appending to (a resumed conversation). */
+  readonly rolloutPath?: string | undefined
+}
+
+export interface NewConversation {
+  readonly conversationId: string
+  readonly conversation: Conversation
+  /** `session_configured`: the conversation's first event. */
+  readonly sessionConfigured: Event
+}
+
+/** The two messages every conversation starts with (agent core §2): user instructions, environment. */
+export const initialContextMessages = (config: ResolvedConfig): ReadonlyArray<ResponseItem> => {
+  const turn = turnContextFromConfig(config)
+  const instructions = loadUserInstructions({
+    codexHome: config.codexHome,
+    cwd: config.cwd,
+    projectDocMaxBytes: config.projectDocMaxBytes
+  })
+  return [
+    ...(instructions !== undefined ? [userTextMessage(userInstructionsText(instructions))] : []),
+    userTextMessage(environmentContextText({
+      cwd: turn.cwd,
+      approvalPolicy: turn.approvalPolicy,
+      sandboxPolicy: turn.sandboxPolicy,
+      shell: process.env.SHELL
+    }))
+  ]
+}
+
+/** Persistence is best effort: a conversation that cannot be saved still runs, and says so in the log. */
+const openRollout = (options: StartOptions, conversationId: string, history: ReadonlyArray<ResponseItem>) =>
+  Effect.try(() => {
+    if (options.rolloutPath !== undefined) return reopenRollout(options.rolloutPath)
+    const writer = createRollout(options.config.codexHome, {
+      id: conversationId,
+      cwd: options.config.cwd,
+      model: options.config.model,
+      originator: "codex-effect",
+      instructions: options.config.baseInstructions ?? null
+    })
+    writer.append(history)
+    return writer
+  }).pipe(
+    Effect.catch((error) =>
+      Effect.logWarning(`conversation ${conversationId} will not be saved: ${String(error)}`).pipe(Effect.as(undefined))
+    )
+  )
+
+const appendToRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseItem>) =>
+  Effect.try(() => rollout.append(items)).pipe(
+    Effect.catch((error) => Effect.logWarning(`could not append to ${rollout.path}: ${String(error)}`))
+  )
+
+export class ConversationManager extends Context.Service<ConversationManager, {
+  /** Starts a conversation with config.toml plus these overrides; its first event is returned with it. */
+  readonly newConversation: (overrides: ConversationOverrides) => Effect.Effect<NewConversation, ConversationConfigError>
+  /** Starts a conversation from an already resolved config and a history to continue from. */
+  readonly startConversation: (options: StartOptions) => Effect.Effect<NewConversation>
+  readonly get: (conversationId: string) => Effect.Effect<Conversation, ConversationNotFound>
+  /** Closes the conversation's scope: its task, child processes and pending approvals end. */
+  readonly remove: (conversationId: string) => Effect.Effect<void>
+}>()("codex-effect/ConversationManager") {
+  static readonly layer = Layer.effect(ConversationManager, Effect.gen(function*() {
+    const config = yield* Config
+    const model = yield* ModelClient
+    const tools = yield* ToolRegistry
+    const managerScope = yield* Effect.scope
+    const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
+
+    const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
+      const conversationId = options.conversationId ?? randomUUID()
+      const scope = yield* Scope.fork(managerScope, "sequential")
+      const history = options.history ?? initialContextMessages(options.config)
+      const rollout = yield* openRollout(options, conversationId, history)
+      if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
+      const conversation = yield* makeConversation({
+        id: conversationId,
+        config: options.config,
+        turnContext: turnContextFromConfig(options.config),
+        model,
+        toolsFor: tools.toolsFor,
+        initialHistory: history,
+        rolloutPath: rollout?.path,
+        onRecord: rollout === undefined ? undefined : (items) => appendToRollout(rollout, items),
+        sessionConfigured: {
+          type: "session_configured",
+          session_id: conversationId,
+          model: options.config.model,
+          history_log_id: 0,
+          history_entry_count: 0
+        }
+      }).pipe(Scope.provide(scope))
+      conversations.set(conversationId, { conversation, scope })
+      return { conversationId, conversation, sessionConfigured: conversation.sessionConfigured }
+    })
+
+    return ConversationManager.of({
+      newConversation: (overrides) =>
+        config.load(overrides).pipe(
+          Effect.mapError((error) => new ConversationConfigError({ message: error.message })),
+          Effect.flatMap((resolved) => startConversation({ config: resolved }))
+        ),
+      startConversation,
+      get: (conversationId) =>
+        Effect.suspend(() => {
+          const entry = conversations.get(conversationId)
+          return entry !== undefined
+            ? Effect.succeed(entry.conversation)
+            : Effect.fail(
+              new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
+            )
+        }),
+      remove: (conversationId) =>
+        Effect.suspend(() => {
+          const entry = conversations.get(conversationId)
+          if (entry === undefined) return Effect.void
+          conversations.delete(conversationId)
+          return Scope.close(entry.scope, Exit.void)
+        })
+    })
+  }))
+}

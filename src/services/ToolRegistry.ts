@@ -1,0 +1,21 @@
+/**
+ * Which tools a task offers the model, given its settings. The default registry holds the tools the
+ * agent core provides; tests and embedding programs can provide their own.
+ */
+import { Context, Layer } from "effect"
+import type { Tool } from "../agent/Tool.js"
+import type { TurnContext } from "../agent/TurnContext.js"
+import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
+
+export class ToolRegistry extends Context.Service<ToolRegistry, {
+  /** The tools for a task, in the order they are offered. */
+  readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
+}>()("codex-effect/ToolRegistry") {
+  static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
+    toolsFor: (turn) => (turn.includePlanTool ? [updatePlanTool] : [])
+  }))
+
+  /** A fixed set of tools, whatever the settings: for tests and embedding programs. */
+  static readonly layerFixed = (tools: ReadonlyArray<Tool>) =>
+    Layer.succeed(ToolRegistry, ToolRegistry.of({ toolsFor: () => tools }))
+}
