@@ -12,6 +12,7 @@ import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../services/ModelClient.js"
 import { userMessageFromInput } from "./InputMessages.js"
+import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
 import { runTask } from "./TurnLoop.js"
@@ -119,6 +120,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       submissionId: id,
       turn,
       session,
+      turnDiff: new TurnDiffTracker(),
       emit: (msg) => publish(id, msg),
       requestApproval: requestApproval(id)
     }

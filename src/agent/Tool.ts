@@ -7,6 +7,7 @@ import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
 import type { EventMsg } from "../rpc/Event.js"
+import type { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { TurnContext } from "./TurnContext.js"
 
 /** A call the model made: a function call (JSON `arguments`) or a custom/freeform call (raw `input`). */
@@ -44,6 +45,8 @@ export interface ToolContext {
   readonly submissionId: string
   readonly turn: TurnContext
   readonly session: SessionApprovals
+  /** What the task's patches changed so far. */
+  readonly turnDiff: TurnDiffTracker
   readonly emit: (msg: EventMsg) => Effect.Effect<void>
   /** Publishes the approval request event and waits for the user's decision (never `abort`: that ends the turn). */
   readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ReviewDecision>

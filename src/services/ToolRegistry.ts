@@ -5,14 +5,21 @@
 import { Context, Layer } from "effect"
 import type { Tool } from "../agent/Tool.js"
 import type { TurnContext } from "../agent/TurnContext.js"
+import { applyPatchTool } from "../agent/tools/ApplyPatchTool.js"
+import { shellTool } from "../agent/tools/ShellTool.js"
 import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
 
 export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** The tools for a task, in the order they are offered. */
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
 }>()("codex-effect/ToolRegistry") {
+  /** `shell`, then `update_plan` and `apply_patch` when the settings include them (agent core §4). */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
-    toolsFor: (turn) => (turn.includePlanTool ? [updatePlanTool] : [])
+    toolsFor: (turn) => [
+      shellTool,
+      ...(turn.includePlanTool ? [updatePlanTool] : []),
+      ...(turn.includeApplyPatchTool ? [applyPatchTool] : [])
+    ]
   }))
 
   /** A fixed set of tools, whatever the settings: for tests and embedding programs. */
