@@ -32,6 +32,8 @@ const ConfigToml = Schema.Struct({
   model_providers: Schema.optionalKey(Schema.Record(Schema.String, ModelProviderToml)),
   instructions: Schema.optionalKey(Schema.String),
   preferred_auth_method: Schema.optionalKey(AuthMode),
+  auth_issuer: Schema.optionalKey(Schema.String),
+  login_port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   project_doc_max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   codex_linux_sandbox_exe: Schema.optionalKey(Schema.String),
   sandbox_workspace_write: Schema.optionalKey(Schema.Struct({
@@ -126,6 +128,8 @@ export const resolveConfig = (
     modelReasoningSummary: pick("model_reasoning_summary") ?? "auto",
     modelVerbosity: pick("model_verbosity"),
     preferredAuthMethod: toml.preferred_auth_method ?? "chatgpt",
+    authIssuer: toml.auth_issuer,
+    loginPort: toml.login_port,
     chatgptBaseUrl: pick("chatgpt_base_url") ?? "https://chatgpt.com/backend-api/",
     projectDocMaxBytes: toml.project_doc_max_bytes ?? 32 * 1024,
     codexLinuxSandboxExe: toml.codex_linux_sandbox_exe,

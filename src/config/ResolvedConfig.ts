@@ -40,6 +40,10 @@ export interface ResolvedConfig {
   readonly modelReasoningSummary: ReasoningSummary
   readonly modelVerbosity: string | undefined
   readonly preferredAuthMethod: AuthMode
+  /** The OAuth issuer for ChatGPT login and token refresh (codex-effect's `auth_issuer`). */
+  readonly authIssuer: string | undefined
+  /** The login callback port (codex-effect's `login_port`; 1455 when unset). */
+  readonly loginPort: number | undefined
   readonly chatgptBaseUrl: string
   readonly projectDocMaxBytes: number
   /** The `bwrap` binary to sandbox commands with; found on PATH when unset. */

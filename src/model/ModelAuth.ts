@@ -3,6 +3,7 @@
  * AuthManager in the server, the environment in a bare embedding.
  */
 import { Context, Effect, Layer, Option } from "effect"
+import type { ModelError } from "./ModelError.js"
 
 export interface ModelCredentials {
   readonly token: string
@@ -13,7 +14,7 @@ export interface ModelCredentials {
 
 export class ModelAuth extends Context.Service<ModelAuth, {
   /** The current credentials, refreshed if they are stale. */
-  readonly credentials: Effect.Effect<Option.Option<ModelCredentials>>
+  readonly credentials: Effect.Effect<Option.Option<ModelCredentials>, ModelError>
   /** Called after a 401 with the token that was refused; completes once a fresh token may be available. */
   readonly onUnauthorized: (refusedToken: string) => Effect.Effect<void>
 }>()("codex-effect/ModelAuth") {

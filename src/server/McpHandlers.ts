@@ -18,15 +18,10 @@ export const negotiateProtocolVersion = (requested: string): string =>
 
 export const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
 
-/** Runs the `codex` and `codex-reply` tools. Swapped for the real runner once conversations exist. */
+/** Runs the `codex` and `codex-reply` tools (see `CodexToolRunner`). */
 export class CodexToolCalls extends Context.Service<CodexToolCalls, {
   readonly call: Handler<typeof CallTool>
-}>()("codex-effect/CodexToolCalls") {
-  /** Answers every codex tool call with an error result: for builds and tests without an agent. */
-  static readonly layerUnavailable = Layer.succeed(CodexToolCalls, CodexToolCalls.of({
-    call: (params) => Effect.succeed(errorResult(`The ${params.name} tool is not available in this build yet.`))
-  }))
-}
+}>()("codex-effect/CodexToolCalls") {}
 
 export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("codex-effect/McpHandlers") {
   static readonly layer = Layer.effect(McpHandlers, Effect.gen(function*() {

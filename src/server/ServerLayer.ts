@@ -3,13 +3,13 @@
  * and the agent (config, conversations, model). `agentLayer` is also what an embedding program uses.
  */
 import { Effect, Layer, type LogLevel } from "effect"
-import { ModelAuth } from "../model/ModelAuth.js"
-import { AuthRequests } from "../rpc/Groups.js"
+import { AuthManager } from "../services/AuthManager.js"
 import { Config, type ConfigOptions } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { ModelClient } from "../services/ModelClient.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { ToolRegistry } from "../services/ToolRegistry.js"
+import { AuthHandlers } from "./AuthHandlers.js"
 import { codexToolCallsLayer } from "./CodexToolRunner.js"
 import { ConversationHandlers } from "./ConversationHandlers.js"
 import { ConversationStoreHandlers } from "./ConversationStoreHandlers.js"
@@ -17,15 +17,23 @@ import { RequestHandlers } from "./Handlers.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
-import { unavailableHandlers } from "./UnavailableHandlers.js"
 
-/** Config, conversations and the real model client. */
+/** The AuthManager configured from config.toml. */
+export const authManagerLayer = Layer.unwrap(Effect.gen(function*() {
+  const { base } = yield* Config
+  return AuthManager.layer({
+    codexHome: base.codexHome,
+    preferredAuthMethod: base.preferredAuthMethod,
+    issuer: base.authIssuer,
+    loginPort: base.loginPort
+  })
+}))
+
+/** Config, auth, conversations and the real model client. */
 export const agentLayer = (options: ConfigOptions) =>
   ConversationManager.layer.pipe(
-    Layer.provide(Layer.mergeAll(
-      ModelClient.layer.pipe(Layer.provide(ModelAuth.layerFromEnv)),
-      ToolRegistry.layer
-    )),
+    Layer.provide(Layer.mergeAll(ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)), ToolRegistry.layer)),
+    Layer.provideMerge(authManagerLayer),
     Layer.provideMerge(Config.layer(options))
   )
 
@@ -37,11 +45,12 @@ const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*(
     ...mcp,
     ...conversations,
     ...store,
-    ...unavailableHandlers(AuthRequests, "the auth API is not part of this build yet")
+    ...(yield* AuthHandlers)
   })
 })).pipe(
   Layer.provide(Layer.mergeAll(
     McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer)),
+    AuthHandlers.layer,
     ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer))
   ))
 )
