@@ -7,6 +7,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
+import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { stderrLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { serveStdio } from "./server/StdioServer.js"
@@ -37,13 +38,15 @@ const mcp = Command.make("mcp", {}, () =>
     )
   )
 
+const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => config))
+
 const codexEffect = root.pipe(
   Command.withHandler(({ config }) => runServer(config)),
   Command.withDescription(
     "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: CODEX_EFFECT_LOG); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp])
+  Command.withSubcommands([mcp, login, logout])
 )
 
 const program = Command.run(codexEffect, { version: VERSION }).pipe(

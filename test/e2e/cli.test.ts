@@ -1,0 +1,88 @@
+/**
+ * The command line: version and help, a broken config stopping startup with exit 2 and a message
+ * naming the file and line (stdout untouched), and the login commands.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
+import { makeTempDir, SERVER_BIN } from "../support/ServerProcess.js"
+
+let issuer: MockIssuer | undefined
+afterEach(async () => {
+  await issuer?.close()
+  issuer = undefined
+})
+
+const run = (args: ReadonlyArray<string>, options: { codexHome?: string; input?: string } = {}) => {
+  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined }
+  env.CODEX_HOME = options.codexHome ?? makeTempDir("codex-home-")
+  return spawnSync(process.execPath, [SERVER_BIN, ...args], { env, input: options.input ?? "", encoding: "utf8", timeout: 20_000 })
+}
+
+describe("codex-effect", () => {
+  it("prints its version and help", () => {
+    const version = run(["--version"])
+    expect(version.status).toBe(0)
+    expect(version.stdout).toMatch(/^codex-effect v\d+\.\d+\.\d+/)
+    const help = run(["--help"])
+    expect(help.status).toBe(0)
+    for (const word of ["mcp", "login", "logout", "--config"]) expect(help.stdout).toContain(word)
+  })
+
+  it("stops with exit 2 naming the file and line of a broken config.toml, writing nothing to stdout", () => {
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), 'model = "o3"\napproval_policy = \n')
+    const result = run(["mcp"], { codexHome, input: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) + "\n" })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain(`${join(codexHome, "config.toml")}:2:`)
+  })
+
+  it("stops with exit 2 on a malformed -c override and on a bad value type", () => {
+    const bad = run(["mcp", "-c", "no-equals-sign"])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain("error parsing -c overrides")
+    const type = run(["mcp", "-c", "approval_policy=3"])
+    expect(type.status).toBe(2)
+    expect(type.stderr).toContain("approval_policy")
+    expect(type.stdout).toBe("")
+  })
+
+  it("stores, reports and removes an API key", () => {
+    const codexHome = makeTempDir("codex-home-")
+    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+    expect(run(["login", "--api-key", "sk-one"], { codexHome }).status).toBe(0)
+    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Logged in using an API key")
+    expect(run(["login", "--api-key", "-"], { codexHome, input: "sk-two\n" }).status).toBe(0)
+    expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).OPENAI_API_KEY).toBe("sk-two")
+    expect(run(["logout"], { codexHome }).status).toBe(0)
+    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+  })
+
+  it("logs in with ChatGPT: prints the URL and finishes when the browser comes back", async () => {
+    issuer = await startMockIssuer()
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), `auth_issuer = "${issuer.url}"\nlogin_port = 0\n`)
+    const child = spawn(process.execPath, [SERVER_BIN, "login"], { env: { ...process.env, CODEX_HOME: codexHome } })
+    let stdout = ""
+    const urlSeen = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no login URL within 10 s; stdout: ${stdout}`)), 10_000)
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8")
+        const match = /(http\S+oauth\/authorize\S+)/.exec(stdout)
+        if (match !== null) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      })
+    })
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
+    const url = new URL(await urlSeen)
+    await fetch(`${url.searchParams.get("redirect_uri")}?code=abc&state=${encodeURIComponent(url.searchParams.get("state")!)}`)
+    expect(await exited).toBe(0)
+    expect(stdout).toContain("Successfully logged in.")
+    expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).tokens.account_id).toBe("acct-123")
+  })
+})
