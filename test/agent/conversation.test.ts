@@ -12,6 +12,7 @@ import type { Conversation } from "../../src/agent/Conversation.js"
 import type { Tool } from "../../src/agent/Tool.js"
 import { fatal } from "../../src/model/ModelError.js"
 import { ResponseEvent } from "../../src/model/ResponseEvent.js"
+import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import type { Event } from "../../src/rpc/Event.js"
 import { Config } from "../../src/services/Config.js"
@@ -43,11 +44,9 @@ const runTurn = (conversation: Conversation, text: string) =>
 
 const types = (events: ReadonlyArray<Event>) => events.map((event) => event.msg.type)
 
-const userTexts = (input: ReadonlyArray<{ readonly type: string }>) =>
+const userTexts = (input: ReadonlyArray<ResponseItem>) =>
   input.flatMap((item) =>
-    item.type === "message" && (item as { role: string }).role === "user"
-      ? (item as { content: ReadonlyArray<{ type: string; text?: string }> }).content.flatMap((part) => part.text ?? [])
-      : []
+    item.type === "message" && item.role === "user" ? item.content.flatMap((part) => ("text" in part ? [part.text] : [])) : []
   )
 
 describe("Conversation", () => {
