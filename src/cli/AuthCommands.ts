@@ -4,7 +4,7 @@
  */
 import { Console, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { authManagerLayer } from "../server/ServerLayer.js"
+import { authManagerLayer } from "../services/CodexLayer.js"
 import { AuthManager } from "../services/AuthManager.js"
 import { Config } from "../services/Config.js"
 

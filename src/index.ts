@@ -1,0 +1,51 @@
+/**
+ * codex-effect as a library: run Codex conversations inside any Effect program.
+ *
+ * ```ts
+ * import { CodexLayer, ConversationManager, ModelClient, ScriptedTurn } from "codex-effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const manager = yield* ConversationManager
+ *   const { conversation } = yield* manager.newConversation({ cwd: "/my/project" })
+ *   // subscribe, then submit: every event of the task arrives on the stream
+ * })
+ * program.pipe(Effect.provide(CodexLayer({ model: ModelClient.layerScripted([ScriptedTurn.text("hi")]) })))
+ * ```
+ */
+// --- services ----------------------------------------------------------------------------------------
+export { AuthError, type AuthChange, AuthManager, type AuthOptions } from "./services/AuthManager.js"
+export { Config, ConfigError, type ConfigOptions } from "./services/Config.js"
+export {
+  ConversationConfigError,
+  ConversationManager,
+  ConversationNotFound,
+  type NewConversation,
+  type StartOptions
+} from "./services/ConversationManager.js"
+export { ModelClient } from "./services/ModelClient.js"
+export { ToolRegistry } from "./services/ToolRegistry.js"
+export { ModelAuth, type ModelCredentials } from "./model/ModelAuth.js"
+export { ScriptedModel, ScriptedTurn } from "./model/ScriptedModel.js"
+
+// --- the agent -----------------------------------------------------------------------------------------
+export type { Conversation } from "./agent/Conversation.js"
+export type { ApprovalRequest, Tool, ToolCall, ToolContext } from "./agent/Tool.js"
+export type { TurnContext } from "./agent/TurnContext.js"
+export { applyPatchTool } from "./agent/tools/ApplyPatchTool.js"
+export { shellTool } from "./agent/tools/ShellTool.js"
+export { updatePlanTool } from "./agent/tools/UpdatePlanTool.js"
+export { isKnownSafeCommand } from "./agent/exec/SafeCommands.js"
+export { shlexJoin } from "./agent/exec/ShellQuote.js"
+
+// --- schemas and types -----------------------------------------------------------------------------------
+export type { ConversationOverrides, ResolvedConfig } from "./config/ResolvedConfig.js"
+export type { ModelProviderInfo } from "./config/ModelProviderInfo.js"
+export { ModelError } from "./model/ModelError.js"
+export type { CustomToolSpec, FunctionToolSpec, Prompt, ToolSpec } from "./model/Prompt.js"
+export { ResponseEvent, type TokenUsage } from "./model/ResponseEvent.js"
+export { ResponseItem } from "./model/ResponseItem.js"
+export * from "./rpc/Enums.js"
+export { Event, EventMsg, type EventOf, type EventType, ParsedCommand, PlanItem } from "./rpc/Event.js"
+export { InputItem, Op, Submission } from "./rpc/Op.js"
+
+export { authManagerLayer, CodexLayer, type CodexLayerOptions } from "./services/CodexLayer.js"

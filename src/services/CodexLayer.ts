@@ -1,0 +1,42 @@
+/**
+ * The agent wired with defaults: `Config` (CODEX_HOME, config.toml, `-c` overrides), `AuthManager`,
+ * `ModelClient` and `ToolRegistry` behind a `ConversationManager`. The stdio server runs on it, and
+ * embedding programs use it directly, swapping the model or the tools.
+ */
+import { Effect, Layer } from "effect"
+import { AuthManager } from "./AuthManager.js"
+import { Config, type ConfigOptions } from "./Config.js"
+import { ConversationManager } from "./ConversationManager.js"
+import { ModelClient } from "./ModelClient.js"
+import { ToolRegistry } from "./ToolRegistry.js"
+
+/** The AuthManager configured from config.toml (CODEX_HOME, `preferred_auth_method`, `auth_issuer`, `login_port`). */
+export const authManagerLayer = Layer.unwrap(Effect.gen(function*() {
+  const { base } = yield* Config
+  return AuthManager.layer({
+    codexHome: base.codexHome,
+    preferredAuthMethod: base.preferredAuthMethod,
+    issuer: base.authIssuer,
+    loginPort: base.loginPort
+  })
+}))
+
+export interface CodexLayerOptions extends ConfigOptions {
+  /**
+   * The model client. Defaults to the real one (`ModelClient.layer`, credentials from the
+   * AuthManager); pass `ModelClient.layerScripted(turns)` to run without a provider.
+   */
+  readonly model?: Layer.Layer<ModelClient, never, AuthManager | Config> | undefined
+  /** The tools offered to the model. Defaults to `shell`, plus `update_plan` / `apply_patch` when configured. */
+  readonly tools?: Layer.Layer<ToolRegistry> | undefined
+}
+
+export const CodexLayer = (options: CodexLayerOptions = {}) =>
+  ConversationManager.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
+      options.tools ?? ToolRegistry.layer
+    )),
+    Layer.provideMerge(authManagerLayer),
+    Layer.provideMerge(Config.layer(options))
+  )
