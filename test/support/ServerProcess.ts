@@ -25,6 +25,8 @@ export interface SpawnOptions {
   readonly args?: ReadonlyArray<string>
   readonly env?: Record<string, string | undefined>
   readonly cwd?: string
+  /** Another server binary and its arguments (the benchmarks run the reference this way). */
+  readonly command?: { readonly file: string; readonly args: ReadonlyArray<string> }
 }
 
 export const makeTempDir = (prefix = "codex-effect-test-") => mkdtempSync(join(tmpdir(), prefix))
@@ -47,7 +49,9 @@ export class ServerProcess {
     }
     env.CODEX_HOME = this.codexHome
     env.CODEX_EFFECT_LOG ??= "debug"
-    this.child = spawn(process.execPath, [SERVER_BIN, ...(options.args ?? ["mcp"])], {
+    const file = options.command?.file ?? process.execPath
+    const args = options.command?.args ?? [SERVER_BIN, ...(options.args ?? ["mcp"])]
+    this.child = spawn(file, [...args], {
       env,
       cwd: options.cwd ?? process.cwd(),
       stdio: ["pipe", "pipe", "pipe"]

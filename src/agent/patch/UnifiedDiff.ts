@@ -6,16 +6,19 @@
 
 type Edit = { readonly op: " " | "-" | "+"; readonly line: string }
 
-/** The shortest edit script from `a` to `b` (Myers, O((N+M)·D)). */
+/**
+ * The shortest edit script from `a` to `b` (Myers, O((N+M)·D) time). For backtracking only the
+ * window of V that step d can read (diagonals -d-1..d+1) is kept, so memory is O(D²), not O((N+M)·D).
+ */
 const editScript = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): Array<Edit> => {
   const n = a.length
   const m = b.length
   const max = n + m
   const offset = max + 1
-  let v: Int32Array = new Int32Array(2 * max + 3)
+  const v = new Int32Array(2 * max + 3)
   const trace: Array<Int32Array> = []
   outer: for (let d = 0; d <= max; d++) {
-    trace.push(v.slice())
+    trace.push(v.slice(offset - d - 1, offset + d + 2))
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1
       let y = x - k
@@ -31,12 +34,17 @@ const editScript = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): Array<E
   let x = n
   let y = m
   for (let d = trace.length - 1; d >= 0; d--) {
-    v = trace[d]!
+    const window = trace[d]!
+    /** V[k] as it was when step d started; the window starts at diagonal -d-1. */
+    const at = (k: number) => window[k + d + 1]!
     const k = x - y
-    const prevK = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? k + 1 : k - 1
-    const prevX = v[offset + prevK]!
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1
+    const prevX = at(prevK)
     const prevY = prevX - prevK
-    while (x > prevX && y > prevY) edits.push({ op: " ", line: a[--x]! }) && y--
+    while (x > prevX && y > prevY) {
+      edits.push({ op: " ", line: a[--x]! })
+      y--
+    }
     if (d > 0) {
       if (x === prevX) edits.push({ op: "+", line: b[--y]! })
       else edits.push({ op: "-", line: a[--x]! })

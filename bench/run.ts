@@ -1,0 +1,90 @@
+/**
+ * `npm run bench [-- --runs N] [-- --with-peer] [-- --only <text>]`: runs every scenario against the
+ * built server (and the reference binary, when `CODEX_PEER_BIN` names one or `--with-peer` installs
+ * it into .bench/peer), prints one table of medians with min–max and the ratio ours/reference, and
+ * writes the numbers to .bench/results.json.
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { type Scenario, scenarios, type Target } from "./scenarios.ts"
+
+const PEER_PACKAGE = "@openai/codex@0.153.4"
+const PEER_DIR = resolve(".bench/peer")
+const PEER_BIN = join(PEER_DIR, "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex")
+
+const argValue = (name: string) => {
+  const index = process.argv.indexOf(name)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+
+const runs = Number(argValue("--runs") ?? 10)
+const only = argValue("--only")
+
+/** The reference binary: `CODEX_PEER_BIN`, or installed on demand (never a project dependency). */
+const peerBinary = (): string | undefined => {
+  if (process.env.CODEX_PEER_BIN !== undefined && process.env.CODEX_PEER_BIN !== "") return process.env.CODEX_PEER_BIN
+  if (!process.argv.includes("--with-peer")) return undefined
+  if (!existsSync(PEER_BIN)) {
+    process.stderr.write(`installing ${PEER_PACKAGE} into ${PEER_DIR}…\n`)
+    mkdirSync(PEER_DIR, { recursive: true })
+    writeFileSync(join(PEER_DIR, "package.json"), JSON.stringify({ name: "codex-peer", private: true }))
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", PEER_PACKAGE], { cwd: PEER_DIR, stdio: "inherit" })
+  }
+  return PEER_BIN
+}
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+interface Row {
+  readonly scenario: string
+  readonly unit: string
+  readonly ours: ReadonlyArray<number>
+  readonly peer: ReadonlyArray<number> | undefined
+}
+
+const sampleAll = async (scenario: Scenario, target: Target) => {
+  const samples: Array<number> = []
+  for (let run = 0; run < runs; run++) samples.push(await scenario.sample(target))
+  return samples
+}
+
+const format = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1))
+const summary = (values: ReadonlyArray<number>) =>
+  `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`
+
+const main = async () => {
+  const ours: Target = { name: "codex-effect", command: undefined }
+  const peerBin = peerBinary()
+  const peer: Target | undefined = peerBin === undefined ? undefined : { name: "reference", command: { file: peerBin, args: ["mcp-server"] } }
+  const rows: Array<Row> = []
+  for (const scenario of scenarios) {
+    if (only !== undefined && !scenario.name.includes(only)) continue
+    process.stderr.write(`${scenario.name}…\n`)
+    const oursSamples = await sampleAll(scenario, ours)
+    const peerSamples = peer === undefined ? undefined : await sampleAll(scenario, peer)
+    rows.push({ scenario: scenario.name, unit: scenario.unit, ours: oursSamples, peer: peerSamples })
+  }
+  const header = peer === undefined
+    ? ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`]
+    : ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`, "reference median (min–max)", "ours/ref"]
+  const lines = rows.map((row) => {
+    const cells = [row.scenario, row.unit, summary(row.ours)]
+    if (row.peer !== undefined) cells.push(summary(row.peer), (median(row.ours) / median(row.peer)).toFixed(2))
+    return cells
+  })
+  const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
+  process.stdout.write(`${table}\n`)
+  mkdirSync(".bench", { recursive: true })
+  writeFileSync(
+    ".bench/results.json",
+    JSON.stringify({ date: new Date().toISOString(), runs, peer: peerBin ?? null, node: process.version, rows }, null, 2)
+  )
+  process.stderr.write("results written to .bench/results.json\n")
+}
+
+await main()

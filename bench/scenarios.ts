@@ -1,0 +1,209 @@
+/**
+ * The benchmark scenarios of DESIGN §7, each run against one server (ours or the reference) with a
+ * mock model provider on 127.0.0.1. Every scenario returns one sample per run; the runner reports
+ * medians. Timings are wall-clock around the protocol exchange the client sees.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { type MockModelServer, MockTurn, startMockModelServer } from "../test/support/MockModelServer.ts"
+import { ServerProcess } from "../test/support/ServerProcess.ts"
+
+export interface Target {
+  readonly name: string
+  /** The server command; the peer is spawned the same way as ours. */
+  readonly command: { readonly file: string; readonly args: ReadonlyArray<string> } | undefined
+}
+
+/** CODEX_HOME under .bench/ (the reference refuses to set up its helpers under /tmp). */
+const homeFor = (url: string) => {
+  mkdirSync(".bench/homes", { recursive: true })
+  const home = mkdtempSync(join(process.cwd(), ".bench/homes/home-"))
+  writeFileSync(join(home, "config.toml"), [
+    `model = "mock-model"`,
+    `model_provider = "mock"`,
+    `approval_policy = "never"`,
+    `sandbox_mode = "danger-full-access"`,
+    `check_for_update_on_startup = false`,
+    ``,
+    `[model_providers.mock]`,
+    `name = "mock"`,
+    `base_url = "${url}"`,
+    `wire_api = "responses"`,
+    `requires_openai_auth = false`,
+    `request_max_retries = 0`,
+    `stream_max_retries = 0`,
+    ``,
+    `[features]`,
+    `plugins = false`,
+    `remote_plugin = false`,
+    `apps = false`,
+    ``
+  ].join("\n"))
+  return home
+}
+
+const launch = (target: Target, model: MockModelServer) => {
+  const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error" }
+  return new ServerProcess({
+    codexHome: homeFor(model.url),
+    env,
+    ...(target.command !== undefined ? { command: target.command } : {})
+  })
+}
+
+/** Peak resident memory of a process, in MiB (`VmHWM`). */
+const peakRssMiB = (pid: number) => {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"))
+  return Number(line?.replace(/\D+/g, "") ?? 0) / 1024
+}
+
+const elapsed = async (work: () => Promise<unknown>) => {
+  const started = performance.now()
+  await work()
+  return performance.now() - started
+}
+
+const codexCall = (server: ServerProcess, prompt: string, timeoutMs = 60_000) =>
+  server.request("tools/call", { name: "codex", arguments: { prompt } }, timeoutMs).then((answer) => {
+    if (answer.result === undefined || answer.result.isError === true) throw new Error(`codex call failed: ${JSON.stringify(answer)}`)
+    return answer
+  })
+
+const withServer = async <A>(target: Target, turns: ReadonlyArray<MockTurn>, work: (server: ServerProcess, model: MockModelServer) => Promise<A>) => {
+  const model = await startMockModelServer(turns)
+  const server = launch(target, model)
+  try {
+    return await work(server, model)
+  } finally {
+    server.kill()
+    await model.close()
+  }
+}
+
+export interface Scenario {
+  readonly name: string
+  readonly unit: string
+  /** Lower is better unless `higherIsBetter`. */
+  readonly higherIsBetter?: boolean
+  readonly sample: (target: Target) => Promise<number>
+}
+
+const PATCH_HUNKS = 1000
+/** A ~1 MB file and a patch that changes one line in each of 1,000 evenly spaced places. */
+const bigPatch = (dir: string) => {
+  const lines = Array.from({ length: 20_000 }, (_, n) => `line ${n} ${"x".repeat(40)}`)
+  writeFileSync(join(dir, "big.txt"), lines.join("\n") + "\n")
+  const chunks: Array<string> = []
+  for (let h = 0; h < PATCH_HUNKS; h++) {
+    const at = h * 20 + 10
+    chunks.push(`@@\n ${lines[at - 1]}\n-${lines[at]}\n+changed ${at}\n ${lines[at + 1]}`)
+  }
+  return `*** Begin Patch\n*** Update File: big.txt\n${chunks.join("\n")}\n*** End Patch`
+}
+
+export const scenarios: ReadonlyArray<Scenario> = [
+  {
+    name: "spawn → initialize answer",
+    unit: "ms",
+    sample: (target) =>
+      withServer(target, [], (server) => elapsed(() => server.initialize()))
+  },
+  {
+    name: "codex call, new conversation",
+    unit: "ms",
+    sample: (target) =>
+      withServer(target, [MockTurn.message("warm-up"), MockTurn.message("measured")], async (server) => {
+        await server.initialize()
+        await codexCall(server, "warm up")
+        return elapsed(() => codexCall(server, "measured"))
+      })
+  },
+  {
+    name: "codex-reply",
+    unit: "ms",
+    sample: (target) =>
+      withServer(target, [MockTurn.message("first"), MockTurn.message("warm"), MockTurn.message("measured")], async (server) => {
+        await server.initialize()
+        const first = await codexCall(server, "first")
+        const sessionId = first.result.structuredContent?.threadId ??
+          server.messages.find((m) => m.method === "codex/event" && m.params?.msg?.type === "session_configured")?.params.msg.session_id
+        const reply = () => server.request("tools/call", { name: "codex-reply", arguments: { sessionId, prompt: "again" } }, 60_000)
+        await reply()
+        return elapsed(reply)
+      })
+  },
+  {
+    name: "peak RSS idle",
+    unit: "MiB",
+    sample: (target) =>
+      withServer(target, [], async (server) => {
+        await server.initialize()
+        return peakRssMiB(server.child.pid!)
+      })
+  },
+  {
+    name: "peak RSS after 1 call",
+    unit: "MiB",
+    sample: (target) =>
+      withServer(target, [MockTurn.message("one")], async (server) => {
+        await server.initialize()
+        await codexCall(server, "one")
+        return peakRssMiB(server.child.pid!)
+      })
+  },
+  {
+    name: "peak RSS after 20 calls",
+    unit: "MiB",
+    sample: (target) =>
+      withServer(target, Array.from({ length: 20 }, () => MockTurn.message("ok")), async (server) => {
+        await server.initialize()
+        for (let n = 0; n < 20; n++) await codexCall(server, `call ${n}`)
+        return peakRssMiB(server.child.pid!)
+      })
+  },
+  {
+    name: "10,000-delta turn",
+    unit: "notifications/s",
+    higherIsBetter: true,
+    sample: (target) =>
+      withServer(target, [MockTurn.deltas(Array.from({ length: 10_000 }, (_, n) => `d${n} `))], async (server) => {
+        await server.initialize()
+        const ms = await elapsed(() => codexCall(server, "stream"))
+        return 10_000 / (ms / 1000)
+      })
+  },
+  {
+    name: "100 parallel codex calls",
+    unit: "ms",
+    sample: (target) =>
+      withServer(target, Array.from({ length: 100 }, () => MockTurn.message("ok")), async (server) => {
+        await server.initialize()
+        return elapsed(() => Promise.all(Array.from({ length: 100 }, (_, n) => codexCall(server, `p${n}`, 120_000))))
+      })
+  },
+  {
+    name: "peak RSS, 100 parallel calls",
+    unit: "MiB",
+    sample: (target) =>
+      withServer(target, Array.from({ length: 100 }, () => MockTurn.message("ok")), async (server) => {
+        await server.initialize()
+        await Promise.all(Array.from({ length: 100 }, (_, n) => codexCall(server, `p${n}`, 120_000)))
+        return peakRssMiB(server.child.pid!)
+      })
+  },
+  {
+    name: "apply_patch, 1,000 hunks on 1 MB",
+    unit: "ms",
+    sample: async (target) => {
+      const dir = mkdtempSync(join(process.cwd(), ".bench/homes/work-"))
+      const patch = bigPatch(dir)
+      return withServer(target, [MockTurn.applyPatch(patch, { workdir: dir }), MockTurn.message("patched")], async (server) => {
+        await server.initialize()
+        const ms = await elapsed(() => codexCall(server, "patch", 120_000))
+        const result = readFileSync(join(dir, "big.txt"), "utf8")
+        if (!result.includes("changed 19990")) throw new Error("the patch was not applied")
+        return ms
+      })
+    }
+  }
+]
