@@ -47,9 +47,13 @@ interface Row {
   readonly peer: ReadonlyArray<number> | undefined
 }
 
+/** `runs` samples of every metric of the scenario: result[metric][run]. */
 const sampleAll = async (scenario: Scenario, target: Target) => {
-  const samples: Array<number> = []
-  for (let run = 0; run < runs; run++) samples.push(await scenario.sample(target))
+  const samples: Array<Array<number>> = scenario.metrics.map(() => [])
+  for (let run = 0; run < runs; run++) {
+    const values = await scenario.sample(target)
+    values.forEach((value, metric) => samples[metric]!.push(value))
+  }
   return samples
 }
 
@@ -63,11 +67,14 @@ const main = async () => {
   const peer: Target | undefined = peerBin === undefined ? undefined : { name: "reference", command: { file: peerBin, args: ["mcp-server"] } }
   const rows: Array<Row> = []
   for (const scenario of scenarios) {
-    if (only !== undefined && !scenario.name.includes(only)) continue
-    process.stderr.write(`${scenario.name}…\n`)
+    const names = scenario.metrics.map((metric) => metric.name)
+    if (only !== undefined && !names.some((name) => name.includes(only))) continue
+    process.stderr.write(`${names.join(", ")}…\n`)
     const oursSamples = await sampleAll(scenario, ours)
     const peerSamples = peer === undefined ? undefined : await sampleAll(scenario, peer)
-    rows.push({ scenario: scenario.name, unit: scenario.unit, ours: oursSamples, peer: peerSamples })
+    scenario.metrics.forEach((metric, index) =>
+      rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples[index]!, peer: peerSamples?.[index] })
+    )
   }
   const header = peer === undefined
     ? ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`]

@@ -69,6 +69,12 @@ const codexCall = (server: ServerProcess, prompt: string, timeoutMs = 60_000) =>
     return answer
   })
 
+const replyCall = (server: ServerProcess, sessionId: string) =>
+  server.request("tools/call", { name: "codex-reply", arguments: { threadId: sessionId, prompt: "again" } }, 60_000).then((answer) => {
+    if (answer.result === undefined || answer.result.isError === true) throw new Error(`codex-reply failed: ${JSON.stringify(answer)}`)
+    return answer
+  })
+
 const withServer = async <A>(target: Target, turns: ReadonlyArray<MockTurn>, work: (server: ServerProcess, model: MockModelServer) => Promise<A>) => {
   const model = await startMockModelServer(turns)
   const server = launch(target, model)
@@ -80,12 +86,17 @@ const withServer = async <A>(target: Target, turns: ReadonlyArray<MockTurn>, wor
   }
 }
 
-export interface Scenario {
+export interface Metric {
   readonly name: string
   readonly unit: string
-  /** Lower is better unless `higherIsBetter`. */
+  /** Lower is better unless set. */
   readonly higherIsBetter?: boolean
-  readonly sample: (target: Target) => Promise<number>
+}
+
+/** One run of a scenario gives one value per metric (several metrics can share a run's process). */
+export interface Scenario {
+  readonly metrics: ReadonlyArray<Metric>
+  readonly sample: (target: Target) => Promise<ReadonlyArray<number>>
 }
 
 const PATCH_HUNKS = 1000
@@ -101,109 +112,68 @@ const bigPatch = (dir: string) => {
   return `*** Begin Patch\n*** Update File: big.txt\n${chunks.join("\n")}\n*** End Patch`
 }
 
+const single = (name: string, unit: string, sample: (target: Target) => Promise<number>, higherIsBetter = false): Scenario => ({
+  metrics: [{ name, unit, higherIsBetter }],
+  sample: async (target) => [await sample(target)]
+})
+
 export const scenarios: ReadonlyArray<Scenario> = [
+  single("spawn → initialize answer", "ms", (target) => withServer(target, [], (server) => elapsed(() => server.initialize()))),
+  single("codex call, new conversation", "ms", (target) =>
+    withServer(target, [MockTurn.message("warm-up"), MockTurn.message("measured")], async (server) => {
+      await server.initialize()
+      await codexCall(server, "warm up")
+      return elapsed(() => codexCall(server, "measured"))
+    })),
+  single("codex-reply", "ms", (target) =>
+    withServer(target, [MockTurn.message("first"), MockTurn.message("warm"), MockTurn.message("measured")], async (server) => {
+      await server.initialize()
+      const first = await codexCall(server, "first")
+      const sessionId = first.result.structuredContent?.threadId ??
+        server.messages.find((m) => m.method === "codex/event" && m.params?.msg?.type === "session_configured")?.params.msg.session_id
+      const reply = () => replyCall(server, sessionId)
+      await reply()
+      return elapsed(reply)
+    })),
   {
-    name: "spawn → initialize answer",
-    unit: "ms",
-    sample: (target) =>
-      withServer(target, [], (server) => elapsed(() => server.initialize()))
-  },
-  {
-    name: "codex call, new conversation",
-    unit: "ms",
-    sample: (target) =>
-      withServer(target, [MockTurn.message("warm-up"), MockTurn.message("measured")], async (server) => {
-        await server.initialize()
-        await codexCall(server, "warm up")
-        return elapsed(() => codexCall(server, "measured"))
-      })
-  },
-  {
-    name: "codex-reply",
-    unit: "ms",
-    sample: (target) =>
-      withServer(target, [MockTurn.message("first"), MockTurn.message("warm"), MockTurn.message("measured")], async (server) => {
-        await server.initialize()
-        const first = await codexCall(server, "first")
-        const sessionId = first.result.structuredContent?.threadId ??
-          server.messages.find((m) => m.method === "codex/event" && m.params?.msg?.type === "session_configured")?.params.msg.session_id
-        const reply = () => server.request("tools/call", { name: "codex-reply", arguments: { sessionId, prompt: "again" } }, 60_000)
-        await reply()
-        return elapsed(reply)
-      })
-  },
-  {
-    name: "peak RSS idle",
-    unit: "MiB",
-    sample: (target) =>
-      withServer(target, [], async (server) => {
-        await server.initialize()
-        return peakRssMiB(server.child.pid!)
-      })
-  },
-  {
-    name: "peak RSS after 1 call",
-    unit: "MiB",
-    sample: (target) =>
-      withServer(target, [MockTurn.message("one")], async (server) => {
-        await server.initialize()
-        await codexCall(server, "one")
-        return peakRssMiB(server.child.pid!)
-      })
-  },
-  {
-    name: "peak RSS after 20 calls",
-    unit: "MiB",
+    metrics: [
+      { name: "peak RSS idle", unit: "MiB" },
+      { name: "peak RSS after 1 call", unit: "MiB" },
+      { name: "peak RSS after 20 calls", unit: "MiB" }
+    ],
     sample: (target) =>
       withServer(target, Array.from({ length: 20 }, () => MockTurn.message("ok")), async (server) => {
         await server.initialize()
-        for (let n = 0; n < 20; n++) await codexCall(server, `call ${n}`)
-        return peakRssMiB(server.child.pid!)
+        const idle = peakRssMiB(server.child.pid!)
+        await codexCall(server, "call 0")
+        const one = peakRssMiB(server.child.pid!)
+        for (let n = 1; n < 20; n++) await codexCall(server, `call ${n}`)
+        return [idle, one, peakRssMiB(server.child.pid!)]
       })
   },
+  single("10,000-delta turn", "notifications/s", (target) =>
+    withServer(target, [MockTurn.deltas(Array.from({ length: 10_000 }, (_, n) => `d${n} `))], async (server) => {
+      await server.initialize()
+      const ms = await elapsed(() => codexCall(server, "stream"))
+      return 10_000 / (ms / 1000)
+    }), true),
   {
-    name: "10,000-delta turn",
-    unit: "notifications/s",
-    higherIsBetter: true,
-    sample: (target) =>
-      withServer(target, [MockTurn.deltas(Array.from({ length: 10_000 }, (_, n) => `d${n} `))], async (server) => {
-        await server.initialize()
-        const ms = await elapsed(() => codexCall(server, "stream"))
-        return 10_000 / (ms / 1000)
-      })
-  },
-  {
-    name: "100 parallel codex calls",
-    unit: "ms",
+    metrics: [{ name: "100 parallel codex calls", unit: "ms" }, { name: "peak RSS, 100 parallel calls", unit: "MiB" }],
     sample: (target) =>
       withServer(target, Array.from({ length: 100 }, () => MockTurn.message("ok")), async (server) => {
         await server.initialize()
-        return elapsed(() => Promise.all(Array.from({ length: 100 }, (_, n) => codexCall(server, `p${n}`, 120_000))))
+        const ms = await elapsed(() => Promise.all(Array.from({ length: 100 }, (_, n) => codexCall(server, `p${n}`, 300_000))))
+        return [ms, peakRssMiB(server.child.pid!)]
       })
   },
-  {
-    name: "peak RSS, 100 parallel calls",
-    unit: "MiB",
-    sample: (target) =>
-      withServer(target, Array.from({ length: 100 }, () => MockTurn.message("ok")), async (server) => {
-        await server.initialize()
-        await Promise.all(Array.from({ length: 100 }, (_, n) => codexCall(server, `p${n}`, 120_000)))
-        return peakRssMiB(server.child.pid!)
-      })
-  },
-  {
-    name: "apply_patch, 1,000 hunks on 1 MB",
-    unit: "ms",
-    sample: async (target) => {
-      const dir = mkdtempSync(join(process.cwd(), ".bench/homes/work-"))
-      const patch = bigPatch(dir)
-      return withServer(target, [MockTurn.applyPatch(patch, { workdir: dir }), MockTurn.message("patched")], async (server) => {
-        await server.initialize()
-        const ms = await elapsed(() => codexCall(server, "patch", 120_000))
-        const result = readFileSync(join(dir, "big.txt"), "utf8")
-        if (!result.includes("changed 19990")) throw new Error("the patch was not applied")
-        return ms
-      })
-    }
-  }
+  single("apply_patch, 1,000 hunks on 1 MB", "ms", async (target) => {
+    const dir = mkdtempSync(join(process.cwd(), ".bench/homes/work-"))
+    const patch = bigPatch(dir)
+    return withServer(target, [MockTurn.applyPatch(patch, { workdir: dir }), MockTurn.message("patched")], async (server) => {
+      await server.initialize()
+      const ms = await elapsed(() => codexCall(server, "patch", 120_000))
+      if (!readFileSync(join(dir, "big.txt"), "utf8").includes("changed 19990")) throw new Error("the patch was not applied")
+      return ms
+    })
+  })
 ]
