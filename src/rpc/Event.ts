@@ -16,9 +16,11 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export const WireDuration = Schema.Struct({ secs: Count, nanos: Count })
 export type WireDuration = typeof WireDuration.Type
 
+/** A Rust-style duration: nanos always below one second; negative inputs (a clock step back) count as zero. */
 export const durationFromMillis = (millis: number): WireDuration => {
-  const secs = Math.floor(millis / 1000)
-  return { secs, nanos: Math.round((millis - secs * 1000) * 1_000_000) }
+  const totalNanos = Math.max(0, Math.round(millis * 1_000_000))
+  const secs = Math.floor(totalNanos / 1_000_000_000)
+  return { secs, nanos: totalNanos - secs * 1_000_000_000 }
 }
 
 /** A UI summary of a command (agent core §1.3); `unknown` is always a valid answer. */

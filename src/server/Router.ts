@@ -55,13 +55,19 @@ export class Router extends Context.Service<Router, {
     const sender = yield* OutgoingSender
     const handlers = yield* RequestHandlers
     const running = yield* FiberMap.make<string>()
+    /** Requests the client cancelled: their interruption is the answer (none is sent). */
+    const cancelled = new Set<string>()
 
     const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
       effect.pipe(
         Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
         Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
         Effect.catchCause((cause) => {
-          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+          if (Cause.hasInterruptsOnly(cause)) {
+            if (cancelled.has(requestKey(id))) return Effect.failCause(cause as Cause.Cause<never>)
+            // Interrupted by something other than the client's cancel: the request still gets an answer.
+            return sender.sendError(id, internalError("Internal error: the request was interrupted"))
+          }
           const failure = Cause.findErrorOption(cause)
           if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
             return sender.sendError(id, failure.value as JsonRpcError)
@@ -83,21 +89,24 @@ export class Router extends Context.Service<Router, {
       }
       const handler = handlers[method as keyof typeof handlers] as unknown as AnyHandler
       const context: RequestContext = { id, progressToken: progressTokenOf(params) }
-      const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
-      if (ORDERED_METHODS.has(method)) return yield* work
       const key = requestKey(id)
       if (yield* FiberMap.has(running, key)) {
         return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
       }
-      yield* FiberMap.run(running, key, work)
+      const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
+      if (ORDERED_METHODS.has(method)) return yield* work
+      yield* FiberMap.run(running, key, work.pipe(Effect.ensuring(Effect.sync(() => cancelled.delete(key)))))
     })
 
     const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
       if (method === "notifications/cancelled") {
-        const cancelled = decodeCancelled(params)
-        if (cancelled._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
-        yield* Effect.logDebug(`cancelling request ${cancelled.value.requestId}`)
-        return yield* FiberMap.remove(running, requestKey(cancelled.value.requestId))
+        const request = decodeCancelled(params)
+        if (request._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
+        const key = requestKey(request.value.requestId)
+        if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
+        yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
+        cancelled.add(key)
+        return yield* FiberMap.remove(running, key)
       }
       yield* Effect.logDebug(`notification ${method}`)
     })
