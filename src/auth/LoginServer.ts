@@ -1,172 +1,183 @@
 /**
- * The ChatGPT browser login (agent core §10.5, wire §15.5): a local HTTP server on 127.0.0.1 receives
- * the OAuth callback, checks `state`, exchanges the code (PKCE S256) at the issuer's token endpoint,
- * trades the id_token for an API key when the issuer allows it, and saves auth.json. The login ends
- * on the success page, on cancel, on error, or after ten minutes.
+ * The ChatGPT browser login (wire §8.8 and §15.5, agent core §10.5): an HTTP server on 127.0.0.1
+ * that receives the OAuth callback, checks `state`, exchanges the code with the PKCE verifier, trades
+ * the id_token for an API key when the issuer allows it, saves auth.json, and redirects to a success
+ * page. The login ends when that page is served, when the token endpoint refuses the code, when it
+ * is cancelled, or after ten minutes. The server is a scoped resource: it closes with its scope, and
+ * closing it interrupts any exchange still under way.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto"
-import { createServer, type Server } from "node:http"
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { readAuthFile, writeAuthFile } from "./AuthDotJson.js"
-import { idTokenClaims } from "./ResolveAuth.js"
+import { DateTime, Deferred, Duration, Effect, FiberSet, Option, Ref, type Scope } from "effect"
+import { readAuthFile, withLogin, writeAuthFile } from "./AuthDotJson.js"
+import { AuthError, describeCause } from "./AuthError.js"
+import { authorizeUrl, makePkce, makeState, redirectUriFor } from "./AuthorizationRequest.js"
+import { exchangeAuthorizationCode, exchangeForApiKey, type TokenEndpoint } from "./TokenEndpoint.js"
 
-export const DEFAULT_ISSUER = "https://auth.openai.com"
-export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 export const DEFAULT_LOGIN_PORT = 1455
-const LOGIN_TIMEOUT_MS = 10 * 60 * 1000
-export const NOT_COMPLETED = "Login server error: Login was not completed"
+export const LOGIN_TIMEOUT = Duration.minutes(10)
+export const LOGIN_TIMED_OUT = "Login timed out"
+export const LOGIN_NOT_COMPLETED = "Login server error: Login was not completed"
 
-export interface LoginOptions {
+export interface LoginServerOptions {
   readonly codexHome: string
-  readonly issuer: string
-  readonly clientId: string
-  /** 0 picks a free port (tests). */
+  readonly endpoint: TokenEndpoint
+  /** 0 picks a free port. */
   readonly port: number
+  readonly timeout?: Duration.Input | undefined
 }
 
 export interface LoginOutcome {
   readonly success: boolean
+  /** Why the login did not succeed; never holds a token. */
   readonly error?: string
 }
 
 export interface LoginSession {
   readonly loginId: string
   readonly authUrl: string
-  /** Settles once, when the login ends for any reason. */
-  readonly done: Promise<LoginOutcome>
-  readonly cancel: () => void
+  /** The port the server listens on (the chosen one when the options said 0). */
+  readonly port: number
+  /** Waits for the login to end, for whatever reason. */
+  readonly outcome: Effect.Effect<LoginOutcome>
+  /** Ends the login as not completed; does nothing once it has ended. */
+  readonly cancel: Effect.Effect<void>
 }
 
-const base64url = (bytes: Buffer) => bytes.toString("base64url")
+/** waiting → exchanging (one callback claims the code) → saved (the success page may be served) or failed. */
+type Phase = "waiting" | "exchanging" | "saved" | "failed"
 
-interface TokenResponse {
-  readonly id_token: string
-  readonly access_token: string
-  readonly refresh_token: string
-}
+const SUCCESS_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Signed in to codex-effect</title></head>
+<body style="font-family: sans-serif; margin: 4em auto; max-width: 32em">
+<h1>Signed in</h1><p>codex-effect is now signed in with your ChatGPT account. You can close this window.</p>
+</body></html>
+`
 
-const postForm = async (url: string, form: Record<string, string>) => {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form).toString()
+const reply = (response: ServerResponse, status: number, body: string) =>
+  Effect.sync(() => {
+    response.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(body)
   })
-  if (!response.ok) throw new Error(`token endpoint returned ${response.status}`)
-  return (await response.json()) as Record<string, unknown>
-}
 
-const SUCCESS_PAGE = "<!doctype html><html><head><title>Signed in</title></head>" +
-  "<body><h1>Signed in to codex-effect</h1><p>You can close this window.</p></body></html>"
+/** Sends the success page and waits until it has been flushed (or the browser went away). */
+const sendSuccessPage = (response: ServerResponse) =>
+  Effect.callback<void>((resume) => {
+    response.once("close", () => resume(Effect.void))
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8", connection: "close" }).end(SUCCESS_PAGE)
+  })
 
-/** Starts the callback server; fails if the port is taken. */
-export const startLoginServer = (options: LoginOptions): Promise<LoginSession> =>
-  new Promise((resolveStart, rejectStart) => {
-    const verifier = base64url(randomBytes(64))
-    const challenge = base64url(createHash("sha256").update(verifier).digest())
-    const state = base64url(randomBytes(32))
-    let settle: (outcome: LoginOutcome) => void = () => undefined
-    const done = new Promise<LoginOutcome>((resolve) => (settle = resolve))
-    let finished = false
-    let server: Server | undefined
-    let timer: NodeJS.Timeout | undefined
-    let redirectUri = ""
+/** Binds 127.0.0.1:port; requests are handled once the caller attaches a listener (nobody knows the port before). */
+const listen = (port: number) =>
+  Effect.callback<Server, AuthError>((resume) => {
+    const server = createServer()
+    server.once("error", (error) => resume(Effect.fail(new AuthError({ message: `failed to start login server: ${describeCause(error)}` }))))
+    server.listen(port, "127.0.0.1", () => {
+      server.removeAllListeners("error")
+      resume(Effect.succeed(server))
+    })
+  })
 
-    const finish = (outcome: LoginOutcome) => {
-      if (finished) return
-      finished = true
-      clearTimeout(timer)
-      server?.close()
-      server?.closeAllConnections()
-      settle(outcome)
+const close = (server: Server) =>
+  Effect.callback<void>((resume) => {
+    server.close(() => resume(Effect.void))
+    server.closeAllConnections()
+  })
+
+/**
+ * Starts the callback server and returns the session at once; the browser part happens later. Fails
+ * with `failed to start login server: <reason>` when the port cannot be bound.
+ */
+export const startLoginServer = Effect.fnUntraced(function*(
+  options: LoginServerOptions
+): Effect.fn.Return<LoginSession, AuthError, Scope.Scope> {
+  const { codexHome, endpoint } = options
+  const pkce = makePkce()
+  const state = makeState()
+  const finished = yield* Deferred.make<LoginOutcome>()
+  const finish = (outcome: LoginOutcome) => Deferred.succeed(finished, outcome).pipe(Effect.asVoid)
+  const phase = yield* Ref.make<Phase>("waiting")
+  // Request handlers run as fibers of this set, so closing the scope interrupts an exchange in flight.
+  const runFork = yield* FiberSet.makeRuntime<never>()
+
+  const saveLogin = Effect.fnUntraced(function*(code: string, redirectUri: string) {
+    const tokens = yield* exchangeAuthorizationCode(endpoint, { code, redirectUri, codeVerifier: pkce.verifier })
+    const apiKey = yield* exchangeForApiKey(endpoint, tokens.idToken).pipe(
+      Effect.tapError((error) => Effect.logDebug(`continuing without an API key: ${error.message}`)),
+      Effect.option
+    )
+    // A corrupt auth.json is replaced now that a new login has succeeded.
+    const existing = yield* readAuthFile(codexHome).pipe(Effect.orElseSucceed(() => Option.none()))
+    yield* writeAuthFile(codexHome, withLogin(existing, { ...tokens, apiKey: Option.getOrUndefined(apiKey) }, yield* DateTime.now))
+  })
+
+  const handleCallback = Effect.fnUntraced(function*(query: URLSearchParams, response: ServerResponse, port: number) {
+    if (query.get("state") !== state) return yield* reply(response, 400, "State mismatch")
+    const code = query.get("code")
+    if (code === null || code === "") return yield* reply(response, 400, "Missing authorization code")
+    const claimed = yield* Ref.modify(phase, (current): readonly [boolean, Phase] =>
+      current === "waiting" ? [true, "exchanging"] : [false, current]
+    )
+    if (!claimed) return yield* reply(response, 409, "This login has already received its callback")
+    const saved = yield* Effect.result(saveLogin(code, redirectUriFor(port)))
+    if (saved._tag === "Failure") {
+      yield* Ref.set(phase, "failed")
+      yield* reply(response, 500, `Login failed: ${saved.failure.message}`)
+      return yield* finish({ success: false, error: `Login server error: ${saved.failure.message}` })
     }
+    yield* Ref.set(phase, "saved")
+    yield* Effect.sync(() => response.writeHead(302, { location: `http://localhost:${port}/success`, connection: "close" }).end())
+  })
 
-    const exchange = async (code: string) => {
-      const tokenUrl = `${options.issuer}/oauth/token`
-      const tokens = (await postForm(tokenUrl, {
-        grant_type: "authorization_code",
-        code,
-        redirect_uri: redirectUri,
-        client_id: options.clientId,
-        code_verifier: verifier
-      })) as unknown as TokenResponse
-      let apiKey: string | undefined
-      try {
-        const exchanged = await postForm(tokenUrl, {
-          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-          client_id: options.clientId,
-          requested_token: "openai-api-key",
-          subject_token: tokens.id_token,
-          subject_token_type: "urn:ietf:params:oauth:token-type:id_token"
-        })
-        if (typeof exchanged.access_token === "string") apiKey = exchanged.access_token
-      } catch {
-        // Accounts without API access still log in; they just have no key.
-      }
-      const existing = readAuthFile(options.codexHome)
-      const saved = writeAuthFile(options.codexHome, {
-        ...(existing._tag === "Present" ? existing.auth : {}),
-        ...(apiKey !== undefined ? { OPENAI_API_KEY: apiKey } : {}),
-        tokens: {
-          id_token: tokens.id_token,
-          access_token: tokens.access_token,
-          refresh_token: tokens.refresh_token,
-          account_id: idTokenClaims(tokens.id_token).accountId ?? null
-        },
-        last_refresh: new Date().toISOString()
-      })
-      if (saved._tag === "Failure") throw new Error(saved.failure)
-    }
+  const handleSuccess = Effect.fnUntraced(function*(response: ServerResponse) {
+    // Only a login whose tokens were saved may end as a success.
+    if ((yield* Ref.get(phase)) !== "saved") return yield* reply(response, 404, "Not Found")
+    yield* sendSuccessPage(response)
+    yield* finish({ success: true })
+  })
 
-    server = createServer((request, response) => {
-      const url = new URL(request.url ?? "/", "http://localhost")
-      if (url.pathname === "/auth/callback") {
-        if (url.searchParams.get("state") !== state) {
-          response.writeHead(400, { "content-type": "text/plain" }).end("State mismatch")
-          return
-        }
-        const code = url.searchParams.get("code")
-        if (code === null || code === "") {
-          response.writeHead(400, { "content-type": "text/plain" }).end("Missing authorization code")
-          return
-        }
-        exchange(code).then(
-          () => response.writeHead(302, { location: `http://localhost:${port}/success` }).end(),
-          (error: unknown) => {
-            response.writeHead(500, { "content-type": "text/plain" }).end("Login failed")
-            finish({ success: false, error: `Login server error: ${error instanceof Error ? error.message : String(error)}` })
-          }
+  const handle = (request: IncomingMessage, response: ServerResponse, port: number): Effect.Effect<void> => {
+    const url = new URL(request.url ?? "/", "http://localhost")
+    const handled = url.pathname === "/auth/callback"
+      ? handleCallback(url.searchParams, response, port)
+      : url.pathname === "/success"
+      ? handleSuccess(response)
+      : reply(response, 404, "Not Found")
+    return handled.pipe(
+      Effect.catchCause((cause) =>
+        Effect.logError("login server request failed", cause).pipe(
+          Effect.andThen(response.headersSent ? Effect.void : reply(response, 500, "Internal error"))
         )
-        return
-      }
-      if (url.pathname === "/success") {
-        response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(SUCCESS_PAGE, () => finish({ success: true }))
-        return
-      }
-      response.writeHead(404, { "content-type": "text/plain" }).end("Not found")
-    })
-    let port = options.port
-    server.once("error", (error) => rejectStart(error))
-    server.listen(options.port, "127.0.0.1", () => {
-      port = (server!.address() as AddressInfo).port
-      redirectUri = `http://localhost:${port}/auth/callback`
-      const params = new URLSearchParams({
-        response_type: "code",
-        client_id: options.clientId,
-        redirect_uri: redirectUri,
-        scope: "openid profile email offline_access",
-        code_challenge: challenge,
-        code_challenge_method: "S256",
-        id_token_add_organizations: "true",
-        codex_cli_simplified_flow: "true",
-        state
-      })
-      timer = setTimeout(() => finish({ success: false, error: "Login timed out" }), LOGIN_TIMEOUT_MS)
-      timer.unref()
-      resolveStart({
-        loginId: randomUUID(),
-        authUrl: `${options.issuer}/oauth/authorize?${params.toString().replace(/\+/g, "%20")}`,
-        done,
-        cancel: () => finish({ success: false, error: NOT_COMPLETED })
-      })
-    })
+      )
+    )
+  }
+
+  const server = yield* Effect.acquireRelease(listen(options.port), close)
+  const boundPort = (server.address() as AddressInfo).port
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    runFork(handle(request, response, boundPort))
   })
+  server.on("error", (error) => {
+    runFork(finish({ success: false, error: `Login server error: ${describeCause(error)}` }))
+  })
+
+  yield* Effect.sleep(options.timeout ?? LOGIN_TIMEOUT).pipe(
+    Effect.andThen(finish({ success: false, error: LOGIN_TIMED_OUT })),
+    Effect.forkScoped
+  )
+  yield* Effect.logDebug(`login server listening on 127.0.0.1:${boundPort}`)
+
+  return {
+    loginId: randomUUID(),
+    authUrl: authorizeUrl({
+      issuer: endpoint.issuer,
+      clientId: endpoint.clientId,
+      redirectUri: redirectUriFor(boundPort),
+      codeChallenge: pkce.challenge,
+      state
+    }),
+    port: boundPort,
+    outcome: Deferred.await(finished),
+    cancel: finish({ success: false, error: LOGIN_NOT_COMPLETED })
+  }
+})

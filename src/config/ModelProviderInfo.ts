@@ -3,6 +3,7 @@
  * user's `[model_providers.<id>]` tables. A user entry with a built-in id does not replace it.
  */
 import { Schema } from "effect"
+import { VERSION } from "../version.js"
 
 export interface ModelProviderInfo {
   readonly id: string
@@ -44,6 +45,7 @@ export const ModelProviderToml = Schema.Struct({
 })
 export type ModelProviderToml = typeof ModelProviderToml.Type
 
+/** A provider from its TOML table, with the reference defaults; retries are capped at 100. */
 export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProviderInfo => ({
   id,
   name: toml.name ?? id,
@@ -60,12 +62,20 @@ export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProv
   requiresOpenaiAuth: toml.requires_openai_auth ?? false
 })
 
+/** The built-in providers; `env` supplies `OPENAI_BASE_URL`, `CODEX_OSS_BASE_URL` and `CODEX_OSS_PORT`. */
 export const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
   const nonEmpty = (name: string) => (env[name] !== undefined && env[name] !== "" ? env[name] : undefined)
   const ossPort = nonEmpty("CODEX_OSS_PORT") ?? "11434"
   return {
     openai: {
-      ...providerFromToml("openai", { name: "OpenAI", wire_api: "responses", requires_openai_auth: true }),
+      ...providerFromToml("openai", {
+        name: "OpenAI",
+        wire_api: "responses",
+        requires_openai_auth: true,
+        http_headers: { version: VERSION },
+        env_http_headers: { "OpenAI-Organization": "OPENAI_ORGANIZATION", "OpenAI-Project": "OPENAI_PROJECT" }
+      }),
+      // Undefined lets the auth mode pick the API or the ChatGPT backend.
       baseUrl: nonEmpty("OPENAI_BASE_URL")
     },
     oss: providerFromToml("oss", {
@@ -74,4 +84,18 @@ export const builtInProviders = (env: Readonly<Record<string, string | undefined
       wire_api: "chat"
     })
   }
+}
+
+/**
+ * Every provider by id: the user's `[model_providers]` entries, then the built-ins, which win
+ * over a user entry with the same id (the reference merges with insert-if-absent).
+ */
+export const providerRegistry = (
+  userProviders: Readonly<Record<string, ModelProviderToml>>,
+  env: Readonly<Record<string, string | undefined>>
+): ReadonlyMap<string, ModelProviderInfo> => {
+  const registry = new Map<string, ModelProviderInfo>()
+  for (const [id, entry] of Object.entries(userProviders)) registry.set(id, providerFromToml(id, entry))
+  for (const [id, provider] of Object.entries(builtInProviders(env))) registry.set(id, provider)
+  return registry
 }

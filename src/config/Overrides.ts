@@ -1,7 +1,7 @@
 /**
  * Generic config overrides (wire §16.3–16.4): `-c key=value` from the command line and the JSON
- * `config` map of a request. Both edit the TOML document before it is interpreted, so they can set
- * any key, including `profiles.<name>.*`.
+ * `config` map of a request. Both become `Override`s — a dotted path and a TOML value — that edit
+ * the TOML document before it is interpreted, so they can set any key, including `profiles.<name>.*`.
  */
 import { Result } from "effect"
 import { parse, type TomlTable, type TomlValue } from "smol-toml"
@@ -11,18 +11,25 @@ export interface Override {
   readonly value: TomlValue
 }
 
+const PLACEHOLDER_KEY = "_x_"
+
+/** Surrounding `"`/`'` characters, removed from a value that is not valid TOML. */
 const stripQuotes = (raw: string) => raw.replace(/^["']+|["']+$/g, "")
 
-/** `key=value`: the value is parsed as TOML, else taken as a string with surrounding quotes removed. */
+/**
+ * `key=value`, split at the first `=`, both sides trimmed. The value is parsed as a TOML value,
+ * else taken as a string with surrounding quotes removed (so `-c model=o3` works). The failure is
+ * the reason only; the caller names the override.
+ */
 export const parseCliOverride = (text: string): Result.Result<Override, string> => {
   const eq = text.indexOf("=")
-  if (eq === -1) return Result.fail(`expected key=value, got ${JSON.stringify(text)}`)
+  if (eq === -1) return Result.fail("expected key=value (missing '=')")
   const key = text.slice(0, eq).trim()
   const raw = text.slice(eq + 1).trim()
-  if (key.length === 0) return Result.fail(`empty key in ${JSON.stringify(text)}`)
+  if (key.length === 0) return Result.fail("empty key")
   let value: TomlValue
   try {
-    value = parse(`_x_ = ${raw}`)["_x_"] as TomlValue
+    value = parse(`${PLACEHOLDER_KEY} = ${raw}`)[PLACEHOLDER_KEY] as TomlValue
   } catch {
     value = stripQuotes(raw)
   }
@@ -32,7 +39,10 @@ export const parseCliOverride = (text: string): Result.Result<Override, string> 
 const isTable = (value: TomlValue | undefined): value is TomlTable =>
   typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date)
 
-/** Sets a dotted path in a copy of `table`; missing or non-table intermediates become tables. */
+/**
+ * `table` with the override's path set, as a copy (the input is not changed). Missing
+ * intermediate tables are created; an intermediate that is not a table is replaced by one.
+ */
 export const applyOverride = (table: TomlTable, override: Override): TomlTable => {
   const [head, ...rest] = override.path
   if (head === undefined) return table
@@ -41,20 +51,26 @@ export const applyOverride = (table: TomlTable, override: Override): TomlTable =
   return { ...table, [head]: applyOverride(isTable(child) ? child : {}, { path: rest, value: override.value }) }
 }
 
-/** JSON → TOML (wire §16.4): null → "", numbers kept, arrays and objects converted recursively. */
+/** Applies overrides in order: a later one wins over an earlier one on the same path. */
+export const applyOverrides = (table: TomlTable, overrides: ReadonlyArray<Override>): TomlTable =>
+  overrides.reduce(applyOverride, table)
+
+/**
+ * JSON → TOML (wire §16.4): null → `""`, booleans, strings and numbers unchanged (a JS number that
+ * is an integer stays one: smol-toml parses TOML integers to numbers and writes integral numbers
+ * as integers), arrays and objects converted recursively.
+ */
 export const jsonToToml = (value: unknown): TomlValue => {
   if (value === null || value === undefined) return ""
-  if (typeof value === "boolean" || typeof value === "string") return value
-  if (typeof value === "number") return value
+  if (typeof value === "boolean" || typeof value === "string" || typeof value === "number") return value
   if (Array.isArray(value)) return value.map(jsonToToml)
   if (typeof value === "object") {
-    const table: TomlTable = {}
-    for (const [key, child] of Object.entries(value)) table[key] = jsonToToml(child)
-    return table
+    // fromEntries defines own properties, so a `__proto__` key stays a key.
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, jsonToToml(child)]))
   }
   return String(value)
 }
 
-/** The request's `config` map as overrides, keys being dotted paths. */
+/** A request's `config` map as overrides; its keys are dotted paths. */
 export const overridesFromJson = (config: Readonly<Record<string, unknown>>): ReadonlyArray<Override> =>
   Object.entries(config).map(([key, value]) => ({ path: key.split("."), value: jsonToToml(value) }))

@@ -1,16 +1,17 @@
 /**
  * Interprets the merged TOML document (wire §16.1): each field is the typed override, else the
  * selected profile's value, else the top-level key, else the default. Values of the wrong type are
- * errors naming the key; unknown keys are ignored.
+ * errors naming the key; unknown keys are ignored (and stay readable through `raw`).
  */
 import { readFileSync } from "node:fs"
-import { isAbsolute, resolve } from "node:path"
-import { Result, Schema } from "effect"
+import { resolve } from "node:path"
+import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
-import { builtInProviders, type ModelProviderInfo, ModelProviderToml, providerFromToml } from "./ModelProviderInfo.js"
+import { ModelProviderToml, providerRegistry } from "./ModelProviderInfo.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
 
+/** The keys a `[profiles.<name>]` table may set; each also exists at the top level. */
 const ProfileFields = {
   model: Schema.optionalKey(Schema.String),
   model_provider: Schema.optionalKey(Schema.String),
@@ -50,63 +51,81 @@ const ConfigToml = Schema.Struct({
     include_only: Schema.optionalKey(Schema.Array(Schema.String))
   }))
 })
-const decodeConfigToml = Schema.decodeUnknownResult(ConfigToml)
+const decodeConfigToml = Schema.decodeUnknownResult(ConfigToml, { errors: "all" })
 
 export interface ResolveContext {
   readonly codexHome: string
-  /** The process cwd: the default `cwd`, and what a relative one is resolved against. */
+  /** Absolute: the default `cwd`, and what a relative one is resolved against. */
   readonly processCwd: string
+  /** Where the built-in providers read `OPENAI_BASE_URL`, `CODEX_OSS_*`. */
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
-const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
+const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
 
-const readInstructionsFile = (path: string, context: ResolveContext): Result.Result<string, string> => {
-  const absolute = isAbsolute(path) ? path : resolve(context.codexHome, path)
+/**
+ * `approval_policy: Expected "untrusted" | …`, several problems joined by `; `. The rejected values
+ * are left out: they could be secrets (a header value, a key pasted in the wrong place).
+ */
+const describeTypeErrors = (error: Schema.SchemaError) =>
+  formatIssue(error.issue).issues.map(({ path = [], message }) => {
+    const key = path
+      .map((segment) => (typeof segment === "object" ? segment.key : segment))
+      .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`))
+      .join("")
+    return key === "" ? message : `${key}: ${message}`
+  }).join("; ")
+
+/** The contents of `experimental_instructions_file`; a relative path is resolved against the cwd. */
+const readInstructionsFile = (path: string, cwd: string): Result.Result<string, string> => {
+  const absolute = resolve(cwd, path)
+  let text: string
   try {
-    const text = readFileSync(absolute, "utf8").trim()
-    return text.length > 0 ? Result.succeed(text) : Result.fail(`instructions file ${absolute} is empty`)
+    text = readFileSync(absolute, "utf8").trim()
   } catch (error) {
-    return Result.fail(`cannot read instructions file ${absolute}: ${String(error)}`)
+    return Result.fail(`failed to read experimental instructions file ${absolute}: ${(error as Error).message}`)
   }
+  return text.length > 0 ? Result.succeed(text) : Result.fail(`experimental instructions file is empty: ${absolute}`)
 }
 
+/**
+ * The typed config for `table` (config.toml with the generic overrides applied) and the typed
+ * overrides. Reads one file: `experimental_instructions_file`, when set and not overridden.
+ */
 export const resolveConfig = (
   table: TomlTable,
   overrides: ConversationOverrides,
   context: ResolveContext
 ): Result.Result<ResolvedConfig, string> => {
   const decoded = decodeConfigToml(table)
-  if (decoded._tag === "Failure") return Result.fail(`invalid config: ${describe(decoded.failure)}`)
+  if (Result.isFailure(decoded)) return Result.fail(`invalid config: ${describeTypeErrors(decoded.failure)}`)
   const toml = decoded.success
+
   const profileName = overrides.profile ?? toml.profile
-  const profile = profileName === undefined ? {} : toml.profiles?.[profileName]
-  if (profile === undefined) return Result.fail(`config profile \`${profileName}\` not found`)
+  const profiles = toml.profiles ?? {}
+  if (profileName !== undefined && !Object.hasOwn(profiles, profileName)) {
+    return Result.fail(`config profile \`${profileName}\` not found`)
+  }
+  const profile = profileName === undefined ? {} : profiles[profileName]
+  /** A key of the selected profile, else of the top level. */
   const pick = <K extends keyof typeof profile>(key: K) => profile[key] ?? toml[key]
 
-  const providers: Record<string, ModelProviderInfo> = {}
-  for (const [id, entry] of Object.entries(toml.model_providers ?? {})) providers[id] = providerFromToml(id, entry)
-  Object.assign(providers, builtInProviders(context.env))
   const providerId = pick("model_provider") ?? "openai"
-  const provider = providers[providerId]
-  if (provider === undefined) return Result.fail(`model provider \`${providerId}\` not found in model_providers`)
+  const provider = providerRegistry(toml.model_providers ?? {}, context.env).get(providerId)
+  if (provider === undefined) return Result.fail(`Model provider \`${providerId}\` not found`)
+
+  const cwd = resolve(context.processCwd, overrides.cwd ?? ".")
 
   let baseInstructions = overrides.baseInstructions ?? toml.instructions
   const instructionsFile = pick("experimental_instructions_file")
   if (overrides.baseInstructions === undefined && instructionsFile !== undefined) {
-    const file = readInstructionsFile(instructionsFile, context)
-    if (file._tag === "Failure") return Result.fail(file.failure)
+    const file = readInstructionsFile(instructionsFile, cwd)
+    if (Result.isFailure(file)) return Result.fail(file.failure)
     baseInstructions = file.success
   }
 
   const sandbox = toml.sandbox_workspace_write ?? {}
   const shell = toml.shell_environment_policy ?? {}
-  const cwd = overrides.cwd === undefined
-    ? context.processCwd
-    : isAbsolute(overrides.cwd)
-    ? overrides.cwd
-    : resolve(context.processCwd, overrides.cwd)
-
   return Result.succeed({
     codexHome: context.codexHome,
     cwd,

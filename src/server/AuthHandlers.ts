@@ -43,7 +43,7 @@ export class AuthHandlers extends Context.Service<AuthHandlers, AuthHandlerMap>(
           }
         }),
       loginChatGpt: () =>
-        auth.startChatGptLogin.pipe(Effect.mapError((error) => internalError(`failed to start login server: ${error.message}`))),
+        auth.startChatGptLogin.pipe(Effect.mapError((error) => internalError(error.message))),
       cancelLoginChatGpt: (params) =>
         auth.cancelChatGptLogin(params.loginId).pipe(
           Effect.mapError(() => invalidRequest(`login id not found: ${params.loginId}`)),

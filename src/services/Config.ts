@@ -1,19 +1,20 @@
 /**
- * Configuration: `CODEX_HOME` (env, else `~/.codex`), `config.toml`, the startup `-c` overrides and
- * per-request overrides. Unlike the reference, the startup `-c` overrides apply to every conversation
- * too: `codex-effect mcp -c model=o3` means every conversation uses o3 unless a request says otherwise.
- * config.toml is read again for each new conversation, so edits apply without a restart.
+ * Configuration: `CODEX_HOME` (option, else env, else `~/.codex`), `config.toml`, the startup `-c`
+ * overrides and per-request overrides (wire §16). Unlike the reference, the startup `-c` overrides
+ * apply to every conversation too: `codex-effect mcp -c model=o3` means every conversation uses o3
+ * unless a request says otherwise. config.toml is read again for each new conversation, so edits
+ * apply without a restart.
  */
-import { readFileSync } from "node:fs"
-import { homedir } from "node:os"
-import { join } from "node:path"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { homedir, tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import { parse, TomlError, type TomlTable } from "smol-toml"
-import { applyOverride, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
-import { resolveConfig } from "../config/ResolveConfig.js"
+import { applyOverrides, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
+import { type ResolveContext, resolveConfig } from "../config/ResolveConfig.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 
-/** A config problem a user can act on: the message names the file and line, or the override. */
+/** A config problem a user can act on: the message names the file and line, the override, or the key. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   message: Schema.String
 }) {
@@ -32,24 +33,40 @@ export interface ConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
 }
 
+/** `$CODEX_HOME` when set and non-empty (made absolute), else `~/.codex`; neither need exist. */
 export const resolveCodexHome = (env: Readonly<Record<string, string | undefined>>) =>
-  env.CODEX_HOME !== undefined && env.CODEX_HOME !== "" ? env.CODEX_HOME : join(homedir(), ".codex")
+  env.CODEX_HOME !== undefined && env.CODEX_HOME !== "" ? resolve(env.CODEX_HOME) : join(homedir(), ".codex")
 
+/** config.toml as a table; a missing file is an empty table. */
 const readConfigToml = (path: string): Result.Result<TomlTable, ConfigError> => {
   let text: string
   try {
     text = readFileSync(path, "utf8")
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return Result.succeed({})
-    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${String(error)}` }))
+    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${(error as Error).message}` }))
   }
   try {
     return Result.succeed(parse(text))
   } catch (error) {
     const where = error instanceof TomlError ? `${path}:${error.line}:${error.column}` : path
+    // smol-toml's message goes on with a code excerpt; its first line is the reason.
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
     return Result.fail(new ConfigError({ message: `error loading config: ${where}: ${reason}` }))
   }
+}
+
+/** The startup `-c` overrides, or an error naming the first bad one. */
+const parseCliOverrides = (texts: ReadonlyArray<string>): Result.Result<ReadonlyArray<Override>, ConfigError> => {
+  const parsed: Array<Override> = []
+  for (const text of texts) {
+    const override = parseCliOverride(text)
+    if (Result.isFailure(override)) {
+      return Result.fail(new ConfigError({ message: `error parsing -c overrides: ${text}: ${override.failure}` }))
+    }
+    parsed.push(override.success)
+  }
+  return Result.succeed(parsed)
 }
 
 export class Config extends Context.Service<Config, {
@@ -59,32 +76,45 @@ export class Config extends Context.Service<Config, {
   /** Reads config.toml again and applies the startup overrides, then this request's overrides. */
   readonly load: (overrides: ConversationOverrides) => Effect.Effect<ResolvedConfig, ConfigError>
 }>()("codex-effect/Config") {
+  /** Reads `$CODEX_HOME/config.toml`; fails with `ConfigError` when it or a `-c` override is broken. */
   static readonly layer = (options: ConfigOptions = {}) =>
-    Layer.effect(Config, Effect.gen(function*() {
+    Layer.effect(Config, Effect.suspend(() => {
       const env = options.env ?? process.env
       const codexHome = options.codexHome ?? resolveCodexHome(env)
       const configPath = join(codexHome, "config.toml")
-      const startup: Array<Override> = []
-      for (const text of options.cliOverrides ?? []) {
-        const parsed = parseCliOverride(text)
-        if (parsed._tag === "Failure") {
-          return yield* new ConfigError({ message: `error parsing -c overrides: ${parsed.failure}` })
-        }
-        startup.push(parsed.success)
-      }
-      const context = { codexHome, processCwd: options.cwd ?? process.cwd(), env }
+      return make(() => readConfigToml(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
+    }))
 
-      const load = (overrides: ConversationOverrides) =>
-        Effect.gen(function*() {
-          let table = yield* Effect.fromResult(readConfigToml(configPath))
-          for (const override of startup) table = applyOverride(table, override)
-          for (const override of overridesFromJson(overrides.config ?? {})) table = applyOverride(table, override)
-          return yield* Effect.fromResult(resolveConfig(table, overrides, context)).pipe(
-            Effect.mapError((message) => new ConfigError({ message }))
-          )
-        })
-
-      const base = yield* load({})
-      return Config.of({ codexHome, base, load })
+  /**
+   * A Config without config.toml: `toml` stands in for the file (default empty), and CODEX_HOME is
+   * a temp dir removed with the layer unless one is given. `env` defaults to empty, so the host's
+   * variables do not leak in.
+   */
+  static readonly layerTest = (options: ConfigOptions & { readonly toml?: TomlTable } = {}) =>
+    Layer.effect(Config, Effect.gen(function*() {
+      const codexHome = options.codexHome ?? (yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "codex-effect-home-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      ))
+      const context = { codexHome, processCwd: resolve(options.cwd ?? "."), env: options.env ?? {} }
+      return yield* make(() => Result.succeed(options.toml ?? {}), options, context)
     }))
 }
+
+/** Both layers: parses the startup overrides once, then resolves `base` through `load`. */
+const make = Effect.fnUntraced(function*(
+  readTable: () => Result.Result<TomlTable, ConfigError>,
+  options: ConfigOptions,
+  context: ResolveContext
+) {
+  const startup = yield* Effect.fromResult(parseCliOverrides(options.cliOverrides ?? []))
+  const load = Effect.fn("Config.load")(function*(overrides: ConversationOverrides) {
+    const file = yield* Effect.fromResult(readTable())
+    const table = applyOverrides(applyOverrides(file, startup), overridesFromJson(overrides.config ?? {}))
+    return yield* Effect.fromResult(resolveConfig(table, overrides, context)).pipe(
+      Effect.mapError((message) => new ConfigError({ message }))
+    )
+  })
+  const base = yield* load({})
+  return Config.of({ codexHome: context.codexHome, base, load })
+})

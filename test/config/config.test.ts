@@ -1,77 +1,36 @@
 /**
- * Configuration (wire §16): `-c` parsing, dotted paths, JSON→TOML, the precedence of typed
- * overrides / profile / top level / defaults, providers, and errors that name the file and line.
+ * The Config service over real CODEX_HOME directories (wire §16.1): config.toml read per load,
+ * startup `-c` < request `config` map < typed overrides, errors that name the file and line or
+ * the override, CODEX_HOME resolution, and the disk-free `layerTest`.
  */
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
-import { applyOverride, jsonToToml, overridesFromJson, parseCliOverride } from "../../src/config/Overrides.js"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { homedir, tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { Effect, type Layer } from "effect"
 import type { ConversationOverrides } from "../../src/config/ResolvedConfig.js"
-import { Config, type ConfigOptions } from "../../src/services/Config.js"
+import { Config, type ConfigError, type ConfigOptions, resolveCodexHome } from "../../src/services/Config.js"
 
+const dirs: Array<string> = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+/** A fresh CODEX_HOME, with a config.toml when `toml` is given. */
 const home = (toml?: string) => {
   const dir = mkdtempSync(join(tmpdir(), "codex-config-"))
+  dirs.push(dir)
   if (toml !== undefined) writeFileSync(join(dir, "config.toml"), toml)
   return dir
 }
 
+const service = (layer: Layer.Layer<Config, ConfigError>) => Effect.service(Config).pipe(Effect.provide(layer))
+
 const load = (toml: string | undefined, overrides: ConversationOverrides = {}, options: Partial<ConfigOptions> = {}) =>
-  Effect.gen(function*() {
-    const config = yield* Config
-    return yield* config.load(overrides)
-  }).pipe(Effect.provide(Config.layer({ codexHome: home(toml), cwd: "/work/here", env: {}, ...options })))
+  Effect.flatMap(
+    service(Config.layer({ codexHome: home(toml), cwd: "/work/here", env: {}, ...options })),
+    (config) => config.load(overrides)
+  )
 
-describe("-c key=value", () => {
-  it.each([
-    ["model=o3", ["model"], "o3"],
-    ["model=\"o3\"", ["model"], "o3"],
-    ["model='o3'", ["model"], "o3"],
-    ["sandbox_workspace_write.network_access=true", ["sandbox_workspace_write", "network_access"], true],
-    ["project_doc_max_bytes=1024", ["project_doc_max_bytes"], 1024],
-    ["writable = [\"/a\", \"/b\"]", ["writable"], ["/a", "/b"]],
-    [" spaced = value with spaces ", ["spaced"], "value with spaces"],
-    ["a.b.c={x = 1}", ["a", "b", "c"], { x: 1 }]
-  ] as const)("parses %s", (text, path, value) => {
-    const parsed = parseCliOverride(text)
-    assert.isTrue(Result.isSuccess(parsed))
-    assert.deepStrictEqual<unknown>(Result.getOrThrow(parsed), { path, value })
-  })
-
-  it.each(["no-equals", "=value", "  = value"])("rejects %s", (text) => {
-    assert.isTrue(Result.isFailure(parseCliOverride(text)))
-  })
-
-  it("sets dotted paths, creating and replacing intermediate tables", () => {
-    const table = { a: 1, keep: { x: 1 } }
-    assert.deepStrictEqual(applyOverride(table, { path: ["a", "b"], value: 2 }), { a: { b: 2 }, keep: { x: 1 } })
-    assert.deepStrictEqual(applyOverride(table, { path: ["keep", "y"], value: 2 }), { a: 1, keep: { x: 1, y: 2 } })
-    assert.deepStrictEqual(table, { a: 1, keep: { x: 1 } })
-  })
-})
-
-describe("JSON → TOML", () => {
-  it.each([
-    [null, ""],
-    [true, true],
-    [42, 42],
-    [1.5, 1.5],
-    ["text", "text"],
-    [[1, null, "x"], [1, "", "x"]],
-    [{ nested: { deep: [true] } }, { nested: { deep: [true] } }]
-  ] as const)("converts %j", (json, toml) => {
-    assert.deepStrictEqual<unknown>(jsonToToml(json), toml)
-  })
-
-  it("treats config map keys as dotted paths", () => {
-    assert.deepStrictEqual(overridesFromJson({ "profiles.fast.model": "o4-mini" }), [
-      { path: ["profiles", "fast", "model"], value: "o4-mini" }
-    ])
-  })
-})
-
-describe("precedence", () => {
+describe("precedence through config.toml", () => {
   const toml = [
     "model = \"top\"",
     "approval_policy = \"never\"",
@@ -83,7 +42,7 @@ describe("precedence", () => {
     "approval_policy = \"on-failure\""
   ].join("\n")
 
-  it.effect("uses defaults when nothing is configured", () =>
+  it.effect("uses defaults when there is no config.toml", () =>
     Effect.gen(function*() {
       const config = yield* load(undefined)
       assert.strictEqual(config.model, "gpt-5")
@@ -92,6 +51,7 @@ describe("precedence", () => {
       assert.strictEqual(config.modelProviderId, "openai")
       assert.strictEqual(config.cwd, "/work/here")
       assert.strictEqual(config.projectDocMaxBytes, 32 * 1024)
+      assert.deepStrictEqual(config.raw, {})
     }))
 
   it.effect("profile beats top level; the selected profile comes from `profile` unless overridden", () =>
@@ -113,6 +73,15 @@ describe("precedence", () => {
       assert.strictEqual(typed.model, "typed")
     }))
 
+  it.effect("-c and the config map can switch the profile and reach any key", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* load(toml, {}, { cliOverrides: ["profile=fast"] })).model, "from-fast")
+      const mapped = yield* load(toml, { config: { profile: "fast", "sandbox_workspace_write.network_access": true } })
+      assert.strictEqual(mapped.model, "from-fast")
+      assert.isTrue(mapped.sandboxWorkspaceWrite.networkAccess)
+      assert.deepStrictEqual<unknown>(mapped.raw["sandbox_workspace_write"], { network_access: true })
+    }))
+
   it.effect("resolves a relative cwd against the process cwd", () =>
     Effect.gen(function*() {
       assert.strictEqual((yield* load(undefined, { cwd: "sub/dir" })).cwd, "/work/here/sub/dir")
@@ -126,7 +95,33 @@ describe("precedence", () => {
     }))
 })
 
-describe("providers", () => {
+describe("the service", () => {
+  it.effect("base carries the startup -c overrides, and so does every load", () =>
+    Effect.gen(function*() {
+      const config = yield* service(Config.layer({ codexHome: home("model = \"file\""), env: {}, cliOverrides: ["model=o3"] }))
+      assert.strictEqual(config.base.model, "o3")
+      assert.strictEqual((yield* config.load({})).model, "o3")
+      assert.strictEqual((yield* config.load({ config: { model: "per-request" } })).model, "per-request")
+    }))
+
+  it.effect("reads config.toml again on every load", () =>
+    Effect.gen(function*() {
+      const codexHome = home("model = \"before\"")
+      const config = yield* service(Config.layer({ codexHome, env: {} }))
+      writeFileSync(join(codexHome, "config.toml"), "model = \"after\"")
+      assert.strictEqual(config.base.model, "before")
+      assert.strictEqual((yield* config.load({})).model, "after")
+      writeFileSync(join(codexHome, "config.toml"), "model = [")
+      const error = yield* config.load({}).pipe(Effect.flip)
+      assert.include(error.message, join(codexHome, "config.toml"))
+    }))
+
+  it.effect("takes the providers' environment from the env option", () =>
+    Effect.gen(function*() {
+      const config = yield* load("model_provider = \"oss\"", {}, { env: { CODEX_OSS_PORT: "9999" } })
+      assert.strictEqual(config.modelProvider.baseUrl, "http://localhost:9999/v1")
+    }))
+
   it.effect("has the built-ins, adds user providers with defaults, and never lets a user entry replace a built-in", () =>
     Effect.gen(function*() {
       const toml = [
@@ -157,30 +152,81 @@ describe("providers", () => {
   it.effect("names an unknown provider", () =>
     Effect.gen(function*() {
       const error = yield* load("model_provider = \"ghost\"").pipe(Effect.flip)
-      assert.include(error.message, "ghost")
+      assert.strictEqual(error.message, "Model provider `ghost` not found")
     }))
 })
 
-describe("errors", () => {
-  it.effect("a TOML syntax error names the file and line", () =>
+describe("CODEX_HOME", () => {
+  it.effect("comes from the option, else a non-empty $CODEX_HOME, else ~/.codex", () =>
+    Effect.gen(function*() {
+      const fromEnv = home("model = \"from-env-home\"")
+      const config = yield* service(Config.layer({ env: { CODEX_HOME: fromEnv } }))
+      assert.strictEqual(config.codexHome, fromEnv)
+      assert.strictEqual(config.base.model, "from-env-home")
+      const option = home()
+      assert.strictEqual((yield* service(Config.layer({ codexHome: option, env: { CODEX_HOME: fromEnv } }))).codexHome, option)
+      assert.strictEqual(resolveCodexHome({ CODEX_HOME: "" }), join(homedir(), ".codex"))
+      assert.strictEqual(resolveCodexHome({}), join(homedir(), ".codex"))
+      assert.strictEqual(resolveCodexHome({ CODEX_HOME: "relative/home" }), resolve("relative/home"))
+    }))
+})
+
+describe("errors a user can act on", () => {
+  it.effect("a TOML syntax error names the file, line and column", () =>
     Effect.gen(function*() {
       const codexHome = home("model = \"o3\"\n\napproval_policy = = \n")
-      const error = yield* Effect.gen(function*() {
-        return yield* Config
-      }).pipe(Effect.provide(Config.layer({ codexHome, env: {} })), Effect.flip)
-      assert.include(error.message, `${join(codexHome, "config.toml")}:3:`)
+      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
+      assert.strictEqual(
+        error.message,
+        `error loading config: ${join(codexHome, "config.toml")}:3:19: Invalid TOML document: invalid value`
+      )
+      assert.strictEqual(error._tag, "ConfigError")
       assert.strictEqual(error.exitCode, 2)
     }))
 
-  it.effect("a value of the wrong type names the key", () =>
+  it.effect("an unreadable config.toml names the file", () =>
     Effect.gen(function*() {
-      const error = yield* load("approval_policy = 3").pipe(Effect.flip)
-      assert.include(error.message, "approval_policy")
+      const codexHome = home()
+      mkdirSync(join(codexHome, "config.toml"))
+      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
+      assert.match(error.message, new RegExp(`^error loading config: ${join(codexHome, "config.toml")}: EISDIR`))
     }))
 
-  it.effect("a bad -c override is named", () =>
+  it.effect("a value of the wrong type names the key, from the file or from -c", () =>
     Effect.gen(function*() {
-      const error = yield* load(undefined, {}, { cliOverrides: ["oops"] }).pipe(Effect.flip)
-      assert.include(error.message, "error parsing -c overrides")
+      const fromFile = yield* load("approval_policy = 3").pipe(Effect.flip)
+      assert.include(fromFile.message, "approval_policy")
+      const fromCli = yield* load(undefined, {}, { cliOverrides: ["profiles.p.model=3"] }).pipe(Effect.flip)
+      assert.strictEqual(fromCli.message, "invalid config: profiles.p.model: Expected string")
+    }))
+
+  it.effect.each([
+    ["oops", "error parsing -c overrides: oops: expected key=value (missing '=')"],
+    ["=o3", "error parsing -c overrides: =o3: empty key"]
+  ])("a bad -c override %s is named", ([text, message]) =>
+    Effect.gen(function*() {
+      const error = yield* load(undefined, {}, { cliOverrides: ["model=fine", text] }).pipe(Effect.flip)
+      assert.strictEqual(error.message, message)
+    }))
+})
+
+describe("layerTest", () => {
+  it.effect("stands a table in for config.toml and removes its temp CODEX_HOME", () =>
+    Effect.gen(function*() {
+      const layer = Config.layerTest({
+        toml: { model: "scripted", model_provider: "oss", profiles: { p: { model: "profiled" } } },
+        cwd: "/work/test",
+        cliOverrides: ["approval_policy=never"]
+      })
+      const codexHome = yield* Effect.gen(function*() {
+        const config = yield* Config
+        assert.isTrue(existsSync(config.codexHome))
+        assert.deepInclude(config.base, { model: "scripted", cwd: "/work/test", approvalPolicy: "never" })
+        assert.strictEqual(config.base.modelProvider.baseUrl, "http://localhost:11434/v1")
+        assert.strictEqual((yield* config.load({ profile: "p" })).model, "profiled")
+        assert.strictEqual((yield* config.load({ model: "typed", config: { model: "map" } })).model, "typed")
+        return config.codexHome
+      }).pipe(Effect.provide(layer))
+      assert.isFalse(existsSync(codexHome))
     }))
 })
