@@ -1,163 +1,223 @@
 /**
- * The apply_patch format (agent core §7.1–7.2): `*** Begin Patch`, then Add / Delete / Update hunks
- * (Update with an optional `*** Move to:` and `@@` chunks of context, `-` and `+` lines, optionally
- * anchored at `*** End of File`), then `*** End Patch`. Parsing is lenient as in the reference: a
- * heredoc wrapper is stripped, the first chunk may omit `@@`, an empty line is empty context.
+ * The apply_patch text format (agent core §7.1–7.2) parsed into hunks: `*** Begin Patch`, then Add /
+ * Delete / Update sections, then `*** End Patch`. Parsing is lenient like the reference's: a heredoc
+ * wrapper (`<<'EOF' … EOF`) is stripped, markers may carry surrounding whitespace, the first chunk of
+ * an update may omit `@@`, and an empty line inside a chunk is an empty context line. Errors carry
+ * the reference's exact texts, since the model reads them.
  */
-import { Result } from "effect"
+import { Result, Schema } from "effect"
 
+/** One `@@` section of an Update: the lines to find (`oldLines`) and what replaces them. */
 export interface UpdateChunk {
-  /** The `@@ <anchor>` line to find first, if any. */
+  /** The `@@ <anchor>` line (a class or function header) to find before the old lines. */
   readonly changeContext: string | undefined
   readonly oldLines: ReadonlyArray<string>
   readonly newLines: ReadonlyArray<string>
+  /** `*** End of File`: the old lines must be the last lines of the file. */
   readonly isEndOfFile: boolean
 }
 
-export type Hunk =
-  | { readonly type: "add"; readonly path: string; readonly contents: string }
-  | { readonly type: "delete"; readonly path: string }
-  | { readonly type: "update"; readonly path: string; readonly movePath: string | undefined; readonly chunks: ReadonlyArray<UpdateChunk> }
-
-export class PatchParseError {
-  readonly _tag = "PatchParseError"
-  constructor(readonly message: string) {}
+export interface AddFile {
+  readonly _tag: "AddFile"
+  readonly path: string
+  /** Every `+` line followed by `\n`. */
+  readonly contents: string
 }
 
-const BEGIN = "*** Begin Patch"
-const END = "*** End Patch"
-const ADD = "*** Add File: "
-const DELETE = "*** Delete File: "
-const UPDATE = "*** Update File: "
-const MOVE = "*** Move to: "
-const EOF_MARKER = "*** End of File"
-const HEADERS = "'*** Add File: {path}', '*** Delete File: {path}', '*** Update File: {path}'"
+export interface DeleteFile {
+  readonly _tag: "DeleteFile"
+  readonly path: string
+}
 
-const invalidPatch = (message: string) => new PatchParseError(`invalid patch: ${message}`)
-const invalidHunk = (line: number, message: string) => new PatchParseError(`invalid hunk at line ${line}, ${message}`)
+export interface UpdateFile {
+  readonly _tag: "UpdateFile"
+  readonly path: string
+  readonly movePath: string | undefined
+  readonly chunks: ReadonlyArray<UpdateChunk>
+}
 
-/** The patch's lines inside the envelope, after stripping a heredoc wrapper if there is one. */
-const envelope = (text: string): Result.Result<ReadonlyArray<string>, PatchParseError> => {
-  let lines = text.trim().split("\n")
+/** Paths are as written in the patch (normally relative to the working directory). */
+export type Hunk = AddFile | DeleteFile | UpdateFile
+
+/**
+ * Why a patch could not be parsed. `message` is the text the agent shows the model
+ * (`invalid patch: …` or `invalid hunk at line N, …`); `reason` is the part after the prefix.
+ */
+export class PatchParseError extends Schema.TaggedError<PatchParseError>()("PatchParseError", {
+  message: Schema.String,
+  reason: Schema.String,
+  /** Set for hunk errors: the 1-based line of the patch (`*** Begin Patch` is line 1). */
+  lineNumber: Schema.optionalKey(Schema.Int)
+}) {}
+
+const invalidPatch = (reason: string) => new PatchParseError({ message: `invalid patch: ${reason}`, reason })
+
+const invalidHunk = (lineNumber: number, reason: string) =>
+  new PatchParseError({ message: `invalid hunk at line ${lineNumber}, ${reason}`, reason, lineNumber })
+
+/** The standalone `apply_patch` program's wording of a parse error (its stderr, agent core §7.4). */
+export const standaloneParseErrorText = (error: PatchParseError): string =>
+  error.lineNumber === undefined
+    ? `Invalid patch: ${error.reason}`
+    : `Invalid patch hunk on line ${error.lineNumber}: ${error.reason}`
+
+const BEGIN_PATCH = "*** Begin Patch"
+const END_PATCH = "*** End Patch"
+const ADD_FILE = "*** Add File: "
+const DELETE_FILE = "*** Delete File: "
+const UPDATE_FILE = "*** Update File: "
+const MOVE_TO = "*** Move to: "
+const END_OF_FILE = "*** End of File"
+const VALID_HEADERS = "'*** Add File: {path}', '*** Delete File: {path}', '*** Update File: {path}'"
+const HEREDOC_OPENERS = new Set(["<<EOF", "<<'EOF'", "<<\"EOF\""])
+
+type Parsed<A> = Result.Result<A, PatchParseError>
+
+/** The lines between the envelope markers, or why the envelope is wrong. */
+const strictBody = (lines: ReadonlyArray<string>): Parsed<ReadonlyArray<string>> => {
   const first = lines[0]?.trim()
-  if ((first === "<<EOF" || first === "<<'EOF'" || first === "<<\"EOF\"") && lines.length >= 4 && lines[lines.length - 1]!.trim().endsWith("EOF")) {
-    lines = lines.slice(1, -1)
+  const last = lines[lines.length - 1]?.trim()
+  if (first === BEGIN_PATCH && last === END_PATCH && lines.length >= 2) return Result.succeed(lines.slice(1, -1))
+  if (first !== undefined && first !== BEGIN_PATCH) {
+    return Result.fail(invalidPatch("The first line of the patch must be '*** Begin Patch'"))
   }
-  if (lines[0]?.trim() !== BEGIN) return Result.fail(invalidPatch("The first line of the patch must be '*** Begin Patch'"))
-  if (lines[lines.length - 1]?.trim() !== END) return Result.fail(invalidPatch("The last line of the patch must be '*** End Patch'"))
-  return Result.succeed(lines.slice(1, -1))
+  return Result.fail(invalidPatch("The last line of the patch must be '*** End Patch'"))
 }
 
-interface Cursor {
-  readonly lines: ReadonlyArray<string>
-  index: number
+/** Like `strictBody`, but a patch wrapped in a heredoc (`<<'EOF'` … `EOF`, at least 4 lines) is unwrapped first. */
+const lenientBody = (lines: ReadonlyArray<string>): Parsed<ReadonlyArray<string>> => {
+  const strict = strictBody(lines)
+  if (Result.isSuccess(strict) || lines.length < 4) return strict
+  if (HEREDOC_OPENERS.has(lines[0]!) && lines[lines.length - 1]!.endsWith("EOF")) return strictBody(lines.slice(1, -1))
+  return strict
 }
 
-/** Line numbers in messages count from the `*** Begin Patch` line as 1. */
-const lineNumber = (cursor: Cursor) => cursor.index + 2
+/** A hunk and how many lines it took. */
+interface Step<A> {
+  readonly value: A
+  readonly consumed: number
+}
 
-const parseChunk = (cursor: Cursor, allowMissingContext: boolean): Result.Result<UpdateChunk, PatchParseError> => {
-  const first = cursor.lines[cursor.index]!
+const parseChunk = (
+  lines: ReadonlyArray<string>,
+  start: number,
+  lineNumber: number,
+  allowMissingContext: boolean
+): Parsed<Step<UpdateChunk>> => {
+  const header = lines[start]!
   let changeContext: string | undefined
-  if (first === "@@") {
-    cursor.index++
-  } else if (first.startsWith("@@ ")) {
-    changeContext = first.slice(3)
-    cursor.index++
-  } else if (!allowMissingContext) {
-    return Result.fail(invalidHunk(lineNumber(cursor), `Expected update hunk to start with a @@ context marker, got: '${first}'`))
+  let headerLines = 1
+  if (header === "@@" || (header.startsWith("@@ ") && header.slice(3).trim() === "")) {
+    changeContext = undefined
+  } else if (header.startsWith("@@ ")) {
+    changeContext = header.slice(3)
+  } else if (allowMissingContext) {
+    headerLines = 0
+  } else {
+    return Result.fail(invalidHunk(lineNumber, `Expected update hunk to start with a @@ context marker, got: '${header}'`))
+  }
+  if (start + headerLines >= lines.length) {
+    return Result.fail(invalidHunk(lineNumber + 1, "Update hunk does not contain any lines"))
   }
   const oldLines: Array<string> = []
   const newLines: Array<string> = []
   let isEndOfFile = false
   let parsed = 0
-  while (cursor.index < cursor.lines.length) {
-    const line = cursor.lines[cursor.index]!
-    if (line === EOF_MARKER) {
-      if (parsed === 0) return Result.fail(invalidHunk(lineNumber(cursor), "Update hunk does not contain any lines"))
+  for (let index = start + headerLines; index < lines.length; index++) {
+    const line = lines[index]!
+    if (line.trim() === END_OF_FILE) {
+      if (parsed === 0) return Result.fail(invalidHunk(lineNumber + 1, "Update hunk does not contain any lines"))
       isEndOfFile = true
-      cursor.index++
+      parsed++
       break
     }
     const marker = line[0]
-    if (line.length === 0) {
+    if (marker === undefined) {
       oldLines.push("")
       newLines.push("")
     } else if (marker === " ") {
       oldLines.push(line.slice(1))
       newLines.push(line.slice(1))
-    } else if (marker === "-") {
-      oldLines.push(line.slice(1))
     } else if (marker === "+") {
       newLines.push(line.slice(1))
+    } else if (marker === "-") {
+      oldLines.push(line.slice(1))
+    } else if (parsed === 0) {
+      return Result.fail(invalidHunk(
+        lineNumber + 1,
+        `Unexpected line found in update hunk: '${line}'. Every line should start with ' ' (context line), '+' (added line), or '-' (removed line)`
+      ))
     } else {
-      if (parsed === 0) {
-        return Result.fail(invalidHunk(
-          lineNumber(cursor),
-          `Unexpected line found in update hunk: '${line}'. Every line should start with ' ' (context line), '+' (added line), or '-' (removed line)`
-        ))
-      }
+      // Any other line starts the next chunk or hunk.
       break
     }
     parsed++
-    cursor.index++
   }
-  if (parsed === 0) return Result.fail(invalidHunk(lineNumber(cursor), "Update hunk does not contain any lines"))
-  return Result.succeed({ changeContext, oldLines, newLines, isEndOfFile })
+  return Result.succeed({ value: { changeContext, oldLines, newLines, isEndOfFile }, consumed: headerLines + parsed })
 }
 
-const parseHunk = (cursor: Cursor): Result.Result<Hunk, PatchParseError> => {
-  const header = cursor.lines[cursor.index]!.trim()
-  const headerLine = lineNumber(cursor)
-  cursor.index++
-  if (header.startsWith(ADD)) {
-    const path = header.slice(ADD.length)
-    let contents = ""
-    while (cursor.index < cursor.lines.length && cursor.lines[cursor.index]!.startsWith("+")) {
-      contents += `${cursor.lines[cursor.index]!.slice(1)}\n`
-      cursor.index++
-    }
-    return Result.succeed({ type: "add", path, contents })
+const parseUpdate = (lines: ReadonlyArray<string>, start: number, lineNumber: number, path: string): Parsed<Step<Hunk>> => {
+  let index = start + 1
+  let movePath: string | undefined
+  const moveLine = lines[index]?.trim()
+  if (moveLine?.startsWith(MOVE_TO)) {
+    movePath = moveLine.slice(MOVE_TO.length).trim()
+    index++
   }
-  if (header.startsWith(DELETE)) return Result.succeed({ type: "delete", path: header.slice(DELETE.length) })
-  if (header.startsWith(UPDATE)) {
-    const path = header.slice(UPDATE.length)
-    let movePath: string | undefined
-    if (cursor.lines[cursor.index]?.startsWith(MOVE)) {
-      movePath = cursor.lines[cursor.index]!.slice(MOVE.length).trim()
-      cursor.index++
-    }
-    const chunks: Array<UpdateChunk> = []
-    while (cursor.index < cursor.lines.length) {
-      const line = cursor.lines[cursor.index]!
-      if (line.trim().length === 0) {
-        cursor.index++
-        continue
-      }
-      if (line.startsWith("***")) break
-      const chunk = parseChunk(cursor, chunks.length === 0)
-      if (chunk._tag === "Failure") return Result.fail(chunk.failure)
-      chunks.push(chunk.success)
-    }
-    if (chunks.length === 0) return Result.fail(invalidHunk(headerLine, `Update file hunk for path '${path}' is empty`))
-    return Result.succeed({ type: "update", path, movePath, chunks })
-  }
-  return Result.fail(invalidHunk(headerLine, `'${header}' is not a valid hunk header. Valid hunk headers: ${HEADERS}`))
-}
-
-export const parsePatch = (text: string): Result.Result<ReadonlyArray<Hunk>, PatchParseError> => {
-  const body = envelope(text)
-  if (body._tag === "Failure") return Result.fail(body.failure)
-  const cursor: Cursor = { lines: body.success, index: 0 }
-  const hunks: Array<Hunk> = []
-  while (cursor.index < cursor.lines.length) {
-    if (cursor.lines[cursor.index]!.trim().length === 0) {
-      cursor.index++
+  const chunks: Array<UpdateChunk> = []
+  while (index < lines.length) {
+    const line = lines[index]!
+    // Blank lines between chunks are skipped; a `*` line is the next hunk header (or garbage for the caller).
+    if (line.trim() === "") {
+      index++
       continue
     }
-    const hunk = parseHunk(cursor)
-    if (hunk._tag === "Failure") return Result.fail(hunk.failure)
-    hunks.push(hunk.success)
+    if (line.startsWith("*")) break
+    const chunk = parseChunk(lines, index, lineNumber + (index - start), chunks.length === 0)
+    if (Result.isFailure(chunk)) return Result.fail(chunk.failure)
+    chunks.push(chunk.success.value)
+    index += chunk.success.consumed
+  }
+  if (chunks.length === 0) return Result.fail(invalidHunk(lineNumber, `Update file hunk for path '${path}' is empty`))
+  return Result.succeed({ value: { _tag: "UpdateFile", path, movePath, chunks }, consumed: index - start })
+}
+
+const parseHunk = (lines: ReadonlyArray<string>, start: number, lineNumber: number): Parsed<Step<Hunk>> => {
+  const header = lines[start]!.trim()
+  if (header.startsWith(ADD_FILE)) {
+    let contents = ""
+    let index = start + 1
+    while (index < lines.length && lines[index]!.startsWith("+")) contents += `${lines[index++]!.slice(1)}\n`
+    return Result.succeed({ value: { _tag: "AddFile", path: header.slice(ADD_FILE.length), contents }, consumed: index - start })
+  }
+  if (header.startsWith(DELETE_FILE)) {
+    return Result.succeed({ value: { _tag: "DeleteFile", path: header.slice(DELETE_FILE.length) }, consumed: 1 })
+  }
+  if (header.startsWith(UPDATE_FILE)) return parseUpdate(lines, start, lineNumber, header.slice(UPDATE_FILE.length))
+  return Result.fail(invalidHunk(lineNumber, `'${header}' is not a valid hunk header. Valid hunk headers: ${VALID_HEADERS}`))
+}
+
+/**
+ * Parses a patch. Line numbers in errors count the `*** Begin Patch` line as 1 (after a heredoc
+ * wrapper is removed). Unlike the reference, blank lines between hunks are skipped rather than
+ * rejected as invalid hunk headers.
+ */
+export const parsePatch = (text: string): Result.Result<ReadonlyArray<Hunk>, PatchParseError> => {
+  const trimmed = text.trim()
+  const body = lenientBody(trimmed === "" ? [] : trimmed.split(/\r?\n/))
+  if (Result.isFailure(body)) return Result.fail(body.failure)
+  const lines = body.success
+  const hunks: Array<Hunk> = []
+  let index = 0
+  while (index < lines.length) {
+    if (lines[index]!.trim() === "") {
+      index++
+      continue
+    }
+    const hunk = parseHunk(lines, index, index + 2)
+    if (Result.isFailure(hunk)) return Result.fail(hunk.failure)
+    hunks.push(hunk.success.value)
+    index += hunk.success.consumed
   }
   return Result.succeed(hunks)
 }

@@ -1,16 +1,34 @@
 /**
- * A parsed patch resolved against the workspace, before anything is written: the absolute paths it
- * touches, each file's current and new contents, and the `FileChanges` shown in approval requests.
- * Computing this first validates every context line, so a patch that cannot apply changes nothing.
+ * A parsed patch resolved against the workspace, before anything is written: each hunk's absolute
+ * paths and contents, the `FileChanges` shown in approval requests, and the net writes (per path, the
+ * bytes it held and what it will hold). Hunks apply in order over a view of the files, so a later
+ * hunk sees what an earlier one did to the same path. Computing this validates every context line,
+ * so a patch that cannot apply is refused before anything changes (agent core §7.5).
  */
-import { readFileSync } from "node:fs"
-import { isAbsolute, resolve } from "node:path"
+import { readFileSync, statSync } from "node:fs"
+import { resolve } from "node:path"
 import { Result } from "effect"
-import type { FileChanges } from "../../rpc/Enums.js"
-import type { Hunk, UpdateChunk } from "./PatchParser.js"
-import { seekSequence } from "./SeekSequence.js"
+import type { FileChange, FileChanges } from "../../rpc/Enums.js"
+import { ioFailure, systemError } from "./IoErrorText.js"
+import type { Hunk } from "./PatchParser.js"
 import { unifiedDiffHunks } from "./UnifiedDiff.js"
+import { applyChunks } from "./UpdateChunks.js"
 
+/** What a path held when it was read: nothing, a file's bytes, or something unreadable (a directory…). */
+export type FileState =
+  | { readonly kind: "absent" }
+  | { readonly kind: "file"; readonly bytes: Buffer }
+  | { readonly kind: "unreadable"; readonly error: unknown }
+
+/** The net effect of the patch on one path. */
+export interface FileWrite {
+  readonly path: string
+  readonly before: FileState
+  /** The new content, or undefined when the patch removes the file. */
+  readonly after: string | undefined
+}
+
+/** One hunk, resolved. `display*` paths are as written in the patch (the success text lists them). */
 export type PlannedChange =
   | { readonly kind: "add"; readonly path: string; readonly displayPath: string; readonly newContent: string }
   | { readonly kind: "delete"; readonly path: string; readonly displayPath: string; readonly oldContent: string }
@@ -25,78 +43,144 @@ export type PlannedChange =
   }
 
 export interface PatchPlan {
+  /** The directory relative paths were resolved against. */
+  readonly cwd: string
+  readonly hunks: ReadonlyArray<Hunk>
   readonly changes: ReadonlyArray<PlannedChange>
+  /** Absolute path → change, as approval requests and `patch_apply_begin` carry them. */
   readonly fileChanges: FileChanges
+  readonly writes: ReadonlyArray<FileWrite>
 }
 
-const readText = (path: string): Result.Result<string, string> => {
+/** Reads what `path` holds now (following symlinks). */
+export const readFileState = (path: string): FileState => {
   try {
-    return Result.succeed(readFileSync(path, "utf8"))
+    if (statSync(path).isDirectory()) return { kind: "unreadable", error: systemError("EISDIR") }
+    return { kind: "file", bytes: readFileSync(path) }
   } catch (error) {
-    return Result.fail(`Failed to read file to update ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+    const code = (error as NodeJS.ErrnoException).code
+    return code === "ENOENT" || code === "ENOTDIR" ? { kind: "absent" } : { kind: "unreadable", error }
   }
 }
 
-/** Applies an update's chunks to `content` (agent core §7.3), or says which context was not found. */
-export const applyChunks = (content: string, chunks: ReadonlyArray<UpdateChunk>, path: string): Result.Result<string, string> => {
-  const lines = content.split("\n")
-  if (lines[lines.length - 1] === "") lines.pop()
-  const replacements: Array<{ readonly at: number; readonly remove: number; readonly insert: ReadonlyArray<string> }> = []
-  let cursor = 0
-  for (const chunk of chunks) {
-    if (chunk.changeContext !== undefined) {
-      const found = seekSequence(lines, [chunk.changeContext], cursor, false)
-      if (found === undefined) return Result.fail(`Failed to find context '${chunk.changeContext}' in ${path}`)
-      cursor = found + 1
-    }
-    if (chunk.oldLines.length === 0) {
-      const at = lines.length > 0 && lines[lines.length - 1] === "" ? lines.length - 1 : lines.length
-      replacements.push({ at, remove: 0, insert: chunk.newLines })
-      continue
-    }
-    let oldLines = chunk.oldLines
-    let newLines = chunk.newLines
-    let found = seekSequence(lines, oldLines, cursor, chunk.isEndOfFile)
-    if (found === undefined && oldLines[oldLines.length - 1] === "") {
-      oldLines = oldLines.slice(0, -1)
-      if (newLines[newLines.length - 1] === "") newLines = newLines.slice(0, -1)
-      found = seekSequence(lines, oldLines, cursor, chunk.isEndOfFile)
-    }
-    if (found === undefined) {
-      return Result.fail(`Failed to find expected lines ${JSON.stringify(chunk.oldLines)} in ${path}`)
-    }
-    replacements.push({ at: found, remove: oldLines.length, insert: newLines })
-    cursor = found + oldLines.length
+const sameState = (a: FileState, b: FileState) =>
+  a.kind === b.kind && (a.kind !== "file" || (b.kind === "file" && a.bytes.equals(b.bytes)))
+
+/** Whether every path the plan writes still holds what it held when planned. */
+export const isPlanCurrent = (plan: PatchPlan): boolean =>
+  plan.writes.every((write) => sameState(write.before, readFileState(write.path)))
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+const NOT_FOUND = systemError("ENOENT")
+
+/** The files as the hunks so far have left them: planned contents over what is on disk. */
+class FileView {
+  private readonly initial = new Map<string, FileState>()
+  readonly planned = new Map<string, string | undefined>()
+
+  initialState(path: string): FileState {
+    let state = this.initial.get(path)
+    if (state === undefined) this.initial.set(path, (state = readFileState(path)))
+    return state
   }
-  replacements.sort((a, b) => a.at - b.at)
-  for (const { at, remove, insert } of replacements.reverse()) lines.splice(at, remove, ...insert)
-  return Result.succeed(lines.length === 0 ? "" : `${lines.join("\n")}\n`)
+
+  /** The current bytes or text of `path`, or the error reading it would give. */
+  read(path: string): Result.Result<Buffer | string, unknown> {
+    if (this.planned.has(path)) {
+      const content = this.planned.get(path)
+      return content === undefined ? Result.fail(NOT_FOUND) : Result.succeed(content)
+    }
+    const state = this.initialState(path)
+    if (state.kind === "absent") return Result.fail(NOT_FOUND)
+    return state.kind === "file" ? Result.succeed(state.bytes) : Result.fail(state.error)
+  }
+
+  readText(path: string): Result.Result<string, unknown> {
+    const content = this.read(path)
+    if (Result.isFailure(content) || typeof content.success === "string") return content as Result.Result<string, unknown>
+    try {
+      return Result.succeed(utf8.decode(content.success))
+    } catch {
+      return Result.fail(new Error("stream did not contain valid UTF-8"))
+    }
+  }
+
+  set(path: string, content: string | undefined) {
+    this.initialState(path)
+    this.planned.delete(path)
+    this.planned.set(path, content)
+  }
+
+  writes(): Array<FileWrite> {
+    return [...this.planned].flatMap(([path, after]) => {
+      const before = this.initialState(path)
+      return before.kind === "absent" && after === undefined ? [] : [{ path, before, after }]
+    })
+  }
 }
 
+/**
+ * Adds a change to the approval map. A path changed twice shows its combined effect where that is
+ * simple (an add then an update stays an add; two in-place updates make one diff), else the later
+ * change, as the reference's map does.
+ */
+const recordChange = (changes: Record<string, FileChange>, bases: Map<string, string>, path: string, change: FileChange, base?: string) => {
+  const earlier = changes[path]
+  if (typeof change === "object" && "update" in change && change.update.move_path === null && earlier !== undefined && base !== undefined) {
+    if (typeof earlier === "object" && "add" in earlier) {
+      changes[path] = { add: { content: base } }
+      return
+    }
+    if (typeof earlier === "object" && "update" in earlier && earlier.update.move_path === null) {
+      changes[path] = { update: { unified_diff: unifiedDiffHunks(bases.get(path) ?? "", base, 1), move_path: null } }
+      return
+    }
+  }
+  changes[path] = change
+}
+
+/**
+ * Resolves `hunks` against `cwd` and the files on disk. Failures are the reference's texts:
+ * `Failed to read file to update <path>: <io error>`, `Failed to read <path>: <io error>` (delete),
+ * `Failed to find context '<anchor>' in <path>`, `Failed to find expected lines [...] in <path>`.
+ */
 export const planPatch = (hunks: ReadonlyArray<Hunk>, cwd: string): Result.Result<PatchPlan, string> => {
+  const view = new FileView()
   const changes: Array<PlannedChange> = []
-  const fileChanges: Record<string, FileChanges[string]> = {}
-  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path))
+  const fileChanges: Record<string, FileChange> = {}
+  /** The text each updated path had before its first update, for combined diffs. */
+  const bases = new Map<string, string>()
   for (const hunk of hunks) {
-    const path = absolute(hunk.path)
-    switch (hunk.type) {
-      case "add":
+    const path = resolve(cwd, hunk.path)
+    switch (hunk._tag) {
+      case "AddFile": {
+        view.set(path, hunk.contents)
         changes.push({ kind: "add", path, displayPath: hunk.path, newContent: hunk.contents })
-        fileChanges[path] = { add: { content: hunk.contents } }
-        break
-      case "delete": {
-        const old = readText(path)
-        if (old._tag === "Failure") return Result.fail(old.failure.replace("to update", "to delete"))
-        changes.push({ kind: "delete", path, displayPath: hunk.path, oldContent: old.success })
-        fileChanges[path] = "delete"
+        recordChange(fileChanges, bases, path, { add: { content: hunk.contents } })
         break
       }
-      case "update": {
-        const old = readText(path)
-        if (old._tag === "Failure") return Result.fail(old.failure)
+      case "DeleteFile": {
+        const old = view.read(path)
+        if (Result.isFailure(old)) return Result.fail(ioFailure(`Failed to read ${path}`, old.failure))
+        view.set(path, undefined)
+        const oldContent = typeof old.success === "string" ? old.success : old.success.toString("utf8")
+        changes.push({ kind: "delete", path, displayPath: hunk.path, oldContent })
+        recordChange(fileChanges, bases, path, "delete")
+        break
+      }
+      case "UpdateFile": {
+        const old = view.readText(path)
+        if (Result.isFailure(old)) return Result.fail(ioFailure(`Failed to read file to update ${path}`, old.failure))
         const updated = applyChunks(old.success, hunk.chunks, path)
-        if (updated._tag === "Failure") return Result.fail(updated.failure)
-        const movePath = hunk.movePath === undefined ? undefined : absolute(hunk.movePath)
+        if (Result.isFailure(updated)) return Result.fail(updated.failure)
+        const movePath = hunk.movePath === undefined ? undefined : resolve(cwd, hunk.movePath)
+        if (movePath !== undefined && movePath !== path) {
+          view.set(path, undefined)
+          view.set(movePath, updated.success)
+        } else {
+          view.set(path, updated.success)
+        }
+        if (!bases.has(path)) bases.set(path, old.success)
         changes.push({
           kind: "update",
           path,
@@ -106,14 +190,14 @@ export const planPatch = (hunks: ReadonlyArray<Hunk>, cwd: string): Result.Resul
           oldContent: old.success,
           newContent: updated.success
         })
-        fileChanges[path] = { update: { unified_diff: unifiedDiffHunks(old.success, updated.success, 1), move_path: movePath ?? null } }
+        const diff = unifiedDiffHunks(old.success, updated.success, 1)
+        recordChange(fileChanges, bases, path, { update: { unified_diff: diff, move_path: movePath ?? null } }, updated.success)
         break
       }
     }
   }
-  return Result.succeed({ changes, fileChanges })
+  return Result.succeed({ cwd, hunks, changes, fileChanges, writes: view.writes() })
 }
 
 /** Every path the patch writes or removes, move destinations included. */
-export const touchedPaths = (plan: PatchPlan): ReadonlyArray<string> =>
-  plan.changes.flatMap((change) => (change.kind === "update" && change.movePath !== undefined ? [change.path, change.movePath] : [change.path]))
+export const touchedPaths = (plan: PatchPlan): ReadonlyArray<string> => plan.writes.map((write) => write.path)

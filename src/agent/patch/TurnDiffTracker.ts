@@ -1,61 +1,92 @@
 /**
- * The diff of everything a task's patches changed (agent core §7.7): each file's content is
- * remembered the first time a patch touches it, and the diff compares those baselines with the files
- * as they are now, as a git-style diff (`git apply` accepts it) relative to the git root or cwd.
+ * The diff of everything a turn's patches changed (agent core §7.7). The first time a patch touches
+ * a path, the file's bytes and mode are kept as its baseline (none for a file that did not exist);
+ * a move carries the baseline over to the destination, so it shows as a rename. The diff compares
+ * each baseline with the file on disk now and prints git-style sections (`git apply` accepts them),
+ * with paths relative to the enclosing git repository, or to the working directory outside one.
  */
-import { createHash } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
-import { dirname, join, relative } from "node:path"
-import { unifiedDiffHunks } from "./UnifiedDiff.js"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { dirname, join, relative, sep } from "node:path"
+import { gitFileDiff, type GitFileSide, gitModeOf } from "./GitDiff.js"
+import { type PatchPlan, touchedPaths } from "./PatchPlan.js"
 
-const readOrUndefined = (path: string): string | undefined => {
+/** A file's bytes and git mode, or undefined when there is no regular file at the path. */
+const readSide = (path: string): { readonly content: Buffer; readonly mode: string } | undefined => {
   try {
-    return readFileSync(path, "utf8")
+    const stat = statSync(path)
+    return stat.isFile() ? { content: readFileSync(path), mode: gitModeOf(stat.mode) } : undefined
   } catch {
     return undefined
   }
 }
 
-const blobId = (content: string) => {
-  const bytes = Buffer.from(content, "utf8")
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex")
-}
-
-const ZERO_ID = "0".repeat(40)
-
-const gitRootOf = (dir: string): string | undefined => {
+/** The nearest directory at or above `dir` holding `.git` (a directory, or a file for worktrees). */
+export const gitRootOf = (dir: string): string | undefined => {
   for (let current = dir; ; current = dirname(current)) {
     if (existsSync(join(current, ".git"))) return current
     if (dirname(current) === current) return undefined
   }
 }
 
-export class TurnDiffTracker {
-  private readonly baselines = new Map<string, string | undefined>()
+interface Tracked {
+  readonly originalPath: string
+  readonly baseline: { readonly content: Buffer; readonly mode: string } | undefined
+  /** Where the file is now; undefined once a move replaced another tracked file with it. */
+  currentPath: string | undefined
+}
 
-  /** Remembers the current content of paths a patch is about to touch (only the first time each). */
+export class TurnDiffTracker {
+  private readonly tracked: Array<Tracked> = []
+  private readonly byCurrentPath = new Map<string, Tracked>()
+
+  /** Remembers the current state of each absolute path the first time the turn touches it. */
   noteTouched(paths: ReadonlyArray<string>) {
-    for (const path of paths) if (!this.baselines.has(path)) this.baselines.set(path, readOrUndefined(path))
+    for (const path of paths) {
+      if (this.byCurrentPath.has(path)) continue
+      const entry: Tracked = { originalPath: path, baseline: readSide(path), currentPath: path }
+      this.tracked.push(entry)
+      this.byCurrentPath.set(path, entry)
+    }
+  }
+
+  /** Call before applying `plan`: remembers every path it will touch. */
+  onPatchBegin(plan: PatchPlan) {
+    this.noteTouched(touchedPaths(plan))
+  }
+
+  /** Call after `plan` applied: moved files keep their baselines under their new paths. */
+  onPatchApplied(plan: PatchPlan) {
+    for (const change of plan.changes) {
+      if (change.kind !== "update" || change.movePath === undefined || change.movePath === change.path) continue
+      const source = this.byCurrentPath.get(change.path)
+      if (source === undefined) continue
+      this.byCurrentPath.delete(change.path)
+      const destination = this.byCurrentPath.get(change.movePath)
+      if (destination?.baseline !== undefined) {
+        // The destination existed before the turn: it shows as modified, the source as deleted.
+        source.currentPath = undefined
+        continue
+      }
+      if (destination !== undefined) this.tracked.splice(this.tracked.indexOf(destination), 1)
+      source.currentPath = change.movePath
+      this.byCurrentPath.set(change.movePath, source)
+    }
   }
 
   /** The git-style diff from the baselines to the files now; `""` when nothing differs. */
   unifiedDiff(cwd: string): string {
     const root = gitRootOf(cwd) ?? cwd
-    let out = ""
-    for (const [path, before] of [...this.baselines].sort(([a], [b]) => a.localeCompare(b))) {
-      const after = readOrUndefined(path)
-      if (before === after) continue
-      const name = relative(root, path)
-      out += `diff --git a/${name} b/${name}\n`
-      if (before === undefined) out += "new file mode 100644\n"
-      if (after === undefined) out += "deleted file mode 100644\n"
-      const oldId = before === undefined ? ZERO_ID : blobId(before)
-      const newId = after === undefined ? ZERO_ID : blobId(after)
-      out += `index ${oldId}..${newId}${before !== undefined && after !== undefined ? " 100644" : ""}\n`
-      out += `--- ${before === undefined ? "/dev/null" : `a/${name}`}\n`
-      out += `+++ ${after === undefined ? "/dev/null" : `b/${name}`}\n`
-      out += unifiedDiffHunks(before ?? "", after ?? "", 3)
-    }
-    return out
+    const name = (path: string) => relative(root, path).split(sep).join("/")
+    const sections = this.tracked.map((entry) => {
+      const now = entry.currentPath === undefined ? undefined : readSide(entry.currentPath)
+      const before: GitFileSide | undefined = entry.baseline && { ...entry.baseline, path: name(entry.originalPath) }
+      const after: GitFileSide | undefined = now && { ...now, path: name(entry.currentPath!) }
+      return { key: (after ?? before)?.path ?? "", text: gitFileDiff(before, after) }
+    })
+    return sections
+      .filter((section) => section.text !== "")
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((section) => section.text)
+      .join("")
   }
 }

@@ -1,28 +1,54 @@
 /**
- * Whether a path lies inside one of the writable roots. Paths are compared after resolving symlinks
- * of their nearest existing ancestor, so `..`, absolute paths and symlinked directories cannot
- * escape a root.
+ * Whether a patch stays inside the writable roots (agent core §7.5, DESIGN §8). Paths are resolved
+ * against the working directory, then compared after resolving symlinks in the part of each path
+ * that exists, so `..`, absolute paths and symlinked directories (or files) cannot escape a root.
+ * Stricter than the reference, which compares normalised paths without touching the file system.
  */
-import { realpathSync } from "node:fs"
-import { basename, dirname, join, relative, resolve, sep } from "node:path"
+import { lstatSync, readlinkSync, realpathSync } from "node:fs"
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
 
-/** The real path of `path`, resolving symlinks in the part of it that exists. */
-export const realPathOf = (path: string): string => {
+/** A patch path as an absolute path: relative paths are taken from `cwd`; `..` is folded. */
+export const resolvePatchPath = (cwd: string, path: string): string => resolve(cwd, path)
+
+/** Symlinks followed at most (as the kernel's limit), so a link loop cannot recurse forever. */
+const MAX_LINKS = 40
+
+const realPathWithin = (path: string, linksLeft: number): string => {
   const absolute = resolve(path)
   try {
     return realpathSync(absolute)
   } catch {
+    // A dangling symlink counts as where it points: writing through it would land there.
+    if (linksLeft > 0 && lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      return realPathWithin(resolve(dirname(absolute), readlinkSync(absolute)), linksLeft - 1)
+    }
     const parent = dirname(absolute)
-    return parent === absolute ? absolute : join(realPathOf(parent), basename(absolute))
+    return parent === absolute ? absolute : join(realPathWithin(parent, linksLeft), basename(absolute))
   }
 }
 
+/**
+ * The real path of `path`: symlinks resolved in its longest existing prefix (a dangling link
+ * resolved to its target), the rest appended.
+ */
+export const realPathOf = (path: string): string => realPathWithin(path, MAX_LINKS)
+
 const isInside = (root: string, path: string) => {
   const rel = relative(root, path)
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep))
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }
 
+/** Whether `path` (absolute) lies inside one of `roots`. */
 export const isWithinWritableRoots = (path: string, roots: ReadonlyArray<string>): boolean => {
   const real = realPathOf(path)
   return roots.some((root) => isInside(realPathOf(root), real))
+}
+
+/** Whether every one of `paths` (absolute, or relative to `cwd`) lies inside one of `roots`. */
+export const allWithinWritableRoots = (paths: ReadonlyArray<string>, roots: ReadonlyArray<string>, cwd?: string): boolean => {
+  const realRoots = roots.map(realPathOf)
+  return paths.every((path) => {
+    const real = realPathOf(cwd === undefined ? path : resolvePatchPath(cwd, path))
+    return realRoots.some((root) => isInside(root, real))
+  })
 }

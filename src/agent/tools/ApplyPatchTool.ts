@@ -12,31 +12,9 @@ import { writableRoots } from "../exec/Sandbox.js"
 import { applyPlan } from "../patch/PatchApply.js"
 import { parsePatch } from "../patch/PatchParser.js"
 import { planPatch, type PatchPlan, touchedPaths } from "../patch/PatchPlan.js"
-import { isWithinWritableRoots } from "../patch/WritableRoots.js"
-
-const PROGRAMS = new Set(["apply_patch", "applypatch"])
-
-/** The first heredoc body of a script (`<<EOF`, `<<'EOF'`, `<<"EOF"`, `<<-EOF`), trailing newlines removed. */
-const heredocBody = (script: string): string | undefined => {
-  const opener = /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1[^\n]*\n/.exec(script)
-  if (opener === null) return undefined
-  const delimiter = opener[2]!
-  const rest = script.slice(opener.index + opener[0].length).split("\n")
-  const end = rest.findIndex((line) => line.trim() === delimiter)
-  if (end === -1) return undefined
-  return rest.slice(0, end).join("\n").replace(/\n+$/, "")
-}
-
-/** The patch text when `argv` is an apply_patch invocation, else undefined. */
-export const patchFromArgv = (argv: ReadonlyArray<string>): string | undefined => {
-  if (argv.length === 2 && PROGRAMS.has(argv[0]!)) return argv[1]
-  if (argv.length === 3 && (argv[0] === "bash" || argv[0] === "sh" || argv[0] === "zsh") && argv[1] === "-lc") {
-    const script = argv[2]!.trimStart()
-    const program = script.split(/\s/, 1)[0]!
-    if (PROGRAMS.has(program)) return heredocBody(script)
-  }
-  return undefined
-}
+import { applyPatchFunctionToolSpec } from "../patch/ApplyPatchToolSpec.js"
+import { invocationCwd, parseApplyPatchInvocation } from "../patch/PatchInvocation.js"
+import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
@@ -46,8 +24,7 @@ const decidePatch = (plan: PatchPlan, context: ToolContext, cwd: string): PatchD
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
   const allWritable = policy.mode === "danger-full-access" ||
-    (policy.mode === "workspace-write" &&
-      touchedPaths(plan).every((path) => isWithinWritableRoots(path, writableRoots(policy, cwd, process.env))))
+    (policy.mode === "workspace-write" && allWithinWritableRoots(touchedPaths(plan), writableRoots(policy, cwd, process.env), cwd))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -75,8 +52,9 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
       auto_approved: decision._tag === "Apply",
       changes: plan.success.fileChanges
     })
-    context.turnDiff.noteTouched(touchedPaths(plan.success))
+    context.turnDiff.onPatchBegin(plan.success)
     const applied = applyPlan(plan.success)
+    if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
     const diff = context.turnDiff.unifiedDiff(cwd)
@@ -95,8 +73,10 @@ export const applyPatchFromShell = (
   callId: string,
   context: ToolContext
 ): Effect.Effect<string | undefined> => {
-  const patch = patchFromArgv(argv)
-  return patch === undefined ? Effect.succeed(undefined) : runPatch(patch, cwd, callId, context)
+  const invocation = parseApplyPatchInvocation(argv)
+  return invocation === undefined
+    ? Effect.succeed(undefined)
+    : runPatch(invocation.patch, invocationCwd(invocation, cwd), callId, context)
 }
 
 const ApplyPatchArgs = Schema.Struct({ input: Schema.String })
@@ -105,21 +85,7 @@ const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(ApplyPatchAr
 /** The function-tool form, offered when `include_apply_patch_tool` is set. */
 export const applyPatchTool: Tool = {
   name: "apply_patch",
-  spec: {
-    type: "function",
-    name: "apply_patch",
-    description:
-      "Use the `apply_patch` tool to edit files. The input is a patch: '*** Begin Patch', then '*** Add File: <path>', " +
-      "'*** Delete File: <path>' or '*** Update File: <path>' sections ('@@' context lines, ' ' context, '-' removed, " +
-      "'+' added lines; '*** Move to: <path>' may follow an Update header), then '*** End Patch'. Paths are relative.",
-    strict: false,
-    parameters: {
-      type: "object",
-      properties: { input: { type: "string", description: "The entire contents of the apply_patch command" } },
-      required: ["input"],
-      additionalProperties: false
-    }
-  },
+  spec: applyPatchFunctionToolSpec,
   run: (call: ToolCall, context) => {
     if (call.kind === "custom") return runPatch(call.input, context.turn.cwd, call.callId, context)
     const args = decodeArgs(call.input)
