@@ -1,38 +1,55 @@
 /**
- * Keeps a command's output within a fixed memory budget: the first `headBytes` and the last
- * `tailBytes`, with a marker saying how much was dropped in between. Counting continues, so the
- * total is known even when gigabytes went by.
+ * A command's output held within a fixed memory budget: the first `headBytes` and the last
+ * `tailBytes`, with a line saying how much was dropped in between. Every byte is still counted, so
+ * the total is known even after gigabytes went by, while memory stays at the budget (plus one chunk).
  */
 export class BoundedOutput {
-  private head: Array<Buffer> = []
+  private readonly head: Array<Buffer> = []
   private headSize = 0
-  private tail: Array<Buffer> = []
+  private readonly tail: Array<Buffer> = []
   private tailSize = 0
   private dropped = 0
 
   constructor(readonly headBytes = 512 * 1024, readonly tailBytes = 512 * 1024) {}
 
-  /** Every byte seen, kept or not. */
-  get totalBytes() {
+  /** Every byte pushed, kept or not. */
+  get totalBytes(): number {
     return this.headSize + this.tailSize + this.dropped
   }
 
-  /** Bytes currently held. */
-  get retainedBytes() {
+  /** Bytes currently held (at most `headBytes + tailBytes`). */
+  get retainedBytes(): number {
     return this.headSize + this.tailSize
   }
 
-  push(chunk: Uint8Array) {
-    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  /** Bytes dropped from the middle. */
+  get omittedBytes(): number {
+    return this.dropped
+  }
+
+  push(chunk: Uint8Array): void {
+    let rest = chunk
     if (this.headSize < this.headBytes) {
-      const take = Math.min(this.headBytes - this.headSize, bytes.length)
-      this.head.push(Buffer.from(bytes.subarray(0, take)))
+      const take = Math.min(this.headBytes - this.headSize, rest.length)
+      // Copies: the caller may reuse or keep its chunk.
+      this.head.push(Buffer.from(rest.subarray(0, take)))
       this.headSize += take
-      bytes = bytes.subarray(take)
+      rest = rest.subarray(take)
     }
-    if (bytes.length === 0) return
-    this.tail.push(Buffer.from(bytes))
-    this.tailSize += bytes.length
+    if (rest.length === 0 || this.tailBytes === 0) {
+      this.dropped += rest.length
+      return
+    }
+    if (rest.length >= this.tailBytes) {
+      // The chunk alone fills the tail: everything held there before is dropped.
+      this.dropped += this.tailSize + rest.length - this.tailBytes
+      this.tail.length = 0
+      this.tail.push(Buffer.from(rest.subarray(rest.length - this.tailBytes)))
+      this.tailSize = this.tailBytes
+      return
+    }
+    this.tail.push(Buffer.from(rest))
+    this.tailSize += rest.length
     while (this.tailSize > this.tailBytes) {
       const first = this.tail[0]!
       const excess = this.tailSize - this.tailBytes
@@ -48,6 +65,7 @@ export class BoundedOutput {
     }
   }
 
+  /** The kept bytes as (lossy) UTF-8, with `[... N bytes omitted ...]` where the middle was dropped. */
   text(): string {
     const head = Buffer.concat(this.head).toString("utf8")
     const tail = Buffer.concat(this.tail).toString("utf8")

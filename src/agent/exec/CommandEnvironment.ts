@@ -1,38 +1,48 @@
 /**
- * The environment a command sees (agent core §6.2): inherit all, core or none of the server's
- * variables, drop secrets (`*KEY*`, `*SECRET*`, `*TOKEN*`) unless told not to, apply `exclude`, `set`
- * and `include_only`, and say when the network is off.
+ * The environment a command sees (agent core §6.2). The server's own environment is not passed on
+ * as is: the policy picks all, the core few or none of its variables, drops secrets (`*KEY*`,
+ * `*SECRET*`, `*TOKEN*`) unless told not to, drops `exclude` matches, applies `set`, and keeps only
+ * `include_only` matches when that list is non-empty. Patterns are case-insensitive wildcards.
  */
 import type { ShellEnvironmentPolicy } from "../../config/ResolvedConfig.js"
 
-const CORE_VARIABLES = ["HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP"]
+const CORE_VARIABLES = new Set(["HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP"])
 const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*"]
 
+/** `*` is any run of characters, `?` any one character; everything else is literal. */
 const wildcard = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i")
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "is")
 
-const matchesAny = (name: string, patterns: ReadonlyArray<string>) => patterns.some((pattern) => wildcard(pattern).test(name))
+const matcher = (patterns: ReadonlyArray<string>) => {
+  const compiled = patterns.map(wildcard)
+  return (name: string) => compiled.some((pattern) => pattern.test(name))
+}
 
-export const commandEnvironment = (
+export interface CommandEnvOptions {
+  /** The turn's sandbox policy lacks full network access: tell the command (`CODEX_SANDBOX_NETWORK_DISABLED=1`). */
+  readonly networkDisabled?: boolean
+}
+
+/** The complete environment for a command (the child gets exactly this, nothing inherited besides). */
+export const buildCommandEnv = (
   policy: ShellEnvironmentPolicy,
   processEnv: Readonly<Record<string, string | undefined>>,
-  options: { readonly networkDisabled: boolean }
+  options: CommandEnvOptions = {}
 ): Record<string, string> => {
+  const isDefaultExcluded = matcher(policy.ignoreDefaultExcludes ? [] : DEFAULT_EXCLUDES)
+  const isExcluded = matcher(policy.exclude)
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(processEnv)) {
-    if (value === undefined) continue
-    if (policy.inherit === "none") continue
-    if (policy.inherit === "core" && !CORE_VARIABLES.includes(name)) continue
+    if (value === undefined || policy.inherit === "none") continue
+    if (policy.inherit === "core" && !CORE_VARIABLES.has(name)) continue
+    if (isDefaultExcluded(name) || isExcluded(name)) continue
     env[name] = value
-  }
-  for (const name of Object.keys(env)) {
-    if (!policy.ignoreDefaultExcludes && matchesAny(name, DEFAULT_EXCLUDES)) delete env[name]
-    else if (matchesAny(name, policy.exclude)) delete env[name]
   }
   Object.assign(env, policy.set)
   if (policy.includeOnly.length > 0) {
-    for (const name of Object.keys(env)) if (!matchesAny(name, policy.includeOnly)) delete env[name]
+    const isIncluded = matcher(policy.includeOnly)
+    for (const name of Object.keys(env)) if (!isIncluded(name)) delete env[name]
   }
-  if (options.networkDisabled) env.CODEX_SANDBOX_NETWORK_DISABLED = "1"
+  if (options.networkDisabled === true) env.CODEX_SANDBOX_NETWORK_DISABLED = "1"
   return env
 }

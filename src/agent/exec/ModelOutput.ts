@@ -1,45 +1,86 @@
 /**
- * What the model reads after a command (agent core §6.3): `{"output", "metadata": {exit_code,
- * duration_seconds}}` as a JSON string, the output cut to 10 KiB and 256 lines (first and last 128
- * lines, the head at most 5 KiB) with a marker saying how many lines were left out.
+ * What the model reads after a command (agent core §6.3): the JSON string
+ * `{"output": …, "metadata": {"exit_code": …, "duration_seconds": …}}`. Clients get the full output in
+ * events; only the model's copy is cut, to 10 KiB and 256 lines: the first and last 128 lines around
+ * an elision line, the head at most 5 KiB, the tail filling what is left of the byte budget. Lines are
+ * counted as Rust's `str::lines` counts them, because the cut must match the reference byte for byte.
  */
+
 const MAX_BYTES = 10 * 1024
 const MAX_LINES = 256
-const HEAD_LINES = 128
-const TAIL_LINES = 128
+const HEAD_LINES = MAX_LINES / 2
+const TAIL_LINES = MAX_LINES - HEAD_LINES
 const HEAD_BYTES = MAX_BYTES / 2
 
-/** The longest prefix of `text` within `bytes` UTF-8 bytes, cut on a character boundary. */
-const takeBytes = (text: string, bytes: number) => {
-  const buffer = Buffer.from(text, "utf8")
-  if (buffer.length <= bytes) return text
-  let end = bytes
-  while (end > 0 && (buffer[end]! & 0xc0) === 0x80) end--
-  return buffer.subarray(0, end).toString("utf8")
+/** Rust's `str::lines`: split on `\n`, drop a `\r` before it, no empty last line after a final `\n`. */
+const rustLines = (text: string): Array<string> => {
+  if (text === "") return []
+  const pieces = text.split("\n")
+  if (pieces[pieces.length - 1] === "") pieces.pop()
+  return pieces.map((piece, i) => (i < pieces.length - 1 || text.endsWith("\n")) && piece.endsWith("\r") ? piece.slice(0, -1) : piece)
 }
 
-/** The longest suffix of `text` within `bytes` UTF-8 bytes, cut on a character boundary. */
-const takeLastBytes = (text: string, bytes: number) => {
-  const buffer = Buffer.from(text, "utf8")
-  if (buffer.length <= bytes) return text
-  let start = buffer.length - bytes
-  while (start < buffer.length && (buffer[start]! & 0xc0) === 0x80) start++
-  return buffer.subarray(start).toString("utf8")
+const utf8Length = (text: string) => Buffer.byteLength(text, "utf8")
+
+/** The longest prefix of `text` within `budget` UTF-8 bytes, cut on a character boundary. */
+const takeBytes = (text: string, budget: number): string => {
+  const bytes = Buffer.from(text, "utf8")
+  if (bytes.length <= budget) return text
+  let end = budget
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return bytes.subarray(0, end).toString("utf8")
 }
 
+/** The longest suffix of `text` within `budget` UTF-8 bytes, cut on a character boundary. */
+const takeLastBytes = (text: string, budget: number): string => {
+  const bytes = Buffer.from(text, "utf8")
+  if (bytes.length <= budget) return text
+  let start = bytes.length - budget
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++
+  return bytes.subarray(start).toString("utf8")
+}
+
+/** The model's copy of a command's output (§6.3): verbatim when within both limits, else head + elision + tail. */
 export const truncateForModel = (output: string): string => {
-  const lines = output.split(/(?<=\n)/)
-  if (Buffer.byteLength(output, "utf8") <= MAX_BYTES && lines.length <= MAX_LINES) return output
-  const omitted = Math.max(0, lines.length - HEAD_LINES - TAIL_LINES)
+  const lines = rustLines(output)
+  if (utf8Length(output) <= MAX_BYTES && lines.length <= MAX_LINES) return output
+  const headTake = Math.min(HEAD_LINES, lines.length)
+  const tailTake = Math.min(TAIL_LINES, lines.length - headTake)
+  const omitted = lines.length - headTake - tailTake
   const marker = `\n[... omitted ${omitted} of ${lines.length} lines ...]\n\n`
-  const head = takeBytes(lines.slice(0, HEAD_LINES).join(""), HEAD_BYTES)
-  const tailBudget = Math.max(0, MAX_BYTES - Buffer.byteLength(head, "utf8") - Buffer.byteLength(marker, "utf8"))
-  const tail = takeLastBytes(lines.slice(Math.max(HEAD_LINES, lines.length - TAIL_LINES)).join(""), tailBudget)
-  return head + marker + tail
+  const head = takeBytes(lines.slice(0, headTake).join("\n"), HEAD_BYTES)
+  const tail = tailTake > 0 ? lines.slice(lines.length - tailTake).join("\n") : ""
+  const tailBudget = Math.max(0, MAX_BYTES - utf8Length(head) - utf8Length(marker))
+  return head + marker + takeLastBytes(tail, tailBudget)
 }
 
-export const formatExecOutput = (output: { readonly aggregated: string; readonly exitCode: number; readonly durationMs: number }) =>
-  JSON.stringify({
-    output: truncateForModel(output.aggregated),
+/** The fields of a finished command the model's text is made from. */
+export interface ModelVisibleOutput {
+  readonly aggregatedOutput: string
+  readonly exitCode: number
+  readonly durationMs: number
+  readonly timedOut?: boolean
+}
+
+/**
+ * The `function_call_output.output` for a command that ran (§6.3). A timed-out command's output is
+ * prefixed with `command timed out after <ms> milliseconds`, as later reference releases do, so the
+ * model sees both why it ended and what it printed.
+ */
+export const formatExecOutputForModel = (output: ModelVisibleOutput): string => {
+  const text = output.timedOut === true
+    ? `command timed out after ${Math.round(output.durationMs)} milliseconds\n${output.aggregatedOutput}`
+    : output.aggregatedOutput
+  return JSON.stringify({
+    output: truncateForModel(text),
     metadata: { exit_code: output.exitCode, duration_seconds: Math.round(output.durationMs / 100) / 10 }
   })
+}
+
+/** The other texts the model can get for a shell call (§6.3). */
+export const ExecModelText = {
+  rejectedByUser: "exec command rejected by user",
+  rejected: (reason: string) => `exec command rejected: ${reason}`,
+  executionError: (error: string) => `execution error: ${error}`,
+  retryFailed: (error: string) => `retry failed: ${error}`
+} as const

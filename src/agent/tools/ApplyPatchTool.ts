@@ -7,7 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import type { ToolCall, ToolContext, Tool } from "../Tool.js"
-import { formatExecOutput } from "../exec/ModelOutput.js"
+import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { writableRoots } from "../exec/Sandbox.js"
 import { applyPlan } from "../patch/PatchApply.js"
 import { parsePatch } from "../patch/PatchParser.js"
@@ -45,7 +45,7 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
       if (answer === "denied" || answer === "abort") return "patch rejected by user"
     }
-    const started = Date.now()
+    const started = performance.now()
     yield* context.emit({
       type: "patch_apply_begin",
       call_id: callId,
@@ -59,10 +59,10 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
     const diff = context.turnDiff.unifiedDiff(cwd)
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })
-    return formatExecOutput({
-      aggregated: stdout + stderr,
+    return formatExecOutputForModel({
+      aggregatedOutput: stdout + stderr,
       exitCode: applied._tag === "Success" ? 0 : 1,
-      durationMs: Date.now() - started
+      durationMs: performance.now() - started
     })
   })
 

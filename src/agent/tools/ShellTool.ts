@@ -6,17 +6,16 @@
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { durationFromMillis } from "../../rpc/Event.js"
-import { commandEnvironment } from "../exec/CommandEnvironment.js"
-import { decideCommand, sessionKey } from "../exec/ExecApproval.js"
-import { formatExecOutput } from "../exec/ModelOutput.js"
-import { type ExecOutput, runCommand } from "../exec/RunCommand.js"
-import { detectSandbox, sandboxedArgv } from "../exec/Sandbox.js"
-import { shlexJoin } from "../exec/ShellQuote.js"
 import { networkAccessOf } from "../ContextMessages.js"
+import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
+import { buildCommandEnv } from "../exec/CommandEnvironment.js"
+import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
+import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { parseCommand } from "../exec/ParseCommand.js"
+import { findBwrap } from "../exec/Sandbox.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
 
-const DEFAULT_TIMEOUT_MS = 10_000
 /** At most this many output-delta events per command (as the reference); the output itself is still kept. */
 const MAX_DELTA_EVENTS = 10_000
 
@@ -39,7 +38,7 @@ interface ShellCall {
 }
 
 /** Runs the command with begin / output-delta / end events; the result is what the model reads. */
-const execute = (call: ShellCall, context: ToolContext, sandbox: { readonly bwrap: string } | undefined) =>
+const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox) =>
   Effect.gen(function*() {
     const turn = context.turn
     yield* context.emit({
@@ -47,17 +46,18 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: { readonly bwra
       call_id: call.callId,
       command: call.command,
       cwd: call.cwd,
-      parsed_cmd: [{ type: "unknown", cmd: shlexJoin(call.command) }]
+      parsed_cmd: parseCommand(call.command)
     })
     let deltas = 0
-    const env = commandEnvironment(turn.config.shellEnvironmentPolicy, process.env, {
-      networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted"
-    })
-    const output = yield* runCommand({
-      argv: sandbox === undefined ? call.command : sandboxedArgv(sandbox.bwrap, turn.sandboxPolicy, call.cwd, call.command, env),
+    const started = performance.now()
+    const result = yield* runCommand({
+      argv: call.command,
       cwd: call.cwd,
-      env,
+      env: buildCommandEnv(turn.config.shellEnvironmentPolicy, process.env, {
+        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted"
+      }),
       timeoutMs: call.timeoutMs,
+      sandbox,
       onOutput: (stream, chunk) =>
         ++deltas > MAX_DELTA_EVENTS ? Effect.void : context.emit({
           type: "exec_command_output_delta",
@@ -65,24 +65,36 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: { readonly bwra
           stream,
           chunk: Buffer.from(chunk).toString("base64")
         })
-    })
-    const shown = output.timedOut ? { ...output, aggregated: `${output.aggregated}\ncommand timed out after ${call.timeoutMs} milliseconds` } : output
-    const formatted = formatExecOutput(shown)
+    }).pipe(Effect.result)
+    if (result._tag === "Failure") {
+      // The command never ran (missing program or directory, no sandbox): the end event says why.
+      const message = result.failure.message
+      yield* context.emit({
+        type: "exec_command_end",
+        call_id: call.callId,
+        stdout: "",
+        stderr: message,
+        aggregated_output: message,
+        exit_code: -1,
+        duration: durationFromMillis(performance.now() - started),
+        formatted_output: ExecModelText.executionError(message)
+      })
+      return { output: undefined, formatted: ExecModelText.executionError(message) }
+    }
+    const output = result.success
+    const formatted = formatExecOutputForModel(output)
     yield* context.emit({
       type: "exec_command_end",
       call_id: call.callId,
       stdout: output.stdout,
       stderr: output.timedOut ? `${output.stderr}error: command timed out` : output.stderr,
-      aggregated_output: shown.aggregated,
+      aggregated_output: output.aggregatedOutput,
       exit_code: output.exitCode,
       duration: durationFromMillis(output.durationMs),
       formatted_output: formatted
     })
     return { output, formatted }
   })
-
-/** A sandboxed failure that is not "command not found" may be the sandbox's doing (agent core §6.1). */
-const mayBeSandboxDenial = (output: ExecOutput) => !output.timedOut && output.exitCode !== 0 && output.exitCode !== 127
 
 const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =>
   Effect.gen(function*() {
@@ -94,7 +106,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     const cwd = resolve(turn.cwd, args.success.workdir ?? ".")
     const patched = yield* applyPatchFromShell(args.success.command, cwd, call.callId, context)
     if (patched !== undefined) return patched
-    if (args.success.command.length === 0) return "exec command rejected: empty command"
+    if (args.success.command.length === 0) return ExecModelText.rejected("empty command")
 
     const shellCall: ShellCall = {
       callId: call.callId,
@@ -102,34 +114,43 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       cwd,
       timeoutMs: args.success.timeout_ms ?? args.success.timeout ?? DEFAULT_TIMEOUT_MS
     }
-    const decision = decideCommand({
+    // Probe bubblewrap only when the policy could put the command in it (the result is cached per path).
+    const bwrap = turn.sandboxPolicy.mode === "danger-full-access"
+      ? undefined
+      : yield* findBwrap(turn.config.codexLinuxSandboxExe).pipe(Effect.result)
+    const assessment = assessCommandSafety({
       command: shellCall.command,
       approvalPolicy: turn.approvalPolicy,
       sandboxPolicy: turn.sandboxPolicy,
       approvedForSession: context.session.approvedCommands,
+      sandboxAvailable: bwrap === undefined || bwrap._tag === "Success" ? true : bwrap.failure,
       withEscalatedPermissions: args.success.with_escalated_permissions ?? undefined,
       justification: args.success.justification ?? undefined
     })
 
-    if (decision._tag === "Reject") return `exec command rejected: ${decision.reason}`
-    if (decision._tag === "Ask") {
-      const answer = yield* context.requestApproval({
-        kind: "exec",
-        callId: call.callId,
-        command: shellCall.command,
-        cwd,
-        reason: decision.reason
-      })
-      if (answer === "denied" || answer === "abort") return "exec command rejected by user"
-      if (answer === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
-      return (yield* execute(shellCall, context, undefined)).formatted
+    switch (assessment._tag) {
+      case "Reject":
+        return ExecModelText.rejected(assessment.reason)
+      case "AskUser": {
+        const answer = yield* context.requestApproval({
+          kind: "exec",
+          callId: call.callId,
+          command: shellCall.command,
+          cwd,
+          reason: assessment.reason
+        })
+        if (answer === "denied" || answer === "abort") return ExecModelText.rejectedByUser
+        if (answer === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
+        return (yield* execute(shellCall, context, "none")).formatted
+      }
+      case "AutoApprove":
+        break
     }
-    if (!decision.sandboxed) return (yield* execute(shellCall, context, undefined)).formatted
-
-    const sandbox = detectSandbox(turn.config.codexLinuxSandboxExe)
-    if (sandbox._tag === "Unavailable") return `exec command rejected: ${sandbox.message}`
-    const first = yield* execute(shellCall, context, sandbox)
-    if (turn.approvalPolicy !== "on-failure" || !mayBeSandboxDenial(first.output)) return first.formatted
+    if (assessment.sandbox === "none" || bwrap === undefined || bwrap._tag === "Failure") {
+      return (yield* execute(shellCall, context, "none")).formatted
+    }
+    const first = yield* execute(shellCall, context, { bwrapPath: bwrap.success, policy: turn.sandboxPolicy })
+    if (first.output === undefined || !shouldOfferRetryWithoutSandbox(turn.approvalPolicy, first.output)) return first.formatted
 
     yield* context.emit({ type: "background_event", message: `Execution failed: exit code ${first.output.exitCode}` })
     const retry = yield* context.requestApproval({
@@ -137,12 +158,12 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       callId: call.callId,
       command: shellCall.command,
       cwd,
-      reason: "command failed; retry without sandbox?"
+      reason: RETRY_WITHOUT_SANDBOX_REASON
     })
-    if (retry === "denied" || retry === "abort") return "exec command rejected by user"
+    if (retry === "denied" || retry === "abort") return ExecModelText.rejectedByUser
     context.session.approvedCommands.add(sessionKey(shellCall.command))
     yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
-    return (yield* execute(shellCall, context, undefined)).formatted
+    return (yield* execute(shellCall, context, "none")).formatted
   })
 
 export const shellTool: Tool = {

@@ -1,0 +1,211 @@
+/**
+ * Runs one command as a child process (agent core §6.1, DESIGN §8), optionally inside bubblewrap.
+ *
+ * - The child starts in a new session and process group (`detached: true`), with stdin closed.
+ * - Output is handed to `onOutput` chunk by chunk, in order per stream; the next chunk is read only
+ *   when the callback is done, so a slow consumer slows the command instead of growing memory.
+ * - Only a bounded head and tail of each stream is kept (1 MiB per stream by default); the rest is
+ *   counted and dropped, so `yes` cannot grow the server's memory.
+ * - On timeout (default 10 s; exit code 124, `timedOut`), on interruption, and once the command itself
+ *   has exited, the whole process group gets SIGKILL: background jobs and grandchildren included.
+ *
+ * Node's `child_process` is used directly rather than `effect/process`: the runner needs SIGKILL to
+ * the group at once (the platform spawner sends SIGTERM first, which a command can ignore), byte-level
+ * control of what is kept, and no extra service in the environment of every caller.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { constants as osConstants } from "node:os"
+import { Effect, Option, Schema } from "effect"
+import type { SandboxPolicy } from "../../rpc/Enums.js"
+import { BoundedOutput } from "./BoundedOutput.js"
+import { isDirectory, resolveExecutable } from "./PathLookup.js"
+import { findBwrap, sandboxedArgv, type SandboxUnavailable } from "./Sandbox.js"
+
+/** The reference's default command timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000
+/** The exit code reported for a command killed by its timeout (as `timeout(1)` does). */
+export const TIMEOUT_EXIT_CODE = 124
+const DEFAULT_CAPTURE_BYTES = 1024 * 1024
+
+export type OutputStream = "stdout" | "stderr"
+
+/** Where the command runs: directly, or inside bubblewrap under a sandbox policy. */
+export type CommandSandbox = "none" | { readonly bwrapPath: string; readonly policy: SandboxPolicy }
+
+export interface RunCommandOptions {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+  /** The child's whole environment (see `buildCommandEnv`); nothing else is inherited. */
+  readonly env: Readonly<Record<string, string>>
+  readonly timeoutMs?: number | undefined
+  /** Default `"none"`. A `danger-full-access` policy runs without bubblewrap. */
+  readonly sandbox?: CommandSandbox | undefined
+  /** Called with each chunk as it arrives, in order per stream. */
+  readonly onOutput?: ((stream: OutputStream, chunk: Uint8Array) => Effect.Effect<void>) | undefined
+  /** Bytes kept per stream (half head, half tail); default 1 MiB. */
+  readonly captureBytesPerStream?: number | undefined
+}
+
+export interface CaptureCounts {
+  /** Bytes the command wrote. */
+  readonly totalBytes: number
+  /** Bytes kept in `stdout` / `stderr` (the rest was dropped from the middle). */
+  readonly retainedBytes: number
+}
+
+export interface ExecOutput {
+  /** The exit code; 124 after a timeout, 128 + n after signal n. */
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+  /** stdout and stderr interleaved in arrival order. */
+  readonly aggregatedOutput: string
+  readonly durationMs: number
+  readonly timedOut: boolean
+  readonly captured: { readonly stdout: CaptureCounts; readonly stderr: CaptureCounts }
+}
+
+/** The command could not be started (program or working directory missing, not executable…). */
+export class ExecError extends Schema.TaggedError<ExecError>()("ExecError", {
+  message: Schema.String
+}) {}
+
+/**
+ * Whether `argv[0]` resolves, checked before entering the sandbox so that a missing program is an
+ * `ExecError`, as it is unsandboxed, and not a bwrap failure that looks like a sandbox denial.
+ */
+const programExists = (options: RunCommandOptions) =>
+  resolveExecutable(options.argv[0]!, options.env.PATH, options.cwd) !== undefined
+
+interface Spawned {
+  readonly child: ChildProcess
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
+  /** SIGKILL to the whole group, once; later calls do nothing (the group id may be reused by then). */
+  readonly killGroup: () => void
+}
+
+const spawnInOwnGroup = (argv: ReadonlyArray<string>, cwd: string, env: Readonly<Record<string, string>>) =>
+  Effect.callback<Spawned, ExecError>((resume) => {
+    const [program, ...args] = argv as [string, ...Array<string>]
+    const startFailed = (reason: string) => new ExecError({ message: `failed to start \`${program}\`: ${reason}` })
+    let child: ChildProcess
+    try {
+      child = spawn(program, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
+    } catch (error) {
+      // Arguments Node refuses outright (a NUL byte, say) throw instead of emitting 'error'.
+      return resume(Effect.fail(startFailed(error instanceof Error ? error.message : String(error))))
+    }
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.once("exit", (code, signal) => done({ code, signal }))
+    )
+    let killed = false
+    const killGroup = () => {
+      if (killed || child.pid === undefined) return
+      killed = true
+      try {
+        process.kill(-child.pid, "SIGKILL")
+      } catch {
+        // The group is already gone.
+      }
+    }
+    let settled = false
+    // A listener stays attached: an unhandled 'error' on a ChildProcess would crash the server.
+    child.on("error", (error) => {
+      if (settled) return
+      settled = true
+      resume(Effect.fail(startFailed(error.message)))
+    })
+    child.once("spawn", () => {
+      if (settled) return
+      settled = true
+      resume(Effect.succeed({ child, exited, killGroup }))
+    })
+  })
+
+const signalExitCode = (signal: NodeJS.Signals | null) =>
+  128 + (signal === null ? 0 : (osConstants.signals as Record<string, number | undefined>)[signal] ?? 0)
+
+/** The arguments to spawn: the command itself, or bwrap around it. */
+const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
+  const sandbox = options.sandbox ?? "none"
+  if (sandbox === "none" || sandbox.policy.mode === "danger-full-access") return [...options.argv]
+  const bwrap = yield* findBwrap(sandbox.bwrapPath)
+  if (!programExists(options)) {
+    return yield* new ExecError({ message: `failed to start \`${options.argv[0]}\`: No such file or directory` })
+  }
+  return sandboxedArgv(bwrap, sandbox.policy, options.cwd, options.argv)
+})
+
+/** Runs the command to completion (or timeout); see the module comment. Never leaves a process behind. */
+export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutput, ExecError | SandboxUnavailable> = Effect.fn(
+  "runCommand"
+)(
+  function*(options: RunCommandOptions) {
+    if (options.argv.length === 0 || options.argv[0] === "") return yield* new ExecError({ message: "empty command" })
+    if (!isDirectory(options.cwd)) {
+      return yield* new ExecError({ message: `working directory \`${options.cwd}\` does not exist` })
+    }
+    const argv = yield* commandLine(options)
+    const half = Math.floor((options.captureBytesPerStream ?? DEFAULT_CAPTURE_BYTES) / 2)
+    const kept = { stdout: new BoundedOutput(half, half), stderr: new BoundedOutput(half, half) }
+    const aggregated = new BoundedOutput(half, half)
+
+    const started = performance.now()
+    const { child, exited, killGroup } = yield* Effect.acquireRelease(
+      spawnInOwnGroup(argv, options.cwd, options.env),
+      ({ child, killGroup }) =>
+        Effect.sync(() => {
+          killGroup()
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+        })
+    )
+
+    const pump = (stream: OutputStream) =>
+      Effect.gen(function*() {
+        const readable = child[stream]
+        if (readable === null) return
+        const chunks = readable[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+        while (true) {
+          // A read error ends the stream like EOF does: the exit status still tells what happened.
+          const next = yield* Effect.promise(() => chunks.next().catch((): IteratorResult<Buffer> => ({ done: true, value: undefined })))
+          if (next.done === true) return
+          kept[stream].push(next.value)
+          aggregated.push(next.value)
+          if (options.onOutput !== undefined) yield* options.onOutput(stream, next.value)
+        }
+      })
+
+    let status: Awaited<typeof exited> | undefined
+    const exit = Effect.promise(() => exited).pipe(
+      // The command is done: whatever it left running in its group goes too, which also lets the
+      // pipes those processes held reach EOF.
+      Effect.tap((exitStatus) => Effect.sync(() => {
+        status = exitStatus
+        killGroup()
+      }))
+    )
+    const finished = yield* Effect.all([pump("stdout"), pump("stderr"), exit], { concurrency: "unbounded", discard: true }).pipe(
+      Effect.timeoutOption(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    )
+    // Output still draining after the command exited (a pipe held by a process that left the group)
+    // is cut at the deadline, but the command did not time out.
+    const timedOut = Option.isNone(finished) && status === undefined
+    if (Option.isNone(finished)) killGroup()
+
+    const counts = (stream: OutputStream): CaptureCounts => ({
+      totalBytes: kept[stream].totalBytes,
+      retainedBytes: kept[stream].retainedBytes
+    })
+    return {
+      exitCode: timedOut ? TIMEOUT_EXIT_CODE : status!.code ?? signalExitCode(status!.signal),
+      stdout: kept.stdout.text(),
+      stderr: kept.stderr.text(),
+      aggregatedOutput: aggregated.text(),
+      durationMs: Math.round(performance.now() - started),
+      timedOut,
+      captured: { stdout: counts("stdout"), stderr: counts("stderr") }
+    } satisfies ExecOutput
+  },
+  Effect.scoped
+)

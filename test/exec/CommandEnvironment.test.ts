@@ -1,0 +1,46 @@
+/**
+ * The shell environment policy (agent core §6.2): inherit, default secret excludes, exclude, set,
+ * include_only — in that order — plus the network-disabled marker.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { buildCommandEnv, type CommandEnvOptions } from "../../src/agent/exec/CommandEnvironment.js"
+import type { ShellEnvironmentPolicy } from "../../src/config/ResolvedConfig.js"
+
+const processEnv = {
+  PATH: "/bin",
+  HOME: "/root",
+  OPENAI_API_KEY: "sk",
+  MY_TOKEN: "t",
+  github_secret: "s",
+  FOO: "1",
+  BAR: "2",
+  UNSET: undefined
+}
+const defaults: ShellEnvironmentPolicy = { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] }
+
+describe("buildCommandEnv", () => {
+  it.each<[string, Partial<ShellEnvironmentPolicy>, CommandEnvOptions, Record<string, string>]>([
+    ["drops secrets by default", {}, {}, { PATH: "/bin", HOME: "/root", FOO: "1", BAR: "2" }],
+    ["keeps secrets when told", { ignoreDefaultExcludes: true }, {}, {
+      PATH: "/bin",
+      HOME: "/root",
+      OPENAI_API_KEY: "sk",
+      MY_TOKEN: "t",
+      github_secret: "s",
+      FOO: "1",
+      BAR: "2"
+    }],
+    ["core only, plus set", { inherit: "core", set: { X: "y" } }, {}, { PATH: "/bin", HOME: "/root", X: "y" }],
+    ["none, plus set", { inherit: "none", set: { X: "y" } }, {}, { X: "y" }],
+    ["exclude is a case-insensitive wildcard", { exclude: ["f*", "BA?"] }, {}, { PATH: "/bin", HOME: "/root" }],
+    ["pattern punctuation is literal", { exclude: ["F.O", "PAT+"] }, {}, { PATH: "/bin", HOME: "/root", FOO: "1", BAR: "2" }],
+    ["set overrides inherited values", { set: { PATH: "/opt/bin" } }, {}, { PATH: "/opt/bin", HOME: "/root", FOO: "1", BAR: "2" }],
+    ["include_only runs last, after set", { set: { ZED: "z", PAGER: "cat" }, includeOnly: ["P*"] }, {}, { PATH: "/bin", PAGER: "cat" }],
+    ["exclude then include_only", { exclude: ["F*"], includeOnly: ["*A*"] }, {}, { PATH: "/bin", BAR: "2" }],
+    ["marks a disabled network, whatever include_only says", { inherit: "none", includeOnly: ["X"] }, { networkDisabled: true }, {
+      CODEX_SANDBOX_NETWORK_DISABLED: "1"
+    }]
+  ])("%s", (_, policy, options, expected) => {
+    assert.deepStrictEqual(buildCommandEnv({ ...defaults, ...policy }, processEnv, options), expected)
+  })
+})

@@ -1,0 +1,199 @@
+/**
+ * The bubblewrap sandbox: the argv it is given per policy, finding and probing bwrap (and the fix
+ * named when it is missing or broken), and real sandboxed commands — writes allowed only in the
+ * writable roots, every write refused under read-only, no network unless allowed, the whole sandbox
+ * killed on timeout, and never a silent unsandboxed run.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { type CommandSandbox, runCommand } from "../../src/agent/exec/CommandRunner.js"
+import { bwrapArgs, findBwrap, writableRoots } from "../../src/agent/exec/Sandbox.js"
+import type { SandboxPolicy } from "../../src/rpc/Enums.js"
+import { eventually, processesWith, tempDir, testEnv } from "./support.js"
+
+/** The `--bind` targets in a bwrap argv. */
+const binds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--bind" ? [args[i + 1]!] : []))
+
+describe("bwrapArgs", () => {
+  const cwd = tempDir()
+  const extra = tempDir()
+  const tmpdir = tempDir()
+
+  it("read-only: the whole filesystem read-only, fresh /dev and /proc, no network, nothing writable", () => {
+    const args = bwrapArgs({ mode: "read-only" }, cwd, { tmpdir })
+    assert.deepStrictEqual(args, [
+      "--die-with-parent", "--unshare-pid", "--unshare-net",
+      "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+      "--chdir", cwd
+    ])
+  })
+
+  it("workspace-write: binds cwd, writable roots, /tmp and $TMPDIR, broadest first", () => {
+    const args = bwrapArgs({ mode: "workspace-write", writable_roots: [extra] }, cwd, { tmpdir })
+    assert.includeMembers(args, ["--unshare-net", "--ro-bind"])
+    const bound = binds(args)
+    assert.sameMembers(bound, [cwd, extra, "/tmp", tmpdir])
+    assert.deepStrictEqual(bound, [...bound].sort((a, b) => a.length - b.length))
+    assert.isBelow(args.indexOf("--ro-bind"), args.indexOf("--bind"))
+    assert.deepStrictEqual(args.slice(-2), ["--chdir", cwd])
+  })
+
+  it("workspace-write: exclusions, network access, missing roots", () => {
+    const policy: SandboxPolicy = {
+      mode: "workspace-write",
+      writable_roots: [join(extra, "does-not-exist")],
+      network_access: true,
+      exclude_slash_tmp: true,
+      exclude_tmpdir_env_var: true
+    }
+    const args = bwrapArgs(policy, cwd, { tmpdir })
+    assert.notInclude(args, "--unshare-net")
+    assert.deepStrictEqual(binds(args), [cwd])
+  })
+
+  it("danger-full-access: writable root and network", () => {
+    const args = bwrapArgs({ mode: "danger-full-access" }, cwd)
+    assert.notInclude(args, "--unshare-net")
+    assert.deepStrictEqual(binds(args), ["/"])
+  })
+
+  it("writableRoots resolves relative roots against cwd and is empty outside workspace-write", () => {
+    mkdirSync(join(cwd, "sub"), { recursive: true })
+    assert.include(writableRoots({ mode: "workspace-write", writable_roots: ["sub"] }, cwd, {}), join(cwd, "sub"))
+    assert.deepStrictEqual(writableRoots({ mode: "read-only" }, cwd, { TMPDIR: tmpdir }), [])
+  })
+})
+
+describe("findBwrap", () => {
+  it.live("finds a working bwrap on this machine (CI installs bubblewrap)", () =>
+    Effect.gen(function*() {
+      const path = yield* findBwrap()
+      assert.match(path, /\/bwrap$/)
+      assert.strictEqual(yield* findBwrap("bwrap"), path)
+    }))
+
+  it.live("a configured path that does not exist: SandboxUnavailable naming the path and the fix", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(findBwrap("/nonexistent/bwrap"))
+      assert.strictEqual(error._tag, "SandboxUnavailable")
+      assert.include(error.message, "/nonexistent/bwrap")
+      assert.include(error.message, "apt-get install bubblewrap")
+      assert.include(error.message, "sandbox_mode = \"danger-full-access\"")
+    }))
+
+  it.live("a name not on PATH: SandboxUnavailable", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(findBwrap("no-such-bwrap-xyz"))
+      assert.include(error.message, "`no-such-bwrap-xyz` was not found on PATH")
+    }))
+
+  it.live("a bwrap that cannot start a sandbox: SandboxUnavailable with its complaint", () =>
+    Effect.gen(function*() {
+      const fake = join(tempDir(), "bwrap")
+      writeFileSync(fake, "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+      chmodSync(fake, 0o755)
+      const error = yield* Effect.flip(findBwrap(fake))
+      assert.include(error.message, "No permissions to create new namespace")
+      assert.include(error.message, "danger-full-access")
+    }))
+})
+
+describe("sandboxed commands", () => {
+  const sandboxed = (policy: SandboxPolicy, cwd: string, script: string, timeoutMs = 10_000) =>
+    Effect.gen(function*() {
+      const sandbox: CommandSandbox = { bwrapPath: yield* findBwrap(), policy }
+      return yield* runCommand({ argv: ["bash", "-c", script], cwd, env: testEnv, timeoutMs, sandbox })
+    })
+
+  it.live("workspace-write: writes inside cwd and writable roots, not elsewhere", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const extra = tempDir()
+      const outside = mkdtempSync("/var/tmp/codex-outside-")
+      const policy: SandboxPolicy = { mode: "workspace-write", writable_roots: [extra] }
+      const inside = yield* sandboxed(policy, cwd, `echo ok > inside.txt && echo ok > ${extra}/extra.txt`)
+      assert.strictEqual(inside.exitCode, 0, inside.stderr)
+      assert.isTrue(existsSync(join(cwd, "inside.txt")))
+      assert.isTrue(existsSync(join(extra, "extra.txt")))
+      const denied = yield* sandboxed(policy, cwd, `echo no > ${outside}/outside.txt`)
+      assert.notStrictEqual(denied.exitCode, 0)
+      assert.include(denied.stderr, "Read-only file system")
+      assert.isFalse(existsSync(join(outside, "outside.txt")))
+    }))
+
+  it.live("read-only: every write fails, /tmp included", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const token = `codex-ro-${process.pid}-${Date.now()}`
+      const result = yield* sandboxed(
+        { mode: "read-only" },
+        cwd,
+        `for f in here.txt /tmp/${token} /var/tmp/${token}; do touch "$f" 2>/dev/null && echo "wrote $f"; done; echo checked`
+      )
+      assert.strictEqual(result.stdout, "checked\n")
+      assert.isFalse(existsSync(join(cwd, "here.txt")))
+      assert.isFalse(existsSync(`/tmp/${token}`))
+      assert.isFalse(existsSync(`/var/tmp/${token}`))
+    }))
+
+  it.live("no network unless the policy allows it", () =>
+    Effect.gen(function*() {
+      let connections = 0
+      const server = createServer((socket) => {
+        connections++
+        socket.end("hello\n")
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening))),
+        () => Effect.sync(() => server.close())
+      )
+      const port = (server.address() as { port: number }).port
+      const script = `exec 3<>/dev/tcp/127.0.0.1/${port} && head -1 <&3`
+      const blocked = yield* sandboxed({ mode: "workspace-write" }, tempDir(), script)
+      assert.notStrictEqual(blocked.exitCode, 0)
+      assert.strictEqual(connections, 0)
+      const allowed = yield* sandboxed({ mode: "workspace-write", network_access: true }, tempDir(), script)
+      assert.strictEqual(allowed.stdout, "hello\n")
+      assert.strictEqual(connections, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("a timeout kills everything inside the sandbox", () =>
+    Effect.gen(function*() {
+      const token = `${40 + (process.pid % 1000) / 1000}`
+      const running = () => processesWith(`sleep\0${token}`).length
+      const fiber = yield* sandboxed({ mode: "read-only" }, tempDir(), `sleep ${token} & sleep ${token} & wait`, 3_000)
+        .pipe(Effect.forkChild)
+      yield* eventually(`both 'sleep ${token}' to start`, () => running() === 2)
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(result.timedOut)
+      assert.strictEqual(result.exitCode, 124)
+      yield* eventually(`every 'sleep ${token}' to die`, () => running() === 0)
+    }))
+
+  it.live("a missing program is an ExecError, not a sandbox denial", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(runCommand({
+        argv: ["no-such-program-xyz"],
+        cwd: tempDir(),
+        env: testEnv,
+        sandbox: { bwrapPath: yield* findBwrap(), policy: { mode: "read-only" } }
+      }))
+      assert.strictEqual(error._tag, "ExecError")
+    }))
+
+  it.live("never runs unsandboxed when bwrap is missing", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const error = yield* Effect.flip(runCommand({
+        argv: ["touch", "ran.txt"],
+        cwd,
+        env: testEnv,
+        sandbox: { bwrapPath: "/nonexistent/bwrap", policy: { mode: "workspace-write" } }
+      }))
+      assert.strictEqual(error._tag, "SandboxUnavailable")
+      assert.isFalse(existsSync(join(cwd, "ran.txt")))
+    }))
+})
