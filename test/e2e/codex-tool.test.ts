@@ -2,30 +2,12 @@
  * The `codex` and `codex-reply` MCP tools end to end: the built server, a mock model provider over
  * real HTTP, raw JSON-RPC and the official MCP SDK client.
  */
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { describe, expect, it } from "vitest"
+import { useAgentServer } from "../support/AgentServer.js"
+import { MockTurn } from "../support/MockModelServer.js"
+import type { ServerProcess } from "../support/ServerProcess.js"
 
-let server: ServerProcess | undefined
-let model: MockModelServer | undefined
-
-afterEach(async () => {
-  server?.kill()
-  server = undefined
-  await model?.close()
-  model = undefined
-})
-
-const start = async (turns: ReadonlyArray<MockTurn>, config: Parameters<typeof mockConfigToml>[1] = {}) => {
-  model = await startMockModelServer(turns)
-  const codexHome = makeTempDir("codex-home-")
-  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, config))
-  server = spawnServer({ codexHome })
-  await server.initialize()
-  return { server, model, codexHome }
-}
+const start = useAgentServer()
 
 const events = (server: ServerProcess, requestId: number | string) =>
   server.messages.filter((m) => m.method === "codex/event" && m.params?._meta?.requestId === requestId)
@@ -111,8 +93,8 @@ describe("codex tool", () => {
   })
 
   it("runs five calls at once, each with its own answer, and answers ping meanwhile", async () => {
-    const { server } = await start([])
-    model!.push(...[1, 2, 3, 4, 5].map(() => MockTurn.message("answer")))
+    const { server, model } = await start([])
+    model.push(...[1, 2, 3, 4, 5].map(() => MockTurn.message("answer")))
     const calls = [1, 2, 3, 4, 5].map((n) => server.request("tools/call", { name: "codex", arguments: { prompt: `q${n}` } }))
     expect((await server.request("ping")).result).toEqual({})
     const answers = await Promise.all(calls)

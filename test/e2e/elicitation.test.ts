@@ -5,28 +5,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { describe, expect, it } from "vitest"
+import { useAgentServer } from "../support/AgentServer.js"
+import { type MockModelServer, MockTurn } from "../support/MockModelServer.js"
+import { waitForProcessExit } from "../support/Processes.js"
+import { makeTempDir } from "../support/ServerProcess.js"
 
-let server: ServerProcess | undefined
-let model: MockModelServer | undefined
-
-afterEach(async () => {
-  server?.kill()
-  server = undefined
-  await model?.close()
-  model = undefined
-})
-
-const start = async (turns: ReadonlyArray<MockTurn>, config: Parameters<typeof mockConfigToml>[1] = {}) => {
-  model = await startMockModelServer(turns)
-  const codexHome = makeTempDir("codex-home-")
-  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, config))
-  server = spawnServer({ codexHome })
-  await server.initialize()
-  return { server, model }
-}
+const start = useAgentServer()
 
 const outputSent = (model: MockModelServer, request: number) =>
   (model.requests[request]!.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === "tool")?.content
@@ -145,7 +130,7 @@ describe("cancellation", () => {
       1_000
     )
     expect(aborted.params).toMatchObject({ _meta: { requestId: 7 }, msg: { type: "turn_aborted", reason: "interrupted" } })
-    expect(() => process.kill(pid, 0)).toThrow()
+    await waitForProcessExit(pid)
     expect(await server.request("ping")).toMatchObject({ result: {} })
     expect(server.messages.filter((m) => m.id === 7)).toEqual([])
   })

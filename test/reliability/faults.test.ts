@@ -3,32 +3,22 @@
  * client vanishing mid-turn leaves no process behind, and many concurrent conversations each get
  * exactly their own answers.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { describe, expect, it } from "vitest"
+import { useAgentServer } from "../support/AgentServer.js"
+import { MockTurn } from "../support/MockModelServer.js"
+import { waitForProcessExit } from "../support/Processes.js"
+import { makeTempDir, type ServerProcess } from "../support/ServerProcess.js"
 
-let server: ServerProcess | undefined
-let model: MockModelServer | undefined
+const startServer = useAgentServer()
 
-afterEach(async () => {
-  server?.kill()
-  server = undefined
-  await model?.close()
-  model = undefined
-})
-
-const start = async (turns: ReadonlyArray<MockTurn>, providerExtra = "") => {
-  model = await startMockModelServer(turns)
-  const codexHome = makeTempDir("codex-home-")
-  const toml = mockConfigToml(model.url, { approvalPolicy: "never", wireApi: "responses" })
-    .replace("request_max_retries = 0\nstream_max_retries = 0", `request_max_retries = 2\nstream_max_retries = 2\n${providerExtra}`)
-  writeFileSync(join(codexHome, "config.toml"), toml)
-  server = spawnServer({ codexHome, env: { CODEX_EFFECT_LOG: "warn" } })
-  await server.initialize()
-  return { server, model }
-}
+const start = (turns: ReadonlyArray<MockTurn>, provider = "") =>
+  startServer(turns, {
+    approvalPolicy: "never",
+    wireApi: "responses",
+    provider: `request_max_retries = 2\nstream_max_retries = 2\n${provider}`
+  }, { CODEX_EFFECT_LOG: "warn" })
 
 const codex = (server: ServerProcess, prompt: string, timeoutMs = 20_000) =>
   server.request("tools/call", { name: "codex", arguments: { prompt } }, timeoutMs)
@@ -84,7 +74,7 @@ describe("client disconnects", () => {
     }
     const pid = Number(readFileSync(pidFile, "utf8"))
     expect(await server.closeAndWait(2_000)).toEqual({ code: 0, signal: null })
-    expect(() => process.kill(pid, 0)).toThrow()
+    await waitForProcessExit(pid)
   })
 })
 

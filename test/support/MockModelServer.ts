@@ -229,7 +229,15 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
 /** A config.toml pointing at the mock, like the reference tests' (wire §17.1). */
 export const mockConfigToml = (
   url: string,
-  options: { approvalPolicy?: string; sandboxMode?: string; wireApi?: "chat" | "responses"; extra?: string } = {}
+  options: {
+    approvalPolicy?: string
+    sandboxMode?: string
+    wireApi?: "chat" | "responses"
+    /** Top-level TOML lines. */
+    extra?: string
+    /** `[model_providers.mock_provider]` lines beyond the defaults (which turn retries off). */
+    provider?: string
+  } = {}
 ) =>
   [
     `model = "mock-model"`,
@@ -242,7 +250,6 @@ export const mockConfigToml = (
     `name = "Mock provider for test"`,
     `base_url = "${url}"`,
     `wire_api = "${options.wireApi ?? "chat"}"`,
-    `request_max_retries = 0`,
-    `stream_max_retries = 0`,
+    options.provider ?? `request_max_retries = 0\nstream_max_retries = 0`,
     ``
   ].join("\n")

@@ -1,0 +1,23 @@
+/**
+ * Waiting for a process to die. There is no event for another process's death, so this re-checks
+ * on each turn of the event loop until the deadline, then fails loudly. A zombie counts as dead: a
+ * killed grandchild is reparented to PID 1, which may reap it late.
+ */
+import { readFileSync } from "node:fs"
+
+export const isRunning = (pid: number): boolean => {
+  try {
+    // Field 3 of /proc/<pid>/stat is the state; Z is a zombie (dead, not yet reaped).
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
+  } catch {
+    return false
+  }
+}
+
+export const waitForProcessExit = async (pid: number, timeoutMs = 3_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still running after ${timeoutMs} ms`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
