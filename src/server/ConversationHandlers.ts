@@ -77,8 +77,9 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
             Effect.as("denied" as const)
           )),
         Effect.flatMap((decision) => conversation.submit({ type: op, id: event.id, decision })),
-        Effect.forkDetach,
-        Effect.asVoid
+        Effect.asVoid,
+        // Beside the event loop (events keep flowing), and gone with the conversation.
+        conversation.attach
       )
     }
 
