@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { type Scenario, scenarios, type Target } from "./scenarios.ts"
+import { execCommandPatchTurn, type Scenario, scenarios, shellPatchTurn, type Target } from "./scenarios.ts"
 
 const PEER_PACKAGE = "@openai/codex@0.153.4"
 const PEER_DIR = resolve(".bench/peer")
@@ -40,31 +40,52 @@ const median = (values: ReadonlyArray<number>) => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** Samples, or why the scenario could not run for that server. */
+type Samples = ReadonlyArray<number> | { readonly failed: string }
+
 interface Row {
   readonly scenario: string
   readonly unit: string
-  readonly ours: ReadonlyArray<number>
-  readonly peer: ReadonlyArray<number> | undefined
+  readonly ours: Samples
+  readonly peer: Samples | undefined
 }
 
-/** `runs` samples of every metric of the scenario: result[metric][run]. */
-const sampleAll = async (scenario: Scenario, target: Target) => {
+/** `runs` samples of every metric of the scenario (result[metric][run]), or the failure that stopped it. */
+const sampleAll = async (scenario: Scenario, target: Target): Promise<ReadonlyArray<Samples>> => {
   const samples: Array<Array<number>> = scenario.metrics.map(() => [])
-  for (let run = 0; run < runs; run++) {
-    const values = await scenario.sample(target)
-    values.forEach((value, metric) => samples[metric]!.push(value))
+  try {
+    for (let run = 0; run < runs; run++) {
+      const values = await scenario.sample(target)
+      values.forEach((value, metric) => samples[metric]!.push(value))
+    }
+    return samples
+  } catch (error) {
+    const failed = error instanceof Error ? error.message.slice(0, 200) : String(error)
+    process.stderr.write(`  ${target.name} failed: ${failed}\n`)
+    return scenario.metrics.map(() => ({ failed }))
   }
-  return samples
 }
 
 const format = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1))
-const summary = (values: ReadonlyArray<number>) =>
-  `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`
+const summary = (values: Samples) =>
+  "failed" in values ? `failed: ${values.failed}` : `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`
+const ratio = (ours: Samples, peer: Samples) =>
+  "failed" in ours || "failed" in peer ? "—" : (median(ours) / median(peer)).toFixed(2)
+
+const writeResults = (rows: ReadonlyArray<Row>, peerBin: string | undefined) => {
+  mkdirSync(".bench", { recursive: true })
+  writeFileSync(
+    ".bench/results.json",
+    JSON.stringify({ date: new Date().toISOString(), runs, peer: peerBin ?? null, node: process.version, rows }, null, 2)
+  )
+}
 
 const main = async () => {
-  const ours: Target = { name: "codex-effect", command: undefined }
+  const ours: Target = { name: "codex-effect", command: undefined, patchTurn: shellPatchTurn }
   const peerBin = peerBinary()
-  const peer: Target | undefined = peerBin === undefined ? undefined : { name: "reference", command: { file: peerBin, args: ["mcp-server"] } }
+  const peer: Target | undefined = peerBin === undefined
+    ? undefined
+    : { name: "reference", command: { file: peerBin, args: ["mcp-server"] }, patchTurn: execCommandPatchTurn }
   const rows: Array<Row> = []
   for (const scenario of scenarios) {
     const names = scenario.metrics.map((metric) => metric.name)
@@ -75,22 +96,18 @@ const main = async () => {
     scenario.metrics.forEach((metric, index) =>
       rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples[index]!, peer: peerSamples?.[index] })
     )
+    writeResults(rows, peerBin)
   }
   const header = peer === undefined
     ? ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`]
     : ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`, "reference median (min–max)", "ours/ref"]
   const lines = rows.map((row) => {
     const cells = [row.scenario, row.unit, summary(row.ours)]
-    if (row.peer !== undefined) cells.push(summary(row.peer), (median(row.ours) / median(row.peer)).toFixed(2))
+    if (row.peer !== undefined) cells.push(summary(row.peer), ratio(row.ours, row.peer))
     return cells
   })
   const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")
   process.stdout.write(`${table}\n`)
-  mkdirSync(".bench", { recursive: true })
-  writeFileSync(
-    ".bench/results.json",
-    JSON.stringify({ date: new Date().toISOString(), runs, peer: peerBin ?? null, node: process.version, rows }, null, 2)
-  )
   process.stderr.write("results written to .bench/results.json\n")
 }
 

@@ -12,7 +12,13 @@ export interface Target {
   readonly name: string
   /** The server command; the peer is spawned the same way as ours. */
   readonly command: { readonly file: string; readonly args: ReadonlyArray<string> } | undefined
+  /** How the model asks this server to run a patch (the reference release offers `exec_command`, not `shell`). */
+  readonly patchTurn: (patch: string, workdir: string) => MockTurn
 }
+
+export const shellPatchTurn = (patch: string, workdir: string) => MockTurn.applyPatch(patch, { workdir })
+export const execCommandPatchTurn = (patch: string, workdir: string) =>
+  MockTurn.functionCall("exec_command", { cmd: `apply_patch <<'EOF'\n${patch}\nEOF`, workdir })
 
 /** CODEX_HOME under .bench/ (the reference refuses to set up its helpers under /tmp). */
 const homeFor = (url: string) => {
@@ -169,7 +175,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   single("apply_patch, 1,000 hunks on 1 MB", "ms", async (target) => {
     const dir = mkdtempSync(join(process.cwd(), ".bench/homes/work-"))
     const patch = bigPatch(dir)
-    return withServer(target, [MockTurn.applyPatch(patch, { workdir: dir }), MockTurn.message("patched")], async (server) => {
+    return withServer(target, [target.patchTurn(patch, dir), MockTurn.message("patched")], async (server) => {
       await server.initialize()
       const ms = await elapsed(() => codexCall(server, "patch", 120_000))
       if (!readFileSync(join(dir, "big.txt"), "utf8").includes("changed 19990")) throw new Error("the patch was not applied")
