@@ -93,6 +93,9 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "ReasoningSummaryDelta":
         yield* emit(env, { type: "agent_reasoning_delta", delta: event.delta })
         return turn
+      case "ReasoningSummaryPartAdded":
+        yield* emit(env, { type: "agent_reasoning_section_break" })
+        return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
         yield* emit(env, { type: "stream_error", message: event.message })

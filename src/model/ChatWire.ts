@@ -1,11 +1,12 @@
 /**
  * Chat Completions (`POST {base}/chat/completions`, agent core §8.3): the history converted to chat
- * messages, and streamed chunks accumulated (content deltas; `tool_calls` deltas by index) into the
- * same ResponseEvents the Responses API gives. A turn ends at `finish_reason`.
+ * messages, and streamed chunks accumulated (content, reasoning, and `tool_calls` deltas by index)
+ * into the same ResponseEvents the Responses API gives. A turn ends at the first `finish_reason`,
+ * so whatever follows it (`data: [DONE]`, or the reference mock's literal `data: DONE`) is never read.
  */
 import type { Prompt } from "./Prompt.js"
 import { ResponseEvent } from "./ResponseEvent.js"
-import type { ResponseItem } from "./ResponseItem.js"
+import type { ContentPart } from "./ResponseItem.js"
 
 type ChatContentPart =
   | { readonly type: "text"; readonly text: string }
@@ -17,43 +18,44 @@ interface ChatToolCall {
   readonly function: { readonly name: string; readonly arguments: string }
 }
 
-type ChatMessage =
+export type ChatMessage =
   | { readonly role: "system" | "user"; readonly content: string | ReadonlyArray<ChatContentPart> }
-  | { readonly role: "assistant"; readonly content: string | null; tool_calls?: Array<ChatToolCall> }
+  | { readonly role: "assistant"; readonly content: string | null; readonly tool_calls?: ReadonlyArray<ChatToolCall> }
   | { readonly role: "tool"; readonly tool_call_id: string; readonly content: string }
 
-const messageContent = (item: Extract<ResponseItem, { type: "message" }>): string | ReadonlyArray<ChatContentPart> => {
-  if (item.content.every((part) => part.type !== "input_image")) {
-    return item.content.map((part) => ("text" in part ? part.text : "")).join("")
-  }
-  return item.content.map((part) =>
-    part.type === "input_image" ? { type: "image_url", image_url: { url: part.image_url } } : { type: "text", text: part.text }
-  )
-}
+const textOf = (parts: ReadonlyArray<ContentPart>) => parts.map((part) => ("text" in part ? part.text : "")).join("")
 
+/** Plain text, or parts when the message carries images (which text-only history would lose). */
+const userContent = (parts: ReadonlyArray<ContentPart>): string | ReadonlyArray<ChatContentPart> =>
+  parts.some((part) => part.type === "input_image")
+    ? parts.map((part) =>
+      part.type === "input_image" ? { type: "image_url", image_url: { url: part.image_url } } : { type: "text", text: part.text }
+    )
+    : textOf(parts)
+
+/** The system message (instructions), then the history; reasoning is not sent. */
 export const chatMessages = (prompt: Prompt): Array<ChatMessage> => {
   const messages: Array<ChatMessage> = [{ role: "system", content: prompt.instructions }]
-  const call = (id: string, name: string, args: string) => {
+  const call = (toolCall: ChatToolCall) => {
     const last = messages[messages.length - 1]
-    const toolCall: ChatToolCall = { id, type: "function", function: { name, arguments: args } }
     // Consecutive calls belong to one assistant message, as the model sent them.
-    if (last?.role === "assistant" && last.tool_calls !== undefined) last.tool_calls.push(toolCall)
-    else messages.push({ role: "assistant", content: null, tool_calls: [toolCall] })
+    if (last?.role === "assistant" && last.tool_calls !== undefined) {
+      messages[messages.length - 1] = { ...last, tool_calls: [...last.tool_calls, toolCall] }
+    } else {
+      messages.push({ role: "assistant", content: null, tool_calls: [toolCall] })
+    }
   }
   for (const item of prompt.input) {
     switch (item.type) {
       case "message":
-        if (item.role === "assistant") {
-          messages.push({ role: "assistant", content: item.content.map((part) => ("text" in part ? part.text : "")).join("") })
-        } else {
-          messages.push({ role: item.role === "user" ? "user" : "system", content: messageContent(item) })
-        }
+        if (item.role === "assistant") messages.push({ role: "assistant", content: textOf(item.content) })
+        else messages.push({ role: item.role === "user" ? "user" : "system", content: userContent(item.content) })
         break
       case "function_call":
-        call(item.call_id, item.name, item.arguments)
+        call({ id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } })
         break
       case "custom_tool_call":
-        call(item.call_id, item.name, item.input)
+        call({ id: item.call_id, type: "function", function: { name: item.name, arguments: item.input } })
         break
       case "function_call_output":
       case "custom_tool_call_output":
@@ -66,75 +68,125 @@ export const chatMessages = (prompt: Prompt): Array<ChatMessage> => {
   return messages
 }
 
-export const chatRequestBody = (prompt: Prompt) => ({
-  model: prompt.model,
-  messages: chatMessages(prompt),
-  stream: true,
-  ...(prompt.tools.length > 0
-    ? {
-      tools: prompt.tools.flatMap((tool) =>
-        tool.type === "function"
-          ? [{ type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } }]
-          : []
-      )
-    }
-    : {})
-})
+/** Only function tools exist on this wire; freeform tools are left out. */
+export const chatRequestBody = (prompt: Prompt) => {
+  const tools = prompt.tools.flatMap((tool) =>
+    tool.type === "function"
+      ? [{
+        type: "function" as const,
+        function: { name: tool.name, description: tool.description, strict: tool.strict, parameters: tool.parameters }
+      }]
+      : []
+  )
+  return { model: prompt.model, messages: chatMessages(prompt), stream: true, ...(tools.length > 0 ? { tools } : {}) }
+}
 
+/** A streamed chunk as far as we read it; `reasoning`/`reasoning_content` come from gpt-oss, vLLM, DeepSeek. */
 export interface ChatChunk {
   readonly id?: string
   readonly choices?: ReadonlyArray<{
     readonly delta?: {
       readonly content?: string | null
+      readonly reasoning?: string | { readonly text?: string; readonly content?: string } | null
+      readonly reasoning_content?: string | null
       readonly tool_calls?: ReadonlyArray<{
         readonly index?: number
         readonly id?: string
         readonly function?: { readonly name?: string; readonly arguments?: string }
-      }>
+      }> | null
     }
     readonly finish_reason?: string | null
   }>
 }
 
-/** Accumulates one chat completion; `push` returns the events each chunk releases. */
-export const makeChatAccumulator = () => {
+type ChatDelta = NonNullable<NonNullable<ChatChunk["choices"]>[number]["delta"]>
+
+const reasoningOf = (delta: ChatDelta): string | undefined => {
+  const reasoning = delta.reasoning ?? delta.reasoning_content
+  if (typeof reasoning === "string") return reasoning
+  return reasoning?.text ?? reasoning?.content
+}
+
+interface PendingCall {
+  id: string
+  name: string
+  arguments: string
+}
+
+export interface ChatAccumulator {
+  /** True once a `finish_reason` was seen: the turn's items and `Completed` have been released. */
+  readonly done: boolean
+  /** The events this chunk releases. */
+  readonly push: (chunk: ChatChunk) => ReadonlyArray<ResponseEvent>
+}
+
+/** Accumulates one streamed chat completion. */
+export const makeChatAccumulator = (): ChatAccumulator => {
   let text = ""
-  const calls: Array<{ id: string; name: string; arguments: string }> = []
+  let reasoning = ""
+  const calls: Array<PendingCall> = []
   let done = false
+
+  // Providers that omit `index` send one call at a time: a new id starts the next call.
+  const callFor = (index: number | undefined, id: string | undefined): PendingCall => {
+    const last = calls[calls.length - 1]
+    const at = index ?? (last === undefined || (id !== undefined && last.id !== "" && id !== last.id) ? calls.length : calls.length - 1)
+    return calls[at] ?? (calls[at] = { id: "", name: "", arguments: "" })
+  }
+
+  const finish = (responseId: string): ReadonlyArray<ResponseEvent> => {
+    done = true
+    const events: Array<ResponseEvent> = []
+    if (reasoning.length > 0) {
+      events.push(ResponseEvent.OutputItemDone({
+        item: { type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: reasoning }] }
+      }))
+    }
+    if (text.length > 0) {
+      events.push(ResponseEvent.OutputItemDone({
+        item: { type: "message", role: "assistant", content: [{ type: "output_text", text }] }
+      }))
+    }
+    // A sparse array if a provider skipped an index: only the calls that exist.
+    for (const call of calls.filter((pending) => pending !== undefined)) {
+      events.push(ResponseEvent.OutputItemDone({
+        item: { type: "function_call", name: call.name, arguments: call.arguments, call_id: call.id }
+      }))
+    }
+    events.push(ResponseEvent.Completed({ responseId }))
+    return events
+  }
+
   return {
     get done() {
       return done
     },
-    push: (chunk: ChatChunk): ReadonlyArray<ResponseEvent> => {
+    push: (chunk) => {
+      if (done) return []
       const events: Array<ResponseEvent> = []
-      for (const choice of chunk.choices ?? []) {
-        const delta = choice.delta
-        if (typeof delta?.content === "string" && delta.content.length > 0) {
+      // Only the first choice: we never ask for more than one.
+      const choice = chunk.choices?.[0]
+      const delta = choice?.delta
+      if (delta !== undefined) {
+        const thought = reasoningOf(delta)
+        if (thought !== undefined && thought.length > 0) {
+          reasoning += thought
+          events.push(ResponseEvent.ReasoningContentDelta({ delta: thought }))
+        }
+        if (typeof delta.content === "string" && delta.content.length > 0) {
           text += delta.content
           events.push(ResponseEvent.OutputTextDelta({ delta: delta.content }))
         }
-        for (const part of delta?.tool_calls ?? []) {
-          const index = part.index ?? calls.length
-          const call = calls[index] ?? (calls[index] = { id: "", name: "", arguments: "" })
-          if (part.id !== undefined) call.id = part.id
-          if (part.function?.name !== undefined) call.name += part.function.name
+        for (const part of delta.tool_calls ?? []) {
+          const call = callFor(part.index, part.id)
+          if (part.id !== undefined && call.id === "") call.id = part.id
+          // Some providers repeat the name in every chunk: the first one counts.
+          if (part.function?.name !== undefined && call.name === "") call.name = part.function.name
           if (part.function?.arguments !== undefined) call.arguments += part.function.arguments
         }
-        if (choice.finish_reason !== undefined && choice.finish_reason !== null && !done) {
-          done = true
-          if (text.length > 0) {
-            events.push(ResponseEvent.OutputItemDone({
-              item: { type: "message", role: "assistant", content: [{ type: "output_text", text }] }
-            }))
-          }
-          for (const call of calls) {
-            if (call === undefined) continue
-            events.push(ResponseEvent.OutputItemDone({
-              item: { type: "function_call", name: call.name, arguments: call.arguments, call_id: call.id }
-            }))
-          }
-          events.push(ResponseEvent.Completed({ responseId: chunk.id ?? "" }))
-        }
+      }
+      if (choice?.finish_reason !== undefined && choice.finish_reason !== null) {
+        events.push(...finish(chunk.id ?? ""))
       }
       return events
     }

@@ -1,19 +1,22 @@
 /**
  * Why a model request failed. `retry` says which budget a retry spends: `request` for HTTP 429/5xx
  * and connection errors, `stream` for a stream that broke, stalled or ended early, `none` when
- * retrying cannot help (a 4xx, a missing key, the provider rejecting the request).
+ * retrying cannot help (a 4xx, a missing key, an exhausted budget).
  */
 import { Schema } from "effect"
 
 export class ModelError extends Schema.TaggedError<ModelError>()("ModelError", {
   message: Schema.String,
   retry: Schema.Literals(["request", "stream", "none"]),
+  /** The HTTP status, when the provider answered with one. */
   status: Schema.optionalKey(Schema.Int),
   /** The provider's `Retry-After`, in milliseconds. */
   retryAfterMs: Schema.optionalKey(Schema.Finite)
 }) {}
 
+/** An error no retry can fix. */
 export const fatal = (message: string, status?: number) =>
   new ModelError({ message, retry: "none", ...(status !== undefined ? { status } : {}) })
 
+/** A stream that broke, stalled or ended early: spends `stream_max_retries`. */
 export const streamBroken = (message: string) => new ModelError({ message, retry: "stream" })

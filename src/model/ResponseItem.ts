@@ -1,9 +1,10 @@
 /**
  * History items, in the Responses API's own shapes (agent core §1.4): what a conversation stores,
- * writes to its rollout and resends with every request. Fields the API added that we don't know are
- * dropped on decode; `encrypted_content` is kept so reasoning survives `store: false`.
+ * writes to its rollout and resends with every request. Decoding drops fields we don't know (item
+ * statuses, annotations); kinds we don't handle (web search calls, local shell calls, anything new)
+ * decode to `None` and are dropped. `encrypted_content` is kept so reasoning survives `store: false`.
  */
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 
 export const ContentPart = Schema.Union([
   Schema.Struct({ type: Schema.Literal("input_text"), text: Schema.String }),
@@ -12,42 +13,82 @@ export const ContentPart = Schema.Union([
 ])
 export type ContentPart = typeof ContentPart.Type
 
-const OptionalId = Schema.optionalKey(Schema.NullOr(Schema.String))
+/** Ids the API assigned; never resent (with `store: false` the API cannot look them up). */
+const ApiId = Schema.optionalKey(Schema.NullOr(Schema.String))
+
+export const MessageItem = Schema.Struct({
+  type: Schema.Literal("message"),
+  id: ApiId,
+  role: Schema.Literals(["user", "assistant", "system", "developer"]),
+  content: Schema.Array(ContentPart)
+})
+
+export const ReasoningItem = Schema.Struct({
+  type: Schema.Literal("reasoning"),
+  id: ApiId,
+  summary: Schema.Array(Schema.Struct({ type: Schema.Literal("summary_text"), text: Schema.String })),
+  content: Schema.optionalKey(
+    Schema.NullOr(Schema.Array(Schema.Struct({ type: Schema.Literals(["reasoning_text", "text"]), text: Schema.String })))
+  ),
+  encrypted_content: Schema.optionalKey(Schema.NullOr(Schema.String))
+})
+
+export const FunctionCallItem = Schema.Struct({
+  type: Schema.Literal("function_call"),
+  id: ApiId,
+  name: Schema.String,
+  /** The arguments as a JSON text, exactly as the model wrote them. */
+  arguments: Schema.String,
+  call_id: Schema.String
+})
+
+export const FunctionCallOutputItem = Schema.Struct({
+  type: Schema.Literal("function_call_output"),
+  call_id: Schema.String,
+  /** Always a bare string on the wire. */
+  output: Schema.String
+})
+
+/** A call of a freeform tool (e.g. `apply_patch` with the patch as raw text). */
+export const CustomToolCallItem = Schema.Struct({
+  type: Schema.Literal("custom_tool_call"),
+  id: ApiId,
+  call_id: Schema.String,
+  name: Schema.String,
+  input: Schema.String
+})
+
+export const CustomToolCallOutputItem = Schema.Struct({
+  type: Schema.Literal("custom_tool_call_output"),
+  call_id: Schema.String,
+  output: Schema.String
+})
 
 export const ResponseItem = Schema.Union([
-  Schema.Struct({
-    type: Schema.Literal("message"),
-    id: OptionalId,
-    role: Schema.Literals(["user", "assistant", "system", "developer"]),
-    content: Schema.Array(ContentPart)
-  }),
-  Schema.Struct({
-    type: Schema.Literal("reasoning"),
-    id: Schema.String,
-    summary: Schema.Array(Schema.Struct({ type: Schema.Literal("summary_text"), text: Schema.String })),
-    content: Schema.optionalKey(
-      Schema.NullOr(Schema.Array(Schema.Struct({ type: Schema.Literals(["reasoning_text", "text"]), text: Schema.String })))
-    ),
-    encrypted_content: Schema.optionalKey(Schema.NullOr(Schema.String))
-  }),
-  Schema.Struct({
-    type: Schema.Literal("function_call"),
-    id: OptionalId,
-    name: Schema.String,
-    arguments: Schema.String,
-    call_id: Schema.String
-  }),
-  Schema.Struct({ type: Schema.Literal("function_call_output"), call_id: Schema.String, output: Schema.String }),
-  Schema.Struct({
-    type: Schema.Literal("custom_tool_call"),
-    id: OptionalId,
-    call_id: Schema.String,
-    name: Schema.String,
-    input: Schema.String
-  }),
-  Schema.Struct({ type: Schema.Literal("custom_tool_call_output"), call_id: Schema.String, output: Schema.String })
+  MessageItem,
+  ReasoningItem,
+  FunctionCallItem,
+  FunctionCallOutputItem,
+  CustomToolCallItem,
+  CustomToolCallOutputItem
 ])
 export type ResponseItem = typeof ResponseItem.Type
 
 /** Decodes an item from the wire; `None` for kinds we don't keep (web search calls, unknown types). */
-export const decodeResponseItem = Schema.decodeUnknownOption(ResponseItem)
+export const decodeResponseItem: (input: unknown) => Option.Option<ResponseItem> = Schema.decodeUnknownOption(
+  ResponseItem
+)
+
+/** A user message with one text part: what a typed prompt becomes. */
+export const userText = (text: string): ResponseItem => ({
+  type: "message",
+  role: "user",
+  content: [{ type: "input_text", text }]
+})
+
+/** An assistant message with one text part. */
+export const assistantText = (text: string): ResponseItem => ({
+  type: "message",
+  role: "assistant",
+  content: [{ type: "output_text", text }]
+})

@@ -1,24 +1,49 @@
 /**
  * The Responses API (`POST {base}/responses`, agent core §5.3, §8.2): the request body built from a
- * Prompt, and the SSE events mapped to ResponseEvents.
+ * Prompt, and the SSE events mapped to ResponseEvents. The stream's turn ends at `response.completed`.
  */
 import type { Prompt } from "./Prompt.js"
 import { ResponseEvent, type TokenUsage } from "./ResponseEvent.js"
-import { decodeResponseItem } from "./ResponseItem.js"
-import { fatal, type ModelError, streamBroken } from "./ModelError.js"
+import { decodeResponseItem, type ResponseItem } from "./ResponseItem.js"
+import { type ModelError, streamBroken } from "./ModelError.js"
 
 /** Families that accept `reasoning` (agent core §11). */
-const supportsReasoning = (model: string) =>
-  /^(o3|o4-mini|codex-|gpt-5)/.test(model)
+export const supportsReasoning = (model: string) => /^(o3|o4-mini|codex-|gpt-5)/.test(model)
+
+/**
+ * An item as it is resent: without the API's ids (with `store: false` the API cannot resolve them and
+ * rejects the request), and reasoning `content` only when it carries `reasoning_text`.
+ */
+export const wireItem = (item: ResponseItem): ResponseItem => {
+  switch (item.type) {
+    case "message":
+    case "function_call":
+    case "custom_tool_call": {
+      const { id: _id, ...rest } = item
+      return rest
+    }
+    case "reasoning": {
+      const { id: _id, content, ...rest } = item
+      const keepContent = content !== undefined && content !== null &&
+        content.some((part) => part.type === "reasoning_text")
+      return keepContent ? { ...rest, content } : rest
+    }
+    default:
+      return item
+  }
+}
 
 export const responsesRequestBody = (prompt: Prompt) => {
   const reasoning = prompt.reasoning !== undefined && supportsReasoning(prompt.model)
-    ? { effort: prompt.reasoning.effort, summary: prompt.reasoning.summary === "none" ? null : prompt.reasoning.summary }
+    ? {
+      effort: prompt.reasoning.effort,
+      ...(prompt.reasoning.summary !== "none" ? { summary: prompt.reasoning.summary } : {})
+    }
     : null
   return {
     model: prompt.model,
     instructions: prompt.instructions,
-    input: prompt.input,
+    input: prompt.input.map(wireItem),
     tools: prompt.tools,
     tool_choice: "auto",
     parallel_tool_calls: false,
@@ -38,7 +63,7 @@ interface WireUsage {
   readonly total_tokens?: number
 }
 
-const usageOf = (usage: WireUsage | null | undefined): TokenUsage | undefined =>
+export const usageOf = (usage: WireUsage | null | undefined): TokenUsage | undefined =>
   usage === null || usage === undefined ? undefined : {
     input_tokens: usage.input_tokens ?? 0,
     cached_input_tokens: usage.input_tokens_details?.cached_tokens,
@@ -60,15 +85,25 @@ export interface ResponsesWireEvent {
   }
 }
 
-/** One SSE event → zero or one ResponseEvent, or the failure it reports. */
+const delta = (event: ResponsesWireEvent, make: (args: { readonly delta: string }) => ResponseEvent) =>
+  typeof event.delta === "string" ? make({ delta: event.delta }) : undefined
+
+/**
+ * One SSE event → zero or one ResponseEvent, or the failure it reports. A failed response is a
+ * stream error, retried like a broken stream (agent core §8.2).
+ */
 export const mapResponsesEvent = (event: ResponsesWireEvent): ResponseEvent | ModelError | undefined => {
   switch (event.type) {
     case "response.created":
       return ResponseEvent.Created()
     case "response.output_text.delta":
-      return typeof event.delta === "string" ? ResponseEvent.OutputTextDelta({ delta: event.delta }) : undefined
+      return delta(event, ResponseEvent.OutputTextDelta)
     case "response.reasoning_summary_text.delta":
-      return typeof event.delta === "string" ? ResponseEvent.ReasoningSummaryDelta({ delta: event.delta }) : undefined
+      return delta(event, ResponseEvent.ReasoningSummaryDelta)
+    case "response.reasoning_summary_part.added":
+      return ResponseEvent.ReasoningSummaryPartAdded()
+    case "response.reasoning_text.delta":
+      return delta(event, ResponseEvent.ReasoningContentDelta)
     case "response.output_item.done": {
       const item = decodeResponseItem(event.item)
       return item._tag === "Some" ? ResponseEvent.OutputItemDone({ item: item.value }) : undefined
@@ -76,9 +111,9 @@ export const mapResponsesEvent = (event: ResponsesWireEvent): ResponseEvent | Mo
     case "response.completed":
       return ResponseEvent.Completed({ responseId: event.response?.id ?? "", tokenUsage: usageOf(event.response?.usage) })
     case "response.failed":
-      return fatal(`the model provider reported a failure: ${event.response?.error?.message ?? "unknown error"}`)
+      return streamBroken(event.response?.error?.message ?? "response.failed event received")
     case "error":
-      return streamBroken(`the stream reported an error: ${typeof event.message === "string" ? event.message : "unknown"}`)
+      return streamBroken(typeof event.message === "string" ? event.message : "error event received")
     default:
       return undefined
   }

@@ -1,178 +1,218 @@
 /**
  * The model: one `stream(prompt, provider)` call per model turn, over the official `openai` SDK,
  * for both wire APIs and any OpenAI-compatible base URL. Retries are ours (the SDK's are off) so each
- * is announced in-stream (`Retrying` → a `stream_error` event) and driven by Effect's Clock:
+ * is announced in-stream (`Retrying` → a `stream_error` event) and timed by Effect's Clock:
  * HTTP 429/5xx and connection errors spend `request_max_retries`; a stream that breaks, stalls past
  * `stream_idle_timeout_ms` or ends early spends `stream_max_retries`. Other 4xx fail at once.
+ * Ending the stream early (interruption, or a consumer that stops) aborts the HTTP request.
  */
-import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from "effect"
 import OpenAI from "openai"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
-import { chatRequestBody, type ChatChunk, makeChatAccumulator } from "../model/ChatWire.js"
+import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
 import { ModelAuth, type ModelCredentials } from "../model/ModelAuth.js"
-import { fatal, ModelError, streamBroken } from "../model/ModelError.js"
+import { ModelError, streamBroken } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
+import { type Env, envKeyCredentials, noCredentials, requestTarget } from "../model/ProviderRequest.js"
 import { ResponseEvent } from "../model/ResponseEvent.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent } from "../model/ResponsesWire.js"
+import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "../model/RetryPolicy.js"
 import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js"
 
-const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
-const CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/codex"
+/** Usage-limit 429s that waiting does not fix (agent core §8.2). */
+const USAGE_LIMIT_TYPES = new Set(["usage_limit_reached", "usage_not_included"])
 
-/** 200 ms × 2^(n-1) × a jitter of ±10% (agent core §3.6). */
-export const backoffMs = (attempt: number, jitter = 0.9 + Math.random() * 0.2) =>
-  Math.round(200 * 2 ** (attempt - 1) * jitter)
-
-/** `Retry-After` as seconds or an HTTP date, in milliseconds. */
-export const parseRetryAfter = (value: string | null | undefined, now = Date.now()): number | undefined => {
-  if (value === null || value === undefined || value.trim() === "") return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
-}
-
-/** An error from the SDK, before or during the stream, as a ModelError with its retry budget. */
-const classify = (error: unknown, phase: "request" | "stream"): ModelError => {
+/** An error before the stream started, as a ModelError with its retry budget. */
+const requestError = (error: unknown, nowMs: number): ModelError => {
   if (error instanceof ModelError) return error
   if (error instanceof OpenAI.APIError && typeof error.status === "number") {
     const status = error.status
-    const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after"))
     const detail = error.message.replace(/^\d+\s*/, "")
-    const retry = status === 429 || status >= 500 ? "request" : "none"
+    const usageLimit = status === 429 && typeof error.type === "string" && USAGE_LIMIT_TYPES.has(error.type)
+    const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after"), nowMs)
     return new ModelError({
-      message: `unexpected status ${status} from the model provider: ${detail}`,
-      retry,
+      message: usageLimit
+        ? `You've hit your usage limit: ${detail}`
+        : `unexpected status ${status} from the model provider: ${detail}`,
+      retry: !usageLimit && (status === 429 || status >= 500) ? "request" : "none",
       status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
     })
   }
-  const message = error instanceof Error ? error.message : String(error)
-  return new ModelError({ message: `${phase === "request" ? "connection error" : "stream error"}: ${message}`, retry: phase })
+  return new ModelError({ message: `connection error: ${messageOf(error)}`, retry: "request" })
 }
 
-const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"]) =>
+/** An error while reading the stream: always a broken stream. */
+const streamError = (error: unknown): ModelError =>
+  error instanceof ModelError ? error : streamBroken(`stream disconnected before completion: ${messageOf(error)}`)
+
+const messageOf = (error: unknown) => {
+  if (!(error instanceof Error)) return String(error)
+  // Node's fetch says "fetch failed" / "terminated" and puts the reason in `cause`.
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ""
+  return `${error.message}${cause}`
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
+
+/** The env_key token, else the signed-in credentials; a provider needing OpenAI auth must have some. */
+const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env) =>
   Effect.gen(function*() {
-    if (provider.envKey !== undefined) {
-      const value = process.env[provider.envKey]
-      if (value === undefined || value === "") {
-        const hint = provider.envKeyInstructions !== undefined ? ` ${provider.envKeyInstructions}` : ""
-        return yield* fatal(`Missing environment variable: \`${provider.envKey}\`.${hint}`)
-      }
-      return Option.some<ModelCredentials>({ token: value, mode: "apikey" })
-    }
-    const found = yield* auth.credentials
-    if (Option.isNone(found) && provider.requiresOpenaiAuth) {
-      return yield* fatal(
-        "No credentials for the model provider: set OPENAI_API_KEY, or run `codex-effect login` (or `codex-effect login --api-key`)."
-      )
-    }
-    return found
+    const fromEnv = envKeyCredentials(provider, env)
+    if (fromEnv instanceof ModelError) return yield* fromEnv
+    if (fromEnv !== undefined) return { credentials: Option.some(fromEnv), fromAuth: false }
+    const found: Option.Option<ModelCredentials> = yield* auth.credentials
+    if (Option.isNone(found) && provider.requiresOpenaiAuth) return yield* noCredentials(provider)
+    return { credentials: found, fromAuth: true }
   })
 
-const headersFor = (provider: ModelProviderInfo, credentials: Option.Option<ModelCredentials>) => {
-  const headers: Record<string, string> = { ...provider.httpHeaders }
-  for (const [header, variable] of Object.entries(provider.envHttpHeaders)) {
-    const value = process.env[variable]
-    if (value !== undefined && value !== "") headers[header] = value
+/** Sends the request; resolves once the provider answered 2xx, with the parsed SSE events. */
+const openEvents = async (
+  client: OpenAI,
+  provider: ModelProviderInfo,
+  prompt: Prompt,
+  signal: AbortSignal
+): Promise<AsyncIterable<unknown>> =>
+  // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
+  provider.wireApi === "responses"
+    ? await client.responses.create(
+      responsesRequestBody(prompt) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming,
+      { signal }
+    )
+    : await client.chat.completions.create(
+      chatRequestBody(prompt) as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
+      { signal }
+    )
+
+/** Turns raw SSE payloads into ResponseEvents; `completed` once the turn's end was seen. */
+const makeDecoder = (provider: ModelProviderInfo) => {
+  const chat = makeChatAccumulator()
+  let completed = false
+  const decode = (raw: unknown): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
+    if (!isRecord(raw)) return Effect.succeed([])
+    if (provider.wireApi === "chat") {
+      const events = chat.push(raw as ChatChunk)
+      completed = chat.done
+      return Effect.succeed(events)
+    }
+    const mapped = mapResponsesEvent(raw as unknown as ResponsesWireEvent)
+    if (mapped instanceof ModelError) return Effect.fail(mapped)
+    if (mapped?._tag === "Completed") completed = true
+    return Effect.succeed(mapped === undefined ? [] : [mapped])
   }
-  if (Option.isSome(credentials) && credentials.value.accountId !== undefined) {
-    headers["chatgpt-account-id"] = credentials.value.accountId
-  }
-  return headers
+  return { decode, completed: () => completed }
 }
 
-/** One request and its stream, ending at the turn's completion; fails if the stream ends before it. */
-const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"]) =>
-  Stream.unwrap(Effect.gen(function*() {
-    const credentials = yield* credentialsFor(provider, auth)
-    const controller = new AbortController()
-    yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+/**
+ * Sends the request and resolves once the provider answered 2xx, with the raw SSE events. A 401 on
+ * signed-in credentials asks ModelAuth for a fresh token and tries once more, silently.
+ */
+const connect = (
+  prompt: Prompt,
+  provider: ModelProviderInfo,
+  auth: ModelAuth["Service"],
+  env: Env,
+  abort: AbortSignal,
+  reauthenticated = false
+): Effect.Effect<AsyncIterable<unknown>, ModelError> =>
+  Effect.gen(function*() {
+    const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env)
     const client = new OpenAI({
-      apiKey: Option.match(credentials, { onNone: () => "none", onSome: (found) => found.token }),
-      baseURL: provider.baseUrl ??
-        (Option.isSome(credentials) && credentials.value.mode === "chatgpt" ? CHATGPT_BASE_URL : DEFAULT_OPENAI_BASE_URL),
-      defaultHeaders: headersFor(provider, credentials),
-      defaultQuery: provider.queryParams,
+      ...requestTarget(provider, credentials, env, prompt.promptCacheKey),
+      // Nothing from the SDK's own environment lookups (OPENAI_ORG_ID, …) may reach a provider.
+      organization: null,
+      project: null,
+      adminAPIKey: null,
       maxRetries: 0
     })
-    const token = Option.getOrUndefined(credentials)?.token
-    const events = yield* Effect.tryPromise({
-      try: async () => {
-        const options = { signal: controller.signal }
-        const stream: AsyncIterable<unknown> = provider.wireApi === "responses"
-          ? await client.responses.create(responsesRequestBody(prompt) as never, options) as unknown as AsyncIterable<unknown>
-          : await client.chat.completions.create(chatRequestBody(prompt) as never, options) as unknown as AsyncIterable<unknown>
-        return stream
-      },
-      catch: (error) => classify(error, "request")
+    const idleMs = provider.streamIdleTimeoutMs
+    return yield* Effect.tryPromise({
+      try: (signal) => openEvents(client, provider, prompt, AbortSignal.any([abort, signal])),
+      catch: (error) => error
     }).pipe(
-      Effect.tapError((error) => error.status === 401 && token !== undefined ? auth.onUnauthorized(token) : Effect.void)
+      Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(error, now)))),
+      Effect.timeoutOrElse({
+        duration: Duration.millis(idleMs),
+        orElse: () => Effect.fail(streamBroken(`idle timeout waiting for the model to answer (${idleMs} ms)`))
+      }),
+      Effect.catch((error) =>
+        error.status === 401 && fromAuth && Option.isSome(credentials) && !reauthenticated
+          ? auth.onUnauthorized(credentials.value.token).pipe(
+            Effect.andThen(connect(prompt, provider, auth, env, abort, true))
+          )
+          : Effect.fail(error)
+      )
     )
-    const chat = makeChatAccumulator()
-    let completed = false
-    return Stream.fromAsyncIterable(events, (error) => classify(error, "stream")).pipe(
+  })
+
+/** One request and its stream, ending at the turn's completion; fails if the stream ends before it. */
+const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env) =>
+  Stream.unwrap(Effect.gen(function*() {
+    const controller = new AbortController()
+    // The stream's scope: closing it for any reason (done, failed, interrupted) closes the HTTP request.
+    yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+    const events = yield* connect(prompt, provider, auth, env, controller.signal)
+    const idleMs = provider.streamIdleTimeoutMs
+    const decoder = makeDecoder(provider)
+    return Stream.fromAsyncIterable(events, streamError).pipe(
       Stream.timeoutOrElse({
-        duration: Duration.millis(provider.streamIdleTimeoutMs),
-        orElse: () => Stream.fail(streamBroken(`idle timeout waiting for the model (${provider.streamIdleTimeoutMs} ms)`))
+        duration: Duration.millis(idleMs),
+        orElse: () => Stream.fail(streamBroken(`idle timeout waiting for SSE (nothing for ${idleMs} ms)`))
       }),
-      Stream.mapEffect((raw): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
-        if (provider.wireApi === "chat") return Effect.succeed(chat.push(raw as ChatChunk))
-        const mapped = mapResponsesEvent(raw as ResponsesWireEvent)
-        if (mapped instanceof ModelError) return Effect.fail(mapped)
-        return Effect.succeed(mapped === undefined ? [] : [mapped])
-      }),
+      Stream.mapEffect(decoder.decode),
       Stream.flattenIterable,
       Stream.takeUntil((event) => event._tag === "Completed"),
-      Stream.tap((event) => Effect.sync(() => void (completed ||= event._tag === "Completed"))),
       Stream.concat(Stream.suspend(() =>
-        completed ? Stream.empty : Stream.fail(streamBroken("stream closed before the response completed"))
+        decoder.completed()
+          ? Stream.empty
+          : Stream.fail(streamBroken(
+            provider.wireApi === "chat" ? "stream closed before finish_reason" : "stream closed before response.completed"
+          ))
       ))
     )
   }))
 
-const retrying = (
+/** Runs attempts until one completes or the budgets say stop; each retry is announced first. */
+const withRetries = (
   run: () => Stream.Stream<ResponseEvent, ModelError>,
-  provider: ModelProviderInfo,
-  retried: { readonly request: number; readonly stream: number; readonly unauthorized: boolean }
-): Stream.Stream<ResponseEvent, ModelError> =>
-  run().pipe(Stream.catchTag("ModelError", (error) => {
-    if (error.status === 401 && !retried.unauthorized) {
-      return retrying(run, provider, { ...retried, unauthorized: true })
-    }
-    if (error.retry === "none") return Stream.fail(error)
-    const budget = error.retry === "request" ? provider.requestMaxRetries : provider.streamMaxRetries
-    const next = (error.retry === "request" ? retried.request : retried.stream) + 1
-    if (next > budget) {
-      return Stream.fail(new ModelError({ ...error, message: `${error.message} (gave up after ${budget} retries)`, retry: "none" }))
-    }
-    const delay = error.retryAfterMs ?? backoffMs(next)
-    return Stream.make(ResponseEvent.Retrying({
-      message: `stream error: ${error.message}; retrying ${next}/${budget} in ${(delay / 1000).toFixed(1)}s…`
-    })).pipe(
-      Stream.concat(Stream.fromEffect(Effect.sleep(Duration.millis(delay))).pipe(Stream.drain)),
-      Stream.concat(Stream.suspend(() =>
-        retrying(run, provider, { ...retried, [error.retry === "request" ? "request" : "stream"]: next })
-      ))
-    )
-  }))
+  provider: ModelProviderInfo
+): Stream.Stream<ResponseEvent, ModelError> => {
+  const loop = (spent: RetriesSpent): Stream.Stream<ResponseEvent, ModelError> =>
+    run().pipe(Stream.catchTag("ModelError", (error) =>
+      Stream.unwrap(Effect.map(Random.nextBetween(0.9, 1.1), (jitter) => {
+        const decision = decideRetry(error, spent, provider, jitter)
+        if (decision._tag === "GiveUp") return Stream.fail(decision.error)
+        return Stream.make(ResponseEvent.Retrying({ message: decision.message })).pipe(
+          Stream.concat(Stream.fromEffect(Effect.sleep(Duration.millis(decision.delayMs))).pipe(Stream.drain)),
+          Stream.concat(Stream.suspend(() => loop(decision.spent)))
+        )
+      }))
+    ))
+  return loop(noRetriesSpent)
+}
 
 export class ModelClient extends Context.Service<ModelClient, {
-  /** Streams one model turn for `prompt` from `provider`, retrying as the provider's budgets allow. */
+  /**
+   * Streams one model turn for `prompt` from `provider` (each conversation may have its own),
+   * retrying as the provider's budgets allow. Ends right after `Completed`, or fails.
+   */
   readonly stream: (prompt: Prompt, provider: ModelProviderInfo) => Stream.Stream<ResponseEvent, ModelError>
 }>()("codex-effect/ModelClient") {
   /** The real client: the `openai` SDK against the provider's base URL. Needs `ModelAuth`. */
-  static readonly layer = Layer.effect(ModelClient, Effect.gen(function*() {
-    const auth = yield* ModelAuth
-    return ModelClient.of({
-      stream: (prompt, provider) =>
-        retrying(() => attempt(prompt, provider, auth), provider, { request: 0, stream: 0, unauthorized: false })
+  static readonly layer: Layer.Layer<ModelClient, never, ModelAuth> = Layer.effect(
+    ModelClient,
+    Effect.gen(function*() {
+      const auth = yield* ModelAuth
+      return ModelClient.of({
+        stream: (prompt, provider) => withRetries(() => attempt(prompt, provider, auth, process.env), provider)
+      })
     })
-  }))
+  )
 
   /**
    * A model that plays back scripted turns, one per request, and records every prompt it receives:
-   * the layer in-process tests and embedding programs swap in. See `ScriptedTurn` for builders.
+   * the layer in-process tests and embedding programs swap in. See `ScriptedTurn` for builders and
+   * `ScriptedModel` (provided alongside) to read the prompts or push more turns.
    */
   static readonly layerScripted = (turns: ReadonlyArray<ScriptedTurn>) => scriptedModelLayer(ModelClient, turns)
 }

@@ -1,0 +1,67 @@
+/**
+ * When and how long the model client waits before trying a failed request again (agent core §3.6,
+ * §8.2, DESIGN §8). Two budgets: `request_max_retries` for HTTP 429/5xx and connection errors, and
+ * `stream_max_retries` for a stream that broke, stalled or ended early. Pure, so the whole table of
+ * cases is tested without a clock.
+ */
+import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import { ModelError } from "./ModelError.js"
+
+/** 200 ms × 2^(n-1) × a jitter factor (0.9–1.1 in use); `attempt` counts from 1. */
+export const backoffMs = (attempt: number, jitter: number) => Math.round(200 * 2 ** (attempt - 1) * jitter)
+
+/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds from `nowMs`; undefined if unusable. */
+export const parseRetryAfter = (value: string | null | undefined, nowMs: number): number | undefined => {
+  if (value === null || value === undefined || value.trim() === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs)
+}
+
+/** Retries spent so far in one `stream` call, per budget. */
+export interface RetriesSpent {
+  readonly request: number
+  readonly stream: number
+}
+
+export const noRetriesSpent: RetriesSpent = { request: 0, stream: 0 }
+
+export type RetryDecision =
+  | {
+    readonly _tag: "Retry"
+    readonly spent: RetriesSpent
+    readonly delayMs: number
+    /** For the `Retrying` event, and from there the `stream_error` event. */
+    readonly message: string
+  }
+  | { readonly _tag: "GiveUp"; readonly error: ModelError }
+
+/** `1.0s`, `0.2s`: the delay as the retry message shows it. */
+export const formatDelay = (delayMs: number) => `${(delayMs / 1000).toFixed(1)}s`
+
+/**
+ * What to do after `error`: retry after a delay (the provider's `Retry-After` if it sent one, else
+ * backoff), or give up with an error saying how many retries were spent.
+ */
+export const decideRetry = (
+  error: ModelError,
+  spent: RetriesSpent,
+  provider: Pick<ModelProviderInfo, "requestMaxRetries" | "streamMaxRetries">,
+  jitter: number
+): RetryDecision => {
+  if (error.retry === "none") return { _tag: "GiveUp", error }
+  const budget = error.retry === "request" ? provider.requestMaxRetries : provider.streamMaxRetries
+  const attempt = spent[error.retry] + 1
+  if (attempt > budget) {
+    const message = budget === 0 ? error.message : `${error.message} (gave up after ${budget} retries)`
+    return { _tag: "GiveUp", error: new ModelError({ ...error, message, retry: "none" }) }
+  }
+  const delayMs = error.retryAfterMs ?? backoffMs(attempt, jitter)
+  return {
+    _tag: "Retry",
+    spent: { ...spent, [error.retry]: attempt },
+    delayMs,
+    message: `stream error: ${error.message}; retrying ${attempt}/${budget} in ${formatDelay(delayMs)}…`
+  }
+}
