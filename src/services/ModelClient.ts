@@ -10,6 +10,7 @@ import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from 
 import OpenAI from "openai"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
+import { watchIdle } from "../model/IdleWatchdog.js"
 import { ModelAuth, type ModelCredentials } from "../model/ModelAuth.js"
 import { ModelError, streamBroken } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
@@ -154,17 +155,26 @@ const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["S
     const events = yield* connect(prompt, provider, auth, env, controller.signal)
     const idleMs = provider.streamIdleTimeoutMs
     const decoder = makeDecoder(provider)
-    return Stream.fromAsyncIterable(events, streamError).pipe(
-      Stream.timeoutOrElse({
-        duration: Duration.millis(idleMs),
-        orElse: () => Stream.fail(streamBroken(`idle timeout waiting for SSE (nothing for ${idleMs} ms)`))
-      }),
+    const watched = yield* watchIdle(events, idleMs)
+    let idled = false
+    // On idle, abort the request: the pending read then fails, and that failure is reported as the timeout.
+    yield* watched.idle.pipe(
+      Effect.andThen(Effect.sync(() => {
+        idled = true
+        controller.abort()
+      })),
+      Effect.forkScoped
+    )
+    const idleError = () => streamBroken(`idle timeout waiting for SSE (nothing for ${idleMs} ms)`)
+    return Stream.fromAsyncIterable(watched.events, (error) => (idled ? idleError() : streamError(error))).pipe(
       Stream.mapEffect(decoder.decode),
       Stream.flattenIterable,
       Stream.takeUntil((event) => event._tag === "Completed"),
       Stream.concat(Stream.suspend(() =>
         decoder.completed()
           ? Stream.empty
+          : idled
+          ? Stream.fail(idleError())
           : Stream.fail(streamBroken(
             provider.wireApi === "chat" ? "stream closed before finish_reason" : "stream closed before response.completed"
           ))
