@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `codex-effect` command line: `mcp` (the default) runs the stdio server; `--version`, `--help`
  * and repeatable `-c key=value` config overrides are shared by every subcommand.

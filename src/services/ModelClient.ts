@@ -7,7 +7,7 @@
  * Ending the stream early (interruption, or a consumer that stops) aborts the HTTP request.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from "effect"
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
 import { watchIdle } from "../model/IdleWatchdog.js"
@@ -23,10 +23,16 @@ import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js
 /** Usage-limit 429s that waiting does not fix (agent core §8.2). */
 const USAGE_LIMIT_TYPES = new Set(["usage_limit_reached", "usage_not_included"])
 
+/**
+ * The SDK is loaded on the first model request, not at startup: it is a third of the server's code,
+ * and a server that is only asked `initialize` (or serves a scripted model) never needs it.
+ */
+const loadSdk = Effect.promise(() => import("openai"))
+
 /** An error before the stream started, as a ModelError with its retry budget. */
-const requestError = (error: unknown, nowMs: number): ModelError => {
+const requestError = (SDK: typeof OpenAI, error: unknown, nowMs: number): ModelError => {
   if (error instanceof ModelError) return error
-  if (error instanceof OpenAI.APIError && typeof error.status === "number") {
+  if (error instanceof SDK.APIError && typeof error.status === "number") {
     const status = error.status
     const detail = error.message.replace(/^\d+\s*/, "")
     const usageLimit = status === 429 && typeof error.type === "string" && USAGE_LIMIT_TYPES.has(error.type)
@@ -118,7 +124,8 @@ const connect = (
 ): Effect.Effect<AsyncIterable<unknown>, ModelError> =>
   Effect.gen(function*() {
     const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env)
-    const client = new OpenAI({
+    const { default: SDK } = yield* loadSdk
+    const client = new SDK({
       ...requestTarget(provider, credentials, env, prompt.promptCacheKey),
       // Nothing from the SDK's own environment lookups (OPENAI_ORG_ID, …) may reach a provider.
       organization: null,
@@ -131,7 +138,7 @@ const connect = (
       try: (signal) => openEvents(client, provider, prompt, AbortSignal.any([abort, signal])),
       catch: (error) => error
     }).pipe(
-      Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(error, now)))),
+      Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(SDK, error, now)))),
       Effect.timeoutOrElse({
         duration: Duration.millis(idleMs),
         orElse: () => Effect.fail(streamBroken(`idle timeout waiting for the model to answer (${idleMs} ms)`))

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/**
+ * The `codex-effect` executable. It turns on Node's compile cache before loading the CLI (src/main.ts),
+ * so every start after the first reuses the compiled code instead of compiling the bundle again; that
+ * compilation is most of a cold start. The cache lives in Node's default place (under the OS temp
+ * directory, keyed by file contents and Node version) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
+ */
+import { enableCompileCache } from "node:module"
+
+enableCompileCache()
+await import("./main.js")
