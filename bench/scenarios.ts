@@ -48,8 +48,18 @@ const homeFor = (url: string) => {
   return home
 }
 
+/**
+ * An empty HOME, so both servers measure themselves and not this machine's shell profile: the reference
+ * starts a login shell for every session, and a profile that runs `pyenv init` then piles up rehash
+ * processes that slow everything on the machine, our rows included.
+ */
+const emptyHome = () => {
+  mkdirSync(".bench/homes", { recursive: true })
+  return mkdtempSync(join(process.cwd(), ".bench/homes/user-"))
+}
+
 const launch = (target: Target, model: MockModelServer) => {
-  const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error" }
+  const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error", HOME: emptyHome() }
   return new ServerProcess({
     codexHome: homeFor(model.url),
     env,
