@@ -5,7 +5,8 @@
  * compilation is most of a cold start. The cache lives in Node's default place (under the OS temp
  * directory, keyed by file contents and Node version) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
  */
-import { enableCompileCache } from "node:module"
+import * as NodeModule from "node:module"
 
-enableCompileCache()
+// Older Node versions lack the cache; they start without it rather than fail here.
+if ("enableCompileCache" in NodeModule) NodeModule.enableCompileCache()
 await import("./main.js")
