@@ -8,7 +8,6 @@
  */
 import { Clock, Duration, Effect } from "effect"
 
-
 export const watchIdle = <A>(
   source: AsyncIterable<A>,
   idleMs: number
