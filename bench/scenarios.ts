@@ -20,10 +20,15 @@ export const shellPatchTurn = (patch: string, workdir: string) => MockTurn.apply
 export const execCommandPatchTurn = (patch: string, workdir: string) =>
   MockTurn.functionCall("exec_command", { cmd: `apply_patch <<'EOF'\n${patch}\nEOF`, workdir })
 
-/** CODEX_HOME under .bench/ (the reference refuses to set up its helpers under /tmp). */
-const homeFor = (url: string) => {
+/** A fresh directory under .bench/homes (the reference refuses to set up its helpers under /tmp). */
+const benchDir = (prefix: string) => {
   mkdirSync(".bench/homes", { recursive: true })
-  const home = mkdtempSync(join(process.cwd(), ".bench/homes/home-"))
+  return mkdtempSync(join(process.cwd(), `.bench/homes/${prefix}-`))
+}
+
+/** CODEX_HOME with a config.toml that points at the mock provider. */
+const homeFor = (url: string) => {
+  const home = benchDir("home")
   writeFileSync(join(home, "config.toml"), [
     `model = "mock-model"`,
     `model_provider = "mock"`,
@@ -49,17 +54,12 @@ const homeFor = (url: string) => {
 }
 
 /**
- * An empty HOME, so both servers measure themselves and not this machine's shell profile: the reference
- * starts a login shell for every session, and a profile that runs `pyenv init` then piles up rehash
- * processes that slow everything on the machine, our rows included.
+ * Both servers get an empty HOME, so they measure themselves and not this machine's shell profile: the
+ * reference starts a login shell for every session, and a profile that runs `pyenv init` then piles up
+ * rehash processes that slow everything on the machine, our rows included.
  */
-const emptyHome = () => {
-  mkdirSync(".bench/homes", { recursive: true })
-  return mkdtempSync(join(process.cwd(), ".bench/homes/user-"))
-}
-
 const launch = (target: Target, model: MockModelServer) => {
-  const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error", HOME: emptyHome() }
+  const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error", HOME: benchDir("user") }
   return new ServerProcess({
     codexHome: homeFor(model.url),
     env,
