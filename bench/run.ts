@@ -54,7 +54,7 @@ interface Row {
 const sampleAll = async (scenario: Scenario, target: Target): Promise<ReadonlyArray<Samples>> => {
   const samples: Array<Array<number>> = scenario.metrics.map(() => [])
   try {
-    for (let run = 0; run < runs; run++) {
+    for (let run = 0; run < Math.min(runs, scenario.runs ?? runs); run++) {
       const values = await scenario.sample(target)
       values.forEach((value, metric) => samples[metric]!.push(value))
     }
@@ -92,7 +92,7 @@ const main = async () => {
     if (only !== undefined && !names.some((name) => name.includes(only))) continue
     process.stderr.write(`${names.join(", ")}…\n`)
     const oursSamples = await sampleAll(scenario, ours)
-    const peerSamples = peer === undefined ? undefined : await sampleAll(scenario, peer)
+    const peerSamples = peer === undefined || scenario.floor === true ? undefined : await sampleAll(scenario, peer)
     scenario.metrics.forEach((metric, index) =>
       rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples[index]!, peer: peerSamples?.[index] })
     )
@@ -103,7 +103,7 @@ const main = async () => {
     : ["scenario", "unit", `codex-effect median (min–max), ${runs} runs`, "reference median (min–max)", "ours/ref"]
   const lines = rows.map((row) => {
     const cells = [row.scenario, row.unit, summary(row.ours)]
-    if (row.peer !== undefined) cells.push(summary(row.peer), ratio(row.ours, row.peer))
+    if (peer !== undefined) cells.push(...(row.peer === undefined ? ["—", "—"] : [summary(row.peer), ratio(row.ours, row.peer)]))
     return cells
   })
   const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n")

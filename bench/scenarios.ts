@@ -3,6 +3,7 @@
  * mock model provider on 127.0.0.1. Every scenario returns one sample per run; the runner reports
  * medians. Timings are wall-clock around the protocol exchange the client sees.
  */
+import { spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type MockModelServer, MockTurn, startMockModelServer } from "../test/support/MockModelServer.ts"
@@ -43,6 +44,11 @@ const homeFor = (url: string) => {
     `requires_openai_auth = false`,
     `request_max_retries = 0`,
     `stream_max_retries = 0`,
+    ``,
+    // The reference at its best: nothing that reaches the network (with analytics on it spends its
+    // start-up and every call trying to; our server ignores these keys).
+    `[analytics]`,
+    `enabled = false`,
     ``,
     `[features]`,
     `plugins = false`,
@@ -85,8 +91,8 @@ const codexCall = (server: ServerProcess, prompt: string, timeoutMs = 60_000) =>
     return answer
   })
 
-const replyCall = (server: ServerProcess, sessionId: string) =>
-  server.request("tools/call", { name: "codex-reply", arguments: { threadId: sessionId, prompt: "again" } }, 60_000).then((answer) => {
+const replyCall = (server: ServerProcess, sessionId: string, prompt = "again") =>
+  server.request("tools/call", { name: "codex-reply", arguments: { threadId: sessionId, prompt } }, 60_000).then((answer) => {
     if (answer.result === undefined || answer.result.isError === true) throw new Error(`codex-reply failed: ${JSON.stringify(answer)}`)
     return answer
   })
@@ -113,7 +119,34 @@ export interface Metric {
 export interface Scenario {
   readonly metrics: ReadonlyArray<Metric>
   readonly sample: (target: Target) => Promise<ReadonlyArray<number>>
+  /** Fewer runs than the default, for scenarios that take long. */
+  readonly runs?: number
+  /** Measures the machine, not a server: run once, shown in our column. */
+  readonly floor?: boolean
 }
+
+/**
+ * The physical floor of start-up: the same Node binary with no code but a line echo, spawned and
+ * answering one JSON-RPC line. No server can answer `initialize` faster than this.
+ */
+const emptyNodeAnswersOneLine = () =>
+  elapsed(() =>
+    new Promise<void>((done, fail) => {
+      const child = spawn(process.execPath, [
+        "-e",
+        "process.stdin.once('data',()=>{process.stdout.write('{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}\\n');process.exit(0)})"
+      ], { stdio: ["pipe", "pipe", "inherit"] })
+      child.stdout.once("data", () => done())
+      child.once("error", fail)
+      child.stdin.write(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}\n`)
+    })
+  )
+
+/** ~2 KB of text, different every turn so nothing can be deduplicated. */
+const kilobytes = (n: number, seed: number) => `${seed} `.padEnd(n * 1024, ` word${seed}`)
+
+const LONG_TURNS = 200
+const medianOf = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 const PATCH_HUNKS = 1000
 /** A ~1 MB file and a patch that changes one line in each of 1,000 evenly spaced places. */
@@ -134,6 +167,7 @@ const single = (name: string, unit: string, sample: (target: Target) => Promise<
 })
 
 export const scenarios: ReadonlyArray<Scenario> = [
+  { ...single("floor: empty Node answering one line", "ms", emptyNodeAnswersOneLine), floor: true },
   single("spawn → initialize answer", "ms", (target) => withServer(target, [], (server) => elapsed(() => server.initialize()))),
   single("codex call, new conversation", "ms", (target) =>
     withServer(target, [MockTurn.message("warm-up"), MockTurn.message("measured")], async (server) => {
@@ -191,5 +225,41 @@ export const scenarios: ReadonlyArray<Scenario> = [
       if (!readFileSync(join(dir, "big.txt"), "utf8").includes("changed 19990")) throw new Error("the patch was not applied")
       return ms
     })
-  })
+  }),
+  {
+    // One conversation of 200 turns, each adding ~4 KB to the history (2 KB prompt + 2 KB answer).
+    metrics: [
+      { name: "200-turn conversation: turns 1–10", unit: "ms/turn" },
+      { name: "200-turn conversation: turns 191–200", unit: "ms/turn" },
+      { name: "peak RSS, 200-turn conversation", unit: "MiB" },
+      { name: "RSS growth per turn, turns 101–200 (history grows 4 KiB/turn)", unit: "KiB" }
+    ],
+    runs: 3,
+    sample: (target) =>
+      withServer(target, Array.from({ length: LONG_TURNS }, (_, n) => MockTurn.message(kilobytes(2, n))), async (server) => {
+        await server.initialize()
+        const latencies: Array<number> = []
+        let sessionId = ""
+        let peakAtHalf = 0
+        for (let turn = 0; turn < LONG_TURNS; turn++) {
+          const prompt = kilobytes(2, turn)
+          latencies.push(await elapsed(async () => {
+            if (turn === 0) {
+              const first = await codexCall(server, prompt)
+              sessionId = first.result.structuredContent.threadId
+            } else {
+              await replyCall(server, sessionId, prompt)
+            }
+          }))
+          if (turn === LONG_TURNS / 2 - 1) peakAtHalf = peakRssMiB(server.child.pid!)
+        }
+        const peak = peakRssMiB(server.child.pid!)
+        return [
+          medianOf(latencies.slice(0, 10)),
+          medianOf(latencies.slice(-10)),
+          peak,
+          ((peak - peakAtHalf) * 1024) / (LONG_TURNS / 2)
+        ]
+      })
+  }
 ]
