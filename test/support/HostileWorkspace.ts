@@ -114,16 +114,20 @@ export interface CodexCall {
   readonly events: ReadonlyArray<{ readonly type: string; readonly [key: string]: any }>
 }
 
+type Decision = "approved" | "approved_for_session" | "denied"
+
 /**
- * One `codex` tool call, run to its result; every elicitation it raises is answered with `decision`.
- * `args` are the tool's arguments besides the prompt (`cwd`, `sandbox`, `approval-policy`…).
+ * One `codex` tool call, run to its result; the elicitations it raises are answered with `decisions`
+ * in order (the last one repeats). `args` are the tool's arguments besides the prompt (`cwd`,
+ * `sandbox`, `approval-policy`…).
  */
 export const callCodex = async (
   server: ServerProcess,
   args: Record<string, unknown>,
-  decision: "approved" | "approved_for_session" | "denied" = "denied",
+  decisions: Decision | ReadonlyArray<Decision> = "denied",
   timeoutMs = 20_000
 ): Promise<CodexCall> => {
+  const answers = typeof decisions === "string" ? [decisions] : decisions
   const id = `hostile-${nextCallId++}`
   server.send({ id, method: "tools/call", params: { name: "codex", arguments: { prompt: "do it", ...args } } })
   const asked: Array<JsonRpcMessage> = []
@@ -140,7 +144,7 @@ export const callCodex = async (
       return { result: next, asked, events }
     }
     asked.push(next)
-    server.send({ id: next.id!, result: { decision } })
+    server.send({ id: next.id!, result: { decision: answers[Math.min(asked.length, answers.length) - 1] } })
   }
 }
 
