@@ -150,6 +150,28 @@ describe("sandboxed commands", () => {
       assert.isFalse(existsSync(join(outside, "outside.txt")))
     }))
 
+  it.live("workspace-write: .git stays read-only and CODEX_HOME is an empty, read-only directory", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      mkdirSync(join(cwd, ".git", "hooks"), { recursive: true })
+      const codexHome = join(cwd, ".codex")
+      mkdirSync(codexHome)
+      writeFileSync(join(codexHome, "auth.json"), "secret")
+      const spec = { policy: { mode: "workspace-write", exclude_slash_tmp: true } as const, workspace: cwd, hidden: [codexHome] }
+      const script = "echo x > .git/hooks/pre-commit; ls -A .codex; echo y > .codex/new; echo ok > fine.txt"
+      const result = yield* runCommand({
+        argv: ["sh", "-c", script],
+        cwd,
+        env: testEnv,
+        sandbox: { bwrapPath: yield* findBwrap(), spec }
+      })
+      assert.match(result.stderr, /\.git\/hooks\/pre-commit: Read-only file system/)
+      assert.match(result.stderr, /\.codex\/new: Read-only file system/)
+      assert.strictEqual(result.stdout, "")
+      assert.isFalse(existsSync(join(cwd, ".git", "hooks", "pre-commit")))
+      assert.isTrue(existsSync(join(cwd, "fine.txt")))
+    }))
+
   it.live("read-only: every write fails, /tmp included", () =>
     Effect.gen(function*() {
       const cwd = tempDir()
