@@ -1,6 +1,6 @@
 /**
  * Wires the stdio server: the single writer, logging, the handlers of every method group, the router,
- * and the agent (`CodexLayer`: config, auth, conversations, model).
+ * the agent (`CodexLayer`: config, auth, conversations, model) and the one-time bubblewrap check.
  */
 import { Effect, Layer, type LogLevel } from "effect"
 import type { ConfigOptions } from "../services/Config.js"
