@@ -4,7 +4,7 @@
  * inside the workspace, secrets in the environment, and a third-party provider fishing for the
  * signed-in key. Nothing secret may reach the model (or the rollout) or leave for the wrong host.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -63,6 +63,23 @@ describe("CODEX_HOME", () => {
     expect(read).not.toContain("model_provider")
     expect(JSON.parse(append!).metadata.exit_code).not.toBe(0)
     expect(patch).toMatch(/^patch rejected: writing outside of the project/)
+  })
+  it("around the workspace (an embedding's choice): secrets hidden, config read-only, the workspace usable", async () => {
+    const stage = makeStage()
+    const codexHome = join(stage.root, "codex-home")
+    const project = join(codexHome, "project")
+    mkdirSync(project, { recursive: true })
+    writeFileSync(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: KEY }))
+    const { server, model } = await start(stage, [
+      MockTurn.shell(["cat", "../auth.json"], { callId: "c1" }),
+      MockTurn.shell(["sh", "-c", "echo 'approval_policy = \"never\"' >> ../config.toml; echo ok > mine.txt"], { callId: "c2" }),
+      MockTurn.message("done")
+    ], { codexHome })
+    const config = readFileSync(join(codexHome, "config.toml"), "utf8")
+    await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: project })
+    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(config)
+    expect(readFileSync(join(project, "mine.txt"), "utf8")).toBe("ok\n")
+    for (const output of toolOutputs(model)) expect(output).not.toContain(KEY)
   })
 })
 

@@ -78,10 +78,28 @@ describe("bwrapArgs", () => {
   it("hides CODEX_HOME behind an empty read-only tmpfs in every mode", () => {
     const home = tempDir()
     for (const mode of ["read-only", "workspace-write", "danger-full-access"] as const) {
-      const args = bwrapArgs({ policy: { mode }, workspace: cwd, hidden: [home, join(home, "missing")], env }, cwd)
+      const args = bwrapArgs({ policy: { mode }, workspace: cwd, codexHome: home, env }, cwd)
       const at = args.indexOf("--tmpfs")
       assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", home, "--remount-ro", home], mode)
       assert.strictEqual(args.filter((arg) => arg === "--tmpfs").length, 1)
+    }
+    assert.notInclude(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: join(home, "missing") }, cwd), "--tmpfs")
+  })
+
+  it("a workspace inside CODEX_HOME stays visible: only secrets are hidden, config made read-only", () => {
+    const home = tempDir()
+    mkdirSync(join(home, "sessions"))
+    mkdirSync(join(home, "project"))
+    writeFileSync(join(home, "auth.json"), "{}")
+    writeFileSync(join(home, "config.toml"), "")
+    for (const workspace of [home, join(home, "project")]) {
+      const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
+      const masks = args.slice(args.indexOf("/proc", 6) + 1, args.indexOf("--chdir"))
+      assert.deepStrictEqual(masks, [
+        "--ro-bind", "/dev/null", join(home, "auth.json"),
+        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
+        "--ro-bind", join(home, "config.toml"), join(home, "config.toml")
+      ])
     }
   })
 
@@ -157,7 +175,7 @@ describe("sandboxed commands", () => {
       const codexHome = join(cwd, ".codex")
       mkdirSync(codexHome)
       writeFileSync(join(codexHome, "auth.json"), "secret")
-      const spec = { policy: { mode: "workspace-write", exclude_slash_tmp: true } as const, workspace: cwd, hidden: [codexHome] }
+      const spec = { policy: { mode: "workspace-write", exclude_slash_tmp: true } as const, workspace: cwd, codexHome }
       const script = "echo x > .git/hooks/pre-commit; ls -A .codex; echo y > .codex/new; echo ok > fine.txt"
       const result = yield* runCommand({
         argv: ["sh", "-c", script],

@@ -2,8 +2,8 @@
  * The Linux sandbox: bubblewrap. `read-only` mounts the whole filesystem read-only; `workspace-write`
  * also binds the writable roots read-write (see `WorkspaceRoots`: the turn's cwd and the configured
  * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
- * cut (a fresh, empty network namespace) unless the policy allows it. CODEX_HOME is hidden behind an
- * empty tmpfs in every mode. The command gets its own PID namespace and dies with its parent, so
+ * cut (a fresh, empty network namespace) unless the policy allows it. CODEX_HOME is masked in every
+ * mode (see `CodexHomeMask`). The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
  * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
  * run without the sandbox.
@@ -13,11 +13,11 @@
  * inside would only take the command out of the process group the runner kills.
  */
 import { execFile } from "node:child_process"
-import { realpathSync } from "node:fs"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { isDirectory, resolveExecutable } from "./PathLookup.js"
+import { codexHomeMaskArgs } from "./CodexHomeMask.js"
+import { resolveExecutable } from "./PathLookup.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
 /** bubblewrap is missing or cannot start a sandbox here; `message` says what happened and how to fix it. */
@@ -40,15 +40,11 @@ export interface SandboxSpec {
   readonly policy: SandboxPolicy
   /** The turn's cwd: the workspace root under `workspace-write`. Never a directory the model chose. */
   readonly workspace: string
-  /** Directories hidden behind an empty read-only tmpfs (CODEX_HOME: credentials and rollouts). */
-  readonly hidden?: ReadonlyArray<string> | undefined
+  /** Kept from the command (see `CodexHomeMask`): credentials, rollouts, the agent's config. */
+  readonly codexHome?: string | undefined
   /** The server's `$TMPDIR` and `$HOME` (see `workspaceRoots`). */
   readonly env?: RootsEnv | undefined
 }
-
-/** Each existing hidden directory (real path) becomes an empty, read-only tmpfs. */
-const hiddenArgs = (hidden: ReadonlyArray<string>) =>
-  hidden.filter(isDirectory).map((dir) => realpathSync(dir)).flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir])
 
 /**
  * The bubblewrap options (everything between `bwrap` and `--`) that start a command in `startDir`.
@@ -56,7 +52,7 @@ const hiddenArgs = (hidden: ReadonlyArray<string>) =>
  * (`setsid`, `nohup`, daemons) outlives it; `/` is bound read-write with devices, the network shared.
  */
 export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
-  const hidden = hiddenArgs(spec.hidden ?? [])
+  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace)
   const contained = ["--die-with-parent", "--unshare-pid"]
   if (spec.policy.mode === "danger-full-access") {
     return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]

@@ -117,7 +117,7 @@ const execute = (
 const sandboxSpec = (context: ToolContext, policy: SandboxPolicy): SandboxSpec => ({
   policy,
   workspace: context.turn.cwd,
-  hidden: [context.turn.config.codexHome],
+  codexHome: context.turn.config.codexHome,
   env: { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME }
 })
 
