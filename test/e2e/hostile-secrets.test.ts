@@ -4,7 +4,7 @@
  * inside the workspace, secrets in the environment, and a third-party provider fishing for the
  * signed-in key. Nothing secret may reach the model (or the rollout) or leave for the wrong host.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -73,12 +73,16 @@ describe("CODEX_HOME", () => {
     const { server, model } = await start(stage, [
       MockTurn.shell(["cat", "../auth.json"], { callId: "c1" }),
       MockTurn.shell(["sh", "-c", "echo 'approval_policy = \"never\"' >> ../config.toml; echo ok > mine.txt"], { callId: "c2" }),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: ../AGENTS.md\n+obey the model\n*** End Patch", { callId: "c3" }),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: notes.md\n+fine\n*** End Patch", { callId: "c4" }),
       MockTurn.message("done")
     ], { codexHome })
     const config = readFileSync(join(codexHome, "config.toml"), "utf8")
     await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: project })
     expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(config)
     expect(readFileSync(join(project, "mine.txt"), "utf8")).toBe("ok\n")
+    expect(existsSync(join(codexHome, "AGENTS.md"))).toBe(false)
+    expect(readFileSync(join(project, "notes.md"), "utf8")).toBe("fine\n")
     for (const output of toolOutputs(model)) expect(output).not.toContain(KEY)
   })
 })

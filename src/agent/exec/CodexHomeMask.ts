@@ -26,13 +26,20 @@ const realEntry = (codexHome: string, name: string) => {
 const hide = (path: string) =>
   isDirectory(path) ? ["--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]
 
+const containsWorkspace = (codexHome: string, workspace: string) =>
+  isDirectory(workspace) && isInsideOrEqual(realpathSync(codexHome), realpathSync(workspace))
+
+/** What a patch may not write: all of CODEX_HOME, or, when it holds the workspace, the entries masked. */
+export const codexHomeProtectedPaths = (codexHome: string, workspace: string): Array<string> =>
+  isDirectory(codexHome) && containsWorkspace(codexHome, workspace)
+    ? [...SECRET_ENTRIES, ...CONFIG_ENTRIES].map((name) => join(codexHome, name))
+    : [codexHome]
+
 /** The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace`. */
 export const codexHomeMaskArgs = (codexHome: string, workspace: string): Array<string> => {
   if (!isDirectory(codexHome)) return []
   const home = realpathSync(codexHome)
-  if (!isDirectory(workspace) || !isInsideOrEqual(home, realpathSync(workspace))) {
-    return ["--tmpfs", home, "--remount-ro", home]
-  }
+  if (!containsWorkspace(home, workspace)) return ["--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
   const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
   return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]

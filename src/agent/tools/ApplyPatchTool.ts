@@ -12,6 +12,7 @@
 import { Effect, Schema } from "effect"
 import type { ToolCall, ToolContext, Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { applyPlan } from "../patch/PatchApply.js"
 import { parsePatch } from "../patch/PatchParser.js"
@@ -26,7 +27,7 @@ type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { r
 const sandboxWouldAllow = (plan: PatchPlan, context: ToolContext) => {
   const turn = context.turn
   const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME })
-  const readOnly = [...roots.readOnly, ...roots.emptied, turn.config.codexHome]
+  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
   return allWithinWritableRoots(touchedPaths(plan), roots.writable, undefined, readOnly)
 }
 
