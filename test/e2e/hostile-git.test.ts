@@ -65,11 +65,12 @@ describe("known-safe commands", () => {
 })
 
 describe("code planted for later", () => {
-  it("hooks: .git/hooks, an existing core.hooksPath and one not created yet stay read-only, to commands and patches", async () => {
+  it("hooks: .git/hooks (a checkout's inside the workspace too), core.hooksPath existing or not yet, to commands and patches", async () => {
     const stage = makeStage()
     makeRepo(stage.work)
     git(stage.work, "config", "core.hooksPath", ".githooks")
     mkdirSync(join(stage.work, ".githooks"))
+    makeRepo(join(stage.work, "vendored"))
     const other = makeStage()
     makeRepo(other.work)
     git(other.work, "config", "core.hooksPath", "hooks-later")
@@ -78,6 +79,7 @@ describe("code planted for later", () => {
     const { server, model } = await start(stage, [
       MockTurn.shell(hook(".git/hooks"), { callId: "c1" }),
       MockTurn.shell(hook(".githooks"), { callId: "c2" }),
+      MockTurn.shell(hook("vendored/.git/hooks"), { callId: "c2b" }),
       MockTurn.applyPatch(patch(".githooks/pre-commit"), { callId: "c3" }),
       MockTurn.applyPatch(patch(".git/hooks/post-checkout"), { callId: "c4" }),
       MockTurn.message("done"),
@@ -88,7 +90,9 @@ describe("code planted for later", () => {
     await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
     await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: other.work })
     expect(listTree(join(stage.work, ".githooks"))).toEqual([])
-    expect(listTree(join(stage.work, ".git", "hooks")).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    for (const repo of [stage.work, join(stage.work, "vendored")]) {
+      expect(listTree(join(repo, ".git", "hooks")).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    }
     expect(listTree(join(other.work, "hooks-later"))).toEqual([])
     const outputs = toolOutputs(model)
     expect(outputs.filter((o) => o.startsWith("patch rejected: writing outside of the project"))).toHaveLength(3)

@@ -82,6 +82,12 @@ describe("git paths kept read-only", () => {
     assert.deepStrictEqual(workspaceRoots(WW, dir(), {}).readOnly, [])
   })
 
+  it("repositories directly inside the workspace, not deeper", () => {
+    const work = dir()
+    for (const repo of ["a", "b", join("c", "deep")]) mkdirSync(join(work, repo, ".git"), { recursive: true })
+    assert.sameMembers([...workspaceRoots(WW, work, {}).readOnly], [join(work, "a", ".git"), join(work, "b", ".git")])
+  })
+
   it("a worktree's .git file, its git directory and the common directory, when inside a root", () => {
     const work = dir()
     const common = join(work, "main.git")

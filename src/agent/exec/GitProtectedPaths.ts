@@ -6,10 +6,10 @@
  * friends keep hooks in the work tree), `core.fsmonitor` when it names a script, and `include.path` /
  * `includeIf.*.path` files, which could set either.
  *
- * Only the top-level `.git` of each root is covered: a repository nested deeper in the work tree (one
- * the model creates, say) is writable, and git run inside it obeys its config. That is the limit, the
- * same as the reference's; the agent's own git commands run inside the sandbox, so only a git the
- * user runs later in that nested directory would be affected.
+ * `WorkspaceRoots` applies this to each writable root and to the directories directly inside the
+ * workspace and the configured roots. A repository nested deeper (or one the model creates) keeps a
+ * writable `.git`, and a git run inside it obeys its config: that is the limit. The agent's own git
+ * commands run inside the sandbox, so only a git the user runs later in that directory is affected.
  */
 import { lstatSync, readFileSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"

@@ -7,14 +7,16 @@
  * Two more rules close the ways around that:
  * - A root that would make everything writable (`/`, the user's home, or an ancestor of home) is
  *   refused unless the user listed it in `writable_roots` explicitly.
- * - Each root's top-level `.git` stays read-only, with what its config points to in the work tree
- *   (see `GitProtectedPaths`): hooks and config there run code later, outside the sandbox.
+ * - Each root's `.git` stays read-only, with what its config points to in the work tree (see
+ *   `GitProtectedPaths`): hooks and config there run code later, outside the sandbox. The
+ *   repositories directly inside the workspace and the configured roots are covered too; deeper
+ *   ones (and any created during the conversation) are not.
  *
  * Paths are real paths (symlinks resolved), since bubblewrap mounts and patch checks compare them.
  */
-import { realpathSync } from "node:fs"
+import { readdirSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
-import { isAbsolute, relative, resolve, sep } from "node:path"
+import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
 import { isDirectory } from "./PathLookup.js"
@@ -60,6 +62,21 @@ export const isInsideOrEqual = (root: string, path: string) => {
 export const isTooBroadRoot = (root: string, home: string | undefined) =>
   root === "/" || (home !== undefined && home !== "" && isInsideOrEqual(root, realPath(home)))
 
+/** At most this many subdirectories of a root are looked into for a repository, so a huge root stays cheap. */
+const MAX_CHILD_REPOS = 256
+
+/** The directories directly inside `root` (not symlinks, not `.git`), at most `MAX_CHILD_REPOS`. */
+const childDirectories = (root: string): Array<string> => {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== ".git")
+      .slice(0, MAX_CHILD_REPOS)
+      .map((entry) => join(root, entry.name))
+  } catch {
+    return []
+  }
+}
+
 /** The writable roots, read-only `.git` paths and refused roots of a turn (see the module comment). */
 export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: RootsEnv): WorkspaceRoots => {
   if (policy.mode !== "workspace-write") return { writable: [], readOnly: [], emptied: [], refused: [] }
@@ -78,7 +95,11 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
     else roots.push(real)
   }
   const writable = [...new Set(roots)].filter(isDirectory).sort((a, b) => a.length - b.length)
-  const git = writable.map((root) => gitProtectedPaths(root, home))
+  // The project roots (not /tmp or $TMPDIR, where other programs' repositories come and go) are also
+  // looked into one level down: a directory of checkouts is a common workspace.
+  const projects = writable.filter((root) => root === realPath(workspace) || explicit.includes(root))
+  const repos = [...writable, ...projects.flatMap(childDirectories)]
+  const git = repos.map((root) => gitProtectedPaths(root, home))
   const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)
   const emptied = [...new Set(git.flatMap((paths) => paths.missingHookDirs))].filter(insideWritable)
