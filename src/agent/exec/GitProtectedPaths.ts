@@ -64,8 +64,9 @@ const codePathValues = (configText: string): Array<CodePath> => {
       continue
     }
     const entry = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/.exec(line)
-    const key = `${section.toLowerCase()}.${entry?.[1]!.toLowerCase()}`
-    if (entry === null || !CODE_PATH_KEY.test(key)) continue
+    if (entry === null) continue
+    const key = `${section.toLowerCase()}.${entry[1]!.toLowerCase()}`
+    if (!CODE_PATH_KEY.test(key)) continue
     const value = entry[2]!.replace(/\s[#;].*$/, "").trim().replace(/^"(.*)"$/, "$1")
     if (value !== "") values.push({ value, isHooksPath: key === "core.hookspath" })
   }
