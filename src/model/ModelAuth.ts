@@ -1,6 +1,6 @@
 /**
- * Where the model client gets its bearer token when the provider names no `env_key`: the
- * AuthManager in the server, the environment in a bare embedding.
+ * Where the model client gets its bearer token for a provider that needs OpenAI auth and names no
+ * `env_key`: the AuthManager in the server, the environment in a bare embedding.
  */
 import { Context, Effect, Layer, Option } from "effect"
 import type { ModelError } from "./ModelError.js"

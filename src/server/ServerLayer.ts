@@ -1,6 +1,6 @@
 /**
  * Wires the stdio server: the single writer, logging, the handlers of every method group, the router,
- * and the agent (`CodexLayer`: config, auth, conversations, model).
+ * the agent (`CodexLayer`: config, auth, conversations, model) and the one-time bubblewrap check.
  */
 import { Effect, Layer, type LogLevel } from "effect"
 import type { ConfigOptions } from "../services/Config.js"
@@ -14,6 +14,7 @@ import { RequestHandlers } from "./Handlers.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
+import { sandboxStartupCheckLayer } from "./SandboxStartupCheck.js"
 
 const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
@@ -40,7 +41,7 @@ export interface ServerOptions extends ConfigOptions {
 /** Everything the stdio loop needs. Fails with `ConfigError` when the startup config is broken. */
 export const serverLayer = (options: ServerOptions) =>
   Router.layer.pipe(
-    Layer.provide(requestHandlersLayer),
+    Layer.provide(Layer.mergeAll(requestHandlersLayer, sandboxStartupCheckLayer)),
     Layer.provide(CodexLayer(options)),
     Layer.provideMerge(serverLoggerLayer(options.stderrLogLevel)),
     Layer.provideMerge(ClientLogLevel.layer),

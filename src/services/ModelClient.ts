@@ -62,12 +62,18 @@ const messageOf = (error: unknown) => {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
-/** The env_key token, else the signed-in credentials; a provider needing OpenAI auth must have some. */
+/**
+ * The env_key token, else the signed-in credentials; a provider needing OpenAI auth must have some.
+ * The signed-in credentials (an OpenAI key or a ChatGPT token) go only to providers that need OpenAI
+ * auth (`requires_openai_auth`, as the built-in `openai` does): a third-party provider without an
+ * `env_key` gets no Authorization header, so a config pointing at some other host cannot collect them.
+ */
 const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env) =>
   Effect.gen(function*() {
     const fromEnv = envKeyCredentials(provider, env)
     if (fromEnv instanceof ModelError) return yield* fromEnv
     if (fromEnv !== undefined) return { credentials: Option.some(fromEnv), fromAuth: false }
+    if (!provider.requiresOpenaiAuth) return { credentials: Option.none<ModelCredentials>(), fromAuth: false }
     const found: Option.Option<ModelCredentials> = yield* auth.credentials
     if (Option.isNone(found) && provider.requiresOpenaiAuth) return yield* noCredentials(provider)
     return { credentials: found, fromAuth: true }

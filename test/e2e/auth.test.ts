@@ -32,7 +32,9 @@ const launch = async (options: { auth?: object | string; env?: Record<string, st
   model = await startMockModelServer(options.turns ?? [])
   const codexHome = makeTempDir("codex-home-")
   const extra = `auth_issuer = "${issuer.url}"\nlogin_port = ${options.loginPort ?? 0}`
-  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never", extra }))
+  // The mock stands in for OpenAI: only a provider that requires OpenAI auth is sent the signed-in credentials.
+  const provider = "request_max_retries = 0\nstream_max_retries = 0\nrequires_openai_auth = true"
+  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never", extra, provider }))
   if (options.auth !== undefined) {
     writeFileSync(join(codexHome, "auth.json"), typeof options.auth === "string" ? options.auth : JSON.stringify(options.auth))
   }

@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { useAgentServer } from "../support/AgentServer.js"
 import { type MockModelServer, MockTurn } from "../support/MockModelServer.js"
+import { processesWith } from "../exec/support.js"
 import { waitForProcessExit } from "../support/Processes.js"
 import { makeTempDir } from "../support/ServerProcess.js"
 
@@ -110,19 +111,20 @@ describe("patch approval", () => {
 describe("cancellation", () => {
   it("interrupts the turn on notifications/cancelled: turn_aborted, no answer, the command is gone", async () => {
     const workdir = makeTempDir("codex-work-")
-    const pidFile = join(workdir, "pid")
+    // The command runs in its own PID namespace, so its `$$` means nothing here: find it by its argv.
+    const duration = `${30 + (process.pid % 1000) / 1000}`
     const { server } = await start(
-      [MockTurn.shell(["bash", "-c", `echo $$ > ${pidFile}; exec sleep 30`], { workdir, timeoutMs: 60_000 })],
+      [MockTurn.shell(["bash", "-c", `exec sleep ${duration}`], { workdir, timeoutMs: 60_000 })],
       { approvalPolicy: "never" }
     )
     server.send({ id: 7, method: "tools/call", params: { name: "codex", arguments: { prompt: "sleep" } } })
     await server.waitFor((m) => m.method === "codex/event" && m.params.msg.type === "exec_command_begin", "the command to start")
     const deadline = Date.now() + 5000
-    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8").trim() === "") {
-      if (Date.now() > deadline) throw new Error("the command never wrote its pid")
+    while (processesWith(`sleep\0${duration}`).length === 0) {
+      if (Date.now() > deadline) throw new Error(`sleep ${duration} never started`)
       await new Promise((resolve) => setImmediate(resolve))
     }
-    const pid = Number(readFileSync(pidFile, "utf8").trim())
+    const [pid] = processesWith(`sleep\0${duration}`)
     server.send({ method: "notifications/cancelled", params: { requestId: 7, reason: "user hit stop" } })
     const aborted = await server.waitFor(
       (m) => m.method === "codex/event" && m.params.msg.type === "turn_aborted",
@@ -130,7 +132,7 @@ describe("cancellation", () => {
       1_000
     )
     expect(aborted.params).toMatchObject({ _meta: { requestId: 7 }, msg: { type: "turn_aborted", reason: "interrupted" } })
-    await waitForProcessExit(pid)
+    await waitForProcessExit(pid!)
     expect(await server.request("ping")).toMatchObject({ result: {} })
     expect(server.messages.filter((m) => m.id === 7)).toEqual([])
   })

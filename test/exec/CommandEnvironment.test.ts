@@ -1,6 +1,6 @@
 /**
- * The shell environment policy (agent core §6.2): inherit, default secret excludes, exclude, set,
- * include_only — in that order — plus the network-disabled marker.
+ * The shell environment policy: inherit, default secret excludes, exclude, set, include_only — in
+ * that order — plus the network-disabled marker.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { buildCommandEnv, type CommandEnvOptions } from "../../src/agent/exec/CommandEnvironment.js"
@@ -42,5 +42,28 @@ describe("buildCommandEnv", () => {
     }]
   ])("%s", (_, policy, options, expected) => {
     assert.deepStrictEqual(buildCommandEnv({ ...defaults, ...policy }, processEnv, options), expected)
+  })
+
+  const secrets = {
+    PATH: "/bin",
+    DB_PASSWORD: "p",
+    mysql_pwd_passwd: "p",
+    AWS_CREDENTIALS_FILE: "/c",
+    GOOGLE_APPLICATION_CREDENTIAL: "/g",
+    CODEX_HOME: "/h",
+    CODEX_HOME_OLD: "/o"
+  }
+  it.each<[string, Partial<ShellEnvironmentPolicy>, Record<string, string>]>([
+    ["drops passwords, credentials and CODEX_HOME by default", {}, { PATH: "/bin", CODEX_HOME_OLD: "/o" }],
+    ["a name spelled out in include_only comes back", { includeOnly: ["PATH", "CODEX_HOME", "db_password"] }, {
+      PATH: "/bin",
+      CODEX_HOME: "/h",
+      DB_PASSWORD: "p"
+    }],
+    ["an include_only wildcard does not bring secrets back", { includeOnly: ["*"] }, { PATH: "/bin", CODEX_HOME_OLD: "/o" }],
+    ["set brings a value back", { set: { CODEX_HOME: "/mine" } }, { PATH: "/bin", CODEX_HOME_OLD: "/o", CODEX_HOME: "/mine" }],
+    ["ignore_default_excludes keeps them all", { ignoreDefaultExcludes: true }, secrets]
+  ])("%s", (_, policy, expected) => {
+    assert.deepStrictEqual(buildCommandEnv({ ...defaults, ...policy }, secrets), expected)
   })
 })

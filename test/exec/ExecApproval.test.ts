@@ -56,11 +56,18 @@ describe("assessCommandSafety", () => {
         situations.forEach((situation, i) => {
           const base = { approvalPolicy, sandboxPolicy, approvedForSession: new Set<string>(), ...situation }
           assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3", "x.py"] })), expected[i], JSON.stringify(situation))
-          // Known-safe and session-approved commands run unsandboxed whatever the policy.
-          assert.strictEqual(show(assessCommandSafety({ ...base, command: ["ls", "-la"] })), "run:none")
-          assert.strictEqual(show(assessCommandSafety({ ...base, command: ["bash", "-lc", "git status && rg x"] })), "run:none")
+          // Known-safe and session-approved commands skip the question, not the sandbox: with full access
+          // they run contained only; in a sandboxed mode inside the sandbox, or like any other command
+          // (asked or refused) when there is none.
           const approved = new Set([sessionKey(["python3", "x.py"])])
-          assert.strictEqual(show(assessCommandSafety({ ...base, approvedForSession: approved, command: ["python3", "x.py"] })), "run:none")
+          const noQuestion = sandboxPolicy.mode === "danger-full-access"
+            ? "run:none"
+            : situation.sandboxAvailable
+            ? "run:bwrap"
+            : expected[i]
+          assert.strictEqual(show(assessCommandSafety({ ...base, command: ["ls", "-la"] })), noQuestion)
+          assert.strictEqual(show(assessCommandSafety({ ...base, command: ["bash", "-lc", "git status && rg x"] })), noQuestion)
+          assert.strictEqual(show(assessCommandSafety({ ...base, approvedForSession: approved, command: ["python3", "x.py"] })), noQuestion)
         })
       })
     }
@@ -73,7 +80,11 @@ describe("assessCommandSafety", () => {
       sandboxAvailable: true,
       approvedForSession: new Set([sessionKey(["python3", "x.py"])])
     } as const
-    assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3", "x.py"] })), "run:none")
+    assert.deepStrictEqual(assessCommandSafety({ ...base, command: ["python3", "x.py"] }), {
+      _tag: "AutoApprove",
+      sandbox: "bwrap",
+      sessionApproved: true
+    })
     assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3", "x.py", "--all"] })), "ask")
     assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3 x.py"] })), "ask")
   })
@@ -106,6 +117,16 @@ describe("assessCommandSafety", () => {
 })
 
 describe("retry without the sandbox", () => {
+  it.each<[AskForApproval, boolean, boolean, boolean]>([
+    ["untrusted", true, false, false],
+    ["on-failure", true, true, false],
+    ["on-request", false, true, true],
+    ["on-request", false, false, false],
+    ["never", false, true, false]
+  ])("%s, known-safe %s, session-approved %s → offer retry %s", (policy, knownSafe, sessionApproved, offer) => {
+    assert.strictEqual(shouldOfferRetryWithoutSandbox(policy, { exitCode: 1, timedOut: false }, { knownSafe, sessionApproved }), offer)
+  })
+
   it.each<[AskForApproval, number, boolean, boolean]>([
     ["on-failure", 1, false, true],
     ["on-failure", 2, false, true],

@@ -10,20 +10,23 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { type CommandSandbox, runCommand } from "../../src/agent/exec/CommandRunner.js"
-import { bwrapArgs, findBwrap, writableRoots } from "../../src/agent/exec/Sandbox.js"
+import { bwrapArgs, findBwrap } from "../../src/agent/exec/Sandbox.js"
 import type { SandboxPolicy } from "../../src/rpc/Enums.js"
 import { eventually, processesWith, tempDir, testEnv } from "./support.js"
 
 /** The `--bind` targets in a bwrap argv. */
 const binds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--bind" ? [args[i + 1]!] : []))
+/** The `--ro-bind` targets in a bwrap argv. */
+const roBinds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--ro-bind" ? [args[i + 1]!] : []))
 
 describe("bwrapArgs", () => {
   const cwd = tempDir()
   const extra = tempDir()
   const tmpdir = tempDir()
+  const env = { TMPDIR: tmpdir, HOME: "/nonexistent-home" }
 
   it("read-only: the whole filesystem read-only, fresh /dev and /proc, no network, nothing writable", () => {
-    const args = bwrapArgs({ mode: "read-only" }, cwd, { tmpdir })
+    const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, env }, cwd)
     assert.deepStrictEqual(args, [
       "--die-with-parent", "--unshare-pid", "--unshare-net",
       "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
@@ -31,14 +34,24 @@ describe("bwrapArgs", () => {
     ])
   })
 
-  it("workspace-write: binds cwd, writable roots, /tmp and $TMPDIR, broadest first", () => {
-    const args = bwrapArgs({ mode: "workspace-write", writable_roots: [extra] }, cwd, { tmpdir })
+  it("workspace-write: binds the workspace, writable roots, /tmp and $TMPDIR, broadest first", () => {
+    const args = bwrapArgs({ policy: { mode: "workspace-write", writable_roots: [extra] }, workspace: cwd, env }, cwd)
     assert.includeMembers(args, ["--unshare-net", "--ro-bind"])
     const bound = binds(args)
     assert.sameMembers(bound, [cwd, extra, "/tmp", tmpdir])
     assert.deepStrictEqual(bound, [...bound].sort((a, b) => a.length - b.length))
     assert.isBelow(args.indexOf("--ro-bind"), args.indexOf("--bind"))
     assert.deepStrictEqual(args.slice(-2), ["--chdir", cwd])
+  })
+
+  it("workspace-write: the start directory never becomes writable, only the workspace", () => {
+    const elsewhere = tempDir()
+    const policy: SandboxPolicy = { mode: "workspace-write", exclude_slash_tmp: true, exclude_tmpdir_env_var: true }
+    for (const start of ["/", elsewhere, join(cwd, "..")]) {
+      const args = bwrapArgs({ policy, workspace: cwd, env }, start)
+      assert.deepStrictEqual(binds(args), [cwd])
+      assert.deepStrictEqual(args.slice(-2), ["--chdir", start])
+    }
   })
 
   it("workspace-write: exclusions, network access, missing roots", () => {
@@ -49,21 +62,52 @@ describe("bwrapArgs", () => {
       exclude_slash_tmp: true,
       exclude_tmpdir_env_var: true
     }
-    const args = bwrapArgs(policy, cwd, { tmpdir })
+    const args = bwrapArgs({ policy, workspace: cwd, env }, cwd)
     assert.notInclude(args, "--unshare-net")
     assert.deepStrictEqual(binds(args), [cwd])
   })
 
-  it("danger-full-access: writable root and network", () => {
-    const args = bwrapArgs({ mode: "danger-full-access" }, cwd)
-    assert.notInclude(args, "--unshare-net")
-    assert.deepStrictEqual(binds(args), ["/"])
+  it("workspace-write: each root's .git bound read-only after the writable binds", () => {
+    const repo = tempDir()
+    mkdirSync(join(repo, ".git"))
+    const args = bwrapArgs({ policy: { mode: "workspace-write", exclude_slash_tmp: true }, workspace: repo, env: {} }, repo)
+    assert.isAbove(args.lastIndexOf("--ro-bind"), args.indexOf("--bind"))
+    assert.deepStrictEqual(roBinds(args), ["/", join(repo, ".git")])
   })
 
-  it("writableRoots resolves relative roots against cwd and is empty outside workspace-write", () => {
-    mkdirSync(join(cwd, "sub"), { recursive: true })
-    assert.include(writableRoots({ mode: "workspace-write", writable_roots: ["sub"] }, cwd, {}), join(cwd, "sub"))
-    assert.deepStrictEqual(writableRoots({ mode: "read-only" }, cwd, { TMPDIR: tmpdir }), [])
+  it("hides CODEX_HOME behind an empty read-only tmpfs in every mode", () => {
+    const home = tempDir()
+    for (const mode of ["read-only", "workspace-write", "danger-full-access"] as const) {
+      const args = bwrapArgs({ policy: { mode }, workspace: cwd, codexHome: home, env }, cwd)
+      const at = args.indexOf("--tmpfs")
+      assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", home, "--remount-ro", home], mode)
+      assert.strictEqual(args.filter((arg) => arg === "--tmpfs").length, 1)
+    }
+    assert.notInclude(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: join(home, "missing") }, cwd), "--tmpfs")
+  })
+
+  it("a workspace inside CODEX_HOME stays visible: only secrets are hidden, config made read-only", () => {
+    const home = tempDir()
+    mkdirSync(join(home, "sessions"))
+    mkdirSync(join(home, "project"))
+    writeFileSync(join(home, "auth.json"), "{}")
+    writeFileSync(join(home, "config.toml"), "")
+    for (const workspace of [home, join(home, "project")]) {
+      const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
+      const masks = args.slice(args.indexOf("/proc", 6) + 1, args.indexOf("--chdir"))
+      assert.deepStrictEqual(masks, [
+        "--ro-bind", "/dev/null", join(home, "auth.json"),
+        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
+        "--ro-bind", join(home, "config.toml"), join(home, "config.toml")
+      ])
+    }
+  })
+
+  it("danger-full-access: only a PID namespace around the real root (read-write, devices, network)", () => {
+    const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace: cwd }, "/")
+    assert.deepStrictEqual(args, [
+      "--die-with-parent", "--unshare-pid", "--dev-bind", "/", "/", "--proc", "/proc", "--chdir", "/"
+    ])
   })
 })
 
@@ -104,7 +148,7 @@ describe("findBwrap", () => {
 describe("sandboxed commands", () => {
   const sandboxed = (policy: SandboxPolicy, cwd: string, script: string, timeoutMs = 10_000) =>
     Effect.gen(function*() {
-      const sandbox: CommandSandbox = { bwrapPath: yield* findBwrap(), policy }
+      const sandbox: CommandSandbox = { bwrapPath: yield* findBwrap(), spec: { policy, workspace: cwd } }
       return yield* runCommand({ argv: ["bash", "-c", script], cwd, env: testEnv, timeoutMs, sandbox })
     })
 
@@ -122,6 +166,28 @@ describe("sandboxed commands", () => {
       assert.notStrictEqual(denied.exitCode, 0)
       assert.include(denied.stderr, "Read-only file system")
       assert.isFalse(existsSync(join(outside, "outside.txt")))
+    }))
+
+  it.live("workspace-write: .git stays read-only and CODEX_HOME is an empty, read-only directory", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      mkdirSync(join(cwd, ".git", "hooks"), { recursive: true })
+      const codexHome = join(cwd, ".codex")
+      mkdirSync(codexHome)
+      writeFileSync(join(codexHome, "auth.json"), "secret")
+      const spec = { policy: { mode: "workspace-write", exclude_slash_tmp: true } as const, workspace: cwd, codexHome }
+      const script = "echo x > .git/hooks/pre-commit; ls -A .codex; echo y > .codex/new; echo ok > fine.txt"
+      const result = yield* runCommand({
+        argv: ["sh", "-c", script],
+        cwd,
+        env: testEnv,
+        sandbox: { bwrapPath: yield* findBwrap(), spec }
+      })
+      assert.match(result.stderr, /\.git\/hooks\/pre-commit: Read-only file system/)
+      assert.match(result.stderr, /\.codex\/new: Read-only file system/)
+      assert.strictEqual(result.stdout, "")
+      assert.isFalse(existsSync(join(cwd, ".git", "hooks", "pre-commit")))
+      assert.isTrue(existsSync(join(cwd, "fine.txt")))
     }))
 
   it.live("read-only: every write fails, /tmp included", () =>
@@ -179,7 +245,7 @@ describe("sandboxed commands", () => {
         argv: ["no-such-program-xyz"],
         cwd: tempDir(),
         env: testEnv,
-        sandbox: { bwrapPath: yield* findBwrap(), policy: { mode: "read-only" } }
+        sandbox: { bwrapPath: yield* findBwrap(), spec: { policy: { mode: "read-only" }, workspace: "/" } }
       }))
       assert.strictEqual(error._tag, "ExecError")
     }))
@@ -191,7 +257,7 @@ describe("sandboxed commands", () => {
         argv: ["touch", "ran.txt"],
         cwd,
         env: testEnv,
-        sandbox: { bwrapPath: "/nonexistent/bwrap", policy: { mode: "workspace-write" } }
+        sandbox: { bwrapPath: "/nonexistent/bwrap", spec: { policy: { mode: "workspace-write" }, workspace: cwd } }
       }))
       assert.strictEqual(error._tag, "SandboxUnavailable")
       assert.isFalse(existsSync(join(cwd, "ran.txt")))

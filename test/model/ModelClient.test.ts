@@ -342,11 +342,22 @@ describe("ModelClient: provider settings and credentials", () => {
             token = "access-new"
           })
       }))
-      const events = yield* collect(provider(mock.url), auth)
+      const events = yield* collect(provider(mock.url, { requiresOpenaiAuth: true }), auth)
       assert.deepStrictEqual(retries(events), [], "the re-authenticated retry is silent")
       assert.deepStrictEqual(refused, ["access-old"])
       assert.deepStrictEqual(mock.requests.map((r) => r.headers.authorization), ["Bearer access-old", "Bearer access-new"])
       assert.deepStrictEqual(mock.requests.map((r) => r.headers["chatgpt-account-id"]), ["acct-1", "acct-1"])
+    }))
+
+  it.effect("never sends the signed-in credentials to a provider that does not require OpenAI auth", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock([MockTurn.message("hi")])
+      const auth = Layer.succeed(ModelAuth, ModelAuth.of({
+        credentials: Effect.succeed(Option.some({ token: "sk-signed-in", mode: "apikey" as const })),
+        onUnauthorized: () => Effect.void
+      }))
+      yield* collect(provider(mock.url), auth)
+      assert.isUndefined(mock.requests[0]!.headers.authorization)
     }))
 
   it.effect("does not retry a 401 on an env_key token: there is nothing to refresh", () =>

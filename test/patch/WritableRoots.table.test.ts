@@ -5,7 +5,7 @@
 import { mkdirSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { isWithinWritableRoots } from "../../src/agent/patch/WritableRoots.js"
+import { allWithinWritableRoots, isWithinWritableRoots } from "../../src/agent/patch/WritableRoots.js"
 import { tempDir } from "./fixtures.js"
 
 describe("isWithinWritableRoots", () => {
@@ -52,5 +52,17 @@ describe("isWithinWritableRoots", () => {
     symlinkSync(root, join(base, "root-alias"))
     expect(isWithinWritableRoots(join(root, "x"), [join(base, "root-alias")])).toBe(true)
     expect(isWithinWritableRoots(join(base, "outside", "x"), [join(base, "root-alias")])).toBe(false)
+  })
+
+  it.each<readonly [string, (l: ReturnType<typeof layout>) => string, boolean]>([
+    ["a plain file", ({ root }) => join(root, "a.txt"), true],
+    ["the root's .git", ({ root }) => join(root, ".git", "config"), false],
+    ["a nested repository's .git", ({ root }) => join(root, "vendor", "lib", ".git", "hooks", "pre-commit"), false],
+    ["a read-only path (a hooks directory)", ({ root }) => join(root, "inner", "pre-commit"), false],
+    ["a read-only path reached through a symlink", ({ outside }) => join(outside, "back", "pre-commit"), false],
+    ["a name that only starts with .git", ({ root }) => join(root, ".github", "workflows", "ci.yml"), true]
+  ])("allWithinWritableRoots with read-only paths: %s", (_, pathOf, expected) => {
+    const l = layout()
+    expect(allWithinWritableRoots([pathOf(l)], [l.root], undefined, [join(l.root, "inner")])).toBe(expected)
   })
 })

@@ -3,9 +3,8 @@
  * client vanishing mid-turn leaves no process behind, and many concurrent conversations each get
  * exactly their own answers.
  */
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { processesWith } from "../exec/support.js"
 import { useAgentServer } from "../support/AgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { waitForProcessExit } from "../support/Processes.js"
@@ -63,18 +62,19 @@ describe("model provider faults", () => {
 describe("client disconnects", () => {
   it("exits when stdin closes mid-turn and leaves no child process behind", async () => {
     const workdir = makeTempDir("codex-work-")
-    const pidFile = join(workdir, "pid")
-    const { server } = await start([MockTurn.shell(["bash", "-c", `sleep 30 & echo $! > ${pidFile}; wait`], { workdir, timeoutMs: 60_000 })])
+    // The command runs in its own PID namespace, so its `$!` means nothing here: find the child by its argv.
+    const duration = `${30 + (process.pid % 1000) / 1000}`
+    const { server } = await start([MockTurn.shell(["bash", "-c", `sleep ${duration} & wait`], { workdir, timeoutMs: 60_000 })])
     server.send({ id: 1, method: "tools/call", params: { name: "codex", arguments: { prompt: "sleep" } } })
     await server.waitFor((m) => m.method === "codex/event" && m.params.msg.type === "exec_command_begin", "the command to start")
     const deadline = Date.now() + 5000
-    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8").trim() === "") {
-      if (Date.now() > deadline) throw new Error("the command never wrote its pid")
+    while (processesWith(`sleep\0${duration}`).length === 0) {
+      if (Date.now() > deadline) throw new Error(`sleep ${duration} never started`)
       await new Promise((resolve) => setImmediate(resolve))
     }
-    const pid = Number(readFileSync(pidFile, "utf8"))
+    const [pid] = processesWith(`sleep\0${duration}`)
     expect(await server.closeAndWait(2_000)).toEqual({ code: 0, signal: null })
-    await waitForProcessExit(pid)
+    await waitForProcessExit(pid!)
   })
 })
 

@@ -1,13 +1,15 @@
 /**
- * The environment a command sees (agent core §6.2). The server's own environment is not passed on
- * as is: the policy picks all, the core few or none of its variables, drops secrets (`*KEY*`,
- * `*SECRET*`, `*TOKEN*`) unless told not to, drops `exclude` matches, applies `set`, and keeps only
- * `include_only` matches when that list is non-empty. Patterns are case-insensitive wildcards.
+ * The environment a command sees. The server's own environment is not passed on as is: the policy
+ * picks all, the core few or none of its variables, drops secrets (`*KEY*`, `*SECRET*`, `*TOKEN*`,
+ * `*PASSWORD*`, `*PASSWD*`, `*CREDENTIAL*`) and `CODEX_HOME` (where the credentials live) unless told
+ * not to, drops `exclude` matches, applies `set`, and keeps only `include_only` matches when that list
+ * is non-empty. A variable named exactly (no wildcard) in `include_only`, or given in `set`, comes
+ * back even if a default exclude matched it. Patterns are case-insensitive wildcards.
  */
 import type { ShellEnvironmentPolicy } from "../../config/ResolvedConfig.js"
 
 const CORE_VARIABLES = new Set(["HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP"])
-const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*"]
+const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "CODEX_HOME"]
 
 /** `*` is any run of characters, `?` any one character; everything else is literal. */
 const wildcard = (pattern: string) =>
@@ -29,7 +31,11 @@ export const buildCommandEnv = (
   processEnv: Readonly<Record<string, string | undefined>>,
   options: CommandEnvOptions = {}
 ): Record<string, string> => {
-  const isDefaultExcluded = matcher(policy.ignoreDefaultExcludes ? [] : DEFAULT_EXCLUDES)
+  const isIncluded = matcher(policy.includeOnly)
+  // Only a name spelled out in include_only overrides a default exclude; `*A*` must not bring back keys.
+  const isNamed = matcher(policy.includeOnly.filter((pattern) => !/[*?]/.test(pattern)))
+  const matchesDefaultExclude = matcher(policy.ignoreDefaultExcludes ? [] : DEFAULT_EXCLUDES)
+  const isDefaultExcluded = (name: string) => matchesDefaultExclude(name) && !isNamed(name)
   const isExcluded = matcher(policy.exclude)
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(processEnv)) {
@@ -40,7 +46,6 @@ export const buildCommandEnv = (
   }
   Object.assign(env, policy.set)
   if (policy.includeOnly.length > 0) {
-    const isIncluded = matcher(policy.includeOnly)
     for (const name of Object.keys(env)) if (!isIncluded(name)) delete env[name]
   }
   if (options.networkDisabled === true) env.CODEX_SANDBOX_NETWORK_DISABLED = "1"

@@ -16,10 +16,9 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { constants as osConstants } from "node:os"
 import { Effect, Option, Schema } from "effect"
-import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
-import { findBwrap, sandboxedArgv, type SandboxUnavailable } from "./Sandbox.js"
+import { findBwrap, sandboxedArgv, type SandboxSpec, type SandboxUnavailable } from "./Sandbox.js"
 
 /** The reference's default command timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -29,8 +28,11 @@ const DEFAULT_CAPTURE_BYTES = 1024 * 1024
 
 export type OutputStream = "stdout" | "stderr"
 
-/** Where the command runs: directly, or inside bubblewrap under a sandbox policy. */
-export type CommandSandbox = "none" | { readonly bwrapPath: string; readonly policy: SandboxPolicy }
+/**
+ * Where the command runs: inside bubblewrap (under `danger-full-access` that only contains its process
+ * tree), or directly, which is the fallback for full access when bubblewrap cannot run.
+ */
+export type CommandSandbox = "none" | { readonly bwrapPath: string; readonly spec: SandboxSpec }
 
 export interface RunCommandOptions {
   readonly argv: ReadonlyArray<string>
@@ -38,7 +40,7 @@ export interface RunCommandOptions {
   /** The child's whole environment (see `buildCommandEnv`); nothing else is inherited. */
   readonly env: Readonly<Record<string, string>>
   readonly timeoutMs?: number | undefined
-  /** Default `"none"`. A `danger-full-access` policy runs without bubblewrap. */
+  /** Default `"none"`. */
   readonly sandbox?: CommandSandbox | undefined
   /** Called with each chunk as it arrives, in order per stream. */
   readonly onOutput?: ((stream: OutputStream, chunk: Uint8Array) => Effect.Effect<void>) | undefined
@@ -128,12 +130,12 @@ const signalExitCode = (signal: NodeJS.Signals | null) =>
 /** The arguments to spawn: the command itself, or bwrap around it. */
 const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
   const sandbox = options.sandbox ?? "none"
-  if (sandbox === "none" || sandbox.policy.mode === "danger-full-access") return [...options.argv]
+  if (sandbox === "none") return [...options.argv]
   const bwrap = yield* findBwrap(sandbox.bwrapPath)
   if (!programExists(options)) {
     return yield* new ExecError({ message: `failed to start \`${options.argv[0]}\`: No such file or directory` })
   }
-  return sandboxedArgv(bwrap, sandbox.policy, options.cwd, options.argv)
+  return sandboxedArgv(bwrap, sandbox.spec, options.cwd, options.argv)
 })
 
 /** Runs the command to completion (or timeout); see the module comment. Never leaves a process behind. */

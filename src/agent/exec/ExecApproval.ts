@@ -1,26 +1,32 @@
 /**
- * Whether a command may run, and how (agent core §6.5, DESIGN §4.11). Known-safe and session-approved
- * commands run unsandboxed; for the rest the approval policy × sandbox mode table decides between
- * running sandboxed, running unsandboxed, asking the user and refusing. Where the reference would
- * silently fall back when no sandbox exists, this port refuses instead: a sandboxed mode never runs a
- * command unsandboxed unless the user approved that command.
+ * Whether a command may run, and how: the approval policy × sandbox mode table decides between
+ * running sandboxed, running with full access, asking the user and refusing. Known-safe and
+ * session-approved commands skip the question but not the sandbox: in `read-only` and
+ * `workspace-write` they run inside it like any other command (the reference runs them without one,
+ * which let `git diff --output=…` or a planted `core.fsmonitor` escape). A sandboxed mode never runs a
+ * command outside the sandbox unless the user approved that run; with no working sandbox the command
+ * is refused (or, under `untrusted`, asked about), never run silently without it.
  */
 import type { AskForApproval, SandboxPolicy } from "../../rpc/Enums.js"
 import { isKnownSafeCommand } from "./SafeCommands.js"
 import type { SandboxUnavailable } from "./Sandbox.js"
 
 export type SafetyAssessment =
-  /** Run now; `bwrap` means inside the bubblewrap sandbox. */
-  | { readonly _tag: "AutoApprove"; readonly sandbox: "none" | "bwrap" }
-  /** Ask the user (`exec_approval_request`); if approved, run without a sandbox. */
+  /**
+   * Run now: `bwrap` inside the sandbox of the turn's policy, `none` with full access (still contained
+   * in its own PID namespace when bubblewrap works). `sessionApproved`: the user approved this argv for
+   * the session, so a failure that looks like a sandbox denial may be offered for an unsandboxed retry.
+   */
+  | { readonly _tag: "AutoApprove"; readonly sandbox: "none" | "bwrap"; readonly sessionApproved?: boolean }
+  /** Ask the user (`exec_approval_request`); if approved, run with full access. */
   | { readonly _tag: "AskUser"; readonly reason?: string }
   /** Do not run; tell the model `exec command rejected: <reason>`. */
   | { readonly _tag: "Reject"; readonly reason: string }
 
-/** The reference's text for `never` when the command would need a sandbox that does not exist (§6.5). */
+/** The reference's text for `never` when the command would need a sandbox that does not exist. */
 export const NOT_ON_TRUSTED_LIST = "auto-rejected because command is not on trusted list"
 
-/** The reason attached to the second approval request after a sandboxed failure (§6.5). */
+/** The reason attached to the second approval request after a sandboxed failure. */
 export const RETRY_WITHOUT_SANDBOX_REASON = "command failed; retry without sandbox?"
 
 /** The key under which `approved_for_session` remembers a command: its exact argv. */
@@ -48,13 +54,17 @@ const sandboxMissingReason = (sandboxAvailable: boolean | SandboxUnavailable) =>
     ? sandboxAvailable.message
     : "the sandbox (bubblewrap) is not available; install `bubblewrap`, or set sandbox_mode = \"danger-full-access\""
 
-/** The decision for one command (agent core §6.5, with DESIGN §4.11 for a missing sandbox). */
+/** The decision for one command (see the module comment). */
 export const assessCommandSafety = (input: CommandSafetyInput): SafetyAssessment => {
-  if (isKnownSafeCommand(input.command) || input.approvedForSession.has(sessionKey(input.command))) {
-    return { _tag: "AutoApprove", sandbox: "none" }
+  const fullAccess = input.sandboxPolicy.mode === "danger-full-access"
+  const sessionApproved = input.approvedForSession.has(sessionKey(input.command))
+  if (isKnownSafeCommand(input.command) || sessionApproved) {
+    if (fullAccess) return { _tag: "AutoApprove", sandbox: "none" }
+    if (input.sandboxAvailable === true) return { _tag: "AutoApprove", sandbox: "bwrap", sessionApproved }
+    // No sandbox: like any other command, asked about or refused.
   }
   if (input.approvalPolicy === "untrusted") return askUser(undefined)
-  if (input.sandboxPolicy.mode === "danger-full-access") return { _tag: "AutoApprove", sandbox: "none" }
+  if (fullAccess) return { _tag: "AutoApprove", sandbox: "none" }
   if (input.approvalPolicy === "on-request" && input.withEscalatedPermissions === true) {
     return askUser(input.justification)
   }
@@ -78,9 +88,16 @@ export const looksLikeSandboxDenial = (outcome: SandboxedOutcome) =>
   !outcome.timedOut && outcome.exitCode !== 0 && outcome.exitCode !== 127
 
 /**
- * After a sandboxed run: under `untrusted` and `on-failure`, a failure that looks like a sandbox denial
- * is offered to the user for a retry without the sandbox (ask with `RETRY_WITHOUT_SANDBOX_REASON`; on
- * approval add the command to the session set and run it unsandboxed). Other policies keep the result.
+ * After a sandboxed run, whether to offer the user a retry without the sandbox (ask with
+ * `RETRY_WITHOUT_SANDBOX_REASON`; on approval add the command to the session set and run it with full
+ * access): under `untrusted` and `on-failure` for a failure that looks like a sandbox denial, and under
+ * `on-request` too for a session-approved command, whose approval the user gave for an unsandboxed run.
+ * `never` keeps the result. Known-safe commands only read, so their failures are never offered.
  */
-export const shouldOfferRetryWithoutSandbox = (approvalPolicy: AskForApproval, outcome: SandboxedOutcome) =>
-  (approvalPolicy === "on-failure" || approvalPolicy === "untrusted") && looksLikeSandboxDenial(outcome)
+export const shouldOfferRetryWithoutSandbox = (
+  approvalPolicy: AskForApproval,
+  outcome: SandboxedOutcome,
+  command: { readonly knownSafe: boolean; readonly sessionApproved: boolean } = { knownSafe: false, sessionApproved: false }
+) =>
+  !command.knownSafe && looksLikeSandboxDenial(outcome) &&
+  (approvalPolicy === "on-failure" || approvalPolicy === "untrusted" || (approvalPolicy === "on-request" && command.sessionApproved))

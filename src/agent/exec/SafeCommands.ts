@@ -1,25 +1,30 @@
 /**
- * Commands that only read (agent core §6.4, `is_known_safe_command`). They run without asking and
- * without a sandbox under every approval policy, `untrusted` included, so the list stays short and
- * exact. A `bash -lc` script is safe when it is a plain script (see `BashScript`) whose every
- * command is safe on its own.
+ * Commands that only read, and so run without asking under every approval policy, `untrusted`
+ * included. Being on this list skips approval, never the sandbox: in `read-only` and
+ * `workspace-write` they still run inside it. The list stays short and exact, and every entry is
+ * judged with its arguments, since the model chooses them: an option that writes a file or runs a
+ * program makes the command unknown. A `bash -lc` script is safe when it is a plain script (see
+ * `BashScript`) whose every command is safe on its own.
+ *
+ * Stricter than the reference: `cargo check` is not on it (build scripts and proc macros are code
+ * from the work tree), `git` options are allow-listed (see `SafeGitCommands`), `rg` short-option
+ * bundles are looked into, and `sed` refuses an option where its file belongs.
  */
 import { bashLcScript, parsePlainScript } from "./BashScript.js"
+import { isSafeGitCommand } from "./SafeGitCommands.js"
 
+/** Programs without any option that writes files or runs other programs. */
 const ALWAYS_SAFE = new Set(["cat", "cd", "echo", "false", "grep", "head", "ls", "nl", "pwd", "tail", "true", "wc", "which"])
 
-/** `find` options that run programs or write files. */
+/** Every `find` action that runs a program or writes (or deletes) a file. */
 const UNSAFE_FIND_OPTIONS = new Set(["-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"])
 
-/** `rg` options that run programs (with a value, as `--opt value` or `--opt=value`). */
-const UNSAFE_RG_OPTIONS_WITH_VALUE = ["--pre", "--hostname-bin"]
-/** `rg` options that run decompression programs. */
-const UNSAFE_RG_FLAGS = new Set(["--search-zip", "-z"])
+/** `rg` options that run programs (preprocessors, decompressors, the hostname helper). */
+const UNSAFE_RG_OPTIONS = new Set(["--pre", "--pre-glob", "--hostname-bin", "--search-zip"])
 
-const SAFE_GIT_SUBCOMMANDS = new Set(["branch", "status", "log", "diff", "show"])
-
+/** `--opt`, `--opt=value`, or a short bundle (`-iz`) that contains `-z` (search compressed files). */
 const isUnsafeRgArgument = (arg: string) =>
-  UNSAFE_RG_FLAGS.has(arg) || UNSAFE_RG_OPTIONS_WITH_VALUE.some((option) => arg === option || arg.startsWith(`${option}=`))
+  UNSAFE_RG_OPTIONS.has(arg.split("=")[0]!) || (/^-[^-]/.test(arg) && arg.includes("z"))
 
 /** `Np` or `M,Np`: the only `sed -n` scripts that are pure printing. */
 const isSedPrintRange = (arg: string) => /^\d+(,\d+)?p$/.test(arg)
@@ -35,17 +40,15 @@ const isSafeSimpleCommand = (argv: ReadonlyArray<string>): boolean => {
     case "rg":
       return !args.some(isUnsafeRgArgument)
     case "git":
-      return args[0] !== undefined && SAFE_GIT_SUBCOMMANDS.has(args[0])
-    case "cargo":
-      return args[0] === "check"
+      return isSafeGitCommand(args)
     case "sed":
-      return args.length === 3 && args[0] === "-n" && isSedPrintRange(args[1]!) && args[2]!.length > 0
+      return args.length === 3 && args[0] === "-n" && isSedPrintRange(args[1]!) && /^[^-]/.test(args[2]!)
     default:
       return false
   }
 }
 
-/** True when `argv` may run unsandboxed without asking: a safe command, or a plain `bash -lc` script of them. */
+/** True when `argv` may run without asking: a safe command, or a plain `bash -lc` script of them. */
 export const isKnownSafeCommand = (argv: ReadonlyArray<string>): boolean => {
   if (isSafeSimpleCommand(argv)) return true
   const script = bashLcScript(argv)

@@ -1,10 +1,12 @@
 /**
- * The Linux sandbox: bubblewrap (DESIGN §4.11, agent core §6.6). `read-only` mounts the whole
- * filesystem read-only; `workspace-write` also binds cwd, the configured writable roots, `/tmp` and
- * `$TMPDIR` read-write; the network is cut (a fresh, empty network namespace) unless the policy allows
- * it. The command gets its own PID namespace and dies with its parent, so killing the sandbox kills
- * everything in it. A missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix
- * it — never a silent run without the sandbox.
+ * The Linux sandbox: bubblewrap. `read-only` mounts the whole filesystem read-only; `workspace-write`
+ * also binds the writable roots read-write (see `WorkspaceRoots`: the turn's cwd and the configured
+ * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
+ * cut (a fresh, empty network namespace) unless the policy allows it. CODEX_HOME is masked in every
+ * mode (see `CodexHomeMask`). The command gets its own PID namespace and dies with its parent, so
+ * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
+ * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
+ * run without the sandbox.
  *
  * `--new-session` is not used: the runner already starts every command in a new session and process
  * group (`detached: true` is `setsid`), so there is no terminal to protect, and a second session
@@ -14,7 +16,9 @@ import { execFile } from "node:child_process"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { isDirectory, resolveExecutable } from "./PathLookup.js"
+import { codexHomeMaskArgs } from "./CodexHomeMask.js"
+import { resolveExecutable } from "./PathLookup.js"
+import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
 /** bubblewrap is missing or cannot start a sandbox here; `message` says what happened and how to fix it. */
 export class SandboxUnavailable extends Schema.TaggedError<SandboxUnavailable>()("SandboxUnavailable", {
@@ -31,51 +35,51 @@ const unavailable = (what: string) => new SandboxUnavailable({ message: `The com
 export const networkAllowed = (policy: SandboxPolicy) =>
   policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && policy.network_access === true)
 
+/** What a sandbox is made of: the policy, the turn's workspace and what the command must not see. */
+export interface SandboxSpec {
+  readonly policy: SandboxPolicy
+  /** The turn's cwd: the workspace root under `workspace-write`. Never a directory the model chose. */
+  readonly workspace: string
+  /** Kept from the command (see `CodexHomeMask`): credentials, rollouts, the agent's config. */
+  readonly codexHome?: string | undefined
+  /** The server's `$TMPDIR` and `$HOME` (see `workspaceRoots`). */
+  readonly env?: RootsEnv | undefined
+}
+
 /**
- * The directories a `workspace-write` command may write to (§6.6), those that exist, broadest first
- * so a nested root's bind is not hidden by its parent's: the configured roots, cwd, `/tmp` (unless
- * `exclude_slash_tmp`) and `$TMPDIR` (unless `exclude_tmpdir_env_var`). Empty for other modes.
+ * The bubblewrap options (everything between `bwrap` and `--`) that start a command in `startDir`.
+ * Under `danger-full-access` the command still gets its own PID namespace, so nothing it starts
+ * (`setsid`, `nohup`, daemons) outlives it; `/` is bound read-write with devices, the network shared.
  */
-export const writableRoots = (
-  policy: SandboxPolicy,
-  cwd: string,
-  env: Readonly<Record<string, string | undefined>>
-): Array<string> => {
-  if (policy.mode !== "workspace-write") return []
-  const roots = [...(policy.writable_roots ?? []), cwd]
-  if (policy.exclude_slash_tmp !== true) roots.push("/tmp")
-  const tmpdir = env.TMPDIR
-  if (policy.exclude_tmpdir_env_var !== true && tmpdir !== undefined && tmpdir !== "") roots.push(tmpdir)
-  return [...new Set(roots.map((root) => resolve(cwd, root)))]
-    .filter(isDirectory)
-    .sort((a, b) => a.length - b.length)
+export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
+  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace)
+  const contained = ["--die-with-parent", "--unshare-pid"]
+  if (spec.policy.mode === "danger-full-access") {
+    return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]
+  }
+  const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+  return [
+    ...contained,
+    ...(networkAllowed(spec.policy) ? [] : ["--unshare-net"]),
+    "--ro-bind", "/", "/",
+    "--dev", "/dev",
+    "--proc", "/proc",
+    ...roots.writable.flatMap((root) => ["--bind", root, root]),
+    // After the writable binds, so they cover what the binds exposed.
+    ...roots.readOnly.flatMap((path) => ["--ro-bind", path, path]),
+    ...roots.emptied.flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
+    ...hidden,
+    "--chdir", startDir
+  ]
 }
-
-export interface BwrapOptions {
-  /** The server's `$TMPDIR`, writable under `workspace-write`. */
-  readonly tmpdir?: string | undefined
-}
-
-/** The bubblewrap options (everything between `bwrap` and `--`) that run a command in `cwd` under `policy`. */
-export const bwrapArgs = (policy: SandboxPolicy, cwd: string, options: BwrapOptions = {}): Array<string> => [
-  "--die-with-parent",
-  "--unshare-pid",
-  ...(networkAllowed(policy) ? [] : ["--unshare-net"]),
-  ...(policy.mode === "danger-full-access" ? ["--bind", "/", "/"] : ["--ro-bind", "/", "/"]),
-  "--dev", "/dev",
-  "--proc", "/proc",
-  ...writableRoots(policy, cwd, { TMPDIR: options.tmpdir }).flatMap((root) => ["--bind", root, root]),
-  "--chdir", cwd
-]
 
 /** The full command line: `bwrap <options> -- <argv>`. */
 export const sandboxedArgv = (
   bwrapPath: string,
-  policy: SandboxPolicy,
-  cwd: string,
-  argv: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>> = process.env
-): Array<string> => [bwrapPath, ...bwrapArgs(policy, cwd, { tmpdir: env.TMPDIR }), "--", ...argv]
+  spec: SandboxSpec,
+  startDir: string,
+  argv: ReadonlyArray<string>
+): Array<string> => [bwrapPath, ...bwrapArgs(spec, startDir), "--", ...argv]
 
 /** Where bwrap is: the configured path (a bare name is looked up on PATH), else `bwrap` on PATH. */
 const locateBwrap = (configuredPath: string | undefined): { readonly path: string } | { readonly missing: string } => {
@@ -90,7 +94,7 @@ const locateBwrap = (configuredPath: string | undefined): { readonly path: strin
 }
 
 /** The smallest sandbox with every isolation feature the policies use: it must run `true`. */
-const PROBE_ARGS = [...bwrapArgs({ mode: "read-only" }, "/"), "--", "true"]
+const PROBE_ARGS = [...bwrapArgs({ policy: { mode: "read-only" }, workspace: "/" }, "/"), "--", "true"]
 const PROBE_TIMEOUT_MS = 10_000
 
 const probeFailure = (bwrapPath: string, detail: string) => `${bwrapPath} could not start a sandbox (${detail || "no output"})`

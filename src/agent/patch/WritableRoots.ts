@@ -1,8 +1,10 @@
 /**
- * Whether a patch stays inside the writable roots (agent core §7.5, DESIGN §8). Paths are resolved
- * against the working directory, then compared after resolving symlinks in the part of each path
- * that exists, so `..`, absolute paths and symlinked directories (or files) cannot escape a root.
- * Stricter than the reference, which compares normalised paths without touching the file system.
+ * Whether a patch stays inside the writable roots. Paths are resolved against the working directory,
+ * then compared after resolving symlinks in the part of each path that exists, so `..`, absolute
+ * paths and symlinked directories (or files) cannot escape a root. Read-only paths inside the roots
+ * (`.git`, CODEX_HOME…) do not count as writable, nor does anything under a `.git` directory at any
+ * depth: git config and hooks there run code later. Stricter than the reference, which compares
+ * normalised paths without touching the file system.
  */
 import { lstatSync, readlinkSync, realpathSync } from "node:fs"
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
@@ -44,11 +46,24 @@ export const isWithinWritableRoots = (path: string, roots: ReadonlyArray<string>
   return roots.some((root) => isInside(realPathOf(root), real))
 }
 
-/** Whether every one of `paths` (absolute, or relative to `cwd`) lies inside one of `roots`. */
-export const allWithinWritableRoots = (paths: ReadonlyArray<string>, roots: ReadonlyArray<string>, cwd?: string): boolean => {
+/** `.git` as a path component below `root`: a repository's internals, nested repositories included. */
+const isInGitDir = (root: string, path: string) => relative(root, path).split(sep).includes(".git")
+
+/**
+ * Whether every one of `paths` (absolute, or relative to `cwd`) lies inside one of `roots`, outside
+ * every `readOnly` path and outside any `.git`.
+ */
+export const allWithinWritableRoots = (
+  paths: ReadonlyArray<string>,
+  roots: ReadonlyArray<string>,
+  cwd?: string,
+  readOnly: ReadonlyArray<string> = []
+): boolean => {
   const realRoots = roots.map(realPathOf)
+  const realReadOnly = readOnly.map(realPathOf)
   return paths.every((path) => {
     const real = realPathOf(cwd === undefined ? path : resolvePatchPath(cwd, path))
-    return realRoots.some((root) => isInside(root, real))
+    return realRoots.some((root) => isInside(root, real) && !isInGitDir(root, real)) &&
+      !realReadOnly.some((protectedPath) => isInside(protectedPath, real))
   })
 }

@@ -1,14 +1,19 @@
 /**
- * apply_patch as the agent runs it (agent core §7.5): recognised in shell calls (`apply_patch PATCH`,
+ * apply_patch as the agent runs it: recognised in shell calls (`apply_patch PATCH`,
  * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed
- * and planned first (a bad patch changes nothing), approved per policy (paths outside the writable
- * roots are never written without the user's yes), applied atomically in-process, and reported with
- * `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
+ * and planned first (a bad patch changes nothing), approved per policy, applied atomically
+ * in-process, and reported with `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
+ *
+ * The writable roots are the turn's (its cwd and the configured roots), never the `cd dir &&` or
+ * `workdir` the model wrote: that directory only anchors the patch's relative paths. A path outside
+ * the roots — however it is spelled: `..`, absolute, through a symlink, as a `Move to:` target — or
+ * inside `.git` or CODEX_HOME is never written without the user's yes.
  */
 import { Effect, Schema } from "effect"
 import type { ToolCall, ToolContext, Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
-import { writableRoots } from "../exec/Sandbox.js"
+import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
+import { workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { applyPlan } from "../patch/PatchApply.js"
 import { parsePatch } from "../patch/PatchParser.js"
 import { planPatch, type PatchPlan, touchedPaths } from "../patch/PatchPlan.js"
@@ -18,13 +23,20 @@ import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
-const decidePatch = (plan: PatchPlan, context: ToolContext, cwd: string): PatchDecision => {
+/** Whether the sandbox of the turn would let a command write every path the patch touches. */
+const sandboxWouldAllow = (plan: PatchPlan, context: ToolContext) => {
+  const turn = context.turn
+  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME })
+  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
+  return allWithinWritableRoots(touchedPaths(plan), roots.writable, undefined, readOnly)
+}
+
+const decidePatch = (plan: PatchPlan, context: ToolContext): PatchDecision => {
   const turn = context.turn
   if (plan.changes.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
-  const allWritable = policy.mode === "danger-full-access" ||
-    (policy.mode === "workspace-write" && allWithinWritableRoots(touchedPaths(plan), writableRoots(policy, cwd, process.env), cwd))
+  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(plan, context))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -39,7 +51,7 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
     const plan = planPatch(hunks.success, cwd)
     if (plan._tag === "Failure") return `error: ${plan.failure}`
-    const decision = decidePatch(plan.success, context, cwd)
+    const decision = decidePatch(plan.success, context)
     if (decision._tag === "Reject") return decision.reason
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })

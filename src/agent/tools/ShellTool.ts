@@ -1,10 +1,16 @@
 /**
- * The `shell` tool (agent core §3.3, §4.1, §6): decide whether the command may run (and sandboxed or
- * not), ask the user when the policy says so, run it with live output events, and tell the model what
- * happened. Patches sent through the shell (`apply_patch <<'EOF' …`) go to the apply_patch tool.
+ * The `shell` tool: decide whether the command may run (and sandboxed or not), ask the user when the
+ * policy says so, run it with live output events, and tell the model what happened. Patches sent
+ * through the shell (`apply_patch <<'EOF' …`) go to the apply_patch tool.
+ *
+ * The model's `workdir` is untrusted: it only decides where the command starts. What the sandbox
+ * lets it write comes from the turn (`WorkspaceRoots`). Every command runs inside bubblewrap when it
+ * can, with full access only what the policy or the user allowed; a missing bubblewrap is reported
+ * to the client (a `background_event`) and in the log, not only to the model.
  */
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
+import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -12,7 +18,10 @@ import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
 import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { parseCommand } from "../exec/ParseCommand.js"
-import { findBwrap } from "../exec/Sandbox.js"
+import { isKnownSafeCommand } from "../exec/SafeCommands.js"
+import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
+import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
+import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
 
@@ -37,8 +46,16 @@ interface ShellCall {
   readonly timeoutMs: number
 }
 
-/** Runs the command with begin / output-delta / end events; the result is what the model reads. */
-const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox) =>
+/**
+ * Runs the command with begin / output-delta / end events; the result is what the model reads.
+ * `noteFor` may add a line for the model about the sandbox after a failure.
+ */
+const execute = (
+  call: ShellCall,
+  context: ToolContext,
+  sandbox: CommandSandbox,
+  noteFor: (output: { readonly exitCode: number; readonly aggregatedOutput: string }) => string = () => ""
+) =>
   Effect.gen(function*() {
     const turn = context.turn
     yield* context.emit({
@@ -82,7 +99,7 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox)
       return { output: undefined, formatted: ExecModelText.executionError(message) }
     }
     const output = result.success
-    const formatted = formatExecOutputForModel(output)
+    const formatted = formatExecOutputForModel({ ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) })
     yield* context.emit({
       type: "exec_command_end",
       call_id: call.callId,
@@ -96,6 +113,26 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox)
     return { output, formatted }
   })
 
+/** The sandbox of `policy` for this turn: writable roots from the turn's cwd, CODEX_HOME hidden. */
+const sandboxSpec = (context: ToolContext, policy: SandboxPolicy): SandboxSpec => ({
+  policy,
+  workspace: context.turn.cwd,
+  codexHome: context.turn.config.codexHome,
+  env: { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME }
+})
+
+/** Logged once per process: full access without bubblewrap cannot contain a command's process tree. */
+let warnedUncontained = false
+const warnUncontained = (reason: string) =>
+  Effect.suspend(() => {
+    if (warnedUncontained) return Effect.void
+    warnedUncontained = true
+    return Effect.logWarning(
+      `bubblewrap is unavailable, so danger-full-access commands run without process containment: a ` +
+        `\`setsid\`/\`nohup\` child can outlive its command and CODEX_HOME is readable. ${reason}`
+    )
+  })
+
 const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =>
   Effect.gen(function*() {
     const args = decodeArgs(call.input)
@@ -103,6 +140,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
     }
     const turn = context.turn
+    // Where the command starts; never what it may write (that is the turn's, see `sandboxSpec`).
     const cwd = resolve(turn.cwd, args.success.workdir ?? ".")
     const patched = yield* applyPatchFromShell(args.success.command, cwd, call.callId, context)
     if (patched !== undefined) return patched
@@ -114,18 +152,30 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       cwd,
       timeoutMs: args.success.timeout_ms ?? args.success.timeout ?? DEFAULT_TIMEOUT_MS
     }
-    // Probe bubblewrap only when the policy could put the command in it (the result is cached per path).
-    const bwrap = turn.sandboxPolicy.mode === "danger-full-access"
-      ? undefined
-      : yield* findBwrap(turn.config.codexLinuxSandboxExe).pipe(Effect.result)
+    // Every mode uses bubblewrap (full access for containment only); the probe is cached per path.
+    const bwrap = yield* findBwrap(turn.config.codexLinuxSandboxExe).pipe(Effect.result)
+    const sandboxedMode = turn.sandboxPolicy.mode !== "danger-full-access"
+    if (bwrap._tag === "Failure" && sandboxedMode) {
+      yield* Effect.logWarning(bwrap.failure.message)
+      yield* context.emit({ type: "background_event", message: bwrap.failure.message })
+    }
     const assessment = assessCommandSafety({
       command: shellCall.command,
       approvalPolicy: turn.approvalPolicy,
       sandboxPolicy: turn.sandboxPolicy,
       approvedForSession: context.session.approvedCommands,
-      sandboxAvailable: bwrap === undefined || bwrap._tag === "Success" ? true : bwrap.failure,
+      sandboxAvailable: bwrap._tag === "Success" ? true : bwrap.failure,
       withEscalatedPermissions: args.success.with_escalated_permissions ?? undefined,
       justification: args.success.justification ?? undefined
+    })
+
+    /** Full access (what the user approved, or the policy): contained by bubblewrap when it works. */
+    const runUnsandboxed = Effect.gen(function*() {
+      if (bwrap._tag === "Success") {
+        return yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec: sandboxSpec(context, { mode: "danger-full-access" }) })
+      }
+      yield* warnUncontained(bwrap.failure.message)
+      return yield* execute(shellCall, context, "none")
     })
 
     switch (assessment._tag) {
@@ -141,16 +191,28 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
         })
         if (answer === "denied" || answer === "abort") return ExecModelText.rejectedByUser
         if (answer === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
-        return (yield* execute(shellCall, context, "none")).formatted
+        return (yield* runUnsandboxed).formatted
       }
       case "AutoApprove":
         break
     }
-    if (assessment.sandbox === "none" || bwrap === undefined || bwrap._tag === "Failure") {
-      return (yield* execute(shellCall, context, "none")).formatted
+    if (assessment.sandbox === "none" || bwrap._tag === "Failure") return (yield* runUnsandboxed).formatted
+
+    const spec = sandboxSpec(context, turn.sandboxPolicy)
+    const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+    if (roots.refused.length > 0) {
+      const message = refusedRootsMessage(roots.refused)
+      yield* Effect.logWarning(message)
+      yield* context.emit({ type: "background_event", message })
+      return ExecModelText.rejected(message)
     }
-    const first = yield* execute(shellCall, context, { bwrapPath: bwrap.success, policy: turn.sandboxPolicy })
-    if (first.output === undefined || !shouldOfferRetryWithoutSandbox(turn.approvalPolicy, first.output)) return first.formatted
+    const note = (output: { readonly exitCode: number; readonly aggregatedOutput: string }) =>
+      sandboxDenialNote(spec.policy, roots.writable, output, turn.approvalPolicy === "on-request")
+    const first = yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec }, note)
+    const command = { knownSafe: isKnownSafeCommand(shellCall.command), sessionApproved: assessment.sessionApproved === true }
+    if (first.output === undefined || !shouldOfferRetryWithoutSandbox(turn.approvalPolicy, first.output, command)) {
+      return first.formatted
+    }
 
     yield* context.emit({ type: "background_event", message: `Execution failed: exit code ${first.output.exitCode}` })
     const retry = yield* context.requestApproval({
@@ -163,7 +225,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     if (retry === "denied" || retry === "abort") return ExecModelText.rejectedByUser
     context.session.approvedCommands.add(sessionKey(shellCall.command))
     yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
-    return (yield* execute(shellCall, context, "none")).formatted
+    return (yield* runUnsandboxed).formatted
   })
 
 export const shellTool: Tool = {

@@ -1,0 +1,107 @@
+/**
+ * The parts of a git repository that make git run code later, outside the sandbox, and so must stay
+ * read-only inside a writable root: its `.git` (a directory, or the file of a worktree or submodule
+ * together with the git directory it names and that directory's common directory), and whatever the
+ * repository's own config points into the work tree for that purpose — `core.hooksPath` (husky and
+ * friends keep hooks in the work tree), `core.fsmonitor` when it names a script, and `include.path` /
+ * `includeIf.*.path` files, which could set either.
+ *
+ * `WorkspaceRoots` applies this to each writable root and to the directories directly inside the
+ * workspace and the configured roots. A repository nested deeper (or one the model creates) keeps a
+ * writable `.git`, and a git run inside it obeys its config: that is the limit. The agent's own git
+ * commands run inside the sandbox, so only a git the user runs later in that directory is affected.
+ */
+import { lstatSync, readFileSync, realpathSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { isDirectory } from "./PathLookup.js"
+
+const realPath = (path: string) => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
+  }
+}
+
+const readText = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+/** The git directories a `.git` file names: its `gitdir:` and, for a worktree, that directory's `commondir`. */
+const gitDirsNamedBy = (gitFile: string): Array<string> => {
+  const line = /^gitdir:\s*(.+?)\s*$/m.exec(readText(gitFile) ?? "")
+  if (line === null) return []
+  const gitDir = resolve(dirname(gitFile), line[1]!)
+  const commonDir = readText(join(gitDir, "commondir"))
+  return [gitDir, ...(commonDir === undefined ? [] : [resolve(gitDir, commonDir.trim())])].filter(isDirectory)
+}
+
+/** Config keys (lower-case, section.key) whose values are paths git runs or reads config from. */
+const CODE_PATH_KEY = /^(core\.hookspath|core\.fsmonitor|include\.path|includeif\..*\.path)$/
+
+interface CodePath {
+  readonly value: string
+  /** `core.hooksPath`: protected even before it exists, so the model cannot create it. */
+  readonly isHooksPath: boolean
+}
+
+/**
+ * The values of the code-path keys in one git config file. A line-level reading of git's format:
+ * `[section]` / `[section "sub"]` headers, `key = value` lines, quotes and comments stripped.
+ */
+const codePathValues = (configText: string): Array<CodePath> => {
+  const values: Array<CodePath> = []
+  let section = ""
+  for (const raw of configText.split("\n")) {
+    const line = raw.trim()
+    const header = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"(.*)")?\s*\]/.exec(line)
+    if (header !== null) {
+      section = header[2] === undefined ? header[1]!.toLowerCase() : `${header[1]!.toLowerCase()}.${header[2]}`
+      continue
+    }
+    const entry = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/.exec(line)
+    if (entry === null) continue
+    const key = `${section.toLowerCase()}.${entry[1]!.toLowerCase()}`
+    if (!CODE_PATH_KEY.test(key)) continue
+    const value = entry[2]!.replace(/\s[#;].*$/, "").trim().replace(/^"(.*)"$/, "$1")
+    if (value !== "") values.push({ value, isHooksPath: key === "core.hookspath" })
+  }
+  return values
+}
+
+/** A config value as a path: `~/` is home; relative paths are tried from the work tree and the config's directory. */
+const candidatePaths = (value: string, workTree: string, configDir: string, home: string | undefined): Array<string> => {
+  if (value.startsWith("~/")) return home === undefined ? [] : [join(home, value.slice(2))]
+  return [...new Set([resolve(workTree, value), resolve(configDir, value)])]
+}
+
+export interface GitProtectedPaths {
+  /** Existing paths to keep read-only. */
+  readonly existing: ReadonlyArray<string>
+  /** A configured hooks directory that does not exist yet: kept empty and read-only so it cannot be created. */
+  readonly missingHookDirs: ReadonlyArray<string>
+}
+
+const exists = (path: string) => lstatSync(path, { throwIfNoEntry: false }) !== undefined
+
+/** The protected paths of the repository whose work tree is `root` (none when it has no `.git`). */
+export const gitProtectedPaths = (root: string, home: string | undefined): GitProtectedPaths => {
+  const dotGit = join(root, ".git")
+  if (!exists(dotGit)) return { existing: [], missingHookDirs: [] }
+  const real = realPath(dotGit)
+  const gitDirs = isDirectory(real) ? [real] : gitDirsNamedBy(real).map(realPath)
+  const configured = gitDirs.flatMap((gitDir) =>
+    codePathValues(readText(join(gitDir, "config")) ?? "").flatMap((codePath) =>
+      candidatePaths(codePath.value, root, gitDir, home).map((path) => ({ path, isHooksPath: codePath.isHooksPath }))
+    )
+  )
+  const existing = configured.filter(({ path }) => exists(path)).map(({ path }) => realPath(path))
+  const hooksPaths = configured.filter(({ isHooksPath }) => isHooksPath)
+  // A relative hooksPath is relative to the work tree; the config-directory reading is only a guess for other keys.
+  const missingHookDirs = hooksPaths.length === 0 || hooksPaths.some(({ path }) => exists(path)) ? [] : [hooksPaths[0]!.path]
+  return { existing: [...new Set([real, ...gitDirs, ...existing])], missingHookDirs }
+}
