@@ -1,30 +1,33 @@
 /**
  * apply_patch as the agent runs it (agent core §7.5): recognised in shell calls (`apply_patch PATCH`,
- * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed
- * and planned first (a bad patch changes nothing), approved per policy (paths outside the writable
- * roots are never written without the user's yes), applied atomically in-process, and reported with
- * `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
+ * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed,
+ * checked against the policy before any file is read (paths outside the writable roots are never
+ * read or written without the user's yes), planned (a bad patch changes nothing) from files read off
+ * the event loop, applied atomically in-process, and reported with `patch_apply_begin` /
+ * `patch_apply_end` / `turn_diff` events.
  */
 import { Effect, Schema } from "effect"
 import type { ToolCall, ToolContext, Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { writableRoots } from "../exec/Sandbox.js"
-import { applyPlan } from "../patch/PatchApply.js"
-import { parsePatch } from "../patch/PatchParser.js"
-import { planPatch, type PatchPlan, touchedPaths } from "../patch/PatchPlan.js"
+import { readFileStates } from "../patch/FileStates.js"
+import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
+import { type Hunk, parsePatch } from "../patch/PatchParser.js"
+import { patchPaths, planPatch } from "../patch/PatchPlan.js"
 import { applyPatchFunctionToolSpec } from "../patch/ApplyPatchToolSpec.js"
 import { invocationCwd, parseApplyPatchInvocation } from "../patch/PatchInvocation.js"
 import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
-const decidePatch = (plan: PatchPlan, context: ToolContext, cwd: string): PatchDecision => {
+/** Decided from the paths alone, so a patch the policy refuses never gets a file read. */
+const decidePatch = (hunks: ReadonlyArray<Hunk>, paths: ReadonlyArray<string>, context: ToolContext, cwd: string): PatchDecision => {
   const turn = context.turn
-  if (plan.changes.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
+  if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
   const allWritable = policy.mode === "danger-full-access" ||
-    (policy.mode === "workspace-write" && allWithinWritableRoots(touchedPaths(plan), writableRoots(policy, cwd, process.env), cwd))
+    (policy.mode === "workspace-write" && allWithinWritableRoots(paths, writableRoots(policy, cwd, process.env), cwd))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -37,10 +40,11 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
   Effect.gen(function*() {
     const hunks = parsePatch(patch)
     if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
-    const plan = planPatch(hunks.success, cwd)
-    if (plan._tag === "Failure") return `error: ${plan.failure}`
-    const decision = decidePatch(plan.success, context, cwd)
+    const paths = patchPaths(hunks.success, cwd)
+    const decision = decidePatch(hunks.success, paths, context, cwd)
     if (decision._tag === "Reject") return decision.reason
+    const plan = planPatch(hunks.success, cwd, yield* readFileStates(paths))
+    if (plan._tag === "Failure") return `error: ${plan.failure}`
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
       if (answer === "denied" || answer === "abort") return "patch rejected by user"
@@ -52,12 +56,14 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
       auto_approved: decision._tag === "Apply",
       changes: plan.success.fileChanges
     })
-    context.turnDiff.onPatchBegin(plan.success)
-    const applied = applyPlan(plan.success)
+    // Read again: the files may have changed while the user was deciding.
+    const now = yield* readFileStates(paths)
+    context.turnDiff.onPatchBegin(plan.success, now)
+    const applied = applyPlan(plan.success, nodeFileOps, now)
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
-    const diff = context.turnDiff.unifiedDiff(cwd)
+    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths()))
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })
     return formatExecOutputForModel({
       aggregatedOutput: stdout + stderr,
