@@ -72,8 +72,8 @@ const fromSystemError = (path: string, error: unknown): UntrustedFileError => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   const text = error instanceof Error ? error.message.replace(/^[A-Z0-9_]+: /, "").replace(/, \w+ '.*'$/, "") : String(error)
   if (code === "ENOENT" || code === "ENOTDIR") return failure(path, "missing", "no such file", code)
-  // A socket cannot be opened at all.
-  if (code === "ENXIO") return failure(path, "not-a-file", "not a regular file (a socket or a device without a reader)", code)
+  // A socket (or a device with nothing behind it) cannot be opened at all.
+  if (code === "ENXIO") return failure(path, "not-a-file", "not a regular file (a socket or a device without a reader)")
   return failure(path, "unreadable", text, code)
 }
 
@@ -86,20 +86,27 @@ const check = (path: string, stats: Stats, limit: ReadLimit): UntrustedFileError
 
 /** Whatever was read past the cap means the file is larger than allowed (it may have grown). */
 const finish = (path: string, chunks: ReadonlyArray<Buffer>, total: number, limit: ReadLimit) => {
-  const bytes = Buffer.concat(chunks, total)
-  if (bytes.length <= limit.maxBytes) return bytes
-  if (limit.oversize === "truncate") return bytes.subarray(0, limit.maxBytes)
-  return tooLarge(path, limit)
+  if (total <= limit.maxBytes) return Buffer.concat(chunks, total)
+  return limit.oversize === "truncate" ? Buffer.concat(chunks, total).subarray(0, limit.maxBytes) : tooLarge(path, limit)
 }
 
+/**
+ * How much to read next: the size the file claims (plus one, to see it end) at first, then whole
+ * chunks; always a multiple of 8, as some `/proc` files require. Reading stops once past the cap,
+ * so at most `maxBytes + CHUNK_BYTES` bytes are ever held.
+ */
+const nextChunk = (stats: Stats, total: number) =>
+  Buffer.allocUnsafe(total === 0 ? Math.min(CHUNK_BYTES, Math.ceil((stats.size + 1) / 8) * 8) : CHUNK_BYTES)
+
 const readAll = async (path: string, handle: FileHandle, limit: ReadLimit): Promise<Buffer | UntrustedFileError> => {
-  const problem = check(path, await handle.stat(), limit)
+  const stats = await handle.stat()
+  const problem = check(path, stats, limit)
   if (problem !== undefined) return problem
   const chunks: Array<Buffer> = []
   let total = 0
-  // One byte past the cap tells a file that is too large from one that is exactly at it.
+  // Reading past the cap tells a file that is too large (or grew) from one that is exactly at it.
   while (total <= limit.maxBytes) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit.maxBytes + 1 - total))
+    const chunk = nextChunk(stats, total)
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, total)
     if (bytesRead === 0) break
     chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead))
@@ -131,12 +138,13 @@ export const readUntrustedFileSync = (path: string, limit: ReadLimit): Buffer | 
     return fromSystemError(path, error)
   }
   try {
-    const problem = check(path, fstatSync(fd), limit)
+    const stats = fstatSync(fd)
+    const problem = check(path, stats, limit)
     if (problem !== undefined) return problem
     const chunks: Array<Buffer> = []
     let total = 0
     while (total <= limit.maxBytes) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit.maxBytes + 1 - total))
+      const chunk = nextChunk(stats, total)
       const bytesRead = readSync(fd, chunk, 0, chunk.length, total)
       if (bytesRead === 0) break
       chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead))
