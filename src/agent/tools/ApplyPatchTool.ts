@@ -20,14 +20,17 @@ import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
-/** Decided from the paths alone, so a patch the policy refuses never gets a file read. */
-const decidePatch = (hunks: ReadonlyArray<Hunk>, paths: ReadonlyArray<string>, context: ToolContext, cwd: string): PatchDecision => {
+/**
+ * Decided from the paths alone, so a patch the policy refuses never gets a file read. The writable
+ * roots come from the turn's cwd, never from the directory the model ran apply_patch in.
+ */
+const decidePatch = (hunks: ReadonlyArray<Hunk>, paths: ReadonlyArray<string>, context: ToolContext): PatchDecision => {
   const turn = context.turn
   if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
   const allWritable = policy.mode === "danger-full-access" ||
-    (policy.mode === "workspace-write" && allWithinWritableRoots(paths, writableRoots(policy, cwd, process.env), cwd))
+    (policy.mode === "workspace-write" && allWithinWritableRoots(paths, writableRoots(policy, turn.cwd, process.env)))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -41,7 +44,7 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     const hunks = parsePatch(patch)
     if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
     const paths = patchPaths(hunks.success, cwd)
-    const decision = decidePatch(hunks.success, paths, context, cwd)
+    const decision = decidePatch(hunks.success, paths, context)
     if (decision._tag === "Reject") return decision.reason
     const plan = planPatch(hunks.success, cwd, yield* readFileStates(paths))
     if (plan._tag === "Failure") return `error: ${plan.failure}`
