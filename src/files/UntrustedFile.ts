@@ -44,9 +44,7 @@ export const formatBytes = (bytes: number): string =>
   bytes >= MIB && bytes % MIB === 0 ? `${bytes / MIB} MiB` : bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`
 
 const kindOf = (stats: Stats) =>
-  stats.isDirectory()
-    ? "a directory"
-    : stats.isFIFO()
+  stats.isFIFO()
     ? "a FIFO"
     : stats.isCharacterDevice()
     ? "a character device"
@@ -54,7 +52,7 @@ const kindOf = (stats: Stats) =>
     ? "a block device"
     : stats.isSocket()
     ? "a socket"
-    : "not a regular file"
+    : "of an unknown kind"
 
 const failure = (path: string, problem: UntrustedFileError["problem"], reason: string, code?: string) =>
   new UntrustedFileError({ path, problem, reason, message: `${path}: ${reason}`, ...(code !== undefined ? { code } : {}) })
@@ -77,7 +75,7 @@ const fromSystemError = (path: string, error: unknown): UntrustedFileError => {
   return failure(path, "unreadable", text, code)
 }
 
-/** Checks the opened file; the byte count to read at first (more if it grows, up to the cap). */
+/** Why the opened file must not be read, if it must not: not a regular file, or larger than the cap says. */
 const check = (path: string, stats: Stats, limit: ReadLimit): UntrustedFileError | undefined => {
   if (!stats.isFile()) return notAFile(path, stats)
   if (stats.size > limit.maxBytes && limit.oversize !== "truncate") return tooLarge(path, limit)
