@@ -109,20 +109,33 @@ export interface LoadedRollout {
   readonly items: ReadonlyArray<ResponseItem>
 }
 
-/** A rollout's text; lines that don't parse (a torn line, unknown kinds) are skipped. */
-export const parseRollout = (contents: string): LoadedRollout | undefined => {
+/** Characters decoded between yields: decoding 128 MiB at once would hold the event loop for seconds. */
+const CHARS_PER_SLICE = 1024 * 1024
+
+/**
+ * A rollout's text, decoded a slice at a time so other conversations keep running meanwhile. Lines
+ * that don't parse (a torn line, unknown kinds) are skipped.
+ */
+export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: string) {
   let meta: SessionMeta | undefined
   const items: Array<ResponseItem> = []
+  let sliced = 0
   for (const text of contents.split("\n")) {
+    sliced += text.length
+    if (sliced >= CHARS_PER_SLICE) {
+      sliced = 0
+      yield* Effect.yieldNow
+    }
     if (text.trim().length === 0) continue
     const parsed = decodeLine(text)
     if (parsed._tag === "None") continue
     if (parsed.value.type === "session_meta") meta ??= parsed.value.payload
     else items.push(parsed.value.payload)
   }
-  return meta === undefined ? undefined : { meta, items }
-}
+  const loaded: LoadedRollout | undefined = meta === undefined ? undefined : { meta, items }
+  return loaded
+})
 
 /** Reads a rollout from a client-given path: a regular file of at most `ROLLOUT_MAX_BYTES`, read off the event loop. */
 export const readRollout = (path: string) =>
-  readUntrustedText(path, { maxBytes: ROLLOUT_MAX_BYTES }).pipe(Effect.map(parseRollout))
+  readUntrustedText(path, { maxBytes: ROLLOUT_MAX_BYTES }).pipe(Effect.flatMap(decodeRollout))
