@@ -9,7 +9,13 @@ import { join } from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
-import { type FileState, fileStateSync, PATCH_FILE_MAX_BYTES, readFileStates } from "../../src/agent/patch/FileStates.js"
+import {
+  type FileState,
+  fileStateSync,
+  PATCH_FILE_MAX_BYTES,
+  PATCH_READ_MAX_BYTES,
+  readFileStates
+} from "../../src/agent/patch/FileStates.js"
 import { ioErrorText } from "../../src/agent/patch/IoErrorText.js"
 import { TURN_DIFF_MAX_BYTES, TurnDiffTracker } from "../../src/agent/patch/TurnDiffTracker.js"
 
@@ -29,12 +35,12 @@ const errorOf = (state: FileState) => (state.kind === "unreadable" ? ioErrorText
 describe("readFileStates", () => {
   it.effect("reads files until the snapshot's total is spent, then refuses the rest", () =>
     Effect.gen(function*() {
-      const size = 30 * 1024 * 1024
-      const [a, b, c] = [sparse("a", size), sparse("b", size), sparse("c", size)]
-      const states = yield* readFileStates([a, b, c])
-      expect(states(a).kind).toBe("file")
-      expect(states(b).kind).toBe("file")
-      expect(errorOf(states(c))).toBe("the patch's files add up to more than 64 MiB")
+      const size = PATCH_FILE_MAX_BYTES - 1024 * 1024
+      const fitting = Math.floor(PATCH_READ_MAX_BYTES / size)
+      const paths = Array.from({ length: fitting + 1 }, (_, i) => sparse(`file-${i}`, size))
+      const states = yield* readFileStates(paths)
+      expect(paths.slice(0, fitting).map((path) => states(path).kind)).toEqual(Array(fitting).fill("file"))
+      expect(errorOf(states(paths[fitting]!))).toBe("the patch's files add up to more than 32 MiB")
     }))
 
   it.effect("gives special files and oversized files as unreadable, missing ones as absent", () =>
@@ -44,7 +50,7 @@ describe("readFileStates", () => {
       const huge = sparse("huge", PATCH_FILE_MAX_BYTES + 1)
       const states = yield* readFileStates([fifo, huge, "/dev/zero", dir, join(dir, "missing")])
       expect(errorOf(states(fifo))).toBe("not a regular file (a FIFO)")
-      expect(errorOf(states(huge))).toBe("larger than the 32 MiB limit")
+      expect(errorOf(states(huge))).toBe("larger than the 8 MiB limit")
       expect(errorOf(states("/dev/zero"))).toBe("not a regular file (a character device)")
       expect(errorOf(states(dir))).toBe("Is a directory (os error 21)")
       expect(states(join(dir, "missing")).kind).toBe("absent")

@@ -14,7 +14,7 @@ import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } 
 import { peakRssMiB } from "../support/Processes.js"
 import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
 
-/** Measured: ~70 MiB idle, ~130 MiB after the 32 MiB /proc read below; reading /dev/zero passed 270 MiB within 1.5 s. */
+/** Measured: ~70 MiB idle, ~115 MiB after the capped /proc read below; reading /dev/zero passed 270 MiB within 1.5 s. */
 const PEAK_RSS_BOUND_MIB = 200
 
 const cleanups: Array<() => void | Promise<void>> = []
@@ -104,8 +104,8 @@ describe("apply_patch on special files", () => {
       [patch("*** Update File: /dev/stdin", "@@", "-a", "+b"), /\/dev\/stdin: not a regular file/],
       [patch("*** Update File: socket", "@@", "-a", "+b"), /socket: not a regular file/],
       [patch("*** Update File: directory", "@@", "-a", "+b"), /directory: Is a directory/],
-      [patch("*** Update File: huge.bin", "@@", "-a", "+b"), /huge\.bin: larger than the 32 MiB limit/],
-      [patch("*** Update File: /proc/self/pagemap", "@@", "-a", "+b"), /pagemap: larger than the 32 MiB limit/],
+      [patch("*** Update File: huge.bin", "@@", "-a", "+b"), /huge\.bin: larger than the 8 MiB limit/],
+      [patch("*** Update File: /proc/self/pagemap", "@@", "-a", "+b"), /pagemap: larger than the 8 MiB limit/],
       [patch("*** Delete File: pipe"), /Failed to read .*pipe: not a regular file \(a FIFO\)/],
       [patch("*** Add File: pipe", "+x"), /Failed to write file .*pipe: not a regular file \(a FIFO\)/],
       [

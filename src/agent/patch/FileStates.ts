@@ -15,10 +15,13 @@ import {
 } from "../../files/UntrustedFile.js"
 import { systemError } from "./IoErrorText.js"
 
-/** The largest file apply_patch reads (to update, delete, or overwrite it). */
-export const PATCH_FILE_MAX_BYTES = 32 * 1024 * 1024
+/**
+ * The largest file apply_patch reads (to update, delete, or overwrite it). Planning and diffing run
+ * on the event loop and cost about 1.5 s per 8 MiB here, so the cap bounds that stall too.
+ */
+export const PATCH_FILE_MAX_BYTES = 8 * 1024 * 1024
 /** The most bytes one snapshot reads over all its paths. */
-export const PATCH_READ_MAX_BYTES = 64 * 1024 * 1024
+export const PATCH_READ_MAX_BYTES = 32 * 1024 * 1024
 
 /** What a path held when it was read: nothing, a file's bytes, or something unreadable (a FIFO…). */
 export type FileState =

@@ -14,7 +14,7 @@ import { gitFileDiff, type GitFileSide, gitModeOf } from "./GitDiff.js"
 import { type PatchPlan, touchedPaths } from "./PatchPlan.js"
 
 /** The most baseline bytes a turn keeps for its diff. */
-export const TURN_DIFF_MAX_BYTES = 64 * 1024 * 1024
+export const TURN_DIFF_MAX_BYTES = 32 * 1024 * 1024
 
 /** A file's bytes (as `files` read them) and git mode, or undefined when there is no regular file at the path. */
 const sideOf = (path: string, files: FileStates): { readonly content: Buffer; readonly mode: string } | undefined => {
