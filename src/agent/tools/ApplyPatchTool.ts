@@ -46,7 +46,8 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     const paths = patchPaths(hunks.success, cwd)
     const decision = decidePatch(hunks.success, paths, context)
     if (decision._tag === "Reject") return decision.reason
-    const plan = planPatch(hunks.success, cwd, yield* readFileStates(paths))
+    const planned = yield* readFileStates(paths)
+    const plan = planPatch(hunks.success, cwd, planned)
     if (plan._tag === "Failure") return `error: ${plan.failure}`
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
@@ -59,8 +60,8 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
       auto_approved: decision._tag === "Apply",
       changes: plan.success.fileChanges
     })
-    // Read again: the files may have changed while the user was deciding.
-    const now = yield* readFileStates(paths)
+    // The files may have changed while the user was deciding.
+    const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
     context.turnDiff.onPatchBegin(plan.success, now)
     const applied = applyPlan(plan.success, nodeFileOps, now)
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
