@@ -3,20 +3,22 @@
  * user instructions from `CODEX_HOME/AGENTS.md` and the project's `AGENTS.md` files, and the
  * `<environment_context>` block that tells the model where it is and what it may do.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs"
+import { existsSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
+import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
 
 const PROJECT_DOC = "AGENTS.md"
 
+/** The most read of one AGENTS.md (before the project-doc budget cuts it further). */
+const DOC_READ_MAX_BYTES = 1024 * 1024
+
+/** A doc's trimmed text; nothing for an empty, missing or special file (a FIFO named AGENTS.md is skipped, not waited on). */
 const readTrimmed = (path: string): string | undefined => {
-  try {
-    if (!statSync(path).isFile()) return undefined
-    const text = readFileSync(path, "utf8").trim()
-    return text.length > 0 ? text : undefined
-  } catch {
-    return undefined
-  }
+  const bytes = readUntrustedFileSync(path, { maxBytes: DOC_READ_MAX_BYTES, oversize: "truncate" })
+  if (!Buffer.isBuffer(bytes)) return undefined
+  const text = bytes.toString("utf8").trim()
+  return text.length > 0 ? text : undefined
 }
 
 /** Directories from the git root (the nearest ancestor with a `.git` entry) down to `cwd`; just `cwd` outside git. */

@@ -11,7 +11,7 @@ import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
 import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../services/ModelClient.js"
-import { userMessageFromInput } from "./InputMessages.js"
+import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
@@ -67,7 +67,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const history: Array<ResponseItem> = [...options.initialHistory]
   const approvals = new Map<string, Deferred.Deferred<ReviewDecision>>()
   const session: SessionApprovals = { approvedCommands: new Set() }
-  let pendingInput: Array<ReadonlyArray<InputItem>> = []
+  let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   let task: RunningTask | undefined
   let nextSubmissionId = 0
 
@@ -111,11 +111,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       return publish(running.id, { type: "task_complete", last_agent_message: lastAgentMessage })
     })
 
-  const startTask = Effect.fnUntraced(function*(id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) {
+  const startTask = Effect.fnUntraced(function*(id: string, items: ReadonlyArray<InlineInputItem>, turn: TurnContext) {
     const running: RunningTask = { id }
     task = running
     yield* publish(id, { type: "task_started", model_context_window: null })
-    yield* record([userMessageFromInput(items, turn.cwd)])
+    yield* record([userMessageFromInput(items)])
     const toolContext: ToolContext = {
       submissionId: id,
       turn,
@@ -134,7 +134,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       takePendingInput: () => {
         const taken = pendingInput
         pendingInput = []
-        return taken.map((input) => userMessageFromInput(input, turn.cwd))
+        return taken.map(userMessageFromInput)
       }
     }).pipe(
       Effect.matchEffect({
@@ -162,12 +162,15 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     return true
   })
 
+  /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
-    Effect.suspend(() => {
-      if (task === undefined) return startTask(id, items, turn)
-      pendingInput.push(items)
-      return Effect.void
-    })
+    inlineLocalImages(items, turn.cwd).pipe(Effect.flatMap((inline) =>
+      Effect.suspend(() => {
+        if (task === undefined) return startTask(id, inline, turn)
+        pendingInput.push(inline)
+        return Effect.void
+      })
+    ))
 
   const decide = (id: string, decision: ReviewDecision) =>
     Effect.suspend(() => {

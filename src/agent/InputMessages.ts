@@ -1,9 +1,12 @@
 /**
  * User input → the user message the model sees: every item of one submission becomes one
- * `message` with `input_text` / `input_image` parts; local images are inlined as data URLs.
+ * `message` with `input_text` / `input_image` parts. Local images are inlined as data URLs when the
+ * input is submitted: the path comes from a client, so the file is read as an untrusted one (a
+ * regular file of at most `IMAGE_MAX_BYTES`, off the event loop).
  */
-import { readFileSync } from "node:fs"
 import { extname, resolve } from "node:path"
+import { Effect } from "effect"
+import { readUntrustedFile } from "../files/UntrustedFile.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ApiInputItem } from "../rpc/ConversationApi.js"
 import type { InputItem } from "../rpc/Op.js"
@@ -22,29 +25,50 @@ type ContentPart =
   | { readonly type: "input_text"; readonly text: string }
   | { readonly type: "input_image"; readonly image_url: string }
 
-const localImage = (path: string, cwd: string): ContentPart | undefined => {
+/** The largest local image attached (the provider's own per-image limit). */
+export const IMAGE_MAX_BYTES = 20 * 1024 * 1024
+
+/** Input whose local images have been read: what a task's user message is made of. */
+export type InlineInputItem = Exclude<InputItem, { readonly type: "local_image" }>
+
+/** The image at `path` (relative to `cwd`) as a data URL; fails when it is not a readable regular file within the cap. */
+export const localImageDataUrl = (path: string, cwd: string) => {
   const absolute = resolve(cwd, path)
-  try {
-    const mime = IMAGE_TYPES[extname(absolute).toLowerCase()] ?? "application/octet-stream"
-    return { type: "input_image", image_url: `data:${mime};base64,${readFileSync(absolute).toString("base64")}` }
-  } catch {
-    // An unreadable image is skipped, as the reference does: the rest of the input still goes through.
-    return undefined
-  }
+  const mime = IMAGE_TYPES[extname(absolute).toLowerCase()] ?? "application/octet-stream"
+  return readUntrustedFile(absolute, { maxBytes: IMAGE_MAX_BYTES }).pipe(
+    Effect.map((bytes) => `data:${mime};base64,${bytes.toString("base64")}`)
+  )
 }
 
-export const userMessageFromInput = (items: ReadonlyArray<InputItem>, cwd: string): ResponseItem => {
-  const content: Array<ContentPart> = []
+/**
+ * Local images replaced by inline ones. An image that cannot be attached is left out with a warning,
+ * as the reference does (the rest of the input still goes through); the conversation API refuses
+ * such a request up front instead.
+ */
+export const inlineLocalImages = Effect.fn("InputMessages.inlineLocalImages")(function*(
+  items: ReadonlyArray<InputItem>,
+  cwd: string
+) {
+  const inline: Array<InlineInputItem> = []
   for (const item of items) {
-    if (item.type === "text") content.push({ type: "input_text", text: item.text })
-    else if (item.type === "image") content.push({ type: "input_image", image_url: item.image_url })
-    else {
-      const image = localImage(item.path, cwd)
-      if (image !== undefined) content.push(image)
+    if (item.type !== "local_image") {
+      inline.push(item)
+      continue
     }
+    const url = yield* localImageDataUrl(item.path, cwd).pipe(Effect.result)
+    if (url._tag === "Success") inline.push({ type: "image", image_url: url.success })
+    else yield* Effect.logWarning(`image not attached: ${url.failure.message}`)
   }
-  return { type: "message", role: "user", content }
-}
+  return inline
+})
+
+export const userMessageFromInput = (items: ReadonlyArray<InlineInputItem>): ResponseItem => ({
+  type: "message",
+  role: "user",
+  content: items.map((item): ContentPart =>
+    item.type === "text" ? { type: "input_text", text: item.text } : { type: "input_image", image_url: item.image_url }
+  )
+})
 
 /** A plain-text user message (context messages, prompts). */
 export const userTextMessage = (text: string): ResponseItem => ({

@@ -5,9 +5,10 @@
  * such a file except a write the caller asked for (a new login or a stored key).
  */
 import { randomBytes } from "node:crypto"
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { DateTime, Effect, Option, Result, Schema } from "effect"
+import { readUntrustedText } from "../files/UntrustedFile.js"
 import { AuthError, authFileCorrupt, type AuthFileCorrupt, describeCause } from "./AuthError.js"
 import { idTokenClaims } from "./IdTokenClaims.js"
 
@@ -98,13 +99,16 @@ export const withRefresh = (existing: AuthDotJson, stored: TokenData, refreshed:
 const missingAsUndefined = <A>(promise: Promise<A>) =>
   promise.catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? undefined : Promise.reject(error)))
 
+/** auth.json holds a few tokens; anything far larger is not one. */
+const AUTH_FILE_MAX_BYTES = 1024 * 1024
+
 /** The stored auth, `None` when there is no file, `AuthFileCorrupt` when it cannot be read or decoded. */
 export const readAuthFile = Effect.fnUntraced(function*(codexHome: string): Effect.fn.Return<Option.Option<AuthDotJson>, AuthFileCorrupt> {
   const path = authFilePath(codexHome)
-  const text = yield* Effect.tryPromise({
-    try: () => missingAsUndefined(readFile(path, "utf8")),
-    catch: (error) => authFileCorrupt(path, `cannot read it: ${describeCause(error)}`)
-  })
+  const text = yield* readUntrustedText(path, { maxBytes: AUTH_FILE_MAX_BYTES }).pipe(
+    Effect.catchTag("UntrustedFileError", (error) =>
+      error.problem === "missing" ? Effect.succeed(undefined) : Effect.fail(authFileCorrupt(path, `cannot read it: ${error.reason}`)))
+  )
   if (text === undefined) return Option.none()
   const decoded = decodeAuthDotJson(text)
   if (Result.isFailure(decoded)) return yield* authFileCorrupt(path, describeCause(decoded.failure))

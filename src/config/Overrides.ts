@@ -39,16 +39,28 @@ export const parseCliOverride = (text: string): Result.Result<Override, string> 
 const isTable = (value: TomlValue | undefined): value is TomlTable =>
   typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date)
 
+/** Sets an own property, so a `__proto__` key stays a key rather than replacing the prototype. */
+const setOwn = (table: TomlTable, key: string, value: TomlValue) =>
+  Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true })
+
 /**
  * `table` with the override's path set, as a copy (the input is not changed). Missing
- * intermediate tables are created; an intermediate that is not a table is replaced by one.
+ * intermediate tables are created; an intermediate that is not a table is replaced by one. A loop,
+ * not recursion: a client's dotted key may have thousands of segments.
  */
 export const applyOverride = (table: TomlTable, override: Override): TomlTable => {
-  const [head, ...rest] = override.path
-  if (head === undefined) return table
-  if (rest.length === 0) return { ...table, [head]: override.value }
-  const child = table[head]
-  return { ...table, [head]: applyOverride(isTable(child) ? child : {}, { path: rest, value: override.value }) }
+  const { path, value } = override
+  if (path.length === 0) return table
+  const root: TomlTable = { ...table }
+  let parent = root
+  for (const key of path.slice(0, -1)) {
+    const child = Object.hasOwn(parent, key) ? parent[key] : undefined
+    const copy: TomlTable = isTable(child) ? { ...child } : {}
+    setOwn(parent, key, copy)
+    parent = copy
+  }
+  setOwn(parent, path[path.length - 1]!, value)
+  return root
 }
 
 /** Applies overrides in order: a later one wins over an earlier one on the same path. */

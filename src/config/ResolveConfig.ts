@@ -3,10 +3,10 @@
  * selected profile's value, else the top-level key, else the default. Values of the wrong type are
  * errors naming the key; unknown keys are ignored (and stay readable through `raw`).
  */
-import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
+import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
 import { ModelProviderToml, providerRegistry } from "./ModelProviderInfo.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
@@ -76,15 +76,15 @@ const describeTypeErrors = (error: Schema.SchemaError) =>
     return key === "" ? message : `${key}: ${message}`
   }).join("; ")
 
+/** Instructions are a few KiB; the path may come from a client's `config`, so it is read as untrusted. */
+const INSTRUCTIONS_FILE_MAX_BYTES = 1024 * 1024
+
 /** The contents of `experimental_instructions_file`; a relative path is resolved against the cwd. */
 const readInstructionsFile = (path: string, cwd: string): Result.Result<string, string> => {
   const absolute = resolve(cwd, path)
-  let text: string
-  try {
-    text = readFileSync(absolute, "utf8").trim()
-  } catch (error) {
-    return Result.fail(`failed to read experimental instructions file ${absolute}: ${(error as Error).message}`)
-  }
+  const bytes = readUntrustedFileSync(absolute, { maxBytes: INSTRUCTIONS_FILE_MAX_BYTES })
+  if (!Buffer.isBuffer(bytes)) return Result.fail(`failed to read experimental instructions file ${absolute}: ${bytes.reason}`)
+  const text = bytes.toString("utf8").trim()
   return text.length > 0 ? Result.succeed(text) : Result.fail(`experimental instructions file is empty: ${absolute}`)
 }
 

@@ -2,12 +2,18 @@
  * Conversations on disk: one JSONL rollout per conversation under
  * `CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<id>.jsonl`. The first line is the session
  * meta; every history item is appended as it is recorded, one line each, so a crash loses at most
- * the line being written and a truncated file still loads up to its last whole line.
+ * the line being written and a truncated file still loads up to its last whole line. A resumed
+ * rollout whose last line was cut is ended with a newline before anything is appended, so the
+ * fragment stays a line of its own (skipped on load) instead of swallowing the next item.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs"
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { readUntrustedText } from "../files/UntrustedFile.js"
 import { ResponseItem } from "../model/ResponseItem.js"
+
+/** The largest rollout read back (resume); far beyond what a model's context could take again. */
+export const ROLLOUT_MAX_BYTES = 128 * 1024 * 1024
 
 export const SessionMeta = Schema.Struct({
   id: Schema.String,
@@ -73,24 +79,63 @@ export const createRollout = (codexHome: string, meta: Omit<SessionMeta, "timest
   return writerFor(path, fd)
 }
 
-/** Reopens an existing rollout to continue appending (a resumed conversation). */
-export const reopenRollout = (path: string): RolloutWriter => writerFor(path, openSync(path, "a", 0o600))
+/** Opened without blocking (the path may have been swapped for a FIFO since it was read). */
+const REOPEN_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_NONBLOCK | constants.O_NOCTTY
+
+/** Ends a torn last line (a crash mid-write) with a newline, so what is appended next starts a line of its own. */
+const endTornLine = (fd: number, size: number) => {
+  if (size === 0) return
+  const last = Buffer.alloc(1)
+  readSync(fd, last, 0, 1, size - 1)
+  if (last[0] !== 0x0a) writeSync(fd, "\n")
+}
+
+/** Reopens an existing rollout (a regular file) to continue appending (a resumed conversation). */
+export const reopenRollout = (path: string): RolloutWriter => {
+  const fd = openSync(path, REOPEN_FLAGS)
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new Error(`${path} is not a regular file`)
+    endTornLine(fd, stats.size)
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
+  return writerFor(path, fd)
+}
 
 export interface LoadedRollout {
   readonly meta: SessionMeta
   readonly items: ReadonlyArray<ResponseItem>
 }
 
-/** Reads a rollout; lines that don't parse (a torn last line, unknown kinds) are skipped. */
-export const readRollout = (path: string): LoadedRollout | undefined => {
+/** Characters decoded between yields: decoding 128 MiB at once would hold the event loop for seconds. */
+const CHARS_PER_SLICE = 1024 * 1024
+
+/**
+ * A rollout's text, decoded a slice at a time so other conversations keep running meanwhile. Lines
+ * that don't parse (a torn line, unknown kinds) are skipped.
+ */
+export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: string) {
   let meta: SessionMeta | undefined
   const items: Array<ResponseItem> = []
-  for (const text of readFileSync(path, "utf8").split("\n")) {
+  let sliced = 0
+  for (const text of contents.split("\n")) {
+    sliced += text.length
+    if (sliced >= CHARS_PER_SLICE) {
+      sliced = 0
+      yield* Effect.yieldNow
+    }
     if (text.trim().length === 0) continue
     const parsed = decodeLine(text)
     if (parsed._tag === "None") continue
     if (parsed.value.type === "session_meta") meta ??= parsed.value.payload
     else items.push(parsed.value.payload)
   }
-  return meta === undefined ? undefined : { meta, items }
-}
+  const loaded: LoadedRollout | undefined = meta === undefined ? undefined : { meta, items }
+  return loaded
+})
+
+/** Reads a rollout from a client-given path: a regular file of at most `ROLLOUT_MAX_BYTES`, read off the event loop. */
+export const readRollout = (path: string) =>
+  readUntrustedText(path, { maxBytes: ROLLOUT_MAX_BYTES }).pipe(Effect.flatMap(decodeRollout))

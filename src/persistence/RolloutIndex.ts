@@ -3,10 +3,11 @@
  * a time, with a preview (the first real user message), and archive one by moving it to
  * `CODEX_HOME/archived_sessions/`.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs"
 import { basename, join, relative, resolve, sep } from "node:path"
 import type { ConversationSummary } from "../rpc/ConversationApi.js"
-import { archivedSessionsDir, decodeLine, readRollout, sessionsDir } from "./Rollout.js"
+import { readUntrustedFileSync } from "../files/UntrustedFile.js"
+import { archivedSessionsDir, decodeLine, sessionsDir } from "./Rollout.js"
 
 const ROLLOUT_NAME = /^rollout-.+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/
 const PREVIEW_BYTES = 64 * 1024
@@ -33,16 +34,12 @@ const rolloutPaths = (root: string): Array<string> => {
   return found.sort((a, b) => (basename(a) < basename(b) ? 1 : basename(a) > basename(b) ? -1 : 0))
 }
 
+/** The whole lines of the rollout's first `PREVIEW_BYTES`; nothing for anything but a regular file. */
 const readHead = (path: string): string => {
-  const fd = openSync(path, "r")
-  try {
-    const buffer = Buffer.alloc(PREVIEW_BYTES)
-    const read = readSync(fd, buffer, 0, PREVIEW_BYTES, 0)
-    const text = buffer.subarray(0, read).toString("utf8")
-    return read === PREVIEW_BYTES ? text.slice(0, text.lastIndexOf("\n") + 1) : text
-  } finally {
-    closeSync(fd)
-  }
+  const head = readUntrustedFileSync(path, { maxBytes: PREVIEW_BYTES, oversize: "truncate" })
+  if (!Buffer.isBuffer(head)) return ""
+  const text = head.toString("utf8")
+  return head.length === PREVIEW_BYTES ? text.slice(0, text.lastIndexOf("\n") + 1) : text
 }
 
 const summarize = (path: string): ConversationSummary | undefined => {
@@ -103,5 +100,3 @@ export const archiveRollout = (codexHome: string, conversationId: string, rollou
   renameSync(rolloutPath, join(target, basename(rolloutPath)))
   return undefined
 }
-
-export { readRollout }

@@ -8,13 +8,13 @@ import { randomUUID } from "node:crypto"
 import { isAbsolute, resolve } from "node:path"
 import { Context, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
-import { inputItemsFromApi } from "../agent/InputMessages.js"
+import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
 import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
-import type { NewConversationParams } from "../rpc/ConversationApi.js"
+import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
 import type { Event } from "../rpc/Event.js"
-import { invalidRequest } from "../rpc/JsonRpc.js"
+import { invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
@@ -30,6 +30,16 @@ export const overridesFromParams = (params: NewConversationParams): Conversation
   ...(params.includePlanTool !== undefined ? { includePlanTool: params.includePlanTool } : {}),
   ...(params.includeApplyPatchTool !== undefined ? { includeApplyPatchTool: params.includeApplyPatchTool } : {})
 })
+
+/** The items with their local images read (relative to `cwd`); an image that cannot be attached fails the request, naming the item. */
+const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string) =>
+  Effect.forEach(inputItemsFromApi(items), (item, index) =>
+    item.type !== "local_image"
+      ? Effect.succeed(item)
+      : localImageDataUrl(item.path, cwd).pipe(
+        Effect.map((url) => ({ type: "image" as const, image_url: url })),
+        Effect.mapError((error) => invalidParams(`items[${index}].data.path: cannot attach image ${error.message}`))
+      ))
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
 export type LiveConversationHandlerMap = Omit<
@@ -105,16 +115,21 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
 
       sendUserMessage: (params) =>
         find(params.conversationId).pipe(
-          Effect.flatMap((conversation) => conversation.submit({ type: "user_input", items: inputItemsFromApi(params.items) })),
+          Effect.flatMap((conversation) =>
+            itemsWithImages(params.items, conversation.config.cwd).pipe(
+              Effect.flatMap((items) => conversation.submit({ type: "user_input", items }))
+            )
+          ),
           Effect.as({})
         ),
 
       sendUserTurn: (params) =>
         find(params.conversationId).pipe(
-          Effect.flatMap((conversation) =>
+          Effect.flatMap((conversation) => Effect.map(itemsWithImages(params.items, params.cwd), (items) => ({ conversation, items }))),
+          Effect.flatMap(({ conversation, items }) =>
             conversation.submit({
               type: "user_turn",
-              items: inputItemsFromApi(params.items),
+              items,
               cwd: params.cwd,
               approval_policy: params.approvalPolicy,
               sandbox_policy: params.sandboxPolicy,

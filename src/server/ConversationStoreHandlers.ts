@@ -4,7 +4,8 @@
  * `archiveConversation`; plus `gitDiffToRemote`, which also reads the workspace rather than a live turn.
  */
 import { Context, Effect, Layer } from "effect"
-import { archiveRollout, listRollouts, readRollout } from "../persistence/RolloutIndex.js"
+import { readRollout } from "../persistence/Rollout.js"
+import { archiveRollout, listRollouts } from "../persistence/RolloutIndex.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
 import { Config } from "../services/Config.js"
@@ -43,10 +44,9 @@ export class ConversationStoreHandlers extends Context.Service<
 
       resumeConversation: (params) =>
         Effect.gen(function*() {
-          const saved = yield* Effect.try({
-            try: () => readRollout(params.path),
-            catch: (error) => invalidRequest(`failed to read rollout ${params.path}: ${String(error)}`)
-          })
+          const saved = yield* readRollout(params.path).pipe(
+            Effect.mapError((error) => invalidRequest(`failed to read rollout ${params.path}: ${error.reason}`))
+          )
           if (saved === undefined) return yield* invalidRequest(`not a rollout file: ${params.path}`)
           const existing = yield* manager.get(saved.meta.id).pipe(Effect.option)
           if (existing._tag === "Some") {

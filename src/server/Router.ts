@@ -21,6 +21,7 @@ import { CancelledParams } from "../rpc/Mcp.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { type RequestContext, RequestHandlers } from "./Handlers.js"
 import type { IncomingLine } from "./LineReader.js"
+import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"
 
 /** Methods that complete before the next message is read, so later messages see their effect. */
 const ORDERED_METHODS: ReadonlySet<string> = new Set(["initialize", "newConversation", "resumeConversation"])
@@ -82,6 +83,12 @@ export class Router extends Context.Service<Router, {
       const { id, method, params } = message
       const rpc = ClientRequests.requests.get(method) as Rpc.AnyWithProps | undefined
       if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
+      const tooDeep = pathBeyondDepth(params)
+      if (tooDeep !== undefined) {
+        const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
+        yield* Effect.logWarning(message)
+        return yield* sender.sendError(id, invalidParams(message))
+      }
       const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
       if (decoded._tag === "Failure") {
         yield* Effect.logWarning(describeSchemaError(method, decoded.failure))

@@ -5,13 +5,14 @@
  * unless a request says otherwise. config.toml is read again for each new conversation, so edits
  * apply without a restart.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import { parse, TomlError, type TomlTable } from "smol-toml"
 import { applyOverrides, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
 import { type ResolveContext, resolveConfig } from "../config/ResolveConfig.js"
+import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 
 /** A config problem a user can act on: the message names the file and line, the override, or the key. */
@@ -37,17 +38,18 @@ export interface ConfigOptions {
 export const resolveCodexHome = (env: Readonly<Record<string, string | undefined>>) =>
   env.CODEX_HOME !== undefined && env.CODEX_HOME !== "" ? resolve(env.CODEX_HOME) : join(homedir(), ".codex")
 
+/** A config.toml is a few KiB; the cap keeps a FIFO or a huge file there from stalling every new conversation. */
+const CONFIG_TOML_MAX_BYTES = 4 * 1024 * 1024
+
 /** config.toml as a table; a missing file is an empty table. */
 const readConfigToml = (path: string): Result.Result<TomlTable, ConfigError> => {
-  let text: string
-  try {
-    text = readFileSync(path, "utf8")
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return Result.succeed({})
-    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${(error as Error).message}` }))
+  const bytes = readUntrustedFileSync(path, { maxBytes: CONFIG_TOML_MAX_BYTES })
+  if (!Buffer.isBuffer(bytes)) {
+    if (bytes.problem === "missing") return Result.succeed({})
+    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${bytes.reason}` }))
   }
   try {
-    return Result.succeed(parse(text))
+    return Result.succeed(parse(bytes.toString("utf8")))
   } catch (error) {
     const where = error instanceof TomlError ? `${path}:${error.line}:${error.column}` : path
     // smol-toml's message goes on with a code excerpt; its first line is the reason.

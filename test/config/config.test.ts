@@ -3,6 +3,7 @@
  * startup `-c` < request `config` map < typed overrides, errors that name the file and line or
  * the override, CODEX_HOME resolution, and the disk-free `layerTest`.
  */
+import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -189,7 +190,15 @@ describe("errors a user can act on", () => {
       const codexHome = home()
       mkdirSync(join(codexHome, "config.toml"))
       const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
-      assert.match(error.message, new RegExp(`^error loading config: ${join(codexHome, "config.toml")}: EISDIR`))
+      assert.match(error.message, new RegExp(`^error loading config: ${join(codexHome, "config.toml")}: is a directory`))
+    }))
+
+  it.effect("a FIFO as config.toml is refused at once, not waited on", () =>
+    Effect.gen(function*() {
+      const codexHome = home()
+      execFileSync("mkfifo", [join(codexHome, "config.toml")])
+      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
+      assert.match(error.message, /config\.toml: not a regular file \(a FIFO\)$/)
     }))
 
   it.effect("a value of the wrong type names the key, from the file or from -c", () =>

@@ -75,6 +75,19 @@ describe("dotted paths", () => {
     })
   })
 
+  it("sets a dotted key of 100,000 segments without recursing", () => {
+    const path = Array.from({ length: 100_000 }, () => "a")
+    let at: unknown = applyOverride({}, { path, value: "deep" })
+    for (let i = 0; i < path.length; i++) at = (at as Record<string, unknown>).a
+    assert.strictEqual(at, "deep")
+  })
+
+  it("keeps a __proto__ segment as a key", () => {
+    const result = applyOverride({}, { path: ["__proto__", "polluted"], value: true })
+    assert.isTrue(Object.hasOwn(result, "__proto__"))
+    assert.isUndefined(({} as Record<string, unknown>).polluted)
+  })
+
   it("applies overrides in order, the later one winning", () => {
     const result = applyOverrides({}, [
       { path: ["model"], value: "first" },

@@ -42,6 +42,28 @@ describe("bad input", () => {
     await stillServing()
   })
 
+  it.each([
+    ["tools/call", (deep: string) => `{"name":"codex","arguments":{"prompt":"x","config":${deep}}}`, "arguments.config.a.a…"],
+    ["newConversation", (deep: string) => `{"config":${deep}}`, "config.a.a.a…"],
+    ["resumeConversation", (deep: string) => `{"path":"/nonexistent","overrides":{"config":${deep}}}`, "overrides.config.a.a…"]
+  ] as const)("answers a 10,000-deep config in %s with -32602 naming the field", async (method, params, field) => {
+    const deep = `${'{"a":'.repeat(10_000)}{}${"}".repeat(10_000)}`
+    server.sendLine(`{"jsonrpc":"2.0","id":"deep-config","method":"${method}","params":${params(deep)}}`)
+    const answer = await server.waitFor((m) => m.id === "deep-config", `an answer to the deep ${method}`, 2_000)
+    expect(answer.error).toEqual({
+      code: -32602,
+      message: `Invalid params for ${method}: ${field}: nested more than 128 levels deep`
+    })
+    await stillServing()
+  })
+
+  it("answers a config key of 100,000 dotted segments promptly", async () => {
+    const key = `${"a.".repeat(100_000)}b`
+    const answer = await server.request("newConversation", { config: { [key]: 1 } }, 2_000)
+    expect(answer.result).toMatchObject({ conversationId: expect.any(String) })
+    await stillServing()
+  })
+
   it("answers a 20 MB line with -32600", async () => {
     server.sendLine(JSON.stringify({ jsonrpc: "2.0", id: "big", method: "ping", params: { pad: "y".repeat(20 * 1024 * 1024) } }))
     const refused = await server.waitFor((m) => m.error?.code === -32600 && m.id === null, "-32600 for the 20 MB line", 30_000)

@@ -1,7 +1,7 @@
 /**
  * Waiting for a process to die. There is no event for another process's death, so this re-checks
  * on each turn of the event loop until the deadline, then fails loudly. A zombie counts as dead: a
- * killed grandchild is reparented to PID 1, which may reap it late.
+ * killed grandchild is reparented to PID 1, which may reap it late. Also: a process's peak memory.
  */
 import { readFileSync } from "node:fs"
 
@@ -20,4 +20,11 @@ export const waitForProcessExit = async (pid: number, timeoutMs = 3_000): Promis
     if (Date.now() > deadline) throw new Error(`process ${pid} is still running after ${timeoutMs} ms`)
     await new Promise((resolve) => setImmediate(resolve))
   }
+}
+
+/** The peak resident set size of a running process so far (`VmHWM`), in MiB. */
+export const peakRssMiB = (pid: number): number => {
+  const line = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  if (line === null) throw new Error(`no VmHWM in /proc/${pid}/status`)
+  return Number(line[1]) / 1024
 }

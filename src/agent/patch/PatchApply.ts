@@ -11,6 +11,7 @@ import * as fs from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { Result } from "effect"
 import { ioErrorText, ioFailure } from "./IoErrorText.js"
+import { type FileStates, fileStateSync } from "./FileStates.js"
 import { isPlanCurrent, type FileWrite, type PatchPlan, planPatch, type PlannedChange } from "./PatchPlan.js"
 
 /** The file-system calls the applier makes (replaceable in tests to make one of them fail). */
@@ -111,7 +112,9 @@ class Transaction {
     const backup = sideName(target, "apply_patch.bak")
     try {
       this.ops.link(target, backup)
-    } catch {
+    } catch (error) {
+      // Copying reads the target: only ever a regular file (a FIFO put there since planning would block).
+      if (!lstatOrUndefined(target)?.isFile()) throw error
       this.ops.copyFile(target, backup)
     }
     return backup
@@ -188,13 +191,17 @@ export const successText = (changes: ReadonlyArray<PlannedChange>): string => {
 /**
  * Applies `plan`: the success text, or the error text with nothing changed. If a file changed since
  * the plan was made (while the user was approving it, say), the patch is planned again against the
- * files as they are, as the reference (which applies the patch text afresh) would.
+ * files as they are (`files`, read just before), as the reference (which applies the patch text afresh) would.
  */
-export const applyPlan = (plan: PatchPlan, ops: FileOps = nodeFileOps): Result.Result<string, string> => {
+export const applyPlan = (
+  plan: PatchPlan,
+  ops: FileOps = nodeFileOps,
+  files: FileStates = fileStateSync
+): Result.Result<string, string> => {
   if (plan.changes.length === 0) return Result.fail("No files were modified.")
   let current = plan
-  if (!isPlanCurrent(plan)) {
-    const replanned = planPatch(plan.hunks, plan.cwd)
+  if (!isPlanCurrent(plan, files)) {
+    const replanned = planPatch(plan.hunks, plan.cwd, files)
     if (Result.isFailure(replanned)) return Result.fail(replanned.failure)
     current = replanned.success
   }

@@ -5,20 +5,14 @@
  * hunk sees what an earlier one did to the same path. Computing this validates every context line,
  * so a patch that cannot apply is refused before anything changes (agent core §7.5).
  */
-import { readFileSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import { Result } from "effect"
 import type { FileChange, FileChanges } from "../../rpc/Enums.js"
+import { type FileState, type FileStates, fileStateSync } from "./FileStates.js"
 import { ioFailure, systemError } from "./IoErrorText.js"
 import type { Hunk } from "./PatchParser.js"
 import { unifiedDiffHunks } from "./UnifiedDiff.js"
 import { applyChunks } from "./UpdateChunks.js"
-
-/** What a path held when it was read: nothing, a file's bytes, or something unreadable (a directory…). */
-export type FileState =
-  | { readonly kind: "absent" }
-  | { readonly kind: "file"; readonly bytes: Buffer }
-  | { readonly kind: "unreadable"; readonly error: unknown }
 
 /** The net effect of the patch on one path. */
 export interface FileWrite {
@@ -52,23 +46,12 @@ export interface PatchPlan {
   readonly writes: ReadonlyArray<FileWrite>
 }
 
-/** Reads what `path` holds now (following symlinks). */
-export const readFileState = (path: string): FileState => {
-  try {
-    if (statSync(path).isDirectory()) return { kind: "unreadable", error: systemError("EISDIR") }
-    return { kind: "file", bytes: readFileSync(path) }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    return code === "ENOENT" || code === "ENOTDIR" ? { kind: "absent" } : { kind: "unreadable", error }
-  }
-}
-
 const sameState = (a: FileState, b: FileState) =>
   a.kind === b.kind && (a.kind !== "file" || (b.kind === "file" && a.bytes.equals(b.bytes)))
 
-/** Whether every path the plan writes still holds what it held when planned. */
-export const isPlanCurrent = (plan: PatchPlan): boolean =>
-  plan.writes.every((write) => sameState(write.before, readFileState(write.path)))
+/** Whether every path the plan writes still holds what it held when planned (`files`: as they are now). */
+export const isPlanCurrent = (plan: PatchPlan, files: FileStates = fileStateSync): boolean =>
+  plan.writes.every((write) => sameState(write.before, files(write.path)))
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 const NOT_FOUND = systemError("ENOENT")
@@ -78,9 +61,11 @@ class FileView {
   private readonly initial = new Map<string, FileState>()
   readonly planned = new Map<string, string | undefined>()
 
+  constructor(private readonly files: FileStates) {}
+
   initialState(path: string): FileState {
     let state = this.initial.get(path)
-    if (state === undefined) this.initial.set(path, (state = readFileState(path)))
+    if (state === undefined) this.initial.set(path, (state = this.files(path)))
     return state
   }
 
@@ -139,13 +124,24 @@ const recordChange = (changes: Record<string, FileChange>, bases: Map<string, st
   changes[path] = change
 }
 
+/** Every absolute path the patch reads or writes, move destinations included; nothing is read to find them. */
+export const patchPaths = (hunks: ReadonlyArray<Hunk>, cwd: string): ReadonlyArray<string> =>
+  hunks.flatMap((hunk) => [
+    resolve(cwd, hunk.path),
+    ...(hunk._tag === "UpdateFile" && hunk.movePath !== undefined ? [resolve(cwd, hunk.movePath)] : [])
+  ])
+
 /**
- * Resolves `hunks` against `cwd` and the files on disk. Failures are the reference's texts:
+ * Resolves `hunks` against `cwd` and the files as `files` holds them (by default read now, bounded). Failures are the reference's texts:
  * `Failed to read file to update <path>: <io error>`, `Failed to read <path>: <io error>` (delete),
  * `Failed to find context '<anchor>' in <path>`, `Failed to find expected lines [...] in <path>`.
  */
-export const planPatch = (hunks: ReadonlyArray<Hunk>, cwd: string): Result.Result<PatchPlan, string> => {
-  const view = new FileView()
+export const planPatch = (
+  hunks: ReadonlyArray<Hunk>,
+  cwd: string,
+  files: FileStates = fileStateSync
+): Result.Result<PatchPlan, string> => {
+  const view = new FileView(files)
   const changes: Array<PlannedChange> = []
   const fileChanges: Record<string, FileChange> = {}
   /** The text each updated path had before its first update, for combined diffs. */

@@ -1,42 +1,45 @@
 /**
  * apply_patch as the agent runs it: recognised in shell calls (`apply_patch PATCH`,
- * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed
- * and planned first (a bad patch changes nothing), approved per policy, applied atomically
- * in-process, and reported with `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
+ * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed,
+ * checked against the policy before any file is read, planned (a bad patch changes nothing) from
+ * files read off the event loop, applied atomically in-process, and reported with
+ * `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
  *
  * The writable roots are the turn's (its cwd and the configured roots), never the `cd dir &&` or
  * `workdir` the model wrote: that directory only anchors the patch's relative paths. A path outside
  * the roots — however it is spelled: `..`, absolute, through a symlink, as a `Move to:` target — or
- * inside `.git` or CODEX_HOME is never written without the user's yes.
+ * inside `.git` or CODEX_HOME is never read or written without the user's yes.
  */
 import { Effect, Schema } from "effect"
 import type { ToolCall, ToolContext, Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { workspaceRoots } from "../exec/WorkspaceRoots.js"
-import { applyPlan } from "../patch/PatchApply.js"
-import { parsePatch } from "../patch/PatchParser.js"
-import { planPatch, type PatchPlan, touchedPaths } from "../patch/PatchPlan.js"
+import { readFileStates } from "../patch/FileStates.js"
+import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
+import { type Hunk, parsePatch } from "../patch/PatchParser.js"
+import { patchPaths, planPatch } from "../patch/PatchPlan.js"
 import { applyPatchFunctionToolSpec } from "../patch/ApplyPatchToolSpec.js"
 import { invocationCwd, parseApplyPatchInvocation } from "../patch/PatchInvocation.js"
 import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
-/** Whether the sandbox of the turn would let a command write every path the patch touches. */
-const sandboxWouldAllow = (plan: PatchPlan, context: ToolContext) => {
+/** Whether the sandbox of the turn would let a command write every one of `paths`. */
+const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext) => {
   const turn = context.turn
   const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME })
   const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
-  return allWithinWritableRoots(touchedPaths(plan), roots.writable, undefined, readOnly)
+  return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
 
-const decidePatch = (plan: PatchPlan, context: ToolContext): PatchDecision => {
+/** Decided from the paths alone, so a patch the policy refuses never gets a file read. */
+const decidePatch = (hunks: ReadonlyArray<Hunk>, paths: ReadonlyArray<string>, context: ToolContext): PatchDecision => {
   const turn = context.turn
-  if (plan.changes.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
+  if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
-  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(plan, context))
+  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(paths, context))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -49,10 +52,12 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
   Effect.gen(function*() {
     const hunks = parsePatch(patch)
     if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
-    const plan = planPatch(hunks.success, cwd)
-    if (plan._tag === "Failure") return `error: ${plan.failure}`
-    const decision = decidePatch(plan.success, context)
+    const paths = patchPaths(hunks.success, cwd)
+    const decision = decidePatch(hunks.success, paths, context)
     if (decision._tag === "Reject") return decision.reason
+    const planned = yield* readFileStates(paths)
+    const plan = planPatch(hunks.success, cwd, planned)
+    if (plan._tag === "Failure") return `error: ${plan.failure}`
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
       if (answer === "denied" || answer === "abort") return "patch rejected by user"
@@ -64,12 +69,14 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
       auto_approved: decision._tag === "Apply",
       changes: plan.success.fileChanges
     })
-    context.turnDiff.onPatchBegin(plan.success)
-    const applied = applyPlan(plan.success)
+    // The files may have changed while the user was deciding.
+    const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
+    context.turnDiff.onPatchBegin(plan.success, now)
+    const applied = applyPlan(plan.success, nodeFileOps, now)
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
-    const diff = context.turnDiff.unifiedDiff(cwd)
+    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths()))
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })
     return formatExecOutputForModel({
       aggregatedOutput: stdout + stderr,
