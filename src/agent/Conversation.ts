@@ -53,6 +53,9 @@ export interface ConversationOptions {
   readonly rolloutPath?: string | undefined
 }
 
+/** Events a subscriber may lag behind before publishers wait for it. */
+const EVENT_BUFFER = 256
+
 interface RunningTask {
   readonly id: string
   fiber?: Fiber.Fiber<void>
@@ -60,7 +63,9 @@ interface RunningTask {
 
 export const makeConversation = Effect.fnUntraced(function*(options: ConversationOptions) {
   const scope = yield* Effect.scope
-  const events = yield* PubSub.unbounded<Event>()
+  // Bounded: a publisher waits for the slowest subscriber, so a client that reads slowly slows the
+  // turn (and its command's output) instead of queueing events without limit.
+  const events = yield* PubSub.bounded<Event>(EVENT_BUFFER)
   // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()

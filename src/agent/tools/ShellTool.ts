@@ -11,13 +11,11 @@ import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/Com
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
 import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { findBwrap } from "../exec/Sandbox.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
-
-/** At most this many output-delta events per command (as the reference); the output itself is still kept. */
-const MAX_DELTA_EVENTS = 10_000
 
 const ShellArgs = Schema.Struct({
   command: Schema.Array(Schema.String),
@@ -48,7 +46,6 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox)
       cwd: call.cwd,
       parsed_cmd: parseCommand(call.command)
     })
-    let deltas = 0
     const started = performance.now()
     const result = yield* runCommand({
       argv: call.command,
@@ -58,13 +55,7 @@ const execute = (call: ShellCall, context: ToolContext, sandbox: CommandSandbox)
       }),
       timeoutMs: call.timeoutMs,
       sandbox,
-      onOutput: (stream, chunk) =>
-        ++deltas > MAX_DELTA_EVENTS ? Effect.void : context.emit({
-          type: "exec_command_output_delta",
-          call_id: call.callId,
-          stream,
-          chunk: Buffer.from(chunk).toString("base64")
-        })
+      onOutput: streamOutputDeltas(call.callId, context.emit)
     }).pipe(Effect.result)
     if (result._tag === "Failure") {
       // The command never ran (missing program or directory, no sandbox): the end event says why.
