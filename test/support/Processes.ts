@@ -21,3 +21,7 @@ export const waitForProcessExit = async (pid: number, timeoutMs = 3_000): Promis
     await new Promise((resolve) => setImmediate(resolve))
   }
 }
+
+/** The peak resident set size of a process so far (`VmHWM`), in MiB. */
+export const peakRssMiB = (pid: number): number =>
+  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024
