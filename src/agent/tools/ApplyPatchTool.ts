@@ -6,7 +6,7 @@
  * `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
  */
 import { Effect, Schema } from "effect"
-import type { ToolCall, ToolContext, Tool } from "../Tool.js"
+import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { writableRoots } from "../exec/Sandbox.js"
 import { applyPlan } from "../patch/PatchApply.js"
@@ -43,7 +43,9 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     if (decision._tag === "Reject") return decision.reason
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
-      if (answer === "denied" || answer === "abort") return "patch rejected by user"
+      if (answer.decision === "denied" || answer.decision === "abort") {
+        return denialText(answer, "patch rejected by user", (reason) => `patch rejected: ${reason}`)
+      }
     }
     const started = performance.now()
     yield* context.emit({

@@ -14,7 +14,7 @@ import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { findBwrap } from "../exec/Sandbox.js"
-import type { Tool, ToolCall, ToolContext } from "../Tool.js"
+import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
 
 const ShellArgs = Schema.Struct({
@@ -130,8 +130,10 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
           cwd,
           reason: assessment.reason
         })
-        if (answer === "denied" || answer === "abort") return ExecModelText.rejectedByUser
-        if (answer === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
+        if (answer.decision === "denied" || answer.decision === "abort") {
+          return denialText(answer, ExecModelText.rejectedByUser, ExecModelText.rejected)
+        }
+        if (answer.decision === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
         return (yield* execute(shellCall, context, "none")).formatted
       }
       case "AutoApprove":
@@ -151,7 +153,9 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       cwd,
       reason: RETRY_WITHOUT_SANDBOX_REASON
     })
-    if (retry === "denied" || retry === "abort") return ExecModelText.rejectedByUser
+    if (retry.decision === "denied" || retry.decision === "abort") {
+      return denialText(retry, ExecModelText.rejectedByUser, ExecModelText.rejected)
+    }
     context.session.approvedCommands.add(sessionKey(shellCall.command))
     yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
     return (yield* execute(shellCall, context, "none")).formatted
