@@ -4,7 +4,7 @@
  * (DESIGN §4.6). Everything it owns (the loop, the task, pending approvals, the task's child
  * processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Deferred, Effect, Fiber, PubSub, Queue, type Scope, Stream } from "effect"
+import { Deferred, Effect, Fiber, Option, PubSub, Queue, type Scope, Stream } from "effect"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
@@ -13,7 +13,7 @@ import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../services/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
-import type { ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
+import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
 import { runTask } from "./TurnLoop.js"
 
@@ -53,6 +53,9 @@ export interface ConversationOptions {
   readonly rolloutPath?: string | undefined
 }
 
+/** Events a subscriber may lag behind before publishers wait for it. */
+const EVENT_BUFFER = 256
+
 interface RunningTask {
   readonly id: string
   fiber?: Fiber.Fiber<void>
@@ -60,12 +63,14 @@ interface RunningTask {
 
 export const makeConversation = Effect.fnUntraced(function*(options: ConversationOptions) {
   const scope = yield* Effect.scope
-  const events = yield* PubSub.unbounded<Event>()
+  // Bounded: a publisher waits for the slowest subscriber, so a client that reads slowly slows the
+  // turn (and its command's output) instead of queueing events without limit.
+  const events = yield* PubSub.bounded<Event>(EVENT_BUFFER)
   // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
-  const approvals = new Map<string, Deferred.Deferred<ReviewDecision>>()
+  const approvals = new Map<string, Deferred.Deferred<ApprovalOutcome>>()
   const session: SessionApprovals = { approvedCommands: new Set() }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   let task: RunningTask | undefined
@@ -82,7 +87,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   const requestApproval = (submissionId: string) => (request: ApprovalRequest) =>
     Effect.gen(function*() {
-      const decision = yield* Deferred.make<ReviewDecision>()
+      const decision = yield* Deferred.make<ApprovalOutcome>()
       approvals.set(submissionId, decision)
       const msg: EventMsg = request.kind === "exec"
         ? {
@@ -100,7 +105,19 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
           ...(request.grantRoot !== undefined ? { grant_root: request.grantRoot } : {})
         }
       yield* publish(submissionId, msg)
-      return yield* Deferred.await(decision)
+      const timeoutMs = options.config.approvalTimeoutMs
+      const outcome = timeoutMs === undefined
+        ? yield* Deferred.await(decision)
+        : yield* Deferred.await(decision).pipe(
+          Effect.timeoutOption(timeoutMs),
+          Effect.map(Option.getOrElse((): ApprovalOutcome => ({
+            decision: "denied",
+            reason: `no answer to the approval request within ${timeoutMs} ms (approval_timeout_ms); treated as denied`
+          })))
+        )
+      // Decided without the user: the client sees why, not only the model.
+      if (outcome.reason !== undefined) yield* publish(submissionId, { type: "background_event", message: outcome.reason })
+      return outcome
     }).pipe(Effect.ensuring(Effect.sync(() => approvals.delete(submissionId))))
 
   /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
@@ -172,12 +189,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       })
     ))
 
-  const decide = (id: string, decision: ReviewDecision) =>
+  const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
     Effect.suspend(() => {
       if (decision === "abort") return abortTask("interrupted").pipe(Effect.asVoid)
       const waiting = approvals.get(id)
       if (waiting === undefined) return Effect.logWarning(`no approval is waiting for submission ${id}`)
-      return Deferred.succeed(waiting, decision).pipe(Effect.asVoid)
+      return Deferred.succeed(waiting, reason === undefined ? { decision } : { decision, reason }).pipe(Effect.asVoid)
     })
 
   const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
@@ -190,7 +207,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return abortTask("interrupted").pipe(Effect.as(true))
       case "exec_approval":
       case "patch_approval":
-        return decide(op.id, op.decision).pipe(Effect.as(true))
+        return decide(op.id, op.decision, op.reason).pipe(Effect.as(true))
       case "shutdown":
         return abortTask("interrupted").pipe(
           Effect.andThen(publish(id, { type: "shutdown_complete" })),

@@ -35,6 +35,16 @@ export type ApprovalRequest =
     readonly grantRoot?: string | undefined
   }
 
+/** The answer to an approval request; `reason` when no user decided (the client could not be asked, no answer came). */
+export interface ApprovalOutcome {
+  readonly decision: ReviewDecision
+  readonly reason?: string | undefined
+}
+
+/** What the model reads after a denial: why, when no user decided, else `deniedByUser`. */
+export const denialText = (outcome: ApprovalOutcome, deniedByUser: string, rejected: (reason: string) => string) =>
+  outcome.reason === undefined ? deniedByUser : rejected(outcome.reason)
+
 /** State that outlives one turn: what the user approved for the whole session. */
 export interface SessionApprovals {
   readonly approvedCommands: Set<string>
@@ -49,7 +59,7 @@ export interface ToolContext {
   readonly turnDiff: TurnDiffTracker
   readonly emit: (msg: EventMsg) => Effect.Effect<void>
   /** Publishes the approval request event and waits for the user's decision (never `abort`: that ends the turn). */
-  readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ReviewDecision>
+  readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ApprovalOutcome>
 }
 
 export interface Tool {

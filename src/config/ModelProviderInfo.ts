@@ -21,6 +21,13 @@ export interface ModelProviderInfo {
   readonly requestMaxRetries: number
   readonly streamMaxRetries: number
   readonly streamIdleTimeoutMs: number
+  /** The longest wait before a retry, whatever `Retry-After` or the backoff says. */
+  readonly retryMaxDelayMs: number
+  /**
+   * The provider time one model response may take: connecting, streaming and retry waits, over every
+   * attempt (time spent running tools meanwhile does not count). Past it the turn ends with an error.
+   */
+  readonly responseDeadlineMs: number
   readonly requiresOpenaiAuth: boolean
 }
 
@@ -41,6 +48,8 @@ export const ModelProviderToml = Schema.Struct({
   request_max_retries: Schema.optionalKey(Count),
   stream_max_retries: Schema.optionalKey(Count),
   stream_idle_timeout_ms: Schema.optionalKey(Count),
+  retry_max_delay_ms: Schema.optionalKey(Count),
+  response_deadline_ms: Schema.optionalKey(Count),
   requires_openai_auth: Schema.optionalKey(Schema.Boolean)
 })
 export type ModelProviderToml = typeof ModelProviderToml.Type
@@ -59,6 +68,8 @@ export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProv
   requestMaxRetries: Math.min(toml.request_max_retries ?? 4, MAX_RETRIES),
   streamMaxRetries: Math.min(toml.stream_max_retries ?? 5, MAX_RETRIES),
   streamIdleTimeoutMs: toml.stream_idle_timeout_ms ?? 300_000,
+  retryMaxDelayMs: toml.retry_max_delay_ms ?? 60_000,
+  responseDeadlineMs: toml.response_deadline_ms ?? 900_000,
   requiresOpenaiAuth: toml.requires_openai_auth ?? false
 })
 

@@ -37,6 +37,7 @@ const ConfigToml = Schema.Struct({
   login_port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   project_doc_max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   codex_linux_sandbox_exe: Schema.optionalKey(Schema.String),
+  approval_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
   sandbox_workspace_write: Schema.optionalKey(Schema.Struct({
     writable_roots: Schema.optionalKey(Schema.Array(Schema.String)),
     network_access: Schema.optionalKey(Schema.Boolean),
@@ -159,6 +160,7 @@ export const resolveConfig = (
       set: shell.set ?? {},
       includeOnly: shell.include_only ?? []
     },
+    approvalTimeoutMs: toml.approval_timeout_ms,
     raw: table
   })
 }

@@ -49,6 +49,8 @@ export interface ResolvedConfig {
   /** The `bwrap` binary to sandbox commands with; found on PATH when unset. */
   readonly codexLinuxSandboxExe: string | undefined
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy
+  /** How long an approval request may wait for an answer before it counts as denied; undefined: forever. */
+  readonly approvalTimeoutMs: number | undefined
   /** The merged TOML document, for keys not typed here. */
   readonly raw: TomlTable
 }

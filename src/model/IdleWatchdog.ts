@@ -7,11 +7,16 @@
  * doubled the cost of a 10,000-delta turn.
  */
 import { Clock, Duration, Effect } from "effect"
+import type { ResponseDeadline } from "./ResponseDeadline.js"
+
+/** Why the watchdog fired: one read waited `idleMs`, or the response's provider time ran out. */
+export type IdleReason = "idle" | "deadline"
 
 export const watchIdle = <A>(
   source: AsyncIterable<A>,
-  idleMs: number
-): Effect.Effect<{ readonly events: AsyncIterable<A>; readonly idle: Effect.Effect<void> }> =>
+  idleMs: number,
+  deadline: ResponseDeadline
+): Effect.Effect<{ readonly events: AsyncIterable<A>; readonly idle: Effect.Effect<IdleReason> }> =>
   Effect.map(Effect.clockWith(Effect.succeed), (clock: Clock.Clock) => {
     let pendingSince: number | undefined
     let wakeWatchdog: (() => void) | undefined
@@ -21,10 +26,12 @@ export const watchIdle = <A>(
         const iterator = source[Symbol.asyncIterator]()
         return {
           next: () => {
-            pendingSince = clock.currentTimeMillisUnsafe()
+            const started = clock.currentTimeMillisUnsafe()
+            pendingSince = started
             wakeWatchdog?.()
             return iterator.next().finally(() => {
               pendingSince = undefined
+              deadline.charge(clock.currentTimeMillisUnsafe() - started)
             })
           },
           return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined })
@@ -32,8 +39,8 @@ export const watchIdle = <A>(
       }
     }
 
-    /** Completes when a read has been waiting `idleMs`. */
-    const idle: Effect.Effect<void> = Effect.gen(function*() {
+    /** Completes when a read has been waiting `idleMs`, or as long as the deadline has left. */
+    const idle: Effect.Effect<IdleReason> = Effect.gen(function*() {
       for (;;) {
         if (pendingSince === undefined) {
           // Nothing is being read: wait until a read starts.
@@ -45,8 +52,9 @@ export const watchIdle = <A>(
           })
           continue
         }
-        const remaining = pendingSince + idleMs - clock.currentTimeMillisUnsafe()
-        if (remaining <= 0) return
+        const reason: IdleReason = deadline.remainingMs < idleMs ? "deadline" : "idle"
+        const remaining = pendingSince + Math.min(idleMs, deadline.remainingMs) - clock.currentTimeMillisUnsafe()
+        if (remaining <= 0) return reason
         yield* Effect.sleep(Duration.millis(remaining))
       }
     })

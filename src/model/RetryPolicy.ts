@@ -10,13 +10,16 @@ import { ModelError } from "./ModelError.js"
 /** 200 ms × 2^(n-1) × a jitter factor (0.9–1.1 in use); `attempt` counts from 1. */
 export const backoffMs = (attempt: number, jitter: number) => Math.round(200 * 2 ** (attempt - 1) * jitter)
 
-/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds from `nowMs`; undefined if unusable. */
+/**
+ * `Retry-After` as delta-seconds or an HTTP date, in milliseconds from `nowMs`; undefined if unusable,
+ * which includes values whose milliseconds are not a finite number (`1e308`, `Infinity`): those get
+ * the normal backoff. Large but finite values are kept here and capped by `decideRetry`.
+ */
 export const parseRetryAfter = (value: string | null | undefined, nowMs: number): number | undefined => {
   if (value === null || value === undefined || value.trim() === "") return undefined
   const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - nowMs
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined
 }
 
 /** Retries spent so far in one `stream` call, per budget. */
@@ -42,12 +45,12 @@ export const formatDelay = (delayMs: number) => `${(delayMs / 1000).toFixed(1)}s
 
 /**
  * What to do after `error`: retry after a delay (the provider's `Retry-After` if it sent one, else
- * backoff), or give up with an error saying how many retries were spent.
+ * backoff; never longer than `retryMaxDelayMs`), or give up with an error saying how many retries were spent.
  */
 export const decideRetry = (
   error: ModelError,
   spent: RetriesSpent,
-  provider: Pick<ModelProviderInfo, "requestMaxRetries" | "streamMaxRetries">,
+  provider: Pick<ModelProviderInfo, "requestMaxRetries" | "streamMaxRetries" | "retryMaxDelayMs">,
   jitter: number
 ): RetryDecision => {
   if (error.retry === "none") return { _tag: "GiveUp", error }
@@ -57,7 +60,8 @@ export const decideRetry = (
     const message = budget === 0 ? error.message : `${error.message} (gave up after ${budget} retries)`
     return { _tag: "GiveUp", error: new ModelError({ ...error, message, retry: "none" }) }
   }
-  const delayMs = error.retryAfterMs ?? backoffMs(attempt, jitter)
+  // Capped: a provider (or a long backoff) must not park the turn for an hour.
+  const delayMs = Math.min(error.retryAfterMs ?? backoffMs(attempt, jitter), provider.retryMaxDelayMs)
   return {
     _tag: "Retry",
     spent: { ...spent, [error.retry]: attempt },

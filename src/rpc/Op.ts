@@ -30,10 +30,23 @@ export const Op = Schema.Union([
     effort: ReasoningEffort,
     summary: ReasoningSummary
   }),
-  /** Answer to an `exec_approval_request`; `id` is that event's submission id. */
-  Schema.Struct({ type: Schema.Literal("exec_approval"), id: Schema.String, decision: ReviewDecision }),
-  /** Answer to an `apply_patch_approval_request`; `id` is that event's submission id. */
-  Schema.Struct({ type: Schema.Literal("patch_approval"), id: Schema.String, decision: ReviewDecision }),
+  /**
+   * Answer to an `exec_approval_request`; `id` is that event's submission id. `reason`: why the
+   * decision was made without the user (the client cannot be asked, it failed); the model reads it.
+   */
+  Schema.Struct({
+    type: Schema.Literal("exec_approval"),
+    id: Schema.String,
+    decision: ReviewDecision,
+    reason: Schema.optionalKey(Schema.String)
+  }),
+  /** Answer to an `apply_patch_approval_request`, as `exec_approval`. */
+  Schema.Struct({
+    type: Schema.Literal("patch_approval"),
+    id: Schema.String,
+    decision: ReviewDecision,
+    reason: Schema.optionalKey(Schema.String)
+  }),
   /** End the conversation: `shutdown_complete` is its last event. */
   Schema.Struct({ type: Schema.Literal("shutdown") })
 ])

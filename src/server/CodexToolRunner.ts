@@ -14,6 +14,7 @@ import type { Event } from "../rpc/Event.js"
 import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
+import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
 import type { RequestContext } from "./Handlers.js"
 import { CodexToolCalls, errorResult } from "./McpHandlers.js"
@@ -45,6 +46,7 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
 export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
+  const capabilities = yield* ClientCapabilities
 
   const forward = (event: Event, request: RequestContext) =>
     sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
@@ -59,11 +61,25 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
       : undefined
     if (params === undefined) return Effect.void
     const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+    const refuse = (reason: string) => conversation.submit({ type: op, id: event.id, decision: "denied", reason })
+    // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
+    if (!capabilities.canElicit()) return Effect.asVoid(refuse(APPROVALS_UNAVAILABLE))
+    const timeoutMs = conversation.config.approvalTimeoutMs
     return sender.sendRequest(Elicit, params).pipe(
-      Effect.map(decisionFromAnswer),
+      // The conversation counts the timeout as a denial itself; this only forgets the request.
+      (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.void,
+        onSome: (answer) => conversation.submit({ type: op, id: event.id, decision: decisionFromAnswer(answer) })
+      })),
       Effect.catchTag("ClientRequestError", (error) =>
-        Effect.logWarning(`elicitation failed (${error.message}); treating it as denied`).pipe(Effect.as("denied" as const))),
-      Effect.flatMap((decision) => conversation.submit({ type: op, id: event.id, decision })),
+        Effect.logWarning(`elicitation failed (${error.message}); treating it as denied`).pipe(
+          Effect.andThen(refuse(
+            error.code === -32601
+              ? APPROVALS_UNAVAILABLE
+              : `the client answered the approval request with an error (${error.code}: ${error.message}); treated as denied`
+          ))
+        )),
       Effect.forkScoped,
       Effect.asVoid
     )
@@ -73,6 +89,7 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
   const runLoop = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
     Effect.gen(function*() {
       let progress = 0
+      let approvalsUnavailable = false
       let outcome: CallToolResult | undefined
       yield* events.pipe(
         Stream.takeUntil((event) =>
@@ -90,6 +107,9 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
               })
             }
             switch (event.msg.type) {
+              case "background_event":
+                if (event.msg.message === APPROVALS_UNAVAILABLE) approvalsUnavailable = true
+                return
               case "exec_approval_request":
               case "apply_patch_approval_request":
                 return yield* approve(conversation, event, request)
@@ -106,7 +126,11 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
           })
         )
       )
-      return outcome ?? errorResult("Codex runtime error: the conversation ended without completing the task")
+      const result = outcome ?? errorResult("Codex runtime error: the conversation ended without completing the task")
+      // The user reads the tool result, not the events: say there why an action was refused.
+      return approvalsUnavailable
+        ? { ...result, content: [...result.content, { type: "text" as const, text: `Note: ${APPROVALS_UNAVAILABLE}` }] }
+        : result
     })
 
   /** On cancellation: interrupt the turn and forward events until its `turn_aborted` (bounded). */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { isAbsolute, resolve } from "node:path"
-import { Context, Deferred, Effect, Fiber, Layer, Stream } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
@@ -80,13 +80,23 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
         : undefined
       if (request === undefined) return Effect.void
       const op = msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+      const timeoutMs = conversation.config.approvalTimeoutMs
       return request.pipe(
-        Effect.map(decisionFromAnswer),
+        // The conversation counts the timeout as a denial itself; this only forgets the request.
+        (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.void,
+          onSome: (answer) => conversation.submit({ type: op, id: event.id, decision: decisionFromAnswer(answer) })
+        })),
         Effect.catchTag("ClientRequestError", (error) =>
           Effect.logWarning(`approval request failed (${error.message}); treating it as denied`).pipe(
-            Effect.as("denied" as const)
+            Effect.andThen(conversation.submit({
+              type: op,
+              id: event.id,
+              decision: "denied",
+              reason: `the client answered the approval request with an error (${error.code}: ${error.message}); treated as denied`
+            }))
           )),
-        Effect.flatMap((decision) => conversation.submit({ type: op, id: event.id, decision })),
         Effect.asVoid,
         // Beside the event loop (events keep flowing), and gone with the conversation.
         conversation.attach

@@ -9,6 +9,7 @@ import { invalidRequest } from "../rpc/JsonRpc.js"
 import { type CallToolResult, type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../rpc/Mcp.js"
 import { VERSION } from "../version.js"
 import type { Handler, McpHandlerMap, RequestContext } from "./Handlers.js"
+import { ClientCapabilities } from "./ClientCapabilities.js"
 import { ClientLogLevel } from "./Logging.js"
 import type { CallTool } from "../rpc/Mcp.js"
 
@@ -26,6 +27,7 @@ export class CodexToolCalls extends Context.Service<CodexToolCalls, {
 export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("codex-effect/McpHandlers") {
   static readonly layer = Layer.effect(McpHandlers, Effect.gen(function*() {
     const clientLogLevel = yield* ClientLogLevel
+    const clientCapabilities = yield* ClientCapabilities
     const tools = yield* CodexToolCalls
     let initialized = false
 
@@ -39,7 +41,8 @@ export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("
             capabilities: { tools: { listChanged: true }, logging: {} },
             serverInfo: { name: "codex-effect", title: "Codex", version: VERSION }
           }
-          return Effect.logInfo(`initialize from ${params.clientInfo.name} ${params.clientInfo.version}`).pipe(
+          return clientCapabilities.record(params.capabilities).pipe(
+            Effect.andThen(Effect.logInfo(`initialize from ${params.clientInfo.name} ${params.clientInfo.version}`)),
             Effect.as(result)
           )
         }),

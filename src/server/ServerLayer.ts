@@ -7,6 +7,7 @@ import type { ConfigOptions } from "../services/Config.js"
 import { CodexLayer } from "../services/CodexLayer.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { AuthHandlers } from "./AuthHandlers.js"
+import { ClientCapabilities } from "./ClientCapabilities.js"
 import { codexToolCallsLayer } from "./CodexToolRunner.js"
 import { ConversationHandlers } from "./ConversationHandlers.js"
 import { ConversationStoreHandlers } from "./ConversationStoreHandlers.js"
@@ -43,6 +44,7 @@ export const serverLayer = (options: ServerOptions) =>
   Router.layer.pipe(
     Layer.provide(Layer.mergeAll(requestHandlersLayer, sandboxStartupCheckLayer)),
     Layer.provide(CodexLayer(options)),
+    Layer.provide(ClientCapabilities.layer),
     Layer.provideMerge(serverLoggerLayer(options.stderrLogLevel)),
     Layer.provideMerge(ClientLogLevel.layer),
     Layer.provideMerge(OutgoingSender.layer)

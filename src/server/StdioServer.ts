@@ -1,19 +1,72 @@
 /**
  * The server's main loop: read lines from the input until it ends, hand each to the router, and on
  * EOF stop every request still running and flush what is left to write (DESIGN §4.8).
+ *
+ * Backpressure: a line is handled only when the outgoing queue has room, so a client that sends
+ * requests but stops reading answers fills its pipe instead of the server's memory. Handlers that wait
+ * on the client (approvals) never hold the loop, so the client's answers can always be handled.
+ *
+ * The input is read ahead of the handling (up to `READ_AHEAD_BYTES`) so that EOF is seen even while
+ * handling waits for the client to read. After EOF, lines still waiting for room get a short grace
+ * period and are then dropped, the sender stops waiting, and the final flush has a deadline: the
+ * server exits within a second even when nobody reads its stdout.
  */
 import type { Readable } from "node:stream"
-import { Effect, Stream } from "effect"
+import { type Cause, Deferred, Duration, Effect, Queue, Stream } from "effect"
+import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
-import { readLines } from "./LineReader.js"
+import { type IncomingLine, readLines } from "./LineReader.js"
 import { Router } from "./Router.js"
+
+/** Input read but not yet handled, at most (one longer line is still admitted alone). */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+/** After EOF: how long a line may wait for room, and how long the final flush may wait for a reader. */
+const SHUTDOWN_GRACE = Duration.millis(400)
+
+const sizeOf = (line: IncomingLine) => line._tag === "Line" ? line.text.length : 0
 
 export const serveStdio = Effect.fnUntraced(function*(input: Readable) {
   const router = yield* Router
   const sender = yield* OutgoingSender
   yield* Effect.logDebug("codex-effect server ready")
-  yield* readLines(input).pipe(Stream.runForEach(router.handle))
+
+  const readAhead = new ByteBudget(READ_AHEAD_BYTES)
+  const pending = yield* Queue.unbounded<IncomingLine, Cause.Done>()
+  const inputEnded = yield* Deferred.make<void>()
+  yield* readLines(input).pipe(
+    Stream.runForEach((line) => readAhead.acquire(sizeOf(line)).pipe(Effect.andThen(Queue.offer(pending, line)))),
+    Effect.andThen(Queue.end(pending)),
+    Effect.ensuring(Deferred.succeed(inputEnded, undefined)),
+    Effect.forkScoped
+  )
+
+  /** Room in the outgoing queue; after EOF only for a grace period (false: give up). */
+  const room = Effect.flatMap(sender.hasRoom, (now) =>
+    now ? Effect.succeed(true) : sender.awaitRoom.pipe(
+      Effect.as(true),
+      Effect.raceFirst(Deferred.await(inputEnded).pipe(Effect.andThen(Effect.sleep(SHUTDOWN_GRACE)), Effect.as(false)))
+    ))
+
+  yield* Stream.fromQueue(pending).pipe(
+    Stream.mapEffect((line) =>
+      room.pipe(
+        Effect.tap((hasRoom) =>
+          hasRoom
+            ? router.handle(line).pipe(
+              Effect.andThen(Effect.sync(() => readAhead.release(sizeOf(line)))),
+              // The handler just started runs up to its first wait (a quick one has queued its answer
+              // by then), so the room checked before the next line counts it.
+              Effect.andThen(Effect.yieldNow)
+            )
+            : Effect.logWarning("input closed while the client was not reading; dropping the requests left")
+        )
+      )
+    ),
+    Stream.takeWhile((hasRoom) => hasRoom),
+    Stream.runDrain
+  )
   yield* Effect.logDebug("input closed; shutting down")
+  yield* sender.close
   yield* router.interruptAll
-  yield* sender.flush
-})
+  yield* sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE))
+}, Effect.scoped)

@@ -3,20 +3,23 @@
  * for both wire APIs and any OpenAI-compatible base URL. Retries are ours (the SDK's are off) so each
  * is announced in-stream (`Retrying` → a `stream_error` event) and timed by Effect's Clock:
  * HTTP 429/5xx and connection errors spend `request_max_retries`; a stream that breaks, stalls past
- * `stream_idle_timeout_ms` or ends early spends `stream_max_retries`. Other 4xx fail at once.
+ * `stream_idle_timeout_ms` or ends early spends `stream_max_retries`. Other 4xx fail at once. Every
+ * wait is capped (`retry_max_delay_ms`), and the whole response, over all attempts, gets at most
+ * `response_deadline_ms` of provider time (`ResponseDeadline`).
  * Ending the stream early (interruption, or a consumer that stops) aborts the HTTP request.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from "effect"
 import type OpenAI from "openai"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
-import { watchIdle } from "../model/IdleWatchdog.js"
+import { type IdleReason, watchIdle } from "../model/IdleWatchdog.js"
 import { ModelAuth, type ModelCredentials } from "../model/ModelAuth.js"
 import { ModelError, streamBroken } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "../model/ProviderRequest.js"
 import { ResponseEvent } from "../model/ResponseEvent.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent } from "../model/ResponsesWire.js"
+import { ResponseDeadline } from "../model/ResponseDeadline.js"
 import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "../model/RetryPolicy.js"
 import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js"
 
@@ -126,6 +129,7 @@ const connect = (
   auth: ModelAuth["Service"],
   env: Env,
   abort: AbortSignal,
+  deadline: ResponseDeadline,
   reauthenticated = false
 ): Effect.Effect<AsyncIterable<unknown>, ModelError> =>
   Effect.gen(function*() {
@@ -140,19 +144,25 @@ const connect = (
       maxRetries: 0
     })
     const idleMs = provider.streamIdleTimeoutMs
+    const started = yield* Clock.currentTimeMillis
+    const limitedByDeadline = deadline.remainingMs < idleMs
     return yield* Effect.tryPromise({
       try: (signal) => openEvents(client, provider, prompt, AbortSignal.any([abort, signal])),
       catch: (error) => error
     }).pipe(
       Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(SDK, error, now)))),
       Effect.timeoutOrElse({
-        duration: Duration.millis(idleMs),
-        orElse: () => Effect.fail(streamBroken(`idle timeout waiting for the model to answer (${idleMs} ms)`))
+        duration: Duration.millis(Math.min(idleMs, deadline.remainingMs)),
+        orElse: () =>
+          Effect.fail(
+            limitedByDeadline ? deadline.exceeded() : streamBroken(`idle timeout waiting for the model to answer (${idleMs} ms)`)
+          )
       }),
+      Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => deadline.charge(now - started)))),
       Effect.catch((error) =>
         error.status === 401 && fromAuth && Option.isSome(credentials) && !reauthenticated
           ? auth.onUnauthorized(credentials.value.token).pipe(
-            Effect.andThen(connect(prompt, provider, auth, env, abort, true))
+            Effect.andThen(connect(prompt, provider, auth, env, abort, deadline, true))
           )
           : Effect.fail(error)
       )
@@ -160,33 +170,35 @@ const connect = (
   })
 
 /** One request and its stream, ending at the turn's completion; fails if the stream ends before it. */
-const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env) =>
+const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env, deadline: ResponseDeadline) =>
   Stream.unwrap(Effect.gen(function*() {
+    if (deadline.remainingMs === 0) return yield* deadline.exceeded()
     const controller = new AbortController()
     // The stream's scope: closing it for any reason (done, failed, interrupted) closes the HTTP request.
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
-    const events = yield* connect(prompt, provider, auth, env, controller.signal)
+    const events = yield* connect(prompt, provider, auth, env, controller.signal, deadline)
     const idleMs = provider.streamIdleTimeoutMs
     const decoder = makeDecoder(provider)
-    const watched = yield* watchIdle(events, idleMs)
-    let idled = false
+    const watched = yield* watchIdle(events, idleMs, deadline)
+    let idled: IdleReason | undefined
     // On idle, abort the request: the pending read then fails, and that failure is reported as the timeout.
     yield* watched.idle.pipe(
-      Effect.andThen(Effect.sync(() => {
-        idled = true
+      Effect.flatMap((reason) => Effect.sync(() => {
+        idled = reason
         controller.abort()
       })),
       Effect.forkScoped
     )
-    const idleError = () => streamBroken(`idle timeout waiting for SSE (nothing for ${idleMs} ms)`)
-    return Stream.fromAsyncIterable(watched.events, (error) => (idled ? idleError() : streamError(error))).pipe(
+    const idleError = () =>
+      idled === "deadline" ? deadline.exceeded() : streamBroken(`idle timeout waiting for SSE (nothing for ${idleMs} ms)`)
+    return Stream.fromAsyncIterable(watched.events, (error) => (idled !== undefined ? idleError() : streamError(error))).pipe(
       Stream.mapEffect(decoder.decode),
       Stream.flattenIterable,
       Stream.takeUntil((event) => event._tag === "Completed"),
       Stream.concat(Stream.suspend(() =>
         decoder.completed()
           ? Stream.empty
-          : idled
+          : idled !== undefined
           ? Stream.fail(idleError())
           : Stream.fail(streamBroken(
             provider.wireApi === "chat" ? "stream closed before finish_reason" : "stream closed before response.completed"
@@ -197,14 +209,18 @@ const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["S
 
 /** Runs attempts until one completes or the budgets say stop; each retry is announced first. */
 const withRetries = (
-  run: () => Stream.Stream<ResponseEvent, ModelError>,
+  run: (deadline: ResponseDeadline) => Stream.Stream<ResponseEvent, ModelError>,
   provider: ModelProviderInfo
 ): Stream.Stream<ResponseEvent, ModelError> => {
+  const deadline = new ResponseDeadline(provider.responseDeadlineMs)
   const loop = (spent: RetriesSpent): Stream.Stream<ResponseEvent, ModelError> =>
-    run().pipe(Stream.catchTag("ModelError", (error) =>
+    run(deadline).pipe(Stream.catchTag("ModelError", (error) =>
       Stream.unwrap(Effect.map(Random.nextBetween(0.9, 1.1), (jitter) => {
         const decision = decideRetry(error, spent, provider, jitter)
         if (decision._tag === "GiveUp") return Stream.fail(decision.error)
+        // A wait the deadline cannot afford ends the turn now instead of after the wait.
+        if (decision.delayMs >= deadline.remainingMs) return Stream.fail(deadline.exceeded())
+        deadline.charge(decision.delayMs)
         return Stream.make(ResponseEvent.Retrying({ message: decision.message })).pipe(
           Stream.concat(Stream.fromEffect(Effect.sleep(Duration.millis(decision.delayMs))).pipe(Stream.drain)),
           Stream.concat(Stream.suspend(() => loop(decision.spent)))
@@ -227,7 +243,7 @@ export class ModelClient extends Context.Service<ModelClient, {
     Effect.gen(function*() {
       const auth = yield* ModelAuth
       return ModelClient.of({
-        stream: (prompt, provider) => withRetries(() => attempt(prompt, provider, auth, process.env), provider)
+        stream: (prompt, provider) => withRetries((deadline) => attempt(prompt, provider, auth, process.env, deadline), provider)
       })
     })
   )

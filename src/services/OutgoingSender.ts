@@ -4,13 +4,20 @@
  * counter for every kind of server request) and matches the client's answers to the waiting caller.
  *
  * Lines go through a queue drained by one writer fiber, so concurrent senders never interleave
- * partial lines and bursts (thousands of deltas) are written in batches.
+ * partial lines and bursts (thousands of deltas) are written in batches. The queue is bounded in
+ * bytes (`ByteBudget`): when the client stops reading, senders wait for room (and with them the
+ * turns whose events they forward), so memory stays at the budget instead of growing with every
+ * answer. After `close` nothing waits any more: what does not fit is dropped.
  */
 import { Context, Deferred, Effect, Layer, Queue, Schema } from "effect"
 import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { ServerRequest } from "../rpc/Groups.js"
 import { JSONRPC_VERSION, type JsonRpcError, type JsonRpcErrorObject, toErrorObject } from "../rpc/JsonRpc.js"
+import { ByteBudget } from "./ByteBudget.js"
+
+/** The default bound on lines queued for the client and not yet written (in UTF-16 code units, ~bytes). */
+export const OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 /** The client answered one of our requests with a JSON-RPC error, or with a result that did not decode. */
 export class ClientRequestError extends Schema.TaggedError<ClientRequestError>()("ClientRequestError", {
@@ -25,8 +32,11 @@ export type LineSink = (chunk: string) => Effect.Effect<void>
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
 type QueueItem = string | Deferred.Deferred<void>
 
-const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink) {
+const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferBytes: number) {
   const queue = yield* Queue.unbounded<QueueItem>()
+  const budget = new ByteBudget(bufferBytes)
+  /** Set while senders wait for the client; logged once per episode. */
+  let backedUp = false
   const pending = new Map<number, { readonly method: string; readonly deferred: Pending }>()
   let nextRequestId = 0
 
@@ -38,11 +48,29 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink) {
       if (typeof item === "string") chunk += item
       else flushed.push(item)
     }
-    if (chunk.length > 0) yield* sink(chunk)
+    if (chunk.length > 0) {
+      yield* sink(chunk)
+      budget.release(chunk.length)
+      if (backedUp && !budget.wouldWait(1)) {
+        backedUp = false
+        yield* Effect.logDebug("outgoing queue has room again")
+      }
+    }
     for (const deferred of flushed) yield* Deferred.succeed(deferred, undefined)
   })))
 
-  const write = (message: object) => Queue.offer(queue, JSON.stringify(message) + "\n").pipe(Effect.asVoid)
+  const write = (message: object) =>
+    Effect.suspend(() => {
+      const line = JSON.stringify(message) + "\n"
+      // Closing and no room: the client is gone or not reading, and the server is on its way out.
+      if (budget.isOpen && budget.heldBytes + line.length > budget.limit) return Effect.void
+      const acquire = budget.acquire(line.length).pipe(Effect.andThen(Queue.offer(queue, line)), Effect.asVoid)
+      if (backedUp || !budget.wouldWait(line.length)) return acquire
+      backedUp = true
+      return Effect.logDebug(`outgoing queue full (${budget.heldBytes} bytes unwritten): waiting for the client to read`).pipe(
+        Effect.andThen(acquire)
+      )
+    })
 
   const sendRequest = <R extends ServerRequest>(rpc: R, payload: Rpc.Payload<R>) =>
     Effect.gen(function*() {
@@ -84,7 +112,10 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink) {
       const done = yield* Deferred.make<void>()
       yield* Queue.offer(queue, done)
       yield* Deferred.await(done)
-    })
+    }),
+    hasRoom: Effect.sync(() => !budget.wouldWait(1)),
+    awaitRoom: budget.awaitRoom,
+    close: Effect.sync(() => budget.open())
   })
 })
 
@@ -109,9 +140,16 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   readonly rejectResponse: (id: RequestId, error: JsonRpcErrorObject) => Effect.Effect<boolean>
   /** Completes once everything sent so far has been written. */
   readonly flush: Effect.Effect<void>
+  /** Whether the outgoing queue has room right now. */
+  readonly hasRoom: Effect.Effect<boolean>
+  /** Completes when the outgoing queue has room: the input loop waits on it before handling a line. */
+  readonly awaitRoom: Effect.Effect<void>
+  /** From now on no sender waits: lines that do not fit are dropped (for shutdown). */
+  readonly close: Effect.Effect<void>
 }>()("codex-effect/OutgoingSender") {
   /** A sender writing to `sink`; its writer fiber lives as long as the layer's scope. */
-  static readonly layerWith = (sink: LineSink) => Layer.effect(OutgoingSender, makeOutgoingSender(sink))
+  static readonly layerWith = (sink: LineSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
+    Layer.effect(OutgoingSender, makeOutgoingSender(sink, bufferBytes))
 
   /** The server's sender: newline-delimited JSON on stdout. */
   static readonly layer = OutgoingSender.layerWith((chunk) =>

@@ -62,6 +62,7 @@ describe("defaults", () => {
       projectDocMaxBytes: 32768,
       codexLinuxSandboxExe: undefined,
       shellEnvironmentPolicy: { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] },
+      approvalTimeoutMs: undefined,
       raw: {}
     })
     assert.strictEqual(modelProvider.id, "openai")
@@ -169,6 +170,8 @@ describe("providers", () => {
       requestMaxRetries: 4,
       streamMaxRetries: 5,
       streamIdleTimeoutMs: 300_000,
+      retryMaxDelayMs: 60_000,
+      responseDeadlineMs: 900_000,
       requiresOpenaiAuth: true
     })
     assert.deepInclude(resolved({ model_provider: "oss" }).modelProvider, {
@@ -205,6 +208,8 @@ describe("providers", () => {
           request_max_retries: 1000,
           stream_max_retries: 101,
           stream_idle_timeout_ms: 50,
+          retry_max_delay_ms: 1000,
+          response_deadline_ms: 5000,
           requires_openai_auth: true
         }
       }
@@ -222,6 +227,8 @@ describe("providers", () => {
       requestMaxRetries: 100,
       streamMaxRetries: 100,
       streamIdleTimeoutMs: 50,
+      retryMaxDelayMs: 1000,
+      responseDeadlineMs: 5000,
       requiresOpenaiAuth: true
     })
     const minimal = resolved({ model_provider: "bare", model_providers: { bare: {} } }).modelProvider

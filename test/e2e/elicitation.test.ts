@@ -64,7 +64,7 @@ describe("exec approval", () => {
     expect(outputSent(model, 1)).toBe("exec command rejected by user")
   })
 
-  it("counts a JSON-RPC error answer as a denial", async () => {
+  it("tells the model the client cannot show approvals when elicitation answers -32601", async () => {
     const workdir = makeTempDir("codex-work-")
     const { server, model } = await start([MockTurn.shell(["touch", "x.txt"], { workdir }), MockTurn.message("ok")])
     server.send({ id: 1, method: "tools/call", params: { name: "codex", arguments: { prompt: "touch" } } })
@@ -72,7 +72,7 @@ describe("exec approval", () => {
     server.send({ id: elicitation.id!, error: { code: -32601, message: "elicitation not supported" } })
     await server.waitFor((m) => m.id === 1, "the codex tool result")
     expect(existsSync(join(workdir, "x.txt"))).toBe(false)
-    expect(outputSent(model, 1)).toBe("exec command rejected by user")
+    expect(outputSent(model, 1)).toMatch(/^exec command rejected: this MCP client cannot show approval requests/)
   })
 })
 

@@ -103,4 +103,19 @@ describe("BoundedOutput", () => {
     assert.strictEqual(output.text(), "abcdefgh")
     assert.strictEqual(output.omittedBytes, 0)
   })
+
+  it("keeps the same head and tail whatever the chunking (one-byte writes wrap the tail ring)", () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `${i},`).join("")
+    const whole = new BoundedOutput(100, 100)
+    whole.push(Buffer.from(text))
+    const bytes = new BoundedOutput(100, 100)
+    for (const byte of Buffer.from(text)) bytes.push(Uint8Array.of(byte))
+    const uneven = new BoundedOutput(100, 100)
+    for (let at = 0, size = 1; at < text.length; at += size, size = (size * 7) % 150 + 1) uneven.push(Buffer.from(text.slice(at, at + size)))
+    const expected = `${text.slice(0, 100)}\n[... ${text.length - 200} bytes omitted ...]\n${text.slice(-100)}`
+    for (const output of [whole, bytes, uneven]) {
+      assert.strictEqual(output.text(), expected)
+      assert.strictEqual(output.retainedBytes, 200)
+    }
+  })
 })

@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ModelError } from "../../src/model/ModelError.js"
 import { backoffMs, decideRetry, noRetriesSpent, parseRetryAfter } from "../../src/model/RetryPolicy.js"
 
-const limits = { requestMaxRetries: 2, streamMaxRetries: 1 }
+const limits = { requestMaxRetries: 2, streamMaxRetries: 1, retryMaxDelayMs: 60_000 }
 
 describe("backoffMs", () => {
   it.each([
@@ -29,7 +29,12 @@ describe("parseRetryAfter", () => {
     { value: "Tue, 24 Nov 2026 00:00:00 GMT", ms: 0 },
     { value: "soon", ms: undefined },
     { value: "", ms: undefined },
-    { value: null, ms: undefined }
+    { value: null, ms: undefined },
+    // Not finite in milliseconds: the normal backoff applies.
+    { value: "1e308", ms: undefined },
+    { value: "Infinity", ms: undefined },
+    { value: "-5", ms: 0 },
+    { value: "3600", ms: 3_600_000 }
   ])("$value → $ms", ({ value, ms }) => {
     assert.strictEqual(parseRetryAfter(value, now), ms)
   })
@@ -56,6 +61,16 @@ describe("decideRetry", () => {
     ])
   })
 
+  it("caps every wait: a huge Retry-After and a long backoff alike", () => {
+    const huge = decideRetry(error("request", { retryAfterMs: 3_600_000 }), noRetriesSpent, limits, 1)
+    assert.deepStrictEqual(huge._tag === "Retry" ? [huge.delayMs, huge.message] : [], [
+      60_000,
+      "stream error: boom; retrying 1/2 in 60.0s…"
+    ])
+    const backoff = decideRetry(error("request"), { request: 40, stream: 0 }, { ...limits, requestMaxRetries: 100 }, 1)
+    assert.strictEqual(backoff._tag === "Retry" ? backoff.delayMs : undefined, 60_000)
+  })
+
   it("spends the stream budget separately", () => {
     const decision = decideRetry(error("stream"), { request: 2, stream: 0 }, limits, 1)
     assert.deepStrictEqual(decision._tag === "Retry" ? decision.spent : undefined, { request: 2, stream: 1 })
@@ -72,7 +87,7 @@ describe("decideRetry", () => {
   })
 
   it("passes a zero budget's error through unchanged, and never retries a final error", () => {
-    const zero = decideRetry(error("request"), noRetriesSpent, { requestMaxRetries: 0, streamMaxRetries: 0 }, 1)
+    const zero = decideRetry(error("request"), noRetriesSpent, { requestMaxRetries: 0, streamMaxRetries: 0, retryMaxDelayMs: 60_000 }, 1)
     assert.strictEqual(zero._tag === "GiveUp" ? zero.error.message : undefined, "boom")
     const final = error("none")
     assert.deepStrictEqual(decideRetry(final, noRetriesSpent, limits, 1), { _tag: "GiveUp", error: final })

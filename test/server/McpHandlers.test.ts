@@ -8,6 +8,7 @@ import { Effect, Layer } from "effect"
 import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../../src/rpc/CodexTools.js"
 import { type CallToolParams, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../src/rpc/Mcp.js"
 import type { RequestContext } from "../../src/server/Handlers.js"
+import { ClientCapabilities } from "../../src/server/ClientCapabilities.js"
 import { ClientLogLevel } from "../../src/server/Logging.js"
 import { CodexToolCalls, McpHandlers, negotiateProtocolVersion } from "../../src/server/McpHandlers.js"
 
@@ -35,6 +36,7 @@ describe("McpHandlers", () => {
   const layer = McpHandlers.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(
       ClientLogLevel.layer,
+      ClientCapabilities.layer,
       Layer.succeed(CodexToolCalls, {
         call: (params, request) =>
           Effect.sync(() => toolCalls.push([params, request])).pipe(

@@ -19,6 +19,8 @@ export type MockTurn =
   | { readonly kind: "cut"; readonly text: string }
   /** Sends the start of a turn (and these text deltas), then nothing, until the client gives up. */
   | { readonly kind: "stall"; readonly deltas: ReadonlyArray<string> }
+  /** Sends the start of a turn, then one text delta every `everyMs`, forever (until the client gives up). */
+  | { readonly kind: "drip"; readonly everyMs: number }
   /** Never sends even the response headers. */
   | { readonly kind: "silent" }
   /** This SSE body verbatim, with status 200. */
@@ -61,6 +63,7 @@ export const MockTurn = {
   cut: (text = "partial"): MockTurn => ({ kind: "cut", text }),
   stall: (deltas: ReadonlyArray<string> = []): MockTurn => ({ kind: "stall", deltas }),
   silent: (): MockTurn => ({ kind: "silent" }),
+  drip: (everyMs = 50): MockTurn => ({ kind: "drip", everyMs }),
   /** A Responses or Chat SSE body written as is, e.g. a `response.failed` event. */
   raw: (body: string): MockTurn => ({ kind: "raw", body })
 }
@@ -118,6 +121,8 @@ const responsesEvents = (turn: MockTurn, id: string): Array<string> => {
       ]
     case "stall":
       return [created, ...turn.deltas.map(textDelta)]
+    case "drip":
+      return [created, textDelta(".")]
     default:
       return [created]
   }
@@ -148,6 +153,8 @@ const chatEvents = (turn: MockTurn, id: string): Array<string> => {
     }
     case "stall":
       return [chunk({ role: "assistant", content: "" }, null), ...turn.deltas.map((content) => chunk({ content }, null))]
+    case "drip":
+      return [chunk({ content: "." }, null)]
     default:
       return [chunk({ content: "" }, null)]
   }
@@ -254,6 +261,12 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     }
     response.write(events.join(""))
     if (turn.kind === "stall") return
+    if (turn.kind === "drip") {
+      const drip = isChat ? events[0]! : events[events.length - 1]!
+      const timer = setInterval(() => response.write(drip), turn.everyMs)
+      response.once("close", () => clearInterval(timer))
+      return
+    }
     finish(() => response.end())
   }
 

@@ -141,6 +141,24 @@ export class ServerProcess {
     }
   }
 
+  /** Waits until the server's stderr contains `text` (a log line); fails loudly after `timeoutMs`. */
+  async waitForStderr(text: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.stderr.includes(text)) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0 || this.child.exitCode !== null) {
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for "${text}" on stderr\nstderr tail:\n${this.stderr.slice(-2000)}`)
+      }
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, remaining)
+        this.waiters.push(() => {
+          clearTimeout(timer)
+          wake()
+        })
+      })
+    }
+  }
+
   waitForNotification(method: string, timeoutMs?: number) {
     return this.waitFor((m) => m.method === method && m.id === undefined, `notification ${method}`, timeoutMs)
   }

@@ -4,8 +4,9 @@
  * - The child starts in a new session and process group (`detached: true`), with stdin closed.
  * - Output is handed to `onOutput` chunk by chunk, in order per stream; the next chunk is read only
  *   when the callback is done, so a slow consumer slows the command instead of growing memory.
- * - Only a bounded head and tail of each stream is kept (1 MiB per stream by default); the rest is
- *   counted and dropped, so `yes` cannot grow the server's memory.
+ * - Only a bounded head and tail of each stream is kept (256 KiB per stream by default, plenty for
+ *   the model's 10 KiB and a client's end event); the rest is counted and dropped, so `yes` cannot
+ *   grow the server's memory.
  * - On timeout (default 10 s; exit code 124, `timedOut`), on interruption, and once the command itself
  *   has exited, the whole process group gets SIGKILL: background jobs and grandchildren included.
  *
@@ -24,7 +25,7 @@ import { findBwrap, sandboxedArgv, type SandboxSpec, type SandboxUnavailable } f
 export const DEFAULT_TIMEOUT_MS = 10_000
 /** The exit code reported for a command killed by its timeout (as `timeout(1)` does). */
 export const TIMEOUT_EXIT_CODE = 124
-const DEFAULT_CAPTURE_BYTES = 1024 * 1024
+const DEFAULT_CAPTURE_BYTES = 256 * 1024
 
 export type OutputStream = "stdout" | "stderr"
 
@@ -44,7 +45,7 @@ export interface RunCommandOptions {
   readonly sandbox?: CommandSandbox | undefined
   /** Called with each chunk as it arrives, in order per stream. */
   readonly onOutput?: ((stream: OutputStream, chunk: Uint8Array) => Effect.Effect<void>) | undefined
-  /** Bytes kept per stream (half head, half tail); default 1 MiB. */
+  /** Bytes kept per stream (half head, half tail); default 256 KiB. */
   readonly captureBytesPerStream?: number | undefined
 }
 

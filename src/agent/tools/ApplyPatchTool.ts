@@ -11,7 +11,7 @@
  * inside `.git` or CODEX_HOME is never read or written without the user's yes.
  */
 import { Effect, Schema } from "effect"
-import type { ToolCall, ToolContext, Tool } from "../Tool.js"
+import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { workspaceRoots } from "../exec/WorkspaceRoots.js"
@@ -60,7 +60,9 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     if (plan._tag === "Failure") return `error: ${plan.failure}`
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
-      if (answer === "denied" || answer === "abort") return "patch rejected by user"
+      if (answer.decision === "denied" || answer.decision === "abort") {
+        return denialText(answer, "patch rejected by user", (reason) => `patch rejected: ${reason}`)
+      }
     }
     const started = performance.now()
     yield* context.emit({

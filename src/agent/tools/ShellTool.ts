@@ -17,16 +17,14 @@ import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/Com
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
 import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
 import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
-import type { Tool, ToolCall, ToolContext } from "../Tool.js"
+import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
-
-/** At most this many output-delta events per command (as the reference); the output itself is still kept. */
-const MAX_DELTA_EVENTS = 10_000
 
 const ShellArgs = Schema.Struct({
   command: Schema.Array(Schema.String),
@@ -65,7 +63,6 @@ const execute = (
       cwd: call.cwd,
       parsed_cmd: parseCommand(call.command)
     })
-    let deltas = 0
     const started = performance.now()
     const result = yield* runCommand({
       argv: call.command,
@@ -75,13 +72,7 @@ const execute = (
       }),
       timeoutMs: call.timeoutMs,
       sandbox,
-      onOutput: (stream, chunk) =>
-        ++deltas > MAX_DELTA_EVENTS ? Effect.void : context.emit({
-          type: "exec_command_output_delta",
-          call_id: call.callId,
-          stream,
-          chunk: Buffer.from(chunk).toString("base64")
-        })
+      onOutput: streamOutputDeltas(call.callId, context.emit)
     }).pipe(Effect.result)
     if (result._tag === "Failure") {
       // The command never ran (missing program or directory, no sandbox): the end event says why.
@@ -189,8 +180,10 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
           cwd,
           reason: assessment.reason
         })
-        if (answer === "denied" || answer === "abort") return ExecModelText.rejectedByUser
-        if (answer === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
+        if (answer.decision === "denied" || answer.decision === "abort") {
+          return denialText(answer, ExecModelText.rejectedByUser, ExecModelText.rejected)
+        }
+        if (answer.decision === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
         return (yield* runUnsandboxed).formatted
       }
       case "AutoApprove":
@@ -222,7 +215,9 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       cwd,
       reason: RETRY_WITHOUT_SANDBOX_REASON
     })
-    if (retry === "denied" || retry === "abort") return ExecModelText.rejectedByUser
+    if (retry.decision === "denied" || retry.decision === "abort") {
+      return denialText(retry, ExecModelText.rejectedByUser, ExecModelText.rejected)
+    }
     context.session.approvedCommands.add(sessionKey(shellCall.command))
     yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
     return (yield* runUnsandboxed).formatted
