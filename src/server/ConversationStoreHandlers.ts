@@ -9,9 +9,14 @@ import type { ResponseItem } from "../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
 import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { ConversationHandlers, overridesFromParams } from "./ConversationHandlers.js"
+import { configProblem, ConversationHandlers, overridesFromParams } from "./ConversationHandlers.js"
 import { gitDiffToRemote } from "./GitDiffToRemote.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
+
+const isMissingFile = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR"
+}
 
 /** The user and agent messages of a saved history, for a client to show when it reopens the conversation. */
 const initialMessagesOf = (items: ReadonlyArray<ResponseItem>) =>
@@ -45,7 +50,11 @@ export class ConversationStoreHandlers extends Context.Service<
         Effect.gen(function*() {
           const saved = yield* Effect.try({
             try: () => readRollout(params.path),
-            catch: (error) => invalidRequest(`failed to read rollout ${params.path}: ${String(error)}`)
+            // A path that names no file is the request's fault; any other I/O failure is ours.
+            catch: (error) =>
+              isMissingFile(error)
+                ? invalidRequest(`failed to read rollout ${params.path}: ${String(error)}`)
+                : internalError(`failed to read rollout ${params.path}: ${String(error)}`)
           })
           if (saved === undefined) return yield* invalidRequest(`not a rollout file: ${params.path}`)
           const existing = yield* manager.get(saved.meta.id).pipe(Effect.option)
@@ -54,7 +63,7 @@ export class ConversationStoreHandlers extends Context.Service<
           }
           const overrides = overridesFromParams(params.overrides ?? {})
           const resolved = yield* config.load({ cwd: saved.meta.cwd, model: saved.meta.model, ...overrides }).pipe(
-            Effect.mapError((error) => invalidRequest(`error deriving config: ${error.message}`))
+            Effect.mapError(configProblem)
           )
           const { conversation, conversationId } = yield* manager.startConversation({
             config: resolved,
@@ -76,7 +85,10 @@ export class ConversationStoreHandlers extends Context.Service<
 
       gitDiffToRemote: (params) =>
         gitDiffToRemote(params.cwd).pipe(
-          Effect.mapError(() => invalidRequest(`failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`))
+          Effect.mapError((error) => {
+            const message = `failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`
+            return error.internal === true ? internalError(`${message}: ${error.reason}`) : invalidRequest(message)
+          })
         )
     })
   }))

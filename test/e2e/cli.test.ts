@@ -1,9 +1,9 @@
 /**
- * The command line: version and help, a broken config stopping startup with exit 2 and a message
- * naming the file and line (stdout untouched), and the login commands.
+ * The command line: version and help, a broken config.toml reported on stderr without stopping the
+ * server, a broken `-c` override stopping it with exit 2 (stdout untouched), and the login commands.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
@@ -31,12 +31,13 @@ describe("codex-effect", () => {
     for (const word of ["mcp", "login", "logout", "--config"]) expect(help.stdout).toContain(word)
   })
 
-  it("stops with exit 2 naming the file and line of a broken config.toml, writing nothing to stdout", () => {
+  it("keeps serving with a broken config.toml, naming its file and line on stderr", () => {
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), 'model = "o3"\napproval_policy = \n')
     const result = run(["mcp"], { codexHome, input: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) + "\n" })
-    expect(result.status).toBe(2)
-    expect(result.stdout).toBe("")
+    rmSync(codexHome, { recursive: true, force: true })
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ jsonrpc: "2.0", id: 1, result: {} })
     expect(result.stderr).toContain(`${join(codexHome, "config.toml")}:2:`)
   })
 

@@ -141,6 +141,26 @@ export class ServerProcess {
     }
   }
 
+  /** Waits until stderr (the server's log) matches `pattern`; fails loudly with the log after `timeoutMs`. */
+  async waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const match = pattern.exec(this.stderr)
+      if (match !== null) return match[0]
+      const remaining = deadline - Date.now()
+      if (remaining <= 0 || this.child.exitCode !== null) {
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${pattern} on stderr\nstderr:\n${this.stderr.slice(-3000)}`)
+      }
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, remaining)
+        this.waiters.push(() => {
+          clearTimeout(timer)
+          wake()
+        })
+      })
+    }
+  }
+
   waitForNotification(method: string, timeoutMs?: number) {
     return this.waitFor((m) => m.method === method && m.id === undefined, `notification ${method}`, timeoutMs)
   }
