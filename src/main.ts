@@ -1,5 +1,6 @@
 /**
- * The `codex-effect` command line: `mcp` (the default) runs the stdio server; `--version`, `--help`
+ * The `codex-effect` command line: `mcp` (the default) runs the stdio server; `login`, `logout` and
+ * `sessions` manage credentials and saved conversations; `--version`, `--help` (also `help [command]`)
  * and repeatable `-c key=value` config overrides are shared by every subcommand.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -7,8 +8,10 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
+import { makeSessionCommands } from "./cli/SessionCommands.js"
 import { stderrLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
+import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
 import { VERSION } from "./version.js"
 
@@ -45,10 +48,13 @@ const codexEffect = root.pipe(
     "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: CODEX_EFFECT_LOG); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, login, logout])
+  Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
 )
 
-const program = Command.run(codexEffect, { version: VERSION }).pipe(
+/** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */
+const argsOf = (argv: ReadonlyArray<string>) => (argv[0] === "help" ? [...argv.slice(1), "--help"] : argv)
+
+const program = Command.runWith(codexEffect, { version: VERSION })(argsOf(process.argv.slice(2))).pipe(
   Effect.provide(Layer.mergeAll(NodeServices.layer, stderrLoggerLayer(logLevel)))
 )
 

@@ -28,7 +28,12 @@ describe("codex-effect", () => {
     expect(version.stdout).toMatch(/^codex-effect v\d+\.\d+\.\d+/)
     const help = run(["--help"])
     expect(help.status).toBe(0)
-    for (const word of ["mcp", "login", "logout", "--config"]) expect(help.stdout).toContain(word)
+    for (const word of ["mcp", "login", "logout", "sessions", "--config"]) expect(help.stdout).toContain(word)
+    const helpCommand = run(["help"])
+    expect(helpCommand.status).toBe(0)
+    expect(helpCommand.stdout).toBe(help.stdout)
+    expect(run(["help", "sessions"]).stdout).toBe(run(["sessions", "--help"]).stdout)
+    expect(run(["help", "sessions"]).stdout).toContain("prune")
   })
 
   it("keeps serving with a broken config.toml, naming its file and line on stderr", () => {
@@ -58,8 +63,10 @@ describe("codex-effect", () => {
     expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Logged in using an API key")
     expect(run(["login", "--api-key", "-"], { codexHome, input: "sk-two\n" }).status).toBe(0)
     expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).OPENAI_API_KEY).toBe("sk-two")
-    expect(run(["logout"], { codexHome }).status).toBe(0)
+    const logout = run(["logout"], { codexHome })
+    expect([logout.status, logout.stdout]).toEqual([0, "Logged out.\n"])
     expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+    expect(run(["logout"], { codexHome }).stdout).toBe("Not logged in: there were no stored credentials to remove.\n")
   })
 
   it("logs in with ChatGPT: prints the URL and finishes when the browser comes back", async () => {
