@@ -17,6 +17,11 @@ import { VERSION } from "./version.js"
 
 const logLevel = stderrLogLevel(process.env.CODEX_EFFECT_LOG)
 
+/** Undocumented, for tests: the progress heartbeat's interval, so a test need not wait the real one. */
+const progressIntervalMs = ((value) => (Number.isInteger(value) && value > 0 ? value : undefined))(
+  Number(process.env.CODEX_EFFECT_PROGRESS_INTERVAL_MS)
+)
+
 const configOverrides = Flag.String("config").pipe(
   Flag.withAlias("c"),
   Flag.withDescription(
@@ -26,7 +31,7 @@ const configOverrides = Flag.String("config").pipe(
 )
 
 const runServer = (cliOverrides: ReadonlyArray<string>) =>
-  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel, cliOverrides })))
+  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel, cliOverrides, progressIntervalMs })))
 
 const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
 

@@ -22,6 +22,7 @@ import { OutgoingSender } from "../services/OutgoingSender.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
 import type { RequestContext } from "./Handlers.js"
 import { CodexToolCalls, errorResult } from "./McpHandlers.js"
+import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
 
 const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
@@ -47,7 +48,12 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {})
 })
 
-export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(function*() {
+export interface CodexToolOptions {
+  /** The progress heartbeat's interval (calls with a `progressToken`). */
+  readonly progressIntervalMs: number
+}
+
+export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
   const config = yield* Config
@@ -78,9 +84,13 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
   }
 
   /** Forwards events until the task ends; the answer is the call's result. */
-  const runLoop = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
+  const runLoop = (
+    conversation: Conversation,
+    events: Stream.Stream<Event>,
+    request: RequestContext,
+    progress: CallProgress | undefined
+  ) =>
     Effect.gen(function*() {
-      let progress = 0
       let outcome: CallToolResult | undefined
       yield* events.pipe(
         Stream.takeUntil((event) =>
@@ -89,14 +99,8 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
         Stream.runForEach((event) =>
           Effect.gen(function*() {
             yield* forward(event, request)
-            const message = request.progressToken !== undefined ? progressMessage(event.msg) : undefined
-            if (message !== undefined && request.progressToken !== undefined) {
-              yield* sender.sendNotification("notifications/progress", {
-                progressToken: request.progressToken,
-                progress: ++progress,
-                message
-              })
-            }
+            const message = progress !== undefined ? progressMessage(event.msg) : undefined
+            if (message !== undefined && progress !== undefined) yield* progress.report(message)
             switch (event.msg.type) {
               case "exec_approval_request":
               case "apply_patch_approval_request":
@@ -132,8 +136,11 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
   const run = (conversation: Conversation, request: RequestContext, submit: Effect.Effect<void>) =>
     Effect.scoped(Effect.gen(function*() {
       const events = yield* conversation.subscribe
+      const progress = request.progressToken === undefined
+        ? undefined
+        : yield* startCallProgress(sender, request.progressToken, options.progressIntervalMs)
       yield* submit
-      return yield* runLoop(conversation, events, request).pipe(
+      return yield* runLoop(conversation, events, request, progress).pipe(
         Effect.onInterrupt(() => interruptOnCancel(conversation, events, request))
       )
     }))

@@ -7,7 +7,8 @@ import type { ConfigOptions } from "../services/Config.js"
 import { CodexLayer } from "../services/CodexLayer.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { AuthHandlers } from "./AuthHandlers.js"
-import { codexToolCallsLayer } from "./CodexToolRunner.js"
+import { DEFAULT_PROGRESS_INTERVAL_MS } from "./CallProgress.js"
+import { codexToolCallsLayer, type CodexToolOptions } from "./CodexToolRunner.js"
 import { ConversationHandlers } from "./ConversationHandlers.js"
 import { ConversationStoreHandlers } from "./ConversationStoreHandlers.js"
 import { RequestHandlers } from "./Handlers.js"
@@ -15,7 +16,7 @@ import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
 
-const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*() {
+const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
   const { forwardApprovals: _, ...conversations } = yield* ConversationHandlers
   const store = yield* ConversationStoreHandlers
@@ -27,7 +28,7 @@ const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*(
   })
 })).pipe(
   Layer.provide(Layer.mergeAll(
-    McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer)),
+    McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer(options))),
     AuthHandlers.layer,
     ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer))
   ))
@@ -35,12 +36,14 @@ const requestHandlersLayer = Layer.effect(RequestHandlers, Effect.gen(function*(
 
 export interface ServerOptions extends ConfigOptions {
   readonly stderrLogLevel: LogLevel.LogLevel
+  /** How often a `tools/call` with a progress token hears from the server at least (default 5 s). */
+  readonly progressIntervalMs?: number | undefined
 }
 
 /** Everything the stdio loop needs. Fails with `ConfigError` when the startup config is broken. */
 export const serverLayer = (options: ServerOptions) =>
   Router.layer.pipe(
-    Layer.provide(requestHandlersLayer),
+    Layer.provide(requestHandlersLayer({ progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS })),
     Layer.provide(CodexLayer(options)),
     Layer.provideMerge(serverLoggerLayer(options.stderrLogLevel)),
     Layer.provideMerge(ClientLogLevel.layer),
