@@ -6,7 +6,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { Command, Flag } from "effect/cli"
+import { CliError, Command, Flag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
 import { stderrLogLevel, stderrLoggerLayer } from "./server/Logging.js"
@@ -72,7 +72,10 @@ NodeRuntime.runMain(program, {
       process.exit(0)
     }
     const error = Cause.squash(exit.cause)
-    process.stderr.write(`codex-effect: ${error instanceof Error ? error.message : String(error)}\n`)
+    // A usage error has been printed already, with the help; "Help requested" would only add noise.
+    if (!CliError.isCliError(error)) {
+      process.stderr.write(`codex-effect: ${error instanceof Error ? error.message : String(error)}\n`)
+    }
     const code = typeof error === "object" && error !== null && "exitCode" in error && typeof error.exitCode === "number"
       ? error.exitCode
       : 1
