@@ -1,5 +1,5 @@
 /**
- * Model providers (agent core §8.1, wire §16.2): the built-in `openai` and `oss` entries, the local
+ * Model providers: the built-in `openai` and `oss` entries, the local
  * servers newer Codex CLI releases know by name (`ollama`, `lmstudio`), plus the user's
  * `[model_providers.<id>]` tables. A user entry with a built-in id does not replace it.
  */

@@ -3,7 +3,7 @@
  * camelCase for `codex-reply`, as in the reference) and their `tools/list` descriptions.
  *
  * The listed `inputSchema`s are written out literally because their text is wire-visible: `codex`'s
- * equals the reference (wire §4.1); `codex-reply`'s also lists `threadId` and `conversationId`, and
+ * equals the reference's; `codex-reply`'s also lists `threadId` and `conversationId`, and
  * requires only `prompt`. A unit test checks them against the Schemas that decode the calls.
  */
 import { Schema } from "effect"

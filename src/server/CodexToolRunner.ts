@@ -2,7 +2,7 @@
  * The `codex` and `codex-reply` tools (wire §4–7): start or continue a conversation, forward every
  * event as a `codex/event` notification tagged with the call's request id, turn approval events into
  * elicitations, and answer with a `CallToolResult` when the task completes or fails. A cancelled call
- * interrupts its turn, forwards the `turn_aborted` and gets no answer (DESIGN §4.5). `codex-reply`
+ * interrupts its turn, forwards the `turn_aborted` and gets no answer. `codex-reply`
  * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
  * client can continue after the server restarted (or with a server process per call).
  */
