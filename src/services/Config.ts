@@ -116,6 +116,8 @@ export class Config extends Context.Service<Config, {
     }))
 }
 
+const MAX_REMEMBERED_WARNINGS = 1_000
+
 /** Both layers: parses the startup overrides once, then resolves `base` through `load`. */
 const make = Effect.fnUntraced(function*(
   readFile: () => Result.Result<ConfigFile, ConfigError>,
@@ -124,11 +126,14 @@ const make = Effect.fnUntraced(function*(
 ) {
   const startup = yield* Effect.fromResult(parseCliOverrides(options.cliOverrides ?? []))
   const warned = new Set<string>()
-  /** A config is loaded for every conversation; each problem is worth one line, not one per conversation. */
+  /**
+   * A config is loaded for every conversation; each problem is worth one line, not one per conversation.
+   * Requests can name any key, so the memory of what was said is bounded: past it, lines repeat.
+   */
   const warnOnce = (message: string) =>
     Effect.suspend(() => {
       if (warned.has(message)) return Effect.void
-      warned.add(message)
+      if (warned.size < MAX_REMEMBERED_WARNINGS) warned.add(message)
       return Effect.logWarning(message)
     })
 
