@@ -1,9 +1,10 @@
 /**
  * Answers approval requests in code: commands whose program is on an allow-list are approved, the
  * rest are denied, and the model is told. The model here is scripted to try `touch` and then `rm`.
+ * The workspace doubles as CODEX_HOME (nothing is written to ~/.codex) and is removed at the end.
  * Run: `node examples/auto-approve.ts` (after `npm run build`).
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Console, Effect, Stream } from "effect"
@@ -24,6 +25,7 @@ const program = Effect.gen(function*() {
     yield* events.pipe(
       Stream.takeUntil((event) => event.msg.type === "task_complete"),
       Stream.runForEach((event) => {
+        if (event.msg.type === "task_complete") return Console.log(`answer: ${event.msg.last_agent_message ?? ""}`)
         if (event.msg.type !== "exec_approval_request") return Effect.void
         const decision: ReviewDecision = ALLOWED_PROGRAMS.has(event.msg.command[0] ?? "") ? "approved" : "denied"
         return Console.log(`${decision}: ${event.msg.command.join(" ")}`).pipe(
@@ -37,14 +39,18 @@ const program = Effect.gen(function*() {
   yield* Console.log(`keep.txt kept: ${existsSync(join(workspace, "keep.txt"))}`)
 })
 
-await Effect.runPromise(program.pipe(
-  Effect.provide(CodexLayer({
-    codexHome: workspace,
-    cwd: workspace,
-    model: ModelClient.layerScripted([
-      ScriptedTurn.shell(["touch", "notes.txt"], { workdir: workspace }),
-      ScriptedTurn.shell(["rm", "keep.txt"], { workdir: workspace }),
-      ScriptedTurn.text("Created notes.txt; I was not allowed to delete keep.txt.")
-    ])
-  }))
-))
+try {
+  await Effect.runPromise(program.pipe(
+    Effect.provide(CodexLayer({
+      codexHome: workspace,
+      cwd: workspace,
+      model: ModelClient.layerScripted([
+        ScriptedTurn.shell(["touch", "notes.txt"], { workdir: workspace }),
+        ScriptedTurn.shell(["rm", "keep.txt"], { workdir: workspace }),
+        ScriptedTurn.text("Created notes.txt; I was not allowed to delete keep.txt.")
+      ])
+    }))
+  ))
+} finally {
+  rmSync(workspace, { recursive: true, force: true })
+}

@@ -1,34 +1,40 @@
 /**
- * Runs one conversation in-process against a scripted model and prints every event.
+ * Runs one conversation in-process and prints the agent's final answer. The model here is scripted;
+ * leave `model` out for the real one (credentials as for the CLI). CODEX_HOME, where conversations
+ * are saved, is a temporary directory removed at the end, so nothing is written to ~/.codex.
  * Run: `node examples/scripted-conversation.ts` (after `npm run build`).
  */
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Console, Effect, Stream } from "effect"
+import { Console, Effect, Option, Stream } from "effect"
 import { CodexLayer, ConversationManager, ModelClient, ScriptedTurn } from "codex-effect"
 
 const program = Effect.gen(function*() {
   const manager = yield* ConversationManager
-  const { conversation, sessionConfigured } = yield* manager.newConversation({})
-  yield* Console.log(JSON.stringify(sessionConfigured))
-  yield* Effect.scoped(Effect.gen(function*() {
-    // Subscribe before submitting, so no event of the task is missed.
-    const events = yield* conversation.subscribe
+  const { conversation } = yield* manager.newConversation({ approvalPolicy: "never" })
+  const last = yield* Effect.scoped(Effect.gen(function*() {
+    const events = yield* conversation.subscribe // subscribe first: no event is missed
     yield* conversation.submit({ type: "user_input", items: [{ type: "text", text: "Say hello" }] })
-    yield* events.pipe(
-      Stream.takeUntil((event) => event.msg.type === "task_complete"),
-      Stream.runForEach((event) => Console.log(JSON.stringify(event)))
+    return yield* events.pipe(
+      Stream.takeUntil((event) => event.msg.type === "task_complete" || event.msg.type === "error"),
+      Stream.runLast
     )
   }))
+  const msg = Option.getOrUndefined(last)?.msg
+  if (msg?.type === "task_complete") return yield* Console.log(msg.last_agent_message ?? "")
+  return yield* Effect.fail(new Error(msg?.type === "error" ? msg.message : "the conversation ended without an answer"))
 })
 
-const workspace = mkdtempSync(join(tmpdir(), "codex-example-"))
-
-await Effect.runPromise(program.pipe(
-  Effect.provide(CodexLayer({
-    codexHome: workspace,
-    cwd: workspace,
-    model: ModelClient.layerScripted([ScriptedTurn.text("Hello from the scripted model!")])
-  }))
-))
+const codexHome = mkdtempSync(join(tmpdir(), "codex-home-"))
+try {
+  await Effect.runPromise(program.pipe(
+    Effect.provide(CodexLayer({
+      codexHome,
+      cwd: codexHome,
+      model: ModelClient.layerScripted([ScriptedTurn.text("Hello from the scripted model!")])
+    }))
+  ))
+} finally {
+  rmSync(codexHome, { recursive: true, force: true })
+}

@@ -1,12 +1,35 @@
 #!/usr/bin/env node
 /**
- * The `codex-effect` executable. It turns on Node's compile cache before loading the CLI (src/main.ts),
- * so every start after the first reuses the compiled code instead of compiling the bundle again; that
- * compilation is most of a cold start. The cache lives in Node's default place (under the OS temp
- * directory, keyed by file contents and Node version) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
+ * The `codex-effect` executable. It first checks the Node version: the CLI needs Node 22.19 or newer
+ * (`@effect/platform-node` does, and on Node 20 its HTTP client crashes mid-request), so an older
+ * Node gets a clear message and exit code 1 instead of a server that half works. This file must parse
+ * on old Node versions, so it stays plain: no syntax newer than Node 18's.
+ *
+ * Then it turns on Node's compile cache before loading the CLI (src/main.ts), so every start after
+ * the first reuses the compiled code instead of compiling the bundle again; that compilation is most
+ * of a cold start. The cache lives in Node's default place (under the OS temp directory, keyed by file
+ * contents and Node version) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
  */
+import { existsSync } from "node:fs"
 import * as NodeModule from "node:module"
+import { fileURLToPath } from "node:url"
 
-// Older Node versions lack the cache; they start without it rather than fail here.
-if ("enableCompileCache" in NodeModule) NodeModule.enableCompileCache()
+const REQUIRED = [22, 19]
+
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
+if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
+  const script = fileURLToPath(import.meta.url)
+  // In a checkout, npm installs the pinned Node next to the bundle (`node` is a devDependency).
+  const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url))
+  const hint = existsSync(pinned)
+    ? `Run it with the Node this project pins: ${pinned} ${script} (or \`npm start\` in the project).`
+    : `Install Node 22.19 or newer (e.g. Node 24), or run it with \`npx -y node@24 ${script}\`.`
+  process.stderr.write(
+    `codex-effect needs Node.js 22.19 or newer; this is Node ${process.versions.node} (${process.execPath}).\n${hint}\n`
+  )
+  process.exit(1)
+}
+
+// A namespace import: a named one would fail to link on a Node without it, before the check above runs.
+NodeModule.enableCompileCache()
 await import("./main.js")

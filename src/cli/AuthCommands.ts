@@ -57,8 +57,8 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
   const logout = Command.make("logout", {}, () =>
     withAuth(Effect.gen(function*() {
       const auth = yield* AuthManager
-      yield* auth.logout
-      yield* Console.log("Logged out.")
+      const removed = yield* auth.logout
+      yield* Console.log(removed ? "Logged out." : "Not logged in: there were no stored credentials to remove.")
     }))).pipe(Command.withDescription("Remove the stored credentials (CODEX_HOME/auth.json)."))
 
   return { login, logout }

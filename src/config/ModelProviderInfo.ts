@@ -1,6 +1,7 @@
 /**
- * Model providers (agent core §8.1, wire §16.2): the built-in `openai` and `oss` entries plus the
- * user's `[model_providers.<id>]` tables. A user entry with a built-in id does not replace it.
+ * Model providers: the built-in `openai` and `oss` entries, the local
+ * servers newer Codex CLI releases know by name (`ollama`, `lmstudio`), plus the user's
+ * `[model_providers.<id>]` tables. A user entry with a built-in id does not replace it.
  */
 import { Schema } from "effect"
 import { VERSION } from "../version.js"
@@ -73,10 +74,15 @@ export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProv
   requiresOpenaiAuth: toml.requires_openai_auth ?? false
 })
 
-/** The built-in providers; `env` supplies `OPENAI_BASE_URL`, `CODEX_OSS_BASE_URL` and `CODEX_OSS_PORT`. */
+/**
+ * The built-in providers; `env` supplies `OPENAI_BASE_URL`, and `CODEX_OSS_BASE_URL` / `CODEX_OSS_PORT`
+ * for `oss` and `ollama` (the same local server). Local servers are reached over Chat Completions,
+ * which both Ollama and LM Studio serve on their default ports.
+ */
 export const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
   const nonEmpty = (name: string) => (env[name] !== undefined && env[name] !== "" ? env[name] : undefined)
   const ossPort = nonEmpty("CODEX_OSS_PORT") ?? "11434"
+  const ossBaseUrl = nonEmpty("CODEX_OSS_BASE_URL") ?? `http://localhost:${ossPort}/v1`
   return {
     openai: {
       ...providerFromToml("openai", {
@@ -89,11 +95,9 @@ export const builtInProviders = (env: Readonly<Record<string, string | undefined
       // Undefined lets the auth mode pick the API or the ChatGPT backend.
       baseUrl: nonEmpty("OPENAI_BASE_URL")
     },
-    oss: providerFromToml("oss", {
-      name: "gpt-oss",
-      base_url: nonEmpty("CODEX_OSS_BASE_URL") ?? `http://localhost:${ossPort}/v1`,
-      wire_api: "chat"
-    })
+    oss: providerFromToml("oss", { name: "gpt-oss", base_url: ossBaseUrl, wire_api: "chat" }),
+    ollama: providerFromToml("ollama", { name: "Ollama", base_url: ossBaseUrl, wire_api: "chat" }),
+    lmstudio: providerFromToml("lmstudio", { name: "LM Studio", base_url: "http://localhost:1234/v1", wire_api: "chat" })
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Interprets the merged TOML document (wire §16.1): each field is the typed override, else the
  * selected profile's value, else the top-level key, else the default. Values of the wrong type are
- * errors naming the key; unknown keys are ignored (and stay readable through `raw`).
+ * errors naming the key and, through `originOf`, where the value came from (file and line, `-c`, the
+ * request); unknown keys are ignored here (and stay readable through `raw`).
  */
 import { resolve } from "node:path"
 import { Result, Schema, SchemaIssue } from "effect"
@@ -26,7 +27,8 @@ const ProfileFields = {
   include_apply_patch_tool: Schema.optionalKey(Schema.Boolean)
 }
 
-const ConfigToml = Schema.Struct({
+/** The keys this server reads from config.toml. */
+export const ConfigToml = Schema.Struct({
   ...ProfileFields,
   profile: Schema.optionalKey(Schema.String),
   profiles: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct(ProfileFields))),
@@ -60,6 +62,8 @@ export interface ResolveContext {
   readonly processCwd: string
   /** Where the built-in providers read `OPENAI_BASE_URL`, `CODEX_OSS_*`. */
   readonly env: Readonly<Record<string, string | undefined>>
+  /** Where the value at a dotted path was set (`/home/me/.codex/config.toml:3`), to prefix its errors. */
+  readonly originOf?: ((path: ReadonlyArray<string>) => string | undefined) | undefined
 }
 
 const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -68,17 +72,23 @@ const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
  * `approval_policy: Expected "untrusted" | …`, several problems joined by `; `. The rejected values
  * are left out: they could be secrets (a header value, a key pasted in the wrong place).
  */
-const describeTypeErrors = (error: Schema.SchemaError) =>
+const describeTypeErrors = (error: Schema.SchemaError, context: ResolveContext) =>
   formatIssue(error.issue).issues.map(({ path = [], message }) => {
-    const key = path
-      .map((segment) => (typeof segment === "object" ? segment.key : segment))
+    const segments = path.map((segment) => (typeof segment === "object" ? segment.key : segment))
+    const key = segments
       .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`))
       .join("")
-    return key === "" ? message : `${key}: ${message}`
+    return withOrigin(context, segments.filter((s) => typeof s === "string"), key === "" ? message : `${key}: ${message}`)
   }).join("; ")
 
 /** Instructions are a few KiB; the path may come from a client's `config`, so it is read as untrusted. */
 const INSTRUCTIONS_FILE_MAX_BYTES = 1024 * 1024
+
+/** `message` prefixed with where the value at `path` was set, when that is known. */
+const withOrigin = (context: ResolveContext, path: ReadonlyArray<string>, message: string) => {
+  const origin = context.originOf?.(path)
+  return origin === undefined ? message : `${origin}: ${message}`
+}
 
 /** The contents of `experimental_instructions_file`; a relative path is resolved against the cwd. */
 const readInstructionsFile = (path: string, cwd: string): Result.Result<string, string> => {
@@ -99,21 +109,27 @@ export const resolveConfig = (
   context: ResolveContext
 ): Result.Result<ResolvedConfig, string> => {
   const decoded = decodeConfigToml(table)
-  if (Result.isFailure(decoded)) return Result.fail(`invalid config: ${describeTypeErrors(decoded.failure)}`)
+  if (Result.isFailure(decoded)) return Result.fail(`invalid config: ${describeTypeErrors(decoded.failure, context)}`)
   const toml = decoded.success
 
   const profileName = overrides.profile ?? toml.profile
   const profiles = toml.profiles ?? {}
   if (profileName !== undefined && !Object.hasOwn(profiles, profileName)) {
-    return Result.fail(`config profile \`${profileName}\` not found`)
+    const message = `config profile \`${profileName}\` not found`
+    return Result.fail(overrides.profile === undefined ? withOrigin(context, ["profile"], message) : message)
   }
   const profile = profileName === undefined ? {} : profiles[profileName]
   /** A key of the selected profile, else of the top level. */
   const pick = <K extends keyof typeof profile>(key: K) => profile[key] ?? toml[key]
+  /** Where `pick(key)` came from. */
+  const pickedPath = (key: keyof typeof profile) =>
+    profileName !== undefined && profile[key] !== undefined ? ["profiles", profileName, key] : [key]
 
   const providerId = pick("model_provider") ?? "openai"
   const provider = providerRegistry(toml.model_providers ?? {}, context.env).get(providerId)
-  if (provider === undefined) return Result.fail(`Model provider \`${providerId}\` not found`)
+  if (provider === undefined) {
+    return Result.fail(withOrigin(context, pickedPath("model_provider"), `Model provider \`${providerId}\` not found`))
+  }
 
   const cwd = resolve(context.processCwd, overrides.cwd ?? ".")
 
@@ -121,7 +137,7 @@ export const resolveConfig = (
   const instructionsFile = pick("experimental_instructions_file")
   if (overrides.baseInstructions === undefined && instructionsFile !== undefined) {
     const file = readInstructionsFile(instructionsFile, cwd)
-    if (Result.isFailure(file)) return Result.fail(file.failure)
+    if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath("experimental_instructions_file"), file.failure))
     baseInstructions = file.success
   }
 

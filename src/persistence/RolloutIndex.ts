@@ -9,13 +9,13 @@ import type { ConversationSummary } from "../rpc/ConversationApi.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { archivedSessionsDir, decodeLine, sessionsDir } from "./Rollout.js"
 
-const ROLLOUT_NAME = /^rollout-.+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/
+export const ROLLOUT_NAME = /^rollout-.+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/
 const PREVIEW_BYTES = 64 * 1024
 const PREVIEW_CHARS = 200
 const CONTEXT_PREFIXES = ["<user_instructions>", "<environment_context>"]
 
 /** Every rollout path under `root`, newest first (names start with their local timestamp). */
-const rolloutPaths = (root: string): Array<string> => {
+export const rolloutPaths = (root: string): Array<string> => {
   const found: Array<string> = []
   const walk = (dir: string) => {
     let entries
@@ -42,7 +42,7 @@ const readHead = (path: string): string => {
   return head.length === PREVIEW_BYTES ? text.slice(0, text.lastIndexOf("\n") + 1) : text
 }
 
-const summarize = (path: string): ConversationSummary | undefined => {
+export const summarize = (path: string): ConversationSummary | undefined => {
   const name = ROLLOUT_NAME.exec(basename(path))
   if (name === null) return undefined
   let preview = ""

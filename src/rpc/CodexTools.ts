@@ -2,8 +2,9 @@
  * The two MCP tools, `codex` and `codex-reply`: their argument schemas (kebab-case for `codex`,
  * camelCase for `codex-reply`, as in the reference) and their `tools/list` descriptions.
  *
- * The listed `inputSchema`s are written out literally because their text is wire-visible and must
- * equal the reference (wire §4.1); a unit test checks them against the Schemas that decode the calls.
+ * The listed `inputSchema`s are written out literally because their text is wire-visible: `codex`'s
+ * equals the reference's; `codex-reply`'s also lists `threadId` and `conversationId`, and
+ * requires only `prompt`. A unit test checks them against the Schemas that decode the calls.
  */
 import { Schema } from "effect"
 import { AskForApproval, SandboxMode } from "./Enums.js"
@@ -22,7 +23,10 @@ export const CodexToolArguments = Schema.Struct({
 })
 export type CodexToolArguments = typeof CodexToolArguments.Type
 
-/** `sessionId` is the reference name; `threadId` and `conversationId` are accepted too (DESIGN §4.4). */
+/**
+ * `sessionId` is the reference name; `threadId` (what results hand out) and `conversationId` are
+ * accepted too. The Schema leaves all three optional; the tool asks for exactly one.
+ */
 export const CodexReplyArguments = Schema.Struct({
   prompt: Schema.String,
   sessionId: Schema.optionalKey(Schema.String),
@@ -92,9 +96,11 @@ export const CODEX_REPLY_TOOL: ToolDescription = {
   description: "Continue a Codex session by providing the session id and prompt.",
   inputSchema: {
     type: "object",
-    required: ["prompt", "sessionId"],
+    required: ["prompt"],
     properties: {
       sessionId: { type: "string", description: "The *session id* for this conversation." },
+      threadId: { type: "string", description: "The same id, as results name it (`structuredContent.threadId`); pass only one." },
+      conversationId: { type: "string", description: "The same id, as the conversation API names it; pass only one." },
       prompt: { type: "string", description: "The *next user prompt* to continue the Codex conversation." }
     }
   },

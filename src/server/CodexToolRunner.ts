@@ -2,22 +2,28 @@
  * The `codex` and `codex-reply` tools (wire §4–7): start or continue a conversation, forward every
  * event as a `codex/event` notification tagged with the call's request id, turn approval events into
  * elicitations, and answer with a `CallToolResult` when the task completes or fails. A cancelled call
- * interrupts its turn, forwards the `turn_aborted` and gets no answer (DESIGN §4.5).
+ * interrupts its turn, forwards the `turn_aborted` and gets no answer. `codex-reply`
+ * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
+ * client can continue after the server restarted (or with a server process per call).
  */
 import { isAbsolute, resolve } from "node:path"
-import { Effect, Layer, Option, Schema, Stream } from "effect"
+import { Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
 import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { findRollout } from "../persistence/SavedSessions.js"
+import { readRollout } from "../persistence/Rollout.js"
+import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
 import type { RequestContext } from "./Handlers.js"
 import { CodexToolCalls, errorResult } from "./McpHandlers.js"
+import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
 
 const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
@@ -43,10 +49,18 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {})
 })
 
-export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(function*() {
+export interface CodexToolOptions {
+  /** The progress heartbeat's interval (calls with a `progressToken`). */
+  readonly progressIntervalMs: number
+}
+
+export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
   const capabilities = yield* ClientCapabilities
+  const config = yield* Config
+  /** Two replies to the same saved conversation must not resume it twice. */
+  const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
     sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
@@ -86,9 +100,13 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
   }
 
   /** Forwards events until the task ends; the answer is the call's result. */
-  const runLoop = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
+  const runLoop = (
+    conversation: Conversation,
+    events: Stream.Stream<Event>,
+    request: RequestContext,
+    progress: CallProgress | undefined
+  ) =>
     Effect.gen(function*() {
-      let progress = 0
       let approvalsUnavailable = false
       let outcome: CallToolResult | undefined
       yield* events.pipe(
@@ -98,14 +116,8 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
         Stream.runForEach((event) =>
           Effect.gen(function*() {
             yield* forward(event, request)
-            const message = request.progressToken !== undefined ? progressMessage(event.msg) : undefined
-            if (message !== undefined && request.progressToken !== undefined) {
-              yield* sender.sendNotification("notifications/progress", {
-                progressToken: request.progressToken,
-                progress: ++progress,
-                message
-              })
-            }
+            const message = progress !== undefined ? progressMessage(event.msg) : undefined
+            if (message !== undefined && progress !== undefined) yield* progress.report(message)
             switch (event.msg.type) {
               case "background_event":
                 if (event.msg.message === APPROVALS_UNAVAILABLE) approvalsUnavailable = true
@@ -148,8 +160,11 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
   const run = (conversation: Conversation, request: RequestContext, submit: Effect.Effect<void>) =>
     Effect.scoped(Effect.gen(function*() {
       const events = yield* conversation.subscribe
+      const progress = request.progressToken === undefined
+        ? undefined
+        : yield* startCallProgress(sender, request.progressToken, options.progressIntervalMs)
       yield* submit
-      return yield* runLoop(conversation, events, request).pipe(
+      return yield* runLoop(conversation, events, request, progress).pipe(
         Effect.onInterrupt(() => interruptOnCancel(conversation, events, request))
       )
     }))
@@ -176,23 +191,63 @@ export const codexToolCallsLayer = Layer.effect(CodexToolCalls, Effect.gen(funct
     )
   })
 
+  /**
+   * The conversation in memory, else resumed from its rollout with the config it was saved with
+   * (cwd, model); a text for the client when neither works. A broken config is reported before
+   * "not found", so every call shows what to fix.
+   */
+  const findOrResume = (id: string) =>
+    resuming.withPermits(1)(Effect.gen(function*() {
+      const live = yield* manager.get(id).pipe(Effect.option)
+      if (Option.isSome(live)) return live.value
+      const path = findRollout(config.codexHome, id)
+      const saved = path === undefined ? undefined : yield* readRollout(path).pipe(Effect.result)
+      if (saved?._tag === "Failure") return `Failed to read the saved session ${path}: ${saved.failure.reason}`
+      if (path === undefined || saved?.success === undefined) {
+        const problem = yield* config.load({}).pipe(Effect.flip, Effect.option)
+        return Option.isSome(problem)
+          ? `Failed to load Codex configuration: ${problem.value.message}`
+          : `Session not found for session_id: ${id}`
+      }
+      const { meta, items } = saved.success
+      const resolved = yield* config.load({ cwd: meta.cwd, model: meta.model }).pipe(Effect.result)
+      if (resolved._tag === "Failure") return `Failed to load Codex configuration: ${resolved.failure.message}`
+      yield* Effect.logInfo(`resuming conversation ${id} from ${path}`)
+      const { conversation } = yield* manager.startConversation({
+        config: resolved.success,
+        history: items,
+        conversationId: meta.id,
+        rolloutPath: path
+      })
+      return conversation
+    }))
+
   const codexReply = Effect.fnUntraced(function*(args: unknown, request: RequestContext) {
     if (args === undefined) {
-      return errorResult("Missing arguments for codex-reply tool-call; the `session_id` and `prompt` fields are required.")
+      return errorResult(
+        "Missing arguments for codex-reply tool-call; the `prompt` field and one of `sessionId`, `threadId`, `conversationId` are required."
+      )
     }
     const decoded = decodeReplyArguments(args)
     if (decoded._tag === "Failure") {
       return errorResult(`Failed to parse configuration for Codex tool: ${describe(decoded.failure)}`)
     }
     const { prompt, sessionId, threadId, conversationId } = decoded.success
-    const id = sessionId ?? threadId ?? conversationId
-    if (id === undefined) return errorResult("Failed to parse session_id: `sessionId` is required")
-    const conversation = yield* manager.get(id).pipe(Effect.option)
-    if (Option.isNone(conversation)) return errorResult(`Session not found for session_id: ${id}`)
+    const ids = new Set([sessionId, threadId, conversationId].filter((id) => id !== undefined))
+    if (ids.size !== 1) {
+      return errorResult(
+        ids.size === 0
+          ? "Missing session id for codex-reply: pass one of `sessionId`, `threadId` or `conversationId` (the `threadId` of an earlier result)."
+          : "Conflicting session ids for codex-reply: pass only one of `sessionId`, `threadId`, `conversationId`."
+      )
+    }
+    const [id] = ids
+    const conversation = yield* findOrResume(id!)
+    if (typeof conversation === "string") return errorResult(conversation)
     return yield* run(
-      conversation.value,
+      conversation,
       request,
-      conversation.value.submit({ type: "user_input", items: [{ type: "text", text: prompt }] }).pipe(Effect.asVoid)
+      conversation.submit({ type: "user_input", items: [{ type: "text", text: prompt }] }).pipe(Effect.asVoid)
     )
   })
 

@@ -14,7 +14,7 @@ import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
 import type { Event } from "../rpc/Event.js"
-import { invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
+import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
@@ -40,6 +40,12 @@ const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string) =>
         Effect.map((url) => ({ type: "image" as const, image_url: url })),
         Effect.mapError((error) => invalidParams(`items[${index}].data.path: cannot attach image ${error.message}`))
       ))
+
+/** A config that cannot be derived: the request's fault (-32600) or the server's own config (-32603). */
+export const configProblem = (error: { readonly message: string; readonly source?: "config" | "request" | undefined }) =>
+  error.source === "request"
+    ? invalidRequest(`error deriving config: ${error.message}`)
+    : internalError(`error deriving config: ${error.message}`)
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
 export type LiveConversationHandlerMap = Omit<
@@ -114,7 +120,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
 
       newConversation: (params) =>
         manager.newConversation(overridesFromParams(params)).pipe(
-          Effect.mapError((error) => invalidRequest(`error deriving config: ${error.message}`)),
+          Effect.mapError((error) => configProblem(error)),
           Effect.tap(({ conversation }) => forwardApprovals(conversation)),
           Effect.map(({ conversation, conversationId }) => ({
             conversationId,

@@ -10,7 +10,7 @@ import type { ResponseItem } from "../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
 import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { ConversationHandlers, overridesFromParams } from "./ConversationHandlers.js"
+import { configProblem, ConversationHandlers, overridesFromParams } from "./ConversationHandlers.js"
 import { gitDiffToRemote } from "./GitDiffToRemote.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
 
@@ -54,7 +54,7 @@ export class ConversationStoreHandlers extends Context.Service<
           }
           const overrides = overridesFromParams(params.overrides ?? {})
           const resolved = yield* config.load({ cwd: saved.meta.cwd, model: saved.meta.model, ...overrides }).pipe(
-            Effect.mapError((error) => invalidRequest(`error deriving config: ${error.message}`))
+            Effect.mapError(configProblem)
           )
           const { conversation, conversationId } = yield* manager.startConversation({
             config: resolved,
@@ -76,7 +76,10 @@ export class ConversationStoreHandlers extends Context.Service<
 
       gitDiffToRemote: (params) =>
         gitDiffToRemote(params.cwd).pipe(
-          Effect.mapError(() => invalidRequest(`failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`))
+          Effect.mapError((error) => {
+            const message = `failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`
+            return error.internal === true ? internalError(`${message}: ${error.reason}`) : invalidRequest(message)
+          })
         )
     })
   }))

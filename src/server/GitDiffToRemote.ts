@@ -6,7 +6,12 @@
 import { execFile } from "node:child_process"
 import { Data, Effect } from "effect"
 
-class GitFailed extends Data.TaggedError("GitFailed")<{ readonly args: ReadonlyArray<string>; readonly reason: string }> {}
+/** `internal`: git could not run (missing, timed out) rather than answering about the directory. */
+class GitFailed extends Data.TaggedError("GitFailed")<{
+  readonly args: ReadonlyArray<string>
+  readonly reason: string
+  readonly internal?: boolean
+}> {}
 
 const GIT_TIMEOUT_MS = 5_000
 const MAX_OUTPUT = 256 * 1024 * 1024
@@ -17,7 +22,10 @@ const git = (cwd: string, args: ReadonlyArray<string>, okCodes: ReadonlyArray<nu
     execFile("git", [...args], { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_OUTPUT, signal }, (error, stdout) => {
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
       if (okCodes.includes(code)) resume(Effect.succeed(stdout))
-      else resume(Effect.fail(new GitFailed({ args, reason: error?.message ?? `exit ${code}` })))
+      else {
+        const internal = error !== null && (typeof error.code === "string" || error.killed === true)
+        resume(Effect.fail(new GitFailed({ args, reason: error?.message ?? `exit ${code}`, internal })))
+      }
     })
   })
 

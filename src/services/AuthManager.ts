@@ -69,8 +69,11 @@ export class AuthManager extends Context.Service<AuthManager, {
   readonly onUnauthorized: (refusedToken: string) => Effect.Effect<void, AuthError>
   /** Reads auth.json again; true when the method changed. */
   readonly reload: Effect.Effect<boolean>
-  /** Cancels a running login, deletes auth.json, reloads, and announces the method left (maybe the env key). */
-  readonly logout: Effect.Effect<void, AuthError>
+  /**
+   * Cancels a running login, deletes auth.json, reloads, and announces the method left (maybe the env
+   * key). True when there was an auth.json to delete.
+   */
+  readonly logout: Effect.Effect<boolean, AuthError>
   /** Replaces auth.json with `{"OPENAI_API_KEY": apiKey}`, reloads, and announces the method. */
   readonly loginApiKey: (apiKey: string) => Effect.Effect<void, AuthError>
   /**
@@ -271,9 +274,10 @@ const makeAuthManager = Effect.fnUntraced(function*(options: AuthOptions) {
     reload,
     logout: loginLock.withPermit(Effect.gen(function*() {
       yield* endActiveLogin
-      yield* deleteAuthFile(codexHome)
+      const removed = yield* deleteAuthFile(codexHome)
       yield* reload
       yield* publishStatus
+      return removed
     })),
     loginApiKey: Effect.fn("AuthManager.loginApiKey")(function*(apiKey: string) {
       if (apiKey === "") return yield* new AuthError({ message: "the API key is empty" })

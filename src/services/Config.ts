@@ -10,16 +10,23 @@ import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import { parse, TomlError, type TomlTable } from "smol-toml"
+import { mapCodexCliValues } from "../config/CodexCliValues.js"
+import { at, type ConfigFile, configWarnings, describeOrigin } from "../config/ConfigOrigins.js"
 import { applyOverrides, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
 import { type ResolveContext, resolveConfig } from "../config/ResolveConfig.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
+import { tomlLocations } from "../config/TomlLocations.js"
 
-/** A config problem a user can act on: the message names the file and line, the override, or the key. */
+/**
+ * A config problem a user can act on: the message names the file and line, the override, or the key.
+ * `source` says whose fault it is: the server's config (config.toml, `-c`) or the request's overrides.
+ */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  message: Schema.String
+  message: Schema.String,
+  source: Schema.optionalKey(Schema.Literals(["config", "request"]))
 }) {
-  /** `codex-effect` exits with this code when the startup config is broken. */
+  /** `codex-effect` exits with this code when a startup `-c` override is broken. */
   readonly exitCode = 2
 }
 
@@ -41,20 +48,21 @@ export const resolveCodexHome = (env: Readonly<Record<string, string | undefined
 /** A config.toml is a few KiB; the cap keeps a FIFO or a huge file there from stalling every new conversation. */
 const CONFIG_TOML_MAX_BYTES = 4 * 1024 * 1024
 
-/** config.toml as a table; a missing file is an empty table. */
-const readConfigToml = (path: string): Result.Result<TomlTable, ConfigError> => {
+/** config.toml as a table, and where each key is written; a missing file is an empty table. */
+const readConfigFile = (path: string): Result.Result<ConfigFile, ConfigError> => {
   const bytes = readUntrustedFileSync(path, { maxBytes: CONFIG_TOML_MAX_BYTES })
   if (!Buffer.isBuffer(bytes)) {
-    if (bytes.problem === "missing") return Result.succeed({})
-    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${bytes.reason}` }))
+    if (bytes.problem === "missing") return Result.succeed({ path, table: {}, locations: undefined })
+    return Result.fail(new ConfigError({ message: `error loading config: ${path}: ${bytes.reason}`, source: "config" }))
   }
+  const text = bytes.toString("utf8")
   try {
-    return Result.succeed(parse(bytes.toString("utf8")))
+    return Result.succeed({ path, table: parse(text), locations: tomlLocations(text) })
   } catch (error) {
     const where = error instanceof TomlError ? `${path}:${error.line}:${error.column}` : path
     // smol-toml's message goes on with a code excerpt; its first line is the reason.
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
-    return Result.fail(new ConfigError({ message: `error loading config: ${where}: ${reason}` }))
+    return Result.fail(new ConfigError({ message: `error loading config: ${where}: ${reason}`, source: "config" }))
   }
 }
 
@@ -64,7 +72,7 @@ const parseCliOverrides = (texts: ReadonlyArray<string>): Result.Result<Readonly
   for (const text of texts) {
     const override = parseCliOverride(text)
     if (Result.isFailure(override)) {
-      return Result.fail(new ConfigError({ message: `error parsing -c overrides: ${text}: ${override.failure}` }))
+      return Result.fail(new ConfigError({ message: `error parsing -c overrides: ${text}: ${override.failure}`, source: "config" }))
     }
     parsed.push(override.success)
   }
@@ -73,18 +81,26 @@ const parseCliOverrides = (texts: ReadonlyArray<string>): Result.Result<Readonly
 
 export class Config extends Context.Service<Config, {
   readonly codexHome: string
-  /** config.toml with the startup overrides: what auth and defaults read. */
+  /**
+   * config.toml with the startup overrides: what auth and defaults read. When config.toml cannot be
+   * used (bad TOML, a bad value), the defaults with the startup overrides, and `startupError` says why.
+   */
   readonly base: ResolvedConfig
+  /** Why config.toml could not be used at startup; every `load` fails with it until the file is fixed. */
+  readonly startupError: ConfigError | undefined
   /** Reads config.toml again and applies the startup overrides, then this request's overrides. */
   readonly load: (overrides: ConversationOverrides) => Effect.Effect<ResolvedConfig, ConfigError>
 }>()("codex-effect/Config") {
-  /** Reads `$CODEX_HOME/config.toml`; fails with `ConfigError` when it or a `-c` override is broken. */
+  /**
+   * Reads `$CODEX_HOME/config.toml`. A broken file does not fail the layer (the server must still start
+   * and report it per request); a broken `-c` override does, with `ConfigError`.
+   */
   static readonly layer = (options: ConfigOptions = {}) =>
     Layer.effect(Config, Effect.suspend(() => {
       const env = options.env ?? process.env
       const codexHome = options.codexHome ?? resolveCodexHome(env)
       const configPath = join(codexHome, "config.toml")
-      return make(() => readConfigToml(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
+      return make(() => readConfigFile(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
     }))
 
   /**
@@ -99,24 +115,53 @@ export class Config extends Context.Service<Config, {
         (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
       ))
       const context = { codexHome, processCwd: resolve(options.cwd ?? "."), env: options.env ?? {} }
-      return yield* make(() => Result.succeed(options.toml ?? {}), options, context)
+      return yield* make(() => Result.succeed({ path: "config.toml", table: options.toml ?? {}, locations: undefined }), options, context)
     }))
 }
 
+const MAX_REMEMBERED_WARNINGS = 1_000
+
 /** Both layers: parses the startup overrides once, then resolves `base` through `load`. */
 const make = Effect.fnUntraced(function*(
-  readTable: () => Result.Result<TomlTable, ConfigError>,
+  readFile: () => Result.Result<ConfigFile, ConfigError>,
   options: ConfigOptions,
   context: ResolveContext
 ) {
   const startup = yield* Effect.fromResult(parseCliOverrides(options.cliOverrides ?? []))
+  const warned = new Set<string>()
+  /**
+   * A config is loaded for every conversation; each problem is worth one line, not one per conversation.
+   * Requests can name any key, so the memory of what was said is bounded: past it, lines repeat.
+   */
+  const warnOnce = (message: string) =>
+    Effect.suspend(() => {
+      if (warned.has(message)) return Effect.void
+      if (warned.size < MAX_REMEMBERED_WARNINGS) warned.add(message)
+      return Effect.logWarning(message)
+    })
+
   const load = Effect.fn("Config.load")(function*(overrides: ConversationOverrides) {
-    const file = yield* Effect.fromResult(readTable())
-    const table = applyOverrides(applyOverrides(file, startup), overridesFromJson(overrides.config ?? {}))
-    return yield* Effect.fromResult(resolveConfig(table, overrides, context)).pipe(
-      Effect.mapError((message) => new ConfigError({ message }))
-    )
+    const file = yield* Effect.fromResult(readFile())
+    const fromRequest = overridesFromJson(overrides.config ?? {})
+    const originOf = describeOrigin(file, startup, fromRequest)
+    const merged = applyOverrides(applyOverrides(file.table, startup), fromRequest)
+    for (const warning of configWarnings(merged, originOf)) yield* warnOnce(warning)
+    const { table, replaced } = mapCodexCliValues(merged)
+    for (const { path, from, to } of replaced) {
+      yield* warnOnce(`${at(originOf(path))}${path.join(".")} = "${from}" is not supported by codex-effect; using "${to}"`)
+    }
+    const resolved = resolveConfig(table, overrides, { ...context, originOf })
+    if (Result.isSuccess(resolved)) return resolved.success
+    // Whose fault: would config.toml and `-c` alone have worked?
+    const withoutRequest = resolveConfig(mapCodexCliValues(applyOverrides(file.table, startup)).table, {}, context)
+    return yield* new ConfigError({ message: resolved.failure, source: Result.isSuccess(withoutRequest) ? "request" : "config" })
   })
-  const base = yield* load({})
-  return Config.of({ codexHome: context.codexHome, base, load })
+
+  const first = yield* load({}).pipe(Effect.result)
+  if (Result.isSuccess(first)) return Config.of({ codexHome: context.codexHome, base: first.success, startupError: undefined, load })
+  // config.toml is unusable: start anyway on the defaults, unless the `-c` overrides themselves are broken.
+  const defaults = resolveConfig(applyOverrides({}, startup), {}, { ...context, originOf: () => "-c override" })
+  if (Result.isFailure(defaults)) return yield* new ConfigError({ message: defaults.failure, source: "config" })
+  yield* Effect.logError(`${first.failure.message} (every conversation fails with this error until config.toml is fixed)`)
+  return Config.of({ codexHome: context.codexHome, base: defaults.success, startupError: first.failure, load })
 })

@@ -26,9 +26,13 @@ export class ConversationNotFound extends Schema.TaggedError<ConversationNotFoun
   message: Schema.String
 }) {}
 
-/** The config could not be derived from the overrides (bad profile, bad value, unknown provider…). */
+/**
+ * The config could not be derived from the overrides (bad profile, bad value, unknown provider…).
+ * `source`: whether the server's config (config.toml, `-c`) or the request's overrides are at fault.
+ */
 export class ConversationConfigError extends Schema.TaggedError<ConversationConfigError>()("ConversationConfigError", {
-  message: Schema.String
+  message: Schema.String,
+  source: Schema.Literals(["config", "request"])
 }) {}
 
 export interface StartOptions {
@@ -136,7 +140,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     return ConversationManager.of({
       newConversation: (overrides) =>
         config.load(overrides).pipe(
-          Effect.mapError((error) => new ConversationConfigError({ message: error.message })),
+          Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" })),
           Effect.flatMap((resolved) => startConversation({ config: resolved }))
         ),
       startConversation,

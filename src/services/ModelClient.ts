@@ -32,8 +32,21 @@ const USAGE_LIMIT_TYPES = new Set(["usage_limit_reached", "usage_not_included"])
  */
 const loadSdk = Effect.promise(() => import("openai"))
 
-/** An error before the stream started, as a ModelError with its retry budget. */
-const requestError = (SDK: typeof OpenAI, error: unknown, nowMs: number): ModelError => {
+/** `ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_CONNECT_TIMEOUT`…: the first system error code in the cause chain. */
+const systemErrorCode = (error: unknown, depth = 0): string | undefined => {
+  if (!(error instanceof Error) || depth > 5) return undefined
+  const code = (error as NodeJS.ErrnoException).code
+  if (typeof code === "string" && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code
+  const nested = error instanceof AggregateError ? error.errors : []
+  for (const inner of [error.cause, ...nested]) {
+    const found = systemErrorCode(inner, depth + 1)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** An error before the stream started, as a ModelError with its retry budget; `baseUrl` is where it was sent. */
+const requestError = (SDK: typeof OpenAI, error: unknown, nowMs: number, baseUrl: string): ModelError => {
   if (error instanceof ModelError) return error
   if (error instanceof SDK.APIError && typeof error.status === "number") {
     const status = error.status
@@ -49,7 +62,10 @@ const requestError = (SDK: typeof OpenAI, error: unknown, nowMs: number): ModelE
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
     })
   }
-  return new ModelError({ message: `connection error: ${messageOf(error)}`, retry: "request" })
+  // The SDK's own message ("Connection error.") names neither the address nor the reason.
+  const code = systemErrorCode(error)
+  const reason = code === undefined ? messageOf(error) : `${code}: ${messageOf(error)}`
+  return new ModelError({ message: `connection error: cannot reach the model provider at ${baseUrl} (${reason})`, retry: "request" })
 }
 
 /** An error while reading the stream: always a broken stream. */
@@ -135,8 +151,9 @@ const connect = (
   Effect.gen(function*() {
     const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env)
     const { default: SDK } = yield* loadSdk
+    const target = requestTarget(provider, credentials, env, prompt.promptCacheKey)
     const client = new SDK({
-      ...requestTarget(provider, credentials, env, prompt.promptCacheKey),
+      ...target,
       // Nothing from the SDK's own environment lookups (OPENAI_ORG_ID, …) may reach a provider.
       organization: null,
       project: null,
@@ -150,7 +167,9 @@ const connect = (
       try: (signal) => openEvents(client, provider, prompt, AbortSignal.any([abort, signal])),
       catch: (error) => error
     }).pipe(
-      Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(SDK, error, now)))),
+      Effect.catch((error) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(requestError(SDK, error, now, target.baseURL)))
+      ),
       Effect.timeoutOrElse({
         duration: Duration.millis(Math.min(idleMs, deadline.remainingMs)),
         orElse: () =>

@@ -152,8 +152,9 @@ describe("the service", () => {
 
   it.effect("names an unknown provider", () =>
     Effect.gen(function*() {
-      const error = yield* load("model_provider = \"ghost\"").pipe(Effect.flip)
-      assert.strictEqual(error.message, "Model provider `ghost` not found")
+      const codexHome = home("model_provider = \"ghost\"")
+      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flatMap((config) => config.load({})), Effect.flip)
+      assert.strictEqual(error.message, `${join(codexHome, "config.toml")}:1: Model provider \`ghost\` not found`)
     }))
 })
 
@@ -173,23 +174,25 @@ describe("CODEX_HOME", () => {
 })
 
 describe("errors a user can act on", () => {
-  it.effect("a TOML syntax error names the file, line and column", () =>
+  it.effect("a TOML syntax error does not fail the layer: base is the defaults, and every load names the file, line and column", () =>
     Effect.gen(function*() {
       const codexHome = home("model = \"o3\"\n\napproval_policy = = \n")
-      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
-      assert.strictEqual(
-        error.message,
-        `error loading config: ${join(codexHome, "config.toml")}:3:19: Invalid TOML document: invalid value`
-      )
-      assert.strictEqual(error._tag, "ConfigError")
-      assert.strictEqual(error.exitCode, 2)
+      const config = yield* service(Config.layer({ codexHome, env: {}, cliOverrides: ["model=from-cli"] }))
+      const message = `error loading config: ${join(codexHome, "config.toml")}:3:19: Invalid TOML document: invalid value`
+      assert.strictEqual(config.startupError?.message, message)
+      assert.strictEqual(config.base.model, "from-cli")
+      const error = yield* config.load({}).pipe(Effect.flip)
+      assert.deepInclude(error, { _tag: "ConfigError", message, source: "config" })
+      writeFileSync(join(codexHome, "config.toml"), "model = \"fixed\"")
+      assert.strictEqual((yield* config.load({ config: { model: "fixed" } })).model, "fixed")
     }))
 
-  it.effect("an unreadable config.toml names the file", () =>
+  it.effect("an unreadable config.toml names the file on every load", () =>
     Effect.gen(function*() {
       const codexHome = home()
       mkdirSync(join(codexHome, "config.toml"))
-      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
+      const config = yield* service(Config.layer({ codexHome, env: {} }))
+      const error = yield* config.load({}).pipe(Effect.flip)
       assert.match(error.message, new RegExp(`^error loading config: ${join(codexHome, "config.toml")}: is a directory`))
     }))
 
@@ -197,8 +200,24 @@ describe("errors a user can act on", () => {
     Effect.gen(function*() {
       const codexHome = home()
       execFileSync("mkfifo", [join(codexHome, "config.toml")])
-      const error = yield* service(Config.layer({ codexHome, env: {} })).pipe(Effect.flip)
+      const config = yield* service(Config.layer({ codexHome, env: {} }))
+      const error = yield* config.load({}).pipe(Effect.flip)
       assert.match(error.message, /config\.toml: not a regular file \(a FIFO\)$/)
+    }))
+
+  it.effect("a wrong value names the file and line it is on; the request is blamed only for what it set", () =>
+    Effect.gen(function*() {
+      const codexHome = home("model = \"o3\"\n\n[profiles.p]\napproval_policy = \"nevr\"\n")
+      const config = yield* service(Config.layer({ codexHome, env: {} }))
+      const fromFile = yield* config.load({ profile: "p" }).pipe(Effect.flip)
+      assert.strictEqual(
+        fromFile.message,
+        `invalid config: ${join(codexHome, "config.toml")}:4: profiles.p.approval_policy: Expected "untrusted" | "on-failure" | "on-request" | "never"`
+      )
+      assert.strictEqual(fromFile.source, "config")
+      const fromRequest = yield* load("model = \"o3\"", { config: { sandbox_mode: "wide-open" } }).pipe(Effect.flip)
+      assert.match(fromRequest.message, /^invalid config: the request's config: sandbox_mode: Expected/)
+      assert.strictEqual(fromRequest.source, "request")
     }))
 
   it.effect("a value of the wrong type names the key, from the file or from -c", () =>
@@ -206,7 +225,7 @@ describe("errors a user can act on", () => {
       const fromFile = yield* load("approval_policy = 3").pipe(Effect.flip)
       assert.include(fromFile.message, "approval_policy")
       const fromCli = yield* load(undefined, {}, { cliOverrides: ["profiles.p.model=3"] }).pipe(Effect.flip)
-      assert.strictEqual(fromCli.message, "invalid config: profiles.p.model: Expected string")
+      assert.strictEqual(fromCli.message, "invalid config: -c override: profiles.p.model: Expected string")
     }))
 
   it.effect.each([

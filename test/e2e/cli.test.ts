@@ -1,9 +1,9 @@
 /**
- * The command line: version and help, a broken config stopping startup with exit 2 and a message
- * naming the file and line (stdout untouched), and the login commands.
+ * The command line: version and help, a broken config.toml reported on stderr without stopping the
+ * server, a broken `-c` override stopping it with exit 2 (stdout untouched), and the login commands.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
@@ -28,15 +28,21 @@ describe("codex-effect", () => {
     expect(version.stdout).toMatch(/^codex-effect v\d+\.\d+\.\d+/)
     const help = run(["--help"])
     expect(help.status).toBe(0)
-    for (const word of ["mcp", "login", "logout", "--config"]) expect(help.stdout).toContain(word)
+    for (const word of ["mcp", "login", "logout", "sessions", "--config"]) expect(help.stdout).toContain(word)
+    const helpCommand = run(["help"])
+    expect(helpCommand.status).toBe(0)
+    expect(helpCommand.stdout).toBe(help.stdout)
+    expect(run(["help", "sessions"]).stdout).toBe(run(["sessions", "--help"]).stdout)
+    expect(run(["help", "sessions"]).stdout).toContain("prune")
   })
 
-  it("stops with exit 2 naming the file and line of a broken config.toml, writing nothing to stdout", () => {
+  it("keeps serving with a broken config.toml, naming its file and line on stderr", () => {
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), 'model = "o3"\napproval_policy = \n')
     const result = run(["mcp"], { codexHome, input: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) + "\n" })
-    expect(result.status).toBe(2)
-    expect(result.stdout).toBe("")
+    rmSync(codexHome, { recursive: true, force: true })
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ jsonrpc: "2.0", id: 1, result: {} })
     expect(result.stderr).toContain(`${join(codexHome, "config.toml")}:2:`)
   })
 
@@ -57,8 +63,10 @@ describe("codex-effect", () => {
     expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Logged in using an API key")
     expect(run(["login", "--api-key", "-"], { codexHome, input: "sk-two\n" }).status).toBe(0)
     expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).OPENAI_API_KEY).toBe("sk-two")
-    expect(run(["logout"], { codexHome }).status).toBe(0)
+    const logout = run(["logout"], { codexHome })
+    expect([logout.status, logout.stdout]).toEqual([0, "Logged out.\n"])
     expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+    expect(run(["logout"], { codexHome }).stdout).toBe("Not logged in: there were no stored credentials to remove.\n")
   })
 
   it("logs in with ChatGPT: prints the URL and finishes when the browser comes back", async () => {

@@ -50,11 +50,14 @@ const referenceCodexInputSchema = {
     "include-plan-tool": { type: "boolean", description: "Whether to include the plan tool in the conversation." }
   }
 }
-const referenceReplyInputSchema = {
+/** The reference's, plus the id aliases; none of the ids is required on its own (the tool asks for exactly one). */
+const replyInputSchema = {
   type: "object",
-  required: ["prompt", "sessionId"],
+  required: ["prompt"],
   properties: {
     sessionId: { type: "string", description: "The *session id* for this conversation." },
+    threadId: { type: "string", description: "The same id, as results name it (`structuredContent.threadId`); pass only one." },
+    conversationId: { type: "string", description: "The same id, as the conversation API names it; pass only one." },
     prompt: { type: "string", description: "The *next user prompt* to continue the Codex conversation." }
   }
 }
@@ -75,7 +78,7 @@ describe("MCP SDK client", () => {
     expect(reply).toMatchObject({
       title: "Codex Reply",
       description: "Continue a Codex session by providing the session id and prompt.",
-      inputSchema: referenceReplyInputSchema
+      inputSchema: replyInputSchema
     })
     for (const tool of tools) {
       expect(tool.outputSchema).toMatchObject({ type: "object", required: ["threadId", "content"] })

@@ -1,9 +1,7 @@
 /**
  * The literal `inputSchema`s listed by `tools/list` against the Schemas that decode the calls:
- * same properties, same types and enums, same required keys. `codex-reply` lists only the
- * reference's `sessionId`, while its Schema also accepts the `threadId`/`conversationId` aliases
- * (DESIGN §4.4), so for it the listed properties must be a subset and the listed `required` set must
- * decode.
+ * same properties, same types and enums, same required keys. `codex-reply` lists `sessionId` and
+ * its aliases `threadId`/`conversationId`, none of them required (the tool asks for exactly one).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Result, Schema, SchemaAST } from "effect"
@@ -109,15 +107,14 @@ describe("codex-reply tool inputSchema", () => {
   const listed = listedProperties(CODEX_REPLY_TOOL.inputSchema)
   const required = listedRequired(CODEX_REPLY_TOOL.inputSchema)
 
-  it("lists only properties the Schema knows, and the rest are the id aliases", () => {
-    const keys = schemaKeys(CodexReplyArguments.fields)
-    for (const key of Object.keys(listed)) assert.include(keys, key)
-    assert.deepStrictEqual(keys.filter((key) => !(key in listed)), ["conversationId", "threadId"])
+  it("lists exactly the properties the Schema knows: the prompt, sessionId and its aliases", () => {
+    assert.deepStrictEqual(Object.keys(listed).sort(), schemaKeys(CodexReplyArguments.fields))
+    assert.deepStrictEqual(Object.keys(listed).sort(), ["conversationId", "prompt", "sessionId", "threadId"])
   })
 
-  it("lists the reference's required keys, which cover every key the Schema requires", () => {
-    assert.deepStrictEqual([...required].sort(), ["prompt", "sessionId"])
-    for (const key of schemaRequired(CodexReplyArguments.fields)) assert.include(required, key)
+  it("requires only the prompt, as the Schema does", () => {
+    assert.deepStrictEqual([...required], ["prompt"])
+    assert.deepStrictEqual(schemaRequired(CodexReplyArguments.fields), ["prompt"])
   })
 
   it("gives each listed property the type the Schema decodes", () => {
@@ -130,7 +127,7 @@ describe("codex-reply tool inputSchema", () => {
 
   it("decodes a call carrying exactly the listed required keys", () => {
     const minimal = Object.fromEntries(required.map((key) => [key, sampleValue(listed[key] ?? {})]))
-    assert.deepStrictEqual(Schema.decodeUnknownSync(CodexReplyArguments)(minimal), { prompt: "text", sessionId: "text" })
+    assert.deepStrictEqual(Schema.decodeUnknownSync(CodexReplyArguments)(minimal), { prompt: "text" })
   })
 
   it.each(["threadId", "conversationId"])("accepts the alias %s in place of sessionId", (alias) => {

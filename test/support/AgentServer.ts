@@ -3,7 +3,7 @@
  * config.toml points at it, and the built server spawned and initialized. `useAgentServer()` also
  * registers the cleanup, so each test only says what the model does.
  */
-import { writeFileSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach } from "vitest"
 import { type MockModelServer, type MockTurn, mockConfigToml, startMockModelServer } from "./MockModelServer.js"
@@ -18,9 +18,11 @@ export interface AgentServer {
 export const useAgentServer = () => {
   const running: Array<AgentServer> = []
   afterEach(async () => {
-    for (const { server, model } of running.splice(0)) {
+    for (const { server, model, codexHome } of running.splice(0)) {
       server.kill()
+      await server.exited
       await model.close()
+      rmSync(codexHome, { recursive: true, force: true })
     }
   })
   return async (

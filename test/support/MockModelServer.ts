@@ -25,6 +25,8 @@ export type MockTurn =
   | { readonly kind: "silent" }
   /** This SSE body verbatim, with status 200. */
   | { readonly kind: "raw"; readonly body: string }
+  /** Sends nothing at all (not even headers) for `ms`, then plays `turn`: a model that thinks for a long time. */
+  | { readonly kind: "delay"; readonly ms: number; readonly turn: MockTurn }
 
 /** The reference tests' call id. */
 const DEFAULT_CALL_ID = "call1234"
@@ -65,7 +67,8 @@ export const MockTurn = {
   silent: (): MockTurn => ({ kind: "silent" }),
   drip: (everyMs = 50): MockTurn => ({ kind: "drip", everyMs }),
   /** A Responses or Chat SSE body written as is, e.g. a `response.failed` event. */
-  raw: (body: string): MockTurn => ({ kind: "raw", body })
+  raw: (body: string): MockTurn => ({ kind: "raw", body }),
+  delay: (ms: number, turn: MockTurn): MockTurn => ({ kind: "delay", ms, turn })
 }
 
 export interface RecordedRequest {
@@ -235,39 +238,48 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     if (!isChat && !url.pathname.endsWith("/responses")) {
       return json(404, JSON.stringify({ error: { message: `mock model: no route ${url.pathname}` } }))
     }
-    const turn = script.shift()
-    if (turn === undefined) {
+    const next = script.shift()
+    if (next === undefined) {
       return json(500, JSON.stringify({ error: { message: `mock model: the script is exhausted (request ${index + 1})` } }))
     }
-    switch (turn.kind) {
-      case "status":
-        return json(
-          turn.status,
-          turn.body ?? JSON.stringify({ error: { message: `mock status ${turn.status}`, type: "mock_error" } }),
-          turn.retryAfter !== undefined ? { "retry-after": turn.retryAfter } : {}
-        )
-      case "silent":
-        return
-    }
-    const id = `resp_${++counter}`
-    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
-    if (turn.kind === "raw") return finish(() => response.end(turn.body))
-    const events = isChat ? chatEvents(turn, id) : responsesEvents(turn, id)
-    if (turn.kind === "cut") {
-      const partial = isChat
-        ? `data: {"id":"${id}","choices":[{"index":0,"delta":{"content":"${turn.text}`
-        : `${events[0]}data: {"type":"response.output_text.delta","delta":"${turn.text}`
-      return finish(() => response.write(partial, () => response.destroy()))
-    }
-    response.write(events.join(""))
-    if (turn.kind === "stall") return
-    if (turn.kind === "drip") {
-      const drip = isChat ? events[0]! : events[events.length - 1]!
-      const timer = setInterval(() => response.write(drip), turn.everyMs)
-      response.once("close", () => clearInterval(timer))
+    if (next.kind === "delay") {
+      const timer = setTimeout(() => play(next.turn), next.ms)
+      response.once("close", () => clearTimeout(timer))
       return
     }
-    finish(() => response.end())
+    play(next)
+
+    function play(turn: MockTurn) {
+      switch (turn.kind) {
+        case "status":
+          return json(
+            turn.status,
+            turn.body ?? JSON.stringify({ error: { message: `mock status ${turn.status}`, type: "mock_error" } }),
+            turn.retryAfter !== undefined ? { "retry-after": turn.retryAfter } : {}
+          )
+        case "silent":
+          return
+      }
+      const id = `resp_${++counter}`
+      response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+      if (turn.kind === "raw") return finish(() => response.end(turn.body))
+      const events = isChat ? chatEvents(turn, id) : responsesEvents(turn, id)
+      if (turn.kind === "cut") {
+        const partial = isChat
+          ? `data: {"id":"${id}","choices":[{"index":0,"delta":{"content":"${turn.text}`
+          : `${events[0]}data: {"type":"response.output_text.delta","delta":"${turn.text}`
+        return finish(() => response.write(partial, () => response.destroy()))
+      }
+      response.write(events.join(""))
+      if (turn.kind === "stall") return
+      if (turn.kind === "drip") {
+        const drip = isChat ? events[0]! : events[events.length - 1]!
+        const timer = setInterval(() => response.write(drip), turn.everyMs)
+        response.once("close", () => clearInterval(timer))
+        return
+      }
+      finish(() => response.end())
+    }
   }
 
   const server = createServer((request, response) => {

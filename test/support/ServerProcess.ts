@@ -141,13 +141,17 @@ export class ServerProcess {
     }
   }
 
-  /** Waits until the server's stderr contains `text` (a log line); fails loudly after `timeoutMs`. */
-  async waitForStderr(text: string, timeoutMs = 10_000): Promise<void> {
+  /** Waits until stderr (the server's log) contains `pattern`; fails loudly with the log after `timeoutMs`. */
+  async waitForStderr(pattern: string | RegExp, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
-    while (!this.stderr.includes(text)) {
+    for (;;) {
+      const match = typeof pattern === "string"
+        ? (this.stderr.includes(pattern) ? [pattern] : null)
+        : pattern.exec(this.stderr)
+      if (match !== null) return match[0]
       const remaining = deadline - Date.now()
       if (remaining <= 0 || this.child.exitCode !== null) {
-        throw new Error(`Timed out after ${timeoutMs} ms waiting for "${text}" on stderr\nstderr tail:\n${this.stderr.slice(-2000)}`)
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${String(pattern)} on stderr\nstderr:\n${this.stderr.slice(-3000)}`)
       }
       await new Promise<void>((wake) => {
         const timer = setTimeout(wake, remaining)
