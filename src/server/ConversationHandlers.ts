@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { isAbsolute, resolve } from "node:path"
-import { Context, Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
+import { Context, Deferred, Effect, FiberMap, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
@@ -60,7 +60,8 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
   static readonly layer = Layer.effect(ConversationHandlers, Effect.gen(function*() {
     const sender = yield* OutgoingSender
     const manager = yield* ConversationManager
-    const listeners = new Map<string, Fiber.Fiber<void>>()
+    /** One fiber per listener, owned by this layer: each leaves the map when it ends, all end with the layer. */
+    const listeners = yield* FiberMap.make<string>()
 
     const find = (conversationId: string) =>
       manager.get(conversationId).pipe(Effect.mapError((error) => invalidRequest(error.message)))
@@ -180,7 +181,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           const conversation = yield* find(params.conversationId)
           const subscriptionId = randomUUID()
           const subscribed = yield* Deferred.make<void>()
-          const fiber = yield* Effect.scoped(Effect.gen(function*() {
+          yield* FiberMap.run(listeners, subscriptionId, Effect.scoped(Effect.gen(function*() {
             const events = yield* conversation.subscribe
             yield* Deferred.succeed(subscribed, undefined)
             yield* events.pipe(
@@ -192,18 +193,18 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
                 })
               )
             )
-          })).pipe(Effect.ensuring(Effect.sync(() => listeners.delete(subscriptionId))), Effect.forkDetach)
+          })))
           yield* Deferred.await(subscribed)
-          listeners.set(subscriptionId, fiber)
           return { subscriptionId }
         }),
 
       removeConversationListener: (params) =>
-        Effect.suspend(() => {
-          const fiber = listeners.get(params.subscriptionId)
-          if (fiber === undefined) return Effect.fail(invalidRequest(`subscription not found: ${params.subscriptionId}`))
-          listeners.delete(params.subscriptionId)
-          return Fiber.interrupt(fiber).pipe(Effect.as({}))
+        Effect.gen(function*() {
+          if (!(yield* FiberMap.has(listeners, params.subscriptionId))) {
+            return yield* invalidRequest(`subscription not found: ${params.subscriptionId}`)
+          }
+          yield* FiberMap.remove(listeners, params.subscriptionId)
+          return {}
         })
     })
   }))

@@ -56,8 +56,6 @@ export class Router extends Context.Service<Router, {
     const sender = yield* OutgoingSender
     const handlers = yield* RequestHandlers
     const running = yield* FiberMap.make<string>()
-    /** Requests the client cancelled: their interruption is the answer (none is sent). */
-    const cancelled = new Set<string>()
 
     const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
       effect.pipe(
@@ -65,8 +63,8 @@ export class Router extends Context.Service<Router, {
         Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
         Effect.catchCause((cause) => {
           if (Cause.hasInterruptsOnly(cause)) {
-            if (cancelled.has(requestKey(id))) return Effect.failCause(cause as Cause.Cause<never>)
-            // Interrupted by something other than the client's cancel: the request still gets an answer.
+            // An inner interruption, not the client's cancel (that interrupts this fiber, so nothing here
+            // runs and no answer is sent): the request still gets an answer.
             return sender.sendError(id, internalError("Internal error: the request was interrupted"))
           }
           const failure = Cause.findErrorOption(cause)
@@ -102,7 +100,7 @@ export class Router extends Context.Service<Router, {
       }
       const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
       if (ORDERED_METHODS.has(method)) return yield* work
-      yield* FiberMap.run(running, key, work.pipe(Effect.ensuring(Effect.sync(() => cancelled.delete(key)))))
+      yield* FiberMap.run(running, key, work)
     })
 
     const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
@@ -112,7 +110,6 @@ export class Router extends Context.Service<Router, {
         const key = requestKey(request.value.requestId)
         if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
         yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
-        cancelled.add(key)
         return yield* FiberMap.remove(running, key)
       }
       yield* Effect.logDebug(`notification ${method}`)
