@@ -168,7 +168,10 @@ export const resolveConfig = (
     loginPort: toml.login_port,
     chatgptBaseUrl: pick("chatgpt_base_url") ?? "https://chatgpt.com/backend-api/",
     projectDocMaxBytes: toml.project_doc_max_bytes ?? 32 * 1024,
-    codexLinuxSandboxExe: toml.codex_linux_sandbox_exe,
+    // A path (not a bare name looked up on PATH) is taken from where the server started.
+    codexLinuxSandboxExe: toml.codex_linux_sandbox_exe !== undefined && toml.codex_linux_sandbox_exe.includes("/")
+      ? resolve(context.processCwd, toml.codex_linux_sandbox_exe)
+      : toml.codex_linux_sandbox_exe,
     shellEnvironmentPolicy: {
       inherit: shell.inherit ?? "all",
       ignoreDefaultExcludes: shell.ignore_default_excludes ?? false,

@@ -3,6 +3,7 @@
  * `env_key`: the AuthManager in the server, the environment in a bare embedding.
  */
 import { Context, Effect, Layer, Option } from "effect"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import type { ModelError } from "./ModelError.js"
 
 export interface ModelCredentials {
@@ -19,11 +20,14 @@ export class ModelAuth extends Context.Service<ModelAuth, {
   readonly onUnauthorized: (refusedToken: string) => Effect.Effect<void>
 }>()("codex-effect/ModelAuth") {
   /** `OPENAI_API_KEY` from the environment, read at each request. */
-  static readonly layerFromEnv = Layer.succeed(ModelAuth, ModelAuth.of({
-    credentials: Effect.sync(() => {
-      const key = process.env.OPENAI_API_KEY
-      return key !== undefined && key !== "" ? Option.some({ token: key, mode: "apikey" as const }) : Option.none()
-    }),
-    onUnauthorized: () => Effect.void
+  static readonly layerFromEnv = Layer.effect(ModelAuth, Effect.gen(function*() {
+    const env = yield* ProcessEnvironment
+    return ModelAuth.of({
+      credentials: Effect.sync(() => {
+        const key = env.OPENAI_API_KEY
+        return key !== undefined && key !== "" ? Option.some({ token: key, mode: "apikey" as const }) : Option.none()
+      }),
+      onUnauthorized: () => Effect.void
+    })
   }))
 }

@@ -6,7 +6,6 @@
  * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
  * client can continue after the server restarted (or with a server process per call).
  */
-import { isAbsolute, resolve } from "node:path"
 import { Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
@@ -41,7 +40,8 @@ const successResult = (threadId: string, text: string): CallToolResult => ({
 const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args.model !== undefined ? { model: args.model } : {}),
   ...(args.profile !== undefined ? { profile: args.profile } : {}),
-  ...(args.cwd !== undefined ? { cwd: isAbsolute(args.cwd) ? args.cwd : resolve(process.cwd(), args.cwd) } : {}),
+  // A relative cwd is resolved by the config, against the directory the server was configured with.
+  ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
   ...(args["approval-policy"] !== undefined ? { approvalPolicy: args["approval-policy"] } : {}),
   ...(args.sandbox !== undefined ? { sandboxMode: args.sandbox } : {}),
   ...(args.config !== undefined ? { config: args.config } : {}),

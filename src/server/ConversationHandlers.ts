@@ -5,7 +5,6 @@
  * exists; listeners receive every event as `codex/event/<type>`.
  */
 import { randomUUID } from "node:crypto"
-import { isAbsolute, resolve } from "node:path"
 import { Context, Deferred, Effect, FiberMap, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
@@ -22,7 +21,8 @@ import type { ConversationHandlerMap } from "./Handlers.js"
 export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({
   ...(params.model !== undefined ? { model: params.model } : {}),
   ...(params.profile !== undefined ? { profile: params.profile } : {}),
-  ...(params.cwd !== undefined ? { cwd: isAbsolute(params.cwd) ? params.cwd : resolve(process.cwd(), params.cwd) } : {}),
+  // A relative cwd is resolved by the config, against the directory the server was configured with.
+  ...(params.cwd !== undefined ? { cwd: params.cwd } : {}),
   ...(params.approvalPolicy !== undefined ? { approvalPolicy: params.approvalPolicy } : {}),
   ...(params.sandbox !== undefined ? { sandboxMode: params.sandbox } : {}),
   ...(params.config !== undefined ? { config: params.config } : {}),

@@ -12,6 +12,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "../auth/AuthorizationRequest.
 import { DEFAULT_LOGIN_PORT, type LoginOutcome, type LoginSession, startLoginServer } from "../auth/LoginServer.js"
 import { type AuthToken, authModeOf, type CodexAuth, needsRefresh, resolveAuth, type StoredAuth, tokenOf } from "../auth/ResolveAuth.js"
 import { refreshTokens, type TokenEndpoint } from "../auth/TokenEndpoint.js"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { ModelAuth } from "../model/ModelAuth.js"
 import { fatal } from "../model/ModelError.js"
 import type { AuthMode } from "../rpc/Enums.js"
@@ -125,7 +126,7 @@ const loginNotFound = (loginId: string) => new AuthError({ message: `login id no
 
 const makeAuthManager = Effect.fnUntraced(function*(options: AuthOptions) {
   const { codexHome, preferredAuthMethod } = options
-  const env = options.env ?? process.env
+  const env = options.env ?? (yield* ProcessEnvironment)
   const endpoint: TokenEndpoint = { issuer: options.issuer ?? DEFAULT_ISSUER, clientId: options.clientId ?? DEFAULT_CLIENT_ID }
   const managerScope = yield* Effect.scope
   const changes = yield* Effect.acquireRelease(PubSub.unbounded<AuthChange>(), PubSub.shutdown)

@@ -4,6 +4,7 @@
  * embedding programs use it directly, swapping the model or the tools.
  */
 import { Effect, Layer } from "effect"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { AuthManager } from "./AuthManager.js"
 import { Config, type ConfigOptions } from "./Config.js"
 import { ConversationManager } from "./ConversationManager.js"
@@ -31,8 +32,8 @@ export interface CodexLayerOptions extends ConfigOptions {
   readonly tools?: Layer.Layer<ToolRegistry> | undefined
 }
 
-export const CodexLayer = (options: CodexLayerOptions = {}) =>
-  ConversationManager.layer.pipe(
+export const CodexLayer = (options: CodexLayerOptions = {}) => {
+  const layer = ConversationManager.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(
       options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
       options.tools ?? ToolRegistry.layer
@@ -40,3 +41,6 @@ export const CodexLayer = (options: CodexLayerOptions = {}) =>
     Layer.provideMerge(authManagerLayer),
     Layer.provideMerge(Config.layer(options))
   )
+  // The environment given here governs every part, the model client's provider keys included.
+  return options.env === undefined ? layer : layer.pipe(Layer.provide(Layer.succeed(ProcessEnvironment, options.env)))
+}

@@ -14,6 +14,7 @@ import { mapCodexCliValues } from "../config/CodexCliValues.js"
 import { at, type ConfigFile, configWarnings, describeOrigin } from "../config/ConfigOrigins.js"
 import { applyOverrides, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
 import { type ResolveContext, resolveConfig } from "../config/ResolveConfig.js"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import { tomlLocations } from "../config/TomlLocations.js"
@@ -96,11 +97,11 @@ export class Config extends Context.Service<Config, {
    * and report it per request); a broken `-c` override does, with `ConfigError`.
    */
   static readonly layer = (options: ConfigOptions = {}) =>
-    Layer.effect(Config, Effect.suspend(() => {
-      const env = options.env ?? process.env
+    Layer.effect(Config, Effect.gen(function*() {
+      const env = options.env ?? (yield* ProcessEnvironment)
       const codexHome = options.codexHome ?? resolveCodexHome(env)
       const configPath = join(codexHome, "config.toml")
-      return make(() => readConfigFile(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
+      return yield* make(() => readConfigFile(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
     }))
 
   /**

@@ -11,6 +11,7 @@ import {
   loadUserInstructions,
   userInstructionsText
 } from "../agent/ContextMessages.js"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
@@ -52,7 +53,7 @@ export interface NewConversation {
 }
 
 /** The two messages every conversation starts with (agent core §2): user instructions, environment. */
-export const initialContextMessages = (config: ResolvedConfig): ReadonlyArray<ResponseItem> => {
+export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,
@@ -65,7 +66,7 @@ export const initialContextMessages = (config: ResolvedConfig): ReadonlyArray<Re
       cwd: turn.cwd,
       approvalPolicy: turn.approvalPolicy,
       sandboxPolicy: turn.sandboxPolicy,
-      shell: process.env.SHELL
+      shell
     }))
   ]
 }
@@ -108,12 +109,14 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     const model = yield* ModelClient
     const tools = yield* ToolRegistry
     const managerScope = yield* Effect.scope
+    // Captured here so every conversation's turns and tools see the environment this layer was built with.
+    const env = yield* ProcessEnvironment
     const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
 
     const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
       const conversationId = options.conversationId ?? randomUUID()
       const scope = yield* Scope.fork(managerScope, "sequential")
-      const history = options.history ?? initialContextMessages(options.config)
+      const history = options.history ?? initialContextMessages(options.config, env.SHELL)
       const rollout = yield* openRollout(options, conversationId, history)
       if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
       const conversation = yield* makeConversation({
@@ -132,7 +135,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
           history_log_id: 0,
           history_entry_count: 0
         }
-      }).pipe(Scope.provide(scope))
+      }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env))
       conversations.set(conversationId, { conversation, scope })
       return { conversationId, conversation, sessionConfigured: conversation.sessionConfigured }
     })

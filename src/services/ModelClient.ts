@@ -10,6 +10,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from "effect"
 import type OpenAI from "openai"
+import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
 import { type IdleReason, watchIdle } from "../model/IdleWatchdog.js"
@@ -261,8 +262,9 @@ export class ModelClient extends Context.Service<ModelClient, {
     ModelClient,
     Effect.gen(function*() {
       const auth = yield* ModelAuth
+      const env = yield* ProcessEnvironment
       return ModelClient.of({
-        stream: (prompt, provider) => withRetries((deadline) => attempt(prompt, provider, auth, process.env, deadline), provider)
+        stream: (prompt, provider) => withRetries((deadline) => attempt(prompt, provider, auth, env, deadline), provider)
       })
     })
   )

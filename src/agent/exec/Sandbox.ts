@@ -15,6 +15,7 @@
 import { execFile } from "node:child_process"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
+import { ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { codexHomeMaskArgs } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
@@ -82,9 +83,12 @@ export const sandboxedArgv = (
 ): Array<string> => [bwrapPath, ...bwrapArgs(spec, startDir), "--", ...argv]
 
 /** Where bwrap is: the configured path (a bare name is looked up on PATH), else `bwrap` on PATH. */
-const locateBwrap = (configuredPath: string | undefined): { readonly path: string } | { readonly missing: string } => {
+const locateBwrap = (
+  configuredPath: string | undefined,
+  searchPath: string | undefined
+): { readonly path: string } | { readonly missing: string } => {
   const name = configuredPath ?? "bwrap"
-  const path = resolveExecutable(name, process.env.PATH, process.cwd())
+  const path = resolveExecutable(name, searchPath, "/")
   if (path !== undefined) return { path }
   return {
     missing: name.includes("/")
@@ -102,14 +106,14 @@ const probeFailure = (bwrapPath: string, detail: string) => `${bwrapPath} could 
 /** One probe per bwrap path per process: the answer is the failure text, or undefined when bwrap works. */
 const probes = new Map<string, Promise<string | undefined>>()
 
-const probe = (bwrapPath: string): Promise<string | undefined> => {
+const probe = (bwrapPath: string, searchPath: string | undefined): Promise<string | undefined> => {
   const cached = probes.get(bwrapPath)
   if (cached !== undefined) return cached
   const started = new Promise<string | undefined>((resolveProbe) => {
     execFile(
       bwrapPath,
       PROBE_ARGS,
-      { timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
+      { timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL", env: { PATH: searchPath ?? "/usr/bin:/bin" } },
       (error, _stdout, stderr) =>
         resolveProbe(error === null ? undefined : probeFailure(bwrapPath, String(stderr).trim() || error.message))
     )
@@ -123,9 +127,10 @@ const probe = (bwrapPath: string): Promise<string | undefined> => {
  * `bwrap` on PATH. Checked once per path (cached for the life of the process).
  */
 export const findBwrap = Effect.fn("Sandbox.findBwrap")(function*(configuredPath?: string | undefined) {
-  const located = locateBwrap(configuredPath)
+  const { PATH } = yield* ProcessEnvironment
+  const located = locateBwrap(configuredPath, PATH)
   if ("missing" in located) return yield* unavailable(located.missing)
-  const failure = yield* Effect.promise(() => probe(located.path))
+  const failure = yield* Effect.promise(() => probe(located.path, PATH))
   if (failure !== undefined) return yield* unavailable(failure)
   return located.path
 })

@@ -13,6 +13,7 @@
 import { Effect, Schema } from "effect"
 import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
@@ -26,20 +27,25 @@ import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
 
 /** Whether the sandbox of the turn would let a command write every one of `paths`. */
-const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext) => {
+const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, env: Environment) => {
   const turn = context.turn
-  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME })
+  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: env.TMPDIR, HOME: env.HOME })
   const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
 
 /** Decided from the paths alone, so a patch the policy refuses never gets a file read. */
-const decidePatch = (hunks: ReadonlyArray<Hunk>, paths: ReadonlyArray<string>, context: ToolContext): PatchDecision => {
+const decidePatch = (
+  hunks: ReadonlyArray<Hunk>,
+  paths: ReadonlyArray<string>,
+  context: ToolContext,
+  env: Environment
+): PatchDecision => {
   const turn = context.turn
   if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
-  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(paths, context))
+  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, env))
   if (allWritable) return { _tag: "Apply" }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
@@ -53,7 +59,7 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     const hunks = parsePatch(patch)
     if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
     const paths = patchPaths(hunks.success, cwd)
-    const decision = decidePatch(hunks.success, paths, context)
+    const decision = decidePatch(hunks.success, paths, context, yield* ProcessEnvironment)
     if (decision._tag === "Reject") return decision.reason
     const planned = yield* readFileStates(paths)
     const plan = planPatch(hunks.success, cwd, planned)

@@ -11,6 +11,7 @@
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
+import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -67,7 +68,7 @@ const execute = (
     const result = yield* runCommand({
       argv: call.command,
       cwd: call.cwd,
-      env: buildCommandEnv(turn.config.shellEnvironmentPolicy, process.env, {
+      env: buildCommandEnv(turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
         networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted"
       }),
       timeoutMs: call.timeoutMs,
@@ -105,11 +106,11 @@ const execute = (
   })
 
 /** The sandbox of `policy` for this turn: writable roots from the turn's cwd, CODEX_HOME hidden. */
-const sandboxSpec = (context: ToolContext, policy: SandboxPolicy): SandboxSpec => ({
+const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environment): SandboxSpec => ({
   policy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: process.env.TMPDIR, HOME: process.env.HOME }
+  env: { TMPDIR: env.TMPDIR, HOME: env.HOME }
 })
 
 /** Logged once per process: full access without bubblewrap cannot contain a command's process tree. */
@@ -163,7 +164,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     /** Full access (what the user approved, or the policy): contained by bubblewrap when it works. */
     const runUnsandboxed = Effect.gen(function*() {
       if (bwrap._tag === "Success") {
-        return yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec: sandboxSpec(context, { mode: "danger-full-access" }) })
+        return yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec: sandboxSpec(context, { mode: "danger-full-access" }, yield* ProcessEnvironment) })
       }
       yield* warnUncontained(bwrap.failure.message)
       return yield* execute(shellCall, context, "none")
@@ -191,7 +192,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     }
     if (assessment.sandbox === "none" || bwrap._tag === "Failure") return (yield* runUnsandboxed).formatted
 
-    const spec = sandboxSpec(context, turn.sandboxPolicy)
+    const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
     const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
     if (roots.refused.length > 0) {
       const message = refusedRootsMessage(roots.refused)
