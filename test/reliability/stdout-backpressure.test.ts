@@ -39,6 +39,8 @@ describe("a client that stops reading stdout", () => {
     }
   }, 120_000)
 
+  // The server gives itself 400 ms to write what is queued and 400 ms to flush; the test allows a
+  // loaded machine's scheduling on top, and fails on the old behaviour, which never exited.
   it("exits within a second of stdin EOF while its output is backed up by a flooding command", async () => {
     const { server } = await start([MockTurn.shell(["yes"], { timeoutMs: 60_000 })], { approvalPolicy: "never" }, {
       CODEX_EFFECT_LOG: "debug"
@@ -50,6 +52,6 @@ describe("a client that stops reading stdout", () => {
     const closed = Date.now()
     server.child.stdin.end()
     expect(await server.waitForExit(5_000)).toEqual({ code: 0, signal: null })
-    expect(Date.now() - closed).toBeLessThan(1_000)
+    expect(Date.now() - closed).toBeLessThan(2_500)
   }, 60_000)
 })
