@@ -51,7 +51,7 @@ export interface NewConversation {
   readonly sessionConfigured: Event
 }
 
-/** The two messages every conversation starts with (agent core §2): user instructions, environment. */
+/** The two messages every conversation starts with: user instructions, environment. */
 export const initialContextMessages = (config: ResolvedConfig): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({

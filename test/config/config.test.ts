@@ -1,5 +1,5 @@
 /**
- * The Config service over real CODEX_HOME directories (wire §16.1): config.toml read per load,
+ * The Config service over real CODEX_HOME directories: config.toml read per load,
  * startup `-c` < request `config` map < typed overrides, errors that name the file and line or
  * the override, CODEX_HOME resolution, and the disk-free `layerTest`.
  */

@@ -1,5 +1,5 @@
 /**
- * Interpreting the merged TOML (wire §16.1–16.2, agent core §8.1, §11): defaults, the precedence
+ * Interpreting the merged TOML: defaults, the precedence
  * typed override → profile → top level → default, profiles, providers, instructions, type errors.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
