@@ -1,5 +1,5 @@
 /**
- * The two context messages recorded at the start of every conversation (agent core §2, §5.2):
+ * The two context messages recorded at the start of every conversation:
  * user instructions from `CODEX_HOME/AGENTS.md` and the project's `AGENTS.md` files, and the
  * `<environment_context>` block that tells the model where it is and what it may do.
  */

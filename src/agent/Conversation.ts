@@ -1,7 +1,7 @@
 /**
  * A conversation: one fiber reading submissions (`{id, op}`) from a queue, at most one task fiber at a
  * time, and every event published to a PubSub so each subscriber sees every event in order
- * (DESIGN §4.6). Everything it owns (the loop, the task, pending approvals, the task's child
+ * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending approvals, the task's child
  * processes) lives in the scope it is made in: closing that scope ends it all.
  */
 import { Deferred, Effect, Fiber, Option, PubSub, Queue, type Scope, Stream } from "effect"

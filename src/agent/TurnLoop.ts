@@ -1,6 +1,6 @@
 /**
  * One task: request → stream → run tool calls as they complete → record → repeat until a model turn
- * makes no tool call (agent core §3.2). The whole history is resent every request. Events are emitted
+ * makes no tool call. The whole history is resent every request. Events are emitted
  * as the stream arrives; history is only written once a model turn completes, so an interrupted turn
  * leaves nothing half-recorded.
  */

@@ -1,5 +1,5 @@
 /**
- * `CODEX_HOME/auth.json` (wire §15.1, agent core §10.1): its schema, how a login or a refresh changes
+ * `CODEX_HOME/auth.json`: its schema, how a login or a refresh changes
  * it, and reading, writing and deleting it. Writes are atomic (temp file + rename) with mode 0600.
  * A file that cannot be read or decoded is an `AuthFileCorrupt` naming it; nothing here overwrites
  * such a file except a write the caller asked for (a new login or a stored key).
@@ -48,7 +48,7 @@ export const renderAuthDotJson = (auth: AuthDotJson): string => {
   return JSON.stringify(encodeAuthDotJson(canonical), null, 2) + "\n"
 }
 
-/** What a successful browser login stores (agent core §10.5 step 6). */
+/** What a successful browser login stores. */
 export interface LoginTokens {
   readonly idToken: string
   readonly accessToken: string
@@ -72,7 +72,7 @@ export const withLogin = (existing: Option.Option<AuthDotJson>, login: LoginToke
   last_refresh: now
 })
 
-/** What a refresh returns; a missing token keeps the stored one (wire §15.4). */
+/** What a refresh returns; a missing token keeps the stored one. */
 export interface RefreshedTokens {
   readonly idToken: string | undefined
   readonly accessToken: string | undefined

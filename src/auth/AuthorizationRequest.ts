@@ -1,5 +1,5 @@
 /**
- * The OAuth authorization request of the ChatGPT login (wire §8.8 and §15.5, agent core §10.5): a
+ * The OAuth authorization request of the ChatGPT login: a
  * PKCE pair (S256), a random `state`, and the authorize URL the user opens in a browser. Pure apart
  * from the random bytes, so the URL can be checked exactly.
  */

@@ -1,5 +1,5 @@
 /**
- * The few claims codex reads from a ChatGPT id_token (wire §15.1, agent core §10.1): the email, the
+ * The few claims codex reads from a ChatGPT id_token: the email, the
  * ChatGPT plan and the account id. The JWT is decoded without verifying its signature: it came from
  * our own login or from auth.json, and it only chooses between credentials the user already holds.
  */

@@ -1,5 +1,5 @@
 /**
- * The ChatGPT browser login (wire §8.8 and §15.5, agent core §10.5): an HTTP server on 127.0.0.1
+ * The ChatGPT browser login: an HTTP server on 127.0.0.1
  * that receives the OAuth callback, checks `state`, exchanges the code with the PKCE verifier, trades
  * the id_token for an API key when the issuer allows it, saves auth.json, and redirects to a success
  * page. The login ends when that page is served, when the token endpoint refuses the code, when it

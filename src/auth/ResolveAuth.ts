@@ -1,5 +1,5 @@
 /**
- * Which credentials to use (wire §15.2, agent core §10.2), as pure functions: the choice between the
+ * Which credentials to use, as pure functions: the choice between the
  * stored API key, the stored ChatGPT tokens and the environment's `OPENAI_API_KEY`; the bearer token
  * a chosen auth gives; and whether ChatGPT tokens are old enough to refresh before use.
  */

@@ -1,5 +1,5 @@
 /**
- * The issuer's token endpoint, `{issuer}/oauth/token` (wire §15.4–15.5, agent core §10.3 and §10.5):
+ * The issuer's token endpoint, `{issuer}/oauth/token`:
  * the authorization-code exchange of a login (form-encoded, with the PKCE verifier), the token
  * exchange that turns an id_token into an API key, and the refresh of ChatGPT tokens (JSON).
  * Requests are interrupted with the fiber that made them. Error messages carry the HTTP status or

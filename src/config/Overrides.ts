@@ -1,5 +1,5 @@
 /**
- * Generic config overrides (wire §16.3–16.4): `-c key=value` from the command line and the JSON
+ * Generic config overrides: `-c key=value` from the command line and the JSON
  * `config` map of a request. Both become `Override`s — a dotted path and a TOML value — that edit
  * the TOML document before it is interpreted, so they can set any key, including `profiles.<name>.*`.
  */
@@ -68,7 +68,7 @@ export const applyOverrides = (table: TomlTable, overrides: ReadonlyArray<Overri
   overrides.reduce(applyOverride, table)
 
 /**
- * JSON → TOML (wire §16.4): null → `""`, booleans, strings and numbers unchanged (a JS number that
+ * JSON → TOML: null → `""`, booleans, strings and numbers unchanged (a JS number that
  * is an integer stays one: smol-toml parses TOML integers to numbers and writes integral numbers
  * as integers), arrays and objects converted recursively.
  */

@@ -1,5 +1,5 @@
 /**
- * Interprets the merged TOML document (wire §16.1): each field is the typed override, else the
+ * Interprets the merged TOML document: each field is the typed override, else the
  * selected profile's value, else the top-level key, else the default. Values of the wrong type are
  * errors naming the key and, through `originOf`, where the value came from (file and line, `-c`, the
  * request); unknown keys are ignored here (and stay readable through `raw`).

@@ -1,6 +1,6 @@
 /**
  * The typed configuration a conversation runs with, after config.toml, the profile, `-c`
- * overrides, the request's `config` map and its typed fields have been applied (wire §16.1).
+ * overrides, the request's `config` map and its typed fields have been applied.
  */
 import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
@@ -13,7 +13,7 @@ export interface SandboxWorkspaceWrite {
   readonly excludeSlashTmp: boolean
 }
 
-/** `[shell_environment_policy]` (agent core §6.2): which environment variables a command sees. */
+/** `[shell_environment_policy]`: which environment variables a command sees. */
 export interface ShellEnvironmentPolicy {
   readonly inherit: "all" | "core" | "none"
   readonly ignoreDefaultExcludes: boolean
@@ -63,7 +63,7 @@ export interface ConversationOverrides {
   readonly cwd?: string
   readonly approvalPolicy?: AskForApproval
   readonly sandboxMode?: SandboxMode
-  /** Generic overrides: dotted keys, JSON values (converted to TOML, wire §16.4). */
+  /** Generic overrides: dotted keys, JSON values (converted to TOML). */
   readonly config?: Readonly<Record<string, unknown>>
   readonly baseInstructions?: string
   readonly includePlanTool?: boolean

@@ -1,5 +1,5 @@
 /**
- * Chat Completions (`POST {base}/chat/completions`, agent core §8.3): the history converted to chat
+ * Chat Completions (`POST {base}/chat/completions`): the history converted to chat
  * messages, and streamed chunks accumulated (content, reasoning, and `tool_calls` deltas by index)
  * into the same ResponseEvents the Responses API gives. A turn ends at the first `finish_reason`,
  * so whatever follows it (`data: [DONE]`, or the reference mock's literal `data: DONE`) is never read.

@@ -1,5 +1,5 @@
 /**
- * Where a model request goes and what it carries (agent core §8.1–8.2): the bearer token (the
+ * Where a model request goes and what it carries: the bearer token (the
  * provider's `env_key`, else the signed-in credentials), the base URL, the provider's static and
  * environment headers, and its query parameters. Pure: the environment is passed in.
  */

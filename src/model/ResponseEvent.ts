@@ -1,5 +1,5 @@
 /**
- * What a model stream yields to the turn loop, whichever wire API it came from (agent core §3.2).
+ * What a model stream yields to the turn loop, whichever wire API it came from.
  * A stream ends right after `Completed`; it never ends without one (it fails instead).
  */
 import { Data } from "effect"

@@ -1,5 +1,5 @@
 /**
- * History items, in the Responses API's own shapes (agent core §1.4): what a conversation stores,
+ * History items, in the Responses API's own shapes: what a conversation stores,
  * writes to its rollout and resends with every request. Decoding drops fields we don't know (item
  * statuses, annotations); kinds we don't handle (web search calls, local shell calls, anything new)
  * decode to `None` and are dropped. `encrypted_content` is kept so reasoning survives `store: false`.

@@ -1,5 +1,5 @@
 /**
- * The Responses API (`POST {base}/responses`, agent core §5.3, §8.2): the request body built from a
+ * The Responses API (`POST {base}/responses`): the request body built from a
  * Prompt, and the SSE events mapped to ResponseEvents. The stream's turn ends at `response.completed`.
  */
 import type { Prompt } from "./Prompt.js"
@@ -7,7 +7,7 @@ import { ResponseEvent, type TokenUsage } from "./ResponseEvent.js"
 import { decodeResponseItem, type ResponseItem } from "./ResponseItem.js"
 import { type ModelError, streamBroken } from "./ModelError.js"
 
-/** Families that accept `reasoning` (agent core §11). */
+/** Families that accept `reasoning`. */
 export const supportsReasoning = (model: string) => /^(o3|o4-mini|codex-|gpt-5)/.test(model)
 
 /**
@@ -90,7 +90,7 @@ const delta = (event: ResponsesWireEvent, make: (args: { readonly delta: string 
 
 /**
  * One SSE event → zero or one ResponseEvent, or the failure it reports. A failed response is a
- * stream error, retried like a broken stream (agent core §8.2).
+ * stream error, retried like a broken stream.
  */
 export const mapResponsesEvent = (event: ResponsesWireEvent): ResponseEvent | ModelError | undefined => {
   switch (event.type) {

@@ -1,6 +1,5 @@
 /**
- * When and how long the model client waits before trying a failed request again (agent core §3.6,
- * §8.2, DESIGN §8). Two budgets: `request_max_retries` for HTTP 429/5xx and connection errors, and
+ * When and how long the model client waits before trying a failed request again. Two budgets: `request_max_retries` for HTTP 429/5xx and connection errors, and
  * `stream_max_retries` for a stream that broke, stalled or ended early. Pure, so the whole table of
  * cases is tested without a clock.
  */

@@ -1,6 +1,6 @@
 /**
  * Reads a client's answer to an approval request (an `elicitation/create`, `execCommandApproval` or
- * `applyPatchApproval`) as a `ReviewDecision`, per DESIGN §4.3: the reference's `{decision}` or a
+ * `applyPatchApproval`) as a `ReviewDecision`, either the reference's `{decision}` or a
  * standard MCP `{action, content?}`. Anything else, and any JSON-RPC error, counts as `denied`.
  */
 import { Schema } from "effect"

@@ -1,5 +1,5 @@
 /**
- * Server → client approval requests of the conversation API (wire §9). Params are snake_case,
+ * Server → client approval requests of the conversation API. Params are snake_case,
  * as in the reference. Their answers, like elicitation answers, are read by `ApprovalAnswer`.
  */
 import { Schema } from "effect"

@@ -35,7 +35,7 @@ export const CodexReplyArguments = Schema.Struct({
 })
 export type CodexReplyArguments = typeof CodexReplyArguments.Type
 
-/** `structuredContent` of every codex tool result (DESIGN §4.4). */
+/** `structuredContent` of every codex tool result (see docs/differences.md, Tool results). */
 const toolOutputSchema = {
   type: "object",
   properties: {

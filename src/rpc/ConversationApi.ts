@@ -1,7 +1,7 @@
 /**
- * The conversation JSON-RPC API for IDE clients (wire §8, camelCase params), including the later
+ * The conversation JSON-RPC API for IDE clients (camelCase params; see docs/protocol.md, Conversation API), including the later
  * additions this project adopts: `loginApiKey`, `listConversations`, `resumeConversation`,
- * `archiveConversation` and `rolloutPath` on `newConversation` (DESIGN §4.10).
+ * `archiveConversation` and `rolloutPath` on `newConversation` (see docs/differences.md, Saved conversations).
  */
 import { Schema } from "effect"
 import { Rpc } from "effect/rpc"
@@ -145,7 +145,7 @@ export class GetAuthStatus extends Rpc.make("getAuthStatus", {
   })
 }) {}
 
-// --- server notifications (DESIGN §4.7 names) ---------------------------------------------------------
+// --- server notifications (names: see docs/differences.md) --------------------------------------------
 
 export const AuthStatusChangeParams = Schema.Struct({ authMethod: Schema.optionalKey(AuthMode) })
 export const LoginChatGptCompleteParams = Schema.Struct({

@@ -1,5 +1,5 @@
 /**
- * The shared enums and small value types of the Codex wire protocols (reference wire spec §12).
+ * The shared enums and small value types of the Codex wire protocols.
  * Every other schema in `src/rpc/` and every service imports these, so each wire string is spelled once.
  */
 import { Schema } from "effect"

@@ -1,8 +1,8 @@
 /**
  * The agent's events: `Event = {id, msg}` where `msg` is tagged by `type` (snake_case everywhere).
  * These are what a conversation publishes, what `codex/event` notifications carry and what listeners
- * receive as `codex/event/<type>`. Shapes follow the reference (wire §11, agent core §1.2), except
- * `exec_command_output_delta.chunk`, which is base64 text (DESIGN §4.9).
+ * receive as `codex/event/<type>`. Shapes follow the reference, except
+ * `exec_command_output_delta.chunk`, which is base64 text (see docs/differences.md, Base64 output chunks).
  */
 import { Schema } from "effect"
 import { FileChanges, TurnAbortReason } from "./Enums.js"
@@ -23,7 +23,7 @@ export const durationFromMillis = (millis: number): WireDuration => {
   return { secs, nanos: totalNanos - secs * 1_000_000_000 }
 }
 
-/** A UI summary of a command (agent core §1.3); `unknown` is always a valid answer. */
+/** A UI summary of a command; `unknown` is always a valid answer. */
 export const ParsedCommand = Schema.Union([
   Schema.Struct({ type: Schema.Literal("read"), cmd: Schema.String, name: Schema.String }),
   Schema.Struct({ type: Schema.Literal("list_files"), cmd: Schema.String, path: Schema.optionalKey(Schema.String) }),
@@ -91,7 +91,7 @@ export const EventMsg = Schema.Union([
   event("exec_command_output_delta", {
     call_id: Schema.String,
     stream: Schema.Literals(["stdout", "stderr"]),
-    /** base64 of the raw bytes (DESIGN §4.9). */
+    /** base64 of the raw bytes (see docs/differences.md, Base64 output chunks). */
     chunk: Schema.String
   }),
   event("exec_command_end", {

@@ -2,7 +2,7 @@
  * JSON-RPC 2.0 envelopes and the wire errors this server answers with.
  *
  * Unlike the reference (which silently drops bad input), every request gets an answer here
- * (DESIGN §4.1): each standard code has its own Schema error class with a literal `code`, so a
+ * (docs/differences.md): each standard code has its own Schema error class with a literal `code`, so a
  * handler fails with a value that already knows how it goes on the wire.
  */
 import { Schema } from "effect"

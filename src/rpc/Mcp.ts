@@ -3,7 +3,7 @@
  *
  * Building blocks come from `effect/ai`'s McpSchema; the Rpcs are declared here because our answers
  * differ from what its `McpServer` produces (codex tools with exact wire schemas, `codex_*` fields in
- * elicitations, protocol negotiation of DESIGN §4.2).
+ * elicitations, protocol negotiation; see docs/differences.md).
  */
 import { Schema } from "effect"
 import * as McpSchema from "effect/ai/McpSchema"

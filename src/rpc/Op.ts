@@ -1,5 +1,5 @@
 /**
- * What a conversation accepts: `Submission = {id, op}` with `op` tagged by `type` (agent core §1.1).
+ * What a conversation accepts: `Submission = {id, op}` with `op` tagged by `type`.
  * Ops are internal to the process (no client sends them directly), but they are Schema-defined so
  * an embedding program can log, persist or replay them.
  */

@@ -1,5 +1,5 @@
 /**
- * The auth methods of the JSON-RPC API (wire §8.8–8.11, DESIGN §4.7) over the shared AuthManager,
+ * The auth methods of the JSON-RPC API over the shared AuthManager,
  * and the notifications it causes: `loginChatGptComplete` then `authStatusChange` after a login,
  * `authStatusChange` after logout or a stored API key.
  */

@@ -1,5 +1,5 @@
 /**
- * The `codex` and `codex-reply` tools (wire §4–7): start or continue a conversation, forward every
+ * The `codex` and `codex-reply` tools: start or continue a conversation, forward every
  * event as a `codex/event` notification tagged with the call's request id, turn approval events into
  * elicitations, and answer with a `CallToolResult` when the task completes or fails. A cancelled call
  * interrupts its turn, forwards the `turn_aborted` and gets no answer. `codex-reply`

@@ -1,5 +1,5 @@
 /**
- * The conversation JSON-RPC API for IDE clients (wire §8–10, DESIGN §4.6): create conversations,
+ * The conversation JSON-RPC API for IDE clients: create conversations,
  * send messages and turns, interrupt, and listen. Conversations created here forward their approval
  * requests to the client as `execCommandApproval` / `applyPatchApproval` whether or not a listener
  * exists; listeners receive every event as `codex/event/<type>`.

@@ -1,5 +1,5 @@
 /**
- * Saved conversations on the JSON-RPC API (DESIGN §4.10): `listConversations`, `resumeConversation`
+ * Saved conversations on the JSON-RPC API: `listConversations`, `resumeConversation`
  * (in this or a later server process: the saved history is sent to the model again) and
  * `archiveConversation`; plus `gitDiffToRemote`, which also reads the workspace rather than a live turn.
  */

@@ -1,7 +1,7 @@
 /**
  * Approval requests on the MCP tool path: an `exec_approval_request` or
  * `apply_patch_approval_request` event becomes an `elicitation/create` request whose params carry
- * MCP's `{message, requestedSchema}` and every `codex_*` field of the reference (wire §6, DESIGN §4.3).
+ * MCP's `{message, requestedSchema}` and every `codex_*` field of the reference.
  */
 import { shlexJoin } from "../agent/exec/ShellQuote.js"
 import type { EventOf } from "../rpc/Event.js"

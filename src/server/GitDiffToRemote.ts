@@ -1,5 +1,5 @@
 /**
- * `gitDiffToRemote` (wire §8.7): the diff between the work tree and the closest remote-tracking commit
+ * `gitDiffToRemote`: the diff between the work tree and the closest remote-tracking commit
  * (of the current branch, the default branch, or any remote branch containing HEAD), with untracked
  * files appended as additions. Each git command has a 5 s timeout.
  */

@@ -1,7 +1,7 @@
 /**
  * Newline-delimited framing of the incoming byte stream. A line longer than the cap is not buffered:
  * its bytes are skipped up to the next newline and reported once as `Oversized`, so a client cannot
- * grow the server's memory by never sending a newline (DESIGN §8).
+ * grow the server's memory by never sending a newline (see docs/differences.md, Bounded resources).
  */
 import type { Readable } from "node:stream"
 import { Stream } from "effect"

@@ -1,5 +1,5 @@
 /**
- * The MCP lifecycle and discovery methods: `initialize` (with protocol negotiation, DESIGN §4.2),
+ * The MCP lifecycle and discovery methods: `initialize` (with protocol negotiation, see docs/differences.md),
  * `ping`, `tools/list`, the empty resource and prompt lists, `logging/setLevel`, and `tools/call`
  * dispatch to the codex tools.
  */

@@ -1,6 +1,6 @@
 /**
  * The server's main loop: read lines from the input until it ends, hand each to the router, and on
- * EOF stop every request still running and flush what is left to write (DESIGN §4.8).
+ * EOF stop every request still running and flush what is left to write (see docs/differences.md, Exit on EOF).
  *
  * Backpressure: a line is handled only when the outgoing queue has room, so a client that sends
  * requests but stops reading answers fills its pipe instead of the server's memory. Handlers that wait

@@ -1,6 +1,6 @@
 /**
- * The one source of credentials for every conversation and for the auth API (wire §8.8–8.11 and
- * §15, agent core §10). auth.json is read once at startup and cached; external edits are seen on
+ * The one source of credentials for every conversation and for the auth API
+ * (see docs/protocol.md, Auth). auth.json is read once at startup and cached; external edits are seen on
  * `reload`. ChatGPT tokens are refreshed when 28 days old and after a 401, and a refresh is shared:
  * callers that need one while it runs wait for the same request and all see its tokens. Logins,
  * logouts and stored keys are announced on `changes`. Tokens never appear in logs or errors.

@@ -1,6 +1,6 @@
 /**
  * Configuration: `CODEX_HOME` (option, else env, else `~/.codex`), `config.toml`, the startup `-c`
- * overrides and per-request overrides (wire §16). Unlike the reference, the startup `-c` overrides
+ * overrides and per-request overrides. Unlike the reference, the startup `-c` overrides
  * apply to every conversation too: `codex-effect mcp -c model=o3` means every conversation uses o3
  * unless a request says otherwise. config.toml is read again for each new conversation, so edits
  * apply without a restart.

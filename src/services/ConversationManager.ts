@@ -52,7 +52,7 @@ export interface NewConversation {
   readonly sessionConfigured: Event
 }
 
-/** The two messages every conversation starts with (agent core §2): user instructions, environment. */
+/** The two messages every conversation starts with: user instructions, environment. */
 export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({

@@ -24,7 +24,7 @@ import { ResponseDeadline } from "../model/ResponseDeadline.js"
 import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "../model/RetryPolicy.js"
 import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js"
 
-/** Usage-limit 429s that waiting does not fix (agent core §8.2). */
+/** Usage-limit 429s that waiting does not fix. */
 const USAGE_LIMIT_TYPES = new Set(["usage_limit_reached", "usage_not_included"])
 
 /**

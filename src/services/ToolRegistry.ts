@@ -13,7 +13,7 @@ export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** The tools for a task, in the order they are offered. */
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
 }>()("codex-effect/ToolRegistry") {
-  /** `shell`, then `update_plan` and `apply_patch` when the settings include them (agent core §4). */
+  /** `shell`, then `update_plan` and `apply_patch` when the settings include them. */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
     toolsFor: (turn) => [
       shellTool,

@@ -3,9 +3,6 @@
  * request, input injected into a running task, interrupts, broadcast to every subscriber, model
  * errors, and many conversations at once.
  */
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Layer, Stream } from "effect"
 import type { Conversation } from "../../src/agent/Conversation.js"
@@ -19,8 +16,9 @@ import { Config } from "../../src/services/Config.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
 import { ModelClient } from "../../src/services/ModelClient.js"
 import { ToolRegistry } from "../../src/services/ToolRegistry.js"
+import { makeTempDir } from "../support/TempDirs.js"
 
-const tempDir = () => mkdtempSync(join(tmpdir(), "codex-conv-"))
+const tempDir = () => makeTempDir("codex-conv-")
 
 const agent = (turns: ReadonlyArray<ScriptedTurn>, tools?: ReadonlyArray<Tool>) => {
   const home = tempDir()

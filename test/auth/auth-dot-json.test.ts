@@ -1,5 +1,5 @@
 /**
- * auth.json on disk (wire §15.1): the exact written form, mode 0600 and atomic replacement, reading a
+ * auth.json on disk: the exact written form, mode 0600 and atomic replacement, reading a
  * missing, lenient or corrupt file (the error names the file), deleting, and how a login and a
  * refresh change the stored contents.
  */

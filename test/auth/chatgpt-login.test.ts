@@ -1,5 +1,5 @@
 /**
- * The ChatGPT browser login through the AuthManager (wire §8.8–8.10, §15.5), with the test playing
+ * The ChatGPT browser login through the AuthManager, with the test playing
  * the browser over real HTTP and the mock issuer playing auth.openai.com: the authorize URL, the
  * callback and its checks, the code exchange with PKCE, the API-key exchange, auth.json, the change
  * events and their order, failures, cancel, replacement, a busy port, the timeout and shutdown.

@@ -1,5 +1,5 @@
 /**
- * The pure parts of auth: choosing credentials (wire §15.2) from auth.json, the environment and the
+ * The pure parts of auth: choosing credentials from auth.json, the environment and the
  * preferred method; the token a choice gives; when ChatGPT tokens are stale; id_token claims; and
  * the authorization request (PKCE S256, state, the exact authorize URL).
  */

@@ -1,24 +1,21 @@
 /**
- * The Config service over real CODEX_HOME directories (wire §16.1): config.toml read per load,
+ * The Config service over real CODEX_HOME directories: config.toml read per load,
  * startup `-c` < request `config` map < typed overrides, errors that name the file and line or
  * the override, CODEX_HOME resolution, and the disk-free `layerTest`.
  */
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { homedir, tmpdir } from "node:os"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { homedir } from "node:os"
 import { join, resolve } from "node:path"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import type { ConversationOverrides } from "../../src/config/ResolvedConfig.js"
 import { Config, type ConfigError, type ConfigOptions, resolveCodexHome } from "../../src/services/Config.js"
-
-const dirs: Array<string> = []
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+import { makeTempDir } from "../support/TempDirs.js"
 
 /** A fresh CODEX_HOME, with a config.toml when `toml` is given. */
 const home = (toml?: string) => {
-  const dir = mkdtempSync(join(tmpdir(), "codex-config-"))
-  dirs.push(dir)
+  const dir = makeTempDir("codex-config-")
   if (toml !== undefined) writeFileSync(join(dir, "config.toml"), toml)
   return dir
 }

@@ -1,5 +1,5 @@
 /**
- * Generic overrides (wire §16.3–16.4): `-c key=value` parsing, dotted paths applied to a TOML
+ * Generic overrides: `-c key=value` parsing, dotted paths applied to a TOML
  * table, and the request `config` map's JSON → TOML conversion.
  */
 import { assert, describe, it } from "@effect/vitest"

@@ -1,17 +1,17 @@
 /**
- * Interpreting the merged TOML (wire §16.1–16.2, agent core §8.1, §11): defaults, the precedence
+ * Interpreting the merged TOML: defaults, the precedence
  * typed override → profile → top level → default, profiles, providers, instructions, type errors.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import type { TomlTable } from "smol-toml"
 import { VERSION } from "../../src/version.js"
 import { providerFromToml } from "../../src/config/ModelProviderInfo.js"
 import { type ResolveContext, resolveConfig } from "../../src/config/ResolveConfig.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../src/config/ResolvedConfig.js"
+import { makeTempDir } from "../support/TempDirs.js"
 
 const context: ResolveContext = { codexHome: "/codex-home", processCwd: "/work/here", env: {} }
 
@@ -30,13 +30,7 @@ const failure = (table: Table, overrides: ConversationOverrides = {}): string =>
   return result.failure
 }
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "codex-resolve-"))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+const tempDir = () => makeTempDir("codex-resolve-")
 
 describe("defaults", () => {
   it("fills every field from the reference defaults", () => {

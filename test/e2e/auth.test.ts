@@ -1,5 +1,5 @@
 /**
- * Auth end to end (wire §8.8–8.11, §15; DESIGN §4.7): status, API keys, the ChatGPT browser login
+ * Auth end to end: status, API keys, the ChatGPT browser login
  * against a local mock issuer, cancel, logout, shared token refresh, the retry after a 401, and bad
  * input (wrong state, busy port, corrupt auth.json).
  */

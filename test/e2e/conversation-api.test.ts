@@ -1,6 +1,6 @@
 /**
- * The conversation JSON-RPC API for IDE clients, end to end over raw JSON-RPC (wire §8–10, §17.2;
- * DESIGN §4.6, §4.10): the reference scenarios, broadcast listeners, and persisted conversations
+ * The conversation JSON-RPC API for IDE clients, end to end over raw JSON-RPC (see
+ * docs/protocol.md, Conversation API): the reference scenarios, broadcast listeners, and persisted conversations
  * listed, resumed in a new server process, and archived.
  */
 import { existsSync, readdirSync, writeFileSync } from "node:fs"

@@ -1,5 +1,5 @@
 /**
- * Approvals on the MCP tool path (wire §6, DESIGN §4.3): exec and patch approval requests become
+ * Approvals on the MCP tool path: exec and patch approval requests become
  * `elicitation/create` requests with every `codex_*` field; `{decision}` and MCP `{action}` answers
  * both work; a denial reaches the model; a cancelled call interrupts its turn and kills its command.
  */

@@ -1,7 +1,7 @@
 /**
  * The stdio peer end to end: the built binary, the official MCP SDK client and raw JSON-RPC.
- * Every request gets an answer (DESIGN §4.1), the MCP lifecycle negotiates (DESIGN §4.2), and the
- * server exits cleanly on EOF (DESIGN §4.8).
+ * Every request gets an answer, the MCP lifecycle negotiates, and the server exits cleanly on EOF
+ * (see docs/differences.md).
  */
 import { afterEach, describe, expect, it } from "vitest"
 import { connectSdkClient, type SdkConnection } from "../support/SdkClient.js"
@@ -17,7 +17,7 @@ afterEach(async () => {
   sdk = undefined
 })
 
-/** The reference `tools/list` schemas (wire §4.1), plus this project's `outputSchema` (DESIGN §4.4). */
+/** The reference `tools/list` schemas, plus this project's `outputSchema` (see docs/differences.md, Tool results). */
 const referenceCodexInputSchema = {
   type: "object",
   required: ["prompt"],

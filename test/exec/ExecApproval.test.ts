@@ -1,5 +1,5 @@
 /**
- * The approval decision (agent core §6.5 with DESIGN §4.11): the full approval-policy × sandbox-mode
+ * The approval decision (stricter than the reference's: see docs/differences.md): the full approval-policy × sandbox-mode
  * matrix for an untrusted command — with and without a working sandbox, with and without an escalation
  * request — plus known-safe and session-approved commands, the reasons given, and the retry rule.
  */

@@ -1,5 +1,5 @@
 /**
- * What the model reads (agent core §6.3): the JSON envelope, duration rounding, the exact head +
+ * What the model reads: the JSON envelope, duration rounding, the exact head +
  * elision + tail cut for long output (line limit, byte limit, multi-byte characters, CRLF), and the
  * bounded capture buffer the runner keeps output in.
  */

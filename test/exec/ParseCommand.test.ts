@@ -1,5 +1,5 @@
 /**
- * The UI summary of a command (`parsed_cmd`, agent core §1.3): the common read / list / search / test
+ * The UI summary of a command (`parsed_cmd`): the common read / list / search / test
  * shapes, chains with helpers dropped, and the `unknown` fallback.
  */
 import { assert, describe, it } from "@effect/vitest"

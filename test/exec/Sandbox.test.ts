@@ -4,7 +4,7 @@
  * writable roots, every write refused under read-only, no network unless allowed, the whole sandbox
  * killed on timeout, and never a silent unsandboxed run.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -12,6 +12,7 @@ import { Effect, Fiber } from "effect"
 import { type CommandSandbox, runCommand } from "../../src/agent/exec/CommandRunner.js"
 import { bwrapArgs, findBwrap } from "../../src/agent/exec/Sandbox.js"
 import type { SandboxPolicy } from "../../src/rpc/Enums.js"
+import { makeTempDir } from "../support/TempDirs.js"
 import { eventually, processesWith, tempDir, testEnv } from "./support.js"
 
 /** The `--bind` targets in a bwrap argv. */
@@ -156,7 +157,7 @@ describe("sandboxed commands", () => {
     Effect.gen(function*() {
       const cwd = tempDir()
       const extra = tempDir()
-      const outside = mkdtempSync("/var/tmp/codex-outside-")
+      const outside = makeTempDir("codex-outside-", "/var/tmp")
       const policy: SandboxPolicy = { mode: "workspace-write", writable_roots: [extra] }
       const inside = yield* sandboxed(policy, cwd, `echo ok > inside.txt && echo ok > ${extra}/extra.txt`)
       assert.strictEqual(inside.exitCode, 0, inside.stderr)

@@ -1,5 +1,5 @@
 /**
- * `shlexJoin` against Rust shlex 1.3 `try_join` (wire §6.4): every expected string below was worked
+ * `shlexJoin` against Rust shlex 1.3 `try_join`: every expected string below was worked
  * out from shlex's chunking rules (unquoted > single > double for the longest prefix, `^` only right
  * after an opening single quote, non-ASCII always quoted, NUL falls back to a raw join).
  */

@@ -2,12 +2,11 @@
  * Helpers for the exec tests: temp dirs, a minimal command environment, and waiting for a process to
  * die (polled with a deadline that fails loudly, never a blind sleep).
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readdirSync, readFileSync } from "node:fs"
 import { Effect } from "effect"
+import { makeTempDir } from "../support/TempDirs.js"
 
-export const tempDir = (prefix = "codex-exec-") => mkdtempSync(join(tmpdir(), prefix))
+export const tempDir = (prefix = "codex-exec-") => makeTempDir(prefix)
 
 /** What a command gets in these tests: a PATH and nothing else. */
 export const testEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" }

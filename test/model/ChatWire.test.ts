@@ -1,5 +1,5 @@
 /**
- * The Chat Completions wire: history → chat messages (agent core §8.3), and streamed chunks →
+ * The Chat Completions wire: history → chat messages, and streamed chunks →
  * ResponseEvents, including the tool-call shapes different providers stream.
  */
 import { assert, describe, it } from "@effect/vitest"

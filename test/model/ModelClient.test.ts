@@ -63,7 +63,7 @@ const items = (events: ReadonlyArray<ResponseEvent>) =>
 const waitForRequests = (mock: MockModelServer, count: number) => Effect.promise(() => mock.waitForRequests(count))
 
 describe("ModelClient: Responses API", () => {
-  it.effect("parses deltas, reasoning, the message and usage, and sends the §5.3 body", () =>
+  it.effect("parses deltas, reasoning, the message and usage, and sends the reference request body", () =>
     Effect.gen(function*() {
       const mock = yield* startMock([MockTurn.message("hello", "thinking")])
       const events = yield* collect(provider(mock.url))

@@ -1,5 +1,5 @@
 /**
- * Where a model request goes and what it carries (agent core §8.1–8.2): env_key tokens, base URLs by
+ * Where a model request goes and what it carries: env_key tokens, base URLs by
  * auth mode, provider and environment headers.
  */
 import { assert, describe, it } from "@effect/vitest"

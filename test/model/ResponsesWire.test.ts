@@ -1,6 +1,6 @@
 /**
- * The Responses wire: the request body (agent core §5.3), items as they are resent, SSE events →
- * ResponseEvents (§8.2), and ResponseItem decoding (§1.4).
+ * The Responses wire: the request body, items as they are resent, SSE events →
+ * ResponseEvents, and ResponseItem decoding.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
@@ -20,7 +20,7 @@ const prompt = (overrides: Partial<Prompt> = {}): Prompt => ({
 })
 
 describe("responsesRequestBody", () => {
-  it("is the §5.3 body for a reasoning model", () => {
+  it("is the reference request body for a reasoning model", () => {
     assert.deepStrictEqual(responsesRequestBody(prompt({ promptCacheKey: "conv-1" })), {
       model: "gpt-5",
       instructions: "be useful",

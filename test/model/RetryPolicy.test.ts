@@ -1,5 +1,5 @@
 /**
- * Retry decisions (agent core §3.6, §8.2): which budget an error spends, the delay (Retry-After or
+ * Retry decisions: which budget an error spends, the delay (Retry-After or
  * backoff), the announced message, and the error once a budget is exhausted.
  */
 import { assert, describe, it } from "@effect/vitest"

@@ -1,5 +1,5 @@
 /**
- * The apply_patch tool as the model sees it (agent core §4.3): the function tool's exact JSON, the
+ * The apply_patch tool as the model sees it: the function tool's exact JSON, the
  * freeform tool's grammar, and a description whose example is a patch our parser accepts.
  */
 import { Result } from "effect"

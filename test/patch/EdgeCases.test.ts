@@ -1,5 +1,5 @@
 /**
- * Edge cases where a simpler implementation would differ from the reference (agent core §7.3, §7.7)
+ * Edge cases where a simpler implementation would differ from the reference
  * or from the GNU diff / git oracles: several hunks on one file, files without a final newline,
  * dangling symlinks.
  */
@@ -13,7 +13,7 @@ import { TurnDiffTracker } from "../../src/agent/patch/TurnDiffTracker.js"
 import { unifiedDiffHunks } from "../../src/agent/patch/UnifiedDiff.js"
 import { applyIn, parseOk, patchOf, run, tempDir, writeFiles } from "./fixtures.js"
 
-describe("several hunks on one file (reference applies hunks one after another, §7.3 step 9)", () => {
+describe("several hunks on one file (reference applies hunks one after another)", () => {
   it("two Update hunks for the same file both take effect", () => {
     const dir = tempDir()
     writeFiles(dir, { "a.txt": "1\n2\n3\n" })

@@ -3,12 +3,10 @@
  * turn diff's baselines within theirs, and special files as unreadable states (never read).
  */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { afterAll } from "vitest"
 import {
   type FileState,
   fileStateSync,
@@ -18,9 +16,9 @@ import {
 } from "../../src/agent/patch/FileStates.js"
 import { ioErrorText } from "../../src/agent/patch/IoErrorText.js"
 import { TURN_DIFF_MAX_BYTES, TurnDiffTracker } from "../../src/agent/patch/TurnDiffTracker.js"
+import { makeTempDir } from "../support/TempDirs.js"
 
-const dir = mkdtempSync(join(tmpdir(), "codex-file-states-"))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = makeTempDir("codex-file-states-")
 
 /** A sparse file of `bytes` zeros: nothing on disk, but read in full. */
 const sparse = (name: string, bytes: number) => {

@@ -1,6 +1,6 @@
 /**
  * Table tests for `planPatch` / `applyChunks` / `applyPlan` / `touchedPaths` on real temp
- * directories (agent core §7.3–7.4): every kind of change, the not-found messages, the
+ * directories: every kind of change, the not-found messages, the
  * `unified_diff` shown for approval, all-or-nothing failure and the success text.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"

@@ -1,5 +1,5 @@
 /**
- * `parseApplyPatchInvocation` (agent core §7.5): which shell calls are patches, the patch text they
+ * `parseApplyPatchInvocation`: which shell calls are patches, the patch text they
  * carry, and the `cd <dir> &&` working directory; everything else is left to run as a command.
  */
 import { describe, expect, it } from "vitest"

@@ -1,5 +1,5 @@
 /**
- * Table tests for `parsePatch` (agent core §7.1–7.2): every grammar form, the lenient heredoc
+ * Table tests for `parsePatch`: every grammar form, the lenient heredoc
  * wrapper, and each malformed-patch error with the reference's exact text and line number.
  */
 import { describe, expect, it } from "vitest"

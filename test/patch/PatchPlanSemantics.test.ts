@@ -1,5 +1,5 @@
 /**
- * What planning decides before anything is written (agent core §7.3–7.5): the `FileChanges` shown
+ * What planning decides before anything is written: the `FileChanges` shown
  * for approval, hunks that build on earlier hunks of the same patch, line endings, the reference's
  * error texts, the standalone command's outputs, and a 1 MB file with 1,000 chunks.
  */
@@ -131,7 +131,7 @@ describe("the reference's error texts", () => {
   })
 })
 
-describe("runApplyPatch (the standalone command's outputs, §7.4)", () => {
+describe("runApplyPatch (the standalone command's outputs)", () => {
   it.each<readonly [string, string, 0 | 1, string, string]>([
     ["success", patchOf("*** Add File: a.txt", "+a"), 0, "Success. Updated the following files:\nA a.txt\n", ""],
     ["an envelope error", "*** Add File: a.txt\n+a", 1, "", "Invalid patch: The first line of the patch must be '*** Begin Patch'\n"],

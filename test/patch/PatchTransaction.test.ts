@@ -1,5 +1,5 @@
 /**
- * The applier as a transaction (DESIGN §8): atomic replacement, modes and symlinks kept, no temp or
+ * The applier as a transaction: atomic replacement, modes and symlinks kept, no temp or
  * backup files left behind, a failure at any step of the commit leaving the tree exactly as it was,
  * and a plan whose files changed after planning being planned again.
  */

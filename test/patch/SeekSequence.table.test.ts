@@ -1,5 +1,5 @@
 /**
- * Table tests for `seekSequence` (agent core §7.3 step 3): the four passes (exact, trailing
+ * Table tests for `seekSequence`: the four passes (exact, trailing
  * whitespace, trimmed, Unicode punctuation folded), the start index, EOF anchoring, the empty
  * pattern and a pattern longer than the file.
  */

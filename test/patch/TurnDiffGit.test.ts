@@ -1,5 +1,5 @@
 /**
- * The turn diff (agent core §7.7) as git sees it: every turn below is replayed with `git apply` on
+ * The turn diff as git sees it: every turn below is replayed with `git apply` on
  * a copy of the starting tree, which must then equal the tree the patches left — renames, modes,
  * missing final newlines, quoted paths and empty files included.
  */

@@ -1,5 +1,5 @@
 /**
- * Table tests for `isWithinWritableRoots` (agent core §7.5): inside, `..` escapes, absolute paths,
+ * Table tests for `isWithinWritableRoots`: inside, `..` escapes, absolute paths,
  * symlinks, paths that don't exist yet.
  */
 import { mkdirSync, symlinkSync } from "node:fs"

@@ -1,5 +1,5 @@
 /**
- * Path safety for patches (DESIGN §8): every path a patch names, move destinations included, must
+ * Path safety for patches: every path a patch names, move destinations included, must
  * resolve inside a writable root, and no spelling of a path — `..`, absolute, a symlinked directory
  * or file, a dangling symlink, a sibling sharing the root's prefix — gets out.
  */

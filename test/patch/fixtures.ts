@@ -3,16 +3,16 @@
  * it in a real temp directory, and running GNU diff / git as oracles.
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { Result } from "effect"
 import { applyPlan } from "../../src/agent/patch/PatchApply.js"
 import { type Hunk, parsePatch } from "../../src/agent/patch/PatchParser.js"
 import { planPatch } from "../../src/agent/patch/PatchPlan.js"
+import { makeTempDir } from "../support/TempDirs.js"
 
-/** A fresh temp directory; the OS cleans tmp, tests never share one. */
-export const tempDir = (): string => mkdtempSync(join(tmpdir(), "codex-patch-table-"))
+/** A fresh temp directory, removed when the test file ends; tests never share one. */
+export const tempDir = (): string => makeTempDir("codex-patch-table-")
 
 /** `*** Begin Patch`, the given lines, `*** End Patch`, joined with newlines. */
 export const patchOf = (...lines: ReadonlyArray<string>): string => ["*** Begin Patch", ...lines, "*** End Patch"].join("\n")

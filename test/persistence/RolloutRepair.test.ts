@@ -4,17 +4,16 @@
  * anything but a regular file is refused. Decoding a large rollout lets the event loop turn.
  */
 import { execFileSync } from "node:child_process"
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
-import { afterAll, describe, expect } from "vitest"
+import { describe, expect } from "vitest"
 import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { createRollout, decodeRollout, reopenRollout } from "../../src/persistence/Rollout.js"
+import { makeTempDir } from "../support/TempDirs.js"
 
-const home = mkdtempSync(join(tmpdir(), "codex-rollout-repair-"))
-afterAll(() => rmSync(home, { recursive: true, force: true }))
+const home = makeTempDir("codex-rollout-repair-")
 
 const say = (text: string): ResponseItem => ({ type: "message", role: "user", content: [{ type: "input_text", text }] })
 const meta = { id: "00000000-0000-4000-8000-000000000000", cwd: "/", model: "m", originator: "test", instructions: null }

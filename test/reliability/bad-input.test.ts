@@ -1,5 +1,5 @@
 /**
- * Bad input never stops the server (DESIGN §8): after each kind of garbage it still answers `ping`.
+ * Bad input never stops the server: after each kind of garbage it still answers `ping`.
  */
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -1,5 +1,5 @@
 /**
- * Faults from every side (DESIGN §8): a failing or stalling model provider never hangs a turn, the
+ * Faults from every side: a failing or stalling model provider never hangs a turn, the
  * client vanishing mid-turn leaves no process behind, and many concurrent conversations each get
  * exactly their own answers.
  */

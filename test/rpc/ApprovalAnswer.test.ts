@@ -1,5 +1,5 @@
 /**
- * The approval decision table of DESIGN §4.3: the reference's `{decision}`, a standard MCP
+ * The approval decision table (docs/differences.md, Elicitation answers): the reference's `{decision}`, a standard MCP
  * `{action, content?}`, and everything else (which must never approve).
  */
 import { assert, describe, it } from "@effect/vitest"

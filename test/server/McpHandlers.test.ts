@@ -1,5 +1,5 @@
 /**
- * MCP protocol negotiation (DESIGN §4.2) and the MCP lifecycle handlers run in-process: one
+ * MCP protocol negotiation (see docs/differences.md, Protocol negotiation) and the MCP lifecycle handlers run in-process: one
  * `initialize` only, the codex tools listed, unknown tools answered as error results, the empty
  * resource and prompt lists, and `logging/setLevel` reaching the client log level.
  */

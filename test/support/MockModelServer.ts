@@ -319,7 +319,7 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
   }
 }
 
-/** A config.toml pointing at the mock, like the reference tests' (wire §17.1). */
+/** A config.toml pointing at the mock, like the reference tests'. */
 export const mockConfigToml = (
   url: string,
   options: {

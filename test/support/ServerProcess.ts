@@ -4,9 +4,8 @@
  * with what did arrive, so a test never hangs and never sleeps.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { resolve } from "node:path"
+import { makeTempDir } from "./TempDirs.js"
 
 export const SERVER_BIN = resolve(import.meta.dirname, "../../dist/codex-effect.mjs")
 
@@ -29,7 +28,7 @@ export interface SpawnOptions {
   readonly command?: { readonly file: string; readonly args: ReadonlyArray<string> }
 }
 
-export const makeTempDir = (prefix = "codex-effect-test-") => mkdtempSync(join(tmpdir(), prefix))
+export { makeTempDir }
 
 export class ServerProcess {
   readonly child: ChildProcessWithoutNullStreams

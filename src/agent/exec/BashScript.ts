@@ -1,6 +1,6 @@
 /**
  * The plain subset of bash that a `bash -lc "<script>"` may use to still count as a list of simple
- * commands (agent core §6.4): words, single-quoted strings, double-quoted strings without expansions,
+ * commands: words, single-quoted strings, double-quoted strings without expansions,
  * joined by `&&`, `||`, `;`, `|` or newlines. Anything else — redirections, `$`, backticks, globs,
  * braces, subshells, comments, background `&`, assignments, quoted pieces glued to other text — makes
  * the script "not plain", and the caller treats it as an opaque program.

@@ -1,5 +1,5 @@
 /**
- * Runs one command as a child process (agent core §6.1, DESIGN §8), optionally inside bubblewrap.
+ * Runs one command as a child process, optionally inside bubblewrap.
  *
  * - The child starts in a new session and process group (`detached: true`), with stdin closed.
  * - Output is handed to `onOutput` chunk by chunk, in order per stream; the next chunk is read only

@@ -1,5 +1,5 @@
 /**
- * What the model reads after a command (agent core §6.3): the JSON string
+ * What the model reads after a command: the JSON string
  * `{"output": …, "metadata": {"exit_code": …, "duration_seconds": …}}`. Clients get the full output in
  * events; only the model's copy is cut, to 10 KiB and 256 lines: the first and last 128 lines around
  * an elision line, the head at most 5 KiB, the tail filling what is left of the byte budget. Lines are
@@ -40,7 +40,7 @@ const takeLastBytes = (text: string, budget: number): string => {
   return bytes.subarray(start).toString("utf8")
 }
 
-/** The model's copy of a command's output (§6.3): verbatim when within both limits, else head + elision + tail. */
+/** The model's copy of a command's output: verbatim when within both limits, else head + elision + tail. */
 export const truncateForModel = (output: string): string => {
   const lines = rustLines(output)
   if (utf8Length(output) <= MAX_BYTES && lines.length <= MAX_LINES) return output
@@ -63,7 +63,7 @@ export interface ModelVisibleOutput {
 }
 
 /**
- * The `function_call_output.output` for a command that ran (§6.3). A timed-out command's output is
+ * The `function_call_output.output` for a command that ran. A timed-out command's output is
  * prefixed with `command timed out after <ms> milliseconds`, as later reference releases do, so the
  * model sees both why it ended and what it printed.
  */
@@ -77,7 +77,7 @@ export const formatExecOutputForModel = (output: ModelVisibleOutput): string => 
   })
 }
 
-/** The other texts the model can get for a shell call (§6.3). */
+/** The other texts the model can get for a shell call. */
 export const ExecModelText = {
   rejectedByUser: "exec command rejected by user",
   rejected: (reason: string) => `exec command rejected: ${reason}`,

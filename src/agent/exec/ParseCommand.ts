@@ -1,5 +1,5 @@
 /**
- * A short summary of what a command does, for UIs (`exec_command_begin.parsed_cmd`, agent core §1.3):
+ * A short summary of what a command does, for UIs (`exec_command_begin.parsed_cmd`):
  * reading a file, listing files, searching, running tests, linting, formatting. It is a heuristic
  * and only for display: a `bash -lc` plain script is split into its commands, small formatting helpers
  * in a chain (`| head -n 20`, `cd dir &&`) are dropped, and anything not recognised is `unknown`.

@@ -1,5 +1,5 @@
 /**
- * POSIX-shell quoting of an argv, as Rust's `shlex` 1.3 `try_join` does it (wire §6.4): it is shown
+ * POSIX-shell quoting of an argv, as Rust's `shlex` 1.3 `try_join` does it: it is shown
  * to users in approval messages, so it must match the reference exactly. Each word is cut into
  * chunks; a chunk grows while at least one style (unquoted, single quotes, double quotes) can still
  * hold all of it, and is written in the best of the styles left, in that order.

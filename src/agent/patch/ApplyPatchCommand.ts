@@ -1,5 +1,5 @@
 /**
- * apply_patch as one command (the reference's standalone program, agent core §7.4–7.6): parse, plan
+ * apply_patch as one command (the reference's standalone program): parse, plan
  * and apply a patch text in a directory, answering with the exit code and the texts the program
  * would print. Success is exit 0 with `Success. Updated the following files:` on stdout; a bad patch
  * or a failed apply is exit 1 with the error on stderr, and nothing on disk changed.

@@ -1,7 +1,7 @@
 /**
- * The apply_patch tool as offered to the model (agent core §4.3): a function tool taking
+ * The apply_patch tool as offered to the model: a function tool taking
  * `{"input": "<patch>"}` with a description that teaches the format, or a freeform (custom) tool
- * whose input is constrained by a Lark grammar of the format (§7.1). Which one is offered is the
+ * whose input is constrained by a Lark grammar of the format. Which one is offered is the
  * tool registry's choice (gpt-oss → function; `include_apply_patch_tool` → freeform).
  */
 import type { CustomToolSpec, FunctionToolSpec } from "../../model/Prompt.js"

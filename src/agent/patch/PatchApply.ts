@@ -4,7 +4,7 @@
  * its old version is kept under a backup name (a hard link), and removed files are renamed to backup
  * names. If any step fails, the swaps are undone and the temp files and new directories removed, so
  * a failed patch changes nothing; on success the backups are deleted. The answer is the reference's
- * text (agent core §7.4): `Success. Updated the following files:` then `A`, `M`, `D` lines.
+ * text: `Success. Updated the following files:` then `A`, `M`, `D` lines.
  */
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"

@@ -1,5 +1,5 @@
 /**
- * Recognises a shell call that is really an apply_patch (agent core §7.5), so the agent applies the
+ * Recognises a shell call that is really an apply_patch, so the agent applies the
  * patch itself instead of running a command. Forms: `["apply_patch" | "applypatch", PATCH]`, and
  * `[bash|sh|zsh, -lc|-c, SCRIPT]` where the whole script is one heredoc-fed invocation,
  * `apply_patch <<'EOF' … EOF`, optionally after `cd <dir> &&` (the later reference's form; the

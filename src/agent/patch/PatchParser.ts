@@ -1,5 +1,5 @@
 /**
- * The apply_patch text format (agent core §7.1–7.2) parsed into hunks: `*** Begin Patch`, then Add /
+ * The apply_patch text format parsed into hunks: `*** Begin Patch`, then Add /
  * Delete / Update sections, then `*** End Patch`. Parsing is lenient like the reference's: a heredoc
  * wrapper (`<<'EOF' … EOF`) is stripped, markers may carry surrounding whitespace, the first chunk of
  * an update may omit `@@`, and an empty line inside a chunk is an empty context line. Errors carry
@@ -55,7 +55,7 @@ const invalidPatch = (reason: string) => new PatchParseError({ message: `invalid
 const invalidHunk = (lineNumber: number, reason: string) =>
   new PatchParseError({ message: `invalid hunk at line ${lineNumber}, ${reason}`, reason, lineNumber })
 
-/** The standalone `apply_patch` program's wording of a parse error (its stderr, agent core §7.4). */
+/** The standalone `apply_patch` program's wording of a parse error (its stderr). */
 export const standaloneParseErrorText = (error: PatchParseError): string =>
   error.lineNumber === undefined
     ? `Invalid patch: ${error.reason}`

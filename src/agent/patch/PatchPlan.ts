@@ -3,7 +3,7 @@
  * paths and contents, the `FileChanges` shown in approval requests, and the net writes (per path, the
  * bytes it held and what it will hold). Hunks apply in order over a view of the files, so a later
  * hunk sees what an earlier one did to the same path. Computing this validates every context line,
- * so a patch that cannot apply is refused before anything changes (agent core §7.5).
+ * so a patch that cannot apply is refused before anything changes.
  */
 import { resolve } from "node:path"
 import { Result } from "effect"

@@ -1,5 +1,5 @@
 /**
- * Finds where a chunk's lines sit in a file (agent core §7.3, `seek_sequence`). Four passes, each
+ * Finds where a chunk's lines sit in a file (the reference's `seek_sequence`). Four passes, each
  * scanning forward from the start index, the first hit winning: exact; ignoring trailing whitespace;
  * ignoring surrounding whitespace; and trimmed with Unicode dashes, quotes and spaces folded to ASCII
  * (models often type `—` or `“` where the file has `-` or `"`). With `eof` the only candidate is the

@@ -1,5 +1,5 @@
 /**
- * The diff of everything a turn's patches changed (agent core §7.7). The first time a patch touches
+ * The diff of everything a turn's patches changed. The first time a patch touches
  * a path, the file's bytes and mode are kept as its baseline (none for a file that did not exist);
  * a move carries the baseline over to the destination, so it shows as a rename. The diff compares
  * each baseline with the file on disk now and prints git-style sections (`git apply` accepts them),

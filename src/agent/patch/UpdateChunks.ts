@@ -1,5 +1,5 @@
 /**
- * Applies an Update hunk's chunks to a file's text (agent core §7.3). Each chunk is located after the
+ * Applies an Update hunk's chunks to a file's text. Each chunk is located after the
  * previous one (its `@@` anchor first, then its old lines, with the fuzzy matcher); a chunk with no
  * old lines appends at the end of the file. Replacements are computed against the original lines and
  * then applied together, so the result never depends on the order of application.

@@ -1,5 +1,5 @@
 /**
- * `update_plan` (agent core §4.2): the model keeps a short plan; each call is published as a
+ * `update_plan`: the model keeps a short plan; each call is published as a
  * `plan_update` event and answered with "Plan updated".
  */
 import { Effect, Schema } from "effect"
