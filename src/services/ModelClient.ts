@@ -124,16 +124,20 @@ const openEvents = async (
   return { status: response.status, events: data }
 }
 
+type Completed = Extract<ResponseEvent, { _tag: "Completed" }>
+
+const isCompleted = (event: ResponseEvent): event is Completed => event._tag === "Completed"
+
 /** Turns raw SSE payloads into ResponseEvents; `completed` once the turn's end was seen, with its token usage. */
 const makeDecoder = (provider: ModelProviderInfo) => {
   const chat = makeChatAccumulator()
-  let completed: Extract<ResponseEvent, { _tag: "Completed" }> | undefined
+  let completed: Completed | undefined
   const decode = (raw: unknown): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
     if (!isRecord(raw)) return Effect.succeed([])
     if (provider.wireApi === "chat") {
       const events = chat.push(raw as ChatChunk)
       if (chat.done && completed === undefined) {
-        completed = events.find((event) => event._tag === "Completed") as typeof completed
+        completed = events.find(isCompleted)
       }
       return Effect.succeed(events)
     }
@@ -154,7 +158,7 @@ const logCompleted = (
   provider: ModelProviderInfo,
   status: number,
   startedMs: number,
-  completed: Extract<ResponseEvent, { _tag: "Completed" }>
+  completed: Completed
 ) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     Effect.logInfo("model request completed").pipe(Effect.annotateLogs({
