@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Console, Effect, Stream } from "effect"
+import { Console, Effect, Logger, Stream } from "effect"
 import { CodexLayer, ConversationManager, ModelClient, type ReviewDecision, ScriptedTurn } from "codex-effect"
 
 const ALLOWED_PROGRAMS = new Set(["touch", "mkdir"])
@@ -49,7 +49,9 @@ try {
         ScriptedTurn.shell(["rm", "keep.txt"], { workdir: workspace }),
         ScriptedTurn.text("Created notes.txt; I was not allowed to delete keep.txt.")
       ])
-    }))
+    })),
+    // The agent logs each turn, command and approval at info: to stderr, so stdout holds only what this prints.
+    Effect.provideService(Logger.LogToStderr, true)
   ))
 } finally {
   rmSync(workspace, { recursive: true, force: true })

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Console, Effect, Option, Stream } from "effect"
+import { Console, Effect, Logger, Option, Stream } from "effect"
 import { CodexLayer, ConversationManager, ModelClient, ScriptedTurn } from "codex-effect"
 
 const program = Effect.gen(function*() {
@@ -33,7 +33,9 @@ try {
       codexHome,
       cwd: codexHome,
       model: ModelClient.layerScripted([ScriptedTurn.text("Hello from the scripted model!")])
-    }))
+    })),
+    // The agent logs each turn, command and approval at info: to stderr, so stdout holds only the answer.
+    Effect.provideService(Logger.LogToStderr, true)
   ))
 } finally {
   rmSync(codexHome, { recursive: true, force: true })

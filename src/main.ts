@@ -1,21 +1,38 @@
 /**
  * The `codex-effect` command line: `mcp` (the default) runs the stdio server; `login`, `logout` and
- * `sessions` manage credentials and saved conversations; `--version`, `--help` (also `help [command]`)
- * and repeatable `-c key=value` config overrides are shared by every subcommand.
+ * `sessions` manage credentials and saved conversations; `--version`, `--help` (also `help [command]`),
+ * `--log-level` and repeatable `-c key=value` config overrides are shared by every subcommand.
+ * Usage errors go to stderr only (stdout is the protocol) and exit with code 2.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Effect, Exit, Layer } from "effect"
-import { CliError, Command, Flag } from "effect/cli"
+import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "effect"
+import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
-import { stderrLogLevel, stderrLoggerLayer } from "./server/Logging.js"
+import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
 import { VERSION } from "./version.js"
 
-const logLevel = stderrLogLevel(process.env.CODEX_EFFECT_LOG)
+/** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
+class LogLevelError extends Data.TaggedError("LogLevelError")<{ readonly message: string }> {
+  readonly exitCode = 2
+}
+
+const envLogLevelName = process.env.CODEX_EFFECT_LOG ?? ""
+const envLogLevel = envLogLevelName === "" ? "Info" : parseLogLevel(envLogLevelName)
+
+/** The stderr threshold: `--log-level` wins over `CODEX_EFFECT_LOG`; `info` without either. */
+const stderrThreshold = Effect.gen(function*() {
+  const flag = yield* GlobalFlag.LogLevel
+  if (Option.isSome(flag)) return flag.value
+  if (envLogLevel !== undefined) return envLogLevel
+  return yield* new LogLevelError({
+    message: `unknown log level "${envLogLevelName}" in CODEX_EFFECT_LOG; expected one of: ${LOG_LEVEL_NAMES.join(", ")}`
+  })
+})
 
 /** Undocumented, for tests: the progress heartbeat's interval, so a test need not wait the real one. */
 const progressIntervalMs = ((value) => (Number.isInteger(value) && value > 0 ? value : undefined))(
@@ -31,7 +48,20 @@ const configOverrides = Flag.String("config").pipe(
 )
 
 const runServer = (cliOverrides: ReadonlyArray<string>) =>
-  serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel: logLevel, cliOverrides, progressIntervalMs })))
+  Effect.flatMap(stderrThreshold, (stderrLogLevel) =>
+    serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs }))))
+
+/** A usage error is the error and a pointer to the help, on stderr: the help on stdout would reach an MCP client. */
+const usagePresenter = CliOutput.layerPresenter({
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Effect.gen(function*() {
+        const formatter = yield* CliOutput.Formatter
+        yield* Console.error(formatter.formatErrors(event.errors))
+        yield* Console.error(`See \`${event.commandPath.join(" ")} --help\`.`)
+      })
+      : CliOutput.defaultPresenter.present(event)
+})
 
 const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
 
@@ -50,7 +80,7 @@ const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => conf
 const codexEffect = root.pipe(
   Command.withHandler(({ config }) => runServer(config)),
   Command.withDescription(
-    "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: CODEX_EFFECT_LOG); " +
+    "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
   Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
@@ -60,7 +90,13 @@ const codexEffect = root.pipe(
 const argsOf = (argv: ReadonlyArray<string>) => (argv[0] === "help" ? [...argv.slice(1), "--help"] : argv)
 
 const program = Command.runWith(codexEffect, { version: VERSION })(argsOf(process.argv.slice(2))).pipe(
-  Effect.provide(Layer.mergeAll(NodeServices.layer, stderrLoggerLayer(logLevel)))
+  // Commands other than the server log through this logger; `--log-level` overrides the minimum level in them.
+  Effect.provide(Layer.mergeAll(
+    NodeServices.layer,
+    stderrLoggerLayer("All"),
+    usagePresenter,
+    Layer.succeed(References.MinimumLogLevel, envLogLevel ?? "Info")
+  ))
 )
 
 NodeRuntime.runMain(program, {
@@ -72,11 +108,13 @@ NodeRuntime.runMain(program, {
       process.exit(0)
     }
     const error = Cause.squash(exit.cause)
-    // A usage error has been printed already, with the help; "Help requested" would only add noise.
+    // A usage error has been printed already; "Help requested" would only add noise.
     if (!CliError.isCliError(error)) {
       process.stderr.write(`codex-effect: ${error instanceof Error ? error.message : String(error)}\n`)
     }
-    const code = typeof error === "object" && error !== null && "exitCode" in error && typeof error.exitCode === "number"
+    const code = CliError.isCliError(error) && error._tag === "ShowHelp" && error.errors.length > 0
+      ? 2
+      : typeof error === "object" && error !== null && "exitCode" in error && typeof error.exitCode === "number"
       ? error.exitCode
       : 1
     onExit(code)

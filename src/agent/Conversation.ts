@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending approvals, the task's child
  * processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Deferred, Effect, Fiber, Option, PubSub, Queue, type Scope, Stream } from "effect"
+import { Clock, Deferred, Effect, Fiber, Option, PubSub, Queue, type Scope, Stream } from "effect"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
@@ -12,10 +12,11 @@ import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../services/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
+import { boundedArgv, boundedPaths, boundedText } from "./LogText.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
-import { runTask } from "./TurnLoop.js"
+import { runTask, type TaskTokens } from "./TurnLoop.js"
 
 export interface Conversation {
   readonly id: string
@@ -58,8 +59,27 @@ const EVENT_BUFFER = 256
 
 interface RunningTask {
   readonly id: string
+  readonly startedMs: number
+  readonly tokens: TaskTokens
   fiber?: Fiber.Fiber<void>
 }
+
+/** What an approval request is about, for its log lines. */
+const approvalAnnotations = (request: ApprovalRequest) =>
+  request.kind === "exec"
+    ? { kind: "exec", call_id: request.callId, argv: boundedArgv(request.command), cwd: request.cwd }
+    : { kind: "patch", call_id: request.callId, files: boundedPaths(Object.keys(request.changes)) }
+
+/** The turn's log line fields at its end: how long it took and the tokens it used. */
+const turnEndAnnotations = (running: RunningTask) =>
+  Effect.map(Clock.currentTimeMillis, (now) => ({
+    duration_ms: now - running.startedMs,
+    input_tokens: running.tokens.input,
+    output_tokens: running.tokens.output
+  }))
+
+const promptText = (items: ReadonlyArray<InlineInputItem>) =>
+  boundedText(items.flatMap((item) => item.type === "text" ? [item.text] : []).join(" "), 80)
 
 export const makeConversation = Effect.fnUntraced(function*(options: ConversationOptions) {
   const scope = yield* Effect.scope
@@ -75,6 +95,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   let task: RunningTask | undefined
   let nextSubmissionId = 0
+
+  /** Every log line of a turn names its conversation and submission. */
+  const logAnnotations = (submissionId: string) => ({ conversation: options.id, turn: submissionId })
 
   const publish = (id: string, msg: EventMsg) => PubSub.publish(events, { id, msg }).pipe(Effect.asVoid)
 
@@ -105,6 +128,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
           ...(request.grantRoot !== undefined ? { grant_root: request.grantRoot } : {})
         }
       yield* publish(submissionId, msg)
+      yield* Effect.logInfo("approval requested").pipe(Effect.annotateLogs(approvalAnnotations(request)))
       const timeoutMs = options.config.approvalTimeoutMs
       const outcome = timeoutMs === undefined
         ? yield* Deferred.await(decision)
@@ -115,6 +139,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
             reason: `no answer to the approval request within ${timeoutMs} ms (approval_timeout_ms); treated as denied`
           })))
         )
+      yield* Effect.logInfo("approval answered").pipe(Effect.annotateLogs({
+        ...approvalAnnotations(request),
+        decision: outcome.decision,
+        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {})
+      }))
       // Decided without the user: the client sees why, not only the model.
       if (outcome.reason !== undefined) yield* publish(submissionId, { type: "background_event", message: outcome.reason })
       return outcome
@@ -125,12 +154,24 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     Effect.suspend(() => {
       if (task !== running) return Effect.void
       task = undefined
-      return publish(running.id, { type: "task_complete", last_agent_message: lastAgentMessage })
+      return turnEndAnnotations(running).pipe(
+        Effect.flatMap((fields) => Effect.logInfo("turn completed").pipe(Effect.annotateLogs(fields))),
+        Effect.andThen(publish(running.id, { type: "task_complete", last_agent_message: lastAgentMessage }))
+      )
     })
 
   const startTask = Effect.fnUntraced(function*(id: string, items: ReadonlyArray<InlineInputItem>, turn: TurnContext) {
-    const running: RunningTask = { id }
+    const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
+    yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
+      ...logAnnotations(id),
+      model: turn.model,
+      provider: turn.provider.id,
+      cwd: turn.cwd,
+      approval_policy: turn.approvalPolicy,
+      sandbox: turn.sandboxPolicy.mode,
+      prompt: promptText(items)
+    }))
     yield* publish(id, { type: "task_started", model_context_window: null })
     yield* record([userMessageFromInput(items)])
     const toolContext: ToolContext = {
@@ -153,16 +194,21 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         pendingInput = []
         return taken.map(userMessageFromInput)
       }
-    }).pipe(
+    }, running.tokens).pipe(
       Effect.matchEffect({
         onSuccess: (outcome) => finishTask(running, outcome.lastAgentMessage),
         onFailure: (error) =>
           Effect.suspend(() =>
             task === running
-              ? publish(id, { type: "error", message: error.message }).pipe(Effect.andThen(finishTask(running, null)))
+              ? turnEndAnnotations(running).pipe(
+                Effect.flatMap((fields) => Effect.logError("turn failed").pipe(Effect.annotateLogs({ ...fields, error: error.message }))),
+                Effect.andThen(publish(id, { type: "error", message: error.message })),
+                Effect.andThen(finishTask(running, null))
+              )
               : Effect.void
           )
-      })
+      }),
+      Effect.annotateLogs(logAnnotations(id))
     )
     running.fiber = yield* Effect.forkIn(work, scope)
   })
@@ -174,6 +220,10 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     task = undefined
     pendingInput = []
     if (running.fiber !== undefined) yield* Fiber.interrupt(running.fiber)
+    yield* turnEndAnnotations(running).pipe(
+      Effect.flatMap((fields) => Effect.logInfo("turn aborted").pipe(Effect.annotateLogs({ ...fields, reason }))),
+      Effect.annotateLogs(logAnnotations(running.id))
+    )
     approvals.clear()
     yield* publish(running.id, { type: "turn_aborted", reason })
     return true

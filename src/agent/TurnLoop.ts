@@ -28,6 +28,12 @@ export interface TaskOutcome {
   readonly lastAgentMessage: string | null
 }
 
+/** Tokens the task's model requests used, summed, for its log line. */
+export interface TaskTokens {
+  input: number
+  output: number
+}
+
 const emit = (env: TaskEnvironment, msg: EventMsg) => env.toolContext.emit(msg)
 
 const outputText = (item: ResponseItem): string | undefined => {
@@ -84,7 +90,7 @@ interface ModelTurn {
 
 const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null })
 
-const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent): Effect.Effect<ModelTurn> =>
+const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent, tokens: TaskTokens): Effect.Effect<ModelTurn> =>
   Effect.gen(function*() {
     switch (event._tag) {
       case "OutputTextDelta":
@@ -103,6 +109,8 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "Completed":
         if (event.tokenUsage !== undefined) {
           const usage = event.tokenUsage
+          tokens.input += usage.input_tokens
+          tokens.output += usage.output_tokens
           yield* emit(env, {
             type: "token_count",
             input_tokens: usage.input_tokens,
@@ -138,8 +146,8 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
     }
   })
 
-/** Runs the task until the model stops calling tools; fails with the model's error message. */
-export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment) {
+/** Runs the task until the model stops calling tools; fails with the model's error message. Adds to `tokens` as it goes. */
+export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens: TaskTokens) {
   const context = env.toolContext.turn
   for (;;) {
     const pending = env.takePendingInput()
@@ -155,7 +163,7 @@ export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment) {
     let turn = emptyTurn()
     yield* env.model.stream(prompt, context.provider).pipe(
       Stream.runForEach((event) =>
-        handleEvent(env, turn, event).pipe(Effect.map((next) => {
+        handleEvent(env, turn, event, tokens).pipe(Effect.map((next) => {
           turn = next
         }))
       )

@@ -1,7 +1,8 @@
 /**
  * Where the server's logs go. Never stdout (that is the protocol): always stderr, filtered by
- * `CODEX_EFFECT_LOG` (trace, debug, info (default), warn, error, none), and, once the client has
- * called `logging/setLevel`, also to the client as `notifications/message` at that level and above.
+ * `--log-level` or else `CODEX_EFFECT_LOG` (trace, debug, info (default), warn, error, none), and, once
+ * the client has called `logging/setLevel`, also to the client as `notifications/message` at that
+ * level and above.
  */
 import { Cause, Context, Effect, Layer, Logger, LogLevel, References } from "effect"
 import type { LoggingLevel } from "../rpc/Mcp.js"
@@ -34,18 +35,23 @@ const toMcpLevel = (level: LogLevel.LogLevel): LoggingLevel => {
 }
 
 const STDERR_LEVELS: Record<string, LogLevel.LogLevel> = {
+  all: "All",
   trace: "Trace",
   debug: "Debug",
   info: "Info",
   warn: "Warn",
   warning: "Warn",
   error: "Error",
+  fatal: "Fatal",
   none: "None"
 }
 
-/** The stderr threshold named by `CODEX_EFFECT_LOG`; unknown values fall back to `Info`. */
-export const stderrLogLevel = (value: string | undefined): LogLevel.LogLevel =>
-  STDERR_LEVELS[(value ?? "").toLowerCase()] ?? "Info"
+/** The names `--log-level` and `CODEX_EFFECT_LOG` accept. */
+export const LOG_LEVEL_NAMES = Object.keys(STDERR_LEVELS)
+
+/** The level named `value` (any case); undefined for a name no level has. */
+export const parseLogLevel = (value: string): LogLevel.LogLevel | undefined =>
+  Object.hasOwn(STDERR_LEVELS, value.toLowerCase()) ? STDERR_LEVELS[value.toLowerCase()] : undefined
 
 /** The level the client asked for with `logging/setLevel`, if it has. */
 export class ClientLogLevel extends Context.Service<ClientLogLevel, {
@@ -89,7 +95,8 @@ const clientLogger = Effect.gen(function*() {
 export const serverLoggerLayer = (stderrThreshold: LogLevel.LogLevel) =>
   Layer.mergeAll(
     Logger.layer([stderrLogger(stderrThreshold), clientLogger]),
-    Layer.succeed(References.MinimumLogLevel, "Debug")
+    // Debug for a client that asks for it; lower when stderr wants trace.
+    Layer.succeed(References.MinimumLogLevel, LogLevel.isGreaterThan(stderrThreshold, "Debug") ? "Debug" : stderrThreshold)
   )
 
 /** stderr only, for code that runs before the server exists (CLI errors, config loading). */

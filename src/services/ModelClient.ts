@@ -99,42 +99,76 @@ const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"],
     return { credentials: found, fromAuth: true }
   })
 
-/** Sends the request; resolves once the provider answered 2xx, with the parsed SSE events. */
+/** An answered request: its HTTP status and the parsed SSE events. */
+interface OpenedStream {
+  readonly status: number
+  readonly events: AsyncIterable<unknown>
+}
+
+/** Sends the request; resolves once the provider answered 2xx. */
 const openEvents = async (
   client: OpenAI,
   provider: ModelProviderInfo,
   prompt: Prompt,
   signal: AbortSignal
-): Promise<AsyncIterable<unknown>> =>
+): Promise<OpenedStream> => {
   // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
-  provider.wireApi === "responses"
+  const { data, response } = provider.wireApi === "responses"
     ? await client.responses.create(
       responsesRequestBody(prompt) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming,
       { signal }
-    )
+    ).withResponse()
     : await client.chat.completions.create(
       chatRequestBody(prompt) as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
       { signal }
-    )
+    ).withResponse()
+  return { status: response.status, events: data }
+}
 
-/** Turns raw SSE payloads into ResponseEvents; `completed` once the turn's end was seen. */
+type Completed = Extract<ResponseEvent, { _tag: "Completed" }>
+
+const isCompleted = (event: ResponseEvent): event is Completed => event._tag === "Completed"
+
+/** Turns raw SSE payloads into ResponseEvents; `completed` once the turn's end was seen, with its token usage. */
 const makeDecoder = (provider: ModelProviderInfo) => {
   const chat = makeChatAccumulator()
-  let completed = false
+  let completed: Completed | undefined
   const decode = (raw: unknown): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
     if (!isRecord(raw)) return Effect.succeed([])
     if (provider.wireApi === "chat") {
       const events = chat.push(raw as ChatChunk)
-      completed = chat.done
+      if (chat.done && completed === undefined) {
+        completed = events.find(isCompleted)
+      }
       return Effect.succeed(events)
     }
     const mapped = mapResponsesEvent(raw as unknown as ResponsesWireEvent)
     if (mapped instanceof ModelError) return Effect.fail(mapped)
-    if (mapped?._tag === "Completed") completed = true
+    if (mapped?._tag === "Completed") completed = mapped
     return Effect.succeed(mapped === undefined ? [] : [mapped])
   }
   return { decode, completed: () => completed }
 }
+
+/** The fields every model-request log line has. */
+const requestAnnotations = (prompt: Prompt, provider: ModelProviderInfo) => ({ provider: provider.id, model: prompt.model })
+
+/** One line per completed request: who answered, how fast, how many tokens. */
+const logCompleted = (
+  prompt: Prompt,
+  provider: ModelProviderInfo,
+  status: number,
+  startedMs: number,
+  completed: Completed
+) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.logInfo("model request completed").pipe(Effect.annotateLogs({
+      ...requestAnnotations(prompt, provider),
+      status,
+      duration_ms: now - startedMs,
+      input_tokens: completed.tokenUsage?.input_tokens ?? "unknown",
+      output_tokens: completed.tokenUsage?.output_tokens ?? "unknown"
+    })))
 
 /**
  * Sends the request and resolves once the provider answered 2xx, with the raw SSE events. A 401 on
@@ -148,7 +182,7 @@ const connect = (
   abort: AbortSignal,
   deadline: ResponseDeadline,
   reauthenticated = false
-): Effect.Effect<AsyncIterable<unknown>, ModelError> =>
+): Effect.Effect<OpenedStream, ModelError> =>
   Effect.gen(function*() {
     const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env)
     const { default: SDK } = yield* loadSdk
@@ -196,7 +230,8 @@ const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["S
     const controller = new AbortController()
     // The stream's scope: closing it for any reason (done, failed, interrupted) closes the HTTP request.
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
-    const events = yield* connect(prompt, provider, auth, env, controller.signal, deadline)
+    const startedMs = yield* Clock.currentTimeMillis
+    const { status, events } = yield* connect(prompt, provider, auth, env, controller.signal, deadline)
     const idleMs = provider.streamIdleTimeoutMs
     const decoder = makeDecoder(provider)
     const watched = yield* watchIdle(events, idleMs, deadline)
@@ -215,33 +250,46 @@ const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["S
       Stream.mapEffect(decoder.decode),
       Stream.flattenIterable,
       Stream.takeUntil((event) => event._tag === "Completed"),
-      Stream.concat(Stream.suspend(() =>
-        decoder.completed()
-          ? Stream.empty
+      Stream.concat(Stream.suspend(() => {
+        const completed = decoder.completed()
+        return completed !== undefined
+          ? Stream.fromEffect(logCompleted(prompt, provider, status, startedMs, completed)).pipe(Stream.drain)
           : idled !== undefined
           ? Stream.fail(idleError())
           : Stream.fail(streamBroken(
             provider.wireApi === "chat" ? "stream closed before finish_reason" : "stream closed before response.completed"
           ))
-      ))
+      }))
     )
   }))
 
-/** Runs attempts until one completes or the budgets say stop; each retry is announced first. */
+/** A failed request's log line: its status (when the provider answered) and why. */
+const logFailed = (message: string, error: ModelError, annotations: Record<string, unknown>) =>
+  Effect.logWarning(message).pipe(Effect.annotateLogs({ ...annotations, status: error.status ?? "none", reason: error.message }))
+
+/** Runs attempts until one completes or the budgets say stop; each retry is announced (and logged) first. */
 const withRetries = (
   run: (deadline: ResponseDeadline) => Stream.Stream<ResponseEvent, ModelError>,
-  provider: ModelProviderInfo
+  provider: ModelProviderInfo,
+  annotations: Record<string, unknown>
 ): Stream.Stream<ResponseEvent, ModelError> => {
   const deadline = new ResponseDeadline(provider.responseDeadlineMs)
+  const giveUp = (error: ModelError) => Stream.fromEffect(logFailed("model request failed", error, annotations)).pipe(
+    Stream.drain,
+    Stream.concat(Stream.fail(error))
+  )
   const loop = (spent: RetriesSpent): Stream.Stream<ResponseEvent, ModelError> =>
     run(deadline).pipe(Stream.catchTag("ModelError", (error) =>
       Stream.unwrap(Effect.map(Random.nextBetween(0.9, 1.1), (jitter) => {
         const decision = decideRetry(error, spent, provider, jitter)
-        if (decision._tag === "GiveUp") return Stream.fail(decision.error)
+        if (decision._tag === "GiveUp") return giveUp(decision.error)
         // A wait the deadline cannot afford ends the turn now instead of after the wait.
-        if (decision.delayMs >= deadline.remainingMs) return Stream.fail(deadline.exceeded())
+        if (decision.delayMs >= deadline.remainingMs) return giveUp(deadline.exceeded())
         deadline.charge(decision.delayMs)
-        return Stream.make(ResponseEvent.Retrying({ message: decision.message })).pipe(
+        const retrying = { ...annotations, retry: decision.spent.request + decision.spent.stream, delay_ms: decision.delayMs }
+        return Stream.fromEffect(logFailed("model request failed; retrying", error, retrying)).pipe(
+          Stream.drain,
+          Stream.concat(Stream.make(ResponseEvent.Retrying({ message: decision.message }))),
           Stream.concat(Stream.fromEffect(Effect.sleep(Duration.millis(decision.delayMs))).pipe(Stream.drain)),
           Stream.concat(Stream.suspend(() => loop(decision.spent)))
         )
@@ -264,7 +312,12 @@ export class ModelClient extends Context.Service<ModelClient, {
       const auth = yield* ModelAuth
       const env = yield* ProcessEnvironment
       return ModelClient.of({
-        stream: (prompt, provider) => withRetries((deadline) => attempt(prompt, provider, auth, env, deadline), provider)
+        stream: (prompt, provider) =>
+          withRetries(
+            (deadline) => attempt(prompt, provider, auth, env, deadline),
+            provider,
+            requestAnnotations(prompt, provider)
+          )
       })
     })
   )

@@ -28,7 +28,7 @@ describe("codex-effect", () => {
     expect(version.stdout).toMatch(/^codex-effect v\d+\.\d+\.\d+/)
     const help = run(["--help"])
     expect(help.status).toBe(0)
-    for (const word of ["mcp", "login", "logout", "sessions", "--config"]) expect(help.stdout).toContain(word)
+    for (const word of ["mcp", "login", "logout", "sessions", "--config", "--log-level"]) expect(help.stdout).toContain(word)
     const helpCommand = run(["help"])
     expect(helpCommand.status).toBe(0)
     expect(helpCommand.stdout).toBe(help.stdout)
@@ -54,6 +54,30 @@ describe("codex-effect", () => {
     expect(type.status).toBe(2)
     expect(type.stderr).toContain("approval_policy")
     expect(type.stdout).toBe("")
+  })
+
+  it("refuses an unknown log level with exit 2, from --log-level or CODEX_EFFECT_LOG; the flag wins", () => {
+    const flag = run(["mcp", "--log-level", "nonsense"])
+    expect(flag.status).toBe(2)
+    expect(flag.stdout).toBe("")
+    expect(flag.stderr).toContain(`Invalid value for flag --log-level: "nonsense"`)
+    expect(flag.stderr).toContain("info")
+    const codexHome = makeTempDir("codex-home-")
+    const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_HOME: codexHome, CODEX_EFFECT_LOG: "nonsense" }
+    const fromEnv = spawnSync(process.execPath, [SERVER_BIN, "mcp"], { env, input: "", encoding: "utf8", timeout: 20_000 })
+    expect([fromEnv.status, fromEnv.stdout]).toEqual([2, ""])
+    expect(fromEnv.stderr).toContain(`unknown log level "nonsense" in CODEX_EFFECT_LOG`)
+    const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) + "\n"
+    const overridden = spawnSync(process.execPath, [SERVER_BIN, "mcp", "--log-level", "debug"], {
+      env,
+      input: ping,
+      encoding: "utf8",
+      timeout: 20_000
+    })
+    rmSync(codexHome, { recursive: true, force: true })
+    expect(overridden.status).toBe(0)
+    expect(JSON.parse(overridden.stdout)).toEqual({ jsonrpc: "2.0", id: 1, result: {} })
+    expect(overridden.stderr).toContain("level=DEBUG")
   })
 
   it("stores, reports and removes an API key", () => {

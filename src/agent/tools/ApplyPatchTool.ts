@@ -11,6 +11,7 @@
  * inside `.git` or CODEX_HOME is never read or written without the user's yes.
  */
 import { Effect, Schema } from "effect"
+import { boundedPaths, boundedText } from "../LogText.js"
 import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.js"
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
@@ -57,13 +58,23 @@ const decidePatch = (
 export const runPatch = (patch: string, cwd: string, callId: string, context: ToolContext): Effect.Effect<string> =>
   Effect.gen(function*() {
     const hunks = parsePatch(patch)
-    if (hunks._tag === "Failure") return `error: ${hunks.failure.message}`
+    if (hunks._tag === "Failure") {
+      yield* Effect.logWarning("patch invalid").pipe(Effect.annotateLogs({ call_id: callId, error: boundedText(hunks.failure.message) }))
+      return `error: ${hunks.failure.message}`
+    }
     const paths = patchPaths(hunks.success, cwd)
+    const logged = { call_id: callId, files: boundedPaths(paths) }
     const decision = decidePatch(hunks.success, paths, context, yield* ProcessEnvironment)
-    if (decision._tag === "Reject") return decision.reason
+    if (decision._tag === "Reject") {
+      yield* Effect.logInfo("patch rejected").pipe(Effect.annotateLogs({ ...logged, reason: decision.reason }))
+      return decision.reason
+    }
     const planned = yield* readFileStates(paths)
     const plan = planPatch(hunks.success, cwd, planned)
-    if (plan._tag === "Failure") return `error: ${plan.failure}`
+    if (plan._tag === "Failure") {
+      yield* Effect.logWarning("patch does not apply").pipe(Effect.annotateLogs({ ...logged, error: boundedText(plan.failure) }))
+      return `error: ${plan.failure}`
+    }
     if (decision._tag === "Ask") {
       const answer = yield* context.requestApproval({ kind: "patch", callId, changes: plan.success.fileChanges })
       if (answer.decision === "denied" || answer.decision === "abort") {
@@ -83,6 +94,9 @@ export const runPatch = (patch: string, cwd: string, callId: string, context: To
     const applied = applyPlan(plan.success, nodeFileOps, now)
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
+    yield* applied._tag === "Success"
+      ? Effect.logInfo("patch applied").pipe(Effect.annotateLogs(logged))
+      : Effect.logWarning("patch failed").pipe(Effect.annotateLogs({ ...logged, error: boundedText(applied.failure) }))
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
     const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths()))
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })

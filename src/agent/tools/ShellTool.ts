@@ -24,6 +24,7 @@ import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
 import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
 
@@ -65,6 +66,12 @@ const execute = (
       parsed_cmd: parseCommand(call.command)
     })
     const started = performance.now()
+    const logged = {
+      call_id: call.callId,
+      argv: boundedArgv(call.command),
+      cwd: call.cwd,
+      sandbox: sandbox === "none" ? "none" : sandbox.spec.policy.mode
+    }
     const result = yield* runCommand({
       argv: call.command,
       cwd: call.cwd,
@@ -78,6 +85,7 @@ const execute = (
     if (result._tag === "Failure") {
       // The command never ran (missing program or directory, no sandbox): the end event says why.
       const message = result.failure.message
+      yield* Effect.logWarning("command failed to start").pipe(Effect.annotateLogs({ ...logged, error: message }))
       yield* context.emit({
         type: "exec_command_end",
         call_id: call.callId,
@@ -91,6 +99,12 @@ const execute = (
       return { output: undefined, formatted: ExecModelText.executionError(message) }
     }
     const output = result.success
+    yield* Effect.logInfo("command finished").pipe(Effect.annotateLogs({
+      ...logged,
+      exit_code: output.exitCode,
+      duration_ms: Math.round(output.durationMs),
+      ...(output.timedOut ? { timed_out: true } : {})
+    }))
     const formatted = formatExecOutputForModel({ ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) })
     yield* context.emit({
       type: "exec_command_end",
@@ -172,6 +186,9 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
 
     switch (assessment._tag) {
       case "Reject":
+        yield* Effect.logInfo("command rejected").pipe(
+          Effect.annotateLogs({ call_id: call.callId, argv: boundedArgv(shellCall.command), reason: assessment.reason })
+        )
         return ExecModelText.rejected(assessment.reason)
       case "AskUser": {
         const answer = yield* context.requestApproval({
