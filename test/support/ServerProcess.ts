@@ -5,7 +5,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { resolve } from "node:path"
-import { makeTempDir } from "./TempDirs.js"
+import { makeTempDir } from "./TempDirs.ts"
 
 export const SERVER_BIN = resolve(import.meta.dirname, "../../dist/codex-effect.mjs")
 
