@@ -33,3 +33,6 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.
 NodeModule.enableCompileCache()
 await import("./main.js")
+// Node writes the cache only at a clean exit; MCP clients often end a server with a signal, which
+// would leave every later start compiling again. The CLI is loaded by now, so write it at once.
+NodeModule.flushCompileCache()
