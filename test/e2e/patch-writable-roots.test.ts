@@ -3,7 +3,7 @@
  * from another directory (`workdir`, or `cd dir && apply_patch`) does not make that directory
  * writable. Relative paths still resolve against where it ran.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
@@ -14,16 +14,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const tempDir = (prefix: string) => {
-  const dir = makeTempDir(prefix)
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 describe("apply_patch's writable roots", () => {
   it("are the turn's cwd, not the directory the model ran apply_patch in", async () => {
-    const workspace = tempDir("codex-work-")
-    const outside = tempDir("codex-outside-")
+    const workspace = makeTempDir("codex-work-")
+    const outside = makeTempDir("codex-outside-")
     const add = (name: string) => `*** Begin Patch\n*** Add File: ${name}\n+x\n*** End Patch`
     const model = await startMockModelServer([
       MockTurn.applyPatch(add("escaped.txt"), { workdir: outside, callId: "outside" }),
@@ -32,7 +26,7 @@ describe("apply_patch's writable roots", () => {
       MockTurn.message("done")
     ])
     cleanups.push(() => model.close())
-    const codexHome = tempDir("codex-home-")
+    const codexHome = makeTempDir("codex-home-")
     // /tmp and $TMPDIR are writable roots by default, and both directories are under /tmp.
     const extra = "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true"
     writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never", sandboxMode: "workspace-write", extra }))

@@ -6,7 +6,7 @@
  * memory (the server's peak RSS stays under `PEAK_RSS_BOUND_MIB`).
  */
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -22,15 +22,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const tempDir = (prefix: string) => {
-  const dir = makeTempDir(prefix)
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 /** A workspace holding one of each kind of file that must not be read. */
 const specialWorkspace = async () => {
-  const dir = tempDir("codex-special-")
+  const dir = makeTempDir("codex-special-")
   execFileSync("mkfifo", [join(dir, "pipe")])
   symlinkSync(join(dir, "pipe"), join(dir, "link-to-pipe"))
   mkdirSync(join(dir, "directory"))
@@ -46,7 +40,7 @@ const specialWorkspace = async () => {
 const startServer = async (turns: ReadonlyArray<MockTurn>, config: Parameters<typeof mockConfigToml>[1]) => {
   const model: MockModelServer = await startMockModelServer(turns)
   cleanups.push(() => model.close())
-  const codexHome = tempDir("codex-home-")
+  const codexHome = makeTempDir("codex-home-")
   writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, config))
   const server = spawnServer({ codexHome, env: { CODEX_EFFECT_LOG: "error" } })
   cleanups.push(() => server.kill())
