@@ -5,7 +5,7 @@
  * killed on timeout, and never a silent unsandboxed run.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
+import { createServer, type Server } from "node:net"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
@@ -31,6 +31,7 @@ describe("bwrapArgs", () => {
     assert.deepStrictEqual(args, [
       "--die-with-parent", "--unshare-pid", "--unshare-net",
       "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+      "--seccomp", "3",
       "--chdir", cwd
     ])
   })
@@ -225,6 +226,62 @@ describe("sandboxed commands", () => {
       const allowed = yield* sandboxed({ mode: "workspace-write", network_access: true }, tempDir(), script)
       assert.strictEqual(allowed.stdout, "hello\n")
       assert.strictEqual(connections, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("no Unix-domain socket in either mode, wherever it lives; a command's own pipes and socketpairs still work", () =>
+    Effect.gen(function*() {
+      const workspace = tempDir()
+      const accepted: Array<string> = []
+      const listen = (address: string) =>
+        Effect.acquireRelease(
+          Effect.promise(() =>
+            new Promise<Server>((listening) => {
+              const server = createServer((socket) => {
+                accepted.push(address)
+                socket.end("hello\n")
+              })
+              server.listen(address, () => listening(server))
+            })
+          ),
+          (server) => Effect.sync(() => server.close())
+        )
+      // A daemon's socket outside the workspace, one inside the writable workspace, one abstract.
+      const outside = join(tempDir(), "daemon.sock")
+      const inside = join(workspace, "inside.sock")
+      const abstract = `\0codex-sandbox-test-${process.pid}`
+      for (const address of [outside, inside, abstract]) yield* listen(address)
+      const connect = (address: string) =>
+        `${process.execPath} -e 'require("net").connect(process.argv[1]).on("connect", () => console.log("connected"))` +
+        `.on("error", (e) => console.log(e.code))' '${address.replace("\0", "\\0")}'`
+      // Node's own child pipes are socketpairs: a command that runs children must keep working.
+      const ownChildren = `${process.execPath} -e 'console.log(require("child_process").execSync("echo child").toString().trim())'`
+      for (const policy of [{ mode: "read-only" }, { mode: "workspace-write", network_access: true }] as const) {
+        const result = yield* sandboxed(
+          policy,
+          workspace,
+          [connect(outside), connect(inside), connect(abstract.replace("\0", "\\0")), ownChildren].join("; ")
+        )
+        assert.strictEqual(result.stdout, "EACCES\nEACCES\nEACCES\nchild\n", `${policy.mode}: ${result.stderr}`)
+      }
+      assert.deepStrictEqual(accepted, [])
+      // The filter reached bwrap through fd 3, which is closed before the command starts.
+      const fd3 = yield* sandboxed({ mode: "read-only" }, workspace, "[ -e /proc/$$/fd/3 ] && echo open || echo closed")
+      assert.strictEqual(fd3.stdout, "closed\n")
+    }).pipe(Effect.scoped))
+
+  it.live("danger-full-access keeps Unix-domain sockets", () =>
+    Effect.gen(function*() {
+      const address = join(tempDir(), "daemon.sock")
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<Server>((listening) => {
+          const server = createServer((socket) => socket.end())
+          server.listen(address, () => listening(server))
+        })),
+        (server) => Effect.sync(() => server.close())
+      )
+      const script = `${process.execPath} -e 'require("net").connect(process.argv[1]).on("connect", () => console.log("connected"))' '${address}'`
+      const result = yield* sandboxed({ mode: "danger-full-access" }, tempDir(), script)
+      assert.strictEqual(result.stdout, "connected\n", result.stderr)
     }).pipe(Effect.scoped))
 
   it.live("a timeout kills everything inside the sandbox", () =>

@@ -19,7 +19,14 @@ import { constants as osConstants } from "node:os"
 import { Effect, Option, Schema } from "effect"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
-import { findBwrap, sandboxedArgv, type SandboxSpec, type SandboxUnavailable } from "./Sandbox.js"
+import {
+  findBwrap,
+  sandboxedArgv,
+  sandboxStdio,
+  type SandboxSpec,
+  type SandboxUnavailable,
+  sendSandboxFilter
+} from "./Sandbox.js"
 
 /** The reference's default command timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -87,13 +94,19 @@ interface Spawned {
   readonly killGroup: () => void
 }
 
-const spawnInOwnGroup = (argv: ReadonlyArray<string>, cwd: string, env: Readonly<Record<string, string>>) =>
+const spawnInOwnGroup = (
+  argv: ReadonlyArray<string>,
+  cwd: string,
+  env: Readonly<Record<string, string>>,
+  sandbox: CommandSandbox
+) =>
   Effect.callback<Spawned, ExecError>((resume) => {
     const [program, ...args] = argv as [string, ...Array<string>]
     const startFailed = (reason: string) => new ExecError({ message: `failed to start \`${program}\`: ${reason}` })
     let child: ChildProcess
     try {
-      child = spawn(program, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
+      const stdio: Array<"ignore" | "pipe"> = sandbox === "none" ? ["ignore", "pipe", "pipe"] : sandboxStdio(sandbox.spec.policy, "pipe")
+      child = spawn(program, args, { cwd, env, detached: true, stdio })
     } catch (error) {
       // Arguments Node refuses outright (a NUL byte, say) throw instead of emitting 'error'.
       return resume(Effect.fail(startFailed(error instanceof Error ? error.message : String(error))))
@@ -121,6 +134,7 @@ const spawnInOwnGroup = (argv: ReadonlyArray<string>, cwd: string, env: Readonly
     child.once("spawn", () => {
       if (settled) return
       settled = true
+      if (sandbox !== "none") sendSandboxFilter(child, sandbox.spec.policy)
       resume(Effect.succeed({ child, exited, killGroup }))
     })
   })
@@ -155,7 +169,7 @@ export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutpu
 
     const started = performance.now()
     const { child, exited, killGroup } = yield* Effect.acquireRelease(
-      spawnInOwnGroup(argv, options.cwd, options.env),
+      spawnInOwnGroup(argv, options.cwd, options.env, options.sandbox ?? "none"),
       ({ child, killGroup }) =>
         Effect.sync(() => {
           killGroup()

@@ -2,7 +2,8 @@
  * The Linux sandbox: bubblewrap. `read-only` mounts the whole filesystem read-only; `workspace-write`
  * also binds the writable roots read-write (see `WorkspaceRoots`: the turn's cwd and the configured
  * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
- * cut (a fresh, empty network namespace) unless the policy allows it. CODEX_HOME is masked in every
+ * cut (a fresh, empty network namespace) unless the policy allows it, and no Unix-domain socket can be
+ * opened in either mode (see `SocketFilter`). CODEX_HOME is masked in every
  * mode (see `CodexHomeMask`). The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
  * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
@@ -12,13 +13,15 @@
  * group (`detached: true` is `setsid`), so there is no terminal to protect, and a second session
  * inside would only take the command out of the process group the runner kills.
  */
-import { execFile } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { resolve } from "node:path"
+import type { Writable } from "node:stream"
 import { Effect, Schema } from "effect"
 import { ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { codexHomeMaskArgs } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
+import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
 /** bubblewrap is missing or cannot start a sandbox here; `message` says what happened and how to fix it. */
@@ -47,6 +50,13 @@ export interface SandboxSpec {
   readonly env?: RootsEnv | undefined
 }
 
+/** The descriptor bwrap reads the seccomp filter from (see `SocketFilter`); the runner passes it as fd 3. */
+export const SECCOMP_FD = 3
+
+/** The seccomp filter a sandbox under `policy` runs with, if any: none under full access. */
+export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
+  policy.mode === "danger-full-access" ? undefined : unixSocketFilter()
+
 /**
  * The bubblewrap options (everything between `bwrap` and `--`) that start a command in `startDir`.
  * Under `danger-full-access` the command still gets its own PID namespace, so nothing it starts
@@ -70,6 +80,7 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
     ...roots.readOnly.flatMap((path) => ["--ro-bind", path, path]),
     ...roots.emptied.flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
     ...hidden,
+    ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir
   ]
 }
@@ -97,9 +108,27 @@ const locateBwrap = (
   }
 }
 
-/** The smallest sandbox with every isolation feature the policies use: it must run `true`. */
-const PROBE_ARGS = [...bwrapArgs({ policy: { mode: "read-only" }, workspace: "/" }, "/"), "--", "true"]
+/** The smallest sandbox with every isolation feature the policies use (the filter included): it must run `true`. */
+const PROBE_POLICY: SandboxPolicy = { mode: "read-only" }
+const PROBE_ARGS = [...bwrapArgs({ policy: PROBE_POLICY, workspace: "/" }, "/"), "--", "true"]
 const PROBE_TIMEOUT_MS = 10_000
+const PROBE_STDERR_BYTES = 4096
+
+/** The child's stdio for a sandbox under `policy`: stdin closed, the given output streams, fd 3 for the filter. */
+export const sandboxStdio = (policy: SandboxPolicy, output: "pipe" | "ignore"): Array<"pipe" | "ignore"> =>
+  ["ignore", output, "pipe", ...(sandboxFilter(policy) === undefined ? [] : ["pipe" as const])]
+
+/**
+ * Hands bwrap the filter on fd 3 (it reads to EOF, then closes it before the command starts). A bwrap
+ * that dies first makes the write fail; its exit status says why, so the error is dropped.
+ */
+export const sendSandboxFilter = (child: ChildProcess, policy: SandboxPolicy): void => {
+  const filter = sandboxFilter(policy)
+  const fd = child.stdio[SECCOMP_FD] as Writable | null | undefined
+  if (filter === undefined || fd == null) return
+  fd.on("error", () => {})
+  fd.end(filter)
+}
 
 const probeFailure = (bwrapPath: string, detail: string) => `${bwrapPath} could not start a sandbox (${detail || "no output"})`
 
@@ -110,13 +139,24 @@ const probe = (bwrapPath: string, searchPath: string | undefined): Promise<strin
   const cached = probes.get(bwrapPath)
   if (cached !== undefined) return cached
   const started = new Promise<string | undefined>((resolveProbe) => {
-    execFile(
-      bwrapPath,
-      PROBE_ARGS,
-      { timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL", env: { PATH: searchPath ?? "/usr/bin:/bin" } },
-      (error, _stdout, stderr) =>
-        resolveProbe(error === null ? undefined : probeFailure(bwrapPath, String(stderr).trim() || error.message))
-    )
+    const child = spawn(bwrapPath, PROBE_ARGS, {
+      env: { PATH: searchPath ?? "/usr/bin:/bin" },
+      stdio: sandboxStdio(PROBE_POLICY, "ignore")
+    })
+    let stderr = ""
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(0, PROBE_STDERR_BYTES)
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), PROBE_TIMEOUT_MS)
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      resolveProbe(probeFailure(bwrapPath, error.message))
+    })
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolveProbe(code === 0 ? undefined : probeFailure(bwrapPath, stderr.trim() || `exit status ${code ?? signal}`))
+    })
+    sendSandboxFilter(child, PROBE_POLICY)
   })
   probes.set(bwrapPath, started)
   return started

@@ -33,5 +33,6 @@ export const sandboxDenialNote = (
     : `only ${writableRoots.map((root) => `\`${root}\``).join(", ")} ${writableRoots.length === 1 ? "is" : "are"} writable`
   return `\n[sandbox] This command ran in the ${policy.mode} sandbox: ${writable}, and \`.git\` (hooks, config, ` +
     "index) is read-only inside it, so git commands that change the repository fail there; CODEX_HOME is not " +
-    `visible. If the command must do that, ${howToAsk(onRequest)}.`
+    "visible; Unix-domain sockets (Docker, ssh-agent, D-Bus, a server's socket file) cannot be opened, so local " +
+    `servers must listen on 127.0.0.1. If the command must do that, ${howToAsk(onRequest)}.`
 }
