@@ -29,7 +29,7 @@ describe("bwrapArgs", () => {
   it("read-only: the whole filesystem read-only, fresh /dev and /proc, no network, nothing writable", () => {
     const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, env }, cwd)
     assert.deepStrictEqual(args, [
-      "--die-with-parent", "--unshare-pid", "--unshare-net",
+      "--die-with-parent", "--unshare-pid", "--cap-drop", "ALL", "--unshare-net",
       "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
       "--seccomp", "3",
       "--chdir", cwd
@@ -190,6 +190,31 @@ describe("sandboxed commands", () => {
       assert.strictEqual(result.stdout, "")
       assert.isFalse(existsSync(join(cwd, ".git", "hooks", "pre-commit")))
       assert.isTrue(existsSync(join(cwd, "fine.txt")))
+    }))
+
+  it.live.skipIf(process.getuid?.() !== 0)("run by root: no capability, so no remount, unmount or mount gets out", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const outside = makeTempDir("codex-outside-", "/var/tmp")
+      const codexHome = join(cwd, ".codex")
+      mkdirSync(codexHome)
+      writeFileSync(join(codexHome, "auth.json"), "secret")
+      const script = [
+        "grep CapEff /proc/self/status",
+        `mount -o remount,rw / 2>/dev/null; mount -o remount,rw ${outside} 2>/dev/null`,
+        `mount --bind ${cwd} ${outside} 2>/dev/null; umount ${codexHome} 2>/dev/null`,
+        `touch ${outside}/escaped 2>/dev/null; cat ${codexHome}/auth.json 2>/dev/null; echo done`
+      ].join("; ")
+      for (const mode of ["read-only", "workspace-write"] as const) {
+        const result = yield* runCommand({
+          argv: ["bash", "-c", script],
+          cwd,
+          env: testEnv,
+          sandbox: { bwrapPath: yield* findBwrap(), spec: { policy: { mode }, workspace: cwd, codexHome } }
+        })
+        assert.strictEqual(result.stdout, "CapEff:\t0000000000000000\ndone\n", `${mode}: ${result.stderr}`)
+        assert.isFalse(existsSync(join(outside, "escaped")))
+      }
     }))
 
   it.live("read-only: every write fails, /tmp included", () =>

@@ -4,7 +4,8 @@
  * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
  * cut (a fresh, empty network namespace) unless the policy allows it, and no Unix-domain socket can be
  * opened in either mode (see `SocketFilter`). CODEX_HOME is masked in every
- * mode (see `CodexHomeMask`). The command gets its own PID namespace and dies with its parent, so
+ * mode (see `CodexHomeMask`). Every capability is dropped, so a command run by root cannot undo any
+ * of this by remounting. The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
  * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
  * run without the sandbox.
@@ -71,6 +72,8 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
   const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
   return [
     ...contained,
+    // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
+    "--cap-drop", "ALL",
     ...(networkAllowed(spec.policy) ? [] : ["--unshare-net"]),
     "--ro-bind", "/", "/",
     "--dev", "/dev",
