@@ -12,6 +12,7 @@
  */
 import { existsSync } from "node:fs"
 import * as NodeModule from "node:module"
+import * as v8 from "node:v8"
 import { fileURLToPath } from "node:url"
 
 const REQUIRED = [22, 19]
@@ -29,6 +30,11 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
   )
   process.exit(1)
 }
+
+// The server allocates steadily (every request resends the history) and keeps little: left alone, V8
+// grows the young generation to 64 MiB for it, which stays resident. At its initial size the server
+// keeps the same speed (bench: 200-turn conversation, peak RSS 143 -> 119 MiB, same latency).
+v8.setFlagsFromString("--semi-space-growth-factor=1")
 
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.
 NodeModule.enableCompileCache()

@@ -10,6 +10,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Stream } from "effect"
 import type OpenAI from "openai"
+import type { Stream as SdkStream } from "openai/core/streaming"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
@@ -19,7 +20,8 @@ import { ModelError, streamBroken } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "../model/ProviderRequest.js"
 import { ResponseEvent } from "../model/ResponseEvent.js"
-import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent } from "../model/ResponsesWire.js"
+import { jsonBodyParts } from "../model/RequestBodyParts.js"
+import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "../model/ResponsesWire.js"
 import { ResponseDeadline } from "../model/ResponseDeadline.js"
 import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "../model/RetryPolicy.js"
 import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js"
@@ -113,11 +115,15 @@ const openEvents = async (
   signal: AbortSignal
 ): Promise<OpenedStream> => {
   // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
+  // The Responses body is streamed from each history item's cached JSON (see `RequestBodyParts`): a long
+  // conversation then costs no whole-history string or buffer per request. The SDK still parses the SSE.
   const { data, response } = provider.wireApi === "responses"
-    ? await client.responses.create(
-      responsesRequestBody(prompt) as unknown as OpenAI.Responses.ResponseCreateParamsStreaming,
-      { signal }
-    ).withResponse()
+    ? await client.post<SdkStream<unknown>>("/responses", {
+      body: ReadableStream.from(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem)),
+      headers: { "content-type": "application/json" },
+      stream: true,
+      signal
+    }).withResponse()
     : await client.chat.completions.create(
       chatRequestBody(prompt) as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
       { signal }
