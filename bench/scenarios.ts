@@ -1,6 +1,7 @@
 /**
- * The benchmark scenarios of DESIGN §7, each run against one server (ours or the reference) with a
- * mock model provider on 127.0.0.1. Every scenario returns one sample per run; the runner reports
+ * The benchmark scenarios (start-up, latency, memory, streaming, parallelism, patching, long
+ * conversations), each run against one server (ours or the reference) with a mock model provider on
+ * 127.0.0.1. Every scenario returns one sample per run; the runner reports
  * medians. Timings are wall-clock around the protocol exchange the client sees.
  */
 import { spawn } from "node:child_process"
