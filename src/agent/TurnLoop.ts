@@ -8,7 +8,7 @@ import { Effect, Stream } from "effect"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ModelClient } from "../services/ModelClient.js"
+import type { ModelClient } from "../model/ModelClient.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { Tool, ToolCall, ToolContext } from "./Tool.js"
 

@@ -6,7 +6,7 @@
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
 import { AuthManager } from "../services/AuthManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import type { AuthHandlerMap } from "./Handlers.js"
 
 export class AuthHandlers extends Context.Service<AuthHandlers, AuthHandlerMap>()("codex-effect/AuthHandlers") {

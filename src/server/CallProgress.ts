@@ -6,7 +6,7 @@
  * waiting as long as the heartbeat comes more often than that.
  */
 import { Clock, Duration, Effect, type Scope } from "effect"
-import type { OutgoingSender } from "../services/OutgoingSender.js"
+import type { OutgoingSender } from "./OutgoingSender.js"
 
 /** How often the heartbeat goes out when nothing else has: well inside any client's time-out. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000

@@ -6,22 +6,21 @@
  * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
  * client can continue after the server restarted (or with a server process per call).
  */
-import { Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
+import { Context, Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
-import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
 import { findRollout } from "../persistence/SavedSessions.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
-import type { RequestContext } from "./Handlers.js"
-import { CodexToolCalls, errorResult } from "./McpHandlers.js"
+import type { Handler, RequestContext } from "./Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
 
@@ -31,6 +30,9 @@ const decodeReplyArguments = Schema.decodeUnknownResult(CodexReplyArguments)
 
 /** How long a cancelled call keeps forwarding events while its turn winds down. */
 const CANCEL_DRAIN_TIMEOUT = "5 seconds"
+
+/** A tool result the user reads as a failure (`isError`), not a JSON-RPC error. */
+export const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
 
 const successResult = (threadId: string, text: string): CallToolResult => ({
   content: [{ type: "text", text }],
@@ -53,6 +55,11 @@ export interface CodexToolOptions {
   /** The progress heartbeat's interval (calls with a `progressToken`). */
   readonly progressIntervalMs: number
 }
+
+/** Runs the `codex` and `codex-reply` tools for `McpHandlers`. */
+export class CodexToolCalls extends Context.Service<CodexToolCalls, {
+  readonly call: Handler<typeof CallTool>
+}>()("codex-effect/CodexToolCalls") {}
 
 export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
   const sender = yield* OutgoingSender

@@ -15,7 +15,7 @@ import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi
 import type { Event } from "../rpc/Event.js"
 import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
 
 export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({

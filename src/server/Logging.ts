@@ -6,7 +6,7 @@
  */
 import { Cause, Context, Effect, Layer, Logger, LogLevel, References } from "effect"
 import type { LoggingLevel } from "../rpc/Mcp.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 
 const MCP_LEVEL_RANK: Record<LoggingLevel, number> = {
   debug: 0,

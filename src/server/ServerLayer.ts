@@ -5,7 +5,7 @@
 import { Effect, Layer, type LogLevel } from "effect"
 import type { ConfigOptions } from "../services/Config.js"
 import { CodexLayer } from "../services/CodexLayer.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import { AuthHandlers } from "./AuthHandlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
 import { DEFAULT_PROGRESS_INTERVAL_MS } from "./CallProgress.js"

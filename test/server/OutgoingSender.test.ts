@@ -8,7 +8,7 @@ import { Deferred, Effect, Fiber } from "effect"
 import { ApplyPatchApproval, ExecCommandApproval } from "../../src/rpc/ApprovalRequests.js"
 import { internalError, invalidParams, methodNotFound } from "../../src/rpc/JsonRpc.js"
 import { Elicit, type ElicitParams } from "../../src/rpc/Mcp.js"
-import { type LineSink, OutgoingSender } from "../../src/services/OutgoingSender.js"
+import { type LineSink, OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { makeMemorySink, type MemorySink, within } from "./MemorySink.js"
 
 const elicitParams: ElicitParams = {

@@ -14,7 +14,7 @@ import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { ServerRequest } from "../rpc/Groups.js"
 import { JSONRPC_VERSION, type JsonRpcError, type JsonRpcErrorObject, toErrorObject } from "../rpc/JsonRpc.js"
-import { ByteBudget } from "./ByteBudget.js"
+import { ByteBudget } from "../services/ByteBudget.js"
 
 /** The default bound on lines queued for the client and not yet written (in UTF-16 code units, ~bytes). */
 export const OUTGOING_BUFFER_BYTES = 1024 * 1024
