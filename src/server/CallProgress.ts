@@ -6,6 +6,7 @@
  * waiting as long as the heartbeat comes more often than that.
  */
 import { Clock, Duration, Effect, type Scope } from "effect"
+import { ProgressNotification } from "effect/ai/McpSchema"
 import type { OutgoingSender } from "./OutgoingSender.js"
 
 /** How often the heartbeat goes out when nothing else has: well inside any client's time-out. */
@@ -29,7 +30,7 @@ export const startCallProgress = (
     const report = (message: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         lastSentMs = now
-        return sender.sendNotification("notifications/progress", { progressToken, progress: ++progress, message })
+        return sender.notify(ProgressNotification, { progressToken, progress: ++progress, message })
       })
     // Wakes every interval and speaks only if nothing else was sent since the last wake-up.
     const heartbeat = Effect.gen(function*() {

@@ -13,6 +13,7 @@ import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { CodexEventNotification } from "../rpc/Notifications.js"
 import { findRollout } from "../persistence/SavedSessions.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
@@ -70,7 +71,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
-    sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
+    sender.notify(CodexEventNotification, { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
 
   /** Asks the client and submits its decision; runs beside the event loop so events keep flowing. */
   const approve = (conversation: Conversation, event: Event, request: RequestContext) => {

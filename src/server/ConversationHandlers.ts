@@ -14,6 +14,7 @@ import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
 import type { Event } from "../rpc/Event.js"
 import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
+import { conversationEventNotification } from "../rpc/Notifications.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
@@ -186,7 +187,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
             yield* Deferred.succeed(subscribed, undefined)
             yield* events.pipe(
               Stream.runForEach((event) =>
-                sender.sendNotification(`codex/event/${event.msg.type}`, {
+                sender.notify(conversationEventNotification(event.msg.type), {
                   id: event.id,
                   msg: event.msg,
                   conversationId: conversation.id
