@@ -9,7 +9,6 @@
 import { Context, Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
@@ -19,6 +18,7 @@ import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "./OutgoingSender.js"
+import { type ApprovalEvent, clientErrorReason, denyApproval, forwardApproval } from "./ApprovalForwarder.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
 import type { Handler, RequestContext } from "./Handlers.js"
@@ -73,38 +73,20 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const forward = (event: Event, request: RequestContext) =>
     sender.notify(CodexEventNotification, { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
 
-  /** Asks the client and submits its decision; runs beside the event loop so events keep flowing. */
-  const approve = (conversation: Conversation, event: Event, request: RequestContext) => {
+  /** Asks the client through an elicitation; runs beside the event loop so events keep flowing. */
+  const approve = (conversation: Conversation, event: ApprovalEvent, request: RequestContext) => {
+    // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
+    if (!capabilities.canElicit()) return denyApproval(conversation, event, APPROVALS_UNAVAILABLE)
     const toolCallId = String(request.id)
     const params = event.msg.type === "exec_approval_request"
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : event.msg.type === "apply_patch_approval_request"
-      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : undefined
-    if (params === undefined) return Effect.void
-    const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
-    const refuse = (reason: string) => conversation.submit({ type: op, id: event.id, decision: "denied", reason })
-    // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
-    if (!capabilities.canElicit()) return Effect.asVoid(refuse(APPROVALS_UNAVAILABLE))
-    const timeoutMs = conversation.config.approvalTimeoutMs
-    return sender.sendRequest(Elicit, params).pipe(
-      // The conversation counts the timeout as a denial itself; this only forgets the request.
-      (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
-      Effect.flatMap(Option.match({
-        onNone: () => Effect.void,
-        onSome: (answer) => conversation.submit({ type: op, id: event.id, decision: decisionFromAnswer(answer) })
-      })),
-      Effect.catchTag("ClientRequestError", (error) =>
-        Effect.logWarning(`elicitation failed (${error.message}); treating it as denied`).pipe(
-          Effect.andThen(refuse(
-            error.code === -32601
-              ? APPROVALS_UNAVAILABLE
-              : `the client answered the approval request with an error (${error.code}: ${error.message}); treated as denied`
-          ))
-        )),
-      Effect.forkScoped,
-      Effect.asVoid
-    )
+      : patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+    return forwardApproval({
+      conversation,
+      event,
+      ask: sender.sendRequest(Elicit, params),
+      errorReason: (error) => error.code === -32601 ? APPROVALS_UNAVAILABLE : clientErrorReason(error)
+    }).pipe(Effect.forkScoped, Effect.asVoid)
   }
 
   /** Forwards events until the task ends; the answer is the call's result. */
@@ -132,7 +114,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
                 return
               case "exec_approval_request":
               case "apply_patch_approval_request":
-                return yield* approve(conversation, event, request)
+                return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")
                 return
