@@ -39,7 +39,7 @@ export interface Conversation {
   readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }
 
-export interface ConversationOptions {
+interface ConversationOptions {
   readonly id: string
   readonly config: ResolvedConfig
   readonly turnContext: TurnContext

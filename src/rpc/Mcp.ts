@@ -18,7 +18,7 @@ export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[SUPPORTED_PRO
 /** `_meta` of a request: carries `progressToken` when the client wants progress notifications. */
 const RequestMetaFields = McpSchema.RequestMeta.fields
 
-export const InitializeParams = Schema.Struct({
+const InitializeParams = Schema.Struct({
   ...RequestMetaFields,
   protocolVersion: Schema.String,
   capabilities: McpSchema.ClientCapabilities,

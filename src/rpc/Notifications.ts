@@ -26,7 +26,7 @@ export class LoginChatGptComplete extends Rpc.make("loginChatGptComplete", {
 }) {}
 
 /** The notifications with a fixed method name. */
-export const ServerNotifications = RpcGroup.make(
+const ServerNotifications = RpcGroup.make(
   CodexEventNotification,
   ProgressNotification,
   LoggingMessageNotification,
@@ -37,7 +37,7 @@ export const ServerNotifications = RpcGroup.make(
 const ConversationEventParams = Schema.Struct({ ...Event.fields, conversationId: Schema.String })
 
 /** `codex/event/<type>`: an event of a conversation, to one of its listeners (conversation API). */
-export type ConversationEventNotification = Rpc.Rpc<`codex/event/${EventType}`, typeof ConversationEventParams>
+type ConversationEventNotification = Rpc.Rpc<`codex/event/${EventType}`, typeof ConversationEventParams>
 
 const conversationEventNotifications = new Map<EventType, ConversationEventNotification>()
 

@@ -48,7 +48,7 @@ export const configProblem = (error: { readonly message: string; readonly source
     : internalError(`error deriving config: ${error.message}`)
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
-export type LiveConversationHandlerMap = Omit<
+type LiveConversationHandlerMap = Omit<
   ConversationHandlerMap,
   "listConversations" | "resumeConversation" | "archiveConversation" | "gitDiffToRemote"
 >

@@ -24,7 +24,7 @@ import type { ServerNotification } from "../rpc/Notifications.js"
 import { ByteBudget } from "../services/ByteBudget.js"
 
 /** The default bound on lines queued for the client and not yet written (in UTF-16 code units, ~bytes). */
-export const OUTGOING_BUFFER_BYTES = 1024 * 1024
+const OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 /** The client answered one of our requests with a JSON-RPC error, or with a result that did not decode. */
 export class ClientRequestError extends Schema.TaggedError<ClientRequestError>()("ClientRequestError", {

@@ -36,7 +36,7 @@ const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(Request
   ))
 )
 
-export interface ServerOptions extends ConfigOptions {
+interface ServerOptions extends ConfigOptions {
   readonly stderrLogLevel: LogLevel.LogLevel
   /** How often a `tools/call` with a progress token hears from the server at least (default 5 s). */
   readonly progressIntervalMs?: number | undefined

@@ -53,7 +53,7 @@ export interface NewConversation {
 }
 
 /** The two messages every conversation starts with: user instructions, environment. */
-export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
+const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,
