@@ -39,6 +39,19 @@ export type LineSink = (chunk: string) => Effect.Effect<void>
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
 type QueueItem = string | Deferred.Deferred<void>
 
+type Encoder = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
+
+/** One encoder per notification definition, made on first use (making one costs a third of a delta's encoding). */
+const encoders = new WeakMap<ServerNotification, Encoder>()
+const encoderFor = (notification: ServerNotification): Encoder => {
+  let encoder = encoders.get(notification)
+  if (encoder === undefined) {
+    encoder = Schema.encodeUnknownResult(notification.payloadSchema)
+    encoders.set(notification, encoder)
+  }
+  return encoder
+}
+
 const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferBytes: number) {
   const queue = yield* Queue.unbounded<QueueItem>()
   const budget = new ByteBudget(bufferBytes)
@@ -96,7 +109,7 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
 
   const notify = <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) =>
     Effect.suspend(() => {
-      const params = Schema.encodeUnknownResult(notification.payloadSchema)(payload)
+      const params = encoderFor(notification)(payload)
       // A server bug, not the client's: say so and keep serving.
       if (Result.isFailure(params)) {
         return Effect.logError(`${notification._tag} not sent, its params do not match the schema: ${params.failure.message}`)
