@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Console, Effect, Logger, Stream } from "effect"
-import { CodexLayer, ConversationManager, ModelClient, type ReviewDecision, ScriptedTurn } from "codex-effect"
+import { CodexLayer, ConversationManager, type ReviewDecision, ScriptedModel, ScriptedTurn } from "codex-effect"
 
 const ALLOWED_PROGRAMS = new Set(["touch", "mkdir"])
 
@@ -44,7 +44,7 @@ try {
     Effect.provide(CodexLayer({
       codexHome: workspace,
       cwd: workspace,
-      model: ModelClient.layerScripted([
+      model: ScriptedModel.layer([
         ScriptedTurn.shell(["touch", "notes.txt"], { workdir: workspace }),
         ScriptedTurn.shell(["rm", "keep.txt"], { workdir: workspace }),
         ScriptedTurn.text("Created notes.txt; I was not allowed to delete keep.txt.")

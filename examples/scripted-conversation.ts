@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Console, Effect, Logger, Option, Stream } from "effect"
-import { CodexLayer, ConversationManager, ModelClient, ScriptedTurn } from "codex-effect"
+import { CodexLayer, ConversationManager, ScriptedModel, ScriptedTurn } from "codex-effect"
 
 const program = Effect.gen(function*() {
   const manager = yield* ConversationManager
@@ -32,7 +32,7 @@ try {
     Effect.provide(CodexLayer({
       codexHome,
       cwd: codexHome,
-      model: ModelClient.layerScripted([ScriptedTurn.text("Hello from the scripted model!")])
+      model: ScriptedModel.layer([ScriptedTurn.text("Hello from the scripted model!")])
     })),
     // The agent logs each turn, command and approval at info: to stderr, so stdout holds only the answer.
     Effect.provideService(Logger.LogToStderr, true)

@@ -2,14 +2,14 @@
  * codex-effect as a library: run Codex conversations inside any Effect program.
  *
  * ```ts
- * import { CodexLayer, ConversationManager, ModelClient, ScriptedTurn } from "codex-effect"
+ * import { CodexLayer, ConversationManager, ScriptedModel, ScriptedTurn } from "codex-effect"
  *
  * const program = Effect.gen(function*() {
  *   const manager = yield* ConversationManager
  *   const { conversation } = yield* manager.newConversation({ cwd: "/my/project" })
  *   // subscribe, then submit: every event of the task arrives on the stream
  * })
- * program.pipe(Effect.provide(CodexLayer({ model: ModelClient.layerScripted([ScriptedTurn.text("hi")]) })))
+ * program.pipe(Effect.provide(CodexLayer({ model: ScriptedModel.layer([ScriptedTurn.text("hi")]) })))
  * ```
  */
 // --- services ----------------------------------------------------------------------------------------
@@ -22,7 +22,7 @@ export {
   type NewConversation,
   type StartOptions
 } from "./services/ConversationManager.js"
-export { ModelClient } from "./services/ModelClient.js"
+export { ModelClient } from "./model/ModelClient.js"
 export { ToolRegistry } from "./services/ToolRegistry.js"
 export { ModelAuth, type ModelCredentials } from "./model/ModelAuth.js"
 export { ScriptedModel, ScriptedTurn } from "./model/ScriptedModel.js"

@@ -38,7 +38,7 @@ const projectDocDirectories = (cwd: string): ReadonlyArray<string> => {
 }
 
 /** The project's AGENTS.md files, root first, within `maxBytes` in total (later files truncated). */
-export const readProjectDocs = (cwd: string, maxBytes: number): string | undefined => {
+const readProjectDocs = (cwd: string, maxBytes: number): string | undefined => {
   const parts: Array<string> = []
   let budget = maxBytes
   for (const dir of projectDocDirectories(cwd)) {
@@ -68,7 +68,7 @@ export const loadUserInstructions = (options: {
 export const userInstructionsText = (instructions: string) =>
   `<user_instructions>\n\n${instructions}\n\n</user_instructions>`
 
-export interface EnvironmentContext {
+interface EnvironmentContext {
   readonly cwd: string
   readonly approvalPolicy: AskForApproval
   readonly sandboxPolicy: SandboxPolicy

@@ -10,7 +10,7 @@ import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
 import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
-import type { ModelClient } from "../services/ModelClient.js"
+import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import { boundedArgv, boundedPaths, boundedText } from "./LogText.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
@@ -39,7 +39,7 @@ export interface Conversation {
   readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }
 
-export interface ConversationOptions {
+interface ConversationOptions {
   readonly id: string
   readonly config: ResolvedConfig
   readonly turnContext: TurnContext

@@ -25,7 +25,7 @@ export interface TurnContext {
   readonly config: ResolvedConfig
 }
 
-export const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy => {
+const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy => {
   switch (config.sandboxMode) {
     case "danger-full-access":
       return { mode: "danger-full-access" }
@@ -45,7 +45,7 @@ export const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy =
 }
 
 /** Base instructions (or the caller's replacement), plus the patch format when no apply_patch tool is offered. */
-export const instructionsFor = (config: ResolvedConfig): string =>
+const instructionsFor = (config: ResolvedConfig): string =>
   config.baseInstructions !== undefined
     ? config.baseInstructions
     : config.includeApplyPatchTool

@@ -8,11 +8,11 @@ import { Effect, Stream } from "effect"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ModelClient } from "../services/ModelClient.js"
+import type { ModelClient } from "../model/ModelClient.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { Tool, ToolCall, ToolContext } from "./Tool.js"
 
-export interface TaskEnvironment {
+interface TaskEnvironment {
   readonly conversationId: string
   readonly model: ModelClient["Service"]
   readonly tools: ReadonlyArray<Tool>
@@ -24,7 +24,7 @@ export interface TaskEnvironment {
   readonly takePendingInput: () => ReadonlyArray<ResponseItem>
 }
 
-export interface TaskOutcome {
+interface TaskOutcome {
   readonly lastAgentMessage: string | null
 }
 
@@ -59,7 +59,7 @@ const outputItemFor = (call: ToolCall, output: string): ResponseItem =>
     : { type: "custom_tool_call_output", call_id: call.callId, output }
 
 /** Calls in the history without an output get a synthetic "aborted" one, or the API rejects the request. */
-export const repairDanglingCalls = (history: ReadonlyArray<ResponseItem>): ReadonlyArray<ResponseItem> => {
+const repairDanglingCalls = (history: ReadonlyArray<ResponseItem>): ReadonlyArray<ResponseItem> => {
   const answered = new Set<string>()
   for (const item of history) {
     if (item.type === "function_call_output" || item.type === "custom_tool_call_output") answered.add(item.call_id)

@@ -49,7 +49,7 @@ export const renderAuthDotJson = (auth: AuthDotJson): string => {
 }
 
 /** What a successful browser login stores. */
-export interface LoginTokens {
+interface LoginTokens {
   readonly idToken: string
   readonly accessToken: string
   readonly refreshToken: string

@@ -7,9 +7,9 @@ import { createHash, randomBytes } from "node:crypto"
 
 export const DEFAULT_ISSUER = "https://auth.openai.com"
 export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
-export const LOGIN_SCOPES = "openid profile email offline_access"
+const LOGIN_SCOPES = "openid profile email offline_access"
 
-export interface Pkce {
+interface Pkce {
   /** 64 random bytes, base64url without padding; sent only to the token endpoint. */
   readonly verifier: string
   /** base64url(SHA-256(verifier)); sent in the authorize URL. */
@@ -29,7 +29,7 @@ export const makeState = (): string => randomBytes(32).toString("base64url")
 /** Where the issuer sends the browser back; `localhost`, as registered for the client id. */
 export const redirectUriFor = (port: number): string => `http://localhost:${port}/auth/callback`
 
-export interface AuthorizeUrlParams {
+interface AuthorizeUrlParams {
   readonly issuer: string
   readonly clientId: string
   readonly redirectUri: string

@@ -6,7 +6,7 @@
 import { Option, Schema } from "effect"
 
 /** The claims object the issuer nests under this key. */
-export const OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"
+const OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"
 
 export interface IdTokenClaims {
   readonly email: string | undefined

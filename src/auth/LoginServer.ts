@@ -16,11 +16,11 @@ import { authorizeUrl, makePkce, makeState, redirectUriFor } from "./Authorizati
 import { exchangeAuthorizationCode, exchangeForApiKey, type TokenEndpoint } from "./TokenEndpoint.js"
 
 export const DEFAULT_LOGIN_PORT = 1455
-export const LOGIN_TIMEOUT = Duration.minutes(10)
-export const LOGIN_TIMED_OUT = "Login timed out"
+const LOGIN_TIMEOUT = Duration.minutes(10)
+const LOGIN_TIMED_OUT = "Login timed out"
 export const LOGIN_NOT_COMPLETED = "Login server error: Login was not completed"
 
-export interface LoginServerOptions {
+interface LoginServerOptions {
   readonly codexHome: string
   readonly endpoint: TokenEndpoint
   /** 0 picks a free port. */

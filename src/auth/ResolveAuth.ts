@@ -26,7 +26,7 @@ export type StoredAuth = Result.Result<Option.Option<AuthDotJson>, AuthFileCorru
 const CHATGPT_PLANS: ReadonlySet<string> = new Set(["free", "plus", "pro", "team"])
 
 /** A ChatGPT access token older than this is refreshed before it is used. */
-export const REFRESH_AFTER = Duration.days(28)
+const REFRESH_AFTER = Duration.days(28)
 
 export const authModeOf = (auth: CodexAuth): AuthMode => (auth._tag === "ApiKey" ? "apikey" : "chatgpt")
 

@@ -15,7 +15,7 @@ export interface TokenEndpoint {
 }
 
 /** A refresh that takes longer than this fails (the reference's 60 s). */
-export const REFRESH_TIMEOUT = Duration.seconds(60)
+const REFRESH_TIMEOUT = Duration.seconds(60)
 
 const tokenUrl = (endpoint: TokenEndpoint) => `${endpoint.issuer}/oauth/token`
 
@@ -51,7 +51,7 @@ const post = <S extends Schema.Decoder<unknown>>(
 
 const CodeResponse = Schema.Struct({ id_token: Schema.String, access_token: Schema.String, refresh_token: Schema.String })
 
-export interface IssuedTokens {
+interface IssuedTokens {
   readonly idToken: string
   readonly accessToken: string
   readonly refreshToken: string

@@ -11,7 +11,7 @@ import { listSavedSessions, pruneSavedSessions, type SavedSession } from "../per
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }
 
 /** `30d`, `12h`, `2w`, `90m` in milliseconds; throws on anything else. */
-export const parseAge = (text: string): number => {
+const parseAge = (text: string): number => {
   const match = /^(\d+)\s*([mhdw])$/.exec(text.trim())
   if (match === null) throw new Error(`expected an age such as 30d, 12h, 2w or 90m, got "${text}"`)
   return Number(match[1]) * UNIT_MS[match[2]!]!

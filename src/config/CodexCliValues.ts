@@ -11,7 +11,7 @@ const NEAREST_SUPPORTED: Readonly<Record<string, Readonly<Record<string, string>
   model_reasoning_effort: { none: "minimal", xhigh: "high" }
 }
 
-export interface ReplacedValue {
+interface ReplacedValue {
   readonly path: ReadonlyArray<string>
   readonly from: string
   readonly to: string

@@ -79,7 +79,7 @@ export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProv
  * for `oss` and `ollama` (the same local server). Local servers are reached over Chat Completions,
  * which both Ollama and LM Studio serve on their default ports.
  */
-export const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
+const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
   const nonEmpty = (name: string) => (env[name] !== undefined && env[name] !== "" ? env[name] : undefined)
   const ossPort = nonEmpty("CODEX_OSS_PORT") ?? "11434"
   const ossBaseUrl = nonEmpty("CODEX_OSS_BASE_URL") ?? `http://localhost:${ossPort}/v1`

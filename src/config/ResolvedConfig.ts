@@ -6,7 +6,7 @@ import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
 import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 
-export interface SandboxWorkspaceWrite {
+interface SandboxWorkspaceWrite {
   readonly writableRoots: ReadonlyArray<string>
   readonly networkAccess: boolean
   readonly excludeTmpdirEnvVar: boolean

@@ -7,7 +7,7 @@
 import { type Schema, SchemaAST } from "effect"
 import type { TomlTable, TomlValue } from "smol-toml"
 
-export interface UnknownKey {
+interface UnknownKey {
   readonly path: ReadonlyArray<string>
   /** The nearest key this server reads at the same place, when one is close enough to be a typo. */
   readonly suggestion: string | undefined

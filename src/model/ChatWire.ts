@@ -18,7 +18,7 @@ interface ChatToolCall {
   readonly function: { readonly name: string; readonly arguments: string }
 }
 
-export type ChatMessage =
+type ChatMessage =
   | { readonly role: "system" | "user"; readonly content: string | ReadonlyArray<ChatContentPart> }
   | { readonly role: "assistant"; readonly content: string | null; readonly tool_calls?: ReadonlyArray<ChatToolCall> }
   | { readonly role: "tool"; readonly tool_call_id: string; readonly content: string }
@@ -113,7 +113,7 @@ interface PendingCall {
   arguments: string
 }
 
-export interface ChatAccumulator {
+interface ChatAccumulator {
   /** True once a `finish_reason` was seen: the turn's items and `Completed` have been released. */
   readonly done: boolean
   /** The events this chunk releases. */

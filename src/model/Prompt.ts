@@ -2,6 +2,7 @@
  * One model request: instructions, the whole history, the tools on offer and the reasoning settings.
  * The same Prompt goes to the Responses API and (converted) to Chat Completions.
  */
+import { Schema } from "effect"
 import type { ReasoningEffort, ReasoningSummary } from "../rpc/Enums.js"
 import type { ResponseItem } from "./ResponseItem.js"
 
@@ -13,6 +14,13 @@ export interface FunctionToolSpec {
   /** A JSON Schema object. */
   readonly parameters: Readonly<Record<string, unknown>>
 }
+
+/**
+ * A function tool's `parameters`, generated from the Schema that describes its arguments to the model.
+ * Objects are closed (`additionalProperties: false`), as the tools decode them.
+ */
+export const functionParameters = (schema: Schema.Top): FunctionToolSpec["parameters"] =>
+  Schema.toJsonSchemaDocument(schema, { onExcessProperty: "error" }).schema
 
 /** A freeform tool whose input is raw text in a grammar (the Responses API's `custom` tools). */
 export interface CustomToolSpec {

@@ -35,7 +35,7 @@ export const noCredentials = (provider: ModelProviderInfo) =>
   )
 
 /** What the `openai` SDK client is built with for one attempt. */
-export interface RequestTarget {
+interface RequestTarget {
   readonly baseURL: string
   /** The SDK insists on a key; with no credentials the `Authorization` header is removed instead. */
   readonly apiKey: string

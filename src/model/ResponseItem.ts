@@ -16,14 +16,14 @@ export type ContentPart = typeof ContentPart.Type
 /** Ids the API assigned; never resent (with `store: false` the API cannot look them up). */
 const ApiId = Schema.optionalKey(Schema.NullOr(Schema.String))
 
-export const MessageItem = Schema.Struct({
+const MessageItem = Schema.Struct({
   type: Schema.Literal("message"),
   id: ApiId,
   role: Schema.Literals(["user", "assistant", "system", "developer"]),
   content: Schema.Array(ContentPart)
 })
 
-export const ReasoningItem = Schema.Struct({
+const ReasoningItem = Schema.Struct({
   type: Schema.Literal("reasoning"),
   id: ApiId,
   summary: Schema.Array(Schema.Struct({ type: Schema.Literal("summary_text"), text: Schema.String })),
@@ -33,7 +33,7 @@ export const ReasoningItem = Schema.Struct({
   encrypted_content: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 
-export const FunctionCallItem = Schema.Struct({
+const FunctionCallItem = Schema.Struct({
   type: Schema.Literal("function_call"),
   id: ApiId,
   name: Schema.String,
@@ -42,7 +42,7 @@ export const FunctionCallItem = Schema.Struct({
   call_id: Schema.String
 })
 
-export const FunctionCallOutputItem = Schema.Struct({
+const FunctionCallOutputItem = Schema.Struct({
   type: Schema.Literal("function_call_output"),
   call_id: Schema.String,
   /** Always a bare string on the wire. */
@@ -50,7 +50,7 @@ export const FunctionCallOutputItem = Schema.Struct({
 })
 
 /** A call of a freeform tool (e.g. `apply_patch` with the patch as raw text). */
-export const CustomToolCallItem = Schema.Struct({
+const CustomToolCallItem = Schema.Struct({
   type: Schema.Literal("custom_tool_call"),
   id: ApiId,
   call_id: Schema.String,
@@ -58,7 +58,7 @@ export const CustomToolCallItem = Schema.Struct({
   input: Schema.String
 })
 
-export const CustomToolCallOutputItem = Schema.Struct({
+const CustomToolCallOutputItem = Schema.Struct({
   type: Schema.Literal("custom_tool_call_output"),
   call_id: Schema.String,
   output: Schema.String

@@ -8,7 +8,7 @@ import { decodeResponseItem, type ResponseItem } from "./ResponseItem.js"
 import { type ModelError, streamBroken } from "./ModelError.js"
 
 /** Families that accept `reasoning`. */
-export const supportsReasoning = (model: string) => /^(o3|o4-mini|codex-|gpt-5)/.test(model)
+const supportsReasoning = (model: string) => /^(o3|o4-mini|codex-|gpt-5)/.test(model)
 
 /**
  * An item as it is resent: without the API's ids (with `store: false` the API cannot resolve them and
@@ -63,7 +63,7 @@ interface WireUsage {
   readonly total_tokens?: number
 }
 
-export const usageOf = (usage: WireUsage | null | undefined): TokenUsage | undefined =>
+const usageOf = (usage: WireUsage | null | undefined): TokenUsage | undefined =>
   usage === null || usage === undefined ? undefined : {
     input_tokens: usage.input_tokens ?? 0,
     cached_input_tokens: usage.input_tokens_details?.cached_tokens,

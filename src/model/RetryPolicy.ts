@@ -29,7 +29,7 @@ export interface RetriesSpent {
 
 export const noRetriesSpent: RetriesSpent = { request: 0, stream: 0 }
 
-export type RetryDecision =
+type RetryDecision =
   | {
     readonly _tag: "Retry"
     readonly spent: RetriesSpent
@@ -40,7 +40,7 @@ export type RetryDecision =
   | { readonly _tag: "GiveUp"; readonly error: ModelError }
 
 /** `1.0s`, `0.2s`: the delay as the retry message shows it. */
-export const formatDelay = (delayMs: number) => `${(delayMs / 1000).toFixed(1)}s`
+const formatDelay = (delayMs: number) => `${(delayMs / 1000).toFixed(1)}s`
 
 /**
  * What to do after `error`: retry after a delay (the provider's `Retry-After` if it sent one, else

@@ -1,11 +1,11 @@
 /**
  * A model that plays back scripted turns, one per request, and records the prompts it was sent.
- * `ModelClient.layerScripted(turns)` provides it together with `ScriptedModel`, through which a test
- * reads the recorded prompts or pushes more turns. Each build of the layer starts from the given
+ * `ScriptedModel.layer(turns)` provides it as the `ModelClient`, together with `ScriptedModel`, through
+ * which a test reads the recorded prompts or pushes more turns. Each build of the layer starts from the given
  * script with no prompts recorded, so one layer value can serve many tests.
  */
 import { Context, Effect, Layer, Stream } from "effect"
-import type { ModelClient } from "../services/ModelClient.js"
+import { ModelClient } from "./ModelClient.js"
 import { fatal, type ModelError } from "./ModelError.js"
 import type { Prompt } from "./Prompt.js"
 import { ResponseEvent } from "./ResponseEvent.js"
@@ -98,15 +98,6 @@ export const ScriptedTurn = {
   })
 }
 
-export class ScriptedModel extends Context.Service<ScriptedModel, {
-  /** Every prompt sent so far, in order. */
-  readonly prompts: Effect.Effect<ReadonlyArray<Prompt>>
-  /** Appends turns to the script. */
-  readonly push: (...turns: ReadonlyArray<ScriptedTurn>) => Effect.Effect<void>
-  /** How many scripted turns have not been played yet. */
-  readonly remaining: Effect.Effect<number>
-}>()("codex-effect/ScriptedModel") {}
-
 const play = (turn: ScriptedTurn): Stream.Stream<ResponseEvent, ModelError> => {
   const events = Stream.fromIterable(turn.events)
   switch (turn._tag) {
@@ -119,27 +110,37 @@ const play = (turn: ScriptedTurn): Stream.Stream<ResponseEvent, ModelError> => {
   }
 }
 
-/** Both services over one fresh script per build (see `ModelClient.layerScripted`). */
-export const scriptedModelLayer = (
-  modelClient: typeof ModelClient,
-  initial: ReadonlyArray<ScriptedTurn>
-): Layer.Layer<ModelClient | ScriptedModel> =>
-  Layer.syncContext(() => {
-    const script = [...initial]
-    const prompts: Array<Prompt> = []
-    const stream = (prompt: Prompt): Stream.Stream<ResponseEvent, ModelError> =>
-      Stream.suspend(() => {
-        prompts.push(prompt)
-        const turn = script.shift()
-        return turn === undefined
-          ? Stream.fail(fatal(`the scripted model has no turn left for request ${prompts.length}`))
-          : play(turn)
-      })
-    return Context.make(modelClient, modelClient.of({ stream })).pipe(
-      Context.add(ScriptedModel, ScriptedModel.of({
-        prompts: Effect.sync(() => [...prompts]),
-        push: (...turns) => Effect.sync(() => void script.push(...turns)),
-        remaining: Effect.sync(() => script.length)
-      }))
-    )
-  })
+export class ScriptedModel extends Context.Service<ScriptedModel, {
+  /** Every prompt sent so far, in order. */
+  readonly prompts: Effect.Effect<ReadonlyArray<Prompt>>
+  /** Appends turns to the script. */
+  readonly push: (...turns: ReadonlyArray<ScriptedTurn>) => Effect.Effect<void>
+  /** How many scripted turns have not been played yet. */
+  readonly remaining: Effect.Effect<number>
+}>()("codex-effect/ScriptedModel") {
+  /**
+   * A `ModelClient` that plays back scripted turns, one per request, and records every prompt it
+   * receives, provided with `ScriptedModel`: the layer in-process tests and embedding programs swap in.
+   * Each build starts from `initial` with no prompts recorded.
+   */
+  static readonly layer = (initial: ReadonlyArray<ScriptedTurn>): Layer.Layer<ModelClient | ScriptedModel> =>
+    Layer.syncContext(() => {
+      const script = [...initial]
+      const prompts: Array<Prompt> = []
+      const stream = (prompt: Prompt): Stream.Stream<ResponseEvent, ModelError> =>
+        Stream.suspend(() => {
+          prompts.push(prompt)
+          const turn = script.shift()
+          return turn === undefined
+            ? Stream.fail(fatal(`the scripted model has no turn left for request ${prompts.length}`))
+            : play(turn)
+        })
+      return Context.make(ModelClient, ModelClient.of({ stream })).pipe(
+        Context.add(ScriptedModel, ScriptedModel.of({
+          prompts: Effect.sync(() => [...prompts]),
+          push: (...turns) => Effect.sync(() => void script.push(...turns)),
+          remaining: Effect.sync(() => script.length)
+        }))
+      )
+    })
+}

@@ -13,9 +13,9 @@ import { readUntrustedText } from "../files/UntrustedFile.js"
 import { ResponseItem } from "../model/ResponseItem.js"
 
 /** The largest rollout read back (resume); far beyond what a model's context could take again. */
-export const ROLLOUT_MAX_BYTES = 128 * 1024 * 1024
+const ROLLOUT_MAX_BYTES = 128 * 1024 * 1024
 
-export const SessionMeta = Schema.Struct({
+const SessionMeta = Schema.Struct({
   id: Schema.String,
   timestamp: Schema.String,
   cwd: Schema.String,
@@ -23,7 +23,7 @@ export const SessionMeta = Schema.Struct({
   originator: Schema.String,
   instructions: Schema.NullOr(Schema.String)
 })
-export type SessionMeta = typeof SessionMeta.Type
+type SessionMeta = typeof SessionMeta.Type
 
 const RolloutLine = Schema.Union([
   Schema.Struct({ type: Schema.Literal("session_meta"), timestamp: Schema.String, payload: SessionMeta }),
@@ -104,7 +104,7 @@ export const reopenRollout = (path: string): RolloutWriter => {
   return writerFor(path, fd)
 }
 
-export interface LoadedRollout {
+interface LoadedRollout {
   readonly meta: SessionMeta
   readonly items: ReadonlyArray<ResponseItem>
 }

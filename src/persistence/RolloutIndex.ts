@@ -64,7 +64,7 @@ export const summarize = (path: string): ConversationSummary | undefined => {
   return { conversationId: name[1]!, path, preview, timestamp }
 }
 
-export interface RolloutPage {
+interface RolloutPage {
   readonly items: ReadonlyArray<ConversationSummary>
   readonly nextCursor?: string
 }

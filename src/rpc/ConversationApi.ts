@@ -144,12 +144,3 @@ export class GetAuthStatus extends Rpc.make("getAuthStatus", {
     authToken: Schema.optionalKey(Schema.String)
   })
 }) {}
-
-// --- server notifications (names: see docs/differences.md) --------------------------------------------
-
-export const AuthStatusChangeParams = Schema.Struct({ authMethod: Schema.optionalKey(AuthMode) })
-export const LoginChatGptCompleteParams = Schema.Struct({
-  loginId: Schema.String,
-  success: Schema.Boolean,
-  error: Schema.optionalKey(Schema.String)
-})

@@ -59,7 +59,7 @@ export const TokenUsage = {
   total_tokens: Count
 }
 
-export const PlanStepStatus = Schema.Literals(["pending", "in_progress", "completed"])
+const PlanStepStatus = Schema.Literals(["pending", "in_progress", "completed"])
 export const PlanItem = Schema.Struct({ step: Schema.String, status: PlanStepStatus })
 export type PlanItem = typeof PlanItem.Type
 

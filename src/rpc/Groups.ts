@@ -44,5 +44,5 @@ export const ClientRequests = McpRequests.merge(ConversationRequests, AuthReques
 export type ClientRequest = RpcGroup.Rpcs<typeof ClientRequests>
 
 /** Everything this server calls on a client. */
-export const ServerRequests = RpcGroup.make(Mcp.Elicit, ExecCommandApproval, ApplyPatchApproval)
+const ServerRequests = RpcGroup.make(Mcp.Elicit, ExecCommandApproval, ApplyPatchApproval)
 export type ServerRequest = RpcGroup.Rpcs<typeof ServerRequests>

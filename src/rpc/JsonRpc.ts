@@ -2,11 +2,12 @@
  * JSON-RPC 2.0 envelopes and the wire errors this server answers with.
  *
  * Unlike the reference (which silently drops bad input), every request gets an answer here
- * (docs/differences.md): each standard code has its own Schema error class with a literal `code`, so a
- * handler fails with a value that already knows how it goes on the wire.
+ * (docs/differences.md): each standard code has its own Schema error class with a literal `code` (effect's
+ * `McpSchema` errors), so a handler fails with a value that already knows how it goes on the wire.
  */
 import { Schema } from "effect"
-import { RequestId } from "./Enums.js"
+import { InternalError, InvalidParams, InvalidRequest, MethodNotFound, ParseError } from "effect/ai/McpSchema"
+import type { RequestId } from "./Enums.js"
 
 export const JSONRPC_VERSION = "2.0"
 
@@ -18,45 +19,18 @@ export const JsonRpcErrorObject = Schema.Struct({
 })
 export type JsonRpcErrorObject = typeof JsonRpcErrorObject.Type
 
-/** The line is not JSON. Answered with id `null`. */
-export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", {
-  code: Schema.Literal(-32700),
-  message: Schema.String
-}) {}
-
-/** The JSON is not a valid JSON-RPC message, or the request is not allowed now (e.g. a second `initialize`). */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
-  code: Schema.Literal(-32600),
-  message: Schema.String
-}) {}
-
-/** No such method. */
-export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", {
-  code: Schema.Literal(-32601),
-  message: Schema.String
-}) {}
-
-/** The params do not match the method's schema; the message names the failing field. */
-export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
-  code: Schema.Literal(-32602),
-  message: Schema.String
-}) {}
-
-/** Anything else that went wrong while handling a request. */
-export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
-  code: Schema.Literal(-32603),
-  message: Schema.String
-}) {}
-
 /** Every error a request handler may fail with; each is answered as a JSON-RPC error. */
 export type JsonRpcError = ParseError | InvalidRequest | MethodNotFound | InvalidParams | InternalError
 
-export const invalidRequest = (message: string) => new InvalidRequest({ code: -32600, message })
-export const methodNotFound = (method: string) =>
-  new MethodNotFound({ code: -32601, message: `Method not found: ${method}` })
-export const invalidParams = (message: string) => new InvalidParams({ code: -32602, message })
-export const internalError = (message: string) => new InternalError({ code: -32603, message })
-export const parseError = (message: string) => new ParseError({ code: -32700, message })
+/** The JSON is not a valid JSON-RPC message, or the request is not allowed now (e.g. a second `initialize`). */
+export const invalidRequest = (message: string) => new InvalidRequest({ message })
+export const methodNotFound = (method: string) => new MethodNotFound({ message: `Method not found: ${method}` })
+/** The params do not match the method's schema; the message names the failing field. */
+export const invalidParams = (message: string) => new InvalidParams({ message })
+/** Anything else that went wrong while handling a request. */
+export const internalError = (message: string) => new InternalError({ message })
+/** The line is not JSON. Answered with id `null`. */
+export const parseError = (message: string) => new ParseError({ message })
 
 /** The wire form of an error: `{code, message}`. */
 export const toErrorObject = (error: JsonRpcError): JsonRpcErrorObject => ({ code: error.code, message: error.message })

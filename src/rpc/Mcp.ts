@@ -1,5 +1,6 @@
 /**
- * The MCP methods this server answers and the MCP notifications it sends and receives.
+ * The MCP methods this server answers and calls, and the MCP notification it reads (the ones it sends
+ * are in `Notifications.ts`).
  *
  * Building blocks come from `effect/ai`'s McpSchema; the Rpcs are declared here because our answers
  * differ from what its `McpServer` produces (codex tools with exact wire schemas, `codex_*` fields in
@@ -17,7 +18,7 @@ export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[SUPPORTED_PRO
 /** `_meta` of a request: carries `progressToken` when the client wants progress notifications. */
 const RequestMetaFields = McpSchema.RequestMeta.fields
 
-export const InitializeParams = Schema.Struct({
+const InitializeParams = Schema.Struct({
   ...RequestMetaFields,
   protocolVersion: Schema.String,
   capabilities: McpSchema.ClientCapabilities,
@@ -134,18 +135,3 @@ export const CancelledParams = Schema.Struct({
   requestId: RequestId,
   reason: Schema.optionalKey(Schema.String)
 })
-
-export const ProgressParams = Schema.Struct({
-  progressToken: McpSchema.ProgressToken,
-  progress: Schema.Finite,
-  total: Schema.optionalKey(Schema.Finite),
-  message: Schema.optionalKey(Schema.String)
-})
-export type ProgressParams = typeof ProgressParams.Type
-
-export const LogMessageParams = Schema.Struct({
-  level: LoggingLevel,
-  logger: Schema.optionalKey(Schema.String),
-  data: Schema.Unknown
-})
-export type LogMessageParams = typeof LogMessageParams.Type

@@ -5,8 +5,9 @@
  */
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
+import { AuthStatusChange, LoginChatGptComplete } from "../rpc/Notifications.js"
 import { AuthManager } from "../services/AuthManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import type { AuthHandlerMap } from "./Handlers.js"
 
 export class AuthHandlers extends Context.Service<AuthHandlers, AuthHandlerMap>()("codex-effect/AuthHandlers") {
@@ -18,12 +19,12 @@ export class AuthHandlers extends Context.Service<AuthHandlers, AuthHandlerMap>(
     yield* changes.pipe(
       Stream.runForEach((change) =>
         change._tag === "LoginComplete"
-          ? sender.sendNotification("loginChatGptComplete", {
+          ? sender.notify(LoginChatGptComplete, {
             loginId: change.loginId,
             success: change.success,
             ...(change.error !== undefined ? { error: change.error } : {})
           })
-          : sender.sendNotification("authStatusChange", change.authMethod !== undefined ? { authMethod: change.authMethod } : {})
+          : sender.notify(AuthStatusChange, change.authMethod !== undefined ? { authMethod: change.authMethod } : {})
       ),
       Effect.forkScoped
     )

@@ -6,7 +6,8 @@
  * waiting as long as the heartbeat comes more often than that.
  */
 import { Clock, Duration, Effect, type Scope } from "effect"
-import type { OutgoingSender } from "../services/OutgoingSender.js"
+import { ProgressNotification } from "effect/ai/McpSchema"
+import type { OutgoingSender } from "./OutgoingSender.js"
 
 /** How often the heartbeat goes out when nothing else has: well inside any client's time-out. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000
@@ -29,7 +30,7 @@ export const startCallProgress = (
     const report = (message: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         lastSentMs = now
-        return sender.sendNotification("notifications/progress", { progressToken, progress: ++progress, message })
+        return sender.notify(ProgressNotification, { progressToken, progress: ++progress, message })
       })
     // Wakes every interval and speaks only if nothing else was sent since the last wake-up.
     const heartbeat = Effect.gen(function*() {

@@ -6,22 +6,22 @@
  * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
  * client can continue after the server restarted (or with a server process per call).
  */
-import { Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
+import { Context, Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
-import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { CodexEventNotification } from "../rpc/Notifications.js"
 import { findRollout } from "../persistence/SavedSessions.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
+import { type ApprovalEvent, clientErrorReason, denyApproval, forwardApproval } from "./ApprovalForwarder.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, patchElicitation } from "./Elicitations.js"
-import type { RequestContext } from "./Handlers.js"
-import { CodexToolCalls, errorResult } from "./McpHandlers.js"
+import type { Handler, RequestContext } from "./Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
 
@@ -31,6 +31,9 @@ const decodeReplyArguments = Schema.decodeUnknownResult(CodexReplyArguments)
 
 /** How long a cancelled call keeps forwarding events while its turn winds down. */
 const CANCEL_DRAIN_TIMEOUT = "5 seconds"
+
+/** A tool result the user reads as a failure (`isError`), not a JSON-RPC error. */
+export const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
 
 const successResult = (threadId: string, text: string): CallToolResult => ({
   content: [{ type: "text", text }],
@@ -54,6 +57,11 @@ export interface CodexToolOptions {
   readonly progressIntervalMs: number
 }
 
+/** Runs the `codex` and `codex-reply` tools for `McpHandlers`. */
+export class CodexToolCalls extends Context.Service<CodexToolCalls, {
+  readonly call: Handler<typeof CallTool>
+}>()("codex-effect/CodexToolCalls") {}
+
 export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
@@ -63,40 +71,22 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
-    sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
+    sender.notify(CodexEventNotification, { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
 
-  /** Asks the client and submits its decision; runs beside the event loop so events keep flowing. */
-  const approve = (conversation: Conversation, event: Event, request: RequestContext) => {
+  /** Asks the client through an elicitation; runs beside the event loop so events keep flowing. */
+  const approve = (conversation: Conversation, event: ApprovalEvent, request: RequestContext) => {
+    // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
+    if (!capabilities.canElicit()) return denyApproval(conversation, event, APPROVALS_UNAVAILABLE)
     const toolCallId = String(request.id)
     const params = event.msg.type === "exec_approval_request"
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : event.msg.type === "apply_patch_approval_request"
-      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : undefined
-    if (params === undefined) return Effect.void
-    const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
-    const refuse = (reason: string) => conversation.submit({ type: op, id: event.id, decision: "denied", reason })
-    // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
-    if (!capabilities.canElicit()) return Effect.asVoid(refuse(APPROVALS_UNAVAILABLE))
-    const timeoutMs = conversation.config.approvalTimeoutMs
-    return sender.sendRequest(Elicit, params).pipe(
-      // The conversation counts the timeout as a denial itself; this only forgets the request.
-      (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
-      Effect.flatMap(Option.match({
-        onNone: () => Effect.void,
-        onSome: (answer) => conversation.submit({ type: op, id: event.id, decision: decisionFromAnswer(answer) })
-      })),
-      Effect.catchTag("ClientRequestError", (error) =>
-        Effect.logWarning(`elicitation failed (${error.message}); treating it as denied`).pipe(
-          Effect.andThen(refuse(
-            error.code === -32601
-              ? APPROVALS_UNAVAILABLE
-              : `the client answered the approval request with an error (${error.code}: ${error.message}); treated as denied`
-          ))
-        )),
-      Effect.forkScoped,
-      Effect.asVoid
-    )
+      : patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+    return forwardApproval({
+      conversation,
+      event,
+      ask: sender.sendRequest(Elicit, params),
+      errorReason: (error) => error.code === -32601 ? APPROVALS_UNAVAILABLE : clientErrorReason(error)
+    }).pipe(Effect.forkScoped, Effect.asVoid)
   }
 
   /** Forwards events until the task ends; the answer is the call's result. */
@@ -124,7 +114,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
                 return
               case "exec_approval_request":
               case "apply_patch_approval_request":
-                return yield* approve(conversation, event, request)
+                return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")
                 return

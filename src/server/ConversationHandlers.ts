@@ -5,17 +5,17 @@
  * exists; listeners receive every event as `codex/event/<type>`.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Deferred, Effect, FiberMap, Layer, Option, Stream } from "effect"
+import { Context, Deferred, Effect, FiberMap, Layer, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
 import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests.js"
-import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
-import type { Event } from "../rpc/Event.js"
 import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
+import { conversationEventNotification } from "../rpc/Notifications.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
+import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "./ApprovalForwarder.js"
 import type { ConversationHandlerMap } from "./Handlers.js"
 
 export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({
@@ -48,7 +48,7 @@ export const configProblem = (error: { readonly message: string; readonly source
     : internalError(`error deriving config: ${error.message}`)
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
-export type LiveConversationHandlerMap = Omit<
+type LiveConversationHandlerMap = Omit<
   ConversationHandlerMap,
   "listConversations" | "resumeConversation" | "archiveConversation" | "gitDiffToRemote"
 >
@@ -66,9 +66,10 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
     const find = (conversationId: string) =>
       manager.get(conversationId).pipe(Effect.mapError((error) => invalidRequest(error.message)))
 
-    const askClient = (conversation: Conversation, event: Event) => {
+    /** The conversation API's approval requests; the answer is submitted by `forwardApproval`. */
+    const askClient = (conversation: Conversation, event: ApprovalEvent) => {
       const msg = event.msg
-      const request = msg.type === "exec_approval_request"
+      return msg.type === "exec_approval_request"
         ? sender.sendRequest(ExecCommandApproval, {
           conversation_id: conversation.id,
           call_id: msg.call_id,
@@ -76,44 +77,25 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           cwd: msg.cwd,
           ...(msg.reason !== undefined ? { reason: msg.reason } : {})
         })
-        : msg.type === "apply_patch_approval_request"
-        ? sender.sendRequest(ApplyPatchApproval, {
+        : sender.sendRequest(ApplyPatchApproval, {
           conversation_id: conversation.id,
           call_id: msg.call_id,
           file_changes: msg.changes,
           ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
           ...(msg.grant_root !== undefined ? { grant_root: msg.grant_root } : {})
         })
-        : undefined
-      if (request === undefined) return Effect.void
-      const op = msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
-      const timeoutMs = conversation.config.approvalTimeoutMs
-      return request.pipe(
-        // The conversation counts the timeout as a denial itself; this only forgets the request.
-        (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.void,
-          onSome: (answer) => conversation.submit({ type: op, id: event.id, decision: decisionFromAnswer(answer) })
-        })),
-        Effect.catchTag("ClientRequestError", (error) =>
-          Effect.logWarning(`approval request failed (${error.message}); treating it as denied`).pipe(
-            Effect.andThen(conversation.submit({
-              type: op,
-              id: event.id,
-              decision: "denied",
-              reason: `the client answered the approval request with an error (${error.code}: ${error.message}); treated as denied`
-            }))
-          )),
-        Effect.asVoid,
-        // Beside the event loop (events keep flowing), and gone with the conversation.
-        conversation.attach
-      )
     }
 
     const forwardApprovals = (conversation: Conversation) =>
       Effect.scoped(Effect.gen(function*() {
         const events = yield* conversation.subscribe
-        yield* events.pipe(Stream.runForEach((event) => askClient(conversation, event)))
+        yield* events.pipe(
+          Stream.filter(isApprovalEvent),
+          Stream.runForEach((event) =>
+            // Beside the event loop (events keep flowing), and gone with the conversation.
+            conversation.attach(forwardApproval({ conversation, event, ask: askClient(conversation, event) }))
+          )
+        )
       })).pipe(conversation.attach)
 
     return ConversationHandlers.of({
@@ -186,7 +168,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
             yield* Deferred.succeed(subscribed, undefined)
             yield* events.pipe(
               Stream.runForEach((event) =>
-                sender.sendNotification(`codex/event/${event.msg.type}`, {
+                sender.notify(conversationEventNotification(event.msg.type), {
                   id: event.id,
                   msg: event.msg,
                   conversationId: conversation.id

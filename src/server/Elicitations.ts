@@ -7,10 +7,10 @@ import { shlexJoin } from "../agent/exec/ShellQuote.js"
 import type { EventOf } from "../rpc/Event.js"
 import { ApprovalRequestedSchema, type ElicitParams } from "../rpc/Mcp.js"
 
-export const execApprovalMessage = (command: ReadonlyArray<string>, cwd: string) =>
+const execApprovalMessage = (command: ReadonlyArray<string>, cwd: string) =>
   `Allow Codex to run \`${shlexJoin(command)}\` in \`${cwd}\`?`
 
-export const patchApprovalMessage = (reason: string | undefined) =>
+const patchApprovalMessage = (reason: string | undefined) =>
   reason !== undefined
     ? `${reason}\nAllow Codex to apply proposed code changes?`
     : "Allow Codex to apply proposed code changes?"

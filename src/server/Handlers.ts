@@ -21,7 +21,7 @@ export type Handler<R extends Rpc.Any> = (
   request: RequestContext
 ) => Effect.Effect<Rpc.Success<R>, JsonRpcError>
 
-export type HandlersFor<R extends Rpc.Any> = { readonly [K in R as K["_tag"]]: Handler<K> }
+type HandlersFor<R extends Rpc.Any> = { readonly [K in R as K["_tag"]]: Handler<K> }
 
 export type McpHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof McpRequests>>
 export type ConversationHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof ConversationRequests>>

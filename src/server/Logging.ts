@@ -4,9 +4,11 @@
  * the client has called `logging/setLevel`, also to the client as `notifications/message` at that
  * level and above.
  */
-import { Cause, Context, Effect, Layer, Logger, LogLevel, References } from "effect"
+import { Cause, Context, Effect, Layer, Logger, LogLevel, Queue, References } from "effect"
+import { LoggingMessageNotification } from "effect/ai/McpSchema"
+import type { Rpc } from "effect/rpc"
 import type { LoggingLevel } from "../rpc/Mcp.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 
 const MCP_LEVEL_RANK: Record<LoggingLevel, number> = {
   debug: 0,
@@ -74,20 +76,29 @@ const stderrLogger = (threshold: LogLevel.LogLevel) =>
     process.stderr.write(line + "\n")
   })
 
+/** Log messages waiting for the client; past this many, new ones are dropped rather than held. */
+const CLIENT_LOG_QUEUE_CAPACITY = 1_000
+
+/**
+ * Loggers run synchronously, so the client's messages go through a queue: a fiber owned by the
+ * layer's scope sends them in order, waiting for room in the outgoing queue like every other sender.
+ */
 const clientLogger = Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const clientLevel = yield* ClientLogLevel
+  const messages = yield* Queue.dropping<Rpc.Payload<typeof LoggingMessageNotification>>(CLIENT_LOG_QUEUE_CAPACITY)
+  yield* Queue.take(messages).pipe(
+    Effect.flatMap((message) => sender.notify(LoggingMessageNotification, message)),
+    Effect.forever,
+    Effect.forkScoped
+  )
   return Logger.make((options) => {
     const wanted = clientLevel.get()
     if (wanted === undefined) return
     const level = toMcpLevel(options.logLevel)
     if (MCP_LEVEL_RANK[level] < MCP_LEVEL_RANK[wanted]) return
     const cause = options.cause.reasons.length === 0 ? "" : `\n${Cause.pretty(options.cause)}`
-    Effect.runFork(sender.sendNotification("notifications/message", {
-      level,
-      logger: "codex-effect",
-      data: messageText(options.message) + cause
-    }))
+    Queue.offerUnsafe(messages, { level, logger: "codex-effect", data: messageText(options.message) + cause })
   })
 })
 

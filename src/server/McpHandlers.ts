@@ -6,23 +6,16 @@
 import { Context, Effect, Layer } from "effect"
 import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../rpc/CodexTools.js"
 import { invalidRequest } from "../rpc/JsonRpc.js"
-import { type CallToolResult, type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../rpc/Mcp.js"
+import { type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../rpc/Mcp.js"
 import { VERSION } from "../version.js"
-import type { Handler, McpHandlerMap, RequestContext } from "./Handlers.js"
+import { CodexToolCalls, errorResult } from "./CodexToolRunner.js"
+import type { McpHandlerMap, RequestContext } from "./Handlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
 import { ClientLogLevel } from "./Logging.js"
-import type { CallTool } from "../rpc/Mcp.js"
 
 /** Answers the client's version when we speak it, else our newest. */
 export const negotiateProtocolVersion = (requested: string): string =>
   (SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(requested) ? requested : LATEST_PROTOCOL_VERSION
-
-export const errorResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
-
-/** Runs the `codex` and `codex-reply` tools (see `CodexToolRunner`). */
-export class CodexToolCalls extends Context.Service<CodexToolCalls, {
-  readonly call: Handler<typeof CallTool>
-}>()("codex-effect/CodexToolCalls") {}
 
 export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("codex-effect/McpHandlers") {
   static readonly layer = Layer.effect(McpHandlers, Effect.gen(function*() {

@@ -18,7 +18,7 @@ import {
   parseError
 } from "../rpc/JsonRpc.js"
 import { CancelledParams } from "../rpc/Mcp.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import { type RequestContext, RequestHandlers } from "./Handlers.js"
 import type { IncomingLine } from "./LineReader.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"

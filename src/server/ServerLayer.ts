@@ -5,7 +5,7 @@
 import { Effect, Layer, type LogLevel } from "effect"
 import type { ConfigOptions } from "../services/Config.js"
 import { CodexLayer } from "../services/CodexLayer.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import { AuthHandlers } from "./AuthHandlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
 import { DEFAULT_PROGRESS_INTERVAL_MS } from "./CallProgress.js"
@@ -36,7 +36,7 @@ const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(Request
   ))
 )
 
-export interface ServerOptions extends ConfigOptions {
+interface ServerOptions extends ConfigOptions {
   readonly stderrLogLevel: LogLevel.LogLevel
   /** How often a `tools/call` with a progress token hears from the server at least (default 5 s). */
   readonly progressIntervalMs?: number | undefined

@@ -14,7 +14,7 @@
 import type { Readable } from "node:stream"
 import { type Cause, Deferred, Duration, Effect, Queue, Stream } from "effect"
 import { ByteBudget } from "../services/ByteBudget.js"
-import { OutgoingSender } from "../services/OutgoingSender.js"
+import { OutgoingSender } from "./OutgoingSender.js"
 import { type IncomingLine, readLines } from "./LineReader.js"
 import { Router } from "./Router.js"
 

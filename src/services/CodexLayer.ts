@@ -8,7 +8,7 @@ import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { AuthManager } from "./AuthManager.js"
 import { Config, type ConfigOptions } from "./Config.js"
 import { ConversationManager } from "./ConversationManager.js"
-import { ModelClient } from "./ModelClient.js"
+import { ModelClient } from "../model/ModelClient.js"
 import { ToolRegistry } from "./ToolRegistry.js"
 
 /** The AuthManager configured from config.toml (CODEX_HOME, `preferred_auth_method`, `auth_issuer`, `login_port`). */
@@ -25,7 +25,7 @@ export const authManagerLayer = Layer.unwrap(Effect.gen(function*() {
 export interface CodexLayerOptions extends ConfigOptions {
   /**
    * The model client. Defaults to the real one (`ModelClient.layer`, credentials from the
-   * AuthManager); pass `ModelClient.layerScripted(turns)` to run without a provider.
+   * AuthManager); pass `ScriptedModel.layer(turns)` to run without a provider.
    */
   readonly model?: Layer.Layer<ModelClient, never, AuthManager | Config> | undefined
   /** The tools offered to the model. Defaults to `shell`, plus `update_plan` / `apply_patch` when configured. */

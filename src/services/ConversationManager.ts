@@ -19,7 +19,7 @@ import type { ResponseItem } from "../model/ResponseItem.js"
 import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
 import type { Event } from "../rpc/Event.js"
 import { Config } from "./Config.js"
-import { ModelClient } from "./ModelClient.js"
+import { ModelClient } from "../model/ModelClient.js"
 import { ToolRegistry } from "./ToolRegistry.js"
 
 export class ConversationNotFound extends Schema.TaggedError<ConversationNotFound>()("ConversationNotFound", {
@@ -53,7 +53,7 @@ export interface NewConversation {
 }
 
 /** The two messages every conversation starts with: user instructions, environment. */
-export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
+const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,

@@ -14,7 +14,6 @@ import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import type { Event } from "../../src/rpc/Event.js"
 import { Config } from "../../src/services/Config.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
-import { ModelClient } from "../../src/services/ModelClient.js"
 import { ToolRegistry } from "../../src/services/ToolRegistry.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
@@ -23,7 +22,7 @@ const tempDir = () => makeTempDir("codex-conv-")
 const agent = (turns: ReadonlyArray<ScriptedTurn>, tools?: ReadonlyArray<Tool>) => {
   const home = tempDir()
   return ConversationManager.layer.pipe(
-    Layer.provideMerge(ModelClient.layerScripted(turns)),
+    Layer.provideMerge(ScriptedModel.layer(turns)),
     Layer.provide(tools === undefined ? ToolRegistry.layer : ToolRegistry.layerFixed(tools)),
     Layer.provideMerge(Config.layer({ codexHome: home, cwd: home, env: {} }))
   )

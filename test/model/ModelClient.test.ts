@@ -13,7 +13,7 @@ import { ModelAuth, type ModelCredentials } from "../../src/model/ModelAuth.js"
 import type { Prompt } from "../../src/model/Prompt.js"
 import type { ResponseEvent } from "../../src/model/ResponseEvent.js"
 import { userText } from "../../src/model/ResponseItem.js"
-import { ModelClient } from "../../src/services/ModelClient.js"
+import { ModelClient } from "../../src/model/ModelClient.js"
 import { type MockModelServer, MockTurn, sse, startMockModelServer } from "../support/MockModelServer.js"
 
 const prompt: Prompt = {

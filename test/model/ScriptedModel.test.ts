@@ -1,5 +1,5 @@
 /**
- * `ModelClient.layerScripted`: turns played in order, prompts recorded, turns pushed later, a clear
+ * `ScriptedModel.layer`: turns played in order, prompts recorded, turns pushed later, a clear
  * failure when the script runs out, and a fresh script for every build of the layer.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -10,7 +10,7 @@ import type { Prompt } from "../../src/model/Prompt.js"
 import { ResponseEvent } from "../../src/model/ResponseEvent.js"
 import { userText } from "../../src/model/ResponseItem.js"
 import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
-import { ModelClient } from "../../src/services/ModelClient.js"
+import { ModelClient } from "../../src/model/ModelClient.js"
 
 const provider = providerFromToml("scripted", {})
 const promptSaying = (text: string): Prompt => ({ model: "m", instructions: "", input: [userText(text)], tools: [] })
@@ -24,7 +24,7 @@ const ask = (text: string) =>
 const itemsOf = (events: ReadonlyArray<ResponseEvent>) =>
   events.flatMap((event) => (event._tag === "OutputItemDone" ? [event.item] : []))
 
-describe("ModelClient.layerScripted", () => {
+describe("ScriptedModel.layer", () => {
   it.effect("plays turns in order, records prompts, and fails clearly when the script runs out", () =>
     Effect.gen(function*() {
       const first = yield* ask("one")
@@ -35,7 +35,7 @@ describe("ModelClient.layerScripted", () => {
       assert.strictEqual(error.message, "the scripted model has no turn left for request 3")
       const prompts = yield* (yield* ScriptedModel).prompts
       assert.deepStrictEqual(prompts.map((prompt) => prompt.input), [[userText("one")], [userText("two")], [userText("three")]])
-    }).pipe(Effect.provide(ModelClient.layerScripted([
+    }).pipe(Effect.provide(ScriptedModel.layer([
       ScriptedTurn.text("hi"),
       ScriptedTurn.shell(["ls"], { workdir: "/w", callId: "c1" })
     ]))))
@@ -48,9 +48,9 @@ describe("ModelClient.layerScripted", () => {
       assert.strictEqual(yield* scripted.remaining, 2)
       assert.deepStrictEqual(itemsOf(yield* ask("a")).map((item) => item.type), ["reasoning", "message"])
       assert.deepStrictEqual(itemsOf(yield* ask("b")), [{ type: "custom_tool_call", name: "apply_patch", input: "*** Begin Patch", call_id: "p1" }])
-    }).pipe(Effect.provide(ModelClient.layerScripted([]))))
+    }).pipe(Effect.provide(ScriptedModel.layer([]))))
 
-  const shared = ModelClient.layerScripted([ScriptedTurn.text("only once")])
+  const shared = ScriptedModel.layer([ScriptedTurn.text("only once")])
   it.effect.each([1, 2])("gives every build a fresh script (build %i)", () =>
     Effect.gen(function*() {
       assert.lengthOf(itemsOf(yield* ask("x")), 1)
@@ -65,7 +65,7 @@ describe("ModelClient.layerScripted", () => {
       yield* TestClock.adjust("1 hour")
       assert.isUndefined(fiber.pollUnsafe())
       yield* Fiber.interrupt(fiber)
-    }).pipe(Effect.provide(ModelClient.layerScripted([
+    }).pipe(Effect.provide(ScriptedModel.layer([
       ScriptedTurn.fail("provider down", ResponseEvent.Created()),
       ScriptedTurn.hang(ResponseEvent.Created())
     ]))))

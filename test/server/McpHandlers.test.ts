@@ -10,7 +10,8 @@ import { type CallToolParams, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIO
 import type { RequestContext } from "../../src/server/Handlers.js"
 import { ClientCapabilities } from "../../src/server/ClientCapabilities.js"
 import { ClientLogLevel } from "../../src/server/Logging.js"
-import { CodexToolCalls, McpHandlers, negotiateProtocolVersion } from "../../src/server/McpHandlers.js"
+import { CodexToolCalls } from "../../src/server/CodexToolRunner.js"
+import { McpHandlers, negotiateProtocolVersion } from "../../src/server/McpHandlers.js"
 
 describe("negotiateProtocolVersion", () => {
   it.each([

@@ -9,7 +9,7 @@
  */
 import { Deferred, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import type { LineSink } from "../../src/services/OutgoingSender.js"
+import type { LineSink } from "../../src/server/OutgoingSender.js"
 
 /** One line as the client would read it. */
 export type WireMessage = Readonly<Record<string, unknown>>

@@ -1,6 +1,6 @@
 /**
- * The OutgoingSender over an in-memory sink: framing of every message kind, request ids minted from 0
- * across all server request methods, answers matched to the waiting request (results, errors,
+ * The OutgoingSender over an in-memory sink: framing of every message kind, notifications encoded by
+ * their declared schemas, request ids minted from 0 across all server request methods, answers matched to the waiting request (results, errors,
  * interrupted waits, unknown ids), `flush` waiting for the sink, and whole lines under concurrency.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -8,7 +8,13 @@ import { Deferred, Effect, Fiber } from "effect"
 import { ApplyPatchApproval, ExecCommandApproval } from "../../src/rpc/ApprovalRequests.js"
 import { internalError, invalidParams, methodNotFound } from "../../src/rpc/JsonRpc.js"
 import { Elicit, type ElicitParams } from "../../src/rpc/Mcp.js"
-import { type LineSink, OutgoingSender } from "../../src/services/OutgoingSender.js"
+import {
+  AuthStatusChange,
+  CodexEventNotification,
+  conversationEventNotification,
+  LoginChatGptComplete
+} from "../../src/rpc/Notifications.js"
+import { type LineSink, OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { makeMemorySink, type MemorySink, within } from "./MemorySink.js"
 
 const elicitParams: ElicitParams = {
@@ -43,8 +49,8 @@ describe("OutgoingSender framing", () => {
         yield* sender.sendResponse("s", null)
         yield* sender.sendError("x", methodNotFound("nope"))
         yield* sender.sendError(null, invalidParams("bad `name`"))
-        yield* sender.sendNotification("codex/event", { id: "0", msg: { type: "shutdown_complete" } })
-        yield* sender.sendNotification("notifications/initialized")
+        yield* sender.notify(CodexEventNotification, { _meta: { requestId: 3 }, id: "0", msg: { type: "shutdown_complete" } })
+        yield* sender.notify(AuthStatusChange, {})
         yield* sender.flush
         const text = memory.chunks.join("")
         assert.isTrue(text.endsWith("\n"))
@@ -55,8 +61,12 @@ describe("OutgoingSender framing", () => {
           { jsonrpc: "2.0", id: "s", result: null },
           { jsonrpc: "2.0", id: "x", error: { code: -32601, message: "Method not found: nope" } },
           { jsonrpc: "2.0", id: null, error: { code: -32602, message: "bad `name`" } },
-          { jsonrpc: "2.0", method: "codex/event", params: { id: "0", msg: { type: "shutdown_complete" } } },
-          { jsonrpc: "2.0", method: "notifications/initialized" }
+          {
+            jsonrpc: "2.0",
+            method: "codex/event",
+            params: { _meta: { requestId: 3 }, id: "0", msg: { type: "shutdown_complete" } }
+          },
+          { jsonrpc: "2.0", method: "authStatusChange", params: {} }
         ])
       })
     ))
@@ -64,12 +74,28 @@ describe("OutgoingSender framing", () => {
   it.effect("escapes newlines inside values, so a message never spans two lines", () =>
     withSender((sender, memory) =>
       Effect.gen(function*() {
-        yield* sender.sendNotification("codex/event", { text: "line one\nline two\r\n" })
+        const msg = { type: "agent_message" as const, message: "line one\nline two\r\n" }
+        yield* sender.notify(conversationEventNotification("agent_message"), { id: "1", msg, conversationId: "c" })
         yield* sender.flush
         assert.deepStrictEqual(memory.messages(), [
-          { jsonrpc: "2.0", method: "codex/event", params: { text: "line one\nline two\r\n" } }
+          { jsonrpc: "2.0", method: "codex/event/agent_message", params: { id: "1", msg, conversationId: "c" } }
         ])
         assert.strictEqual(memory.chunks.join("").split("\n").length, 2)
+      })
+    ))
+
+  it.effect("notifications go out as their schema encodes them; params that do not fit are not sent", () =>
+    withSender((sender, memory) =>
+      Effect.gen(function*() {
+        // Callers are typed, so only a bug gets here: the casts stand for one.
+        yield* sender.notify(AuthStatusChange, { authMethod: "apikey", token: "sk-secret" } as never)
+        yield* sender.notify(LoginChatGptComplete, { loginId: "l1", success: "yes" } as never)
+        yield* sender.notify(LoginChatGptComplete, { loginId: "l2", success: false, error: "denied" })
+        yield* sender.flush
+        assert.deepStrictEqual(memory.messages(), [
+          { jsonrpc: "2.0", method: "authStatusChange", params: { authMethod: "apikey" } },
+          { jsonrpc: "2.0", method: "loginChatGptComplete", params: { loginId: "l2", success: false, error: "denied" } }
+        ])
       })
     ))
 
@@ -84,7 +110,11 @@ describe("OutgoingSender framing", () => {
               ? sender.sendResponse(index, { payload })
               : index % 3 === 1
               ? sender.sendError(index, internalError(payload))
-              : sender.sendNotification("codex/event", { index, payload }),
+              : sender.notify(conversationEventNotification("agent_message_delta"), {
+                id: String(index),
+                msg: { type: "agent_message_delta", delta: payload },
+                conversationId: "c"
+              }),
           { concurrency: "unbounded", discard: true }
         )
         yield* sender.flush
@@ -94,8 +124,8 @@ describe("OutgoingSender framing", () => {
         assert.strictEqual(messages.length, 300)
         const seen = messages.map((message) => {
           assert.strictEqual(message.jsonrpc, "2.0")
-          const params = message.params as { readonly index?: number } | undefined
-          return typeof message.id === "number" ? message.id : params?.index
+          const params = message.params as { readonly id?: string } | undefined
+          return typeof message.id === "number" ? message.id : Number(params?.id)
         })
         assert.deepStrictEqual([...seen].sort((a, b) => (a ?? -1) - (b ?? -1)), Array.from({ length: 300 }, (_, i) => i))
       })
@@ -116,7 +146,7 @@ describe("OutgoingSender flush", () => {
       })
     return withSender((sender) =>
       Effect.gen(function*() {
-        yield* sender.sendNotification("first")
+        yield* sender.notify(AuthStatusChange, { authMethod: "apikey" })
         const flushing = yield* sender.flush.pipe(Effect.forkChild)
         yield* within("entered", Deferred.await(entered))
         yield* Effect.yieldNow
@@ -124,7 +154,7 @@ describe("OutgoingSender flush", () => {
         assert.deepStrictEqual(written, [])
         yield* Deferred.succeed(gate, undefined)
         yield* within("flushing to finish", Fiber.join(flushing))
-        assert.deepStrictEqual(written.join("").trim().split("\n").map((line) => JSON.parse(line).method), ["first"])
+        assert.deepStrictEqual(written.join("").trim().split("\n").map((line) => JSON.parse(line).method), ["authStatusChange"])
       }), slowSink)
   })
 

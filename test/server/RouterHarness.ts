@@ -8,7 +8,7 @@ import { ClientRequests } from "../../src/rpc/Groups.js"
 import type { CallToolResult } from "../../src/rpc/Mcp.js"
 import { type RequestContext, RequestHandlers } from "../../src/server/Handlers.js"
 import { Router } from "../../src/server/Router.js"
-import { OutgoingSender } from "../../src/services/OutgoingSender.js"
+import { OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { makeMemorySink, type MemorySink } from "./MemorySink.js"
 
 export type Handlers = RequestHandlers["Service"]

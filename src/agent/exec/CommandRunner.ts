@@ -31,7 +31,7 @@ import {
 /** The reference's default command timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000
 /** The exit code reported for a command killed by its timeout (as `timeout(1)` does). */
-export const TIMEOUT_EXIT_CODE = 124
+const TIMEOUT_EXIT_CODE = 124
 const DEFAULT_CAPTURE_BYTES = 256 * 1024
 
 export type OutputStream = "stdout" | "stderr"
@@ -42,7 +42,7 @@ export type OutputStream = "stdout" | "stderr"
  */
 export type CommandSandbox = "none" | { readonly bwrapPath: string; readonly spec: SandboxSpec }
 
-export interface RunCommandOptions {
+interface RunCommandOptions {
   readonly argv: ReadonlyArray<string>
   readonly cwd: string
   /** The child's whole environment (see `buildCommandEnv`); nothing else is inherited. */
@@ -56,14 +56,14 @@ export interface RunCommandOptions {
   readonly captureBytesPerStream?: number | undefined
 }
 
-export interface CaptureCounts {
+interface CaptureCounts {
   /** Bytes the command wrote. */
   readonly totalBytes: number
   /** Bytes kept in `stdout` / `stderr` (the rest was dropped from the middle). */
   readonly retainedBytes: number
 }
 
-export interface ExecOutput {
+interface ExecOutput {
   /** The exit code; 124 after a timeout, 128 + n after signal n. */
   readonly exitCode: number
   readonly stdout: string

@@ -32,7 +32,7 @@ export const RETRY_WITHOUT_SANDBOX_REASON = "command failed; retry without sandb
 /** The key under which `approved_for_session` remembers a command: its exact argv. */
 export const sessionKey = (command: ReadonlyArray<string>) => JSON.stringify(command)
 
-export interface CommandSafetyInput {
+interface CommandSafetyInput {
   readonly command: ReadonlyArray<string>
   readonly approvalPolicy: AskForApproval
   readonly sandboxPolicy: SandboxPolicy
@@ -75,7 +75,7 @@ export const assessCommandSafety = (input: CommandSafetyInput): SafetyAssessment
 }
 
 /** What a sandboxed run ended with, as far as the retry rule cares. */
-export interface SandboxedOutcome {
+interface SandboxedOutcome {
   readonly exitCode: number
   readonly timedOut: boolean
 }
@@ -84,7 +84,7 @@ export interface SandboxedOutcome {
  * The reference's guess that a sandboxed failure was the sandbox's doing: any non-zero exit except 127
  * ("command not found") and except a timeout. It is a guess; a failing test run looks the same.
  */
-export const looksLikeSandboxDenial = (outcome: SandboxedOutcome) =>
+const looksLikeSandboxDenial = (outcome: SandboxedOutcome) =>
   !outcome.timedOut && outcome.exitCode !== 0 && outcome.exitCode !== 127
 
 /**

@@ -55,7 +55,7 @@ export const truncateForModel = (output: string): string => {
 }
 
 /** The fields of a finished command the model's text is made from. */
-export interface ModelVisibleOutput {
+interface ModelVisibleOutput {
   readonly aggregatedOutput: string
   readonly exitCode: number
   readonly durationMs: number

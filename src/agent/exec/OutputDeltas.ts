@@ -11,13 +11,13 @@ import { Effect } from "effect"
 import type { EventMsg } from "../../rpc/Event.js"
 import type { OutputStream } from "./CommandRunner.js"
 
-export interface OutputDeltaLimits {
+interface OutputDeltaLimits {
   readonly maxChunkBytes: number
   readonly maxEvents: number
   readonly maxBytes: number
 }
 
-export const DEFAULT_OUTPUT_DELTA_LIMITS: OutputDeltaLimits = {
+const DEFAULT_OUTPUT_DELTA_LIMITS: OutputDeltaLimits = {
   maxChunkBytes: 8 * 1024,
   // The reference's cap on delta events per command.
   maxEvents: 10_000,

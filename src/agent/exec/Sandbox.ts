@@ -37,7 +37,7 @@ const HOW_TO_FIX = "Commands in the read-only and workspace-write sandbox modes 
 const unavailable = (what: string) => new SandboxUnavailable({ message: `The command sandbox is unavailable: ${what}. ${HOW_TO_FIX}` })
 
 /** Whether commands under `policy` may use the network (when not, also set `CODEX_SANDBOX_NETWORK_DISABLED=1`). */
-export const networkAllowed = (policy: SandboxPolicy) =>
+const networkAllowed = (policy: SandboxPolicy) =>
   policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && policy.network_access === true)
 
 /** What a sandbox is made of: the policy, the turn's workspace and what the command must not see. */

@@ -28,7 +28,7 @@ export interface RootsEnv {
 }
 
 /** An implicit root too broad to be writable, and where it came from. */
-export interface RefusedRoot {
+interface RefusedRoot {
   readonly root: string
   readonly origin: "the turn's cwd" | "/tmp" | "$TMPDIR"
 }

@@ -9,7 +9,7 @@ import { applyPlan } from "./PatchApply.js"
 import { parsePatch, standaloneParseErrorText } from "./PatchParser.js"
 import { planPatch } from "./PatchPlan.js"
 
-export interface ApplyPatchOutcome {
+interface ApplyPatchOutcome {
   readonly exitCode: 0 | 1
   readonly stdout: string
   readonly stderr: string

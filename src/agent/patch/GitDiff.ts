@@ -15,10 +15,10 @@ export interface GitFileSide {
   readonly mode: string
 }
 
-export const ZERO_OID = "0".repeat(40)
+const ZERO_OID = "0".repeat(40)
 
 /** The git blob id of `content` (SHA-1 of `blob <size>\0<bytes>`). */
-export const gitBlobId = (content: Buffer): string =>
+const gitBlobId = (content: Buffer): string =>
   createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex")
 
 /** A file mode as git records it: executable or not. */

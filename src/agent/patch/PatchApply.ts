@@ -179,7 +179,7 @@ class Transaction {
 }
 
 /** `Success. Updated the following files:` and the `A`/`M`/`D` lines, paths as the patch wrote them. */
-export const successText = (changes: ReadonlyArray<PlannedChange>): string => {
+const successText = (changes: ReadonlyArray<PlannedChange>): string => {
   const lines = [
     ...changes.flatMap((c) => (c.kind === "add" ? [`A ${c.displayPath}`] : [])),
     ...changes.flatMap((c) => (c.kind === "update" ? [`M ${c.displayMovePath ?? c.displayPath}`] : [])),

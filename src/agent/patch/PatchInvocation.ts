@@ -8,7 +8,7 @@
  */
 import { basename, resolve } from "node:path"
 
-export interface ApplyPatchInvocation {
+interface ApplyPatchInvocation {
   /** The patch text (for heredocs, the body without its trailing newlines). */
   readonly patch: string
   /** The directory of a `cd <dir> &&` prefix, as written (relative to the call's cwd if not absolute). */

@@ -43,7 +43,7 @@ export type Hunk = AddFile | DeleteFile | UpdateFile
  * Why a patch could not be parsed. `message` is the text the agent shows the model
  * (`invalid patch: …` or `invalid hunk at line N, …`); `reason` is the part after the prefix.
  */
-export class PatchParseError extends Schema.TaggedError<PatchParseError>()("PatchParseError", {
+class PatchParseError extends Schema.TaggedError<PatchParseError>()("PatchParseError", {
   message: Schema.String,
   reason: Schema.String,
   /** Set for hunk errors: the 1-based line of the patch (`*** Begin Patch` is line 1). */

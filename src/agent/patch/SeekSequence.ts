@@ -8,7 +8,7 @@
  */
 
 /** Folds the Unicode punctuation that models substitute for ASCII, after trimming. */
-export const normalizePunctuation = (line: string): string =>
+const normalizePunctuation = (line: string): string =>
   line.trim()
     .replace(/[\u2010-\u2015\u2212]/g, "-")
     .replace(/[\u2018-\u201B]/g, "'")

@@ -25,7 +25,7 @@ const sideOf = (path: string, files: FileStates): { readonly content: Buffer; re
 }
 
 /** The nearest directory at or above `dir` holding `.git` (a directory, or a file for worktrees). */
-export const gitRootOf = (dir: string): string | undefined => {
+const gitRootOf = (dir: string): string | undefined => {
   for (let current = dir; ; current = dirname(current)) {
     if (existsSync(join(current, ".git"))) return current
     if (dirname(current) === current) return undefined

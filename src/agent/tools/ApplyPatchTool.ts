@@ -55,7 +55,7 @@ const decidePatch = (
 }
 
 /** Applies `patch` for the model; the answer is the text the model reads. */
-export const runPatch = (patch: string, cwd: string, callId: string, context: ToolContext): Effect.Effect<string> =>
+const runPatch = (patch: string, cwd: string, callId: string, context: ToolContext): Effect.Effect<string> =>
   Effect.gen(function*() {
     const hunks = parsePatch(patch)
     if (hunks._tag === "Failure") {

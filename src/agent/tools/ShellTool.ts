@@ -12,6 +12,7 @@ import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
+import { functionParameters } from "../../model/Prompt.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -38,6 +39,13 @@ const ShellArgs = Schema.Struct({
   justification: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(ShellArgs))
+
+/** The arguments as offered to the model; `ShellArgs` also reads the nulls and aliases models send. */
+const ShellParameters = Schema.Struct({
+  command: Schema.Array(Schema.String).annotate({ description: "The command to execute" }),
+  timeout_ms: Schema.optionalKey(Schema.Finite.annotate({ description: "The timeout for the command in milliseconds" })),
+  workdir: Schema.optionalKey(Schema.String.annotate({ description: "The working directory to execute the command in" }))
+})
 
 interface ShellCall {
   readonly callId: string
@@ -248,16 +256,7 @@ export const shellTool: Tool = {
     name: "shell",
     description: "Runs a shell command and returns its output.",
     strict: false,
-    parameters: {
-      type: "object",
-      properties: {
-        command: { type: "array", items: { type: "string" }, description: "The command to execute" },
-        timeout_ms: { type: "number", description: "The timeout for the command in milliseconds" },
-        workdir: { type: "string", description: "The working directory to execute the command in" }
-      },
-      required: ["command"],
-      additionalProperties: false
-    }
+    parameters: functionParameters(ShellParameters)
   },
   run: runShell
 }

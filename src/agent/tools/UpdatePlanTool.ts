@@ -3,6 +3,7 @@
  * `plan_update` event and answered with "Plan updated".
  */
 import { Effect, Schema } from "effect"
+import { functionParameters } from "../../model/Prompt.js"
 import { PlanItem } from "../../rpc/Event.js"
 import type { Tool } from "../Tool.js"
 
@@ -11,6 +12,15 @@ const UpdatePlanArgs = Schema.Struct({
   plan: Schema.Array(PlanItem)
 })
 const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(UpdatePlanArgs), { onExcessProperty: "error" })
+
+/** The arguments as offered to the model (the reference's wording: `status` a described string, not an enum). */
+const UpdatePlanParameters = Schema.Struct({
+  explanation: Schema.optionalKey(Schema.String),
+  plan: Schema.Array(Schema.Struct({
+    step: Schema.String,
+    status: Schema.String.annotate({ description: "One of: pending, in_progress, completed" })
+  })).annotate({ description: "The list of steps" })
+})
 
 export const updatePlanTool: Tool = {
   name: "update_plan",
@@ -21,27 +31,7 @@ export const updatePlanTool: Tool = {
       "Updates the task plan. Provide an optional explanation and a list of plan items, each with a step and status. " +
       "At most one step can be in_progress at a time.",
     strict: false,
-    parameters: {
-      type: "object",
-      properties: {
-        explanation: { type: "string" },
-        plan: {
-          type: "array",
-          description: "The list of steps",
-          items: {
-            type: "object",
-            properties: {
-              status: { type: "string", description: "One of: pending, in_progress, completed" },
-              step: { type: "string" }
-            },
-            required: ["step", "status"],
-            additionalProperties: false
-          }
-        }
-      },
-      required: ["plan"],
-      additionalProperties: false
-    }
+    parameters: functionParameters(UpdatePlanParameters)
   },
   run: (call, context) =>
     Effect.suspend(() => {

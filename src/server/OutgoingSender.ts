@@ -1,6 +1,6 @@
 /**
  * The only writer of the protocol stream. It alone knows JSON-RPC framing: it serialises responses,
- * errors, notifications and our own requests to the client, mints request ids (integers from 0, one
+ * errors, notifications and our own requests to the client (params encoded with their declared schemas), mints request ids (integers from 0, one
  * counter for every kind of server request) and matches the client's answers to the waiting caller.
  *
  * Lines go through a queue drained by one writer fiber, so concurrent senders never interleave
@@ -9,15 +9,22 @@
  * turns whose events they forward), so memory stays at the budget instead of growing with every
  * answer. After `close` nothing waits any more: what does not fit is dropped.
  */
-import { Context, Deferred, Effect, Layer, Queue, Schema } from "effect"
+import { Context, Deferred, Effect, Layer, Queue, Result, Schema } from "effect"
 import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { ServerRequest } from "../rpc/Groups.js"
-import { JSONRPC_VERSION, type JsonRpcError, type JsonRpcErrorObject, toErrorObject } from "../rpc/JsonRpc.js"
-import { ByteBudget } from "./ByteBudget.js"
+import {
+  JSONRPC_VERSION,
+  type JsonRpcError,
+  type JsonRpcErrorObject,
+  type OutgoingMessage,
+  toErrorObject
+} from "../rpc/JsonRpc.js"
+import type { ServerNotification } from "../rpc/Notifications.js"
+import { ByteBudget } from "../services/ByteBudget.js"
 
 /** The default bound on lines queued for the client and not yet written (in UTF-16 code units, ~bytes). */
-export const OUTGOING_BUFFER_BYTES = 1024 * 1024
+const OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 /** The client answered one of our requests with a JSON-RPC error, or with a result that did not decode. */
 export class ClientRequestError extends Schema.TaggedError<ClientRequestError>()("ClientRequestError", {
@@ -31,6 +38,19 @@ export type LineSink = (chunk: string) => Effect.Effect<void>
 
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
 type QueueItem = string | Deferred.Deferred<void>
+
+type Encoder = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
+
+/** One encoder per notification definition, made on first use (making one costs a third of a delta's encoding). */
+const encoders = new WeakMap<ServerNotification, Encoder>()
+const encoderFor = (notification: ServerNotification): Encoder => {
+  let encoder = encoders.get(notification)
+  if (encoder === undefined) {
+    encoder = Schema.encodeUnknownResult(notification.payloadSchema)
+    encoders.set(notification, encoder)
+  }
+  return encoder
+}
 
 const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferBytes: number) {
   const queue = yield* Queue.unbounded<QueueItem>()
@@ -59,7 +79,7 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
     for (const deferred of flushed) yield* Deferred.succeed(deferred, undefined)
   })))
 
-  const write = (message: object) =>
+  const write = (message: OutgoingMessage) =>
     Effect.suspend(() => {
       const line = JSON.stringify(message) + "\n"
       // Closing and no room: the client is gone or not reading, and the server is on its way out.
@@ -87,6 +107,16 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
       ) as Effect.Effect<Rpc.Success<R>, ClientRequestError>
     })
 
+  const notify = <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) =>
+    Effect.suspend(() => {
+      const params = encoderFor(notification)(payload)
+      // A server bug, not the client's: say so and keep serving.
+      if (Result.isFailure(params)) {
+        return Effect.logError(`${notification._tag} not sent, its params do not match the schema: ${params.failure.message}`)
+      }
+      return write({ jsonrpc: JSONRPC_VERSION, method: notification._tag, params: params.success })
+    })
+
   const settle = (id: RequestId, settleWith: (entry: { readonly method: string; readonly deferred: Pending }) => Effect.Effect<boolean>) =>
     Effect.suspend(() => {
       const entry = typeof id === "number" ? pending.get(id) : undefined
@@ -98,8 +128,7 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
   return OutgoingSender.of({
     sendResponse: (id, result) => write({ jsonrpc: JSONRPC_VERSION, id, result }),
     sendError: (id, error) => write({ jsonrpc: JSONRPC_VERSION, id, error: toErrorObject(error) }),
-    sendNotification: (method, params) =>
-      write(params === undefined ? { jsonrpc: JSONRPC_VERSION, method } : { jsonrpc: JSONRPC_VERSION, method, params }),
+    notify,
     sendRequest,
     resolveResponse: (id, result) => settle(id, (entry) => Deferred.succeed(entry.deferred, result)),
     rejectResponse: (id, error) =>
@@ -124,8 +153,8 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   readonly sendResponse: (id: RequestId, result: unknown) => Effect.Effect<void>
   /** Answers the client's request `id` (or `null` when the id could not be read) with an error. */
   readonly sendError: (id: RequestId | null, error: JsonRpcError) => Effect.Effect<void>
-  /** Sends a notification. */
-  readonly sendNotification: (method: string, params?: unknown) => Effect.Effect<void>
+  /** Sends a notification, its params encoded with the definition's payload schema. */
+  readonly notify: <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) => Effect.Effect<void>
   /**
    * Sends a request to the client and waits for its answer, decoded with the method's success schema.
    * A JSON-RPC error answer fails with `ClientRequestError`; interrupting the wait forgets the request.

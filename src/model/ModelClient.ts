@@ -13,18 +13,17 @@ import type OpenAI from "openai"
 import type { Stream as SdkStream } from "openai/core/streaming"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
-import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "../model/ChatWire.js"
-import { type IdleReason, watchIdle } from "../model/IdleWatchdog.js"
-import { ModelAuth, type ModelCredentials } from "../model/ModelAuth.js"
-import { ModelError, streamBroken } from "../model/ModelError.js"
-import type { Prompt } from "../model/Prompt.js"
-import { type Env, envKeyCredentials, noCredentials, requestTarget } from "../model/ProviderRequest.js"
-import { ResponseEvent } from "../model/ResponseEvent.js"
-import { jsonBodyParts } from "../model/RequestBodyParts.js"
-import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "../model/ResponsesWire.js"
-import { ResponseDeadline } from "../model/ResponseDeadline.js"
-import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "../model/RetryPolicy.js"
-import { scriptedModelLayer, type ScriptedTurn } from "../model/ScriptedModel.js"
+import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "./ChatWire.js"
+import { type IdleReason, watchIdle } from "./IdleWatchdog.js"
+import { ModelAuth, type ModelCredentials } from "./ModelAuth.js"
+import { ModelError, streamBroken } from "./ModelError.js"
+import type { Prompt } from "./Prompt.js"
+import { type Env, envKeyCredentials, noCredentials, requestTarget } from "./ProviderRequest.js"
+import { ResponseEvent } from "./ResponseEvent.js"
+import { jsonBodyParts } from "./RequestBodyParts.js"
+import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "./ResponsesWire.js"
+import { ResponseDeadline } from "./ResponseDeadline.js"
+import { decideRetry, noRetriesSpent, parseRetryAfter, type RetriesSpent } from "./RetryPolicy.js"
 
 /** Usage-limit 429s that waiting does not fix. */
 const USAGE_LIMIT_TYPES = new Set(["usage_limit_reached", "usage_not_included"])
@@ -233,6 +232,7 @@ const connect = (
 const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env, deadline: ResponseDeadline) =>
   Stream.unwrap(Effect.gen(function*() {
     if (deadline.remainingMs === 0) return yield* deadline.exceeded()
+    // Our own controller, not the fiber's signal: the idle watchdog below aborts the request through it too.
     const controller = new AbortController()
     // The stream's scope: closing it for any reason (done, failed, interrupted) closes the HTTP request.
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
@@ -327,11 +327,4 @@ export class ModelClient extends Context.Service<ModelClient, {
       })
     })
   )
-
-  /**
-   * A model that plays back scripted turns, one per request, and records every prompt it receives:
-   * the layer in-process tests and embedding programs swap in. See `ScriptedTurn` for builders and
-   * `ScriptedModel` (provided alongside) to read the prompts or push more turns.
-   */
-  static readonly layerScripted = (turns: ReadonlyArray<ScriptedTurn>) => scriptedModelLayer(ModelClient, turns)
 }
