@@ -1,10 +1,15 @@
 /**
  * One task: request → stream → run tool calls as they complete → record → repeat until a model turn
- * makes no tool call. The whole history is resent every request. Events are emitted
+ * makes no tool call. The whole history is resent every request; when a response's usage passes the
+ * model's auto-compact limit, or the provider says the input overflows the context window (then the
+ * request is retried once), the history is compacted first. Events are emitted
  * as the stream arrives; history is only written once a model turn completes, so an interrupted turn
  * leaves nothing half-recorded.
  */
 import { Effect, Stream } from "effect"
+import { compactConversation } from "./compact/Compaction.js"
+import { isContextOverflow } from "../model/ContextOverflow.js"
+import type { ModelError } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -20,6 +25,8 @@ export interface TaskEnvironment {
   /** The conversation's history so far (including this task's user message). */
   readonly history: () => ReadonlyArray<ResponseItem>
   readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  /** Replaces the whole history (compaction); the rollout records the replacement. */
+  readonly replaceHistory: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
   /** Input that arrived while the task runs, already converted to user messages. */
   readonly takePendingInput: () => ReadonlyArray<ResponseItem>
 }
@@ -86,9 +93,11 @@ interface ModelTurn {
   items: Array<ResponseItem>
   ranTool: boolean
   lastAgentMessage: string | null
+  /** The response's total tokens, when the provider reported usage. */
+  totalTokens: number | undefined
 }
 
-const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null })
+const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null, totalTokens: undefined })
 
 const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent, tokens: TaskTokens): Effect.Effect<ModelTurn> =>
   Effect.gen(function*() {
@@ -111,13 +120,15 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           const usage = event.tokenUsage
           tokens.input += usage.input_tokens
           tokens.output += usage.output_tokens
+          turn.totalTokens = usage.total_tokens
           yield* emit(env, {
             type: "token_count",
             input_tokens: usage.input_tokens,
             cached_input_tokens: usage.cached_input_tokens ?? null,
             output_tokens: usage.output_tokens,
             reasoning_output_tokens: usage.reasoning_output_tokens ?? null,
-            total_tokens: usage.total_tokens
+            total_tokens: usage.total_tokens,
+            model_context_window: env.toolContext.turn.limits.contextWindow ?? null
           })
         }
         return turn
@@ -146,12 +157,10 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
     }
   })
 
-/** Runs the task until the model stops calling tools; fails with the model's error message. Adds to `tokens` as it goes. */
-export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens: TaskTokens) {
-  const context = env.toolContext.turn
-  for (;;) {
-    const pending = env.takePendingInput()
-    if (pending.length > 0) yield* env.record(pending)
+/** Streams one model turn for the current history, handling events as they arrive. */
+const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<ModelTurn, ModelError> =>
+  Effect.suspend(() => {
+    const context = env.toolContext.turn
     const prompt: Prompt = {
       model: context.model,
       instructions: context.instructions,
@@ -161,14 +170,42 @@ export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens:
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()
-    yield* env.model.stream(prompt, context.provider).pipe(
+    return env.model.stream(prompt, context.provider).pipe(
       Stream.runForEach((event) =>
         handleEvent(env, turn, event, tokens).pipe(Effect.map((next) => {
           turn = next
         }))
+      ),
+      Effect.map(() => turn)
+    )
+  })
+
+/** Compaction inside a task, announced to the client first. */
+const compact = (env: TaskEnvironment, why: string) =>
+  env.toolContext.emit({ type: "background_event", message: `compacting the conversation history: ${why}` }).pipe(
+    Effect.andThen(compactConversation(env))
+  )
+
+/** Runs the task until the model stops calling tools; fails with the model's error message. Adds to `tokens` as it goes. */
+export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens: TaskTokens) {
+  const limit = env.toolContext.turn.limits.autoCompactTokenLimit
+  for (;;) {
+    const pending = env.takePendingInput()
+    if (pending.length > 0) yield* env.record(pending)
+    // A provider that refuses the input as too long gets the compacted history, once.
+    const turn = yield* modelTurn(env, tokens).pipe(
+      Effect.catch((error) =>
+        isContextOverflow(error)
+          ? compact(env, `the model's context window is full (${error.message})`).pipe(
+            Effect.andThen(modelTurn(env, tokens))
+          )
+          : Effect.fail(error)
       )
     )
     yield* env.record(turn.items)
+    if (limit !== undefined && turn.totalTokens !== undefined && turn.totalTokens >= limit) {
+      yield* compact(env, `${turn.totalTokens} tokens used, the limit is ${limit}`)
+    }
     if (!turn.ranTool) return { lastAgentMessage: turn.lastAgentMessage } satisfies TaskOutcome
   }
 })
