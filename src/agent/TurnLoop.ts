@@ -111,6 +111,12 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "ReasoningSummaryPartAdded":
         yield* emit(env, { type: "agent_reasoning_section_break" })
         return turn
+      case "WebSearchBegin":
+        yield* emit(env, { type: "web_search_begin", call_id: event.callId })
+        return turn
+      case "WebSearchEnd":
+        yield* emit(env, { type: "web_search_end", call_id: event.callId, query: event.query })
+        return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
         yield* emit(env, { type: "stream_error", message: event.message })
