@@ -64,6 +64,15 @@ const tryLock = (lock: string): boolean => {
   }
 }
 
+/** Removes our lock; one already gone was broken as stale by another writer, which changes nothing here. */
+const releaseLock = (lock: string) => {
+  try {
+    unlinkSync(lock)
+  } catch {
+    // already removed
+  }
+}
+
 const withLock = <A>(file: string, body: () => A): Effect.Effect<A, MessageHistoryError> => {
   const lock = lockPathOf(file)
   const attempt = (left: number): Effect.Effect<A, MessageHistoryError> =>
@@ -71,7 +80,7 @@ const withLock = <A>(file: string, body: () => A): Effect.Effect<A, MessageHisto
       Effect.flatMap((locked) => {
         if (locked) {
           return Effect.try({ try: body, catch: (error) => failure(`cannot write ${file}`, error) }).pipe(
-            Effect.ensuring(Effect.sync(() => unlinkSync(lock)))
+            Effect.ensuring(Effect.sync(() => releaseLock(lock)))
           )
         }
         if (left <= 1) return Effect.fail(new MessageHistoryError({ message: `${lock} stayed locked; history entry not saved` }))
