@@ -17,7 +17,12 @@ import { boundedArgv, boundedPaths, boundedText } from "./LogText.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { runCompactTask } from "./compact/Compaction.js"
-import type { ConversationHistoryLog } from "./ConversationHistoryLog.js"
+import {
+  appendUserInput,
+  type ConversationHistoryLog,
+  disabledHistoryLog,
+  historyEntryResponse
+} from "./ConversationHistoryLog.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
 import { runTask, type TaskEnvironment, type TaskOutcome, type TaskTokens } from "./TurnLoop.js"
@@ -101,6 +106,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const approvals = new Map<string, Deferred.Deferred<ApprovalOutcome>>()
   const session: SessionApprovals = { approvedCommands: new Set() }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
+  const historyLog = options.historyLog ?? disabledHistoryLog
   /** The settings of the next task; `override_turn_context` replaces them. */
   let turnContext = options.turnContext
   let task: RunningTask | undefined
@@ -255,21 +261,16 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
-    saveToHistoryLog(items).pipe(
+    appendUserInput(historyLog, items).pipe(
       Effect.andThen(inlineLocalImages(items, turn.cwd)),
       Effect.flatMap((inline) =>
-      Effect.suspend(() => {
-        if (task === undefined) return startTask(id, inline, turn)
-        pendingInput.push(inline)
-        return Effect.void
-      })
-    ))
-
-  /** The typed text of a user message goes to the cross-session history. */
-  const saveToHistoryLog = (items: ReadonlyArray<InputItem>) => {
-    const text = items.flatMap((item) => item.type === "text" ? [item.text] : []).join("\n")
-    return options.historyLog === undefined || text.length === 0 ? Effect.void : options.historyLog.append(text)
-  }
+        Effect.suspend(() => {
+          if (task === undefined) return startTask(id, inline, turn)
+          pendingInput.push(inline)
+          return Effect.void
+        })
+      )
+    )
 
   /** A compact op while a task runs asks that task's model to summarise instead, as the reference does. */
   const compact = (id: string) =>
@@ -287,13 +288,6 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       const message = overridden.success.environmentMessage
       return message === undefined ? Effect.void : record([message])
     })
-
-  const historyEntry = (id: string, offset: number, logId: number) =>
-    (options.historyLog?.entry(offset, logId) ?? Effect.succeed(undefined)).pipe(
-      Effect.flatMap((entry) =>
-        publish(id, { type: "get_history_entry_response", offset, log_id: logId, ...(entry !== undefined ? { entry } : {}) })
-      )
-    )
 
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
     Effect.suspend(() => {
@@ -314,9 +308,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "compact":
         return compact(id).pipe(Effect.as(true))
       case "add_to_history":
-        return (options.historyLog?.append(op.text) ?? Effect.void).pipe(Effect.as(true))
+        return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":
-        return historyEntry(id, op.offset, op.log_id).pipe(Effect.as(true))
+        return historyEntryResponse(historyLog, op.offset, op.log_id).pipe(
+          Effect.flatMap((msg) => publish(id, msg)),
+          Effect.as(true)
+        )
       case "interrupt":
         return abortTask("interrupted").pipe(Effect.as(true))
       case "exec_approval":

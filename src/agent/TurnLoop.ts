@@ -210,7 +210,10 @@ export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens:
     )
     yield* env.record(turn.items)
     if (limit !== undefined && turn.totalTokens !== undefined && turn.totalTokens >= limit) {
-      yield* compact(env, `${turn.totalTokens} tokens used, the limit is ${limit}`)
+      // The turn itself succeeded: a summary that fails leaves the history as it was instead of failing the task.
+      yield* compact(env, `${turn.totalTokens} tokens used, the limit is ${limit}`).pipe(
+        Effect.catch((error) => emit(env, { type: "background_event", message: `compaction failed: ${error.message}` }))
+      )
     }
     if (!turn.ranTool) return { lastAgentMessage: turn.lastAgentMessage } satisfies TaskOutcome
   }
