@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Effect, Logger, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
@@ -165,7 +165,12 @@ describe("the compact op (library)", () => {
       const third = yield* conversation.submit({ type: "user_input", items: [{ type: "text", text: "new question" }] })
       yield* untilComplete(third)
       return compacted
-    }).pipe(Effect.scoped, Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} })))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} })),
+      // The agent's log lines go to stderr, as the server's do.
+      Effect.provideService(Logger.LogToStderr, true)
+    )
     const compacted: ReadonlyArray<Event> = await Effect.runPromise(program)
     expect(compacted.map((event) => event.msg.type)).toEqual(["task_started", "token_count", "agent_message", "task_complete"])
     expect(compacted[2]!.msg).toEqual({ type: "agent_message", message: "Compact task completed" })

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { Effect, Stream } from "effect"
+import { Effect, Logger, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { appendHistoryEntry, historyFilePath } from "../../src/persistence/MessageHistory.js"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
@@ -128,7 +128,12 @@ describe("message history", () => {
       yield* conversation.submit({ type: "get_history_entry_request", offset: 0, log_id: inode + 1 })
       const answers = yield* stream.pipe(Stream.take(3), Stream.runCollect)
       return { answers, inode, conversationId: conversation.id }
-    }).pipe(Effect.scoped, Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} }))))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} })),
+      // The agent's log lines go to stderr, as the server's do.
+      Effect.provideService(Logger.LogToStderr, true)
+    ))
     const { answers, inode, conversationId } = events
     expect(answers.map((event) => event.msg)).toEqual([
       {

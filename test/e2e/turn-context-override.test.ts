@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Effect, Logger, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { Event } from "../../src/rpc/Event.js"
 import type { Op } from "../../src/rpc/Op.js"
@@ -42,7 +42,12 @@ const run = (codexHome: string, cwd: string, ops: ReadonlyArray<Op>) =>
       seen.push(...collected)
     }
     return seen
-  }).pipe(Effect.scoped, Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} }))))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(CodexLayer({ codexHome, cwd: codexHome, env: {} })),
+    // The agent's log lines go to stderr, as the server's do.
+    Effect.provideService(Logger.LogToStderr, true)
+  ))
 
 const texts = (body: any): Array<string> =>
   (body.input as Array<any>).flatMap((item) =>
