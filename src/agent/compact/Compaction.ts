@@ -66,7 +66,8 @@ const summarise = (env: TaskEnvironment, history: ReadonlyArray<ResponseItem>, t
 
 /** Summarises the history and replaces it; the summary's token usage is reported as a `token_count`. */
 export const compactConversation = Effect.fnUntraced(function*(env: TaskEnvironment) {
-  const before = env.history()
+  // A copy: the history is replaced below, and the log line compares the two.
+  const before = [...env.history()]
   const summary = yield* summarise(env, before)
   const usage = summary.usage
   yield* env.toolContext.emit({
