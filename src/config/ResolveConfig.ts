@@ -40,12 +40,13 @@ export const ConfigToml = Schema.Struct({
   project_doc_max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   codex_linux_sandbox_exe: Schema.optionalKey(Schema.String),
   approval_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
-  model_context_window: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
-  model_max_output_tokens: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
-  model_auto_compact_token_limit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  // The Codex CLI takes these as unsigned (signed for the limit) integers; so does this server.
+  model_context_window: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  model_max_output_tokens: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  model_auto_compact_token_limit: Schema.optionalKey(Schema.Int),
   history: Schema.optionalKey(Schema.Struct({
     persistence: Schema.optionalKey(Schema.Literals(["save-all", "none"])),
-    max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0)))
+    max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
   })),
   tools: Schema.optionalKey(Schema.Struct({
     web_search: Schema.optionalKey(Schema.Boolean),
