@@ -40,6 +40,11 @@ const lockPathOf = (file: string) => `${file}.lock`
 
 /** Attempts to take the lock before an append gives up (with waits of 5–25 ms: a few seconds in all). */
 const LOCK_ATTEMPTS = 200
+/**
+ * A trim keeps this share of `max_bytes`, so the file is rewritten once per many appends rather than
+ * on every append once it is full.
+ */
+const TRIM_TO_SHARE = 0.8
 /** A lock this old was left by a writer that died holding it. */
 const STALE_LOCK_MS = 10_000
 
@@ -136,7 +141,7 @@ export const appendHistoryEntry = (
     } finally {
       closeSync(fd)
     }
-    if (settings.maxBytes !== undefined && size > settings.maxBytes) trim(file, settings.maxBytes)
+    if (settings.maxBytes !== undefined && size > settings.maxBytes) trim(file, Math.floor(settings.maxBytes * TRIM_TO_SHARE))
   })
 }
 
