@@ -30,9 +30,10 @@ const lines = (codexHome: string) =>
 const APPENDER = resolve(import.meta.dirname, "../support/append-history.ts")
 
 /** Runs the appender script; resolves with its exit code, rejecting loudly if it outlives `timeoutMs`. */
-const appendFromAnotherProcess = (codexHome: string, sessionId: string, count: number, timeoutMs = 30_000) =>
+const appendFromAnotherProcess = (codexHome: string, sessionId: string, count: number, maxBytes?: number, timeoutMs = 30_000) =>
   new Promise<number | null>((done, fail) => {
-    const child = spawn(process.execPath, [APPENDER, codexHome, sessionId, String(count)], { stdio: ["ignore", "ignore", "pipe"] })
+    const args = [APPENDER, codexHome, sessionId, String(count), ...(maxBytes !== undefined ? [String(maxBytes)] : [])]
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] })
     let stderr = ""
     child.stderr.on("data", (chunk) => (stderr += String(chunk)))
     const timer = setTimeout(() => {
@@ -91,6 +92,22 @@ describe("message history", () => {
       )
     }
     expect(existsSync(`${historyFilePath(codexHome)}.lock`)).toBe(false)
+  })
+
+  it("keeps each process's newest lines, in order and without gaps, when two processes append and trim at once", async () => {
+    const codexHome = makeTempDir("codex-home-")
+    const count = 300
+    await Promise.all([
+      appendFromAnotherProcess(codexHome, "alpha", count, 3000),
+      appendFromAnotherProcess(codexHome, "beta", count, 3000)
+    ])
+    const entries = lines(codexHome)
+    expect(statSync(historyFilePath(codexHome)).size).toBeLessThanOrEqual(3000)
+    for (const session of ["alpha", "beta"]) {
+      const kept = entries.filter((entry) => entry.session_id === session).map((entry) => Number(entry.text.split(" ").at(-1)))
+      // A trim that raced an append would leave a gap (or lose the last line).
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, index) => count - kept.length + index))
+    }
   })
 
   it("drops the oldest lines past max_bytes and writes nothing with persistence = none", async () => {
