@@ -86,6 +86,19 @@ export const networkAccessOf = (policy: SandboxPolicy): "restricted" | "enabled"
   }
 }
 
+/** An environment context naming only what changed (after `override_turn_context`). */
+export const environmentContextUpdateText = (context: Partial<EnvironmentContext>): string => {
+  const lines = ["<environment_context>"]
+  if (context.cwd !== undefined) lines.push(`  <cwd>${context.cwd}</cwd>`)
+  if (context.approvalPolicy !== undefined) lines.push(`  <approval_policy>${context.approvalPolicy}</approval_policy>`)
+  if (context.sandboxPolicy !== undefined) {
+    lines.push(`  <sandbox_mode>${context.sandboxPolicy.mode}</sandbox_mode>`)
+    lines.push(`  <network_access>${networkAccessOf(context.sandboxPolicy)}</network_access>`)
+  }
+  lines.push("</environment_context>")
+  return lines.join("\n")
+}
+
 export const environmentContextText = (context: EnvironmentContext): string => {
   const lines = [
     "<environment_context>",

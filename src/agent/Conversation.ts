@@ -4,7 +4,8 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending approvals, the task's child
  * processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Clock, Deferred, Effect, Fiber, Option, PubSub, Queue, type Scope, Stream } from "effect"
+import { Clock, Deferred, Effect, Fiber, Option, PubSub, Queue, Result, type Scope, Stream } from "effect"
+import type { ModelError } from "../model/ModelError.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
@@ -15,8 +16,17 @@ import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from ".
 import { boundedArgv, boundedPaths, boundedText } from "./LogText.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
+import { runCompactTask } from "./compact/Compaction.js"
+import {
+  appendUserInput,
+  type ConversationHistoryLog,
+  disabledHistoryLog,
+  historyEntryResponse
+} from "./ConversationHistoryLog.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
-import { runTask, type TaskTokens } from "./TurnLoop.js"
+import { overrideTurnContext } from "./TurnContextOverride.js"
+import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
+import { runTask } from "./TurnLoop.js"
 
 export interface Conversation {
   readonly id: string
@@ -50,6 +60,10 @@ interface ConversationOptions {
   readonly initialHistory: ReadonlyArray<ResponseItem>
   /** Called with every item appended to the history (the rollout writer). */
   readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  /** Called with the whole new history when compaction replaces it (the rollout writer). */
+  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
+  readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
   readonly rolloutPath?: string | undefined
 }
@@ -93,6 +107,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const approvals = new Map<string, Deferred.Deferred<ApprovalOutcome>>()
   const session: SessionApprovals = { approvedCommands: new Set() }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
+  const historyLog = options.historyLog ?? disabledHistoryLog
+  /** The settings of the next task; `override_turn_context` replaces them. */
+  let turnContext = options.turnContext
   let task: RunningTask | undefined
   let nextSubmissionId = 0
 
@@ -106,6 +123,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       if (items.length === 0) return Effect.void
       history.push(...items)
       return options.onRecord?.(items) ?? Effect.void
+    })
+
+  const replaceHistory = (items: ReadonlyArray<ResponseItem>) =>
+    Effect.suspend(() => {
+      history.splice(0, history.length, ...items)
+      return options.onReplace?.(items) ?? Effect.void
     })
 
   const requestApproval = (submissionId: string) => (request: ApprovalRequest) =>
@@ -160,7 +183,13 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       )
     })
 
-  const startTask = Effect.fnUntraced(function*(id: string, items: ReadonlyArray<InlineInputItem>, turn: TurnContext) {
+  /** Starts a task: a user turn (`items`) by default, or another body (`compact`). */
+  const startTask = Effect.fnUntraced(function*(
+    id: string,
+    items: ReadonlyArray<InlineInputItem>,
+    turn: TurnContext,
+    body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError> = runTask
+  ) {
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
     yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
@@ -172,23 +201,25 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       sandbox: turn.sandboxPolicy.mode,
       prompt: promptText(items)
     }))
-    yield* publish(id, { type: "task_started", model_context_window: null })
-    yield* record([userMessageFromInput(items)])
+    yield* publish(id, { type: "task_started", model_context_window: turn.limits.contextWindow ?? null })
+    if (items.length > 0) yield* record([userMessageFromInput(items)])
     const toolContext: ToolContext = {
       submissionId: id,
       turn,
       session,
       turnDiff: new TurnDiffTracker(),
       emit: (msg) => publish(id, msg),
-      requestApproval: requestApproval(id)
+      requestApproval: requestApproval(id),
+      queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued))
     }
-    const work = runTask({
+    const work = body({
       conversationId: options.id,
       model: options.model,
       tools: options.toolsFor(turn),
       toolContext,
       history: () => history,
       record,
+      replaceHistory,
       takePendingInput: () => {
         const taken = pendingInput
         pendingInput = []
@@ -231,13 +262,33 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
-    inlineLocalImages(items, turn.cwd).pipe(Effect.flatMap((inline) =>
-      Effect.suspend(() => {
-        if (task === undefined) return startTask(id, inline, turn)
-        pendingInput.push(inline)
-        return Effect.void
-      })
-    ))
+    appendUserInput(historyLog, items).pipe(
+      Effect.andThen(inlineLocalImages(items, turn.cwd)),
+      Effect.flatMap((inline) =>
+        Effect.suspend(() => {
+          if (task === undefined) return startTask(id, inline, turn)
+          pendingInput.push(inline)
+          return Effect.void
+        })
+      )
+    )
+
+  /** A compact op while a task runs asks that task's model to summarise instead, as the reference does. */
+  const compact = (id: string) =>
+    Effect.suspend(() => {
+      if (task === undefined) return startTask(id, [], turnContext, runCompactTask)
+      pendingInput.push([{ type: "text", text: "Start Summarization" }])
+      return Effect.void
+    })
+
+  const override = (id: string, op: Extract<Op, { type: "override_turn_context" }>) =>
+    Effect.suspend(() => {
+      const overridden = overrideTurnContext(turnContext, op)
+      if (Result.isFailure(overridden)) return publish(id, { type: "error", message: overridden.failure })
+      turnContext = overridden.success.turn
+      const message = overridden.success.environmentMessage
+      return message === undefined ? Effect.void : record([message])
+    })
 
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
     Effect.suspend(() => {
@@ -250,9 +301,20 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
     switch (op.type) {
       case "user_input":
-        return input(id, op.items, options.turnContext).pipe(Effect.as(true))
+        return input(id, op.items, turnContext).pipe(Effect.as(true))
       case "user_turn":
-        return input(id, op.items, turnContextForUserTurn(options.turnContext, op)).pipe(Effect.as(true))
+        return input(id, op.items, turnContextForUserTurn(turnContext, op)).pipe(Effect.as(true))
+      case "override_turn_context":
+        return override(id, op).pipe(Effect.as(true))
+      case "compact":
+        return compact(id).pipe(Effect.as(true))
+      case "add_to_history":
+        return historyLog.append(op.text).pipe(Effect.as(true))
+      case "get_history_entry_request":
+        return historyEntryResponse(historyLog, op.offset, op.log_id).pipe(
+          Effect.flatMap((msg) => publish(id, msg)),
+          Effect.as(true)
+        )
       case "interrupt":
         return abortTask("interrupted").pipe(Effect.as(true))
       case "exec_approval":

@@ -26,7 +26,7 @@ type ContentPart =
   | { readonly type: "input_image"; readonly image_url: string }
 
 /** The largest local image attached (the provider's own per-image limit). */
-const IMAGE_MAX_BYTES = 20 * 1024 * 1024
+export const IMAGE_MAX_BYTES = 20 * 1024 * 1024
 
 /** Input whose local images have been read: what a task's user message is made of. */
 export type InlineInputItem = Exclude<InputItem, { readonly type: "local_image" }>

@@ -7,6 +7,7 @@ import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
 import type { EventMsg } from "../rpc/Event.js"
+import type { InlineInputItem } from "./InputMessages.js"
 import type { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { TurnContext } from "./TurnContext.js"
 
@@ -60,6 +61,8 @@ export interface ToolContext {
   readonly emit: (msg: EventMsg) => Effect.Effect<void>
   /** Publishes the approval request event and waits for the user's decision (never `abort`: that ends the turn). */
   readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ApprovalOutcome>
+  /** Queues input for the task's next model request, as if the user had sent it meanwhile (`view_image`). */
+  readonly queueInput: (items: ReadonlyArray<InlineInputItem>) => Effect.Effect<void>
 }
 
 export interface Tool {

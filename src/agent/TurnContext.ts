@@ -4,6 +4,7 @@
  * its config); `user_turn` builds a fresh one for a single task.
  */
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import { type ModelLimits, modelLimits } from "../model/ModelInfo.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy } from "../rpc/Enums.js"
 import type { Op } from "../rpc/Op.js"
@@ -17,6 +18,8 @@ export interface TurnContext {
   readonly effort: ReasoningEffort
   readonly summary: ReasoningSummary
   readonly provider: ModelProviderInfo
+  /** The model's context window and the usage that triggers automatic compaction. */
+  readonly limits: ModelLimits
   /** The `instructions` of every request of the task. */
   readonly instructions: string
   readonly includePlanTool: boolean
@@ -52,6 +55,14 @@ const instructionsFor = (config: ResolvedConfig): string =>
     ? BASE_INSTRUCTIONS
     : `${BASE_INSTRUCTIONS}\n${APPLY_PATCH_INSTRUCTIONS}`
 
+/** The limits of `model` under `config`'s overrides. */
+export const limitsFor = (config: ResolvedConfig, model: string): ModelLimits =>
+  modelLimits(model, {
+    contextWindow: config.modelContextWindow,
+    maxOutputTokens: config.modelMaxOutputTokens,
+    autoCompactTokenLimit: config.modelAutoCompactTokenLimit
+  })
+
 export const turnContextFromConfig = (config: ResolvedConfig): TurnContext => ({
   cwd: config.cwd,
   approvalPolicy: config.approvalPolicy,
@@ -60,6 +71,7 @@ export const turnContextFromConfig = (config: ResolvedConfig): TurnContext => ({
   effort: config.modelReasoningEffort,
   summary: config.modelReasoningSummary,
   provider: config.modelProvider,
+  limits: limitsFor(config, config.model),
   instructions: instructionsFor(config),
   includePlanTool: config.includePlanTool,
   includeApplyPatchTool: config.includeApplyPatchTool,
@@ -73,6 +85,7 @@ export const turnContextForUserTurn = (base: TurnContext, op: Extract<Op, { type
   approvalPolicy: op.approval_policy,
   sandboxPolicy: op.sandbox_policy,
   model: op.model,
+  limits: limitsFor(base.config, op.model),
   effort: op.effort,
   summary: op.summary
 })

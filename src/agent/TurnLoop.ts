@@ -1,38 +1,22 @@
 /**
  * One task: request → stream → run tool calls as they complete → record → repeat until a model turn
- * makes no tool call. The whole history is resent every request. Events are emitted
+ * makes no tool call. The whole history is resent every request; when a response's usage passes the
+ * model's auto-compact limit, or the provider says the input overflows the context window (then the
+ * request is retried once), the history is compacted first. Events are emitted
  * as the stream arrives; history is only written once a model turn completes, so an interrupted turn
  * leaves nothing half-recorded.
  */
 import { Effect, Stream } from "effect"
+import { compactConversation } from "./compact/Compaction.js"
+import { isContextOverflow } from "../model/ContextOverflow.js"
+import type { ModelError } from "../model/ModelError.js"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ModelClient } from "../model/ModelClient.js"
 import type { EventMsg } from "../rpc/Event.js"
-import type { Tool, ToolCall, ToolContext } from "./Tool.js"
-
-interface TaskEnvironment {
-  readonly conversationId: string
-  readonly model: ModelClient["Service"]
-  readonly tools: ReadonlyArray<Tool>
-  readonly toolContext: ToolContext
-  /** The conversation's history so far (including this task's user message). */
-  readonly history: () => ReadonlyArray<ResponseItem>
-  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
-  /** Input that arrived while the task runs, already converted to user messages. */
-  readonly takePendingInput: () => ReadonlyArray<ResponseItem>
-}
-
-interface TaskOutcome {
-  readonly lastAgentMessage: string | null
-}
-
-/** Tokens the task's model requests used, summed, for its log line. */
-export interface TaskTokens {
-  input: number
-  output: number
-}
+import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
+import type { ToolCall } from "./Tool.js"
+import { outputItemFor, repairDanglingCalls, toolCallOf } from "./ToolCallItems.js"
 
 const emit = (env: TaskEnvironment, msg: EventMsg) => env.toolContext.emit(msg)
 
@@ -40,37 +24,6 @@ const outputText = (item: ResponseItem): string | undefined => {
   if (item.type !== "message" || item.role !== "assistant") return undefined
   const texts = item.content.flatMap((part) => part.type === "output_text" ? [part.text] : [])
   return texts.length > 0 ? texts[texts.length - 1] : undefined
-}
-
-const toolCallOf = (item: ResponseItem): ToolCall | undefined => {
-  switch (item.type) {
-    case "function_call":
-      return { kind: "function", name: item.name, callId: item.call_id, input: item.arguments }
-    case "custom_tool_call":
-      return { kind: "custom", name: item.name, callId: item.call_id, input: item.input }
-    default:
-      return undefined
-  }
-}
-
-const outputItemFor = (call: ToolCall, output: string): ResponseItem =>
-  call.kind === "function"
-    ? { type: "function_call_output", call_id: call.callId, output }
-    : { type: "custom_tool_call_output", call_id: call.callId, output }
-
-/** Calls in the history without an output get a synthetic "aborted" one, or the API rejects the request. */
-const repairDanglingCalls = (history: ReadonlyArray<ResponseItem>): ReadonlyArray<ResponseItem> => {
-  const answered = new Set<string>()
-  for (const item of history) {
-    if (item.type === "function_call_output" || item.type === "custom_tool_call_output") answered.add(item.call_id)
-  }
-  const repaired: Array<ResponseItem> = []
-  for (const item of history) {
-    repaired.push(item)
-    const call = toolCallOf(item)
-    if (call !== undefined && !answered.has(call.callId)) repaired.push(outputItemFor(call, "aborted"))
-  }
-  return repaired
 }
 
 const runTool = (env: TaskEnvironment, call: ToolCall): Effect.Effect<string> => {
@@ -86,9 +39,11 @@ interface ModelTurn {
   items: Array<ResponseItem>
   ranTool: boolean
   lastAgentMessage: string | null
+  /** The response's total tokens, when the provider reported usage. */
+  totalTokens: number | undefined
 }
 
-const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null })
+const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null, totalTokens: undefined })
 
 const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent, tokens: TaskTokens): Effect.Effect<ModelTurn> =>
   Effect.gen(function*() {
@@ -102,6 +57,12 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "ReasoningSummaryPartAdded":
         yield* emit(env, { type: "agent_reasoning_section_break" })
         return turn
+      case "WebSearchBegin":
+        yield* emit(env, { type: "web_search_begin", call_id: event.callId })
+        return turn
+      case "WebSearchEnd":
+        yield* emit(env, { type: "web_search_end", call_id: event.callId, query: event.query })
+        return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
         yield* emit(env, { type: "stream_error", message: event.message })
@@ -111,13 +72,15 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           const usage = event.tokenUsage
           tokens.input += usage.input_tokens
           tokens.output += usage.output_tokens
+          turn.totalTokens = usage.total_tokens
           yield* emit(env, {
             type: "token_count",
             input_tokens: usage.input_tokens,
             cached_input_tokens: usage.cached_input_tokens ?? null,
             output_tokens: usage.output_tokens,
             reasoning_output_tokens: usage.reasoning_output_tokens ?? null,
-            total_tokens: usage.total_tokens
+            total_tokens: usage.total_tokens,
+            model_context_window: env.toolContext.turn.limits.contextWindow ?? null
           })
         }
         return turn
@@ -146,12 +109,10 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
     }
   })
 
-/** Runs the task until the model stops calling tools; fails with the model's error message. Adds to `tokens` as it goes. */
-export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens: TaskTokens) {
-  const context = env.toolContext.turn
-  for (;;) {
-    const pending = env.takePendingInput()
-    if (pending.length > 0) yield* env.record(pending)
+/** Streams one model turn for the current history, handling events as they arrive. */
+const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<ModelTurn, ModelError> =>
+  Effect.suspend(() => {
+    const context = env.toolContext.turn
     const prompt: Prompt = {
       model: context.model,
       instructions: context.instructions,
@@ -161,14 +122,45 @@ export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens:
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()
-    yield* env.model.stream(prompt, context.provider).pipe(
+    return env.model.stream(prompt, context.provider).pipe(
       Stream.runForEach((event) =>
         handleEvent(env, turn, event, tokens).pipe(Effect.map((next) => {
           turn = next
         }))
+      ),
+      Effect.map(() => turn)
+    )
+  })
+
+/** Compaction inside a task, announced to the client first. */
+const compact = (env: TaskEnvironment, why: string) =>
+  env.toolContext.emit({ type: "background_event", message: `compacting the conversation history: ${why}` }).pipe(
+    Effect.andThen(compactConversation(env))
+  )
+
+/** Runs the task until the model stops calling tools; fails with the model's error message. Adds to `tokens` as it goes. */
+export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens: TaskTokens) {
+  const limit = env.toolContext.turn.limits.autoCompactTokenLimit
+  for (;;) {
+    const pending = env.takePendingInput()
+    if (pending.length > 0) yield* env.record(pending)
+    // A provider that refuses the input as too long gets the compacted history, once.
+    const turn = yield* modelTurn(env, tokens).pipe(
+      Effect.catch((error) =>
+        isContextOverflow(error)
+          ? compact(env, `the model's context window is full (${error.message})`).pipe(
+            Effect.andThen(modelTurn(env, tokens))
+          )
+          : Effect.fail(error)
       )
     )
     yield* env.record(turn.items)
+    if (limit !== undefined && turn.totalTokens !== undefined && turn.totalTokens >= limit) {
+      // The turn itself succeeded: a summary that fails leaves the history as it was instead of failing the task.
+      yield* compact(env, `${turn.totalTokens} tokens used, the limit is ${limit}`).pipe(
+        Effect.catch((error) => emit(env, { type: "background_event", message: `compaction failed: ${error.message}` }))
+      )
+    }
     if (!turn.ranTool) return { lastAgentMessage: turn.lastAgentMessage } satisfies TaskOutcome
   }
 })

@@ -40,6 +40,18 @@ export const ConfigToml = Schema.Struct({
   project_doc_max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   codex_linux_sandbox_exe: Schema.optionalKey(Schema.String),
   approval_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  // The Codex CLI takes these as unsigned (signed for the limit) integers; so does this server.
+  model_context_window: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  model_max_output_tokens: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  model_auto_compact_token_limit: Schema.optionalKey(Schema.Int),
+  history: Schema.optionalKey(Schema.Struct({
+    persistence: Schema.optionalKey(Schema.Literals(["save-all", "none"])),
+    max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  })),
+  tools: Schema.optionalKey(Schema.Struct({
+    web_search: Schema.optionalKey(Schema.Boolean),
+    view_image: Schema.optionalKey(Schema.Boolean)
+  })),
   sandbox_workspace_write: Schema.optionalKey(Schema.Struct({
     writable_roots: Schema.optionalKey(Schema.Array(Schema.String)),
     network_access: Schema.optionalKey(Schema.Boolean),
@@ -180,6 +192,12 @@ export const resolveConfig = (
       includeOnly: shell.include_only ?? []
     },
     approvalTimeoutMs: toml.approval_timeout_ms,
+    modelContextWindow: toml.model_context_window,
+    modelMaxOutputTokens: toml.model_max_output_tokens,
+    modelAutoCompactTokenLimit: toml.model_auto_compact_token_limit,
+    history: { persistence: toml.history?.persistence ?? "save-all", maxBytes: toml.history?.max_bytes },
+    includeWebSearchTool: toml.tools?.web_search ?? false,
+    includeViewImageTool: toml.tools?.view_image ?? true,
     raw: table
   })
 }

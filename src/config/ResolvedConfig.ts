@@ -51,8 +51,26 @@ export interface ResolvedConfig {
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy
   /** How long an approval request may wait for an answer before it counts as denied; undefined: forever. */
   readonly approvalTimeoutMs: number | undefined
+  /** Overrides the model table's context window (`model_context_window`). */
+  readonly modelContextWindow: number | undefined
+  /** Overrides the model table's largest output (`model_max_output_tokens`). */
+  readonly modelMaxOutputTokens: number | undefined
+  /** Total tokens of a response past which the history is compacted (`model_auto_compact_token_limit`). */
+  readonly modelAutoCompactTokenLimit: number | undefined
+  /** `[history]`: whether user messages go to `CODEX_HOME/history.jsonl`, and its size cap. */
+  readonly history: MessageHistorySettings
+  /** `tools.web_search`: offer the provider's hosted web search (Responses API). */
+  readonly includeWebSearchTool: boolean
+  /** `tools.view_image`: offer `view_image` (on unless turned off). */
+  readonly includeViewImageTool: boolean
   /** The merged TOML document, for keys not typed here. */
   readonly raw: TomlTable
+}
+
+export interface MessageHistorySettings {
+  readonly persistence: "save-all" | "none"
+  /** Oldest lines are dropped once the file grows past this; unbounded when unset. */
+  readonly maxBytes: number | undefined
 }
 
 /** What a `codex` tool call or `newConversation` may override. */

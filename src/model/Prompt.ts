@@ -30,7 +30,12 @@ export interface CustomToolSpec {
   readonly format: Readonly<Record<string, unknown>>
 }
 
-export type ToolSpec = FunctionToolSpec | CustomToolSpec
+/** A tool the provider runs itself (the Responses API's hosted `web_search`). */
+export interface HostedToolSpec {
+  readonly type: "web_search"
+}
+
+export type ToolSpec = FunctionToolSpec | CustomToolSpec | HostedToolSpec
 
 export interface Prompt {
   readonly model: string

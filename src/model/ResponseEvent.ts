@@ -27,6 +27,10 @@ export type ResponseEvent = Data.TaggedEnum<{
   ReasoningContentDelta: { readonly delta: string }
   /** A finished output item: an assistant message, reasoning, or a tool call to run now. */
   OutputItemDone: { readonly item: ResponseItem }
+  /** The provider started a hosted web search (→ `web_search_begin`). */
+  WebSearchBegin: { readonly callId: string }
+  /** The provider's web search finished (→ `web_search_end`); such calls are not kept in the history. */
+  WebSearchEnd: { readonly callId: string; readonly query: string }
   /** The response is complete; always the last event of a stream. */
   Completed: { readonly responseId: string; readonly tokenUsage?: TokenUsage | undefined }
   /**

@@ -85,6 +85,15 @@ export interface ResponsesWireEvent {
   }
 }
 
+interface WebSearchCall {
+  readonly type: "web_search_call"
+  readonly id?: string
+  readonly action?: { readonly query?: unknown } | null
+}
+
+const isWebSearchCall = (item: unknown): item is WebSearchCall =>
+  typeof item === "object" && item !== null && (item as { type?: unknown }).type === "web_search_call"
+
 const delta = (event: ResponsesWireEvent, make: (args: { readonly delta: string }) => ResponseEvent) =>
   typeof event.delta === "string" ? make({ delta: event.delta }) : undefined
 
@@ -104,7 +113,13 @@ export const mapResponsesEvent = (event: ResponsesWireEvent): ResponseEvent | Mo
       return ResponseEvent.ReasoningSummaryPartAdded()
     case "response.reasoning_text.delta":
       return delta(event, ResponseEvent.ReasoningContentDelta)
+    case "response.output_item.added":
+      return isWebSearchCall(event.item) ? ResponseEvent.WebSearchBegin({ callId: event.item.id ?? "" }) : undefined
     case "response.output_item.done": {
+      if (isWebSearchCall(event.item)) {
+        const query = event.item.action?.query
+        return ResponseEvent.WebSearchEnd({ callId: event.item.id ?? "", query: typeof query === "string" ? query : "" })
+      }
       const item = decodeResponseItem(event.item)
       return item._tag === "Some" ? ResponseEvent.OutputItemDone({ item: item.value }) : undefined
     }

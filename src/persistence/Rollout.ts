@@ -2,7 +2,8 @@
  * Conversations on disk: one JSONL rollout per conversation under
  * `CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<id>.jsonl`. The first line is the session
  * meta; every history item is appended as it is recorded, one line each, so a crash loses at most
- * the line being written and a truncated file still loads up to its last whole line. A resumed
+ * the line being written and a truncated file still loads up to its last whole line. Compaction
+ * writes a `compacted` line holding the whole new history: loading starts over from it. A resumed
  * rollout whose last line was cut is ended with a newline before anything is appended, so the
  * fragment stays a line of its own (skipped on load) instead of swallowing the next item.
  */
@@ -32,6 +33,14 @@ const RolloutLine = Schema.Union([
 /** One line of a rollout, or `None` for a torn or unknown line. */
 export const decodeLine = Schema.decodeUnknownOption(Schema.fromJsonString(RolloutLine))
 
+/** The history that replaced everything before it (compaction). */
+const CompactedLine = Schema.Struct({
+  type: Schema.Literal("compacted"),
+  timestamp: Schema.String,
+  payload: Schema.Struct({ replacement_history: Schema.Array(ResponseItem) })
+})
+const decodeCompactedLine = Schema.decodeUnknownOption(Schema.fromJsonString(CompactedLine))
+
 const pad = (n: number) => String(n).padStart(2, "0")
 
 /** `YYYY-MM-DDThh-mm-ss` in local time, as the reference names its files. */
@@ -47,10 +56,12 @@ export interface RolloutWriter {
   readonly path: string
   /** Appends items, one line each, synchronously: when it returns, the lines are in the file. */
   readonly append: (items: ReadonlyArray<ResponseItem>) => void
+  /** Records that the history was replaced by `items` (compaction), synchronously. */
+  readonly replace: (items: ReadonlyArray<ResponseItem>) => void
   readonly close: () => void
 }
 
-const line = (type: "session_meta" | "response_item", payload: unknown) =>
+const line = (type: "session_meta" | "response_item" | "compacted", payload: unknown) =>
   JSON.stringify({ type, timestamp: new Date().toISOString(), payload }) + "\n"
 
 const writerFor = (path: string, fd: number): RolloutWriter => {
@@ -60,6 +71,9 @@ const writerFor = (path: string, fd: number): RolloutWriter => {
     append: (items) => {
       if (!open || items.length === 0) return
       writeSync(fd, items.map((item) => line("response_item", item)).join(""))
+    },
+    replace: (items) => {
+      if (open) writeSync(fd, line("compacted", { replacement_history: items }))
     },
     close: () => {
       if (!open) return
@@ -128,7 +142,11 @@ export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: str
     }
     if (text.trim().length === 0) continue
     const parsed = decodeLine(text)
-    if (parsed._tag === "None") continue
+    if (parsed._tag === "None") {
+      const compacted = text.startsWith(`{"type":"compacted"`) ? decodeCompactedLine(text) : undefined
+      if (compacted?._tag === "Some") items.splice(0, items.length, ...compacted.value.payload.replacement_history)
+      continue
+    }
     if (parsed.value.type === "session_meta") meta ??= parsed.value.payload
     else items.push(parsed.value.payload)
   }

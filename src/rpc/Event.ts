@@ -59,6 +59,10 @@ export const TokenUsage = {
   total_tokens: Count
 }
 
+/** One line of `CODEX_HOME/history.jsonl`: a user message, its session, and when (unix seconds). */
+export const HistoryEntry = Schema.Struct({ session_id: Schema.String, ts: Count, text: Schema.String })
+export type HistoryEntry = typeof HistoryEntry.Type
+
 const PlanStepStatus = Schema.Literals(["pending", "in_progress", "completed"])
 export const PlanItem = Schema.Struct({ step: Schema.String, status: PlanStepStatus })
 export type PlanItem = typeof PlanItem.Type
@@ -67,7 +71,11 @@ export const EventMsg = Schema.Union([
   event("error", { message: Schema.String }),
   event("task_started", { model_context_window: Schema.NullOr(Count) }),
   event("task_complete", { last_agent_message: Schema.NullOr(Schema.String) }),
-  event("token_count", TokenUsage),
+  event("token_count", {
+    ...TokenUsage,
+    /** The context window of the task's model, when known; absent when nothing was known. */
+    model_context_window: Schema.optionalKey(Schema.NullOr(Count))
+  }),
   event("agent_message", { message: Schema.String }),
   event("agent_message_delta", { delta: Schema.String }),
   event("agent_reasoning", { text: Schema.String }),
@@ -127,6 +135,13 @@ export const EventMsg = Schema.Union([
   event("turn_diff", { unified_diff: Schema.String }),
   event("plan_update", { explanation: Schema.NullOr(Schema.String), plan: Schema.Array(PlanItem) }),
   event("turn_aborted", { reason: TurnAbortReason }),
+  event("web_search_begin", { call_id: Schema.String }),
+  event("web_search_end", { call_id: Schema.String, query: Schema.String }),
+  event("get_history_entry_response", {
+    offset: Count,
+    log_id: Count,
+    entry: Schema.optionalKey(HistoryEntry)
+  }),
   event("shutdown_complete", {})
 ])
 export type EventMsg = typeof EventMsg.Type

@@ -47,6 +47,30 @@ export const Op = Schema.Union([
     decision: ReviewDecision,
     reason: Schema.optionalKey(Schema.String)
   }),
+  /**
+   * Changes the conversation's settings from its next task on (a running task keeps its own). A
+   * relative `cwd` resolves against the conversation's; a cwd that is not a directory is refused
+   * with an `error` event. A new environment-context message tells the model what changed.
+   */
+  Schema.Struct({
+    type: Schema.Literal("override_turn_context"),
+    cwd: Schema.optionalKey(Schema.String),
+    approval_policy: Schema.optionalKey(AskForApproval),
+    sandbox_policy: Schema.optionalKey(SandboxPolicy),
+    model: Schema.optionalKey(Schema.String),
+    effort: Schema.optionalKey(ReasoningEffort),
+    summary: Schema.optionalKey(ReasoningSummary)
+  }),
+  /** Summarises the history with the model and replaces it with the summary and the recent user messages. */
+  Schema.Struct({ type: Schema.Literal("compact") }),
+  /** Appends `text` to `CODEX_HOME/history.jsonl` (unless `[history] persistence = "none"`). */
+  Schema.Struct({ type: Schema.Literal("add_to_history"), text: Schema.String }),
+  /** Asks for line `offset` of the history file `log_id`; answered by `get_history_entry_response`. */
+  Schema.Struct({
+    type: Schema.Literal("get_history_entry_request"),
+    offset: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+    log_id: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+  }),
   /** End the conversation: `shutdown_complete` is its last event. */
   Schema.Struct({ type: Schema.Literal("shutdown") })
 ])

@@ -12,7 +12,9 @@ import {
   userInstructionsText
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { conversationHistoryLog } from "../agent/ConversationHistoryLog.js"
 import { userTextMessage } from "../agent/InputMessages.js"
+import { historyMetadata } from "../persistence/MessageHistory.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -95,6 +97,17 @@ const appendToRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseIt
     Effect.catch((error) => Effect.logWarning(`could not append to ${rollout.path}: ${String(error)}`))
   )
 
+const replaceInRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseItem>) =>
+  Effect.try(() => rollout.replace(items)).pipe(
+    Effect.catch((error) => Effect.logWarning(`could not record the compaction in ${rollout.path}: ${String(error)}`))
+  )
+
+/** `session_configured`'s history fields; a history file that cannot be read counts as empty. */
+const readHistoryMetadata = (codexHome: string) =>
+  historyMetadata(codexHome).pipe(
+    Effect.catch((error) => Effect.logWarning(`message history: ${error.message}`).pipe(Effect.as({ logId: 0, entryCount: 0 })))
+  )
+
 export class ConversationManager extends Context.Service<ConversationManager, {
   /** Starts a conversation with config.toml plus these overrides; its first event is returned with it. */
   readonly newConversation: (overrides: ConversationOverrides) => Effect.Effect<NewConversation, ConversationConfigError>
@@ -119,6 +132,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       const history = options.history ?? initialContextMessages(options.config, env.SHELL)
       const rollout = yield* openRollout(options, conversationId, history)
       if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
+      const historyLog = yield* readHistoryMetadata(options.config.codexHome)
       const conversation = yield* makeConversation({
         id: conversationId,
         config: options.config,
@@ -128,12 +142,14 @@ export class ConversationManager extends Context.Service<ConversationManager, {
         initialHistory: history,
         rolloutPath: rollout?.path,
         onRecord: rollout === undefined ? undefined : (items) => appendToRollout(rollout, items),
+        onReplace: rollout === undefined ? undefined : (items) => replaceInRollout(rollout, items),
+        historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
         sessionConfigured: {
           type: "session_configured",
           session_id: conversationId,
           model: options.config.model,
-          history_log_id: 0,
-          history_entry_count: 0
+          history_log_id: historyLog.logId,
+          history_entry_count: historyLog.entryCount
         }
       }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env))
       conversations.set(conversationId, { conversation, scope })

@@ -8,17 +8,21 @@ import type { TurnContext } from "../agent/TurnContext.js"
 import { applyPatchTool } from "../agent/tools/ApplyPatchTool.js"
 import { shellTool } from "../agent/tools/ShellTool.js"
 import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
+import { viewImageTool } from "../agent/tools/ViewImageTool.js"
+import { webSearchTool } from "../agent/tools/WebSearchTool.js"
 
 export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** The tools for a task, in the order they are offered. */
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
 }>()("codex-effect/ToolRegistry") {
-  /** `shell`, then `update_plan` and `apply_patch` when the settings include them. */
+  /** `shell`, then `update_plan`, `apply_patch`, `web_search` and `view_image` as the settings say. */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
     toolsFor: (turn) => [
       shellTool,
       ...(turn.includePlanTool ? [updatePlanTool] : []),
-      ...(turn.includeApplyPatchTool ? [applyPatchTool] : [])
+      ...(turn.includeApplyPatchTool ? [applyPatchTool] : []),
+      ...(turn.config.includeWebSearchTool ? [webSearchTool] : []),
+      ...(turn.config.includeViewImageTool ? [viewImageTool] : [])
     ]
   }))
 

@@ -74,7 +74,7 @@ describe("Conversation", () => {
       assert.deepStrictEqual(plan?.msg, { type: "plan_update", explanation: null, plan: [{ step: "write code", status: "in_progress" }] })
       const prompts = yield* (yield* ScriptedModel).prompts
       assert.deepInclude(prompts[1]!.input, { type: "function_call_output", call_id: "plan-1", output: "Plan updated" })
-      assert.isTrue(prompts[0]!.tools.some((tool) => tool.name === "update_plan"))
+      assert.isTrue(prompts[0]!.tools.some((tool) => "name" in tool && tool.name === "update_plan"))
     }).pipe(Effect.provide(agent([
       ScriptedTurn.functionCall("update_plan", { plan: [{ step: "write code", status: "in_progress" }] }, "plan-1"),
       ScriptedTurn.text("planned")

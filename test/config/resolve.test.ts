@@ -57,6 +57,12 @@ describe("defaults", () => {
       codexLinuxSandboxExe: undefined,
       shellEnvironmentPolicy: { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] },
       approvalTimeoutMs: undefined,
+      modelContextWindow: undefined,
+      modelMaxOutputTokens: undefined,
+      modelAutoCompactTokenLimit: undefined,
+      history: { persistence: "save-all", maxBytes: undefined },
+      includeWebSearchTool: false,
+      includeViewImageTool: true,
       raw: {}
     })
     assert.strictEqual(modelProvider.id, "openai")

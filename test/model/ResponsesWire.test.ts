@@ -91,7 +91,16 @@ describe("mapResponsesEvent", () => {
       event: { type: "response.output_item.done", item: { type: "custom_tool_call", status: "completed", call_id: "c", name: "apply_patch", input: "p" } },
       expected: ResponseEvent.OutputItemDone({ item: { type: "custom_tool_call", call_id: "c", name: "apply_patch", input: "p" } })
     },
-    { event: { type: "response.output_item.done", item: { type: "web_search_call", id: "ws" } }, expected: undefined },
+    {
+      event: { type: "response.output_item.added", item: { type: "web_search_call", id: "ws", status: "in_progress" } },
+      expected: ResponseEvent.WebSearchBegin({ callId: "ws" })
+    },
+    {
+      event: { type: "response.output_item.done", item: { type: "web_search_call", id: "ws", action: { type: "search", query: "q" } } },
+      expected: ResponseEvent.WebSearchEnd({ callId: "ws", query: "q" })
+    },
+    { event: { type: "response.output_item.added", item: { type: "message", id: "m" } }, expected: undefined },
+    { event: { type: "response.output_item.done", item: { type: "local_shell_call", id: "ls" } }, expected: undefined },
     {
       event: { type: "response.completed", response: { id: "r1", usage: { input_tokens: 3, output_tokens: 4, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 7 } } },
       expected: ResponseEvent.Completed({

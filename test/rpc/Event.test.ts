@@ -18,9 +18,18 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
     cached_input_tokens: null,
     output_tokens: 5,
     reasoning_output_tokens: 0,
-    total_tokens: 15
+    total_tokens: 15,
+    model_context_window: 400000
   },
   agent_message: { type: "agent_message", message: "héllo ✓" },
+  web_search_begin: { type: "web_search_begin", call_id: "ws_1" },
+  web_search_end: { type: "web_search_end", call_id: "ws_1", query: "effect v4 schema" },
+  get_history_entry_response: {
+    type: "get_history_entry_response",
+    offset: 2,
+    log_id: 1234,
+    entry: { session_id: "67e55044-10b1-426f-9247-bb680e5fe0c8", ts: 1764633600, text: "fix the tests" }
+  },
   agent_message_delta: { type: "agent_message_delta", delta: "hé" },
   agent_reasoning: { type: "agent_reasoning", text: "thinking" },
   agent_reasoning_delta: { type: "agent_reasoning_delta", delta: "th" },
