@@ -6,17 +6,17 @@ import { Context, Layer } from "effect"
 import type { Tool } from "../agent/Tool.js"
 import type { TurnContext } from "../agent/TurnContext.js"
 import { applyPatchTool } from "../agent/tools/ApplyPatchTool.js"
-import { shellTool } from "../agent/tools/ShellTool.js"
+import { shellToolFor } from "../agent/tools/ShellTool.js"
 import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
 
 export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** The tools for a task, in the order they are offered. */
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
 }>()("codex-effect/ToolRegistry") {
-  /** `shell`, then `update_plan` and `apply_patch` when the settings include them. */
+  /** `shell` (its spec fitting the turn's approval policy and sandbox), then `update_plan` and `apply_patch` when the settings include them. */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
     toolsFor: (turn) => [
-      shellTool,
+      shellToolFor(turn),
       ...(turn.includePlanTool ? [updatePlanTool] : []),
       ...(turn.includeApplyPatchTool ? [applyPatchTool] : [])
     ]

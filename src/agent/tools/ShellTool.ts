@@ -26,7 +26,9 @@ import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
 import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
+import type { TurnContext } from "../TurnContext.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
+import { shellToolSpec } from "./ShellToolSpec.js"
 
 const ShellArgs = Schema.Struct({
   command: Schema.Array(Schema.String),
@@ -241,23 +243,15 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     return (yield* runUnsandboxed).formatted
   })
 
+/** The `shell` tool with its plain spec, as offered outside `on-request`. */
 export const shellTool: Tool = {
   name: "shell",
-  spec: {
-    type: "function",
-    name: "shell",
-    description: "Runs a shell command and returns its output.",
-    strict: false,
-    parameters: {
-      type: "object",
-      properties: {
-        command: { type: "array", items: { type: "string" }, description: "The command to execute" },
-        timeout_ms: { type: "number", description: "The timeout for the command in milliseconds" },
-        workdir: { type: "string", description: "The working directory to execute the command in" }
-      },
-      required: ["command"],
-      additionalProperties: false
-    }
-  },
+  spec: shellToolSpec("never", { mode: "danger-full-access" }),
   run: runShell
 }
+
+/** The `shell` tool for a turn: under `on-request` in a sandbox, its spec offers escalation. */
+export const shellToolFor = (turn: TurnContext): Tool => ({
+  ...shellTool,
+  spec: shellToolSpec(turn.approvalPolicy, turn.sandboxPolicy)
+})
