@@ -34,6 +34,8 @@ export interface ResolvedConfig {
   readonly sandboxWorkspaceWrite: SandboxWorkspaceWrite
   /** Replaces the built-in instructions when set. */
   readonly baseInstructions: string | undefined
+  /** Sent as a developer message at the start of a new conversation (`developer_instructions`). */
+  readonly developerInstructions: string | undefined
   readonly includePlanTool: boolean
   readonly includeApplyPatchTool: boolean
   readonly modelReasoningEffort: ReasoningEffort
@@ -68,4 +70,6 @@ export interface ConversationOverrides {
   readonly baseInstructions?: string
   readonly includePlanTool?: boolean
   readonly includeApplyPatchTool?: boolean
+  readonly developerInstructions?: string
+  readonly reasoningEffort?: ReasoningEffort
 }

@@ -19,7 +19,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "check_for_update_on_startup",
   "cli_auth_credentials_store",
   "compact_prompt",
-  "developer_instructions",
   "disable_paste_burst",
   "disable_response_storage",
   "features",

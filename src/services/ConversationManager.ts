@@ -12,7 +12,7 @@ import {
   userInstructionsText
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
-import { userTextMessage } from "../agent/InputMessages.js"
+import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -52,7 +52,7 @@ export interface NewConversation {
   readonly sessionConfigured: Event
 }
 
-/** The two messages every conversation starts with: user instructions, environment. */
+/** The messages every conversation starts with: developer instructions, user instructions, environment. */
 export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({
@@ -61,6 +61,7 @@ export const initialContextMessages = (config: ResolvedConfig, shell?: string | 
     projectDocMaxBytes: config.projectDocMaxBytes
   })
   return [
+    ...(config.developerInstructions !== undefined ? [developerTextMessage(config.developerInstructions)] : []),
     ...(instructions !== undefined ? [userTextMessage(userInstructionsText(instructions))] : []),
     userTextMessage(environmentContextText({
       cwd: turn.cwd,
