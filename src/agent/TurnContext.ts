@@ -7,6 +7,7 @@ import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy } from "../rpc/Enums.js"
 import type { Op } from "../rpc/Op.js"
+import { modelFamily } from "../model/ModelFamily.js"
 import { APPLY_PATCH_INSTRUCTIONS, BASE_INSTRUCTIONS } from "./BaseInstructions.js"
 
 export interface TurnContext {
@@ -44,11 +45,15 @@ export const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy =
   }
 }
 
+/** Whether a task with `model` offers the apply_patch tool: configured, or expected by the model's family (gpt-oss). */
+export const offersApplyPatchTool = (config: ResolvedConfig, model: string): boolean =>
+  config.includeApplyPatchTool || modelFamily(model).applyPatchFunctionTool
+
 /** Base instructions (or the caller's replacement), plus the patch format when no apply_patch tool is offered. */
-export const instructionsFor = (config: ResolvedConfig): string =>
+export const instructionsFor = (config: ResolvedConfig, model: string = config.model): string =>
   config.baseInstructions !== undefined
     ? config.baseInstructions
-    : config.includeApplyPatchTool
+    : offersApplyPatchTool(config, model)
     ? BASE_INSTRUCTIONS
     : `${BASE_INSTRUCTIONS}\n${APPLY_PATCH_INSTRUCTIONS}`
 
@@ -62,7 +67,7 @@ export const turnContextFromConfig = (config: ResolvedConfig): TurnContext => ({
   provider: config.modelProvider,
   instructions: instructionsFor(config),
   includePlanTool: config.includePlanTool,
-  includeApplyPatchTool: config.includeApplyPatchTool,
+  includeApplyPatchTool: offersApplyPatchTool(config, config.model),
   config
 })
 
@@ -74,5 +79,9 @@ export const turnContextForUserTurn = (base: TurnContext, op: Extract<Op, { type
   sandboxPolicy: op.sandbox_policy,
   model: op.model,
   effort: op.effort,
-  summary: op.summary
+  summary: op.summary,
+  // Another model may expect another apply_patch tool, and the instructions follow the tools.
+  ...(op.model !== base.model
+    ? { includeApplyPatchTool: offersApplyPatchTool(base.config, op.model), instructions: instructionsFor(base.config, op.model) }
+    : {})
 })

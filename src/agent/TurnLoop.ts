@@ -5,6 +5,7 @@
  * leaves nothing half-recorded.
  */
 import { Effect, Stream } from "effect"
+import { modelFamily, sendsReasoning } from "../model/ModelFamily.js"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -35,6 +36,9 @@ export interface TaskTokens {
 }
 
 const emit = (env: TaskEnvironment, msg: EventMsg) => env.toolContext.emit(msg)
+
+/** Raw reasoning is only shown when `show_raw_agent_reasoning` asks for it. */
+const showRaw = (env: TaskEnvironment) => env.toolContext.turn.config.showRawAgentReasoning
 
 const outputText = (item: ResponseItem): string | undefined => {
   if (item.type !== "message" || item.role !== "assistant") return undefined
@@ -102,6 +106,9 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "ReasoningSummaryPartAdded":
         yield* emit(env, { type: "agent_reasoning_section_break" })
         return turn
+      case "ReasoningContentDelta":
+        if (showRaw(env)) yield* emit(env, { type: "agent_reasoning_raw_content_delta", delta: event.delta })
+        return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
         yield* emit(env, { type: "stream_error", message: event.message })
@@ -131,6 +138,9 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           turn.lastAgentMessage = outputText(item) ?? turn.lastAgentMessage
         } else if (item.type === "reasoning") {
           for (const part of item.summary) yield* emit(env, { type: "agent_reasoning", text: part.text })
+          if (showRaw(env)) {
+            for (const part of item.content ?? []) yield* emit(env, { type: "agent_reasoning_raw_content", text: part.text })
+          }
         } else {
           const call = toolCallOf(item)
           if (call !== undefined) {
@@ -157,7 +167,10 @@ export const runTask = Effect.fnUntraced(function*(env: TaskEnvironment, tokens:
       instructions: context.instructions,
       input: repairDanglingCalls(env.history()),
       tools: env.tools.map((tool) => tool.spec),
-      reasoning: { effort: context.effort, summary: context.summary },
+      reasoning: sendsReasoning(context.model, context.config.modelSupportsReasoningSummaries)
+        ? { effort: context.effort, summary: context.summary }
+        : undefined,
+      verbosity: modelFamily(context.model).supportsVerbosity ? context.config.modelVerbosity : undefined,
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()

@@ -40,7 +40,12 @@ export interface ResolvedConfig {
   readonly includeApplyPatchTool: boolean
   readonly modelReasoningEffort: ReasoningEffort
   readonly modelReasoningSummary: ReasoningSummary
-  readonly modelVerbosity: string | undefined
+  /** Sent as `text.verbosity` to models that take it (the gpt-5 family). */
+  readonly modelVerbosity: "low" | "medium" | "high" | undefined
+  /** Send `reasoning` whatever the model's family (`model_supports_reasoning_summaries`). */
+  readonly modelSupportsReasoningSummaries: boolean
+  /** Emit the model's raw reasoning as `agent_reasoning_raw_content(_delta)` events. */
+  readonly showRawAgentReasoning: boolean
   readonly preferredAuthMethod: AuthMode
   /** The OAuth issuer for ChatGPT login and token refresh (codex-effect's `auth_issuer`). */
   readonly authIssuer: string | undefined

@@ -32,7 +32,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "model_context_window",
   "model_max_output_tokens",
   "model_reasoning_summary_format",
-  "model_supports_reasoning_summaries",
   "notice",
   "notify",
   "oss_provider",
@@ -40,7 +39,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "project_doc_fallback_filenames",
   "projects",
   "review_model",
-  "show_raw_agent_reasoning",
   "tools",
   "tui"
 ])
