@@ -17,6 +17,7 @@ import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
 import { runTask, type TaskTokens } from "./TurnLoop.js"
+import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
 export interface Conversation {
   readonly id: string
@@ -196,7 +197,13 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       }
     }, running.tokens).pipe(
       Effect.matchEffect({
-        onSuccess: (outcome) => finishTask(running, outcome.lastAgentMessage),
+        onSuccess: (outcome) =>
+          finishTask(running, outcome.lastAgentMessage).pipe(
+            Effect.andThen(notifyTurnComplete(
+              options.config.notify ?? [],
+              agentTurnComplete(id, items.flatMap((item) => item.type === "text" ? [item.text] : []), outcome.lastAgentMessage)
+            ))
+          ),
         onFailure: (error) =>
           Effect.suspend(() =>
             task === running

@@ -46,6 +46,8 @@ export interface ResolvedConfig {
   readonly modelSupportsReasoningSummaries: boolean
   /** Emit the model's raw reasoning as `agent_reasoning_raw_content(_delta)` events. */
   readonly showRawAgentReasoning: boolean
+  /** Run after each completed task with the `agent-turn-complete` JSON as last argument (`notify`). */
+  readonly notify: ReadonlyArray<string> | undefined
   readonly preferredAuthMethod: AuthMode
   /** The OAuth issuer for ChatGPT login and token refresh (codex-effect's `auth_issuer`). */
   readonly authIssuer: string | undefined

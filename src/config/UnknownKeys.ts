@@ -33,7 +33,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "model_max_output_tokens",
   "model_reasoning_summary_format",
   "notice",
-  "notify",
   "oss_provider",
   "otel",
   "project_doc_fallback_filenames",

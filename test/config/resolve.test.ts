@@ -52,6 +52,7 @@ describe("defaults", () => {
       modelVerbosity: undefined,
       modelSupportsReasoningSummaries: false,
       showRawAgentReasoning: false,
+      notify: undefined,
       preferredAuthMethod: "chatgpt",
       authIssuer: undefined,
       loginPort: undefined,
