@@ -44,19 +44,26 @@ interface Line {
 
 /** The file's lines, each with its own ending, so a file mixing CRLF and LF keeps both. */
 const splitLines = (content: string): Array<Line> => {
-  const lines: Array<Line> = []
-  let start = 0
-  while (start < content.length) {
-    const newline = content.indexOf("\n", start)
-    if (newline === -1) {
-      lines.push({ text: content.slice(start), ending: "" })
-      break
-    }
-    const crlf = newline > start && content[newline - 1] === "\r"
-    lines.push({ text: content.slice(start, crlf ? newline - 1 : newline), ending: crlf ? "\r\n" : "\n" })
-    start = newline + 1
-  }
+  if (content === "") return []
+  const parts = content.split("\n")
+  // What follows the last newline: empty when the file ends with one, else a last line without one.
+  const last = parts.pop()!
+  const lines = parts.map((part): Line =>
+    part.endsWith("\r") ? { text: part.slice(0, -1), ending: "\r\n" } : { text: part, ending: "\n" }
+  )
+  if (last !== "") lines.push({ text: last, ending: "" })
   return lines
+}
+
+/** The one ending every line of the file uses (`\n` for a file with none), or undefined when they differ. */
+const uniformEnding = (lines: ReadonlyArray<Line>): string | undefined => {
+  let found: string | undefined
+  for (const { ending } of lines) {
+    if (ending === "" || ending === found) continue
+    if (found !== undefined) return undefined
+    found = ending
+  }
+  return found ?? "\n"
 }
 
 /**
@@ -131,7 +138,13 @@ const findReplacements = (
 }
 
 const applyReplacements = (lines: ReadonlyArray<Line>, replacements: Array<Replacement>): Array<Line> => {
-  const sorted = replacements.map((r, order) => ({ at: r.at, remove: r.remove, insert: withEndings(lines, r), order })).sort((a, b) => a.at - b.at || a.order - b.order)
+  // Nearly every file uses one ending throughout: its new lines simply take it, with no diffing.
+  const uniform = uniformEnding(lines)
+  const endings = (r: Replacement) =>
+    uniform !== undefined ? r.insert.map((text): Line => ({ text, ending: uniform })) : withEndings(lines, r)
+  const sorted = replacements
+    .map((r, order) => ({ at: r.at, remove: r.remove, insert: endings(r), order }))
+    .sort((a, b) => a.at - b.at || a.order - b.order)
   const disjoint = sorted.every((r, i) => i === 0 || sorted[i - 1]!.at + sorted[i - 1]!.remove <= r.at)
   if (!disjoint) {
     // Overlapping matches (possible with `*** End of File`): splice from the last, as the reference does.
