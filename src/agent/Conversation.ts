@@ -198,12 +198,15 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }, running.tokens).pipe(
       Effect.matchEffect({
         onSuccess: (outcome) =>
-          finishTask(running, outcome.lastAgentMessage).pipe(
-            Effect.andThen(notifyTurnComplete(
+          Effect.suspend(() => {
+            // An interrupt that claimed the task first means it did not complete: nothing to notify.
+            const completes = task === running
+            const notify = notifyTurnComplete(
               options.config.notify ?? [],
               agentTurnComplete(id, items.flatMap((item) => item.type === "text" ? [item.text] : []), outcome.lastAgentMessage)
-            ))
-          ),
+            )
+            return finishTask(running, outcome.lastAgentMessage).pipe(Effect.andThen(completes ? notify : Effect.void))
+          }),
         onFailure: (error) =>
           Effect.suspend(() =>
             task === running
