@@ -10,6 +10,8 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { withCodexHomeDotEnv } from "./config/DotEnv.js"
+import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
@@ -47,9 +49,26 @@ const configOverrides = Flag.String("config").pipe(
   Flag.atLeast(0)
 )
 
+/** The server's environment: this process's, plus what `CODEX_HOME/.env` adds (said on stderr, names only). */
+const serverEnvironment = Effect.suspend(() => {
+  const dotEnv = withCodexHomeDotEnv(process.env, resolveCodexHome(process.env))
+  const said = dotEnv.problem !== undefined
+    ? Effect.logWarning(dotEnv.problem)
+    : dotEnv.loaded.length > 0
+    ? Effect.logInfo(`loaded ${dotEnv.loaded.join(", ")} from CODEX_HOME/.env`)
+    : Effect.void
+  return Effect.as(said, dotEnv.env)
+})
+
 const runServer = (cliOverrides: ReadonlyArray<string>) =>
-  Effect.flatMap(stderrThreshold, (stderrLogLevel) =>
-    serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs }))))
+  Effect.gen(function*() {
+    const stderrLogLevel = yield* stderrThreshold
+    const env = yield* serverEnvironment
+    yield* serveStdio(process.stdin).pipe(
+      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs })),
+      Effect.provideService(ProcessEnvironment, env)
+    )
+  })
 
 /** A usage error is the error and a pointer to the help, on stderr: the help on stdout would reach an MCP client. */
 const usagePresenter = CliOutput.layerPresenter({

@@ -27,6 +27,7 @@ import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
 import { runTask } from "./TurnLoop.js"
+import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
 export interface Conversation {
   readonly id: string
@@ -227,7 +228,16 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       }
     }, running.tokens).pipe(
       Effect.matchEffect({
-        onSuccess: (outcome) => finishTask(running, outcome.lastAgentMessage),
+        onSuccess: (outcome) =>
+          Effect.suspend(() => {
+            // An interrupt that claimed the task first means it did not complete: nothing to notify.
+            const completes = task === running
+            const notify = notifyTurnComplete(
+              options.config.notify ?? [],
+              agentTurnComplete(id, items.flatMap((item) => item.type === "text" ? [item.text] : []), outcome.lastAgentMessage)
+            )
+            return finishTask(running, outcome.lastAgentMessage).pipe(Effect.andThen(completes ? notify : Effect.void))
+          }),
         onFailure: (error) =>
           Effect.suspend(() =>
             task === running

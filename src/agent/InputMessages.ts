@@ -77,6 +77,13 @@ export const userTextMessage = (text: string): ResponseItem => ({
   content: [{ type: "input_text", text }]
 })
 
+/** A developer message: instructions from whoever set the conversation up, above the user's. */
+export const developerTextMessage = (text: string): ResponseItem => ({
+  type: "message",
+  role: "developer",
+  content: [{ type: "input_text", text }]
+})
+
 /** The conversation API's `{type, data}` items → the core's items. */
 export const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<InputItem> =>
   items.map((item) => {

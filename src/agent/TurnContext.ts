@@ -8,6 +8,7 @@ import { type ModelLimits, modelLimits } from "../model/ModelInfo.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy } from "../rpc/Enums.js"
 import type { Op } from "../rpc/Op.js"
+import { modelFamily } from "../model/ModelFamily.js"
 import { APPLY_PATCH_INSTRUCTIONS, BASE_INSTRUCTIONS } from "./BaseInstructions.js"
 
 export interface TurnContext {
@@ -47,11 +48,15 @@ const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy => {
   }
 }
 
+/** Whether a task with `model` offers the apply_patch tool: configured, or expected by the model's family (gpt-oss). */
+export const offersApplyPatchTool = (config: ResolvedConfig, model: string): boolean =>
+  config.includeApplyPatchTool || modelFamily(model).applyPatchFunctionTool
+
 /** Base instructions (or the caller's replacement), plus the patch format when no apply_patch tool is offered. */
-const instructionsFor = (config: ResolvedConfig): string =>
+export const instructionsFor = (config: ResolvedConfig, model: string = config.model): string =>
   config.baseInstructions !== undefined
     ? config.baseInstructions
-    : config.includeApplyPatchTool
+    : offersApplyPatchTool(config, model)
     ? BASE_INSTRUCTIONS
     : `${BASE_INSTRUCTIONS}\n${APPLY_PATCH_INSTRUCTIONS}`
 
@@ -74,7 +79,7 @@ export const turnContextFromConfig = (config: ResolvedConfig): TurnContext => ({
   limits: limitsFor(config, config.model),
   instructions: instructionsFor(config),
   includePlanTool: config.includePlanTool,
-  includeApplyPatchTool: config.includeApplyPatchTool,
+  includeApplyPatchTool: offersApplyPatchTool(config, config.model),
   config
 })
 
@@ -87,5 +92,9 @@ export const turnContextForUserTurn = (base: TurnContext, op: Extract<Op, { type
   model: op.model,
   limits: limitsFor(base.config, op.model),
   effort: op.effort,
-  summary: op.summary
+  summary: op.summary,
+  // Another model may expect another apply_patch tool, and the instructions follow the tools.
+  ...(op.model !== base.model
+    ? { includeApplyPatchTool: offersApplyPatchTool(base.config, op.model), instructions: instructionsFor(base.config, op.model) }
+    : {})
 })

@@ -10,7 +10,7 @@ import type { ResponseItem } from "../model/ResponseItem.js"
 import type { Op } from "../rpc/Op.js"
 import { environmentContextUpdateText } from "./ContextMessages.js"
 import { userTextMessage } from "./InputMessages.js"
-import { limitsFor, type TurnContext } from "./TurnContext.js"
+import { instructionsFor, limitsFor, offersApplyPatchTool, type TurnContext } from "./TurnContext.js"
 
 export type TurnContextOverride = Extract<Op, { type: "override_turn_context" }>
 
@@ -47,6 +47,10 @@ export const overrideTurnContext = (
     sandboxPolicy: op.sandbox_policy ?? base.sandboxPolicy,
     model,
     limits: op.model === undefined ? base.limits : limitsFor(base.config, model),
+    // Another model may expect another apply_patch tool, and the instructions follow the tools.
+    ...(model !== base.model
+      ? { includeApplyPatchTool: offersApplyPatchTool(base.config, model), instructions: instructionsFor(base.config, model) }
+      : {}),
     effort: op.effort ?? base.effort,
     summary: op.summary ?? base.summary
   }

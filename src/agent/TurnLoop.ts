@@ -10,6 +10,7 @@ import { Effect, Stream } from "effect"
 import { compactConversation } from "./compact/Compaction.js"
 import { isContextOverflow } from "../model/ContextOverflow.js"
 import type { ModelError } from "../model/ModelError.js"
+import { modelFamily, sendsReasoning } from "../model/ModelFamily.js"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -19,6 +20,9 @@ import type { ToolCall } from "./Tool.js"
 import { outputItemFor, repairDanglingCalls, toolCallOf } from "./ToolCallItems.js"
 
 const emit = (env: TaskEnvironment, msg: EventMsg) => env.toolContext.emit(msg)
+
+/** Raw reasoning is only shown when `show_raw_agent_reasoning` asks for it. */
+const showRaw = (env: TaskEnvironment) => env.toolContext.turn.config.showRawAgentReasoning
 
 const outputText = (item: ResponseItem): string | undefined => {
   if (item.type !== "message" || item.role !== "assistant") return undefined
@@ -63,6 +67,9 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
       case "WebSearchEnd":
         yield* emit(env, { type: "web_search_end", call_id: event.callId, query: event.query })
         return turn
+      case "ReasoningContentDelta":
+        if (showRaw(env)) yield* emit(env, { type: "agent_reasoning_raw_content_delta", delta: event.delta })
+        return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
         yield* emit(env, { type: "stream_error", message: event.message })
@@ -94,6 +101,9 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           turn.lastAgentMessage = outputText(item) ?? turn.lastAgentMessage
         } else if (item.type === "reasoning") {
           for (const part of item.summary) yield* emit(env, { type: "agent_reasoning", text: part.text })
+          if (showRaw(env)) {
+            for (const part of item.content ?? []) yield* emit(env, { type: "agent_reasoning_raw_content", text: part.text })
+          }
         } else {
           const call = toolCallOf(item)
           if (call !== undefined) {
@@ -118,7 +128,10 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
       instructions: context.instructions,
       input: repairDanglingCalls(env.history()),
       tools: env.tools.map((tool) => tool.spec),
-      reasoning: { effort: context.effort, summary: context.summary },
+      reasoning: sendsReasoning(context.model, context.config.modelSupportsReasoningSummaries)
+        ? { effort: context.effort, summary: context.summary }
+        : undefined,
+      verbosity: modelFamily(context.model).supportsVerbosity ? context.config.modelVerbosity : undefined,
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()

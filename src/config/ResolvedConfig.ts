@@ -34,11 +34,20 @@ export interface ResolvedConfig {
   readonly sandboxWorkspaceWrite: SandboxWorkspaceWrite
   /** Replaces the built-in instructions when set. */
   readonly baseInstructions: string | undefined
+  /** Sent as a developer message at the start of a new conversation (`developer_instructions`). */
+  readonly developerInstructions: string | undefined
   readonly includePlanTool: boolean
   readonly includeApplyPatchTool: boolean
   readonly modelReasoningEffort: ReasoningEffort
   readonly modelReasoningSummary: ReasoningSummary
-  readonly modelVerbosity: string | undefined
+  /** Sent as `text.verbosity` to models that take it (the gpt-5 family). */
+  readonly modelVerbosity: "low" | "medium" | "high" | undefined
+  /** Send `reasoning` whatever the model's family (`model_supports_reasoning_summaries`). */
+  readonly modelSupportsReasoningSummaries: boolean
+  /** Emit the model's raw reasoning as `agent_reasoning_raw_content(_delta)` events. */
+  readonly showRawAgentReasoning: boolean
+  /** Run after each completed task with the `agent-turn-complete` JSON as last argument (`notify`). */
+  readonly notify: ReadonlyArray<string> | undefined
   readonly preferredAuthMethod: AuthMode
   /** The OAuth issuer for ChatGPT login and token refresh (codex-effect's `auth_issuer`). */
   readonly authIssuer: string | undefined
@@ -86,4 +95,6 @@ export interface ConversationOverrides {
   readonly baseInstructions?: string
   readonly includePlanTool?: boolean
   readonly includeApplyPatchTool?: boolean
+  readonly developerInstructions?: string
+  readonly reasoningEffort?: ReasoningEffort
 }

@@ -19,7 +19,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "check_for_update_on_startup",
   "cli_auth_credentials_store",
   "compact_prompt",
-  "developer_instructions",
   "disable_paste_burst",
   "disable_response_storage",
   "features",
@@ -33,15 +32,12 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "model_context_window",
   "model_max_output_tokens",
   "model_reasoning_summary_format",
-  "model_supports_reasoning_summaries",
   "notice",
-  "notify",
   "oss_provider",
   "otel",
   "project_doc_fallback_filenames",
   "projects",
   "review_model",
-  "show_raw_agent_reasoning",
   "tools",
   "tui"
 ])

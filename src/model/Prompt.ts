@@ -42,7 +42,10 @@ export interface Prompt {
   readonly instructions: string
   readonly input: ReadonlyArray<ResponseItem>
   readonly tools: ReadonlyArray<ToolSpec>
+  /** Sent only when set: the turn leaves it out for models whose family does not take it. */
   readonly reasoning?: { readonly effort: ReasoningEffort; readonly summary: ReasoningSummary } | undefined
+  /** `text.verbosity` (Responses API), for models that take it. */
+  readonly verbosity?: "low" | "medium" | "high" | undefined
   /** Lets the provider cache the shared prefix of a conversation's requests (the conversation id). */
   readonly promptCacheKey?: string | undefined
 }

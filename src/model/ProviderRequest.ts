@@ -1,10 +1,11 @@
 /**
  * Where a model request goes and what it carries: the bearer token (the
- * provider's `env_key`, else the signed-in credentials), the base URL, the provider's static and
- * environment headers, and its query parameters. Pure: the environment is passed in.
+ * provider's `env_key`, else the signed-in credentials), the base URL, our identity (`originator`,
+ * `User-Agent`), the provider's static and environment headers, and its query parameters. Pure: the environment is passed in.
  */
 import { Option } from "effect"
 import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import { identityHeaders } from "./ClientIdentity.js"
 import type { ModelCredentials } from "./ModelAuth.js"
 import { fatal, type ModelError } from "./ModelError.js"
 
@@ -51,7 +52,7 @@ export const requestTarget = (
   sessionId: string | undefined
 ): RequestTarget => {
   const found = Option.getOrUndefined(credentials)
-  const headers: Record<string, string | null> = {}
+  const headers: Record<string, string | null> = identityHeaders()
   if (provider.wireApi === "responses") {
     headers["OpenAI-Beta"] = "responses=experimental"
     if (sessionId !== undefined) headers["session_id"] = sessionId

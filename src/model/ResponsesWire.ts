@@ -7,9 +7,6 @@ import { ResponseEvent, type TokenUsage } from "./ResponseEvent.js"
 import { decodeResponseItem, type ResponseItem } from "./ResponseItem.js"
 import { type ModelError, streamBroken } from "./ModelError.js"
 
-/** Families that accept `reasoning`. */
-const supportsReasoning = (model: string) => /^(o3|o4-mini|codex-|gpt-5)/.test(model)
-
 /**
  * An item as it is resent: without the API's ids (with `store: false` the API cannot resolve them and
  * rejects the request), and reasoning `content` only when it carries `reasoning_text`.
@@ -34,7 +31,7 @@ export const wireItem = (item: ResponseItem): ResponseItem => {
 }
 
 export const responsesRequestBody = (prompt: Prompt) => {
-  const reasoning = prompt.reasoning !== undefined && supportsReasoning(prompt.model)
+  const reasoning = prompt.reasoning !== undefined
     ? {
       effort: prompt.reasoning.effort,
       ...(prompt.reasoning.summary !== "none" ? { summary: prompt.reasoning.summary } : {})
@@ -51,7 +48,8 @@ export const responsesRequestBody = (prompt: Prompt) => {
     store: false,
     stream: true,
     include: reasoning !== null ? ["reasoning.encrypted_content"] : [],
-    ...(prompt.promptCacheKey !== undefined ? { prompt_cache_key: prompt.promptCacheKey } : {})
+    ...(prompt.promptCacheKey !== undefined ? { prompt_cache_key: prompt.promptCacheKey } : {}),
+    ...(prompt.verbosity !== undefined ? { text: { verbosity: prompt.verbosity } } : {})
   }
 }
 

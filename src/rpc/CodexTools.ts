@@ -3,11 +3,11 @@
  * camelCase for `codex-reply`, as in the reference) and their `tools/list` descriptions.
  *
  * The listed `inputSchema`s are written out literally because their text is wire-visible: `codex`'s
- * equals the reference's; `codex-reply`'s also lists `threadId` and `conversationId`, and
+ * is the reference's plus `developer-instructions` and `reasoning-effort`; `codex-reply`'s also lists `threadId` and `conversationId`, and
  * requires only `prompt`. A unit test checks them against the Schemas that decode the calls.
  */
 import { Schema } from "effect"
-import { AskForApproval, SandboxMode } from "./Enums.js"
+import { AskForApproval, ReasoningEffort, SandboxMode } from "./Enums.js"
 import type { ToolDescription } from "./Mcp.js"
 
 export const CodexToolArguments = Schema.Struct({
@@ -19,7 +19,9 @@ export const CodexToolArguments = Schema.Struct({
   sandbox: Schema.optionalKey(SandboxMode),
   config: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
   "base-instructions": Schema.optionalKey(Schema.String),
-  "include-plan-tool": Schema.optionalKey(Schema.Boolean)
+  "include-plan-tool": Schema.optionalKey(Schema.Boolean),
+  "developer-instructions": Schema.optionalKey(Schema.String),
+  "reasoning-effort": Schema.optionalKey(ReasoningEffort)
 })
 export type CodexToolArguments = typeof CodexToolArguments.Type
 
@@ -84,6 +86,16 @@ export const CODEX_TOOL: ToolDescription = {
       "include-plan-tool": {
         type: "boolean",
         description: "Whether to include the plan tool in the conversation."
+      },
+      "developer-instructions": {
+        type: "string",
+        description:
+          "Developer instructions for the session, sent to the model as a developer message before the conversation (they add to the base instructions instead of replacing them)."
+      },
+      "reasoning-effort": {
+        type: "string",
+        enum: ["minimal", "low", "medium", "high"],
+        description: "Reasoning effort for models that support it: `minimal`, `low`, `medium` or `high` (default: `model_reasoning_effort`, else `medium`)."
       }
     }
   },

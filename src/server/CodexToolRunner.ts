@@ -49,7 +49,9 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args.sandbox !== undefined ? { sandboxMode: args.sandbox } : {}),
   ...(args.config !== undefined ? { config: args.config } : {}),
   ...(args["base-instructions"] !== undefined ? { baseInstructions: args["base-instructions"] } : {}),
-  ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {})
+  ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {}),
+  ...(args["developer-instructions"] !== undefined ? { developerInstructions: args["developer-instructions"] } : {}),
+  ...(args["reasoning-effort"] !== undefined ? { reasoningEffort: args["reasoning-effort"] } : {})
 })
 
 export interface CodexToolOptions {

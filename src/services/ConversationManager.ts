@@ -13,8 +13,8 @@ import {
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { conversationHistoryLog } from "../agent/ConversationHistoryLog.js"
-import { userTextMessage } from "../agent/InputMessages.js"
 import { historyMetadata } from "../persistence/MessageHistory.js"
+import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -54,8 +54,8 @@ export interface NewConversation {
   readonly sessionConfigured: Event
 }
 
-/** The two messages every conversation starts with: user instructions, environment. */
-const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
+/** The messages every conversation starts with: developer instructions, user instructions, environment. */
+export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
   const turn = turnContextFromConfig(config)
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,
@@ -63,6 +63,7 @@ const initialContextMessages = (config: ResolvedConfig, shell?: string | undefin
     projectDocMaxBytes: config.projectDocMaxBytes
   })
   return [
+    ...(config.developerInstructions !== undefined ? [developerTextMessage(config.developerInstructions)] : []),
     ...(instructions !== undefined ? [userTextMessage(userInstructionsText(instructions))] : []),
     userTextMessage(environmentContextText({
       cwd: turn.cwd,

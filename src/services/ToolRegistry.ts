@@ -6,7 +6,7 @@ import { Context, Layer } from "effect"
 import type { Tool } from "../agent/Tool.js"
 import type { TurnContext } from "../agent/TurnContext.js"
 import { applyPatchTool } from "../agent/tools/ApplyPatchTool.js"
-import { shellTool } from "../agent/tools/ShellTool.js"
+import { shellToolFor } from "../agent/tools/ShellTool.js"
 import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
 import { viewImageTool } from "../agent/tools/ViewImageTool.js"
 import { webSearchTool } from "../agent/tools/WebSearchTool.js"
@@ -18,7 +18,7 @@ export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** `shell`, then `update_plan`, `apply_patch`, `web_search` and `view_image` as the settings say. */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
     toolsFor: (turn) => [
-      shellTool,
+      shellToolFor(turn),
       ...(turn.includePlanTool ? [updatePlanTool] : []),
       ...(turn.includeApplyPatchTool ? [applyPatchTool] : []),
       ...(turn.config.includeWebSearchTool ? [webSearchTool] : []),

@@ -14,7 +14,7 @@ import { nearestKey, unknownKeys } from "../../src/config/UnknownKeys.js"
 const TOML = [
   "model = \"o3\"", //                          1
   "aproval_policy = \"never\"", //              2
-  "notify = [\"notify-send\"]", //              3
+  "file_opener = \"vscode\"", //               3
   "tui.theme = \"dark\"", //                    4
   "description = \"\"\"", //                    5
   "[not_a_table]", //                           6 (inside a multi-line string)
@@ -33,7 +33,7 @@ describe("unknown keys", () => {
   it("finds them at every level, suggesting our key for a likely typo and nothing for Codex CLI keys", () => {
     assert.deepStrictEqual(unknownKeys(ConfigToml, parse(TOML)), [
       { path: ["aproval_policy"], suggestion: "approval_policy" },
-      { path: ["notify"], suggestion: undefined },
+      { path: ["file_opener"], suggestion: undefined },
       { path: ["tui"], suggestion: undefined },
       { path: ["description"], suggestion: undefined },
       { path: ["profiles", "fast", "modle"], suggestion: "model" },
@@ -75,7 +75,7 @@ describe("warnings", () => {
       "/h/config.toml:2: unknown config key `aproval_policy` is ignored; did you mean `approval_policy`?",
       "/h/config.toml:10: unknown config key `profiles.fast.modle` is ignored; did you mean `profiles.fast.model`?",
       "/h/config.toml:15: unknown config key `model_providers.\"my.host\".wire_apl` is ignored; did you mean `model_providers.\"my.host\".wire_api`?",
-      "ignoring config keys codex-effect does not use: `notify` (/h/config.toml:3), `tui` (/h/config.toml:4), `description` (/h/config.toml:5)"
+      "ignoring config keys codex-effect does not use: `file_opener` (/h/config.toml:3), `tui` (/h/config.toml:4), `description` (/h/config.toml:5)"
     ])
   })
 

@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
 import { providerFromToml } from "../../src/config/ModelProviderInfo.js"
 import { ModelError } from "../../src/model/ModelError.js"
+import { identityHeaders } from "../../src/model/ClientIdentity.js"
 import {
   CHATGPT_BASE_URL,
   DEFAULT_OPENAI_BASE_URL,
@@ -67,6 +68,7 @@ describe("requestTarget", () => {
       baseURL: CHATGPT_BASE_URL,
       apiKey: "access",
       defaultHeaders: {
+        ...identityHeaders(),
         "OpenAI-Beta": "responses=experimental",
         session_id: "conv-1",
         "chatgpt-account-id": "acct",
@@ -79,6 +81,6 @@ describe("requestTarget", () => {
 
   it("removes the Authorization header when there are no credentials, and sends no Responses headers on chat", () => {
     const target = requestTarget({ ...provider, wireApi: "chat" }, Option.none(), {}, "conv-1")
-    assert.deepStrictEqual(target.defaultHeaders, { Authorization: null })
+    assert.deepStrictEqual(target.defaultHeaders, { ...identityHeaders(), Authorization: null })
   })
 })

@@ -37,7 +37,6 @@ describe("responsesRequestBody", () => {
   })
 
   it.each([
-    { model: "gpt-4.1", reasoning: { effort: "high", summary: "auto" }, expected: null },
     { model: "o3", reasoning: { effort: "high", summary: "none" }, expected: { effort: "high" } },
     { model: "codex-mini-latest", reasoning: { effort: "low", summary: "concise" }, expected: { effort: "low", summary: "concise" } },
     { model: "gpt-5", reasoning: undefined, expected: null }

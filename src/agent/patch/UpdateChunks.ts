@@ -6,11 +6,14 @@
  */
 import { Result } from "effect"
 import type { UpdateChunk } from "./PatchParser.js"
+import { DELETE, diffLines, EQUAL } from "./LineDiff.js"
 import { LineMatcher } from "./SeekSequence.js"
 
 interface Replacement {
   readonly at: number
   readonly remove: number
+  /** The patch's lines for what is removed (they may differ from the file's in whitespace). */
+  readonly old: ReadonlyArray<string>
   readonly insert: ReadonlyArray<string>
 }
 
@@ -33,10 +36,67 @@ const rustDebugString = (text: string): string => {
 /** `["a", "b"]`, as Rust debug-prints a `Vec<String>`. */
 export const rustDebugList = (lines: ReadonlyArray<string>): string => `[${lines.map(rustDebugString).join(", ")}]`
 
-/** True when every newline of `text` is part of a `\r\n` (and there is at least one). */
-const usesCrlf = (text: string): boolean => {
-  const newlines = text.split("\n").length - 1
-  return newlines > 0 && text.split("\r\n").length - 1 === newlines
+/** A line of the file and the newline that ended it (`""` for a last line without one). */
+interface Line {
+  readonly text: string
+  readonly ending: string
+}
+
+/** The file's lines, each with its own ending, so a file mixing CRLF and LF keeps both. */
+const splitLines = (content: string): Array<Line> => {
+  if (content === "") return []
+  const parts = content.split("\n")
+  // What follows the last newline: empty when the file ends with one, else a last line without one.
+  const last = parts.pop()!
+  const lines = parts.map((part): Line =>
+    part.endsWith("\r") ? { text: part.slice(0, -1), ending: "\r\n" } : { text: part, ending: "\n" }
+  )
+  if (last !== "") lines.push({ text: last, ending: "" })
+  return lines
+}
+
+/** The one ending every line of the file uses (`\n` for a file with none), or undefined when they differ. */
+const uniformEnding = (lines: ReadonlyArray<Line>): string | undefined => {
+  let found: string | undefined
+  for (const { ending } of lines) {
+    if (ending === "" || ending === found) continue
+    if (found !== undefined) return undefined
+    found = ending
+  }
+  return found ?? "\n"
+}
+
+/**
+ * The inserted lines with their endings. The patch's old and new lines are diffed: a kept (context)
+ * line keeps its ending; in a changed block the k-th new line takes the ending of the k-th line it
+ * replaces (the block's last one when it adds more); a pure insertion takes the ending of the line
+ * before it.
+ */
+const withEndings = (lines: ReadonlyArray<Line>, replacement: Replacement): Array<Line> => {
+  const endingAt = (index: number) => lines[index]?.ending ?? lines[index + 1]?.ending ?? ""
+  const result: Array<Line> = []
+  let oldIndex = replacement.at
+  let newIndex = 0
+  let replaced: Array<string> = []
+  let added: Array<string> = []
+  const flush = () => {
+    const before = endingAt(oldIndex - replaced.length - 1)
+    added.forEach((text, k) => result.push({ text, ending: replaced[k] ?? replaced.at(-1) ?? before }))
+    replaced = []
+    added = []
+  }
+  for (const op of diffLines(replacement.old, replacement.insert)) {
+    if (op === EQUAL) {
+      flush()
+      result.push({ text: replacement.insert[newIndex++]!, ending: endingAt(oldIndex++) })
+    } else if (op === DELETE) {
+      replaced.push(endingAt(oldIndex++))
+    } else {
+      added.push(replacement.insert[newIndex++]!)
+    }
+  }
+  flush()
+  return result
 }
 
 const findReplacements = (
@@ -56,7 +116,7 @@ const findReplacements = (
     if (chunk.oldLines.length === 0) {
       // The reference appends pure additions at the end of the file, whatever the anchor.
       const at = lines.length > 0 && lines[lines.length - 1] === "" ? lines.length - 1 : lines.length
-      replacements.push({ at, remove: 0, insert: chunk.newLines })
+      replacements.push({ at, remove: 0, old: [], insert: chunk.newLines })
       continue
     }
     let oldLines = chunk.oldLines
@@ -71,14 +131,20 @@ const findReplacements = (
     if (found === undefined) {
       return Result.fail(`Failed to find expected lines ${rustDebugList(chunk.oldLines)} in ${path}`)
     }
-    replacements.push({ at: found, remove: oldLines.length, insert: newLines })
+    replacements.push({ at: found, remove: oldLines.length, old: oldLines, insert: newLines })
     cursor = found + oldLines.length
   }
   return Result.succeed(replacements)
 }
 
-const applyReplacements = (lines: ReadonlyArray<string>, replacements: Array<Replacement>): Array<string> => {
-  const sorted = replacements.map((r, order) => ({ ...r, order })).sort((a, b) => a.at - b.at || a.order - b.order)
+const applyReplacements = (lines: ReadonlyArray<Line>, replacements: Array<Replacement>): Array<Line> => {
+  // Nearly every file uses one ending throughout: its new lines simply take it, with no diffing.
+  const uniform = uniformEnding(lines)
+  const endings = (r: Replacement) =>
+    uniform !== undefined ? r.insert.map((text): Line => ({ text, ending: uniform })) : withEndings(lines, r)
+  const sorted = replacements
+    .map((r, order) => ({ at: r.at, remove: r.remove, insert: endings(r), order }))
+    .sort((a, b) => a.at - b.at || a.order - b.order)
   const disjoint = sorted.every((r, i) => i === 0 || sorted[i - 1]!.at + sorted[i - 1]!.remove <= r.at)
   if (!disjoint) {
     // Overlapping matches (possible with `*** End of File`): splice from the last, as the reference does.
@@ -89,7 +155,7 @@ const applyReplacements = (lines: ReadonlyArray<string>, replacements: Array<Rep
     }
     return result
   }
-  const result: Array<string> = []
+  const result: Array<Line> = []
   let position = 0
   for (const { at, remove, insert } of sorted) {
     for (; position < at; position++) result.push(lines[position]!)
@@ -102,17 +168,15 @@ const applyReplacements = (lines: ReadonlyArray<string>, replacements: Array<Rep
 
 /**
  * The new text of a file after `chunks`, or the reference's error text (`path` is how the file is
- * named in it). The result ends with a newline unless it is empty; a file that used CRLF throughout
- * keeps CRLF.
+ * named in it). The result ends with a newline unless it is empty. Line endings are kept line by line:
+ * an untouched line keeps its own, a replaced line takes the one of the line it replaces, and a line
+ * that had none (the old last line, or one inserted after it) takes the file's last ending.
  */
 export const applyChunks = (content: string, chunks: ReadonlyArray<UpdateChunk>, path: string): Result.Result<string, string> => {
-  const crlf = usesCrlf(content)
-  const lines = (crlf ? content.replaceAll("\r\n", "\n") : content).split("\n")
-  if (lines[lines.length - 1] === "") lines.pop()
-  const replacements = findReplacements(lines, chunks, path)
+  const lines = splitLines(content)
+  const replacements = findReplacements(lines.map((line) => line.text), chunks, path)
   if (Result.isFailure(replacements)) return Result.fail(replacements.failure)
   const updated = applyReplacements(lines, replacements.success)
-  if (updated.length === 0) return Result.succeed("")
-  const newline = crlf ? "\r\n" : "\n"
-  return Result.succeed(updated.join(newline) + newline)
+  const fallback = lines.findLast((line) => line.ending !== "")?.ending ?? "\n"
+  return Result.succeed(updated.map((line) => line.text + (line.ending === "" ? fallback : line.ending)).join(""))
 }

@@ -12,7 +12,6 @@ import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
-import { functionParameters } from "../../model/Prompt.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -27,7 +26,9 @@ import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
 import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
+import type { TurnContext } from "../TurnContext.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
+import { shellToolSpec } from "./ShellToolSpec.js"
 
 const ShellArgs = Schema.Struct({
   command: Schema.Array(Schema.String),
@@ -41,11 +42,6 @@ const ShellArgs = Schema.Struct({
 const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(ShellArgs))
 
 /** The arguments as offered to the model; `ShellArgs` also reads the nulls and aliases models send. */
-const ShellParameters = Schema.Struct({
-  command: Schema.Array(Schema.String).annotate({ description: "The command to execute" }),
-  timeout_ms: Schema.optionalKey(Schema.Finite.annotate({ description: "The timeout for the command in milliseconds" })),
-  workdir: Schema.optionalKey(Schema.String.annotate({ description: "The working directory to execute the command in" }))
-})
 
 interface ShellCall {
   readonly callId: string
@@ -249,14 +245,15 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     return (yield* runUnsandboxed).formatted
   })
 
+/** The `shell` tool with its plain spec, as offered outside `on-request`. */
 export const shellTool: Tool = {
   name: "shell",
-  spec: {
-    type: "function",
-    name: "shell",
-    description: "Runs a shell command and returns its output.",
-    strict: false,
-    parameters: functionParameters(ShellParameters)
-  },
+  spec: shellToolSpec("never", { mode: "danger-full-access" }),
   run: runShell
 }
+
+/** The `shell` tool for a turn: under `on-request` in a sandbox, its spec offers escalation. */
+export const shellToolFor = (turn: TurnContext): Tool => ({
+  ...shellTool,
+  spec: shellToolSpec(turn.approvalPolicy, turn.sandboxPolicy)
+})
