@@ -9,6 +9,7 @@ import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
+import { McpServerToml, resolveMcpServers } from "../mcp/McpServerConfig.js"
 import { ModelProviderToml, providerRegistry } from "./ModelProviderInfo.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
 
@@ -33,6 +34,7 @@ export const ConfigToml = Schema.Struct({
   profile: Schema.optionalKey(Schema.String),
   profiles: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct(ProfileFields))),
   model_providers: Schema.optionalKey(Schema.Record(Schema.String, ModelProviderToml)),
+  mcp_servers: Schema.optionalKey(Schema.Record(Schema.String, McpServerToml)),
   instructions: Schema.optionalKey(Schema.String),
   preferred_auth_method: Schema.optionalKey(AuthMode),
   auth_issuer: Schema.optionalKey(Schema.String),
@@ -131,6 +133,9 @@ export const resolveConfig = (
     return Result.fail(withOrigin(context, pickedPath("model_provider"), `Model provider \`${providerId}\` not found`))
   }
 
+  const mcpServers = resolveMcpServers(toml.mcp_servers ?? {})
+  if (Result.isFailure(mcpServers)) return Result.fail(`invalid config: ${mcpServers.failure}`)
+
   const cwd = resolve(context.processCwd, overrides.cwd ?? ".")
 
   let baseInstructions = overrides.baseInstructions ?? toml.instructions
@@ -180,6 +185,7 @@ export const resolveConfig = (
       includeOnly: shell.include_only ?? []
     },
     approvalTimeoutMs: toml.approval_timeout_ms,
+    mcpServers: mcpServers.success,
     raw: table
   })
 }

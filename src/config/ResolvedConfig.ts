@@ -4,6 +4,7 @@
  */
 import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
+import type { McpServerConfig } from "../mcp/McpServerConfig.js"
 import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 
 export interface SandboxWorkspaceWrite {
@@ -51,6 +52,8 @@ export interface ResolvedConfig {
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy
   /** How long an approval request may wait for an answer before it counts as denied; undefined: forever. */
   readonly approvalTimeoutMs: number | undefined
+  /** `[mcp_servers]`: the enabled servers whose tools the model is offered. */
+  readonly mcpServers: ReadonlyArray<McpServerConfig>
   /** The merged TOML document, for keys not typed here. */
   readonly raw: TomlTable
 }

@@ -47,6 +47,15 @@ export const Op = Schema.Union([
     decision: ReviewDecision,
     reason: Schema.optionalKey(Schema.String)
   }),
+  /** Answer to an `mcp_tool_call_approval_request`, as `exec_approval`. */
+  Schema.Struct({
+    type: Schema.Literal("mcp_tool_call_approval"),
+    id: Schema.String,
+    decision: ReviewDecision,
+    reason: Schema.optionalKey(Schema.String)
+  }),
+  /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
+  Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),
   /** End the conversation: `shutdown_complete` is its last event. */
   Schema.Struct({ type: Schema.Literal("shutdown") })
 ])
