@@ -117,7 +117,8 @@ const start = (server: McpServerConfig, context: McpConnectionContext, onClose: 
         duration: server.startupTimeoutMs,
         orElse: () => Effect.fail(new Error(`did not start within ${server.startupTimeoutMs / 1000} s (startup_timeout_sec)`))
       }),
-      Effect.tapError(() => Effect.promise(() => client.close().catch(() => undefined))),
+      // Failed, timed out or interrupted (the conversation closed): the process must not stay behind.
+      Effect.onError(() => Effect.promise(() => client.close().catch(() => undefined))),
       Effect.mapError((error) =>
         new McpServerError({ message: withStderr(`MCP server \`${server.name}\` failed to start: ${describe(error)}`, transport) })
       )

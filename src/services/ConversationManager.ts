@@ -15,6 +15,8 @@ import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
+import { EmbeddedMcpServers, mergeMcpServers } from "../mcp/EmbeddedMcpServers.js"
+import { startMcpConnections } from "../mcp/McpConnections.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
 import type { Event } from "../rpc/Event.js"
@@ -111,6 +113,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     const managerScope = yield* Effect.scope
     // Captured here so every conversation's turns and tools see the environment this layer was built with.
     const env = yield* ProcessEnvironment
+    const embeddedMcpServers = yield* EmbeddedMcpServers
     const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
 
     const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
@@ -119,12 +122,18 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       const history = options.history ?? initialContextMessages(options.config, env.SHELL)
       const rollout = yield* openRollout(options, conversationId, history)
       if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
+      const mcpServers = mergeMcpServers(options.config.mcpServers, embeddedMcpServers)
+      // Started before the conversation, so they close after it: its task ends before the servers go.
+      const mcpTools = mcpServers.length === 0
+        ? undefined
+        : yield* startMcpConnections(mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
       const conversation = yield* makeConversation({
         id: conversationId,
         config: options.config,
         turnContext: turnContextFromConfig(options.config),
         model,
         toolsFor: tools.toolsFor,
+        mcpTools,
         initialHistory: history,
         rolloutPath: rollout?.path,
         onRecord: rollout === undefined ? undefined : (items) => appendToRollout(rollout, items),
