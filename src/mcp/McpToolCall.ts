@@ -52,6 +52,15 @@ export const mcpResultText = (result: CallToolResult): string => {
   return truncateForModel(result.isError === true ? `tool call error: ${text}` : text)
 }
 
+/** Tells the client when the server crashed since it was last used (the call started it again). */
+const reportCrash = (connection: McpConnection, context: ToolContext) =>
+  Effect.suspend(() => {
+    const crash = connection.takeCrashReport()
+    return crash === undefined
+      ? Effect.void
+      : context.emit({ type: "background_event", message: `${crash}; it was started again` })
+  })
+
 const runCall = (connection: McpConnection, toolName: string, call: ToolCall, context: ToolContext) =>
   Effect.gen(function*() {
     const parsed = parseMcpArguments(call.input)
@@ -74,6 +83,7 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     const started = yield* Clock.currentTimeMillis
     const outcome = yield* Effect.result(connection.callTool(toolName, args))
     const duration = durationFromMillis((yield* Clock.currentTimeMillis) - started)
+    yield* reportCrash(connection, context)
     if (Result.isFailure(outcome)) {
       const message = `tool call error: ${outcome.failure.message}`
       yield* context.emit({ type: "mcp_tool_call_end", call_id: call.callId, invocation, duration, result: { Err: message } })

@@ -63,3 +63,11 @@ export type Op = typeof Op.Type
 
 export const Submission = Schema.Struct({ id: Schema.String, op: Op })
 export type Submission = typeof Submission.Type
+
+/** The op that answers an approval request event of this type. */
+export const approvalOpFor = (eventType: string) =>
+  eventType === "exec_approval_request"
+    ? "exec_approval" as const
+    : eventType === "mcp_tool_call_approval_request"
+    ? "mcp_tool_call_approval" as const
+    : "patch_approval" as const

@@ -19,7 +19,8 @@ import { Config } from "../services/Config.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
-import { execElicitation, patchElicitation } from "./Elicitations.js"
+import { approvalOpFor } from "../rpc/Op.js"
+import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Elicitations.js"
 import type { RequestContext } from "./Handlers.js"
 import { CodexToolCalls, errorResult } from "./McpHandlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
@@ -72,9 +73,11 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : event.msg.type === "apply_patch_approval_request"
       ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      : event.msg.type === "mcp_tool_call_approval_request"
+      ? mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : undefined
     if (params === undefined) return Effect.void
-    const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+    const op = approvalOpFor(event.msg.type)
     const refuse = (reason: string) => conversation.submit({ type: op, id: event.id, decision: "denied", reason })
     // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
     if (!capabilities.canElicit()) return Effect.asVoid(refuse(APPROVALS_UNAVAILABLE))
@@ -124,6 +127,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
                 return
               case "exec_approval_request":
               case "apply_patch_approval_request":
+              case "mcp_tool_call_approval_request":
                 return yield* approve(conversation, event, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")

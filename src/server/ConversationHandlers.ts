@@ -9,10 +9,11 @@ import { Context, Deferred, Effect, FiberMap, Layer, Option, Stream } from "effe
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests.js"
+import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../rpc/ApprovalRequests.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
 import type { Event } from "../rpc/Event.js"
+import { approvalOpFor } from "../rpc/Op.js"
 import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "../services/OutgoingSender.js"
@@ -84,9 +85,17 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
           ...(msg.grant_root !== undefined ? { grant_root: msg.grant_root } : {})
         })
+        : msg.type === "mcp_tool_call_approval_request"
+        ? sender.sendRequest(McpToolCallApproval, {
+          conversation_id: conversation.id,
+          call_id: msg.call_id,
+          server: msg.invocation.server,
+          tool: msg.invocation.tool,
+          arguments: msg.invocation.arguments
+        })
         : undefined
       if (request === undefined) return Effect.void
-      const op = msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
+      const op = approvalOpFor(msg.type)
       const timeoutMs = conversation.config.approvalTimeoutMs
       return request.pipe(
         // The conversation counts the timeout as a denial itself; this only forgets the request.

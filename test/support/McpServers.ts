@@ -92,13 +92,3 @@ export const descendantPids = (pid: number): Array<number> => {
   })
   return children.flatMap((child) => [child, ...descendantPids(child)])
 }
-
-/** Whether a process with this id still exists (and is not a zombie waiting to be reaped). */
-export const isAlive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
-  } catch {
-    return false
-  }
-}
