@@ -37,6 +37,15 @@ const waitForLine = async (file: string, pattern: RegExp, timeoutMs = 10_000) =>
   }
 }
 
+/** Waits until `pid` is gone from /proc: its parent has reaped it, so the parent has seen it exit. */
+const waitForReaped = async (pid: number, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (existsSync(`/proc/${pid}`)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} was not reaped within ${timeoutMs} ms`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
 const text = (value: string) => [{ type: "text", data: { text: value } }]
 
 describe("MCP server lifecycle", { timeout: 60_000 }, () => {
@@ -98,7 +107,10 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
       { approvalPolicy: "never", extra: mcpServerToml("everything", everythingStdio()) }
     )
     const first = await server.request("tools/call", { name: "codex", arguments: { prompt: "one" } }, 30_000)
-    for (const pid of descendantPids(server.child.pid!)) process.kill(pid, "SIGKILL")
+    const crashed = descendantPids(server.child.pid!)
+    for (const pid of crashed) process.kill(pid, "SIGKILL")
+    // Reaped (not just a zombie): the agent has seen its server exit.
+    for (const pid of crashed) await waitForReaped(pid)
     server.send({
       id: 2,
       method: "tools/call",
