@@ -1,14 +1,17 @@
 /**
- * A conversation's MCP servers. They start in parallel when the conversation starts, each within its own
- * start-up time-out; the first task waits for all of them. A server that failed to start (or crashed since
+ * A conversation's MCP servers. They start in parallel when the conversation starts (or are shared with
+ * another conversation that runs the same ones, see McpConnectionPool), each within its own start-up
+ * time-out; the first task waits for all of them. A server that failed to start (or crashed since
  * the last task) is reported to the task as a `background_event` naming it, and the conversation goes on
- * without its tools. Every server lives in the conversation's scope: closing it kills their processes.
+ * without its tools. The conversation's scope holds its connections: when the last conversation holding one
+ * closes, its processes are killed.
  */
 import { Deferred, Effect, Result, Scope } from "effect"
 import type { ConversationMcpTools } from "../agent/Conversation.js"
 import type { Tool } from "../agent/Tool.js"
 import type { EventMsg } from "../rpc/Event.js"
-import { connectMcpServer, type McpConnection, type McpConnectionContext } from "./McpConnection.js"
+import type { McpConnection, McpConnectionContext } from "./McpConnection.js"
+import type { McpConnectionPool } from "./McpConnectionPool.js"
 import type { McpServerConfig } from "./McpServerConfig.js"
 import { mcpTool } from "./McpToolCall.js"
 import { qualifiedToolName } from "./McpToolNames.js"
@@ -31,14 +34,18 @@ const toolsOf = (connections: ReadonlyArray<McpConnection>) => {
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, tool]) => tool)
 }
 
-/** Starts `servers` in the background, owned by the current scope. */
-export const startMcpConnections = (servers: ReadonlyArray<McpServerConfig>, context: McpConnectionContext) =>
+/** Starts (or joins) `servers` in the background, held by the current scope. */
+export const startMcpConnections = (
+  pool: McpConnectionPool,
+  servers: ReadonlyArray<McpServerConfig>,
+  context: McpConnectionContext
+) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const started = yield* Deferred.make<Started>()
     const connect = (server: McpServerConfig) =>
-      connectMcpServer(server, context).pipe(
-        Effect.tap((connection) => Scope.addFinalizer(scope, connection.close)),
+      pool.acquire(server, context).pipe(
+        Scope.provide(scope),
         Effect.tapError((error) => Effect.logWarning(error.message)),
         Effect.result
       )

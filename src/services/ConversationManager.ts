@@ -16,6 +16,7 @@ import { userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import { EmbeddedMcpServers, mergeMcpServers } from "../mcp/EmbeddedMcpServers.js"
+import { makeMcpConnectionPool } from "../mcp/McpConnectionPool.js"
 import { startMcpConnections } from "../mcp/McpConnections.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
@@ -114,6 +115,8 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     // Captured here so every conversation's turns and tools see the environment this layer was built with.
     const env = yield* ProcessEnvironment
     const embeddedMcpServers = yield* EmbeddedMcpServers
+    // Conversations running the same MCP servers share them; the last one to close kills them.
+    const mcpPool = makeMcpConnectionPool()
     const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
 
     const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
@@ -126,7 +129,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       // Started before the conversation, so they close after it: its task ends before the servers go.
       const mcpTools = mcpServers.length === 0
         ? undefined
-        : yield* startMcpConnections(mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
+        : yield* startMcpConnections(mcpPool, mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
       const conversation = yield* makeConversation({
         id: conversationId,
         config: options.config,

@@ -1,6 +1,7 @@
 /**
  * MCP servers of a conversation, end to end: a cancelled turn cancels its MCP call on the server, server
- * processes die with their conversation and with the server, a crashed server starts again, `untrusted`
+ * processes are shared by conversations in one cwd and die with the last of them and with the server, a
+ * crashed server starts again, `untrusted`
  * asks before each call (elicitation and `mcpToolCallApproval`), and codex-effect works as an MCP server
  * of itself.
  */
@@ -64,14 +65,16 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
     expect(cancelled.params.requestId).toBe(call.id)
   })
 
-  it("kills a conversation's server processes when the conversation is archived, and the rest on stdin EOF", async () => {
-    const { server } = await start([MockTurn.message("one"), MockTurn.message("two")], {
+  it("shares servers between conversations in one cwd and kills them when the last of those closes, the rest on EOF", async () => {
+    const { server } = await start([MockTurn.message("one"), MockTurn.message("two"), MockTurn.message("three")], {
       approvalPolicy: "never",
       extra: mcpServerToml("a", everythingStdio()) + mcpServerToml("b", everythingTapped(join(makeTempDir("mcp-tap-"), "log")))
     })
-    const startConversation = async () => {
+    const [here, there] = [makeTempDir("mcp-cwd-"), makeTempDir("mcp-cwd-")]
+    /** A conversation in `cwd` after one turn, and the processes that appeared for it. */
+    const startConversation = async (cwd: string) => {
       const before = new Set(descendantPids(server.child.pid!))
-      const created = (await server.request("newConversation", {})).result
+      const created = (await server.request("newConversation", { cwd })).result
       await server.request("addConversationListener", { conversationId: created.conversationId })
       await server.request("sendUserMessage", { conversationId: created.conversationId, items: text("hi") })
       await server.waitFor(
@@ -81,13 +84,20 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
       )
       return { created, pids: descendantPids(server.child.pid!).filter((pid) => !before.has(pid)) }
     }
-    const first = await startConversation()
-    const second = await startConversation()
+    const archive = (created: { conversationId: string; rolloutPath: string }) =>
+      server.request("archiveConversation", { conversationId: created.conversationId, rolloutPath: created.rolloutPath })
+
+    const first = await startConversation(here)
+    const second = await startConversation(there)
+    const third = await startConversation(here)
     // Two servers each; the tapped one is a wrapper and the real server (one process group).
     expect(first.pids.length).toBeGreaterThanOrEqual(3)
     expect(second.pids.length).toBeGreaterThanOrEqual(3)
+    expect(third.pids).toEqual([])
 
-    await server.request("archiveConversation", { conversationId: first.created.conversationId, rolloutPath: first.created.rolloutPath })
+    await archive(first.created)
+    expect(first.pids.every(isRunning)).toBe(true)
+    await archive(third.created)
     for (const pid of first.pids) await waitForProcessExit(pid)
     expect(second.pids.every(isRunning)).toBe(true)
 
