@@ -58,7 +58,7 @@ const withStderr = (message: string, transport: Transport | undefined) => {
 const makeTransport = (server: McpServerConfig, context: McpConnectionContext): Transport => {
   const transport = server.transport
   if (transport.type === "stdio") {
-    const inherited = Object.fromEntries(INHERITED_ENV.flatMap((key) => {
+    const inherited = Object.fromEntries([...INHERITED_ENV, ...(transport.envVars ?? [])].flatMap((key) => {
       const value = context.env[key]
       return value === undefined ? [] : [[key, value]]
     }))
@@ -70,6 +70,10 @@ const makeTransport = (server: McpServerConfig, context: McpConnectionContext): 
     })
   }
   const headers: Record<string, string> = { ...transport.headers }
+  for (const [header, variable] of Object.entries(transport.envHeaders ?? {})) {
+    const value = context.env[variable]
+    if (value !== undefined && value !== "") headers[header] = value
+  }
   if (transport.bearerTokenEnvVar !== undefined) {
     const token = context.env[transport.bearerTokenEnvVar]
     if (token === undefined || token === "") {

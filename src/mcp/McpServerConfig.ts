@@ -10,11 +10,17 @@ export const McpServerToml = Schema.Struct({
   command: Schema.optionalKey(Schema.String),
   args: Schema.optionalKey(Schema.Array(Schema.String)),
   env: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Variables passed on from our environment by name. */
+  env_vars: Schema.optionalKey(Schema.Array(Schema.String)),
   cwd: Schema.optionalKey(Schema.String),
   url: Schema.optionalKey(Schema.String),
   bearer_token_env_var: Schema.optionalKey(Schema.String),
   http_headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Header name → the environment variable holding its value. */
+  env_http_headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   startup_timeout_sec: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+  /** The Codex CLI's older spelling of `startup_timeout_sec`. */
+  startup_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
   tool_timeout_sec: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
   enabled: Schema.optionalKey(Schema.Boolean),
   enabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
@@ -29,6 +35,8 @@ export type McpServerTransport =
     readonly args: ReadonlyArray<string>
     /** Added to the server process's environment. */
     readonly env: Readonly<Record<string, string>>
+    /** Variables of ours passed on by name. */
+    readonly envVars?: ReadonlyArray<string> | undefined
     /** Where the process starts; the conversation's cwd when unset. */
     readonly cwd?: string | undefined
   }
@@ -38,6 +46,8 @@ export type McpServerTransport =
     /** The environment variable holding a bearer token, read when the server is connected. */
     readonly bearerTokenEnvVar?: string | undefined
     readonly headers: Readonly<Record<string, string>>
+    /** Header name → the environment variable holding its value, read when the server is connected. */
+    readonly envHeaders?: Readonly<Record<string, string>> | undefined
   }
 
 /** A validated server entry, from config.toml or passed in code by an embedding program. */
@@ -67,21 +77,29 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
   const hasCommand = entry.command !== undefined
   const hasUrl = entry.url !== undefined
   if (hasCommand === hasUrl) return problem("set exactly one of `command` (a stdio server) or `url` (a streamable HTTP server)")
-  if (hasCommand && (entry.bearer_token_env_var !== undefined || entry.http_headers !== undefined)) {
-    return problem("`bearer_token_env_var` and `http_headers` need `url`, not `command`")
+  if (hasCommand && (entry.bearer_token_env_var !== undefined || entry.http_headers !== undefined || entry.env_http_headers !== undefined)) {
+    return problem("`bearer_token_env_var`, `http_headers` and `env_http_headers` need `url`, not `command`")
   }
-  if (hasUrl && (entry.args !== undefined || entry.env !== undefined || entry.cwd !== undefined)) {
-    return problem("`args`, `env` and `cwd` need `command`, not `url`")
+  if (hasUrl && (entry.args !== undefined || entry.env !== undefined || entry.env_vars !== undefined || entry.cwd !== undefined)) {
+    return problem("`args`, `env`, `env_vars` and `cwd` need `command`, not `url`")
   }
   if (entry.command !== undefined && entry.command.trim() === "") return problem("`command` is empty")
   if (entry.url !== undefined && !URL.canParse(entry.url)) return problem(`\`url\` is not a URL`)
   const transport: McpServerTransport = entry.command !== undefined
-    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, cwd: entry.cwd }
-    : { type: "http", url: entry.url!, bearerTokenEnvVar: entry.bearer_token_env_var, headers: entry.http_headers ?? {} }
+    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, envVars: entry.env_vars, cwd: entry.cwd }
+    : {
+      type: "http",
+      url: entry.url!,
+      bearerTokenEnvVar: entry.bearer_token_env_var,
+      headers: entry.http_headers ?? {},
+      envHeaders: entry.env_http_headers
+    }
   return Result.succeed({
     name,
     transport,
-    startupTimeoutMs: Math.round((entry.startup_timeout_sec ?? DEFAULT_STARTUP_TIMEOUT_MS / 1000) * 1000),
+    startupTimeoutMs: entry.startup_timeout_sec !== undefined
+      ? Math.round(entry.startup_timeout_sec * 1000)
+      : entry.startup_timeout_ms ?? DEFAULT_STARTUP_TIMEOUT_MS,
     toolTimeoutMs: Math.round((entry.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_MS / 1000) * 1000),
     enabledTools: entry.enabled_tools,
     disabledTools: entry.disabled_tools ?? []

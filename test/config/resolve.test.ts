@@ -52,6 +52,7 @@ describe("defaults", () => {
       preferredAuthMethod: "chatgpt",
       authIssuer: undefined,
       loginPort: undefined,
+      mcpServers: [],
       chatgptBaseUrl: "https://chatgpt.com/backend-api/",
       projectDocMaxBytes: 32768,
       codexLinuxSandboxExe: undefined,

@@ -28,7 +28,7 @@ describe("mcp_servers", () => {
     assert.deepStrictEqual(result.success.mcpServers, [
       {
         name: "docs",
-        transport: { type: "stdio", command: "docs-server", args: ["--fast"], env: { TOKEN: "x" }, cwd: undefined },
+        transport: { type: "stdio", command: "docs-server", args: ["--fast"], env: { TOKEN: "x" }, envVars: undefined, cwd: undefined },
         startupTimeoutMs: 10_000,
         toolTimeoutMs: 60_000,
         enabledTools: undefined,
@@ -36,13 +36,32 @@ describe("mcp_servers", () => {
       },
       {
         name: "web",
-        transport: { type: "http", url: "https://example.com/mcp", bearerTokenEnvVar: "WEB_TOKEN", headers: { "X-A": "b" } },
+        transport: {
+          type: "http",
+          url: "https://example.com/mcp",
+          bearerTokenEnvVar: "WEB_TOKEN",
+          headers: { "X-A": "b" },
+          envHeaders: undefined
+        },
         startupTimeoutMs: 10_000,
         toolTimeoutMs: 5_000,
         enabledTools: undefined,
         disabledTools: []
       }
     ])
+  })
+
+  it("reads the Codex CLI's startup_timeout_ms, env_vars and env_http_headers", () => {
+    const result = resolve({
+      s: { command: "x", startup_timeout_ms: 2500, env_vars: ["API_KEY"] },
+      h: { url: "http://h/mcp", env_http_headers: { "X-Key": "KEY_VAR" } }
+    })
+    assert.isTrue(Result.isSuccess(result))
+    if (!Result.isSuccess(result)) return
+    const [h, s] = result.success.mcpServers
+    assert.strictEqual(s!.startupTimeoutMs, 2500)
+    assert.deepStrictEqual(s!.transport.type === "stdio" ? s!.transport.envVars : undefined, ["API_KEY"])
+    assert.deepStrictEqual(h!.transport.type === "http" ? h!.transport.envHeaders : undefined, { "X-Key": "KEY_VAR" })
   })
 
   it("leaves out a server with enabled = false", () => {
@@ -54,8 +73,8 @@ describe("mcp_servers", () => {
     ["a name with a dot", { "my.server": { command: "x" } }, /^invalid config: mcp_servers\.my\.server: server names may only use/],
     ["neither command nor url", { empty: {} }, /mcp_servers\.empty: set exactly one of `command`/],
     ["both command and url", { both: { command: "x", url: "http://h/mcp" } }, /mcp_servers\.both: set exactly one/],
-    ["HTTP options on a stdio server", { s: { command: "x", http_headers: {} } }, /mcp_servers\.s: `bearer_token_env_var` and `http_headers` need `url`/],
-    ["stdio options on an HTTP server", { h: { url: "http://h/mcp", args: [] } }, /mcp_servers\.h: `args`, `env` and `cwd` need `command`/],
+    ["HTTP options on a stdio server", { s: { command: "x", http_headers: {} } }, /mcp_servers\.s: `bearer_token_env_var`, `http_headers` and `env_http_headers` need `url`/],
+    ["stdio options on an HTTP server", { h: { url: "http://h/mcp", args: [] } }, /mcp_servers\.h: `args`, `env`, `env_vars` and `cwd` need `command`/],
     ["a url that is not one", { h: { url: "not a url" } }, /mcp_servers\.h: `url` is not a URL/],
     ["a zero time-out", { z: { command: "x", startup_timeout_sec: 0 } }, /mcp_servers\.z\.startup_timeout_sec/]
   ]
