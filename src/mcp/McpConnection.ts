@@ -9,6 +9,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Data, Effect } from "effect"
 import type { Environment } from "../config/ProcessEnvironment.js"
+import { VERSION } from "../version.js"
 import { isToolEnabled, type McpServerConfig } from "./McpServerConfig.js"
 import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
@@ -21,7 +22,7 @@ const INHERITED_ENV = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG
 /** A server's listing is bounded: 100 pages. */
 const MAX_TOOL_PAGES = 100
 
-const CLIENT_INFO = { name: "codex-effect", version: "0.1.0" }
+const CLIENT_INFO = { name: "codex-effect", version: VERSION }
 
 export interface McpConnectionContext {
   /** Where a stdio server starts when its config names no `cwd`: the conversation's. */
