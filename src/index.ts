@@ -49,3 +49,14 @@ export { Event, EventMsg, type EventOf, type EventType, ParsedCommand, PlanItem 
 export { InputItem, Op, Submission } from "./rpc/Op.js"
 
 export { authManagerLayer, CodexLayer, type CodexLayerOptions } from "./services/CodexLayer.js"
+
+// --- tools from other MCP servers -------------------------------------------------------------------------
+export {
+  DEFAULT_STARTUP_TIMEOUT_MS,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  type McpServerConfig,
+  type McpServerTransport
+} from "./mcp/McpServerConfig.js"
+export { EmbeddedMcpServers } from "./mcp/EmbeddedMcpServers.js"
+export { qualifiedToolName } from "./mcp/McpToolNames.js"
+export { McpInvocation } from "./rpc/Event.js"

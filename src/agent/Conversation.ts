@@ -67,6 +67,16 @@ interface ConversationOptions {
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
   readonly rolloutPath?: string | undefined
+  /** Tools from other MCP servers (`mcp_servers`). */
+  readonly mcpTools?: ConversationMcpTools | undefined
+}
+
+/** The conversation's MCP servers, as the conversation sees them. */
+export interface ConversationMcpTools {
+  /** The tools for a task, once every server has started or failed; reports failures and crashes through `emit`. */
+  readonly forTask: (emit: (msg: EventMsg) => Effect.Effect<void>) => Effect.Effect<ReadonlyArray<Tool>>
+  /** Every MCP tool offered, by the name the model sees (for `list_mcp_tools`). */
+  readonly list: Effect.Effect<Readonly<Record<string, Readonly<Record<string, unknown>>>>>
 }
 
 /** Events a subscriber may lag behind before publishers wait for it. */
@@ -83,7 +93,9 @@ interface RunningTask {
 const approvalAnnotations = (request: ApprovalRequest) =>
   request.kind === "exec"
     ? { kind: "exec", call_id: request.callId, argv: boundedArgv(request.command), cwd: request.cwd }
-    : { kind: "patch", call_id: request.callId, files: boundedPaths(Object.keys(request.changes)) }
+    : request.kind === "patch"
+    ? { kind: "patch", call_id: request.callId, files: boundedPaths(Object.keys(request.changes)) }
+    : { kind: "mcp", call_id: request.callId, server: request.server, tool: request.tool }
 
 /** The turn's log line fields at its end: how long it took and the tokens it used. */
 const turnEndAnnotations = (running: RunningTask) =>
@@ -143,6 +155,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
           command: request.command,
           cwd: request.cwd,
           ...(request.reason !== undefined ? { reason: request.reason } : {})
+        }
+        : request.kind === "mcp"
+        ? {
+          type: "mcp_tool_call_approval_request",
+          call_id: request.callId,
+          invocation: { server: request.server, tool: request.tool, arguments: request.arguments }
         }
         : {
           type: "apply_patch_approval_request",
@@ -213,10 +231,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       requestApproval: requestApproval(id),
       queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued))
     }
-    const work = body({
+    const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
+    const work = mcpTools.pipe(Effect.flatMap((extraTools) => body({
       conversationId: options.id,
       model: options.model,
-      tools: options.toolsFor(turn),
+      tools: [...options.toolsFor(turn), ...extraTools],
       toolContext,
       history: () => history,
       record,
@@ -226,7 +245,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         pendingInput = []
         return taken.map(userMessageFromInput)
       }
-    }, running.tokens).pipe(
+    }, running.tokens))).pipe(
       Effect.matchEffect({
         onSuccess: (outcome) =>
           Effect.suspend(() => {
@@ -329,7 +348,16 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return abortTask("interrupted").pipe(Effect.as(true))
       case "exec_approval":
       case "patch_approval":
+      case "mcp_tool_call_approval":
         return decide(op.id, op.decision, op.reason).pipe(Effect.as(true))
+      case "list_mcp_tools":
+        // Beside the loop: the servers may still be starting.
+        return Effect.forkIn(
+          (options.mcpTools?.list ?? Effect.succeed({})).pipe(
+            Effect.flatMap((tools) => publish(id, { type: "mcp_list_tools_response", tools }))
+          ),
+          scope
+        ).pipe(Effect.as(true))
       case "shutdown":
         return abortTask("interrupted").pipe(
           Effect.andThen(publish(id, { type: "shutdown_complete" })),

@@ -35,6 +35,13 @@ export type ApprovalRequest =
     readonly reason?: string | undefined
     readonly grantRoot?: string | undefined
   }
+  | {
+    readonly kind: "mcp"
+    readonly callId: string
+    readonly server: string
+    readonly tool: string
+    readonly arguments: unknown
+  }
 
 /** The answer to an approval request; `reason` when no user decided (the client could not be asked, no answer came). */
 export interface ApprovalOutcome {

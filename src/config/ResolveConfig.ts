@@ -9,6 +9,7 @@ import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
+import { McpServerToml, resolveMcpServers } from "../mcp/McpServerConfig.js"
 import { ModelProviderToml, providerRegistry } from "./ModelProviderInfo.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
 
@@ -33,6 +34,7 @@ export const ConfigToml = Schema.Struct({
   profile: Schema.optionalKey(Schema.String),
   profiles: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct(ProfileFields))),
   model_providers: Schema.optionalKey(Schema.Record(Schema.String, ModelProviderToml)),
+  mcp_servers: Schema.optionalKey(Schema.Record(Schema.String, McpServerToml)),
   instructions: Schema.optionalKey(Schema.String),
   developer_instructions: Schema.optionalKey(Schema.String),
   model_supports_reasoning_summaries: Schema.optionalKey(Schema.Boolean),
@@ -147,6 +149,9 @@ export const resolveConfig = (
     return Result.fail(withOrigin(context, pickedPath("model_provider"), `Model provider \`${providerId}\` not found`))
   }
 
+  const mcpServers = resolveMcpServers(toml.mcp_servers ?? {})
+  if (Result.isFailure(mcpServers)) return Result.fail(`invalid config: ${mcpServers.failure}`)
+
   const cwd = resolve(context.processCwd, overrides.cwd ?? ".")
 
   let baseInstructions = overrides.baseInstructions ?? toml.instructions
@@ -206,6 +211,7 @@ export const resolveConfig = (
     history: { persistence: toml.history?.persistence ?? "save-all", maxBytes: toml.history?.max_bytes },
     includeWebSearchTool: toml.tools?.web_search ?? false,
     includeViewImageTool: toml.tools?.view_image ?? true,
+    mcpServers: mcpServers.success,
     raw: table
   })
 }

@@ -4,6 +4,7 @@
  */
 import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
+import type { McpServerConfig } from "../mcp/McpServerConfig.js"
 import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 
 interface SandboxWorkspaceWrite {
@@ -72,6 +73,8 @@ export interface ResolvedConfig {
   readonly includeWebSearchTool: boolean
   /** `tools.view_image`: offer `view_image` (on unless turned off). */
   readonly includeViewImageTool: boolean
+  /** `[mcp_servers]`: the enabled servers whose tools the model is offered. */
+  readonly mcpServers: ReadonlyArray<McpServerConfig>
   /** The merged TOML document, for keys not typed here. */
   readonly raw: TomlTable
 }

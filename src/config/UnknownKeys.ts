@@ -27,7 +27,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "forced_login_method",
   "hide_agent_reasoning",
   "history",
-  "mcp_servers",
   "model_auto_compact_token_limit",
   "model_context_window",
   "model_max_output_tokens",

@@ -27,3 +27,15 @@ export class ApplyPatchApproval extends Rpc.make("applyPatchApproval", {
   },
   success: Schema.Unknown
 }) {}
+
+/** Asks before an MCP tool call (approval policy `untrusted`); `arguments` are the model's, null when none. */
+export class McpToolCallApproval extends Rpc.make("mcpToolCallApproval", {
+  payload: {
+    conversation_id: Schema.String,
+    call_id: Schema.String,
+    server: Schema.String,
+    tool: Schema.String,
+    arguments: Schema.NullOr(Schema.Unknown)
+  },
+  success: Schema.Unknown
+}) {}

@@ -67,6 +67,13 @@ const PlanStepStatus = Schema.Literals(["pending", "in_progress", "completed"])
 export const PlanItem = Schema.Struct({ step: Schema.String, status: PlanStepStatus })
 export type PlanItem = typeof PlanItem.Type
 
+/** Which MCP tool a call is for; `arguments` is the model's parsed JSON, null when it sent none. */
+export const McpInvocation = Schema.Struct({ server: Schema.String, tool: Schema.String, arguments: Schema.NullOr(Schema.Unknown) })
+export type McpInvocation = typeof McpInvocation.Type
+
+/** An MCP `CallToolResult` or `Tool`, as the server sent it (its own schema governs it). */
+const McpObject = Schema.Record(Schema.String, Schema.Unknown)
+
 export const EventMsg = Schema.Union([
   event("error", { message: Schema.String }),
   event("task_started", { model_context_window: Schema.NullOr(Count) }),
@@ -142,6 +149,17 @@ export const EventMsg = Schema.Union([
     log_id: Count,
     entry: Schema.optionalKey(HistoryEntry)
   }),
+  event("mcp_tool_call_begin", { call_id: Schema.String, invocation: McpInvocation }),
+  event("mcp_tool_call_end", {
+    call_id: Schema.String,
+    invocation: McpInvocation,
+    duration: WireDuration,
+    result: Schema.Union([Schema.Struct({ Ok: McpObject }), Schema.Struct({ Err: Schema.String })])
+  }),
+  /** Asks the user before an MCP tool call (approval policy `untrusted`); answered by an `mcp_tool_call_approval` op. */
+  event("mcp_tool_call_approval_request", { call_id: Schema.String, invocation: McpInvocation }),
+  /** The answer to `list_mcp_tools`: every MCP tool offered, by the name the model sees. */
+  event("mcp_list_tools_response", { tools: Schema.Record(Schema.String, McpObject) }),
   event("shutdown_complete", {})
 ])
 export type EventMsg = typeof EventMsg.Type

@@ -3,7 +3,7 @@
  * clients. The router dispatches by these groups; `tools/list`-style completeness tests read them.
  */
 import { RpcGroup } from "effect/rpc"
-import { ApplyPatchApproval, ExecCommandApproval } from "./ApprovalRequests.js"
+import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "./ApprovalRequests.js"
 import * as Api from "./ConversationApi.js"
 import * as Mcp from "./Mcp.js"
 
@@ -44,5 +44,5 @@ export const ClientRequests = McpRequests.merge(ConversationRequests, AuthReques
 export type ClientRequest = RpcGroup.Rpcs<typeof ClientRequests>
 
 /** Everything this server calls on a client. */
-const ServerRequests = RpcGroup.make(Mcp.Elicit, ExecCommandApproval, ApplyPatchApproval)
+export const ServerRequests = RpcGroup.make(Mcp.Elicit, ExecCommandApproval, ApplyPatchApproval, McpToolCallApproval)
 export type ServerRequest = RpcGroup.Rpcs<typeof ServerRequests>

@@ -111,7 +111,7 @@ export const ApprovalRequestedSchema = {
 export const ElicitParams = Schema.Struct({
   message: Schema.String,
   requestedSchema: Schema.Unknown,
-  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval"]),
+  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call"]),
   codex_mcp_tool_call_id: Schema.String,
   codex_event_id: Schema.String,
   codex_call_id: Schema.String,
@@ -119,7 +119,10 @@ export const ElicitParams = Schema.Struct({
   codex_cwd: Schema.optionalKey(Schema.String),
   codex_reason: Schema.optionalKey(Schema.String),
   codex_grant_root: Schema.optionalKey(Schema.String),
-  codex_changes: Schema.optionalKey(Schema.Unknown)
+  codex_changes: Schema.optionalKey(Schema.Unknown),
+  codex_mcp_server: Schema.optionalKey(Schema.String),
+  codex_mcp_tool: Schema.optionalKey(Schema.String),
+  codex_mcp_arguments: Schema.optionalKey(Schema.Unknown)
 })
 export type ElicitParams = typeof ElicitParams.Type
 

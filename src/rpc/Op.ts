@@ -71,6 +71,15 @@ export const Op = Schema.Union([
     offset: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
     log_id: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
   }),
+  /** Answer to an `mcp_tool_call_approval_request`, as `exec_approval`. */
+  Schema.Struct({
+    type: Schema.Literal("mcp_tool_call_approval"),
+    id: Schema.String,
+    decision: ReviewDecision,
+    reason: Schema.optionalKey(Schema.String)
+  }),
+  /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
+  Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),
   /** End the conversation: `shutdown_complete` is its last event. */
   Schema.Struct({ type: Schema.Literal("shutdown") })
 ])
@@ -78,3 +87,11 @@ export type Op = typeof Op.Type
 
 export const Submission = Schema.Struct({ id: Schema.String, op: Op })
 export type Submission = typeof Submission.Type
+
+/** The op that answers an approval request event of this type. */
+export const approvalOpFor = (eventType: string) =>
+  eventType === "exec_approval_request"
+    ? "exec_approval" as const
+    : eventType === "mcp_tool_call_approval_request"
+    ? "mcp_tool_call_approval" as const
+    : "patch_approval" as const

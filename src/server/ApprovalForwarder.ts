@@ -1,7 +1,7 @@
 /**
  * One approval, from the event to the conversation, for both ways of asking the client: an
- * `elicitation/create` on the MCP tool path and `execCommandApproval` / `applyPatchApproval` on the
- * conversation API. The client's answer is read as a decision (`decisionFromAnswer`) and submitted;
+ * `elicitation/create` on the MCP tool path and `execCommandApproval` / `applyPatchApproval` /
+ * `mcpToolCallApproval` on the conversation API. The client's answer is read as a decision (`decisionFromAnswer`) and submitted;
  * a JSON-RPC error answer is a denial that tells the model why. An answer later than
  * `approval_timeout_ms` is not waited for: the conversation has already counted the silence as a denial.
  */
@@ -10,20 +10,25 @@ import type { Conversation } from "../agent/Conversation.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ReviewDecision } from "../rpc/Enums.js"
 import type { Event, EventOf } from "../rpc/Event.js"
+import { approvalOpFor } from "../rpc/Op.js"
 import type { ClientRequestError } from "./OutgoingSender.js"
 
 /** An event the conversation waits on for a decision, keyed by the event's id. */
 export interface ApprovalEvent {
   readonly id: string
-  readonly msg: EventOf<"exec_approval_request"> | EventOf<"apply_patch_approval_request">
+  readonly msg:
+    | EventOf<"exec_approval_request">
+    | EventOf<"apply_patch_approval_request">
+    | EventOf<"mcp_tool_call_approval_request">
 }
 
 export const isApprovalEvent = (event: Event): event is ApprovalEvent =>
-  event.msg.type === "exec_approval_request" || event.msg.type === "apply_patch_approval_request"
+  event.msg.type === "exec_approval_request" || event.msg.type === "apply_patch_approval_request" ||
+  event.msg.type === "mcp_tool_call_approval_request"
 
 const submitDecision = (conversation: Conversation, event: ApprovalEvent, decision: ReviewDecision, reason?: string) =>
   conversation.submit({
-    type: event.msg.type === "exec_approval_request" ? "exec_approval" : "patch_approval",
+    type: approvalOpFor(event.msg.type),
     id: event.id,
     decision,
     ...(reason !== undefined ? { reason } : {})

@@ -20,7 +20,7 @@ import { ConversationManager } from "../services/ConversationManager.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type ApprovalEvent, clientErrorReason, denyApproval, forwardApproval } from "./ApprovalForwarder.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
-import { execElicitation, patchElicitation } from "./Elicitations.js"
+import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Elicitations.js"
 import type { Handler, RequestContext } from "./Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
@@ -82,7 +82,9 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
     const toolCallId = String(request.id)
     const params = event.msg.type === "exec_approval_request"
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      : event.msg.type === "apply_patch_approval_request"
+      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
     return forwardApproval({
       conversation,
       event,
@@ -116,6 +118,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
                 return
               case "exec_approval_request":
               case "apply_patch_approval_request":
+              case "mcp_tool_call_approval_request":
                 return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")

@@ -9,7 +9,7 @@ import { Context, Deferred, Effect, FiberMap, Layer, Stream } from "effect"
 import type { Conversation } from "../agent/Conversation.js"
 import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { ApplyPatchApproval, ExecCommandApproval } from "../rpc/ApprovalRequests.js"
+import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../rpc/ApprovalRequests.js"
 import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
 import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
 import { conversationEventNotification } from "../rpc/Notifications.js"
@@ -77,12 +77,20 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           cwd: msg.cwd,
           ...(msg.reason !== undefined ? { reason: msg.reason } : {})
         })
-        : sender.sendRequest(ApplyPatchApproval, {
+        : msg.type === "apply_patch_approval_request"
+        ? sender.sendRequest(ApplyPatchApproval, {
           conversation_id: conversation.id,
           call_id: msg.call_id,
           file_changes: msg.changes,
           ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
           ...(msg.grant_root !== undefined ? { grant_root: msg.grant_root } : {})
+        })
+        : sender.sendRequest(McpToolCallApproval, {
+          conversation_id: conversation.id,
+          call_id: msg.call_id,
+          server: msg.invocation.server,
+          tool: msg.invocation.tool,
+          arguments: msg.invocation.arguments
         })
     }
 

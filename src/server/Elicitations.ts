@@ -1,6 +1,6 @@
 /**
- * Approval requests on the MCP tool path: an `exec_approval_request` or
- * `apply_patch_approval_request` event becomes an `elicitation/create` request whose params carry
+ * Approval requests on the MCP tool path: an `exec_approval_request`,
+ * `apply_patch_approval_request` or `mcp_tool_call_approval_request` event becomes an `elicitation/create` request whose params carry
  * MCP's `{message, requestedSchema}` and every `codex_*` field of the reference.
  */
 import { shlexJoin } from "../agent/exec/ShellQuote.js"
@@ -43,4 +43,22 @@ export const patchElicitation = (
   ...(event.msg.reason !== undefined ? { codex_reason: event.msg.reason } : {}),
   ...(event.msg.grant_root !== undefined ? { codex_grant_root: event.msg.grant_root } : {}),
   codex_changes: event.msg.changes
+})
+
+export const mcpToolCallApprovalMessage = (server: string, tool: string) =>
+  `Allow Codex to call the tool \`${tool}\` of the MCP server \`${server}\`?`
+
+export const mcpToolCallElicitation = (
+  event: { readonly id: string; readonly msg: EventOf<"mcp_tool_call_approval_request"> },
+  toolCallId: string
+): ElicitParams => ({
+  message: mcpToolCallApprovalMessage(event.msg.invocation.server, event.msg.invocation.tool),
+  requestedSchema: ApprovalRequestedSchema,
+  codex_elicitation: "mcp-tool-call",
+  codex_mcp_tool_call_id: toolCallId,
+  codex_event_id: event.id,
+  codex_call_id: event.msg.call_id,
+  codex_mcp_server: event.msg.invocation.server,
+  codex_mcp_tool: event.msg.invocation.tool,
+  codex_mcp_arguments: event.msg.invocation.arguments
 })

@@ -5,6 +5,8 @@
  */
 import { Effect, Layer } from "effect"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
+import type { McpServerConfig } from "../mcp/McpServerConfig.js"
 import { AuthManager } from "./AuthManager.js"
 import { Config, type ConfigOptions } from "./Config.js"
 import { ConversationManager } from "./ConversationManager.js"
@@ -30,6 +32,8 @@ export interface CodexLayerOptions extends ConfigOptions {
   readonly model?: Layer.Layer<ModelClient, never, AuthManager | Config> | undefined
   /** The tools offered to the model. Defaults to `shell`, plus `update_plan` / `apply_patch` when configured. */
   readonly tools?: Layer.Layer<ToolRegistry> | undefined
+  /** MCP servers every conversation connects to, besides config.toml's `[mcp_servers]` (same name: this one wins). */
+  readonly mcpServers?: ReadonlyArray<McpServerConfig> | undefined
 }
 
 export const CodexLayer = (options: CodexLayerOptions = {}) => {
@@ -41,6 +45,11 @@ export const CodexLayer = (options: CodexLayerOptions = {}) => {
     Layer.provideMerge(authManagerLayer),
     Layer.provideMerge(Config.layer(options))
   )
+  const withServers = options.mcpServers === undefined
+    ? layer
+    : layer.pipe(Layer.provide(Layer.succeed(EmbeddedMcpServers, options.mcpServers)))
   // The environment given here governs every part, the model client's provider keys included.
-  return options.env === undefined ? layer : layer.pipe(Layer.provide(Layer.succeed(ProcessEnvironment, options.env)))
+  return options.env === undefined
+    ? withServers
+    : withServers.pipe(Layer.provide(Layer.succeed(ProcessEnvironment, options.env)))
 }

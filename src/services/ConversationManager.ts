@@ -17,6 +17,9 @@ import { historyMetadata } from "../persistence/MessageHistory.js"
 import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
+import { EmbeddedMcpServers, mergeMcpServers } from "../mcp/EmbeddedMcpServers.js"
+import { makeMcpConnectionPool } from "../mcp/McpConnectionPool.js"
+import { startMcpConnections } from "../mcp/McpConnections.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
 import type { Event } from "../rpc/Event.js"
@@ -125,6 +128,9 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     const managerScope = yield* Effect.scope
     // Captured here so every conversation's turns and tools see the environment this layer was built with.
     const env = yield* ProcessEnvironment
+    const embeddedMcpServers = yield* EmbeddedMcpServers
+    // Conversations running the same MCP servers share them; the last one to close kills them.
+    const mcpPool = makeMcpConnectionPool()
     const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
 
     const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
@@ -134,12 +140,18 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       const rollout = yield* openRollout(options, conversationId, history)
       if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
       const historyLog = yield* readHistoryMetadata(options.config.codexHome)
+      const mcpServers = mergeMcpServers(options.config.mcpServers, embeddedMcpServers)
+      // Started before the conversation, so they close after it: its task ends before the servers go.
+      const mcpTools = mcpServers.length === 0
+        ? undefined
+        : yield* startMcpConnections(mcpPool, mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
       const conversation = yield* makeConversation({
         id: conversationId,
         config: options.config,
         turnContext: turnContextFromConfig(options.config),
         model,
         toolsFor: tools.toolsFor,
+        mcpTools,
         initialHistory: history,
         rolloutPath: rollout?.path,
         onRecord: rollout === undefined ? undefined : (items) => appendToRollout(rollout, items),

@@ -56,6 +56,7 @@ describe("defaults", () => {
       preferredAuthMethod: "chatgpt",
       authIssuer: undefined,
       loginPort: undefined,
+      mcpServers: [],
       chatgptBaseUrl: "https://chatgpt.com/backend-api/",
       projectDocMaxBytes: 32768,
       codexLinuxSandboxExe: undefined,

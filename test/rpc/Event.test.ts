@@ -110,6 +110,27 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
     plan: [{ step: "read", status: "completed" }, { step: "write", status: "in_progress" }, { step: "test", status: "pending" }]
   },
   turn_aborted: { type: "turn_aborted", reason: "interrupted" },
+  mcp_tool_call_begin: {
+    type: "mcp_tool_call_begin",
+    call_id: "call_1",
+    invocation: { server: "everything", tool: "echo", arguments: { message: "hi" } }
+  },
+  mcp_tool_call_end: {
+    type: "mcp_tool_call_end",
+    call_id: "call_1",
+    invocation: { server: "everything", tool: "echo", arguments: null },
+    duration: { secs: 0, nanos: 5_000_000 },
+    result: { Ok: { content: [{ type: "text", text: "Echo: hi" }] } }
+  },
+  mcp_tool_call_approval_request: {
+    type: "mcp_tool_call_approval_request",
+    call_id: "call_1",
+    invocation: { server: "everything", tool: "echo", arguments: { message: "hi" } }
+  },
+  mcp_list_tools_response: {
+    type: "mcp_list_tools_response",
+    tools: { everything__echo: { name: "echo", inputSchema: { type: "object" } } }
+  },
   shutdown_complete: { type: "shutdown_complete" }
 }
 

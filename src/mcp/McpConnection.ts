@@ -1,0 +1,196 @@
+/**
+ * One connection to one MCP server, through the official SDK `Client`: connect within the start-up
+ * time-out, list the tools it offers, call them with the tool time-out. A stdio server that crashed is
+ * started again on the next call. Closing kills the server's process group.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
+import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
+import { Data, Effect } from "effect"
+import type { Environment } from "../config/ProcessEnvironment.js"
+import { VERSION } from "../version.js"
+import { isToolEnabled, type McpServerConfig } from "./McpServerConfig.js"
+import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
+
+/** Why a server could not be used; `message` names the server and, for a process, ends with its stderr. */
+export class McpServerError extends Data.TaggedError("McpServerError")<{ readonly message: string }> {}
+
+/** The variables a stdio server inherits from ours (as the reference does); the rest stay private. */
+const INHERITED_ENV = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG", "LC_ALL", "TMPDIR"]
+
+/** A server's listing is bounded: 100 pages. */
+const MAX_TOOL_PAGES = 100
+
+const CLIENT_INFO = { name: "codex-effect", version: VERSION }
+
+export interface McpConnectionContext {
+  /** Where a stdio server starts when its config names no `cwd`: the conversation's. */
+  readonly cwd: string
+  readonly env: Environment
+}
+
+interface Live {
+  readonly client: Client
+  readonly transport: Transport
+  readonly tools: ReadonlyArray<McpTool>
+}
+
+export interface McpConnection {
+  readonly server: McpServerConfig
+  /** The enabled tools the server listed when it (last) started. */
+  readonly tools: () => ReadonlyArray<McpTool>
+  /** The server process's id while a stdio server runs. */
+  readonly pid: () => number | undefined
+  /** Calls a tool with the server's tool time-out; interrupting the effect cancels the call. */
+  readonly callTool: (tool: string, args: Record<string, unknown> | undefined) => Effect.Effect<CallToolResult, McpServerError>
+  /** A crash not yet reported (the stderr tail), taken once. */
+  readonly takeCrashReport: () => string | undefined
+  readonly close: Effect.Effect<void>
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+const withStderr = (message: string, transport: Transport | undefined) => {
+  const tail = transport instanceof ProcessGroupStdioTransport ? transport.stderrTail() : ""
+  return tail === "" ? message : `${message}; stderr: ${tail}`
+}
+
+const makeTransport = (server: McpServerConfig, context: McpConnectionContext): Transport => {
+  const transport = server.transport
+  if (transport.type === "stdio") {
+    const inherited = Object.fromEntries([...INHERITED_ENV, ...(transport.envVars ?? [])].flatMap((key) => {
+      const value = context.env[key]
+      return value === undefined ? [] : [[key, value]]
+    }))
+    return new ProcessGroupStdioTransport({
+      command: transport.command,
+      args: transport.args,
+      env: { ...inherited, ...transport.env },
+      cwd: transport.cwd ?? context.cwd
+    })
+  }
+  const headers: Record<string, string> = { ...transport.headers }
+  for (const [header, variable] of Object.entries(transport.envHeaders ?? {})) {
+    const value = context.env[variable]
+    if (value !== undefined && value !== "") headers[header] = value
+  }
+  if (transport.bearerTokenEnvVar !== undefined) {
+    const token = context.env[transport.bearerTokenEnvVar]
+    if (token === undefined || token === "") {
+      throw new Error(`the environment variable ${transport.bearerTokenEnvVar} (bearer_token_env_var) is not set`)
+    }
+    headers.Authorization = `Bearer ${token}`
+  }
+  return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers } })
+}
+
+const listAllTools = async (client: Client, signal: AbortSignal, timeout: number) => {
+  const tools: Array<McpTool> = []
+  let cursor: string | undefined
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const result = await client.listTools(cursor === undefined ? {} : { cursor }, { signal, timeout })
+    tools.push(...result.tools)
+    cursor = result.nextCursor
+    if (cursor === undefined) break
+  }
+  return tools
+}
+
+/** Starts the server and lists its tools within `startupTimeoutMs`; on failure the process is gone. */
+const start = (server: McpServerConfig, context: McpConnectionContext, onClose: (transport: Transport) => void) =>
+  Effect.gen(function*() {
+    let transport: Transport | undefined
+    const client = new Client(CLIENT_INFO, { capabilities: {} })
+    const connect = Effect.tryPromise({
+      try: async (signal) => {
+        transport = makeTransport(server, context)
+        await client.connect(transport, { signal, timeout: server.startupTimeoutMs })
+        const owned = transport
+        // Set after connect: the client installs its own handler, which this one calls on.
+        const clientOnClose = owned.onclose
+        owned.onclose = () => {
+          clientOnClose?.()
+          onClose(owned)
+        }
+        return await listAllTools(client, signal, server.startupTimeoutMs)
+      },
+      catch: (error) => error
+    })
+    const tools = yield* connect.pipe(
+      Effect.timeoutOrElse({
+        duration: server.startupTimeoutMs,
+        orElse: () => Effect.fail(new Error(`did not start within ${server.startupTimeoutMs / 1000} s (startup_timeout_sec)`))
+      }),
+      // Failed, timed out or interrupted (the conversation closed): the process must not stay behind.
+      Effect.onError(() => Effect.promise(() => client.close().catch(() => undefined))),
+      Effect.mapError((error) =>
+        new McpServerError({ message: withStderr(`MCP server \`${server.name}\` failed to start: ${describe(error)}`, transport) })
+      )
+    )
+    return { client, transport: transport!, tools: tools.filter((tool) => isToolEnabled(server, tool.name)) } satisfies Live
+  })
+
+/** Connects to `server`; fails (with the process already gone) when it cannot start. */
+export const connectMcpServer = (server: McpServerConfig, context: McpConnectionContext) =>
+  Effect.gen(function*() {
+    let live: Live | undefined
+    let closed = false
+    let crashReport: string | undefined
+    const onClose = (transport: Transport) => {
+      if (closed || live?.transport !== transport) return
+      crashReport = withStderr(`MCP server \`${server.name}\` exited`, transport)
+      live = undefined
+    }
+    live = yield* start(server, context, onClose)
+    const lastTools = live.tools
+
+    /** The running connection, starting a crashed stdio server again. */
+    const running = Effect.suspend(() => {
+      if (live !== undefined) return Effect.succeed(live)
+      if (closed) return Effect.fail(new McpServerError({ message: `MCP server \`${server.name}\` is closed` }))
+      return start(server, context, onClose).pipe(Effect.tap((started) => Effect.sync(() => {
+        live = started
+      })))
+    })
+
+    const callTool = (tool: string, args: Record<string, unknown> | undefined) =>
+      running.pipe(Effect.flatMap((connection) =>
+        Effect.tryPromise({
+          try: (signal) =>
+            connection.client.callTool(
+              { name: tool, ...(args !== undefined ? { arguments: args } : {}) },
+              undefined,
+              { signal, timeout: server.toolTimeoutMs }
+            ) as Promise<CallToolResult>,
+          catch: (error) => {
+            const message = describe(error)
+            const timedOut = /timed out/i.test(message)
+            return new McpServerError({
+              message: timedOut
+                ? `tool call timed out after ${server.toolTimeoutMs / 1000} s (tool_timeout_sec)`
+                : withStderr(message, connection.transport)
+            })
+          }
+        })
+      ))
+
+    const connection: McpConnection = {
+      server,
+      tools: () => live?.tools ?? lastTools,
+      pid: () => (live?.transport instanceof ProcessGroupStdioTransport ? live.transport.pid : undefined),
+      callTool,
+      takeCrashReport: () => {
+        const report = crashReport
+        crashReport = undefined
+        return report
+      },
+      close: Effect.suspend(() => {
+        closed = true
+        const current = live
+        live = undefined
+        return current === undefined ? Effect.void : Effect.promise(() => current.client.close().catch(() => undefined))
+      })
+    }
+    return connection
+  })
