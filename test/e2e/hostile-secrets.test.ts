@@ -58,7 +58,8 @@ describe("CODEX_HOME", () => {
     const config = readFileSync(join(codexHome, "config.toml"), "utf8")
     await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
     expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(config)
-    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "sessions"])
+    // Only what the server itself keeps there: the rollout and the message history.
+    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "history.jsonl", "sessions"])
     const [read, append, patch] = toolOutputs(model)
     expect(read).not.toContain("model_provider")
     expect(JSON.parse(append!).metadata.exit_code).not.toBe(0)
