@@ -49,7 +49,7 @@ const configOverrides = Flag.String("config").pipe(
 
 const runServer = (cliOverrides: ReadonlyArray<string>) =>
   Effect.flatMap(stderrThreshold, (stderrLogLevel) =>
-    serveStdio(process.stdin).pipe(Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs }))))
+    serveStdio().pipe(Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs }))))
 
 /** A usage error is the error and a pointer to the help, on stderr: the help on stdout would reach an MCP client. */
 const usagePresenter = CliOutput.layerPresenter({
