@@ -64,5 +64,8 @@ export const sessionLayer = <A, E1, R1, E2, R2>(
 export const agentLayer = (options: CodexLayerOptions) =>
   sandboxStartupCheckLayer.pipe(Layer.provideMerge(CodexLayer(options)))
 
+/** The services of the agent, as several HTTP sessions share them. */
+export type AgentServices = Layer.Success<ReturnType<typeof agentLayer>>
+
 /** Everything the stdio loop needs (stdin and stdout from `Stdio`). Fails with `ConfigError` when the startup config is broken. */
 export const serverLayer = (options: ServerOptions) => sessionLayer(options, OutgoingSender.layer, agentLayer(options))
