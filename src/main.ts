@@ -65,7 +65,7 @@ const runHttpServer = (cliOverrides: ReadonlyArray<string>, listen: ListenAddres
     if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
       return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
     }
-    yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken }).pipe(
+    return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel)))
     )
   })
