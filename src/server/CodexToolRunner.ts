@@ -13,6 +13,7 @@ import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
 import type { Event } from "../rpc/Event.js"
 import { type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
+import { RELATED_TASK_META_KEY } from "../rpc/Tasks.js"
 import { findRollout } from "../persistence/SavedSessions.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
@@ -49,6 +50,10 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {})
 })
 
+/** `_meta` tying a message to the task the call runs as, if it does. */
+const relatedTaskMeta = (request: RequestContext) =>
+  request.task === undefined ? {} : { [RELATED_TASK_META_KEY]: { taskId: request.task.taskId } }
+
 export interface CodexToolOptions {
   /** The progress heartbeat's interval (calls with a `progressToken`). */
   readonly progressIntervalMs: number
@@ -63,23 +68,26 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
-    sender.sendNotification("codex/event", { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
+    sender.sendNotification("codex/event", { _meta: { requestId: request.id, ...relatedTaskMeta(request) }, id: event.id, msg: event.msg })
 
   /** Asks the client and submits its decision; runs beside the event loop so events keep flowing. */
   const approve = (conversation: Conversation, event: Event, request: RequestContext) => {
     const toolCallId = String(request.id)
-    const params = event.msg.type === "exec_approval_request"
+    const questions = event.msg.type === "exec_approval_request"
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : event.msg.type === "apply_patch_approval_request"
       ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : undefined
-    if (params === undefined) return Effect.void
+    if (questions === undefined) return Effect.void
+    const params = request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) }
     const op = event.msg.type === "exec_approval_request" ? "exec_approval" as const : "patch_approval" as const
     const refuse = (reason: string) => conversation.submit({ type: op, id: event.id, decision: "denied", reason })
     // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
     if (!capabilities.canElicit()) return Effect.asVoid(refuse(APPROVALS_UNAVAILABLE))
     const timeoutMs = conversation.config.approvalTimeoutMs
     return sender.sendRequest(Elicit, params).pipe(
+      // A task waits for the client meanwhile (`input_required`).
+      (asking) => request.task === undefined ? asking : request.task.whileInputRequired(asking),
       // The conversation counts the timeout as a denial itself; this only forgets the request.
       (asking) => timeoutMs === undefined ? Effect.asSome(asking) : Effect.timeoutOption(asking, timeoutMs),
       Effect.flatMap(Option.match({

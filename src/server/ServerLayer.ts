@@ -16,6 +16,8 @@ import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
 import { sandboxStartupCheckLayer } from "./SandboxStartupCheck.js"
+import { TaskHandlers } from "./tasks/TaskHandlers.js"
+import { TaskStore } from "./tasks/TaskStore.js"
 
 const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
@@ -25,14 +27,18 @@ const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(Request
     ...mcp,
     ...conversations,
     ...store,
-    ...(yield* AuthHandlers)
+    ...(yield* AuthHandlers),
+    ...(yield* TaskHandlers)
   })
 })).pipe(
   Layer.provide(Layer.mergeAll(
     McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer(options))),
     AuthHandlers.layer,
-    ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer))
-  ))
+    ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer)),
+    TaskHandlers.layer
+  )),
+  // One store per client session: its tasks end with the session.
+  Layer.provide(TaskStore.layer)
 )
 
 export interface ServerOptions extends CodexLayerOptions {
