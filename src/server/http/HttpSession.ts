@@ -7,11 +7,15 @@
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, Exit, Layer, Scope, Sink } from "effect"
 import type { RequestId } from "../../rpc/Enums.js"
+import { JSONRPC_VERSION } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../services/OutgoingSender.js"
 import type { IncomingLine } from "../LineReader.js"
 import { Router } from "../Router.js"
 import { type ServerOptions, sessionLayer } from "../ServerLayer.js"
 import { SessionEvents } from "./SessionEvents.js"
+
+/** How the OutgoingSender starts every notification line. */
+const NOTIFICATION_PREFIX = `{"jsonrpc":"${JSONRPC_VERSION}","method":`
 
 /** Request ids are type-sensitive (`1` ≠ `"1"`), so the key keeps the type. */
 const requestKey = (id: RequestId) => `${typeof id}:${id}`
@@ -30,6 +34,10 @@ export interface HttpSession {
   readonly expectAnswer: (id: RequestId) => Effect.Effect<Effect.Effect<Answer>>
   /** Gives up waiting for the answer to `id` (the client cancelled it). */
   readonly dropAnswer: (id: RequestId) => Effect.Effect<void>
+  /** Records that the client used the session just now. */
+  readonly touch: () => void
+  /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
+  readonly isIdle: (idleMs: number) => boolean
   /** Interrupts the session's requests and ends its streams. */
   readonly close: Effect.Effect<void>
 }
@@ -51,6 +59,11 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     Effect.sync(() => {
       for (const line of chunk.split("\n")) {
         if (line.length === 0) continue
+        // Notifications (most lines: every event) need no parsing to be routed.
+        if (line.startsWith(NOTIFICATION_PREFIX)) {
+          events.push(line)
+          continue
+        }
         const message: unknown = JSON.parse(line)
         const waiter = isAnswer(message) ? waiting.get(requestKey(message.id)) : undefined
         if (waiter !== undefined && isAnswer(message)) {
@@ -74,6 +87,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(undefined))
   }
 
+  let lastActive = Date.now()
   const session: HttpSession = {
     id: randomUUID(),
     events,
@@ -85,6 +99,8 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
         waiting.set(requestKey(id), waiter)
         return Deferred.await(waiter)
       }),
+    touch: () => void (lastActive = Date.now()),
+    isIdle: (idleMs) => waiting.size === 0 && !events.hasReader && Date.now() - lastActive > idleMs,
     dropAnswer: (id) => Effect.sync(() => settle(requestKey(id))),
     close: Effect.suspend(() => {
       events.close()

@@ -8,8 +8,8 @@
  * - DELETE ends the session.
  * Every request first passes the `Origin` check and, when configured, the bearer token (`RequestGuards`).
  */
-import { Effect, Stream } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Effect, Stream } from "effect"
+import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { classifyMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
 import { MAX_LINE_BYTES } from "../LineReader.js"
@@ -101,9 +101,12 @@ const handleInitialize = Effect.fnUntraced(function*(
 const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
   const length = Number(request.headers["content-length"] ?? "0")
   if (length > MAX_LINE_BYTES) return failure(413, -32600, "Invalid Request: message exceeds the 16 MiB limit")
-  const body = yield* request.text.pipe(Effect.orElseSucceed(() => undefined))
-  if (body === undefined) return failure(400, -32700, "Parse error: could not read the request body")
-  if (body.length > MAX_LINE_BYTES) return failure(413, -32600, "Invalid Request: message exceeds the 16 MiB limit")
+  // The cap also holds for a body sent without Content-Length (chunked).
+  const body = yield* request.text.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_LINE_BYTES)),
+    Effect.orElseSucceed(() => undefined)
+  )
+  if (body === undefined) return failure(413, -32600, "Invalid Request: the body could not be read, or exceeds the 16 MiB limit")
   let value: unknown
   try {
     value = JSON.parse(body)

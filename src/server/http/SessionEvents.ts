@@ -39,6 +39,7 @@ export class SessionEvents {
   /** Bumped by every new stream and by `close`, which ends the streams opened before. */
   private generation = 0
   private closed = false
+  private streams = 0
 
   constructor(private readonly maxBytes: number = REPLAY_LOG_BYTES) {}
 
@@ -51,6 +52,11 @@ export class SessionEvents {
       this.bytes -= this.log.shift()!.data.length
     }
     this.wake()
+  }
+
+  /** Whether a client is reading a stream of this session right now. */
+  get hasReader(): boolean {
+    return this.streams > 0
   }
 
   /** Ends every stream; later messages are dropped. */
@@ -78,7 +84,9 @@ export class SessionEvents {
       return Effect.succeed(Buffer.concat(parts))
     })
     return Stream.make(STREAM_OPENED).pipe(
-      Stream.concat(Stream.fromEffectRepeat(next).pipe(Stream.takeWhile((chunk): chunk is Uint8Array => chunk !== undefined)))
+      Stream.concat(Stream.fromEffectRepeat(next).pipe(Stream.takeWhile((chunk): chunk is Uint8Array => chunk !== undefined))),
+      Stream.onStart(Effect.sync(() => this.streams++)),
+      Stream.ensuring(Effect.sync(() => this.streams--))
     )
   }
 
