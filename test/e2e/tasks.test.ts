@@ -29,7 +29,7 @@ const drain = async <A>(stream: AsyncGenerator<A>) => {
 
 describe("tasks over HTTP (SDK tasks client)", () => {
   it("returns the result of a task that outlives the client's request time-out", async () => {
-    const { url } = await http.start([MockTurn.delay(3_500, MockTurn.message("slow but done"))], {
+    const { url } = await http.start([MockTurn.delay(6_000, MockTurn.message("slow but done"))], {
       config: { approvalPolicy: "never" }
     })
     const client = await http.connect(url)
@@ -37,7 +37,7 @@ describe("tasks over HTTP (SDK tasks client)", () => {
     const messages = await drain(client.experimental.tasks.callToolStream(
       { name: "codex", arguments: { prompt: "take your time" } },
       undefined,
-      { task: { ttl: 60_000 }, timeout: 2_000 }
+      { task: { ttl: 60_000 }, timeout: 5_000 }
     ))
     const types = messages.map((message) => message.type)
     expect(types[0]).toBe("taskCreated")

@@ -32,7 +32,7 @@ export interface HttpSession {
   readonly handle: (line: IncomingLine) => Effect.Effect<void>
   /** Waits for the answer to request `id` (register before handing the request over). */
   readonly expectAnswer: (id: RequestId) => Effect.Effect<Effect.Effect<Answer>>
-  /** Gives up waiting for the answer to `id` (the client cancelled it). */
+  /** Stops waiting for the answer to `id`: a cancelled request gets none; a dropped response's goes to the GET stream. */
   readonly dropAnswer: (id: RequestId) => Effect.Effect<void>
   /** Records that the client used the session just now. */
   readonly touch: () => void

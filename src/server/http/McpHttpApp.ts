@@ -136,7 +136,8 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
   }
   const answer = yield* session.expectAnswer(message.id)
   yield* session.handle({ _tag: "Line", text: line })
-  return yield* answerResponse(request, answer)
+  // A client that drops this response before the answer gets it on the session's GET stream instead.
+  return yield* answerResponse(request, answer.pipe(Effect.onInterrupt(() => session.dropAnswer(message.id))))
 })
 
 const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
