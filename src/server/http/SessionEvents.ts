@@ -30,7 +30,9 @@ export const sseEvent = (data: string, id?: number) =>
   encoder.encode(`${id === undefined ? "" : `id: ${id}\n`}event: message\ndata: ${data}\n\n`)
 
 export class SessionEvents {
+  /** The log is `log[head..]`; evicted events before `head` are cut off in bulk, not one shift at a time. */
   private log: Array<LoggedEvent> = []
+  private head = 0
   private bytes = 0
   private nextId = 1
   /** The highest id written to a stream without a `Last-Event-ID`; a fresh stream starts after it. */
@@ -48,8 +50,12 @@ export class SessionEvents {
     if (this.closed) return
     this.log.push({ id: this.nextId++, data })
     this.bytes += data.length
-    while (this.bytes > this.maxBytes && this.log.length > 1) {
-      this.bytes -= this.log.shift()!.data.length
+    while (this.bytes > this.maxBytes && this.log.length - this.head > 1) {
+      this.bytes -= this.log[this.head++]!.data.length
+    }
+    if (this.head > 1024 && this.head * 2 > this.log.length) {
+      this.log = this.log.slice(this.head)
+      this.head = 0
     }
     this.wake()
   }
@@ -71,23 +77,26 @@ export class SessionEvents {
    * stream has carried yet, then live events until a newer stream opens or the session closes.
    */
   open(lastEventId: number | undefined): Stream.Stream<Uint8Array> {
-    const generation = ++this.generation
-    this.wake()
-    let cursor = lastEventId ?? this.delivered
-    const next: Effect.Effect<Uint8Array | undefined> = Effect.suspend(() => {
-      if (generation !== this.generation) return Effect.succeed(undefined)
-      const pending = this.log.filter((event) => event.id > cursor)
-      if (pending.length === 0) return Effect.andThen(Deferred.await(this.changed), next)
-      cursor = pending.at(-1)!.id
-      this.delivered = Math.max(this.delivered, cursor)
-      const parts = pending.map((event) => sseEvent(event.data, event.id))
-      return Effect.succeed(Buffer.concat(parts))
+    return Stream.suspend(() => {
+      const generation = ++this.generation
+      this.wake()
+      let cursor = lastEventId ?? this.delivered
+      const next: Effect.Effect<Uint8Array | undefined> = Effect.suspend(() => {
+        if (this.closed || generation !== this.generation) return Effect.succeed(undefined)
+        // Ids are consecutive, so the events after `cursor` start at a computed index.
+        const first = this.log[this.head]?.id ?? this.nextId
+        const pending = this.log.slice(this.head + Math.max(0, cursor + 1 - first))
+        if (pending.length === 0) return Effect.andThen(Deferred.await(this.changed), next)
+        cursor = pending.at(-1)!.id
+        this.delivered = Math.max(this.delivered, cursor)
+        return Effect.succeed(Buffer.concat(pending.map((event) => sseEvent(event.data, event.id))))
+      })
+      this.streams++
+      return Stream.make(STREAM_OPENED).pipe(
+        Stream.concat(Stream.fromEffectRepeat(next).pipe(Stream.takeWhile((chunk): chunk is Uint8Array => chunk !== undefined))),
+        Stream.ensuring(Effect.sync(() => this.streams--))
+      )
     })
-    return Stream.make(STREAM_OPENED).pipe(
-      Stream.concat(Stream.fromEffectRepeat(next).pipe(Stream.takeWhile((chunk): chunk is Uint8Array => chunk !== undefined))),
-      Stream.onStart(Effect.sync(() => this.streams++)),
-      Stream.ensuring(Effect.sync(() => this.streams--))
-    )
   }
 
   private wake() {

@@ -50,6 +50,9 @@ describe("SessionEvents", () => {
       const events = new SessionEvents(10)
       for (const data of ["aaaa", "bbbb", "cccc"]) events.push(data)
       assert.deepStrictEqual(yield* take(events.open(0), 1), [[2, "bbbb"], [3, "cccc"]])
+      // Many evictions (the log is compacted in bulk): ids stay right.
+      for (let i = 4; i <= 5000; i++) events.push(String(i % 10).repeat(4))
+      assert.deepStrictEqual(yield* take(events.open(4990), 1), [[4999, "9999"], [5000, "0000"]])
     }))
 
   it.effect("a newer stream ends the older one, and close ends every stream", () =>
