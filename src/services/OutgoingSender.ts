@@ -72,7 +72,10 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: ChunkSink, bufferBy
   yield* Stream.fromEffectRepeat(nextChunk).pipe(
     Stream.filter((chunk) => chunk.length > 0),
     Stream.run(sink),
-    Effect.catchCause((cause) => Effect.logError("the client's output stream failed", cause)),
+    // A broken output (the client is gone) must not leave senders waiting for room: discard from now on.
+    Effect.catchCause((cause) =>
+      Effect.logError("the client's output stream failed; discarding output", cause).pipe(Effect.andThen(Effect.forever(nextChunk)))
+    ),
     Effect.forkScoped
   )
 
