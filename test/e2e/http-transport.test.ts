@@ -2,7 +2,7 @@
  * `mcp --http`: the official SDK client over `StreamableHTTPClientTransport` runs a `codex` call whose
  * command needs approval (the elicitation arrives on the session's stream); two sessions at once keep
  * their elicitations apart; a dropped event stream is resumed with `Last-Event-ID`, and the answer of a
- * dropped POST response arrives on the event stream; a foreign `Origin`
+ * dropped POST response arrives on the event stream; the conversation API works on the same endpoint; a foreign `Origin`
  * gets 403 and a missing bearer token 401; DELETE ends a session; SIGTERM ends the server with 0.
  */
 import { existsSync } from "node:fs"
@@ -165,6 +165,26 @@ describe("mcp --http on the wire", () => {
     const stream = await fetch(url, { headers: { ...headers, accept: "text/event-stream" } })
     const events = await within("the answer on the event stream", readEvents(stream, (event) => event.data.id === 9))
     expect(events.at(-1)!.data).toMatchObject({ id: 9, result: { structuredContent: { content: "late" } } })
+  })
+
+  it("serves the conversation API on the same endpoint: events go to the session's stream", async () => {
+    const { url } = await start([MockTurn.message("over http")], { config: { approvalPolicy: "never" } })
+    const session = (await post(url, INITIALIZE)).headers.get("mcp-session-id")!
+    const headers = { "mcp-session-id": session, accept: "application/json" }
+    const request = async (id: number, method: string, params: unknown) =>
+      (await post(url, { jsonrpc: "2.0", id, method, params }, headers)).json()
+    const created = await request(2, "newConversation", {})
+    const conversationId = created.result.conversationId
+    expect(typeof conversationId).toBe("string")
+    expect((await request(3, "addConversationListener", { conversationId })).result.subscriptionId).toEqual(expect.any(String))
+    const stream = await fetch(url, { headers: { "mcp-session-id": session, accept: "text/event-stream" } })
+    expect((await request(4, "sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "hi" } }] })).result)
+      .toEqual({})
+    const events = await within(
+      "task_complete on the event stream",
+      readEvents(stream, (event) => event.data.method === "codex/event/task_complete")
+    )
+    expect(events.at(-1)!.data.params).toMatchObject({ conversationId, msg: { last_agent_message: "over http" } })
   })
 
   it("refuses a foreign Origin with 403 and accepts a loopback one", async () => {
