@@ -2,8 +2,9 @@
  * `mcp --http`: the official SDK client over `StreamableHTTPClientTransport` runs a `codex` call whose
  * command needs approval (the elicitation arrives on the session's stream); two sessions at once keep
  * their elicitations apart; a dropped event stream is resumed with `Last-Event-ID`, and the answer of a
- * dropped POST response arrives on the event stream; the conversation API works on the same endpoint; a foreign `Origin`
- * gets 403 and a missing bearer token 401; DELETE ends a session; SIGTERM ends the server with 0.
+ * dropped POST response arrives on the event stream; the conversation API works on the same endpoint; a
+ * foreign `Origin` gets 403 and a missing bearer token 401; DELETE ends a session; SIGTERM ends the server
+ * with 0.
  */
 import { existsSync } from "node:fs"
 import { join } from "node:path"
@@ -171,7 +172,7 @@ describe("mcp --http on the wire", () => {
     const { url } = await start([MockTurn.message("over http")], { config: { approvalPolicy: "never" } })
     const session = (await post(url, INITIALIZE)).headers.get("mcp-session-id")!
     const headers = { "mcp-session-id": session, accept: "application/json" }
-    const request = async (id: number, method: string, params: unknown) =>
+    const request = async (id: number, method: string, params: unknown): Promise<any> =>
       (await post(url, { jsonrpc: "2.0", id, method, params }, headers)).json()
     const created = await request(2, "newConversation", {})
     const conversationId = created.result.conversationId
