@@ -116,7 +116,7 @@ const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => conf
 const codexEffect = root.pipe(
   Command.withHandler(({ config }) => runServer(config)),
   Command.withDescription(
-    "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
+    "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
   Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
