@@ -16,6 +16,8 @@ import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logg
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
+import { type ListenAddress, parseListenAddress } from "./server/http/ListenAddress.js"
+import { serveHttp } from "./server/http/ServeHttp.js"
 import { VERSION } from "./version.js"
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
@@ -64,11 +66,46 @@ const runServer = (cliOverrides: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
-    yield* serveStdio(process.stdin).pipe(
+    yield* serveStdio().pipe(
       Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs })),
       Effect.provideService(ProcessEnvironment, env)
     )
   })
+
+/** A missing or empty `--auth-token-env` variable: the server must not start unprotected by mistake. */
+class AuthTokenError extends Data.TaggedError("AuthTokenError")<{ readonly message: string }> {
+  readonly exitCode = 2
+}
+
+const runHttpServer = (cliOverrides: ReadonlyArray<string>, listen: ListenAddress, authTokenEnv: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const stderrLogLevel = yield* stderrThreshold
+    const env = yield* serverEnvironment
+    const authToken = Option.isSome(authTokenEnv) ? env[authTokenEnv.value] : undefined
+    if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
+      return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
+    }
+    return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken }).pipe(
+      Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
+      Effect.provideService(ProcessEnvironment, env)
+    )
+  })
+
+const httpFlag = Flag.String("http").pipe(
+  Flag.withDescription(
+    "Serve MCP over streamable HTTP at http://HOST:PORT/mcp instead of stdio: --http [HOST:]PORT (host defaults to 127.0.0.1, " +
+      "loopback only). Requests with a foreign Origin are refused (403)."
+  ),
+  Flag.mapTryCatch(parseListenAddress, (error) => (error instanceof Error ? error.message : String(error))),
+  Flag.optional
+)
+
+const authTokenEnvFlag = Flag.String("auth-token-env").pipe(
+  Flag.withDescription(
+    "With --http: require `Authorization: Bearer <token>` on every request, the token read from this environment variable (401 without it)."
+  ),
+  Flag.optional
+)
 
 /** A usage error is the error and a pointer to the help, on stderr: the help on stdout would reach an MCP client. */
 const usagePresenter = CliOutput.layerPresenter({
@@ -84,13 +121,14 @@ const usagePresenter = CliOutput.layerPresenter({
 
 const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
 
-const mcp = Command.make("mcp", {}, () =>
+const mcp = Command.make("mcp", { http: httpFlag, authTokenEnv: authTokenEnvFlag }, ({ authTokenEnv, http }) =>
   Effect.gen(function*() {
     const { config } = yield* root
+    if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv)
     yield* runServer(config)
   })).pipe(
     Command.withDescription(
-      "Run the MCP server on stdin/stdout (the default): the `codex` and `codex-reply` tools and the conversation JSON-RPC API."
+      "Run the MCP server on stdin/stdout (the default), or over HTTP with --http: the `codex` and `codex-reply` tools and the conversation JSON-RPC API."
     )
   )
 
@@ -99,7 +137,7 @@ const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => conf
 const codexEffect = root.pipe(
   Command.withHandler(({ config }) => runServer(config)),
   Command.withDescription(
-    "A coding agent that speaks the Codex wire protocols over stdio. Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
+    "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
   Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])

@@ -99,7 +99,8 @@ export const CODEX_TOOL: ToolDescription = {
       }
     }
   },
-  outputSchema: toolOutputSchema
+  outputSchema: toolOutputSchema,
+  execution: { taskSupport: "optional" }
 }
 
 export const CODEX_REPLY_TOOL: ToolDescription = {
@@ -116,5 +117,6 @@ export const CODEX_REPLY_TOOL: ToolDescription = {
       prompt: { type: "string", description: "The *next user prompt* to continue the Codex conversation." }
     }
   },
-  outputSchema: toolOutputSchema
+  outputSchema: toolOutputSchema,
+  execution: { taskSupport: "optional" }
 }

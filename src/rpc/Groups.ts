@@ -6,6 +6,7 @@ import { RpcGroup } from "effect/rpc"
 import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "./ApprovalRequests.js"
 import * as Api from "./ConversationApi.js"
 import * as Mcp from "./Mcp.js"
+import * as Tasks from "./Tasks.js"
 
 export const McpRequests = RpcGroup.make(
   Mcp.Initialize,
@@ -39,8 +40,10 @@ export const AuthRequests = RpcGroup.make(
   Api.GetAuthStatus
 )
 
+export const TaskRequests = RpcGroup.make(Tasks.GetTask, Tasks.GetTaskResult, Tasks.ListTasks, Tasks.CancelTask)
+
 /** Everything a client may call on this server. */
-export const ClientRequests = McpRequests.merge(ConversationRequests, AuthRequests)
+export const ClientRequests = McpRequests.merge(ConversationRequests, AuthRequests, TaskRequests)
 export type ClientRequest = RpcGroup.Rpcs<typeof ClientRequests>
 
 /** Everything this server calls on a client. */

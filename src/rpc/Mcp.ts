@@ -10,6 +10,7 @@ import { Schema } from "effect"
 import * as McpSchema from "effect/ai/McpSchema"
 import { Rpc } from "effect/rpc"
 import { RequestId } from "./Enums.js"
+import { CreateTaskResult, TaskMetadata } from "./Tasks.js"
 
 /** The protocol revisions this server speaks, oldest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-06-18", "2025-11-25"] as const
@@ -29,7 +30,13 @@ export const InitializeResult = Schema.Struct({
   protocolVersion: Schema.String,
   capabilities: Schema.Struct({
     tools: Schema.Struct({ listChanged: Schema.Boolean }),
-    logging: Schema.Struct({})
+    logging: Schema.Struct({}),
+    /** MCP tasks (2025-11-25): `tools/call` may run as a task; tasks can be listed and cancelled. */
+    tasks: Schema.optionalKey(Schema.Struct({
+      list: Schema.Struct({}),
+      cancel: Schema.Struct({}),
+      requests: Schema.Struct({ tools: Schema.Struct({ call: Schema.Struct({}) }) })
+    }))
   }),
   serverInfo: Schema.Struct({ name: Schema.String, title: Schema.String, version: Schema.String })
 })
@@ -41,14 +48,17 @@ export const ToolDescription = Schema.Struct({
   title: Schema.String,
   description: Schema.String,
   inputSchema: Schema.Record(Schema.String, Schema.Unknown),
-  outputSchema: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  outputSchema: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
+  execution: Schema.optionalKey(Schema.Struct({ taskSupport: Schema.Literals(["forbidden", "optional", "required"]) }))
 })
 export type ToolDescription = typeof ToolDescription.Type
 
 export const CallToolParams = Schema.Struct({
   ...RequestMetaFields,
   name: Schema.String,
-  arguments: Schema.optionalKey(Schema.Unknown)
+  arguments: Schema.optionalKey(Schema.Unknown),
+  /** Run the call as an MCP task: answered at once with the task, the result via `tasks/result`. */
+  task: Schema.optionalKey(TaskMetadata)
 })
 export type CallToolParams = typeof CallToolParams.Type
 
@@ -72,7 +82,10 @@ export class ListTools extends Rpc.make("tools/list", {
   payload: OptionalMeta,
   success: Schema.Struct({ tools: Schema.Array(ToolDescription) })
 }) {}
-export class CallTool extends Rpc.make("tools/call", { payload: CallToolParams, success: CallToolResult }) {}
+export class CallTool extends Rpc.make("tools/call", {
+  payload: CallToolParams,
+  success: Schema.Union([CallToolResult, CreateTaskResult])
+}) {}
 export class ListResources extends Rpc.make("resources/list", {
   payload: OptionalMeta,
   success: Schema.Struct({ resources: Schema.Array(Schema.Unknown) })
@@ -122,7 +135,9 @@ export const ElicitParams = Schema.Struct({
   codex_changes: Schema.optionalKey(Schema.Unknown),
   codex_mcp_server: Schema.optionalKey(Schema.String),
   codex_mcp_tool: Schema.optionalKey(Schema.String),
-  codex_mcp_arguments: Schema.optionalKey(Schema.Unknown)
+  codex_mcp_arguments: Schema.optionalKey(Schema.Unknown),
+  /** Carries the related task (`io.modelcontextprotocol/related-task`) when the call runs as a task. */
+  _meta: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })
 export type ElicitParams = typeof ElicitParams.Type
 

@@ -9,11 +9,22 @@ import { LoggingMessageNotification, ProgressNotification } from "effect/ai/McpS
 import { Rpc, RpcGroup } from "effect/rpc"
 import { AuthMode, RequestId } from "./Enums.js"
 import { Event, type EventType } from "./Event.js"
+import { RELATED_TASK_META_KEY, Task } from "./Tasks.js"
 
 /** An event of the conversation a `codex` / `codex-reply` call drives, tagged with the call's request id. */
 export class CodexEventNotification extends Rpc.make("codex/event", {
-  payload: { _meta: Schema.Struct({ requestId: RequestId }), ...Event.fields }
+  payload: {
+    _meta: Schema.Struct({
+      requestId: RequestId,
+      /** The task the call runs as, when it runs as one. */
+      [RELATED_TASK_META_KEY]: Schema.optionalKey(Schema.Struct({ taskId: Schema.String }))
+    }),
+    ...Event.fields
+  }
 }) {}
+
+/** A task's status changed (MCP tasks). */
+export class TaskStatusNotification extends Rpc.make("notifications/tasks/status", { payload: Task.fields }) {}
 
 /** The auth state changed (login, logout, a stored API key); no `authMethod` when signed out. */
 export class AuthStatusChange extends Rpc.make("authStatusChange", {
@@ -31,7 +42,8 @@ const ServerNotifications = RpcGroup.make(
   ProgressNotification,
   LoggingMessageNotification,
   AuthStatusChange,
-  LoginChatGptComplete
+  LoginChatGptComplete,
+  TaskStatusNotification
 )
 
 const ConversationEventParams = Schema.Struct({ ...Event.fields, conversationId: Schema.String })

@@ -13,6 +13,7 @@ import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/Code
 import type { Event } from "../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
 import { CodexEventNotification } from "../rpc/Notifications.js"
+import { RELATED_TASK_META_KEY } from "../rpc/Tasks.js"
 import { findRollout } from "../persistence/SavedSessions.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { Config } from "../services/Config.js"
@@ -54,6 +55,10 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args["reasoning-effort"] !== undefined ? { reasoningEffort: args["reasoning-effort"] } : {})
 })
 
+/** `_meta` tying a message to the task the call runs as, if it does. */
+const relatedTaskMeta = (request: RequestContext) =>
+  request.task === undefined ? {} : { [RELATED_TASK_META_KEY]: { taskId: request.task.taskId } }
+
 export interface CodexToolOptions {
   /** The progress heartbeat's interval (calls with a `progressToken`). */
   readonly progressIntervalMs: number
@@ -73,22 +78,25 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
-    sender.notify(CodexEventNotification, { _meta: { requestId: request.id }, id: event.id, msg: event.msg })
+    sender.notify(CodexEventNotification, { _meta: { requestId: request.id, ...relatedTaskMeta(request) }, id: event.id, msg: event.msg })
 
   /** Asks the client through an elicitation; runs beside the event loop so events keep flowing. */
   const approve = (conversation: Conversation, event: ApprovalEvent, request: RequestContext) => {
     // Nobody can answer: refuse at once, saying why and how to change the policy (no -32601 round trip).
     if (!capabilities.canElicit()) return denyApproval(conversation, event, APPROVALS_UNAVAILABLE)
     const toolCallId = String(request.id)
-    const params = event.msg.type === "exec_approval_request"
+    const questions = event.msg.type === "exec_approval_request"
       ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : event.msg.type === "apply_patch_approval_request"
       ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
+    const params = request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) }
+    const asking = sender.sendRequest(Elicit, params)
     return forwardApproval({
       conversation,
       event,
-      ask: sender.sendRequest(Elicit, params),
+      // A task waits for the client meanwhile (`input_required`).
+      ask: request.task === undefined ? asking : request.task.whileInputRequired(asking),
       errorReason: (error) => error.code === -32601 ? APPROVALS_UNAVAILABLE : clientErrorReason(error)
     }).pipe(Effect.forkScoped, Effect.asVoid)
   }

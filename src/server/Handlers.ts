@@ -6,7 +6,7 @@
 import { Context, type Effect } from "effect"
 import type { Rpc, RpcGroup } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
-import type { AuthRequests, ClientRequest, ConversationRequests, McpRequests } from "../rpc/Groups.js"
+import type { AuthRequests, ClientRequest, ConversationRequests, McpRequests, TaskRequests } from "../rpc/Groups.js"
 import type { JsonRpcError } from "../rpc/JsonRpc.js"
 
 /** What a handler knows about the request it answers. */
@@ -14,6 +14,15 @@ export interface RequestContext {
   readonly id: RequestId
   /** `params._meta.progressToken`, when the client asked for progress notifications. */
   readonly progressToken: string | number | undefined
+  /** Set when the request runs as an MCP task (a `tools/call` with a `task` field). */
+  readonly task?: RunningTask | undefined
+}
+
+/** What work running as a task can tell its task. */
+export interface RunningTask {
+  readonly taskId: string
+  /** Runs `effect` (a question to the client) with the task's status `input_required`. */
+  readonly whileInputRequired: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
 }
 
 export type Handler<R extends Rpc.Any> = (
@@ -26,6 +35,7 @@ type HandlersFor<R extends Rpc.Any> = { readonly [K in R as K["_tag"]]: Handler<
 export type McpHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof McpRequests>>
 export type ConversationHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof ConversationRequests>>
 export type AuthHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof AuthRequests>>
+export type TaskHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof TaskRequests>>
 
 /** Every request handler of the server, keyed by wire method name. */
 export class RequestHandlers extends Context.Service<RequestHandlers, HandlersFor<ClientRequest>>()(

@@ -1,9 +1,9 @@
 /**
- * Newline-delimited framing of the incoming byte stream. A line longer than the cap is not buffered:
- * its bytes are skipped up to the next newline and reported once as `Oversized`, so a client cannot
- * grow the server's memory by never sending a newline (see docs/differences.md, Bounded resources).
+ * Newline-delimited framing of an incoming byte stream (stdin for the stdio transport, any
+ * `Stream<Uint8Array>` for others). A line longer than the cap is not buffered: its bytes are skipped up
+ * to the next newline and reported once as `Oversized`, so a client cannot grow the server's memory by
+ * never sending a newline (see docs/differences.md, Bounded resources).
  */
-import type { Readable } from "node:stream"
 import { Stream } from "effect"
 
 /** The default cap on one incoming line. */
@@ -13,49 +13,72 @@ export type IncomingLine =
   | { readonly _tag: "Line"; readonly text: string }
   | { readonly _tag: "Oversized"; readonly bytes: number }
 
-async function* splitLines(input: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<IncomingLine> {
-  let parts: Array<Buffer> = []
-  let size = 0
-  let skipping = false
-  let skipped = 0
+/** Cuts chunks into lines, keeping at most `maxBytes` of an unfinished line. */
+class LineSplitter {
+  private parts: Array<Uint8Array> = []
+  private size = 0
+  private skipping = false
+  private skipped = 0
 
-  for await (const chunk of input) {
+  constructor(private readonly maxBytes: number) {}
+
+  /** The lines `chunk` completes. */
+  push(chunk: Uint8Array): Array<IncomingLine> {
+    const lines: Array<IncomingLine> = []
     let start = 0
     while (start < chunk.length) {
       const newline = chunk.indexOf(10, start)
       const end = newline === -1 ? chunk.length : newline
       const piece = chunk.subarray(start, end)
-      if (skipping) {
-        skipped += piece.length
-      } else if (size + piece.length > maxBytes) {
-        skipping = true
-        skipped = size + piece.length
-        parts = []
-        size = 0
+      if (this.skipping) {
+        this.skipped += piece.length
+      } else if (this.size + piece.length > this.maxBytes) {
+        this.skipping = true
+        this.skipped = this.size + piece.length
+        this.parts = []
+        this.size = 0
       } else if (piece.length > 0) {
-        parts.push(piece)
-        size += piece.length
+        this.parts.push(piece)
+        this.size += piece.length
       }
       if (newline === -1) break
-      if (skipping) {
-        yield { _tag: "Oversized", bytes: skipped }
-        skipping = false
-        skipped = 0
-      } else {
-        const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString("utf8")
-        parts = []
-        size = 0
-        yield { _tag: "Line", text }
-      }
+      lines.push(this.takeLine())
       start = newline + 1
     }
+    return lines
   }
-  if (skipping) yield { _tag: "Oversized", bytes: skipped }
-  else if (size > 0) yield { _tag: "Line", text: Buffer.concat(parts, size).toString("utf8") }
+
+  /** The unfinished line at the end of the input, if any. */
+  end(): Array<IncomingLine> {
+    return this.skipping || this.size > 0 ? [this.takeLine()] : []
+  }
+
+  private takeLine(): IncomingLine {
+    if (this.skipping) {
+      const bytes = this.skipped
+      this.skipping = false
+      this.skipped = 0
+      return { _tag: "Oversized", bytes }
+    }
+    const text = Buffer.concat(this.parts, this.size).toString("utf8")
+    this.parts = []
+    this.size = 0
+    return { _tag: "Line", text }
+  }
 }
 
 /** The lines of `input` until it ends. A read error ends the stream like EOF (as in the reference). */
-export const readLines = (input: Readable, maxBytes: number = MAX_LINE_BYTES): Stream.Stream<IncomingLine> =>
-  Stream.fromAsyncIterable(splitLines(input, maxBytes), () => undefined).pipe(
-    Stream.catch(() => Stream.empty)
-  )
+export const readLines = <E, R>(
+  input: Stream.Stream<Uint8Array, E, R>,
+  maxBytes: number = MAX_LINE_BYTES
+): Stream.Stream<IncomingLine, never, R> =>
+  Stream.suspend(() => {
+    const splitter = new LineSplitter(maxBytes)
+    return input.pipe(
+      Stream.map((chunk) => splitter.push(chunk)),
+      Stream.flattenIterable,
+      Stream.concat(Stream.suspend(() => Stream.fromIterable(splitter.end()))),
+      // After the lines already read; an unfinished line is dropped with the failed read.
+      Stream.catch(() => Stream.empty)
+    )
+  })

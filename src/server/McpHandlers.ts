@@ -12,16 +12,21 @@ import { CodexToolCalls, errorResult } from "./CodexToolRunner.js"
 import type { McpHandlerMap, RequestContext } from "./Handlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
 import { ClientLogLevel } from "./Logging.js"
+import { TaskStore } from "./tasks/TaskStore.js"
 
 /** Answers the client's version when we speak it, else our newest. */
 export const negotiateProtocolVersion = (requested: string): string =>
   (SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(requested) ? requested : LATEST_PROTOCOL_VERSION
+
+/** The first protocol revision with MCP tasks. */
+const TASKS_PROTOCOL_VERSION = "2025-11-25"
 
 export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("codex-effect/McpHandlers") {
   static readonly layer = Layer.effect(McpHandlers, Effect.gen(function*() {
     const clientLogLevel = yield* ClientLogLevel
     const clientCapabilities = yield* ClientCapabilities
     const tools = yield* CodexToolCalls
+    const tasks = yield* TaskStore
     let initialized = false
 
     return McpHandlers.of({
@@ -29,9 +34,15 @@ export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("
         Effect.suspend(() => {
           if (initialized) return Effect.fail(invalidRequest("initialize called more than once"))
           initialized = true
+          const protocolVersion = negotiateProtocolVersion(params.protocolVersion)
           const result: InitializeResult = {
-            protocolVersion: negotiateProtocolVersion(params.protocolVersion),
-            capabilities: { tools: { listChanged: true }, logging: {} },
+            protocolVersion,
+            capabilities: {
+              tools: { listChanged: true },
+              logging: {},
+              // Tasks came with 2025-11-25; older clients are not told about them.
+              ...(protocolVersion >= TASKS_PROTOCOL_VERSION ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } } : {})
+            },
             serverInfo: { name: "codex-effect", title: "Codex", version: VERSION }
           }
           return clientCapabilities.record(params.capabilities).pipe(
@@ -41,10 +52,16 @@ export class McpHandlers extends Context.Service<McpHandlers, McpHandlerMap>()("
         }),
       ping: () => Effect.succeed({}),
       "tools/list": () => Effect.succeed({ tools: [CODEX_TOOL, CODEX_REPLY_TOOL] }),
-      "tools/call": (params, request: RequestContext) =>
-        params.name === CODEX_TOOL.name || params.name === CODEX_REPLY_TOOL.name
-          ? tools.call(params, request)
-          : Effect.succeed(errorResult(`Unknown tool '${params.name}'`)),
+      "tools/call": (params, request: RequestContext) => {
+        if (params.name !== CODEX_TOOL.name && params.name !== CODEX_REPLY_TOOL.name) {
+          return Effect.succeed(errorResult(`Unknown tool '${params.name}'`))
+        }
+        // As a task: answered at once; the call runs on and its result waits for `tasks/result`.
+        if (params.task !== undefined) {
+          return Effect.map(tasks.create(params.task.ttl, (task) => tools.call(params, { ...request, task })), (task) => ({ task }))
+        }
+        return tools.call(params, request)
+      },
       "resources/list": () => Effect.succeed({ resources: [] }),
       "resources/templates/list": () => Effect.succeed({ resourceTemplates: [] }),
       "prompts/list": () => Effect.succeed({ prompts: [] }),

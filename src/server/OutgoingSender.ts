@@ -9,7 +9,7 @@
  * turns whose events they forward), so memory stays at the budget instead of growing with every
  * answer. After `close` nothing waits any more: what does not fit is dropped.
  */
-import { Context, Deferred, Effect, Layer, Queue, Result, Schema } from "effect"
+import { Context, Deferred, Effect, Layer, Queue, Result, Schema, Sink, Stdio, Stream } from "effect"
 import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { ServerRequest } from "../rpc/Groups.js"
@@ -33,8 +33,11 @@ export class ClientRequestError extends Schema.TaggedError<ClientRequestError>()
   message: Schema.String
 }) {}
 
-/** Where finished lines go: stdout in the server, a buffer in tests. Completes once the chunk is written. */
+/** Where finished lines go, as a function: a buffer in tests. Completes once the chunk is written. */
 export type LineSink = (chunk: string) => Effect.Effect<void>
+
+/** Where finished lines go, as a sink: stdout in the stdio server. It pulls the next chunk once the last is written. */
+export type ChunkSink = Sink.Sink<unknown, string, unknown, unknown, never>
 
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
 type QueueItem = string | Deferred.Deferred<void>
@@ -52,7 +55,7 @@ const encoderFor = (notification: ServerNotification): Encoder => {
   return encoder
 }
 
-const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferBytes: number) {
+const makeOutgoingSender = Effect.fnUntraced(function*(sink: ChunkSink, bufferBytes: number) {
   const queue = yield* Queue.unbounded<QueueItem>()
   const budget = new ByteBudget(bufferBytes)
   /** Set while senders wait for the client; logged once per episode. */
@@ -60,7 +63,22 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
   const pending = new Map<number, { readonly method: string; readonly deferred: Pending }>()
   let nextRequestId = 0
 
-  yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+  /** What the sink took last: settled when it asks for more, i.e. once that chunk is written. */
+  let inFlight: { readonly bytes: number; readonly flushed: ReadonlyArray<Deferred.Deferred<void>> } | undefined
+  const settleInFlight = Effect.suspend(() => {
+    if (inFlight === undefined) return Effect.void
+    const { bytes, flushed } = inFlight
+    inFlight = undefined
+    budget.release(bytes)
+    const relieved = backedUp && !budget.wouldWait(1)
+    if (relieved) backedUp = false
+    return Effect.forEach(flushed, (deferred) => Deferred.succeed(deferred, undefined), { discard: true }).pipe(
+      Effect.andThen(relieved ? Effect.logDebug("outgoing queue has room again") : Effect.void)
+    )
+  })
+  /** The next chunk for the sink: every line queued since the last one. */
+  const nextChunk: Effect.Effect<string> = Effect.gen(function*() {
+    yield* settleInFlight
     const items = yield* Queue.takeAll(queue)
     let chunk = ""
     const flushed: Array<Deferred.Deferred<void>> = []
@@ -68,16 +86,18 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: LineSink, bufferByt
       if (typeof item === "string") chunk += item
       else flushed.push(item)
     }
-    if (chunk.length > 0) {
-      yield* sink(chunk)
-      budget.release(chunk.length)
-      if (backedUp && !budget.wouldWait(1)) {
-        backedUp = false
-        yield* Effect.logDebug("outgoing queue has room again")
-      }
-    }
-    for (const deferred of flushed) yield* Deferred.succeed(deferred, undefined)
-  })))
+    inFlight = { bytes: chunk.length, flushed }
+    return chunk
+  })
+  yield* Stream.fromEffectRepeat(nextChunk).pipe(
+    Stream.filter((chunk) => chunk.length > 0),
+    Stream.run(sink),
+    // A broken output (the client is gone) must not leave senders waiting for room: discard from now on.
+    Effect.catchCause((cause) =>
+      Effect.logError("the client's output stream failed; discarding output", cause).pipe(Effect.andThen(Effect.forever(nextChunk)))
+    ),
+    Effect.forkScoped
+  )
 
   const write = (message: OutgoingMessage) =>
     Effect.suspend(() => {
@@ -178,12 +198,15 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
 }>()("codex-effect/OutgoingSender") {
   /** A sender writing to `sink`; its writer fiber lives as long as the layer's scope. */
   static readonly layerWith = (sink: LineSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
+    Layer.effect(OutgoingSender, makeOutgoingSender(Sink.forEach(sink), bufferBytes))
+
+  /** A sender writing into `sink` (for transports whose output is a `Sink`). */
+  static readonly layerSink = (sink: ChunkSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
     Layer.effect(OutgoingSender, makeOutgoingSender(sink, bufferBytes))
 
-  /** The server's sender: newline-delimited JSON on stdout. */
-  static readonly layer = OutgoingSender.layerWith((chunk) =>
-    Effect.callback<void>((resume) => {
-      process.stdout.write(chunk, () => resume(Effect.void))
-    })
-  )
+  /** The stdio server's sender: newline-delimited JSON on the `Stdio` service's stdout. */
+  static readonly layer = Layer.unwrap(Effect.gen(function*() {
+    const stdio = yield* Stdio.Stdio
+    return OutgoingSender.layerSink(stdio.stdout())
+  }))
 }

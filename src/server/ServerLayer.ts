@@ -1,10 +1,9 @@
 /**
- * Wires the stdio server: the single writer, logging, the handlers of every method group, the router,
+ * Wires the server: the single writer, logging, the handlers of every method group, the router,
  * the agent (`CodexLayer`: config, auth, conversations, model) and the one-time bubblewrap check.
  */
 import { Effect, Layer, type LogLevel } from "effect"
-import type { ConfigOptions } from "../services/Config.js"
-import { CodexLayer } from "../services/CodexLayer.js"
+import { CodexLayer, type CodexLayerOptions } from "../services/CodexLayer.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { AuthHandlers } from "./AuthHandlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
@@ -17,6 +16,8 @@ import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "./McpHandlers.js"
 import { Router } from "./Router.js"
 import { sandboxStartupCheckLayer } from "./SandboxStartupCheck.js"
+import { TaskHandlers } from "./tasks/TaskHandlers.js"
+import { TaskStore } from "./tasks/TaskStore.js"
 
 const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
@@ -26,32 +27,51 @@ const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(Request
     ...mcp,
     ...conversations,
     ...store,
-    ...(yield* AuthHandlers)
+    ...(yield* AuthHandlers),
+    ...(yield* TaskHandlers)
   })
 })).pipe(
   Layer.provide(Layer.mergeAll(
     McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer(options))),
     AuthHandlers.layer,
-    ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer))
-  ))
+    ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer)),
+    TaskHandlers.layer
+  )),
+  // One store per client session: its tasks end with the session.
+  Layer.provide(TaskStore.layer)
 )
 
-interface ServerOptions extends ConfigOptions {
+export interface ServerOptions extends CodexLayerOptions {
   readonly stderrLogLevel: LogLevel.LogLevel
   /** How often a `tools/call` with a progress token hears from the server at least (default 5 s). */
   readonly progressIntervalMs?: number | undefined
 }
 
-/** Everything the stdio loop needs. Fails with `ConfigError` when the startup config is broken. */
-export const serverLayer = (options: ServerOptions) =>
+/**
+ * One client's side of the server over `sender`: its logging level and capabilities, the handlers and
+ * the router, on `agent` (the `CodexLayer`, or the context of one shared by several HTTP sessions).
+ * The client's logger is also the agent's, so a conversation's logs reach the client that asked for them.
+ */
+export const sessionLayer = <A, E1, R1, E2, R2>(
+  options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
+  sender: Layer.Layer<OutgoingSender, E1, R1>,
+  agent: Layer.Layer<A, E2, R2>
+) =>
   Router.layer.pipe(
-    Layer.provide(Layer.mergeAll(
-      requestHandlersLayer({ progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS }),
-      sandboxStartupCheckLayer
-    )),
-    Layer.provide(CodexLayer(options)),
+    Layer.provide(requestHandlersLayer({ progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS })),
+    Layer.provide(agent),
     Layer.provide(ClientCapabilities.layer),
     Layer.provideMerge(serverLoggerLayer(options.stderrLogLevel)),
     Layer.provideMerge(ClientLogLevel.layer),
-    Layer.provideMerge(OutgoingSender.layer)
+    Layer.provideMerge(sender)
   )
+
+/** The agent with the one-time bubblewrap check. Fails with `ConfigError` when the startup config is broken. */
+export const agentLayer = (options: CodexLayerOptions) =>
+  sandboxStartupCheckLayer.pipe(Layer.provideMerge(CodexLayer(options)))
+
+/** The services of the agent, as several HTTP sessions share them. */
+export type AgentServices = Layer.Success<ReturnType<typeof agentLayer>>
+
+/** Everything the stdio loop needs (stdin and stdout from `Stdio`). Fails with `ConfigError` when the startup config is broken. */
+export const serverLayer = (options: ServerOptions) => sessionLayer(options, OutgoingSender.layer, agentLayer(options))

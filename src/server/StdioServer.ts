@@ -11,8 +11,7 @@
  * period and are then dropped, the sender stops waiting, and the final flush has a deadline: the
  * server exits within a second even when nobody reads its stdout.
  */
-import type { Readable } from "node:stream"
-import { type Cause, Deferred, Duration, Effect, Queue, Stream } from "effect"
+import { type Cause, Deferred, Duration, Effect, Queue, Stdio, Stream } from "effect"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type IncomingLine, readLines } from "./LineReader.js"
@@ -25,7 +24,9 @@ const SHUTDOWN_GRACE = Duration.millis(400)
 
 const sizeOf = (line: IncomingLine) => line._tag === "Line" ? line.text.length : 0
 
-export const serveStdio = Effect.fnUntraced(function*(input: Readable) {
+/** Serves the protocol on the `Stdio` service's stdin until it ends (stdout is the `OutgoingSender`'s). */
+export const serveStdio = Effect.fnUntraced(function*() {
+  const stdio = yield* Stdio.Stdio
   const router = yield* Router
   const sender = yield* OutgoingSender
   yield* Effect.logDebug("codex-effect server ready")
@@ -33,7 +34,7 @@ export const serveStdio = Effect.fnUntraced(function*(input: Readable) {
   const readAhead = new ByteBudget(READ_AHEAD_BYTES)
   const pending = yield* Queue.unbounded<IncomingLine, Cause.Done>()
   const inputEnded = yield* Deferred.make<void>()
-  yield* readLines(input).pipe(
+  yield* readLines(stdio.stdin).pipe(
     Stream.runForEach((line) => readAhead.acquire(sizeOf(line)).pipe(Effect.andThen(Queue.offer(pending, line)))),
     Effect.andThen(Queue.end(pending)),
     Effect.ensuring(Deferred.succeed(inputEnded, undefined)),

@@ -66,7 +66,11 @@ describe("MCP SDK client", () => {
   it("connects with 2025-11-25 and lists both tools with the reference schemas", async () => {
     sdk = await connectSdkClient()
     expect(sdk.client.getServerVersion()).toEqual({ name: "codex-effect", title: "Codex", version: expect.any(String) })
-    expect(sdk.client.getServerCapabilities()).toEqual({ tools: { listChanged: true }, logging: {} })
+    expect(sdk.client.getServerCapabilities()).toEqual({
+      tools: { listChanged: true },
+      logging: {},
+      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }
+    })
     const { tools } = await sdk.client.listTools()
     expect(tools.map((tool) => tool.name)).toEqual(["codex", "codex-reply"])
     const [codex, reply] = tools
@@ -82,6 +86,7 @@ describe("MCP SDK client", () => {
     })
     for (const tool of tools) {
       expect(tool.outputSchema).toMatchObject({ type: "object", required: ["threadId", "content"] })
+      expect(tool.execution).toEqual({ taskSupport: "optional" })
     }
   })
 

@@ -3,7 +3,6 @@
  * without newline, CRLF, oversized lines (reported once, with their size, and followed by the next
  * line), multi-byte UTF-8 split across chunks, and a read error ending the stream like EOF.
  */
-import { Readable } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { type IncomingLine, MAX_LINE_BYTES, readLines } from "../../src/server/LineReader.js"
@@ -11,7 +10,7 @@ import { type IncomingLine, MAX_LINE_BYTES, readLines } from "../../src/server/L
 const MAX = 16
 
 const linesOf = (chunks: ReadonlyArray<string | Buffer>, maxBytes = MAX) =>
-  readLines(Readable.from(chunks.map((chunk) => typeof chunk === "string" ? Buffer.from(chunk) : chunk)), maxBytes).pipe(
+  readLines(Stream.fromIterable(chunks.map((chunk) => typeof chunk === "string" ? Buffer.from(chunk) : chunk)), maxBytes).pipe(
     Stream.runCollect
   )
 
@@ -74,13 +73,7 @@ describe("readLines", () => {
   it.effect("ends like EOF on a read error, keeping the lines read before it", () =>
     Effect.gen(function*() {
       // The first read delivers two lines and part of a third; the next read fails.
-      let reads = 0
-      const input = new Readable({
-        read() {
-          if (reads++ === 0) this.push(Buffer.from("one\ntwo\npart"))
-          else this.destroy(new Error("EIO"))
-        }
-      })
+      const input = Stream.make(Buffer.from("one\ntwo\npart")).pipe(Stream.concat(Stream.fail(new Error("EIO"))))
       assert.deepStrictEqual(yield* readLines(input, MAX).pipe(Stream.runCollect), [line("one"), line("two")])
     }))
 

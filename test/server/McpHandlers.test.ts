@@ -12,6 +12,8 @@ import { ClientCapabilities } from "../../src/server/ClientCapabilities.js"
 import { ClientLogLevel } from "../../src/server/Logging.js"
 import { CodexToolCalls } from "../../src/server/CodexToolRunner.js"
 import { McpHandlers, negotiateProtocolVersion } from "../../src/server/McpHandlers.js"
+import { OutgoingSender } from "../../src/server/OutgoingSender.js"
+import { TaskStore } from "../../src/server/tasks/TaskStore.js"
 
 describe("negotiateProtocolVersion", () => {
   it.each([
@@ -38,6 +40,7 @@ describe("McpHandlers", () => {
     Layer.provideMerge(Layer.mergeAll(
       ClientLogLevel.layer,
       ClientCapabilities.layer,
+      TaskStore.layer.pipe(Layer.provide(OutgoingSender.layerWith(() => Effect.void))),
       Layer.succeed(CodexToolCalls, {
         call: (params, request) =>
           Effect.sync(() => toolCalls.push([params, request])).pipe(
@@ -64,10 +67,12 @@ describe("McpHandlers", () => {
       assert.deepStrictEqual([second._tag, second.code], ["InvalidRequest", -32600])
     }).pipe(Effect.provide(layer)))
 
-  it.effect("initialize with an unsupported version answers the newest", () =>
+  it.effect("initialize with an unsupported version answers the newest, with tasks", () =>
     Effect.gen(function*() {
       const handlers = yield* McpHandlers
-      assert.strictEqual((yield* handlers.initialize(initializeParams("2024-11-05"), request)).protocolVersion, "2025-11-25")
+      const answer = yield* handlers.initialize(initializeParams("2024-11-05"), request)
+      assert.strictEqual(answer.protocolVersion, "2025-11-25")
+      assert.deepStrictEqual(answer.capabilities.tasks, { list: {}, cancel: {}, requests: { tools: { call: {} } } })
     }).pipe(Effect.provide(layer)))
 
   it.effect("lists the two codex tools and empty resources, templates and prompts", () =>

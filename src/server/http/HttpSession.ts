@@ -1,0 +1,112 @@
+/**
+ * One MCP session of the HTTP transport: its own client state (capabilities, log level, router,
+ * outgoing sender) over the shared agent, so elicitations and notifications go to the session whose
+ * call caused them. What the sender writes is routed per message: an answer goes to the POST waiting
+ * for it; everything else to the session's GET stream (`SessionEvents`).
+ */
+import { randomUUID } from "node:crypto"
+import { Context, Deferred, Effect, Exit, Layer, Scope, Sink } from "effect"
+import type { RequestId } from "../../rpc/Enums.js"
+import { JSONRPC_VERSION } from "../../rpc/JsonRpc.js"
+import { OutgoingSender } from "../OutgoingSender.js"
+import type { IncomingLine } from "../LineReader.js"
+import { Router } from "../Router.js"
+import { type ServerOptions, sessionLayer } from "../ServerLayer.js"
+import { SessionEvents } from "./SessionEvents.js"
+
+/** How the OutgoingSender starts every notification line. */
+const NOTIFICATION_PREFIX = `{"jsonrpc":"${JSONRPC_VERSION}","method":`
+
+/** Request ids are type-sensitive (`1` ≠ `"1"`), so the key keeps the type. */
+const requestKey = (id: RequestId) => `${typeof id}:${id}`
+
+/** The answer line for a POSTed request, or undefined when it will get none (cancelled, session closed). */
+export type Answer = string | undefined
+
+export interface HttpSession {
+  readonly id: string
+  readonly events: SessionEvents
+  /** The protocol version agreed at `initialize`, once it is answered. */
+  protocolVersion: string | undefined
+  /** Hands one client message to the session's router. */
+  readonly handle: (line: IncomingLine) => Effect.Effect<void>
+  /** Waits for the answer to request `id` (register before handing the request over). */
+  readonly expectAnswer: (id: RequestId) => Effect.Effect<Effect.Effect<Answer>>
+  /** Stops waiting for the answer to `id`: a cancelled request gets none; a dropped response's goes to the GET stream. */
+  readonly dropAnswer: (id: RequestId) => Effect.Effect<void>
+  /** Records that the client used the session just now. */
+  readonly touch: () => void
+  /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
+  readonly isIdle: (idleMs: number) => boolean
+  /** Interrupts the session's requests and ends its streams. */
+  readonly close: Effect.Effect<void>
+}
+
+const isAnswer = (message: unknown): message is { readonly id: RequestId } =>
+  typeof message === "object" && message !== null && !("method" in message) &&
+  ("result" in message || "error" in message) && "id" in message &&
+  (typeof message.id === "string" || typeof message.id === "number")
+
+export const makeHttpSession = Effect.fnUntraced(function*<A>(
+  options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
+  agent: Context.Context<A>
+) {
+  const scope = yield* Scope.make()
+  const events = new SessionEvents()
+  const waiting = new Map<string, Deferred.Deferred<Answer>>()
+
+  const route = (chunk: string) =>
+    Effect.sync(() => {
+      for (const line of chunk.split("\n")) {
+        if (line.length === 0) continue
+        // Notifications (most lines: every event) need no parsing to be routed.
+        if (line.startsWith(NOTIFICATION_PREFIX)) {
+          events.push(line)
+          continue
+        }
+        const message: unknown = JSON.parse(line)
+        const waiter = isAnswer(message) ? waiting.get(requestKey(message.id)) : undefined
+        if (waiter !== undefined && isAnswer(message)) {
+          waiting.delete(requestKey(message.id))
+          Deferred.doneUnsafe(waiter, Exit.succeed(line))
+        } else {
+          events.push(line)
+        }
+      }
+    })
+
+  const context = yield* Layer.buildWithScope(
+    sessionLayer(options, OutgoingSender.layerSink(Sink.forEach(route)), Layer.succeedContext(agent)),
+    scope
+  )
+  const router = Context.get(context, Router)
+
+  const settle = (key: string) => {
+    const waiter = waiting.get(key)
+    waiting.delete(key)
+    if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(undefined))
+  }
+
+  let lastActive = Date.now()
+  const session: HttpSession = {
+    id: randomUUID(),
+    events,
+    protocolVersion: undefined,
+    handle: (line) => router.handle(line).pipe(Effect.provideContext(context)),
+    expectAnswer: (id) =>
+      Effect.sync(() => {
+        const waiter = Deferred.makeUnsafe<Answer>()
+        waiting.set(requestKey(id), waiter)
+        return Deferred.await(waiter)
+      }),
+    touch: () => void (lastActive = Date.now()),
+    isIdle: (idleMs) => waiting.size === 0 && !events.hasReader && Date.now() - lastActive > idleMs,
+    dropAnswer: (id) => Effect.sync(() => settle(requestKey(id))),
+    close: Effect.suspend(() => {
+      events.close()
+      for (const key of [...waiting.keys()]) settle(key)
+      return router.interruptAll.pipe(Effect.andThen(Scope.close(scope, Exit.void)))
+    })
+  }
+  return session
+})

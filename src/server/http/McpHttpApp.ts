@@ -1,0 +1,180 @@
+/**
+ * The streamable HTTP transport of MCP (2025-06-18 and 2025-11-25) at `/mcp`:
+ * - POST one JSON-RPC message. A request is answered in the response body, as JSON or, when the client
+ *   accepts it, as a server-sent event; notifications and answers to our requests get 202. `initialize`
+ *   opens a session and returns its `Mcp-Session-Id`; every later request must carry it.
+ * - GET opens the session's event stream: notifications and our requests (elicitations), resumable
+ *   with `Last-Event-ID`.
+ * - DELETE ends the session.
+ * Every request first passes the `Origin` check and, when configured, the bearer token (`RequestGuards`).
+ */
+import { ByteSize, Effect, Stream } from "effect"
+import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { classifyMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
+import { MAX_LINE_BYTES } from "../LineReader.js"
+import type { HttpSession } from "./HttpSession.js"
+import { HttpSessions } from "./HttpSessions.js"
+import { hasBearerToken, isAllowedOrigin } from "./RequestGuards.js"
+import { sseEvent, STREAM_OPENED } from "./SessionEvents.js"
+
+export const MCP_PATH = "/mcp"
+
+export interface McpHttpOptions {
+  /** The host the server listens on: an `Origin` naming it is allowed besides loopback. */
+  readonly listenHost: string
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  readonly authToken: string | undefined
+}
+
+/** An HTTP error whose body is a JSON-RPC error, as MCP clients expect. */
+const failure = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
+  HttpServerResponse.jsonUnsafe({ jsonrpc: JSONRPC_VERSION, id: null, error: { code, message } satisfies JsonRpcErrorObject }, {
+    status,
+    headers
+  })
+
+const SSE_HEADERS = { "cache-control": "no-cache", connection: "keep-alive" }
+
+const accepts = (request: HttpServerRequest.HttpServerRequest, type: string) =>
+  (request.headers.accept ?? "").toLowerCase().includes(type)
+
+const isSupportedVersion = (version: string) => (SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(version)
+
+/** The session named by `Mcp-Session-Id`, or the error response for a missing or unknown one. */
+const sessionOf = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+  const sessions = yield* HttpSessions
+  const id = request.headers["mcp-session-id"]
+  if (id === undefined) return failure(400, -32000, "Bad Request: the Mcp-Session-Id header is required")
+  const session = sessions.get(id)
+  if (session === undefined) return failure(404, -32001, "Session not found")
+  const version = request.headers["mcp-protocol-version"]
+  if (version !== undefined && !isSupportedVersion(version)) {
+    return failure(400, -32000, `Bad Request: unsupported MCP-Protocol-Version "${version}"`)
+  }
+  return session
+})
+
+/** The answer to a POSTed request: one server-sent event, or a JSON body; 202 when it gets none (cancelled). */
+const answerResponse = (
+  request: HttpServerRequest.HttpServerRequest,
+  answer: Effect.Effect<string | undefined>,
+  headers: Record<string, string> = {}
+) =>
+  accepts(request, "text/event-stream")
+    ? Effect.succeed(HttpServerResponse.stream(
+      Stream.make(STREAM_OPENED).pipe(
+        Stream.concat(Stream.fromEffect(answer).pipe(
+          Stream.filter((line): line is string => line !== undefined),
+          Stream.map((line) => sseEvent(line))
+        ))
+      ),
+      { contentType: "text/event-stream", headers: { ...SSE_HEADERS, ...headers } }
+    ))
+    : Effect.map(answer, (line) =>
+      line === undefined
+        ? HttpServerResponse.empty({ status: 202, headers })
+        : HttpServerResponse.text(line, { contentType: "application/json", headers }))
+
+const handleInitialize = Effect.fnUntraced(function*(
+  request: HttpServerRequest.HttpServerRequest,
+  id: string | number,
+  line: string
+) {
+  const sessions = yield* HttpSessions
+  const session = yield* sessions.create
+  if (session === undefined) return failure(503, -32000, "Too many open sessions")
+  const answer = yield* session.expectAnswer(id)
+  yield* session.handle({ _tag: "Line", text: line })
+  const text = yield* answer
+  const result = text === undefined ? undefined : (JSON.parse(text) as { result?: { protocolVersion?: string } }).result
+  if (result === undefined) {
+    yield* sessions.remove(session.id)
+    return text === undefined
+      ? failure(500, -32603, "initialize got no answer")
+      : HttpServerResponse.text(text, { status: 400, contentType: "application/json" })
+  }
+  session.protocolVersion = result.protocolVersion
+  return yield* answerResponse(request, Effect.succeed(text), { "mcp-session-id": session.id })
+})
+
+const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+  const length = Number(request.headers["content-length"] ?? "0")
+  if (length > MAX_LINE_BYTES) return failure(413, -32600, "Invalid Request: message exceeds the 16 MiB limit")
+  // The cap also holds for a body sent without Content-Length (chunked).
+  const body = yield* request.text.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_LINE_BYTES)),
+    Effect.orElseSucceed(() => undefined)
+  )
+  if (body === undefined) return failure(413, -32600, "Invalid Request: the body could not be read, or exceeds the 16 MiB limit")
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch (error) {
+    return failure(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const message = classifyMessage(value)
+  if (message._tag === "Invalid") {
+    return HttpServerResponse.jsonUnsafe({ jsonrpc: JSONRPC_VERSION, id: message.id, error: { code: -32600, message: message.reason } }, {
+      status: 400
+    })
+  }
+  // A line for the router: one message, no raw newline (JSON text never needs one).
+  const line = JSON.stringify(value)
+  if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message.id, line)
+
+  const found = yield* sessionOf(request)
+  if (HttpServerResponse.isHttpServerResponse(found)) return found
+  const session: HttpSession = found
+  if (message._tag !== "Request") {
+    yield* session.handle({ _tag: "Line", text: line })
+    if (message._tag === "Notification" && message.method === "notifications/cancelled") {
+      const requestId = (message.params as { readonly requestId?: unknown } | undefined)?.requestId
+      if (typeof requestId === "string" || typeof requestId === "number") yield* session.dropAnswer(requestId)
+    }
+    return HttpServerResponse.empty({ status: 202 })
+  }
+  const answer = yield* session.expectAnswer(message.id)
+  yield* session.handle({ _tag: "Line", text: line })
+  // A client that drops this response before the answer gets it on the session's GET stream instead.
+  return yield* answerResponse(request, answer.pipe(Effect.onInterrupt(() => session.dropAnswer(message.id))))
+})
+
+const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+  if (!accepts(request, "text/event-stream")) return failure(406, -32000, "Not Acceptable: the client must accept text/event-stream")
+  const found = yield* sessionOf(request)
+  if (HttpServerResponse.isHttpServerResponse(found)) return found
+  const lastEventId = request.headers["last-event-id"]
+  const resumeAfter = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined
+  return HttpServerResponse.stream(found.events.open(resumeAfter), { contentType: "text/event-stream", headers: SSE_HEADERS })
+})
+
+const handleDelete = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+  const found = yield* sessionOf(request)
+  if (HttpServerResponse.isHttpServerResponse(found)) return found
+  yield* (yield* HttpSessions).remove(found.id)
+  return HttpServerResponse.empty({ status: 200 })
+})
+
+/** The whole HTTP app: guards, then the method's handler. */
+export const mcpHttpApp = (options: McpHttpOptions) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (new URL(request.url, "http://localhost").pathname !== MCP_PATH) return failure(404, -32000, `Not found: MCP is served at ${MCP_PATH}`)
+    if (!isAllowedOrigin(request.headers.origin, options.listenHost)) {
+      return failure(403, -32000, "Forbidden: this Origin may not use the server")
+    }
+    if (options.authToken !== undefined && !hasBearerToken(request.headers.authorization, options.authToken)) {
+      return failure(401, -32000, "Unauthorized: a bearer token is required", { "www-authenticate": "Bearer" })
+    }
+    switch (request.method) {
+      case "POST":
+        return yield* handlePost(request)
+      case "GET":
+        return yield* handleGet(request)
+      case "DELETE":
+        return yield* handleDelete(request)
+      default:
+        return failure(405, -32000, "Method not allowed", { allow: "GET, POST, DELETE" })
+    }
+  })

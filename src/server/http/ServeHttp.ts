@@ -1,0 +1,44 @@
+/**
+ * `codex-effect mcp --http [HOST:]PORT`: the same server as stdio, over MCP's streamable HTTP transport.
+ * One agent (conversations, auth, config, model) is shared by every HTTP session; each session has its
+ * own router and client state. On SIGTERM (an interrupt) the sessions close first (their requests are
+ * interrupted and their streams end), then the listener, then the agent (which kills running commands).
+ */
+import { createServer } from "node:http"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { agentLayer, type ServerOptions } from "../ServerLayer.js"
+import { HttpSessions } from "./HttpSessions.js"
+import type { ListenAddress } from "./ListenAddress.js"
+import { MCP_PATH, mcpHttpApp } from "./McpHttpApp.js"
+
+export interface HttpServeOptions extends ServerOptions {
+  readonly listen: ListenAddress
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  readonly authToken?: string | undefined
+}
+
+export const serveHttp = (options: HttpServeOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const agent = yield* Layer.build(agentLayer(options))
+    const context = yield* Layer.build(
+      HttpSessions.layer(options, agent).pipe(
+        Layer.provideMerge(NodeHttpServer.layer(createServer, {
+          host: options.listen.host,
+          port: options.listen.port,
+          gracefulShutdownTimeout: "300 millis"
+        }))
+      )
+    )
+    yield* HttpServer.serveEffect()(mcpHttpApp({ listenHost: options.listen.host, authToken: options.authToken })).pipe(
+      Effect.provideContext(context)
+    )
+    const sessions = yield* HttpSessions.pipe(Effect.provideContext(context))
+    // Runs before the listener's own finalizer: open streams end, so closing the listener does not wait for them.
+    yield* Effect.addFinalizer(() => sessions.closeAll)
+    yield* HttpServer.addressFormattedWith((address) => Effect.logInfo(`serving MCP at ${address}${MCP_PATH}`)).pipe(
+      Effect.provideContext(context)
+    )
+    return yield* Effect.never
+  }))
