@@ -1,10 +1,10 @@
 /**
  * A conversation: one fiber reading submissions (`{id, op}`) from a queue, at most one task fiber at a
  * time, and every event published to a PubSub so each subscriber sees every event in order
- * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending approvals, the task's child
- * processes) lives in the scope it is made in: closing that scope ends it all.
+ * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
+ * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Clock, Deferred, Effect, Fiber, Option, PubSub, Queue, Result, type Scope, Stream } from "effect"
+import { Clock, Effect, Fiber, PubSub, Queue, Result, type Scope, Stream } from "effect"
 import type { ModelError } from "../model/ModelError.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
@@ -13,9 +13,10 @@ import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
-import { boundedArgv, boundedPaths, boundedText } from "./LogText.js"
+import { boundedText } from "./LogText.js"
+import { makePendingApprovals } from "./PendingApprovals.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
-import type { ApprovalOutcome, ApprovalRequest, SessionApprovals, Tool, ToolContext } from "./Tool.js"
+import type { SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { runCompactTask } from "./compact/Compaction.js"
 import {
   appendUserInput,
@@ -89,14 +90,6 @@ interface RunningTask {
   fiber?: Fiber.Fiber<void>
 }
 
-/** What an approval request is about, for its log lines. */
-const approvalAnnotations = (request: ApprovalRequest) =>
-  request.kind === "exec"
-    ? { kind: "exec", call_id: request.callId, argv: boundedArgv(request.command), cwd: request.cwd }
-    : request.kind === "patch"
-    ? { kind: "patch", call_id: request.callId, files: boundedPaths(Object.keys(request.changes)) }
-    : { kind: "mcp", call_id: request.callId, server: request.server, tool: request.tool }
-
 /** The turn's log line fields at its end: how long it took and the tokens it used. */
 const turnEndAnnotations = (running: RunningTask) =>
   Effect.map(Clock.currentTimeMillis, (now) => ({
@@ -117,7 +110,6 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
-  const approvals = new Map<string, Deferred.Deferred<ApprovalOutcome>>()
   const session: SessionApprovals = { approvedCommands: new Set() }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   const historyLog = options.historyLog ?? disabledHistoryLog
@@ -144,52 +136,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       return options.onReplace?.(items) ?? Effect.void
     })
 
-  const requestApproval = (submissionId: string) => (request: ApprovalRequest) =>
-    Effect.gen(function*() {
-      const decision = yield* Deferred.make<ApprovalOutcome>()
-      approvals.set(submissionId, decision)
-      const msg: EventMsg = request.kind === "exec"
-        ? {
-          type: "exec_approval_request",
-          call_id: request.callId,
-          command: request.command,
-          cwd: request.cwd,
-          ...(request.reason !== undefined ? { reason: request.reason } : {})
-        }
-        : request.kind === "mcp"
-        ? {
-          type: "mcp_tool_call_approval_request",
-          call_id: request.callId,
-          invocation: { server: request.server, tool: request.tool, arguments: request.arguments }
-        }
-        : {
-          type: "apply_patch_approval_request",
-          call_id: request.callId,
-          changes: request.changes,
-          ...(request.reason !== undefined ? { reason: request.reason } : {}),
-          ...(request.grantRoot !== undefined ? { grant_root: request.grantRoot } : {})
-        }
-      yield* publish(submissionId, msg)
-      yield* Effect.logInfo("approval requested").pipe(Effect.annotateLogs(approvalAnnotations(request)))
-      const timeoutMs = options.config.approvalTimeoutMs
-      const outcome = timeoutMs === undefined
-        ? yield* Deferred.await(decision)
-        : yield* Deferred.await(decision).pipe(
-          Effect.timeoutOption(timeoutMs),
-          Effect.map(Option.getOrElse((): ApprovalOutcome => ({
-            decision: "denied",
-            reason: `no answer to the approval request within ${timeoutMs} ms (approval_timeout_ms); treated as denied`
-          })))
-        )
-      yield* Effect.logInfo("approval answered").pipe(Effect.annotateLogs({
-        ...approvalAnnotations(request),
-        decision: outcome.decision,
-        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {})
-      }))
-      // Decided without the user: the client sees why, not only the model.
-      if (outcome.reason !== undefined) yield* publish(submissionId, { type: "background_event", message: outcome.reason })
-      return outcome
-    }).pipe(Effect.ensuring(Effect.sync(() => approvals.delete(submissionId))))
+  const approvals = makePendingApprovals({ timeoutMs: options.config.approvalTimeoutMs, publish })
 
   /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
   const finishTask = (running: RunningTask, lastAgentMessage: string | null) =>
@@ -228,7 +175,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       session,
       turnDiff: new TurnDiffTracker(),
       emit: (msg) => publish(id, msg),
-      requestApproval: requestApproval(id),
+      requestApproval: approvals.request(id),
       queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued))
     }
     const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
@@ -320,12 +267,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     })
 
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
-    Effect.suspend(() => {
-      if (decision === "abort") return abortTask("interrupted").pipe(Effect.asVoid)
-      const waiting = approvals.get(id)
-      if (waiting === undefined) return Effect.logWarning(`no approval is waiting for submission ${id}`)
-      return Deferred.succeed(waiting, reason === undefined ? { decision } : { decision, reason }).pipe(Effect.asVoid)
-    })
+    decision === "abort" ? abortTask("interrupted").pipe(Effect.asVoid) : approvals.decide(id, decision, reason)
 
   const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
     switch (op.type) {
