@@ -39,7 +39,14 @@ const SSE_HEADERS = { "cache-control": "no-cache", connection: "keep-alive" }
 const accepts = (request: HttpServerRequest.HttpServerRequest, type: string) =>
   (request.headers.accept ?? "").toLowerCase().includes(type)
 
-const isSupportedVersion = (version: string) => (SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(version)
+/**
+ * Versions a request may name in `MCP-Protocol-Version`: the ones `initialize` negotiates, and 2025-03-26,
+ * the revision that introduced this transport (its requests are the same on the wire; clients send it
+ * when they were built for it, as the official conformance suite does).
+ */
+const HEADER_PROTOCOL_VERSIONS: ReadonlyArray<string> = ["2025-03-26", ...SUPPORTED_PROTOCOL_VERSIONS]
+
+const isSupportedVersion = (version: string) => HEADER_PROTOCOL_VERSIONS.includes(version)
 
 /** The session named by `Mcp-Session-Id`, or the error response for a missing or unknown one. */
 const sessionOf = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
