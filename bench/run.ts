@@ -92,7 +92,9 @@ const main = async () => {
     if (only !== undefined && !names.some((name) => name.includes(only))) continue
     process.stderr.write(`${names.join(", ")}…\n`)
     const oursSamples = await sampleAll(scenario, ours)
-    const peerSamples = peer === undefined || scenario.floor === true ? undefined : await sampleAll(scenario, peer)
+    const peerSamples = peer === undefined || scenario.floor === true || scenario.oursOnly === true
+      ? undefined
+      : await sampleAll(scenario, peer)
     scenario.metrics.forEach((metric, index) =>
       rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples[index]!, peer: peerSamples?.[index] })
     )

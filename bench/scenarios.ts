@@ -5,6 +5,8 @@
  * medians. Timings are wall-clock around the protocol exchange the client sees.
  */
 import { spawn } from "node:child_process"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type MockModelServer, MockTurn, startMockModelServer } from "../test/support/MockModelServer.ts"
@@ -124,6 +126,8 @@ export interface Scenario {
   readonly runs?: number
   /** Measures the machine, not a server: run once, shown in our column. */
   readonly floor?: boolean
+  /** Something the reference does not offer: no peer column. */
+  readonly oursOnly?: boolean
 }
 
 /**
@@ -262,5 +266,42 @@ export const scenarios: ReadonlyArray<Scenario> = [
           ((peak - peakAtHalf) * 1024) / (LONG_TURNS / 2)
         ]
       })
+  },
+  {
+    // The reference serves stdio only, so this row has no peer.
+    metrics: [
+      { name: "100 HTTP sessions, one codex call each: all done", unit: "ms" },
+      { name: "100 HTTP sessions: median call", unit: "ms" },
+      { name: "peak RSS, 100 HTTP sessions", unit: "MiB" }
+    ],
+    oursOnly: true,
+    runs: 3,
+    sample: async () => {
+      const model = await startMockModelServer(Array.from({ length: 100 }, () => MockTurn.message("ok")))
+      const server = new ServerProcess({
+        codexHome: homeFor(model.url),
+        env: { CODEX_EFFECT_LOG: "info", HOME: benchDir("user") },
+        args: ["mcp", "--http", "127.0.0.1:0"]
+      })
+      try {
+        const line = await server.waitForStderr(/serving MCP at http:\/\/\S+?"/)
+        const url = new URL(/http:\/\/\S+?(?=")/.exec(line)![0])
+        const calls: Array<number> = []
+        const session = async (n: number) => {
+          const client = new Client({ name: "bench", version: "0.0.0" })
+          await client.connect(new StreamableHTTPClientTransport(url))
+          calls.push(await elapsed(async () => {
+            const result = await client.callTool({ name: "codex", arguments: { prompt: `h${n}` } }, undefined, { timeout: 300_000 })
+            if (result.isError === true) throw new Error(`codex call failed: ${JSON.stringify(result)}`)
+          }))
+          await client.close()
+        }
+        const all = await elapsed(() => Promise.all(Array.from({ length: 100 }, (_, n) => session(n))))
+        return [all, medianOf(calls), peakRssMiB(server.child.pid!)]
+      } finally {
+        server.kill()
+        await model.close()
+      }
+    }
   }
 ]
