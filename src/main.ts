@@ -17,7 +17,6 @@ import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./server/http/ListenAddress.js"
-import { serveHttp } from "./server/http/ServeHttp.js"
 import { VERSION } from "./version.js"
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
@@ -85,6 +84,8 @@ const runHttpServer = (cliOverrides: ReadonlyArray<string>, listen: ListenAddres
     if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
       return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
     }
+    // Loaded only here: the stdio server never needs the HTTP stack.
+    const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
     return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
       Effect.provideService(ProcessEnvironment, env)

@@ -7,8 +7,11 @@
  * tried again by the next conversation.
  */
 import { Deferred, Effect, Exit, Fiber, Option, type Scope } from "effect"
-import { connectMcpServer, type McpConnection, type McpConnectionContext, type McpServerError } from "./McpConnection.js"
+import type { McpConnection, McpConnectionContext, McpServerError } from "./McpConnection.js"
 import type { McpServerConfig } from "./McpServerConfig.js"
+
+/** The MCP client SDK loads with the first server started, not with every server process. */
+const loadMcpConnection = Effect.promise(() => import("./McpConnection.js"))
 
 interface Entry {
   refs: number
@@ -37,7 +40,8 @@ export const makeMcpConnectionPool = (): McpConnectionPool => {
       }
       const entry: Entry = { refs: 1, ready: yield* Deferred.make<McpConnection, McpServerError>(), starting: undefined }
       entries.set(key, entry)
-      entry.starting = yield* connectMcpServer(server, context).pipe(
+      entry.starting = yield* loadMcpConnection.pipe(
+        Effect.flatMap(({ connectMcpServer }) => connectMcpServer(server, context)),
         Effect.exit,
         Effect.flatMap((exit) =>
           Effect.suspend(() => {
