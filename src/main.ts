@@ -10,6 +10,7 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterLayer.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
@@ -61,12 +62,12 @@ const serverEnvironment = Effect.suspend(() => {
   return Effect.as(said, dotEnv.env)
 })
 
-const runServer = (cliOverrides: ReadonlyArray<string>) =>
+const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
     yield* serveStdio().pipe(
-      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs })),
+      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, cluster })),
       Effect.provideService(ProcessEnvironment, env)
     )
   })
@@ -76,7 +77,12 @@ class AuthTokenError extends Data.TaggedError("AuthTokenError")<{ readonly messa
   readonly exitCode = 2
 }
 
-const runHttpServer = (cliOverrides: ReadonlyArray<string>, listen: ListenAddress, authTokenEnv: Option.Option<string>) =>
+const runHttpServer = (
+  cliOverrides: ReadonlyArray<string>,
+  listen: ListenAddress,
+  authTokenEnv: Option.Option<string>,
+  cluster: ClusterOptions | undefined
+) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
@@ -86,7 +92,7 @@ const runHttpServer = (cliOverrides: ReadonlyArray<string>, listen: ListenAddres
     }
     // Loaded only here: the stdio server never needs the HTTP stack.
     const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
-    return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken }).pipe(
+    return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken, cluster }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
       Effect.provideService(ProcessEnvironment, env)
     )
@@ -122,11 +128,30 @@ const usagePresenter = CliOutput.layerPresenter({
 
 const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
 
-const mcp = Command.make("mcp", { http: httpFlag, authTokenEnv: authTokenEnvFlag }, ({ authTokenEnv, http }) =>
+const clusterFlag = Flag.String("cluster").pipe(
+  Flag.withDescription(
+    "Join a cluster over this PostgreSQL URL: this process hosts its share of the conversations and reaches the others wherever they live (see docs/scale.md)."
+  ),
+  Flag.optional
+)
+
+const runnerAddressFlag = Flag.String("runner-address").pipe(
+  Flag.withDescription("With --cluster: [HOST:]PORT where the other runners reach this one (default 127.0.0.1:34431)."),
+  Flag.withDefault("127.0.0.1:34431"),
+  Flag.mapTryCatch(parseRunnerAddress, (error) => (error instanceof Error ? error.message : String(error)))
+)
+
+const mcp = Command.make("mcp", {
+  http: httpFlag,
+  authTokenEnv: authTokenEnvFlag,
+  cluster: clusterFlag,
+  runnerAddress: runnerAddressFlag
+}, ({ authTokenEnv, cluster: clusterUrl, http, runnerAddress }) =>
   Effect.gen(function*() {
     const { config } = yield* root
-    if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv)
-    yield* runServer(config)
+    const cluster = Option.isSome(clusterUrl) ? { url: clusterUrl.value, ...runnerAddress } : undefined
+    if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster)
+    yield* runServer(config, cluster)
   })).pipe(
     Command.withDescription(
       "Run the MCP server on stdin/stdout (the default), or over HTTP with --http: the `codex` and `codex-reply` tools and the conversation JSON-RPC API."

@@ -4,6 +4,7 @@
  * embedding programs use it directly, swapping the model or the tools.
  */
 import { Effect, Layer } from "effect"
+import { type ClusterOptions, clusteredConversations } from "../cluster/ClusterLayer.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
 import type { McpServerConfig } from "../mcp/McpServerConfig.js"
@@ -34,10 +35,13 @@ export interface CodexLayerOptions extends ConfigOptions {
   readonly tools?: Layer.Layer<ToolRegistry> | undefined
   /** MCP servers every conversation connects to, besides config.toml's `[mcp_servers]` (same name: this one wins). */
   readonly mcpServers?: ReadonlyArray<McpServerConfig> | undefined
+  /** Host conversations as entities of a cluster over PostgreSQL instead of in this process alone. */
+  readonly cluster?: ClusterOptions | undefined
 }
 
 export const CodexLayer = (options: CodexLayerOptions = {}) => {
-  const layer = ConversationManager.layer.pipe(
+  const conversations = options.cluster === undefined ? ConversationManager.layer : clusteredConversations(options.cluster)
+  const layer = conversations.pipe(
     Layer.provideMerge(Layer.mergeAll(
       options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
       options.tools ?? ToolRegistry.layer

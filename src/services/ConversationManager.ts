@@ -48,6 +48,14 @@ export interface StartOptions {
   readonly conversationId?: string | undefined
   /** An existing rollout to keep appending to (a resumed conversation). */
   readonly rolloutPath?: string | undefined
+  /** Keeps the history here instead of in a rollout file (a clustered conversation's store). */
+  readonly historySink?: HistorySink | undefined
+}
+
+/** Receives every item a conversation records, and the whole history when compaction replaces it. */
+export interface HistorySink {
+  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
 }
 
 export interface NewConversation {
@@ -137,7 +145,8 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       const conversationId = options.conversationId ?? randomUUID()
       const scope = yield* Scope.fork(managerScope, "sequential")
       const history = options.history ?? initialContextMessages(options.config, env.SHELL)
-      const rollout = yield* openRollout(options, conversationId, history)
+      const sink = options.historySink
+      const rollout = sink !== undefined ? undefined : yield* openRollout(options, conversationId, history)
       if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
       const historyLog = yield* readHistoryMetadata(options.config.codexHome)
       const mcpServers = mergeMcpServers(options.config.mcpServers, embeddedMcpServers)
@@ -154,8 +163,16 @@ export class ConversationManager extends Context.Service<ConversationManager, {
         mcpTools,
         initialHistory: history,
         rolloutPath: rollout?.path,
-        onRecord: rollout === undefined ? undefined : (items) => appendToRollout(rollout, items),
-        onReplace: rollout === undefined ? undefined : (items) => replaceInRollout(rollout, items),
+        onRecord: sink !== undefined
+          ? sink.record
+          : rollout === undefined
+          ? undefined
+          : (items) => appendToRollout(rollout, items),
+        onReplace: sink !== undefined
+          ? sink.replace
+          : rollout === undefined
+          ? undefined
+          : (items) => replaceInRollout(rollout, items),
         historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
         sessionConfigured: {
           type: "session_configured",

@@ -1,0 +1,66 @@
+/**
+ * `mcp --cluster <postgres-url>`: this process becomes a runner of the cluster (it hosts the
+ * conversations of the shards it owns, over effect's socket runner) and its front reaches every
+ * conversation through the cluster. Runners find each other, and keep shard locks, message storage and
+ * conversation histories, in the one PostgreSQL database.
+ */
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { Duration, Layer, Option, Redacted } from "effect"
+import { RunnerAddress } from "effect/cluster"
+import { ConversationManager } from "../services/ConversationManager.js"
+import { clusterConversationManagerLayer } from "./ClusterConversationManager.js"
+import { ConversationEntityLayer } from "./ConversationEntityLayer.js"
+import { ConversationStore } from "./ConversationStore.js"
+
+export interface ClusterOptions {
+  /** The PostgreSQL connection URL every runner shares. */
+  readonly url: string
+  /** The address other runners reach this one at. */
+  readonly host: string
+  readonly port: number
+  /** Shards per group; must be the same on every runner (default 300). */
+  readonly shards?: number | undefined
+}
+
+/** `HOST:PORT` or `PORT` (host 127.0.0.1): where other runners reach this one. */
+export const parseRunnerAddress = (text: string): { readonly host: string; readonly port: number } => {
+  const colon = text.lastIndexOf(":")
+  const host = colon < 0 ? "127.0.0.1" : text.slice(0, colon)
+  const port = Number(colon < 0 ? text : text.slice(colon + 1))
+  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`expected [HOST:]PORT with a port from 1 to 65535, got "${text}"`)
+  }
+  return { host, port }
+}
+
+/**
+ * How fast a dead runner is noticed and its shards move: the lock a runner holds on each of its shards
+ * expires this long after its last refresh (PostgreSQL also drops a dead session's advisory locks at once).
+ */
+const failoverTimings = {
+  shardLockRefreshInterval: Duration.seconds(1),
+  shardLockExpiration: Duration.seconds(5),
+  refreshAssignmentsInterval: Duration.seconds(1),
+  runnerHealthCheckInterval: Duration.seconds(2)
+}
+
+/** The cluster's ConversationManager; it needs what `ConversationManager.layer` needs, to host conversations here. */
+export const clusteredConversations = (options: ClusterOptions) => {
+  const sql = PgClient.layer({ url: Redacted.make(options.url), applicationName: "codex-effect" })
+  const sharding = NodeClusterSocket.layer({
+    storage: "sql",
+    serialization: "ndjson",
+    shardingConfig: {
+      runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
+      shardsPerGroup: options.shards ?? 300,
+      ...failoverTimings
+    }
+  })
+  const hosting = ConversationEntityLayer.pipe(Layer.provide(ConversationManager.layer))
+  return Layer.merge(clusterConversationManagerLayer, hosting).pipe(
+    Layer.provide(ConversationStore.layer),
+    Layer.provide(sharding),
+    Layer.provide(sql)
+  )
+}

@@ -1,0 +1,132 @@
+/**
+ * The runner side of a clustered conversation. When a runner takes a conversation's shard, the first
+ * message to it loads the conversation's config and history from the store and starts it on the local
+ * ConversationManager; everything it records goes back to the store. Its events are numbered and kept
+ * (a bounded tail) so a front can read from the cursor it took before submitting, without a gap.
+ */
+import { randomUUID } from "node:crypto"
+import { statSync } from "node:fs"
+import { Effect, PubSub, Scope, Semaphore, Stream } from "effect"
+import { Entity } from "effect/cluster"
+import type { Conversation } from "../agent/Conversation.js"
+import type { Event } from "../rpc/Event.js"
+import { ConversationManager } from "../services/ConversationManager.js"
+import { ConversationEntity, ConversationUnavailable, type EventCursor, RunnerLost } from "./ConversationEntity.js"
+import { ConversationStore } from "./ConversationStore.js"
+
+/** Events kept for readers that start behind the live end (a front's cursor taken just before its submit). */
+const EVENT_TAIL = 4096
+
+/** Conversations are kept while idle this long, then passivated; the next message reloads them from the store. */
+const MAX_IDLE = "30 minutes"
+
+interface Hosted {
+  readonly conversation: Conversation
+  readonly log: Array<Event>
+  /** The number of the first event still in `log`. */
+  base: number
+  readonly live: PubSub.PubSub<{ readonly seq: number; readonly event: Event }>
+}
+
+/** Why a cwd cannot be used on this runner, or undefined when it is a directory here. */
+const missingCwd = (cwd: string): string | undefined => {
+  try {
+    return statSync(cwd).isDirectory() ? undefined : `${cwd} is not a directory`
+  } catch {
+    return `${cwd} does not exist`
+  }
+}
+
+export const ConversationEntityLayer = ConversationEntity.toLayer(
+  Effect.gen(function*() {
+    const address = yield* Entity.CurrentAddress
+    const runner = yield* Entity.CurrentRunnerAddress
+    const conversationId = address.entityId
+    const store = yield* ConversationStore
+    const manager = yield* ConversationManager
+    const entityScope = yield* Effect.scope
+    const incarnation = randomUUID()
+    let hosted: Hosted | undefined
+    const opening = yield* Semaphore.make(1)
+
+    const unavailable = (message: string) => new ConversationUnavailable({ message })
+
+    const start = Effect.gen(function*() {
+      const stored = yield* store.load(conversationId).pipe(Effect.mapError((error) => unavailable(error.message)))
+      if (stored === undefined) return yield* Effect.fail(unavailable(`conversation not found: ${conversationId}`))
+      const problem = missingCwd(stored.config.cwd)
+      if (problem !== undefined) {
+        return yield* Effect.fail(unavailable(
+          `cannot host conversation ${conversationId} on runner ${runner.host}:${runner.port}: its cwd ${problem} here`
+        ))
+      }
+      const persist = (what: Effect.Effect<void, { readonly message: string }>) =>
+        what.pipe(Effect.catch((error) => Effect.logError(error.message)))
+      const { conversation } = yield* manager.startConversation({
+        config: stored.config,
+        history: stored.history,
+        conversationId,
+        historySink: {
+          record: (items) => persist(store.append(conversationId, items)),
+          replace: (items) => persist(store.replace(conversationId, items))
+        }
+      })
+      yield* Effect.addFinalizer(() => manager.remove(conversationId))
+      const live = yield* PubSub.unbounded<{ readonly seq: number; readonly event: Event }>()
+      const state: Hosted = { conversation, log: [], base: 0, live }
+      const events = yield* conversation.subscribe
+      yield* Stream.runForEach(events, (event) =>
+        Effect.suspend(() => {
+          const seq = state.base + state.log.length
+          state.log.push(event)
+          if (state.log.length > EVENT_TAIL) {
+            state.log.shift()
+            state.base += 1
+          }
+          return PubSub.publish(state.live, { seq, event })
+        })).pipe(Effect.forkScoped)
+      return state
+    }).pipe(Scope.provide(entityScope))
+
+    const host: Effect.Effect<Hosted, ConversationUnavailable> = opening.withPermits(1)(Effect.suspend(() =>
+      hosted !== undefined ? Effect.succeed(hosted) : Effect.tap(start, (state) => Effect.sync(() => {
+        hosted = state
+      }))
+    ))
+
+    const cursorOf = (state: Hosted): EventCursor => ({ incarnation, next: state.base + state.log.length })
+
+    const eventsFrom = (from: EventCursor) =>
+      Stream.unwrap(Effect.gen(function*() {
+        if (from.incarnation !== incarnation) {
+          return Stream.fail(new RunnerLost({ message: `runner lost: conversation ${conversationId} moved` }))
+        }
+        const state = yield* host
+        const subscription = yield* PubSub.subscribe(state.live)
+        const end = state.base + state.log.length
+        const backlog = state.log.slice(Math.max(0, from.next - state.base))
+        return Stream.concat(
+          Stream.fromIterable(backlog),
+          Stream.fromSubscription(subscription).pipe(
+            Stream.filter((entry) => entry.seq >= end),
+            Stream.map((entry) => entry.event)
+          )
+        )
+      }))
+
+    return ConversationEntity.of({
+      Open: () =>
+        Effect.map(host, (state) => ({ sessionConfigured: state.conversation.sessionConfigured, cursor: cursorOf(state) })),
+      Cursor: () => Effect.map(host, cursorOf),
+      Events: ({ payload }) => eventsFrom(payload.from),
+      Submit: ({ payload }) =>
+        Effect.flatMap(host, ({ conversation }) =>
+          payload.id !== undefined
+            ? Effect.as(conversation.submitWithId(payload.id, payload.op), payload.id)
+            : conversation.submit(payload.op)),
+      History: () => Effect.flatMap(host, ({ conversation }) => conversation.history),
+      IsTaskRunning: () => Effect.flatMap(host, ({ conversation }) => conversation.isTaskRunning)
+    })
+  }),
+  { maxIdleTime: MAX_IDLE, concurrency: "unbounded" }
+)

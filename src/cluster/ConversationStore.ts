@@ -1,0 +1,88 @@
+/**
+ * Where a clustered conversation lives between runners: its resolved config and its history, in
+ * PostgreSQL. Whichever runner hosts the conversation reads them when it takes the conversation over and
+ * appends to them as the turn records items, so a runner that dies takes nothing acknowledged with it.
+ */
+import { Array as Arr, Context, Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import type { ResolvedConfig } from "../config/ResolvedConfig.js"
+import type { ResponseItem } from "../model/ResponseItem.js"
+
+export class ConversationStoreError extends Schema.TaggedError<ConversationStoreError>()("ConversationStoreError", {
+  message: Schema.String
+}) {}
+
+export interface StoredConversation {
+  readonly config: ResolvedConfig
+  readonly history: ReadonlyArray<ResponseItem>
+}
+
+const storeError = (what: string) => (error: unknown) =>
+  new ConversationStoreError({ message: `${what}: ${error instanceof Error ? error.message : String(error)}` })
+
+export class ConversationStore extends Context.Service<ConversationStore, {
+  /** Records a new conversation with the history it starts from. */
+  readonly create: (
+    conversationId: string,
+    config: ResolvedConfig,
+    history: ReadonlyArray<ResponseItem>
+  ) => Effect.Effect<void, ConversationStoreError>
+  /** The conversation's config and full history; undefined when no such conversation was ever created. */
+  readonly load: (conversationId: string) => Effect.Effect<StoredConversation | undefined, ConversationStoreError>
+  /** Appends items to the history, in order. */
+  readonly append: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
+  /** Replaces the whole history (compaction). */
+  readonly replace: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
+}>()("codex-effect/ConversationStore") {
+  static readonly layer = Layer.effect(ConversationStore, Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE IF NOT EXISTS codex_conversations (
+      id TEXT PRIMARY KEY,
+      config JSONB NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`
+    yield* sql`CREATE TABLE IF NOT EXISTS codex_history (
+      seq BIGSERIAL PRIMARY KEY,
+      conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
+      item JSONB NOT NULL
+    )`
+    yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
+
+    // One statement per batch keeps a batch's items together and in order.
+    const insertItems = (conversationId: string, items: ReadonlyArray<ResponseItem>) => {
+      const rows = items.map((item): Record<string, unknown> => ({ conversation_id: conversationId, item: JSON.stringify(item) }))
+      return Arr.isReadonlyArrayNonEmpty(rows)
+        ? sql`INSERT INTO codex_history ${sql.insert(rows)}`.pipe(Effect.asVoid)
+        : Effect.void
+    }
+
+    return ConversationStore.of({
+      create: (conversationId, config, history) =>
+        sql.withTransaction(Effect.gen(function*() {
+          yield* sql`INSERT INTO codex_conversations (id, config) VALUES (${conversationId}, ${JSON.stringify(config)})
+            ON CONFLICT (id) DO UPDATE SET config = EXCLUDED.config`
+          yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`
+          yield* insertItems(conversationId, history)
+        })).pipe(Effect.mapError(storeError(`could not store conversation ${conversationId}`))),
+      load: (conversationId) =>
+        Effect.gen(function*() {
+          const rows = yield* sql<{ readonly config: ResolvedConfig }>`
+            SELECT config FROM codex_conversations WHERE id = ${conversationId}`
+          const row = rows[0]
+          if (row === undefined) return undefined
+          const items = yield* sql<{ readonly item: ResponseItem }>`
+            SELECT item FROM codex_history WHERE conversation_id = ${conversationId} ORDER BY seq`
+          return { config: row.config, history: items.map((entry) => entry.item) }
+        }).pipe(Effect.mapError(storeError(`could not read conversation ${conversationId}`))),
+      append: (conversationId, items) =>
+        insertItems(conversationId, items).pipe(
+          Effect.mapError(storeError(`could not append to conversation ${conversationId}`))
+        ),
+      replace: (conversationId, items) =>
+        sql.withTransaction(Effect.gen(function*() {
+          yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`
+          yield* insertItems(conversationId, items)
+        })).pipe(Effect.mapError(storeError(`could not replace the history of ${conversationId}`)))
+    })
+  }))
+}
