@@ -18,6 +18,8 @@ export const connectSdkClient = async (options: {
   readonly codexHome?: string
   readonly env?: Record<string, string>
   readonly capabilities?: ConstructorParameters<typeof Client>[1]
+  /** The server's arguments (default `mcp`). */
+  readonly args?: ReadonlyArray<string>
 } = {}): Promise<SdkConnection> => {
   const codexHome = options.codexHome ?? makeTempDir("codex-home-")
   const env: Record<string, string> = {}
@@ -25,7 +27,7 @@ export const connectSdkClient = async (options: {
     if (value !== undefined && key !== "OPENAI_API_KEY") env[key] = value
   }
   Object.assign(env, { CODEX_HOME: codexHome, CODEX_EFFECT_LOG: "debug" }, options.env)
-  const transport = new StdioClientTransport({ command: process.execPath, args: [SERVER_BIN, "mcp"], env, stderr: "pipe" })
+  const transport = new StdioClientTransport({ command: process.execPath, args: [SERVER_BIN, ...(options.args ?? ["mcp"])], env, stderr: "pipe" })
   let stderr = ""
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8")

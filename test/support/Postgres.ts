@@ -1,0 +1,74 @@
+/**
+ * A throwaway PostgreSQL server for tests: a fresh cluster in a temp dir owned by the `postgres` user
+ * (PostgreSQL refuses to run as root), trust auth, on a free loopback port, stopped and removed by `stop`.
+ * `.ci/run` installs the Debian package; without it `postgresBinDir()` is undefined.
+ */
+import { execFileSync } from "node:child_process"
+import { chmodSync, existsSync, readdirSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { makeTempDir } from "./TempDirs.ts"
+
+const ROOT = "/usr/lib/postgresql"
+
+/** The newest installed PostgreSQL's bin directory, if any. */
+export const postgresBinDir = (): string | undefined => {
+  if (!existsSync(ROOT)) return undefined
+  const versions = readdirSync(ROOT).filter((name) => existsSync(join(ROOT, name, "bin", "initdb")))
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0]
+  return newest === undefined ? undefined : join(ROOT, newest, "bin")
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface Postgres {
+  readonly url: string
+  readonly stop: () => void
+}
+
+const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
+  execFileSync("runuser", ["-u", "postgres", "--", join(bin, args[0]!), ...args.slice(1)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000
+  })
+
+export const startPostgres = async (): Promise<Postgres> => {
+  const bin = postgresBinDir()
+  if (bin === undefined) throw new Error(`PostgreSQL is not installed (no initdb under ${ROOT}); .ci/run installs it`)
+  const root = makeTempDir("codex-effect-pg-")
+  chmodSync(root, 0o777)
+  const data = join(root, "data")
+  const port = await freePort()
+  execFileSync("chown", ["postgres", root])
+  asPostgres(bin, ["initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+  asPostgres(bin, [
+    "pg_ctl",
+    "-D",
+    data,
+    "-l",
+    join(root, "log"),
+    "-w",
+    "-o",
+    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    "start"
+  ])
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      try {
+        asPostgres(bin, ["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+      } catch {
+        // Already stopped: nothing to do.
+      }
+    }
+  }
+}
