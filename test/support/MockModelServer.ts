@@ -27,6 +27,8 @@ export type MockTurn =
   | { readonly kind: "raw"; readonly body: string }
   /** Sends nothing at all (not even headers) for `ms`, then plays `turn`: a model that thinks for a long time. */
   | { readonly kind: "delay"; readonly ms: number; readonly turn: MockTurn }
+  /** Sends nothing until the test calls `release()`, then plays `turn`: a turn held in flight on purpose. */
+  | { readonly kind: "held"; readonly turn: MockTurn }
 
 /** The reference tests' call id. */
 const DEFAULT_CALL_ID = "call1234"
@@ -68,7 +70,8 @@ export const MockTurn = {
   drip: (everyMs = 50): MockTurn => ({ kind: "drip", everyMs }),
   /** A Responses or Chat SSE body written as is, e.g. a `response.failed` event. */
   raw: (body: string): MockTurn => ({ kind: "raw", body }),
-  delay: (ms: number, turn: MockTurn): MockTurn => ({ kind: "delay", ms, turn })
+  delay: (ms: number, turn: MockTurn): MockTurn => ({ kind: "delay", ms, turn }),
+  held: (turn: MockTurn): MockTurn => ({ kind: "held", turn })
 }
 
 export interface RecordedRequest {
@@ -176,6 +179,8 @@ export interface MockModelServer {
    * finished answering it, e.g. because the client was interrupted; fails loudly after `timeoutMs`.
    */
   readonly waitForDisconnect: (index: number, timeoutMs?: number) => Promise<void>
+  /** Plays every `held` turn waiting so far (those whose client is gone are skipped). */
+  readonly release: () => void
   readonly close: () => Promise<void>
 }
 
@@ -206,6 +211,7 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     for (const waiter of waiters) waiter()
   }
   let counter = 0
+  const held: Array<() => void> = []
 
   const handle = (request: IncomingMessage, response: ServerResponse, text: string) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1")
@@ -245,6 +251,12 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     if (next.kind === "delay") {
       const timer = setTimeout(() => play(next.turn), next.ms)
       response.once("close", () => clearTimeout(timer))
+      return
+    }
+    if (next.kind === "held") {
+      held.push(() => {
+        if (!response.destroyed) play(next.turn)
+      })
       return
     }
     play(next)
@@ -295,6 +307,9 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     push: (...more) => void script.push(...more),
+    release: () => {
+      for (const play of held.splice(0)) play()
+    },
     waitForRequests: (count, timeoutMs = 10_000) =>
       waitUntil(
         waiters,

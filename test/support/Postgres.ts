@@ -32,6 +32,8 @@ export const freePort = (): Promise<number> =>
 
 export interface Postgres {
   readonly url: string
+  /** Runs one statement with psql and returns its rows, unaligned (`|` between columns). */
+  readonly query: (statement: string) => string
   readonly stop: () => void
 }
 
@@ -61,8 +63,11 @@ export const startPostgres = async (): Promise<Postgres> => {
     `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
     "start"
   ])
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
+    query: (statement) =>
+      execFileSync(join(bin, "psql"), [url, "-tAc", statement], { encoding: "utf8", timeout: 10_000 }).trim(),
     stop: () => {
       try {
         asPostgres(bin, ["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
