@@ -119,4 +119,30 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
       await mock.close()
     }
   }, 180_000)
+
+  it("refuses a conversation whose cwd does not exist on the runner that hosts it", async () => {
+    pg.query("CREATE DATABASE missing_cwd")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const url = pg.url.replace(/\/postgres$/, "/missing_cwd")
+    const front = await connectSdkClient({
+      codexHome: home,
+      args: ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    })
+    try {
+      const missing = `${makeTempDir("workspace-")}/not-here`
+      const result: any = await front.client.callTool({ name: "codex", arguments: { prompt: "hi", cwd: missing } })
+      assert.isTrue(result.isError, JSON.stringify(result))
+      assert.include(JSON.stringify(result.content), `its cwd ${missing} does not exist here`)
+      assert.strictEqual(mock.requests.length, 0)
+      // The server keeps serving: a conversation with a cwd the runner has works.
+      mock.push(MockTurn.message("fine"))
+      const ok: any = await front.client.callTool({ name: "codex", arguments: { prompt: "hi", cwd: home } })
+      assert.strictEqual(text(ok), "fine")
+    } finally {
+      await front.close()
+      await mock.close()
+    }
+  }, 60_000)
 })
