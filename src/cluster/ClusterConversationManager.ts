@@ -24,9 +24,13 @@ import { ConversationEntity } from "./ConversationEntity.js"
 import { ConversationStore } from "./ConversationStore.js"
 
 /** What any failure to reach a hosted conversation looks like to a reader. */
-const runnerLostEvent = (reason: string): Event => ({
+const runnerLostEvent = (conversationId: string, reason: string): Event => ({
   id: "",
-  msg: { type: "error", message: `runner lost: ${reason}` }
+  msg: {
+    type: "error",
+    message: `runner lost: conversation ${conversationId} is no longer reachable where it ran (${reason}); ` +
+      "send the next message to continue it on another runner"
+  }
 })
 
 const describe = (error: unknown): string =>
@@ -56,10 +60,10 @@ export const clusterConversationManagerLayer: Layer.Layer<
       subscribe: entity.Cursor().pipe(
         Effect.map((cursor) =>
           entity.Events({ from: cursor }).pipe(
-            Stream.catchCause((cause) => Stream.make(runnerLostEvent(describe(Cause.squash(cause)))))
+            Stream.catchCause((cause) => Stream.make(runnerLostEvent(conversationId, describe(Cause.squash(cause)))))
           )
         ),
-        Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(describe(Cause.squash(cause))))))
+        Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, describe(Cause.squash(cause))))))
       ),
       submit: (op) => entity.Submit({ op }).pipe(Effect.orDie),
       submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.orDie, Effect.asVoid),

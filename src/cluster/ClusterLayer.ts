@@ -39,8 +39,9 @@ export const parseRunnerAddress = (text: string): { readonly host: string; reado
  * expires this long after its last refresh (PostgreSQL also drops a dead session's advisory locks at once).
  */
 const failoverTimings = {
-  shardLockRefreshInterval: Duration.seconds(1),
-  shardLockExpiration: Duration.seconds(5),
+  // Also the deadline of each lock operation: shorter fails spuriously on a busy machine.
+  shardLockRefreshInterval: Duration.seconds(2),
+  shardLockExpiration: Duration.seconds(6),
   refreshAssignmentsInterval: Duration.seconds(1),
   runnerHealthCheckInterval: Duration.seconds(2)
 }

@@ -8,6 +8,9 @@ import { SqlClient } from "effect/sql"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 
+/** The advisory lock key that serialises creating the tables (an arbitrary constant of this project). */
+const SCHEMA_LOCK = 0x636f6465
+
 export class ConversationStoreError extends Schema.TaggedError<ConversationStoreError>()("ConversationStoreError", {
   message: Schema.String
 }) {}
@@ -36,17 +39,22 @@ export class ConversationStore extends Context.Service<ConversationStore, {
 }>()("codex-effect/ConversationStore") {
   static readonly layer = Layer.effect(ConversationStore, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`CREATE TABLE IF NOT EXISTS codex_conversations (
-      id TEXT PRIMARY KEY,
-      config JSONB NOT NULL,
-      created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-    )`
-    yield* sql`CREATE TABLE IF NOT EXISTS codex_history (
-      seq BIGSERIAL PRIMARY KEY,
-      conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
-      item JSONB NOT NULL
-    )`
-    yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
+    // Runners starting together would race on CREATE TABLE IF NOT EXISTS (a unique violation in pg_type):
+    // one transaction-scoped advisory lock lets one create the tables while the others wait.
+    yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`
+      yield* sql`CREATE TABLE IF NOT EXISTS codex_conversations (
+        id TEXT PRIMARY KEY,
+        config JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`
+      yield* sql`CREATE TABLE IF NOT EXISTS codex_history (
+        seq BIGSERIAL PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
+        item JSONB NOT NULL
+      )`
+      yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
+    }))
 
     // One statement per batch keeps a batch's items together and in order.
     const insertItems = (conversationId: string, items: ReadonlyArray<ResponseItem>) => {

@@ -5,7 +5,8 @@
  * with a "runner lost" error, and every conversation then continues, through the other front, on a
  * survivor, with its whole history: every user message that was acknowledged reaches the model again.
  */
-import { writeFileSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
@@ -25,6 +26,15 @@ const waitUntil = async (ready: () => boolean, timeoutMs: number, describe: () =
   }
 }
 
+/**
+ * Each runner holds each of its shards as an advisory lock on its own session: the shard counts per session in
+ * `database`, smallest first. Shards settle at an even split (300 / runners); until then they move, and a turn
+ * on a moving shard is interrupted like one on a dead runner.
+ */
+const shardSplit = (database: string) =>
+  `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'
+     AND database = (SELECT oid FROM pg_database WHERE datname = '${database}') GROUP BY pid) AS held`
+
 const text = (result: any): string => result.structuredContent?.content ?? JSON.stringify(result.content)
 
 const hasPostgres = postgresBinDir() !== undefined
@@ -40,19 +50,20 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
   afterAll(() => pg?.stop())
 
   it("survives a runner killed mid-turn: every conversation continues on the survivors with its history", async () => {
+    pg.query("CREATE DATABASE failover")
+    const url = pg.url.replace(/\/postgres$/, "/failover")
     const mock = await startMockModelServer()
     const home = makeTempDir("codex-home-")
     const workspace = makeTempDir("workspace-")
     writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
-    const runnerArgs = async () => ["mcp", "--cluster", pg.url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const runnerArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
     const fronts: Array<SdkConnection> = []
     const runner = new ServerProcess({ codexHome: home, args: await runnerArgs() })
     try {
       fronts.push(await connectSdkClient({ codexHome: home, args: await runnerArgs() }))
       fronts.push(await connectSdkClient({ codexHome: home, args: await runnerArgs() }))
-      // Each runner holds its shards as advisory locks on its own session: wait until all three hold some.
-      const shardHolders = "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory'"
-      await waitUntil(() => pg.query(shardHolders) === "3", 30_000, () => `shard holders: ${pg.query(shardHolders)}`)
+      const split = shardSplit("failover")
+      await waitUntil(() => pg.query(split) === "100,100,100", 30_000, () => `shards per runner: ${pg.query(split)}`)
       const front = (i: number) => fronts[i % 2]!.client
       const otherFront = (i: number) => fronts[(i + 1) % 2]!.client
       const indices = Array.from({ length: CONVERSATIONS }, (_, i) => i)
@@ -145,4 +156,57 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
       await mock.close()
     }
   }, 60_000)
+
+  it("asks again, on the survivor, for an approval that was pending on the runner that died", async () => {
+    pg.query("CREATE DATABASE pending_approval")
+    const url = pg.url.replace(/\/postgres$/, "/pending_approval")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    const marker = join(workspace, "approved.txt")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const runnerArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const front = new ServerProcess({ codexHome: home, args: await runnerArgs() })
+    const runner = new ServerProcess({ codexHome: home, args: await runnerArgs() })
+    try {
+      await front.initialize()
+      const split = shardSplit("pending_approval")
+      await waitUntil(() => pg.query(split) === "150,150", 30_000, () => `shards per runner: ${pg.query(split)}`)
+
+      // Find a conversation the runner to be killed hosts.
+      let threadId: string | undefined
+      for (let k = 0; threadId === undefined; k++) {
+        assert.isBelow(k, 30, "one of 30 new conversations lands on the second runner")
+        mock.push(MockTurn.message("probed"))
+        const answer = await front.request("tools/call", {
+          name: "codex",
+          arguments: { prompt: `probe-${k}-end`, cwd: workspace }
+        }, 30_000)
+        if (runner.stderr.includes(`prompt=probe-${k}-end`)) threadId = answer.result.structuredContent.threadId
+      }
+
+      mock.push(MockTurn.shell(["touch", marker], { workdir: workspace, callId: "first" }))
+      front.send({ id: 500, method: "tools/call", params: { name: "codex-reply", arguments: { prompt: "touch it", threadId } } })
+      await front.waitForServerRequest("elicitation/create", 30_000)
+      runner.child.kill("SIGKILL")
+      const lost = await front.waitFor((m) => m.id === 500, "the interrupted call's answer", 60_000)
+      assert.isTrue(lost.result.isError, JSON.stringify(lost))
+      assert.match(JSON.stringify(lost.result.content), /runner lost/)
+      assert.isFalse(existsSync(marker), "nothing ran without approval")
+
+      mock.push(MockTurn.shell(["touch", marker], { workdir: workspace, callId: "again" }), MockTurn.message("done"))
+      front.send({ id: 501, method: "tools/call", params: { name: "codex-reply", arguments: { prompt: "go on", threadId } } })
+      const askedAgain = await front.waitForServerRequest("elicitation/create", 60_000)
+      assert.deepInclude(askedAgain.params, { codex_command: ["touch", marker] })
+      front.send({ id: askedAgain.id!, result: { action: "accept", content: {} } })
+      const done = await front.waitFor((m) => m.id === 501, "the continued call's answer", 60_000)
+      assert.strictEqual(done.result.structuredContent.content, "done", JSON.stringify(done))
+      assert.isTrue(existsSync(marker), "the command ran once approved on the survivor")
+      assert.include(JSON.stringify(mock.requests.at(-2)!.body), "touch it", "the lost turn's user message is in the history")
+    } finally {
+      runner.child.kill("SIGKILL")
+      await front.closeAndWait(10_000)
+      await mock.close()
+    }
+  }, 120_000)
 })
