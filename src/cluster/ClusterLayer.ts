@@ -6,8 +6,8 @@
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Duration, Layer, Option, Redacted } from "effect"
-import { RunnerAddress } from "effect/cluster"
+import { Cause, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from "effect/cluster"
 import { ConversationManager } from "../services/ConversationManager.js"
 import { clusterConversationManagerLayer } from "./ClusterConversationManager.js"
 import { ConversationEntityLayer } from "./ConversationEntityLayer.js"
@@ -23,6 +23,12 @@ export interface ClusterOptions {
   readonly shards?: number | undefined
 }
 
+/** What the socket runner layer provides. */
+type ShardingServices = Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage
+
+/** The cluster could not start on this process; the message says what to fix. */
+export class ClusterStartError extends Data.TaggedError("ClusterStartError")<{ readonly message: string }> {}
+
 /** `HOST:PORT` or `PORT` (host 127.0.0.1): where other runners reach this one. */
 export const parseRunnerAddress = (text: string): { readonly host: string; readonly port: number } => {
   const colon = text.lastIndexOf(":")
@@ -32,6 +38,17 @@ export const parseRunnerAddress = (text: string): { readonly host: string; reado
     throw new Error(`expected [HOST:]PORT with a port from 1 to 65535, got "${text}"`)
   }
   return { host, port }
+}
+
+/** The URL as logs may show it. */
+const withoutPassword = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ""
+    return parsed.toString()
+  } catch {
+    return "the --cluster URL (not a valid URL)"
+  }
 }
 
 /**
@@ -57,11 +74,32 @@ export const clusteredConversations = (options: ClusterOptions) => {
       shardsPerGroup: options.shards ?? 300,
       ...failoverTimings
     }
-  })
+  }).pipe(
+    Layer.catchTag("SocketServerError", (error) =>
+      Layer.unwrap<ShardingServices, never, never, ClusterStartError, never>(Effect.fail(
+        new ClusterStartError({
+          message: `cannot listen on ${options.host}:${options.port} for the other runners (${
+            String(error.reason.cause ?? error.reason._tag)
+          }); choose another --runner-address`
+        })
+      )))
+  )
   const hosting = ConversationEntityLayer.pipe(Layer.provide(ConversationManager.layer))
   return Layer.merge(clusterConversationManagerLayer, hosting).pipe(
     Layer.provide(ConversationStore.layer),
     Layer.provide(sharding),
-    Layer.provide(sql)
+    Layer.provide(sql),
+    // The runner storage dies (rather than fails) when PostgreSQL is unreachable: say which database, once.
+    Layer.catchCause((cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Layer.unwrap<ConversationManager, never, never, never, never>(Effect.interrupt)
+      const error = Cause.squash(cause)
+      return Layer.unwrap<ConversationManager, never, never, ClusterStartError, never>(Effect.fail(
+        error instanceof ClusterStartError ? error : new ClusterStartError({
+          message: `cannot start the cluster runner with PostgreSQL at ${withoutPassword(options.url)}: ${
+            error instanceof Error ? error.message : String(error)
+          }`
+        })
+      ))
+    })
   )
 }

@@ -209,4 +209,15 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
       await mock.close()
     }
   }, 120_000)
+
+  it("exits 1 saying which database it could not reach, without its password", async () => {
+    const port = await freePort()
+    const server = new ServerProcess({
+      args: ["mcp", "--cluster", `postgres://codex:hunter2@127.0.0.1:${port}/codex`, "--runner-address", `127.0.0.1:${await freePort()}`]
+    })
+    const { code } = await server.waitForExit(30_000)
+    assert.strictEqual(code, 1)
+    assert.include(server.stderr, `codex-effect: cannot start the cluster runner with PostgreSQL at postgres://codex@127.0.0.1:${port}/codex`)
+    assert.notInclude(server.stderr, "hunter2")
+  }, 60_000)
 })
