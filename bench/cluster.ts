@@ -4,7 +4,8 @@
  * runner count (default 0, 1 and 3; 0 is one process without `--cluster`, the baseline) it starts a fresh database and that many runners, drives N conversations
  * at once through the first one (the front) with the conversation API, one turn each against the mock
  * model, and prints the wall time until every turn completed, how the conversations spread over the
- * runners, and each runner's resident memory.
+ * runners, and each runner's resident memory. With 2 or more runners it then kills the last one (SIGKILL) and
+ * times a message to one of its conversations through the front: from the kill to that turn's completion.
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -50,8 +51,11 @@ try {
     }
     const front = processes[0]!
     await front.initialize()
-    const holders = "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory'"
-    if (runners > 0) await waitUntil(() => pg.query(holders) === String(runners), 60_000, `${runners} runners to hold shards`)
+    // Shards move until they are split evenly (each held as an advisory lock); a turn on a moving shard is lost.
+    const split = `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = '${database}') GROUP BY pid) AS held`
+    const even = Array.from({ length: runners }, () => Math.floor(300 / runners)).join(",")
+    if (runners > 0) await waitUntil(() => pg.query(split) === even, 60_000, `an even split of the shards (${even})`)
     const started = performance.now()
     await Promise.all(Array.from({ length: conversations }, async () => {
       const { conversationId } = (await front.request("newConversation", { cwd: codexHome }, 120_000)).result
@@ -70,6 +74,25 @@ try {
       `${conversations} conversations on ${runners === 0 ? "one process without --cluster" : `${runners} runner(s)`}: all turns done in ${elapsedMs.toFixed(0)} ms; ` +
         `conversations per runner ${hosted.join("/")}; RSS per runner ${rss.map((m) => m.toFixed(0)).join("/")} MiB\n`
     )
+    if (runners >= 2) {
+      const victim = processes[runners - 1]!
+      const conversationId = /turn started" conversation=([0-9a-f-]+)/.exec(victim.stderr)?.[1]
+      if (conversationId === undefined) throw new Error("the last runner hosts no conversation")
+      model.push(MockTurn.message("after failover"))
+      const killed = performance.now()
+      victim.child.kill("SIGKILL")
+      await front.request("addConversationListener", { conversationId }, 120_000)
+      await front.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "again" } }] }, 120_000)
+      await front.waitFor(
+        (m) =>
+          m.method === "codex/event/task_complete" && m.params?.conversationId === conversationId &&
+          m.params?.msg?.last_agent_message === "after failover",
+        "task_complete after failover",
+        120_000
+      )
+      process.stdout.write(`  SIGKILL of a runner → its conversation's next turn done: ${(performance.now() - killed).toFixed(0)} ms\n`)
+      processes.pop()
+    }
     for (const p of processes) p.child.stdin.end()
     await Promise.all(processes.map((p) => p.waitForExit(20_000)))
     await model.close()
