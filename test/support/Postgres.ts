@@ -46,7 +46,8 @@ const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
 export const startPostgres = async (): Promise<Postgres> => {
   const bin = postgresBinDir()
   if (bin === undefined) throw new Error(`PostgreSQL is not installed (no initdb under ${ROOT}); .ci/run installs it`)
-  const root = makeTempDir("codex-effect-pg-")
+  // Under /tmp, not TMPDIR: the postgres user must reach it, and its socket path must stay short.
+  const root = makeTempDir("codex-effect-pg-", "/tmp")
   chmodSync(root, 0o777)
   const data = join(root, "data")
   const port = await freePort()
