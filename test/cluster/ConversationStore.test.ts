@@ -1,0 +1,60 @@
+/**
+ * The conversation store on a real PostgreSQL: a conversation's config and history round-trip as JSON, items
+ * append in order, compaction replaces the history, conversations do not see each other's items, and an
+ * unknown id is undefined. Runs where PostgreSQL is installed; on CI its absence fails the file.
+ */
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { ConversationStore } from "../../src/cluster/ConversationStore.js"
+import type { ResolvedConfig } from "../../src/config/ResolvedConfig.js"
+import type { ResponseItem } from "../../src/model/ResponseItem.js"
+import { type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
+
+const hasPostgres = postgresBinDir() !== undefined
+if (!hasPostgres && process.env.CI === "true") {
+  throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
+}
+
+const message = (role: "user" | "assistant", text: string): ResponseItem => ({
+  type: "message",
+  role,
+  content: [{ type: role === "user" ? "input_text" : "output_text", text }]
+})
+
+const config = { cwd: "/srv/repo", model: "mock-model", notify: undefined } as unknown as ResolvedConfig
+
+describe.skipIf(!hasPostgres)("ConversationStore", () => {
+  let pg: Postgres
+  beforeAll(async () => {
+    pg = await startPostgres()
+  }, 60_000)
+  afterAll(() => pg?.stop())
+
+  const store = () => ConversationStore.layer.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) })))
+
+  it.effect("round-trips config and history, appends in order, replaces on compaction", () =>
+    Effect.gen(function*() {
+      const conversations = yield* ConversationStore
+      yield* conversations.create("a", config, [message("user", "context")])
+      yield* conversations.create("b", config, [])
+      yield* conversations.append("a", [message("user", "first"), message("assistant", "answer")])
+      yield* conversations.append("b", [message("user", "other")])
+      yield* conversations.append("a", [message("user", "second")])
+
+      const a = yield* conversations.load("a")
+      assert.deepStrictEqual(a?.config, { cwd: "/srv/repo", model: "mock-model" } as unknown as ResolvedConfig)
+      assert.deepStrictEqual(a?.history, [
+        message("user", "context"),
+        message("user", "first"),
+        message("assistant", "answer"),
+        message("user", "second")
+      ])
+
+      yield* conversations.replace("a", [message("user", "summary")])
+      assert.deepStrictEqual((yield* conversations.load("a"))?.history, [message("user", "summary")])
+      assert.deepStrictEqual((yield* conversations.load("b"))?.history, [message("user", "other")])
+      assert.isUndefined(yield* conversations.load("missing"))
+    }).pipe(Effect.provide(store())), 60_000)
+})
