@@ -4,7 +4,7 @@
  * embedding programs use it directly, swapping the model or the tools.
  */
 import { Effect, Layer } from "effect"
-import { type ClusterOptions, clusteredConversations } from "../cluster/ClusterLayer.js"
+import type { ClusterOptions } from "../cluster/ClusterLayer.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
 import type { McpServerConfig } from "../mcp/McpServerConfig.js"
@@ -40,7 +40,13 @@ export interface CodexLayerOptions extends ConfigOptions {
 }
 
 export const CodexLayer = (options: CodexLayerOptions = {}) => {
-  const conversations = options.cluster === undefined ? ConversationManager.layer : clusteredConversations(options.cluster)
+  const cluster = options.cluster
+  // Loaded only with --cluster: a server without it never needs the cluster engine or the PostgreSQL driver.
+  const conversations = cluster === undefined ? ConversationManager.layer : Layer.unwrap(
+    Effect.promise(() => import("../cluster/ClusterLayer.js")).pipe(
+      Effect.map(({ clusteredConversations }) => clusteredConversations(cluster))
+    )
+  )
   const layer = conversations.pipe(
     Layer.provideMerge(Layer.mergeAll(
       options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
