@@ -8,6 +8,7 @@
 import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { useHttpAgentServer } from "../support/HttpAgentServer.js"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { connectSdkClient, type SdkConnection } from "../support/SdkClient.js"
@@ -43,6 +44,7 @@ if (!hasPostgres && process.env.CI === "true") {
 }
 
 describe.skipIf(!hasPostgres)("mcp --cluster", () => {
+  const http = useHttpAgentServer()
   let pg: Postgres
   beforeAll(async () => {
     pg = await startPostgres()
@@ -219,5 +221,30 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
     assert.strictEqual(code, 1)
     assert.include(server.stderr, `codex-effect: cannot start the cluster runner with PostgreSQL at postgres://codex@127.0.0.1:${port}/codex`)
     assert.notInclude(server.stderr, "hunter2")
+  }, 60_000)
+
+  it("serves one conversation through an HTTP front and a stdio front", async () => {
+    pg.query("CREATE DATABASE two_transports")
+    const url = pg.url.replace(/\/postgres$/, "/two_transports")
+    const clusterArgs = async () => ["--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const httpFront = await http.start([MockTurn.message("over http"), MockTurn.message("over stdio")], {
+      args: await clusterArgs()
+    })
+    const stdioFront = await connectSdkClient({ codexHome: httpFront.codexHome, args: ["mcp", ...await clusterArgs()] })
+    try {
+      const split = shardSplit("two_transports")
+      await waitUntil(() => pg.query(split) === "150,150", 30_000, () => `shards per runner: ${pg.query(split)}`)
+      const client = await http.connect(httpFront.url)
+      const first: any = await client.callTool({ name: "codex", arguments: { prompt: "from http", cwd: httpFront.codexHome } })
+      assert.strictEqual(text(first), "over http")
+      const second: any = await stdioFront.client.callTool({
+        name: "codex-reply",
+        arguments: { prompt: "from stdio", threadId: first.structuredContent.threadId }
+      })
+      assert.strictEqual(text(second), "over stdio")
+      assert.include(JSON.stringify(httpFront.model.requests[1]!.body), "from http")
+    } finally {
+      await stdioFront.close()
+    }
   }, 60_000)
 })
