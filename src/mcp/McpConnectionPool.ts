@@ -7,8 +7,14 @@
  * tried again by the next conversation.
  */
 import { Deferred, Effect, Exit, Fiber, Option, type Scope } from "effect"
-import { connectMcpServer, type McpConnection, type McpConnectionContext, type McpServerError } from "./McpConnection.js"
+import type { McpConnection, McpConnectionContext, McpServerError } from "./McpConnection.js"
 import type { McpServerConfig } from "./McpServerConfig.js"
+
+/**
+ * The MCP client SDK (with zod and ajv, ~1 MB of code) is loaded with the first server to connect, not at
+ * startup: most servers never have an `mcp_servers` entry, and the loaded code would stay resident.
+ */
+const loadConnection = Effect.promise(() => import("./McpConnection.js"))
 
 interface Entry {
   refs: number
@@ -37,7 +43,8 @@ export const makeMcpConnectionPool = (): McpConnectionPool => {
       }
       const entry: Entry = { refs: 1, ready: yield* Deferred.make<McpConnection, McpServerError>(), starting: undefined }
       entries.set(key, entry)
-      entry.starting = yield* connectMcpServer(server, context).pipe(
+      entry.starting = yield* loadConnection.pipe(
+        Effect.flatMap(({ connectMcpServer }) => connectMcpServer(server, context)),
         Effect.exit,
         Effect.flatMap((exit) =>
           Effect.suspend(() => {
