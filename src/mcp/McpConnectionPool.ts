@@ -10,8 +10,11 @@ import { Deferred, Effect, Exit, Fiber, Option, type Scope } from "effect"
 import type { McpConnection, McpConnectionContext, McpServerError } from "./McpConnection.js"
 import type { McpServerConfig } from "./McpServerConfig.js"
 
-/** The MCP client SDK loads with the first server started, not with every server process. */
-const loadMcpConnection = Effect.promise(() => import("./McpConnection.js"))
+/**
+ * The MCP client SDK (with zod and ajv, ~1 MB of code) is loaded with the first server to connect, not at
+ * startup: most servers never have an `mcp_servers` entry, and the loaded code would stay resident.
+ */
+const loadConnection = Effect.promise(() => import("./McpConnection.js"))
 
 interface Entry {
   refs: number
@@ -40,7 +43,7 @@ export const makeMcpConnectionPool = (): McpConnectionPool => {
       }
       const entry: Entry = { refs: 1, ready: yield* Deferred.make<McpConnection, McpServerError>(), starting: undefined }
       entries.set(key, entry)
-      entry.starting = yield* loadMcpConnection.pipe(
+      entry.starting = yield* loadConnection.pipe(
         Effect.flatMap(({ connectMcpServer }) => connectMcpServer(server, context)),
         Effect.exit,
         Effect.flatMap((exit) =>
