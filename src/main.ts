@@ -10,14 +10,14 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
-import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterLayer.js"
+import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
-import { type ListenAddress, parseListenAddress } from "./server/http/ListenAddress.js"
+import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */

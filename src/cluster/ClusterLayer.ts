@@ -9,36 +9,16 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import { Cause, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from "effect/cluster"
 import { ConversationManager } from "../services/ConversationManager.js"
+import type { ClusterOptions } from "./ClusterOptions.js"
 import { clusterConversationManagerLayer } from "./ClusterConversationManager.js"
 import { ConversationEntityLayer } from "./ConversationEntityLayer.js"
 import { ConversationStore } from "./ConversationStore.js"
-
-export interface ClusterOptions {
-  /** The PostgreSQL connection URL every runner shares. */
-  readonly url: string
-  /** The address other runners reach this one at. */
-  readonly host: string
-  readonly port: number
-  /** Shards per group; must be the same on every runner (default 300). */
-  readonly shards?: number | undefined
-}
 
 /** What the socket runner layer provides. */
 type ShardingServices = Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage
 
 /** The cluster could not start on this process; the message says what to fix. */
 export class ClusterStartError extends Data.TaggedError("ClusterStartError")<{ readonly message: string }> {}
-
-/** `HOST:PORT` or `PORT` (host 127.0.0.1): where other runners reach this one. */
-export const parseRunnerAddress = (text: string): { readonly host: string; readonly port: number } => {
-  const colon = text.lastIndexOf(":")
-  const host = colon < 0 ? "127.0.0.1" : text.slice(0, colon)
-  const port = Number(colon < 0 ? text : text.slice(colon + 1))
-  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`expected [HOST:]PORT with a port from 1 to 65535, got "${text}"`)
-  }
-  return { host, port }
-}
 
 /** The URL as logs may show it. */
 const withoutPassword = (url: string): string => {

@@ -4,7 +4,7 @@
  * embedding programs use it directly, swapping the model or the tools.
  */
 import { Effect, Layer } from "effect"
-import type { ClusterOptions } from "../cluster/ClusterLayer.js"
+import type { ClusterOptions } from "../cluster/ClusterOptions.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
 import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
 import type { McpServerConfig } from "../mcp/McpServerConfig.js"

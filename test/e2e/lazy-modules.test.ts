@@ -1,7 +1,8 @@
 /**
  * Code a server may never need is not loaded at startup: the MCP client SDK (with zod and ajv) waits
- * for the first `mcp_servers` entry. Each test runs a copy of the built server with that code's chunk
- * removed, so loading it anyway fails the start or the call.
+ * for the first `mcp_servers` entry, the HTTP server for `--http`, the cluster engine and PostgreSQL
+ * driver for `--cluster`. The test runs a copy of the built server with those chunks removed, so loading
+ * any of them anyway fails the start or the call.
  */
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -11,15 +12,17 @@ import { makeTempDir, ServerProcess } from "../support/ServerProcess.js"
 
 const DIST = resolve(import.meta.dirname, "../../dist")
 
-/** A copy of the built server without the chunk that holds `marker`; the chunk must not be the main one. */
-const distWithout = (marker: string) => {
+/** A copy of the built server without the chunks that hold the `markers`; none may be the main one. */
+const distWithout = (markers: ReadonlyArray<string>) => {
   const copy = makeTempDir("dist-")
   cpSync(DIST, copy, { recursive: true })
-  const chunks = readdirSync(join(copy, "cli")).filter((name) => name.endsWith(".mjs"))
-  const holding = chunks.filter((name) => readFileSync(join(copy, "cli", name), "utf8").includes(marker))
-  expect(holding).toHaveLength(1)
-  expect(holding[0]).not.toBe("main.mjs")
-  rmSync(join(copy, "cli", holding[0]!))
+  for (const marker of markers) {
+    const chunks = readdirSync(join(copy, "cli")).filter((name) => name.endsWith(".mjs"))
+    const holding = chunks.filter((name) => readFileSync(join(copy, "cli", name), "utf8").includes(marker))
+    expect(holding, marker).toHaveLength(1)
+    expect(holding[0], marker).not.toBe("main.mjs")
+    rmSync(join(copy, "cli", holding[0]!), { force: true })
+  }
   return join(copy, "codex-effect.mjs")
 }
 
@@ -33,8 +36,12 @@ afterEach(async () => {
 })
 
 describe("lazily loaded code", () => {
-  it("a server without mcp_servers never loads the MCP client SDK", async () => {
-    const bin = distWithout("StreamableHTTPClientTransport")
+  it("a stdio server without mcp_servers loads neither the MCP client SDK, the HTTP server nor the cluster", async () => {
+    const bin = distWithout([
+      "StreamableHTTPClientTransport", // the MCP client SDK
+      "serving MCP at", // the HTTP server
+      "codex_conversations" // the cluster's conversation store
+    ])
     const model = await startMockModelServer([MockTurn.message("done"), MockTurn.message("again")])
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url))

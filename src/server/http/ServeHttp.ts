@@ -10,7 +10,7 @@ import { Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { agentLayer, type ServerOptions } from "../ServerLayer.js"
 import { HttpSessions } from "./HttpSessions.js"
-import type { ListenAddress } from "./ListenAddress.js"
+import type { ListenAddress } from "../../config/ListenAddress.js"
 import { MCP_PATH, mcpHttpApp } from "./McpHttpApp.js"
 
 export interface HttpServeOptions extends ServerOptions {

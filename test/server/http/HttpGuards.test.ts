@@ -3,7 +3,7 @@
  * against DNS rebinding, and the bearer-token comparison.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { parseListenAddress } from "../../../src/server/http/ListenAddress.js"
+import { parseListenAddress } from "../../../src/config/ListenAddress.js"
 import { hasBearerToken, isAllowedOrigin } from "../../../src/server/http/RequestGuards.js"
 
 describe("parseListenAddress", () => {
