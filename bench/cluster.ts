@@ -3,8 +3,9 @@
  * root, like the cluster tests): what hosting conversations on `mcp --cluster` runners costs. For each
  * runner count (default 0, 1 and 3; 0 is one process without `--cluster`, the baseline) it starts a fresh database and that many runners, drives N conversations
  * at once through the first one (the front) with the conversation API, one turn each against the mock
- * model, and prints the wall time until every turn completed, how the conversations spread over the
- * runners, and each runner's resident memory. With 2 or more runners it then kills the last one (SIGKILL) and
+ * model, and prints the wall time until every turn completed (and the throughput), the p50/p99 turn
+ * latency (message sent → task_complete), how the conversations spread over the runners, and each
+ * runner's resident memory. With 2 or more runners it then kills the last one (SIGKILL) and
  * times a message to one of its conversations through the front: from the kill to that turn's completion.
  */
 import { readFileSync, writeFileSync } from "node:fs"
@@ -57,21 +58,27 @@ try {
     const even = Array.from({ length: runners }, () => Math.floor(300 / runners)).join(",")
     if (runners > 0) await waitUntil(() => pg.query(split) === even, 60_000, `an even split of the shards (${even})`)
     const started = performance.now()
+    const turnMs: Array<number> = []
     await Promise.all(Array.from({ length: conversations }, async () => {
       const { conversationId } = (await front.request("newConversation", { cwd: codexHome }, 120_000)).result
       await front.request("addConversationListener", { conversationId }, 120_000)
+      const sent = performance.now()
       await front.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "hi" } }] }, 120_000)
       await front.waitFor(
         (m) => m.method === "codex/event/task_complete" && m.params?.conversationId === conversationId,
         "task_complete",
         240_000
       )
+      turnMs.push(performance.now() - sent)
     }))
     const elapsedMs = performance.now() - started
+    turnMs.sort((a, b) => a - b)
+    const percentile = (p: number) => turnMs[Math.min(turnMs.length - 1, Math.floor((p / 100) * turnMs.length))]!.toFixed(0)
     const hosted = processes.map((p) => new Set(p.stderr.match(/turn started" conversation=[0-9a-f-]+/g) ?? []).size)
     const rss = processes.map((p) => rssMiB(p.child.pid!))
     process.stdout.write(
-      `${conversations} conversations on ${runners === 0 ? "one process without --cluster" : `${runners} runner(s)`}: all turns done in ${elapsedMs.toFixed(0)} ms; ` +
+      `${conversations} conversations on ${runners === 0 ? "one process without --cluster" : `${runners} runner(s)`}: all turns done in ${elapsedMs.toFixed(0)} ms ` +
+        `(${((conversations * 1000) / elapsedMs).toFixed(1)} turns/s); turn latency p50 ${percentile(50)} ms, p99 ${percentile(99)} ms; ` +
         `conversations per runner ${hosted.join("/")}; RSS per runner ${rss.map((m) => m.toFixed(0)).join("/")} MiB\n`
     )
     if (runners >= 2) {
