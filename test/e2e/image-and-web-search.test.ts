@@ -7,18 +7,12 @@
  */
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { type MockModelServer, MockTurn, mockConfigToml, sse, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { describe, expect, it } from "vitest"
+import { useAgentServer } from "../support/AgentServer.js"
+import { MockTurn, sse } from "../support/MockModelServer.js"
+import { makeTempDir, type ServerProcess } from "../support/ServerProcess.js"
 
-const servers: Array<ServerProcess> = []
-let model: MockModelServer | undefined
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) server.kill()
-  await model?.close()
-  model = undefined
-})
+const startAgent = useAgentServer()
 
 /** A 1×1 transparent PNG. */
 const PNG = Buffer.from(
@@ -26,15 +20,8 @@ const PNG = Buffer.from(
   "base64"
 )
 
-const start = async (turns: ReadonlyArray<MockTurn>, extra = "") => {
-  model = await startMockModelServer(turns)
-  const codexHome = makeTempDir("codex-home-")
-  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { wireApi: "responses", approvalPolicy: "never", extra }))
-  const server = spawnServer({ codexHome })
-  servers.push(server)
-  await server.initialize()
-  return { server, model, codexHome }
-}
+const start = (turns: ReadonlyArray<MockTurn>, extra = "") =>
+  startAgent(turns, { wireApi: "responses", approvalPolicy: "never", extra })
 
 /** Sends one message in `cwd` and waits for the task to complete. */
 const converse = async (server: ServerProcess, cwd: string, text: string) => {

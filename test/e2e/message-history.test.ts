@@ -5,24 +5,18 @@
  * writes nothing; the `add_to_history` / `get_history_entry_request` ops (library only) round-trip.
  */
 import { spawn } from "node:child_process"
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { resolve } from "node:path"
 import { Effect, Logger, Stream } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { appendHistoryEntry, historyFilePath } from "../../src/persistence/MessageHistory.js"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
-import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { useAgentServer } from "../support/AgentServer.js"
+import { MockTurn } from "../support/MockModelServer.js"
+import { makeTempDir } from "../support/ServerProcess.js"
 
-const servers: Array<ServerProcess> = []
-let model: MockModelServer | undefined
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) server.kill()
-  await model?.close()
-  model = undefined
-})
+const startAgent = useAgentServer()
 
 const lines = (codexHome: string) =>
   readFileSync(historyFilePath(codexHome), "utf8").split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line))
@@ -49,12 +43,7 @@ const appendFromAnotherProcess = (codexHome: string, sessionId: string, count: n
 
 describe("message history", () => {
   it("appends each user message of the server and counts them in the next session_configured", async () => {
-    model = await startMockModelServer([MockTurn.message("one"), MockTurn.message("two"), MockTurn.message("three")])
-    const codexHome = makeTempDir("codex-home-")
-    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url))
-    const server = spawnServer({ codexHome })
-    servers.push(server)
-    await server.initialize()
+    const { server, codexHome } = await startAgent([MockTurn.message("one"), MockTurn.message("two"), MockTurn.message("three")])
     const { conversationId } = (await server.request("newConversation", {})).result
     await server.request("addConversationListener", { conversationId })
     for (const text of ["first message", "second message"]) {
