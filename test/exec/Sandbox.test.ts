@@ -4,6 +4,7 @@
  * writable roots, every write refused under read-only, no network unless allowed, the whole sandbox
  * killed on timeout, and never a silent unsandboxed run.
  */
+import { spawnSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import { join } from "node:path"
@@ -14,6 +15,10 @@ import { bwrapArgs, findBwrap } from "../../src/agent/exec/Sandbox.js"
 import type { SandboxPolicy } from "../../src/rpc/Enums.js"
 import { makeTempDir } from "../support/TempDirs.js"
 import { eventually, processesWith, tempDir, testEnv } from "./support.js"
+
+/** `keyctl`'s syscall number on this host, where the test knows it. */
+const KEYCTL = ({ x64: 250, arm64: 219 } as Record<string, number | undefined>)[process.arch]
+const hasPython = spawnSync("python3", ["--version"]).status === 0
 
 /** The `--bind` targets in a bwrap argv. */
 const binds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--bind" ? [args[i + 1]!] : []))
@@ -293,6 +298,19 @@ describe("sandboxed commands", () => {
       const fd3 = yield* sandboxed({ mode: "read-only" }, workspace, "[ -e /proc/$$/fd/3 ] && echo open || echo closed")
       assert.strictEqual(fd3.stdout, "closed\n")
     }).pipe(Effect.scoped))
+
+  it.live.skipIf(KEYCTL === undefined || !hasPython)("the kernel keyrings are out of reach in both modes, as they are not outside", () =>
+    Effect.gen(function*() {
+      // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0): the session keyring the server shares.
+      const script = `python3 -c 'import ctypes; l = ctypes.CDLL(None, use_errno=True); ` +
+        `r = l.syscall(${KEYCTL}, 0, -3, 0); print("refused" if r < 0 and ctypes.get_errno() == 38 else "reached")'`
+      for (const policy of [{ mode: "read-only" }, { mode: "workspace-write", network_access: true }] as const) {
+        const result = yield* sandboxed(policy, tempDir(), script)
+        assert.strictEqual(result.stdout, "refused\n", `${policy.mode}: ${result.stderr}`)
+      }
+      const unfiltered = yield* sandboxed({ mode: "danger-full-access" }, tempDir(), script)
+      assert.strictEqual(unfiltered.stdout, "reached\n", unfiltered.stderr)
+    }))
 
   it.live("danger-full-access keeps Unix-domain sockets", () =>
     Effect.gen(function*() {

@@ -1,6 +1,6 @@
 /**
  * The seccomp filter every read-only and workspace-write sandbox runs under: no Unix-domain socket
- * can be created, and io_uring cannot be set up.
+ * can be created, io_uring cannot be set up, and the kernel keyrings cannot be reached.
  *
  * Why: a mount namespace cannot hide a socket. A read-only bind of `/` still lets a command connect
  * to any socket file it can see (`connect(2)` checks the socket's own permissions, not the mount's),
@@ -11,6 +11,8 @@
  * its own children (Node's, Python's) keep working. io_uring is refused because its operations
  * (IORING_OP_SOCKET among them) do not pass through seccomp. A 32-bit process would reach sockets
  * through its own syscall numbers (`socketcall`), so those are filtered too, and the x32 ABI is off.
+ * The keyrings are the server's own (a command shares its session keyring): `add_key`, `request_key`
+ * and `keyctl` are refused so a command cannot read or plant the credentials kept there.
  *
  * The program is classic BPF as bubblewrap's `--seccomp FD` reads it: an array of 8-byte
  * `struct sock_filter`, little-endian on the hosts supported here (x86_64 and aarch64).
@@ -36,13 +38,15 @@ interface Abi {
   readonly socket: number
   readonly socketcall?: number
   readonly ioUring: ReadonlyArray<number>
+  /** add_key, request_key, keyctl */
+  readonly keyring: ReadonlyArray<number>
 }
 
 const IO_URING = [425, 426, 427] // io_uring_setup, io_uring_enter, io_uring_register: the same on every ABI here
-const X86_64: Abi = { auditArch: 0xc000_003e, socket: 41, ioUring: IO_URING }
-const I386: Abi = { auditArch: 0x4000_0003, socket: 359, socketcall: 102, ioUring: IO_URING }
-const AARCH64: Abi = { auditArch: 0xc000_00b7, socket: 198, ioUring: IO_URING }
-const ARM: Abi = { auditArch: 0x4000_0028, socket: 281, ioUring: IO_URING }
+const X86_64: Abi = { auditArch: 0xc000_003e, socket: 41, ioUring: IO_URING, keyring: [248, 249, 250] }
+const I386: Abi = { auditArch: 0x4000_0003, socket: 359, socketcall: 102, ioUring: IO_URING, keyring: [286, 287, 288] }
+const AARCH64: Abi = { auditArch: 0xc000_00b7, socket: 198, ioUring: IO_URING, keyring: [217, 218, 219] }
+const ARM: Abi = { auditArch: 0x4000_0028, socket: 281, ioUring: IO_URING, keyring: [309, 310, 311] }
 /** Syscall numbers with this bit set are the x32 ABI, which shares x86_64's audit arch. */
 const X32_SYSCALL_BIT = 0x4000_0000
 
@@ -64,7 +68,7 @@ const abiSection = (abi: Abi, checkX32: boolean): Array<Instruction> => [
   ...(checkX32 ? [{ op: "jumpIfAtLeast", value: X32_SYSCALL_BIT, to: "refuseSyscall" } as const] : []),
   { op: "jumpIfEqual", value: abi.socket, to: "checkDomain" },
   ...(abi.socketcall === undefined ? [] : [{ op: "jumpIfEqual", value: abi.socketcall, to: "checkSocketcall" } as const]),
-  ...abi.ioUring.map((nr) => ({ op: "jumpIfEqual", value: nr, to: "refuseSyscall" }) as const),
+  ...[...abi.ioUring, ...abi.keyring].map((nr) => ({ op: "jumpIfEqual", value: nr, to: "refuseSyscall" }) as const),
   { op: "return", value: SECCOMP_RET_ALLOW }
 ]
 
