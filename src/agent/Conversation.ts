@@ -13,8 +13,9 @@ import type { Event, EventMsg } from "../rpc/Event.js"
 import type { InputItem, Op } from "../rpc/Op.js"
 import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
-import { boundedText } from "./LogText.js"
+import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "./Tool.js"
 import { runCompactTask } from "./compact/Compaction.js"
@@ -72,34 +73,8 @@ interface ConversationOptions {
   readonly mcpTools?: ConversationMcpTools | undefined
 }
 
-/** The conversation's MCP servers, as the conversation sees them. */
-export interface ConversationMcpTools {
-  /** The tools for a task, once every server has started or failed; reports failures and crashes through `emit`. */
-  readonly forTask: (emit: (msg: EventMsg) => Effect.Effect<void>) => Effect.Effect<ReadonlyArray<Tool>>
-  /** Every MCP tool offered, by the name the model sees (for `list_mcp_tools`). */
-  readonly list: Effect.Effect<Readonly<Record<string, Readonly<Record<string, unknown>>>>>
-}
-
 /** Events a subscriber may lag behind before publishers wait for it. */
 const EVENT_BUFFER = 256
-
-interface RunningTask {
-  readonly id: string
-  readonly startedMs: number
-  readonly tokens: TaskTokens
-  fiber?: Fiber.Fiber<void>
-}
-
-/** The turn's log line fields at its end: how long it took and the tokens it used. */
-const turnEndAnnotations = (running: RunningTask) =>
-  Effect.map(Clock.currentTimeMillis, (now) => ({
-    duration_ms: now - running.startedMs,
-    input_tokens: running.tokens.input,
-    output_tokens: running.tokens.output
-  }))
-
-const promptText = (items: ReadonlyArray<InlineInputItem>) =>
-  boundedText(items.flatMap((item) => item.type === "text" ? [item.text] : []).join(" "), 80)
 
 export const makeConversation = Effect.fnUntraced(function*(options: ConversationOptions) {
   const scope = yield* Effect.scope

@@ -7,7 +7,7 @@
  * closes, its processes are killed.
  */
 import { Deferred, Effect, Result, Scope } from "effect"
-import type { ConversationMcpTools } from "../agent/Conversation.js"
+import type { ConversationMcpTools } from "../agent/ConversationMcpTools.js"
 import type { Tool } from "../agent/Tool.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { McpConnection, McpConnectionContext } from "./McpConnection.js"
