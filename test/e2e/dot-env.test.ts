@@ -4,18 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { mockConfigToml, MockTurn, startMockModelServer, type MockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { describe, expect, it } from "vitest"
+import { useServerCleanup } from "../support/AgentServer.js"
+import { mockConfigToml, MockTurn, startMockModelServer } from "../support/MockModelServer.js"
+import { makeTempDir, spawnServer } from "../support/ServerProcess.js"
 
-const running: Array<{ server: ServerProcess; model: MockModelServer }> = []
-afterEach(async () => {
-  for (const { server, model } of running.splice(0)) {
-    server.kill()
-    await server.exited
-    await model.close()
-  }
-})
+const track = useServerCleanup()
 
 /** A server whose provider reads its key from `envKey`, with `dotEnv` as CODEX_HOME/.env. */
 const start = async (envKey: string, dotEnv: string, env: Record<string, string> = {}) => {
@@ -28,7 +22,7 @@ const start = async (envKey: string, dotEnv: string, env: Record<string, string>
     mockConfigToml(model.url, { provider: `request_max_retries = 0\nstream_max_retries = 0\nenv_key = "${envKey}"` })
   )
   const server = spawnServer({ codexHome, env })
-  running.push({ server, model })
+  track({ server, model })
   await server.initialize()
   const answer = await server.request("tools/call", { name: "codex", arguments: { prompt: "hi" } })
   return { server, model, answer }

@@ -6,8 +6,9 @@
  */
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
-import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
+import { describe, expect, it } from "vitest"
+import { useServerCleanup } from "../support/AgentServer.js"
+import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { makeTempDir, ServerProcess } from "../support/ServerProcess.js"
 
 const DIST = resolve(import.meta.dirname, "../../dist")
@@ -26,14 +27,7 @@ const distWithout = (markers: ReadonlyArray<string>) => {
   return join(copy, "codex-effect.mjs")
 }
 
-const running: Array<{ server: ServerProcess; model: MockModelServer }> = []
-afterEach(async () => {
-  for (const { server, model } of running.splice(0)) {
-    server.kill()
-    await server.exited
-    await model.close()
-  }
-})
+const track = useServerCleanup()
 
 describe("lazily loaded code", () => {
   it("a stdio server without mcp_servers loads neither the MCP client SDK, the HTTP server nor the cluster", async () => {
@@ -46,7 +40,7 @@ describe("lazily loaded code", () => {
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url))
     const server = new ServerProcess({ codexHome, command: { file: process.execPath, args: [bin, "mcp"] } })
-    running.push({ server, model })
+    track({ server, model })
     await server.initialize()
     const first = await server.request("tools/call", { name: "codex", arguments: { prompt: "hello" } })
     expect(first.result.content).toEqual([{ type: "text", text: "done" }])

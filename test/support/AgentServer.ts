@@ -15,16 +15,27 @@ export interface AgentServer {
   readonly codexHome: string
 }
 
-export const useAgentServer = () => {
-  const running: Array<AgentServer> = []
+/**
+ * Stops every server and mock model handed to the returned function after each test, and removes the
+ * CODEX_HOME given with them: for tests that start the server their own way.
+ */
+export const useServerCleanup = () => {
+  const running: Array<{ readonly server: ServerProcess; readonly model: MockModelServer; readonly codexHome?: string }> = []
   afterEach(async () => {
     for (const { server, model, codexHome } of running.splice(0)) {
       server.kill()
       await server.exited
       await model.close()
-      rmSync(codexHome, { recursive: true, force: true })
+      if (codexHome !== undefined) rmSync(codexHome, { recursive: true, force: true })
     }
   })
+  return (entry: { readonly server: ServerProcess; readonly model: MockModelServer; readonly codexHome?: string }) => {
+    running.push(entry)
+  }
+}
+
+export const useAgentServer = () => {
+  const track = useServerCleanup()
   return async (
     turns: ReadonlyArray<MockTurn>,
     config: Parameters<typeof mockConfigToml>[1] = {},
@@ -34,7 +45,7 @@ export const useAgentServer = () => {
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, config))
     const server = spawnServer({ codexHome, env })
-    running.push({ server, model, codexHome })
+    track({ server, model, codexHome })
     await server.initialize()
     return { server, model, codexHome }
   }
