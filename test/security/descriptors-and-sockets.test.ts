@@ -265,4 +265,21 @@ describe("I6: no socket of any type reaches a host socket path", () => {
       expect(stream.connections()).toBe(0)
     })
   }
+
+  // The filter is what refuses the sockets: a process in the sandbox without it (bubblewrap's own init
+  // is PID 1 there) could be made to open one for the command, through ptrace or /proc/1/mem.
+  it("every process a command can see in its sandbox runs under the filter", async () => {
+    const stage = makeStage()
+    const { server, model } = await start(stage, [
+      MockTurn.shell(["bash", "-c", "sleep 5 & grep -h '^Seccomp:' /proc/[0-9]*/status | sort | uniq -c; kill %1"]),
+      MockTurn.message("done")
+    ])
+    await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    // One line: how many processes (bubblewrap's init, bash, sleep, grep at least), all in filter mode 2.
+    const [line, ...more] = commandOutput(toolOutputs(model)[0]!).trim().split("\n")
+    expect(more).toEqual([])
+    const [count, field, mode] = line!.trim().split(/\s+/)
+    expect([field, mode]).toEqual(["Seccomp:", "2"])
+    expect(Number(count)).toBeGreaterThanOrEqual(4)
+  })
 })

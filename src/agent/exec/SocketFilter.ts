@@ -6,18 +6,21 @@
  * to any socket file it can see (`connect(2)` checks the socket's own permissions, not the mount's),
  * and behind those sockets are daemons that act outside the sandbox: the Docker daemon, systemd's
  * manager, D-Bus, an ssh-agent, the X server. Abstract sockets are reachable too whenever the network
- * namespace is shared. Only Unix-domain sockets have paths, and a command can get one three ways:
- * `socket(AF_UNIX, …)`, refused, which closes all of them at once, including sockets created after
- * the sandbox started; `socketpair(2)`, allowed only for `SOCK_STREAM` (with or without
- * SOCK_CLOEXEC/SOCK_NONBLOCK), which is what pipes between a command and its own children (Node's,
- * Python's) need: a connected stream socket refuses `connect` and any destination address in
- * `sendto`/`sendmsg` (EISCONN), while a datagram pair would `sendto` any host socket path, passing
- * descriptors along, and is refused with every other type; or a descriptor it inherits, which it
- * never does (see `InheritedDescriptors`). io_uring is refused because its operations
- * (IORING_OP_SOCKET among them) do not pass through seccomp. A 32-bit process would reach sockets
- * through its own syscall numbers, so those are filtered too (`socketcall` keeps its arguments in
- * memory seccomp cannot read, so its `socket` and `socketpair` are refused outright), and the x32
- * ABI is off.
+ * namespace is shared. Only Unix-domain sockets have paths, and each way a command could hold one is
+ * closed:
+ * - `socket(AF_UNIX, …)` is refused, which also rules out listening and `accept`;
+ * - `socketpair(2)` (always Unix-domain) is allowed only for `SOCK_STREAM`, whatever its
+ *   SOCK_CLOEXEC/SOCK_NONBLOCK flags: that is what pipes between a command and its own children
+ *   (Node's, Python's) need, and a connected stream socket refuses `connect` and any destination in
+ *   `sendto`/`sendmsg` (EISCONN). A datagram pair (`SOCK_RAW` is one too) would `sendto` any host
+ *   socket path, descriptors attached; it and `SOCK_SEQPACKET` are refused;
+ * - a descriptor received (`SCM_RIGHTS`) comes from a peer it already holds, and one taken with
+ *   `pidfd_getfd` from a process of its own PID namespace, all of which run under this filter;
+ * - an inherited one: a command inherits none (see `InheritedDescriptors`).
+ * io_uring is refused because its operations (IORING_OP_SOCKET among them) do not pass through
+ * seccomp. A 32-bit process reaches sockets through its own syscall numbers, which are filtered the
+ * same way; `socketcall` keeps its arguments in memory seccomp cannot read, so its `socket` and
+ * `socketpair` are refused whatever they ask for. The x32 ABI is off.
  * The keyrings are the server's own (a command shares its session keyring): `add_key`, `request_key`
  * and `keyctl` are refused so a command cannot read or plant the credentials kept there.
  *
