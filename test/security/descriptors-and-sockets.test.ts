@@ -148,6 +148,10 @@ def connect_then_send(kind, to):
     a, _ = pair(kind)
     a.connect(to)
     a.send(b"connected")
+def orphaned(kind, how):
+    a, b = pair(kind)
+    b.close() if how == "closed" else a.shutdown(socket.SHUT_RDWR)
+    return a
 def own_pair():
     a, b = pair(STREAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
     a.sendmsg([b"x"], rights())
@@ -163,6 +167,8 @@ attempt("seqpacket", lambda: pair(socket.SOCK_SEQPACKET))
 attempt("stream-connect", lambda: connect_then_send(STREAM, stream))
 attempt("stream-sendto", lambda: pair(STREAM)[0].sendto(b"stream", dgram))
 attempt("stream-rights", lambda: pair(STREAM)[0].sendmsg([b"rights"], rights(), 0, dgram))
+attempt("stream-peer-closed-connect", lambda: orphaned(STREAM, "closed").connect(stream))
+attempt("stream-shut-down-sendto", lambda: orphaned(STREAM, "shutdown").sendto(b"shut", dgram))
 attempt("own-stream-pair", own_pair)
 sys.stdout.flush()
 # The i386 ABI from this 64-bit process: int 0x80 with 32-bit pointers (MAP_32BIT), in a child in
@@ -221,6 +227,9 @@ const REFUSED = {
   "stream-connect": "EISCONN",
   "stream-sendto": "EISCONN",
   "stream-rights": "EISCONN",
+  // Still connected for the kernel once its peer is gone or it is shut down: it cannot be aimed again.
+  "stream-peer-closed-connect": "EISCONN",
+  "stream-shut-down-sendto": "EISCONN",
   "own-stream-pair": "ok"
 }
 const REFUSED_I386 = { "i386-socketcall-dgram-pair": "EACCES", "i386-dgram-pair": "EACCES", "i386-stream-pair": "ok" }
