@@ -29,7 +29,8 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup()
 })
 
-const MODES = ["read-only", "workspace-write", "danger-full-access"] as const
+/** Every way a command runs: each sandbox mode, and full access without bubblewrap (a plain spawn). */
+const MODES = ["read-only", "workspace-write", "danger-full-access", "danger-full-access without bubblewrap"] as const
 
 const waitUntil = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs
@@ -89,8 +90,13 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
   it.each(MODES)("under %s: not in the command's /proc/self/fd, not usable", async (mode) => {
     const stage = makeStage()
     const { listener, socket, inheritFds } = await launchWithDescriptors(stage)
-    const { server, model } = await start(stage, [MockTurn.shell(["bash", "-c", probe]), MockTurn.message("done")], { inheritFds })
-    await callCodex(server, { sandbox: mode, "approval-policy": "never", cwd: stage.work })
+    const noBwrap = mode.endsWith("without bubblewrap")
+    const { server, model } = await start(stage, [MockTurn.shell(["bash", "-c", probe]), MockTurn.message("done")], {
+      inheritFds,
+      ...(noBwrap ? { extra: `codex_linux_sandbox_exe = "${join(stage.root, "no-bwrap")}"` } : {})
+    })
+    await callCodex(server, { sandbox: noBwrap ? "danger-full-access" : mode, "approval-policy": "never", cwd: stage.work })
+    if (noBwrap) await waitUntil("the WARN that says so", () => server.stderr.includes("run without process containment"))
 
     expect(commandOutput(toolOutputs(model)[0]!)).toBe("fds:\n0\n1\n2\nchecked\n")
     expect(listTree(stage.outside)).toEqual(["keep.txt"])
