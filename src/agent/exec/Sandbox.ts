@@ -2,8 +2,8 @@
  * The Linux sandbox: bubblewrap. `read-only` mounts the whole filesystem read-only; `workspace-write`
  * also binds the writable roots read-write (see `WorkspaceRoots`: the turn's cwd and the configured
  * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
- * cut (a fresh, empty network namespace) unless the policy allows it, and no socket can reach a host
- * socket path in either mode (see `SocketFilter`). CODEX_HOME is masked in every
+ * cut (a fresh, empty network namespace) unless the policy allows it, and no Unix-domain socket can be
+ * opened in either mode (see `SocketFilter`). CODEX_HOME is masked in every
  * mode (see `CodexHomeMask`). Every capability is dropped, so a command run by root cannot undo any
  * of this by remounting. The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
