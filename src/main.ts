@@ -19,6 +19,10 @@ import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
+import { closeInheritedDescriptors } from "./agent/exec/InheritedDescriptors.js"
+
+// Before anything starts a process: no child of this server inherits what its launcher left open.
+closeInheritedDescriptors()
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
 class LogLevelError extends Data.TaggedError("LogLevelError")<{ readonly message: string }> {

@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>
   /** CODEX_HOME, when not `<home>/.codex`. */
   readonly codexHome?: string
+  /** Descriptors the server inherits beyond stdio (see `SpawnOptions.inheritFds`). */
+  readonly inheritFds?: Readonly<Record<number, number>>
 }
 
 export interface HostileServer {
@@ -95,7 +97,11 @@ export const useHostileStage = () => {
       ...(options.provider !== undefined ? { provider: `request_max_retries = 0\nstream_max_retries = 0\n${options.provider}` } : {})
     })
     writeFileSync(join(codexHome, "config.toml"), config)
-    const server = spawnServer({ codexHome, env: { HOME: stage.home, ...options.env } })
+    const server = spawnServer({
+      codexHome,
+      env: { HOME: stage.home, ...options.env },
+      ...(options.inheritFds !== undefined ? { inheritFds: options.inheritFds } : {})
+    })
     running.push({ server, model })
     await server.initialize()
     return { server, model }

@@ -26,6 +26,8 @@ export interface SpawnOptions {
   readonly cwd?: string
   /** Another server binary and its arguments (the benchmarks run the reference this way). */
   readonly command?: { readonly file: string; readonly args: ReadonlyArray<string> }
+  /** Descriptors the server inherits from its launcher, beyond stdio: child fd number -> this process's fd. */
+  readonly inheritFds?: Readonly<Record<number, number>>
 }
 
 export { makeTempDir }
@@ -50,11 +52,12 @@ export class ServerProcess {
     env.CODEX_EFFECT_LOG ??= "debug"
     const file = options.command?.file ?? process.execPath
     const args = options.command?.args ?? [SERVER_BIN, ...(options.args ?? ["mcp"])]
-    this.child = spawn(file, [...args], {
-      env,
-      cwd: options.cwd ?? process.cwd(),
-      stdio: ["pipe", "pipe", "pipe"]
-    })
+    const stdio: Array<"pipe" | "ignore" | number> = ["pipe", "pipe", "pipe"]
+    for (const [target, fd] of Object.entries(options.inheritFds ?? {})) {
+      while (stdio.length <= Number(target)) stdio.push("ignore")
+      stdio[Number(target)] = fd
+    }
+    this.child = spawn(file, [...args], { env, cwd: options.cwd ?? process.cwd(), stdio }) as ChildProcessWithoutNullStreams
     this.exited = new Promise((done) => this.child.once("exit", (code, signal) => done({ code, signal })))
     this.child.stdout.setEncoding("utf8")
     this.child.stdout.on("data", (chunk: string) => this.onStdout(chunk))

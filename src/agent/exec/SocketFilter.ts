@@ -1,16 +1,26 @@
 /**
- * The seccomp filter every read-only and workspace-write sandbox runs under: no Unix-domain socket
- * can be created, io_uring cannot be set up, and the kernel keyrings cannot be reached.
+ * The seccomp filter every read-only and workspace-write sandbox runs under: no socket can reach a
+ * host socket path, io_uring cannot be set up, and the kernel keyrings cannot be reached.
  *
  * Why: a mount namespace cannot hide a socket. A read-only bind of `/` still lets a command connect
  * to any socket file it can see (`connect(2)` checks the socket's own permissions, not the mount's),
  * and behind those sockets are daemons that act outside the sandbox: the Docker daemon, systemd's
  * manager, D-Bus, an ssh-agent, the X server. Abstract sockets are reachable too whenever the network
- * namespace is shared. Refusing `socket(AF_UNIX, …)` closes all of them at once, including sockets
- * created after the sandbox started; `socketpair(2)` stays allowed, so pipes between a command and
- * its own children (Node's, Python's) keep working. io_uring is refused because its operations
- * (IORING_OP_SOCKET among them) do not pass through seccomp. A 32-bit process would reach sockets
- * through its own syscall numbers (`socketcall`), so those are filtered too, and the x32 ABI is off.
+ * namespace is shared. Only Unix-domain sockets have paths, and each way a command could hold one is
+ * closed:
+ * - `socket(AF_UNIX, …)` is refused, which also rules out listening and `accept`;
+ * - `socketpair(2)` (always Unix-domain) is allowed only for `SOCK_STREAM`, whatever its
+ *   SOCK_CLOEXEC/SOCK_NONBLOCK flags: that is what pipes between a command and its own children
+ *   (Node's, Python's) need, and a connected stream socket refuses `connect` and any destination in
+ *   `sendto`/`sendmsg` (EISCONN). A datagram pair (`SOCK_RAW` is one too) would `sendto` any host
+ *   socket path, descriptors attached; it and `SOCK_SEQPACKET` are refused;
+ * - a descriptor received (`SCM_RIGHTS`) comes from a peer it already holds, and one taken with
+ *   `pidfd_getfd` from a process of its own PID namespace, all of which run under this filter;
+ * - an inherited one: a command inherits none (see `InheritedDescriptors`).
+ * io_uring is refused because its operations (IORING_OP_SOCKET among them) do not pass through
+ * seccomp. A 32-bit process reaches sockets through its own syscall numbers, which are filtered the
+ * same way; `socketcall` keeps its arguments in memory seccomp cannot read, so its `socket` and
+ * `socketpair` are refused whatever they ask for. The x32 ABI is off.
  * The keyrings are the server's own (a command shares its session keyring): `add_key`, `request_key`
  * and `keyctl` are refused so a command cannot read or plant the credentials kept there.
  *
@@ -19,23 +29,29 @@
  */
 
 const AF_UNIX = 1
-/** `socketcall(2)`'s first argument for `socket`. */
+const SOCK_STREAM = 1
+/** The flags `socket(2)` and `socketpair(2)` accept in the type argument, besides the type. */
+const SOCK_FLAGS = 0x8_0000 | 0x800 // SOCK_CLOEXEC | SOCK_NONBLOCK
+/** `socketcall(2)`'s first argument for `socket` and `socketpair`. */
 const SYS_SOCKET = 1
+const SYS_SOCKETPAIR = 8
 const EACCES = 13
 const ENOSYS = 38
 
 const SECCOMP_RET_ALLOW = 0x7fff_0000
 const SECCOMP_RET_ERRNO = 0x0005_0000
 
-/** Offsets in `struct seccomp_data`: the syscall number, the audit arch, the low word of the first argument. */
+/** Offsets in `struct seccomp_data`: the syscall number, the audit arch, the low words of the first two arguments. */
 const NR = 0
 const ARCH = 4
 const ARG0_LOW = 16
+const ARG1_LOW = 24
 
 /** Syscall numbers per ABI; `socketcall` exists only on i386. */
 interface Abi {
   readonly auditArch: number
   readonly socket: number
+  readonly socketpair: number
   readonly socketcall?: number
   readonly ioUring: ReadonlyArray<number>
   /** add_key, request_key, keyctl */
@@ -43,21 +59,29 @@ interface Abi {
 }
 
 const IO_URING = [425, 426, 427] // io_uring_setup, io_uring_enter, io_uring_register: the same on every ABI here
-const X86_64: Abi = { auditArch: 0xc000_003e, socket: 41, ioUring: IO_URING, keyring: [248, 249, 250] }
-const I386: Abi = { auditArch: 0x4000_0003, socket: 359, socketcall: 102, ioUring: IO_URING, keyring: [286, 287, 288] }
-const AARCH64: Abi = { auditArch: 0xc000_00b7, socket: 198, ioUring: IO_URING, keyring: [217, 218, 219] }
-const ARM: Abi = { auditArch: 0x4000_0028, socket: 281, ioUring: IO_URING, keyring: [309, 310, 311] }
+const X86_64: Abi = { auditArch: 0xc000_003e, socket: 41, socketpair: 53, ioUring: IO_URING, keyring: [248, 249, 250] }
+const I386: Abi = {
+  auditArch: 0x4000_0003,
+  socket: 359,
+  socketpair: 360,
+  socketcall: 102,
+  ioUring: IO_URING,
+  keyring: [286, 287, 288]
+}
+const AARCH64: Abi = { auditArch: 0xc000_00b7, socket: 198, socketpair: 199, ioUring: IO_URING, keyring: [217, 218, 219] }
+const ARM: Abi = { auditArch: 0x4000_0028, socket: 281, socketpair: 288, ioUring: IO_URING, keyring: [309, 310, 311] }
 /** Syscall numbers with this bit set are the x32 ABI, which shares x86_64's audit arch. */
 const X32_SYSCALL_BIT = 0x4000_0000
 
 /** The native ABI and the compatibility ABI a host of `arch` (Node's `process.arch`) can run. */
 const HOST_ABIS: Record<string, readonly [Abi, Abi]> = { x64: [X86_64, I386], arm64: [AARCH64, ARM] }
 
-type Label = "allow" | "refuseSocket" | "refuseSyscall" | "checkDomain" | "checkSocketcall" | `abi${number}`
+type Label = "allow" | "refuseSocket" | "refuseSyscall" | "checkDomain" | "checkPairType" | "checkSocketcall" | `abi${number}`
 
 /** One BPF instruction; jumps name labels, resolved to forward offsets when the program is encoded. */
 type Instruction =
   | { readonly op: "load"; readonly offset: number }
+  | { readonly op: "and"; readonly mask: number }
   | { readonly op: "jumpIfEqual"; readonly value: number; readonly to: Label }
   | { readonly op: "jumpIfAtLeast"; readonly value: number; readonly to: Label }
   | { readonly op: "return"; readonly value: number }
@@ -67,6 +91,7 @@ const abiSection = (abi: Abi, checkX32: boolean): Array<Instruction> => [
   { op: "load", offset: NR },
   ...(checkX32 ? [{ op: "jumpIfAtLeast", value: X32_SYSCALL_BIT, to: "refuseSyscall" } as const] : []),
   { op: "jumpIfEqual", value: abi.socket, to: "checkDomain" },
+  { op: "jumpIfEqual", value: abi.socketpair, to: "checkPairType" },
   ...(abi.socketcall === undefined ? [] : [{ op: "jumpIfEqual", value: abi.socketcall, to: "checkSocketcall" } as const]),
   ...[...abi.ioUring, ...abi.keyring].map((nr) => ({ op: "jumpIfEqual", value: nr, to: "refuseSyscall" }) as const),
   { op: "return", value: SECCOMP_RET_ALLOW }
@@ -86,10 +111,18 @@ const program = ([native, compat]: readonly [Abi, Abi]): Array<Instruction> => [
   { op: "load", offset: ARG0_LOW },
   { op: "jumpIfEqual", value: AF_UNIX, to: "refuseSocket" },
   { op: "return", value: SECCOMP_RET_ALLOW },
-  // The socket's domain is in memory seccomp cannot read: every socket a 32-bit process makes this way is refused.
+  // Every socketpair is Unix-domain: only the stream type passes, whatever its flags.
+  { op: "label", name: "checkPairType" },
+  { op: "load", offset: ARG1_LOW },
+  { op: "and", mask: ~SOCK_FLAGS },
+  { op: "jumpIfEqual", value: SOCK_STREAM, to: "allow" },
+  { op: "return", value: SECCOMP_RET_ERRNO | EACCES },
+  // The arguments are in memory seccomp cannot read: every socket or pair a 32-bit process makes this way is refused.
   { op: "label", name: "checkSocketcall" },
   { op: "load", offset: ARG0_LOW },
   { op: "jumpIfEqual", value: SYS_SOCKET, to: "refuseSocket" },
+  { op: "jumpIfEqual", value: SYS_SOCKETPAIR, to: "refuseSocket" },
+  { op: "label", name: "allow" },
   { op: "return", value: SECCOMP_RET_ALLOW },
   { op: "label", name: "refuseSocket" },
   { op: "return", value: SECCOMP_RET_ERRNO | EACCES },
@@ -98,6 +131,7 @@ const program = ([native, compat]: readonly [Abi, Abi]): Array<Instruction> => [
 ]
 
 const BPF_LD_W_ABS = 0x20
+const BPF_ALU_AND_K = 0x54
 const BPF_JEQ_K = 0x15
 const BPF_JGE_K = 0x35
 const BPF_RET_K = 0x06
@@ -117,6 +151,9 @@ const encode = (instructions: ReadonlyArray<Instruction>): Uint8Array => {
     switch (instruction.op) {
       case "load":
         Object.assign(view, { code: BPF_LD_W_ABS, value: instruction.offset })
+        break
+      case "and":
+        Object.assign(view, { code: BPF_ALU_AND_K, value: instruction.mask })
         break
       case "return":
         Object.assign(view, { code: BPF_RET_K, value: instruction.value })
