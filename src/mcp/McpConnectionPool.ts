@@ -8,7 +8,7 @@
  */
 import { Deferred, Effect, Exit, Fiber, Option, type Scope } from "effect"
 import type { McpConnection, McpConnectionContext, McpServerError } from "./McpConnection.js"
-import type { McpServerConfig } from "./McpServerConfig.js"
+import type { McpServerConfig } from "../config/McpServerConfig.js"
 
 /**
  * The MCP client SDK (with zod and ajv, ~1 MB of code) is loaded with the first server to connect, not at

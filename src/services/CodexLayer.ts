@@ -5,9 +5,9 @@
  */
 import { Effect, Layer } from "effect"
 import type { ClusterOptions } from "../cluster/ClusterOptions.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { ProcessEnvironment } from "./ProcessEnvironment.js"
 import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
-import type { McpServerConfig } from "../mcp/McpServerConfig.js"
+import type { McpServerConfig } from "../config/McpServerConfig.js"
 import { AuthManager } from "./AuthManager.js"
 import { Config, type ConfigOptions } from "./Config.js"
 import { ConversationManager } from "./ConversationManager.js"

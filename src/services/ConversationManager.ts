@@ -5,14 +5,14 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { type Conversation, makeConversation } from "../agent/Conversation.js"
+import { type Conversation, makeConversation } from "../agent/conversation/Conversation.js"
 import {
   environmentContextText,
   loadUserInstructions,
   userInstructionsText
 } from "../agent/ContextMessages.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
-import { conversationHistoryLog } from "../agent/ConversationHistoryLog.js"
+import { ProcessEnvironment } from "./ProcessEnvironment.js"
+import { conversationHistoryLog } from "../agent/conversation/ConversationHistoryLog.js"
 import { historyMetadata } from "../persistence/MessageHistory.js"
 import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
 import { turnContextFromConfig } from "../agent/TurnContext.js"

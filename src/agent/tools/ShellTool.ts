@@ -11,7 +11,7 @@
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
+import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"

@@ -4,15 +4,15 @@
  * `archiveConversation`; plus `gitDiffToRemote`, which also reads the workspace rather than a live turn.
  */
 import { Context, Effect, Layer } from "effect"
-import { readRollout } from "../persistence/Rollout.js"
-import { archiveRollout, listRollouts } from "../persistence/RolloutIndex.js"
-import type { ResponseItem } from "../model/ResponseItem.js"
-import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
-import { Config } from "../services/Config.js"
-import { ConversationManager } from "../services/ConversationManager.js"
+import { readRollout } from "../../persistence/Rollout.js"
+import { archiveRollout, listRollouts } from "../../persistence/RolloutIndex.js"
+import type { ResponseItem } from "../../model/ResponseItem.js"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
+import { Config } from "../../services/Config.js"
+import { ConversationManager } from "../../services/ConversationManager.js"
 import { configProblem, ConversationHandlers, overridesFromParams } from "./ConversationHandlers.js"
 import { gitDiffToRemote } from "./GitDiffToRemote.js"
-import type { ConversationHandlerMap } from "./Handlers.js"
+import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
 /** The user and agent messages of a saved history, for a client to show when it reopens the conversation. */
 const initialMessagesOf = (items: ReadonlyArray<ResponseItem>) =>

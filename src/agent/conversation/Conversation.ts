@@ -5,30 +5,30 @@
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
 import { Clock, Effect, Fiber, PubSub, Queue, Result, type Scope, Stream } from "effect"
-import type { ModelError } from "../model/ModelError.js"
-import type { ResolvedConfig } from "../config/ResolvedConfig.js"
-import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
-import type { Event, EventMsg } from "../rpc/Event.js"
-import type { InputItem, Op } from "../rpc/Op.js"
-import type { ModelClient } from "../model/ModelClient.js"
-import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
+import type { ModelError } from "../../model/ModelError.js"
+import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
+import type { ResponseItem } from "../../model/ResponseItem.js"
+import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
+import type { Event, EventMsg } from "../../rpc/Event.js"
+import type { InputItem, Op } from "../../rpc/Op.js"
+import type { ModelClient } from "../../model/ModelClient.js"
+import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
-import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
-import type { SessionApprovals, Tool, ToolContext } from "./Tool.js"
-import { runCompactTask } from "./compact/Compaction.js"
+import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
+import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
+import { runCompactTask } from "../compact/Compaction.js"
 import {
   appendUserInput,
   type ConversationHistoryLog,
   disabledHistoryLog,
   historyEntryResponse
 } from "./ConversationHistoryLog.js"
-import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
+import { type TurnContext, turnContextForUserTurn } from "../TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
-import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
-import { runTask } from "./TurnLoop.js"
+import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
+import { runTask } from "../TurnLoop.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
 export interface Conversation {

@@ -6,17 +6,17 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, FiberMap, Layer, Stream } from "effect"
-import type { Conversation } from "../agent/Conversation.js"
-import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
-import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../rpc/ApprovalRequests.js"
-import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
-import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
-import { conversationEventNotification } from "../rpc/Notifications.js"
-import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "./OutgoingSender.js"
-import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "./ApprovalForwarder.js"
-import type { ConversationHandlerMap } from "./Handlers.js"
+import type { Conversation } from "../../agent/conversation/Conversation.js"
+import { inputItemsFromApi, localImageDataUrl } from "../../agent/InputMessages.js"
+import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
+import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../../rpc/ApprovalRequests.js"
+import type { ApiInputItem, NewConversationParams } from "../../rpc/ConversationApi.js"
+import { internalError, invalidParams, invalidRequest } from "../../rpc/JsonRpc.js"
+import { conversationEventNotification } from "../../rpc/Notifications.js"
+import { ConversationManager } from "../../services/ConversationManager.js"
+import { OutgoingSender } from "../../server/OutgoingSender.js"
+import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
+import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
 export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({
   ...(params.model !== undefined ? { model: params.model } : {}),

@@ -6,12 +6,12 @@
  * `approval_timeout_ms` is not waited for: the conversation has already counted the silence as a denial.
  */
 import { Effect, Option } from "effect"
-import type { Conversation } from "../agent/Conversation.js"
+import type { Conversation } from "../agent/conversation/Conversation.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ReviewDecision } from "../rpc/Enums.js"
 import type { Event, EventOf } from "../rpc/Event.js"
 import { approvalOpFor } from "../rpc/Op.js"
-import type { ClientRequestError } from "./OutgoingSender.js"
+import type { ClientRequestError } from "../server/OutgoingSender.js"
 
 /** An event the conversation waits on for a decision, keyed by the event's id. */
 export interface ApprovalEvent {
