@@ -15,20 +15,29 @@
 // --- services ----------------------------------------------------------------------------------------
 export { AuthError, type AuthChange, AuthManager, type AuthOptions } from "./services/AuthManager.js"
 export { Config, ConfigError, type ConfigOptions } from "./services/Config.js"
+export { ConversationManager } from "./services/ConversationManager.js"
 export {
+  ConversationAlreadyOpen,
   ConversationConfigError,
-  ConversationManager,
+  type ConversationLifecycle,
   ConversationNotFound,
+  type ConversationPage,
+  type ListOptions,
   type NewConversation,
+  type ResumedConversation,
+  type ResumeOptions,
+  type ResumeTarget,
+  type SavedConversation,
+  SavedConversationUnreadable,
   type StartOptions
-} from "./services/ConversationManager.js"
+} from "./services/ConversationLifecycle.js"
 export { ModelClient } from "./model/ModelClient.js"
 export { ToolRegistry } from "./services/ToolRegistry.js"
 export { ModelAuth, type ModelCredentials } from "./model/ModelAuth.js"
 export { ScriptedModel, ScriptedTurn } from "./model/ScriptedModel.js"
 
 // --- the agent -----------------------------------------------------------------------------------------
-export type { Conversation } from "./agent/conversation/Conversation.js"
+export { type Conversation, ConversationUnavailable } from "./agent/conversation/Conversation.js"
 export type { ApprovalRequest, Tool, ToolCall, ToolContext } from "./agent/Tool.js"
 export type { TurnContext } from "./agent/TurnContext.js"
 export { applyPatchTool } from "./agent/tools/ApplyPatchTool.js"

@@ -32,7 +32,11 @@ const submitDecision = (conversation: Conversation, event: ApprovalEvent, decisi
     id: event.id,
     decision,
     ...(reason !== undefined ? { reason } : {})
-  }).pipe(Effect.asVoid)
+  }).pipe(
+    Effect.asVoid,
+    // Whoever reads the conversation's events hears that it is gone; the decision has nowhere to go.
+    Effect.catch((error) => Effect.logWarning(`approval ${event.id} not delivered: ${error.message}`))
+  )
 
 /** Denies `event` without asking anyone, telling the model `reason`. */
 export const denyApproval = (conversation: Conversation, event: ApprovalEvent, reason: string) =>

@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Clock, Effect, Fiber, PubSub, Queue, Result, type Scope, Stream } from "effect"
+import { Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
@@ -31,6 +31,15 @@ import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironmen
 import { runTask } from "../TurnLoop.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
+/**
+ * The conversation cannot be reached or its store failed (under `--cluster`: its runner is lost or
+ * PostgreSQL is unreachable); the server's problem, never the request's. A conversation of this process
+ * never fails so.
+ */
+export class ConversationUnavailable extends Schema.TaggedError<ConversationUnavailable>()("ConversationUnavailable", {
+  message: Schema.String
+}) {}
+
 export interface Conversation {
   readonly id: string
   readonly config: ResolvedConfig
@@ -41,13 +50,13 @@ export interface Conversation {
   /** Subscribes now: the stream holds every event published from this moment on. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   /** Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. */
-  readonly submit: (op: Op) => Effect.Effect<string>
+  readonly submit: (op: Op) => Effect.Effect<string, ConversationUnavailable>
   /** Submits an op under a caller-chosen id (the `codex` tool uses its request id). */
-  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void>
+  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void, ConversationUnavailable>
   /** Whether a task is running right now. */
   readonly isTaskRunning: Effect.Effect<boolean>
   /** The conversation's history as the model sees it. */
-  readonly history: Effect.Effect<ReadonlyArray<ResponseItem>>
+  readonly history: Effect.Effect<ReadonlyArray<ResponseItem>, ConversationUnavailable>
   /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
   readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }
