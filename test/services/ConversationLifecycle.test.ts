@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { assert, describe, it } from "vitest"
+import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
@@ -41,12 +42,8 @@ const converse = (prompt: string) =>
     return conversation.id
   })
 
-const textsOf = (items: ReadonlyArray<{ readonly type: string }>) =>
-  items.flatMap((item) =>
-    item.type === "message"
-      ? (item as { readonly content: ReadonlyArray<{ readonly text?: string }> }).content.flatMap((part) => part.text ?? [])
-      : []
-  )
+const textsOf = (items: ReadonlyArray<ResponseItem>) =>
+  items.flatMap((item) => (item.type === "message" ? item.content.flatMap((part) => ("text" in part ? [part.text] : [])) : []))
 
 describe("ConversationManager lifecycle", () => {
   it("lists saved conversations newest first with their first prompt, a page at a time", async () => {
