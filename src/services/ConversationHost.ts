@@ -98,7 +98,7 @@ export const makeConversationHost = Effect.gen(function*() {
   const env = yield* ProcessEnvironment
   const embeddedMcpServers = yield* EmbeddedMcpServers
   // Conversations running the same MCP servers share them; the last one to close kills them.
-  const mcpPool = makeMcpConnectionPool()
+  const mcpPool = yield* makeMcpConnectionPool
   const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
 
   const start = Effect.fnUntraced(function*(options: StartOptions) {
