@@ -11,7 +11,7 @@ import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from 
 import { ConversationManager } from "../services/ConversationManager.js"
 import type { ClusterOptions } from "./ClusterOptions.js"
 import * as ClusterConversationManager from "./ClusterConversationManager.js"
-import { ConversationEntityLayer } from "./ConversationEntityLayer.js"
+import * as ConversationHosting from "./ConversationHosting.js"
 import { ConversationStore } from "./ConversationStore.js"
 
 /** What the socket runner layer provides. */
@@ -64,7 +64,7 @@ export const clusteredConversations = (options: ClusterOptions) => {
         })
       )))
   )
-  const hosting = ConversationEntityLayer.pipe(Layer.provide(ConversationManager.layer))
+  const hosting = ConversationHosting.layer.pipe(Layer.provide(ConversationManager.layer))
   return Layer.merge(ClusterConversationManager.layer, hosting).pipe(
     Layer.provide(ConversationStore.layer),
     Layer.provide(sharding),

@@ -7,12 +7,13 @@
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, FiberMap, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
-import { inputItemsFromApi, localImageDataUrl } from "../../agent/InputMessages.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../../rpc/ApprovalRequests.js"
 import type { ApiInputItem, NewConversationParams } from "../../rpc/ConversationApi.js"
 import { internalError, invalidParams, invalidRequest } from "../../rpc/JsonRpc.js"
 import { conversationEventNotification } from "../../rpc/Notifications.js"
+import type { InputItem } from "../../rpc/Op.js"
+import { attachLocalImages } from "../../services/AttachedImages.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import type {
   ConversationAlreadyOpen,
@@ -30,15 +31,24 @@ export const overridesFromParams: (params: NewConversationParams) => Conversatio
   ConversationApiOverrides
 )
 
+/** The conversation API's `{type, data}` items → the core's items. */
+const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<InputItem> =>
+  items.map((item) => {
+    switch (item.type) {
+      case "text":
+        return { type: "text", text: item.data.text }
+      case "image":
+        return { type: "image", image_url: item.data.image_url }
+      case "localImage":
+        return { type: "local_image", path: item.data.path }
+    }
+  })
+
 /** The items with their local images read (relative to `cwd`); an image that cannot be attached fails the request, naming the item. */
 const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string) =>
-  Effect.forEach(inputItemsFromApi(items), (item, index) =>
-    item.type !== "local_image"
-      ? Effect.succeed(item)
-      : localImageDataUrl(item.path, cwd).pipe(
-        Effect.map((url) => ({ type: "image" as const, image_url: url })),
-        Effect.mapError((error) => invalidParams(`items[${index}].data.path: cannot attach image ${error.message}`))
-      ))
+  attachLocalImages(inputItemsFromApi(items), cwd).pipe(
+    Effect.mapError((error) => invalidParams(`items[${error.index}].data.path: cannot attach image ${error.message}`))
+  )
 
 /**
  * A lifecycle failure as a JSON-RPC error: what the request named or asked for is its fault (-32600),

@@ -55,9 +55,11 @@ export interface CodexToolOptions {
 /** Runs the `codex` and `codex-reply` tools for `McpHandlers`. */
 export class CodexToolCalls extends Context.Service<CodexToolCalls, {
   readonly call: Handler<typeof CallTool>
-}>()("codex-effect/CodexToolCalls") {}
+}>()("codex-effect/CodexToolCalls") {
+  static readonly layer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, makeCodexToolCalls(options))
+}
 
-export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
+const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
   const capabilities = yield* ClientCapabilities
@@ -232,4 +234,4 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
     call: (params: CallToolParams, request) =>
       params.name === CODEX_TOOL.name ? codex(params.arguments, request) : codexReply(params.arguments, request)
   })
-}))
+})

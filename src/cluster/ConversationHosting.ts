@@ -37,7 +37,7 @@ const missingCwd = (cwd: string): string | undefined => {
   }
 }
 
-export const ConversationEntityLayer = ConversationEntity.toLayer(
+export const layer = ConversationEntity.toLayer(
   Effect.gen(function*() {
     const address = yield* Entity.CurrentAddress
     const runner = yield* Entity.CurrentRunnerAddress
