@@ -45,7 +45,10 @@ export interface Conversation {
   readonly config: ResolvedConfig
   /** Where the conversation is persisted, when it is. */
   readonly rolloutPath: string | undefined
-  /** The first event (`session_configured`, id `""`), published before anyone could subscribe. */
+  /**
+   * The first event (`session_configured`, id `""`). It is not published on the event stream (nobody could
+   * have subscribed yet): whoever starts or reaches the conversation gets it here and forwards it.
+   */
   readonly sessionConfigured: Event
   /** Subscribes now: the stream holds every event published from this moment on. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
