@@ -16,6 +16,7 @@
 export { AuthError, type AuthChange, AuthManager, type AuthOptions } from "./services/AuthManager.js"
 export { Config, ConfigError, type ConfigOptions } from "./services/Config.js"
 export { ConversationManager } from "./services/ConversationManager.js"
+export { type ConversationTurn, turnsOf } from "./services/ConversationTurns.js"
 export {
   ConversationAlreadyOpen,
   ConversationConfigError,

@@ -12,6 +12,7 @@ import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
+import { turnsOf } from "../../src/services/ConversationTurns.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
 const home = () => {
@@ -80,6 +81,10 @@ describe("ConversationManager lifecycle", () => {
       return { saved, resumed, twice, refused }
     }))
     assert.strictEqual(result.saved.cwd, dirs.cwd)
+    assert.deepStrictEqual(
+      turnsOf(result.saved.items).map((turn) => [textsOf([turn.input]), textsOf(turn.items)]),
+      [[["the question"], ["the answer"]]]
+    )
     assert.includeMembers(textsOf(result.saved.items), ["the question", "the answer"])
     assert.strictEqual(result.resumed.conversationId, id)
     assert.includeMembers(textsOf(result.resumed.history), ["the question", "the answer"])
