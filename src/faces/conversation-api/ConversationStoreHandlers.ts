@@ -8,7 +8,7 @@ import type { ResponseItem } from "../../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ConversationHandlers, lifecycleError, overridesFromParams } from "./ConversationHandlers.js"
-import { gitDiffToRemote } from "./GitDiffToRemote.js"
+import { gitDiffToRemote } from "../../services/GitDiffToRemote.js"
 import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
 /** The user and agent messages of a saved history, for a client to show when it reopens the conversation. */
