@@ -25,6 +25,9 @@ const rules = [
   { from: ["services/"], forbidden: ["cluster/"], why: "the single-process agent does not import the cluster; the entry point wires it in" },
   { from: ["agent/", "model/", "rpc/", "persistence/", "files/"], forbidden: ["server/", "faces/"], why: "the core never imports a protocol face" }
 ]
+// Packages a face may not import: a face never touches files, processes or the model directly.
+const faceForbiddenPackages = ["node:fs", "node:fs/promises", "node:child_process", "openai"]
+const packageSpecifier = /(?:(?:import|export)\s[^"']*?from\s*|import\(\s*)["']([^."'][^"']*)["']/g
 const matches = (path, prefixes) => prefixes.some((prefix) => prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix)
 const violations = []
 
@@ -74,6 +77,14 @@ for (const [file, targets] of edges) {
         violations.push(`${from} imports ${target}: ${rule.why}`)
       }
     }
+  }
+}
+
+for (const file of files) {
+  const from = relative(root, file)
+  if (!from.startsWith("faces/")) continue
+  for (const match of readFileSync(file, "utf8").matchAll(packageSpecifier)) {
+    if (faceForbiddenPackages.includes(match[1])) violations.push(`${from} imports ${match[1]}: a face never touches files, processes or the model`)
   }
 }
 
