@@ -1,7 +1,8 @@
 /**
  * The conversation store on a real PostgreSQL: a conversation's config and history round-trip as JSON, items
  * append in order, compaction replaces the history, conversations do not see each other's items, an
- * unknown id is undefined, and conversations list newest first and archive out of the list. Runs where PostgreSQL is installed; on CI its absence fails the file.
+ * unknown id is undefined, and conversations list newest first and archive out of the list. Runs where
+ * PostgreSQL is installed; on CI its absence fails the file.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { assert, describe, it } from "@effect/vitest"
