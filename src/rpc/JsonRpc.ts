@@ -74,8 +74,7 @@ export type IncomingMessage =
   /** Not a JSON-RPC message; answered with -32600 (and the id when one could be read). */
   | { readonly _tag: "Invalid"; readonly id: RequestId | null; readonly reason: string }
 
-const isRequestId = (u: unknown): u is RequestId =>
-  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u))
+const isRequestId = Schema.is(RequestId)
 
 const isErrorObject = Schema.is(JsonRpcErrorObject)
 
