@@ -1,12 +1,35 @@
-// Lists import cycles among the modules under src/ (type-only imports included: they tie modules
-// together as much as value imports do). Exits 1 when there is a cycle. Usage: node scripts/import-cycles.mjs
+// Lists import cycles among the modules under src/ (type-only and dynamic imports included: they tie modules
+// together as much as value imports do), and imports that break the layering rules below. Exits 1 when there
+// is either. Usage: node scripts/import-cycles.mjs
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..", "src")
 const files = readdirSync(root, { recursive: true }).filter((f) => f.endsWith(".ts")).map((f) => join(root, f))
 const known = new Set(files)
-const specifier = /(?:import|export)\s[^"']*?from\s*["'](\.{1,2}\/[^"']+)["']/g
+const specifier = /(?:(?:import|export)\s[^"']*?from\s*|import\(\s*)["'](\.{1,2}\/[^"']+)["']/g
+
+// Which folders of src/ may not import which (paths relative to src/, a trailing "/" for a folder). A protocol
+// face is a thin adapter: it reaches conversations through ConversationManager, never their files or internals.
+const rules = [
+  {
+    from: ["server/", "faces/"],
+    forbidden: ["persistence/", "cluster/", "mcp/", "agent/"],
+    allowed: ["agent/conversation/Conversation.ts", "agent/exec/ShellQuote.ts"],
+    why: "transports and faces reach conversations through ConversationManager and the Conversation's public type"
+  },
+  { from: ["faces/mcp/"], forbidden: ["faces/conversation-api/"], why: "one face does not use another" },
+  { from: ["faces/conversation-api/"], forbidden: ["faces/mcp/"], why: "one face does not use another" },
+  { from: ["model/"], forbidden: ["config/"], why: "the model client knows its provider, not the config file" },
+  { from: ["config/"], forbidden: ["mcp/"], why: "reading config.toml does not load the MCP feature" },
+  { from: ["services/"], forbidden: ["cluster/"], why: "the single-process agent does not import the cluster; the entry point wires it in" },
+  { from: ["agent/", "model/", "rpc/", "persistence/", "files/"], forbidden: ["server/", "faces/"], why: "the core never imports a protocol face" }
+]
+// Packages a face may not import: a face never touches files, processes or the model directly.
+const faceForbiddenPackages = ["node:fs", "node:fs/promises", "node:child_process", "openai"]
+const packageSpecifier = /(?:(?:import|export)\s[^"']*?from\s*|import\(\s*)["']([^."'][^"']*)["']/g
+const matches = (path, prefixes) => prefixes.some((prefix) => prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix)
+const violations = []
 
 const edges = new Map(files.map((file) => {
   const text = readFileSync(file, "utf8")
@@ -46,6 +69,26 @@ const visit = (file) => {
 }
 for (const file of files) if (!indices.has(file)) visit(file)
 
+for (const [file, targets] of edges) {
+  const from = relative(root, file)
+  for (const target of targets.map((target) => relative(root, target))) {
+    for (const rule of rules) {
+      if (matches(from, rule.from) && matches(target, rule.forbidden) && !matches(target, rule.allowed ?? [])) {
+        violations.push(`${from} imports ${target}: ${rule.why}`)
+      }
+    }
+  }
+}
+
+for (const file of files) {
+  const from = relative(root, file)
+  if (!from.startsWith("faces/")) continue
+  for (const match of readFileSync(file, "utf8").matchAll(packageSpecifier)) {
+    if (faceForbiddenPackages.includes(match[1])) violations.push(`${from} imports ${match[1]}: a face never touches files, processes or the model`)
+  }
+}
+
 for (const cycle of cycles) console.log(`cycle: ${cycle.map((file) => relative(root, file)).sort().join(", ")}`)
-console.log(`${files.length} modules, ${cycles.length} import cycle(s)`)
-process.exitCode = cycles.length === 0 ? 0 : 1
+for (const violation of violations) console.log(`rule: ${violation}`)
+console.log(`${files.length} modules, ${cycles.length} import cycle(s), ${violations.length} import rule violation(s)`)
+process.exitCode = cycles.length === 0 && violations.length === 0 ? 0 : 1

@@ -15,20 +15,30 @@
 // --- services ----------------------------------------------------------------------------------------
 export { AuthError, type AuthChange, AuthManager, type AuthOptions } from "./services/AuthManager.js"
 export { Config, ConfigError, type ConfigOptions } from "./services/Config.js"
+export { ConversationManager } from "./services/ConversationManager.js"
+export { type ConversationTurn, turnsOf } from "./services/ConversationTurns.js"
 export {
+  ConversationAlreadyOpen,
   ConversationConfigError,
-  ConversationManager,
+  type ConversationLifecycle,
   ConversationNotFound,
+  type ConversationPage,
+  type ListOptions,
   type NewConversation,
+  type ResumedConversation,
+  type ResumeOptions,
+  type ResumeTarget,
+  type SavedConversation,
+  SavedConversationUnreadable,
   type StartOptions
-} from "./services/ConversationManager.js"
+} from "./services/ConversationLifecycle.js"
 export { ModelClient } from "./model/ModelClient.js"
 export { ToolRegistry } from "./services/ToolRegistry.js"
 export { ModelAuth, type ModelCredentials } from "./model/ModelAuth.js"
 export { ScriptedModel, ScriptedTurn } from "./model/ScriptedModel.js"
 
 // --- the agent -----------------------------------------------------------------------------------------
-export type { Conversation } from "./agent/Conversation.js"
+export { type Conversation, ConversationUnavailable } from "./agent/conversation/Conversation.js"
 export type { ApprovalRequest, Tool, ToolCall, ToolContext } from "./agent/Tool.js"
 export type { TurnContext } from "./agent/TurnContext.js"
 export { applyPatchTool } from "./agent/tools/ApplyPatchTool.js"
@@ -39,7 +49,7 @@ export { shlexJoin } from "./agent/exec/ShellQuote.js"
 
 // --- schemas and types -----------------------------------------------------------------------------------
 export type { ConversationOverrides, ResolvedConfig } from "./config/ResolvedConfig.js"
-export type { ModelProviderInfo } from "./config/ModelProviderInfo.js"
+export type { ModelProviderInfo } from "./model/ModelProviderInfo.js"
 export { ModelError } from "./model/ModelError.js"
 export type { CustomToolSpec, FunctionToolSpec, Prompt, ToolSpec } from "./model/Prompt.js"
 export { ResponseEvent, type TokenUsage } from "./model/ResponseEvent.js"
@@ -56,7 +66,7 @@ export {
   DEFAULT_TOOL_TIMEOUT_MS,
   type McpServerConfig,
   type McpServerTransport
-} from "./mcp/McpServerConfig.js"
+} from "./config/McpServerConfig.js"
 export { EmbeddedMcpServers } from "./mcp/EmbeddedMcpServers.js"
 export { qualifiedToolName } from "./mcp/McpToolNames.js"
 export { McpInvocation } from "./rpc/Event.js"

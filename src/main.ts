@@ -12,7 +12,7 @@ import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
-import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
+import { ProcessEnvironment } from "./services/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
@@ -66,12 +66,23 @@ const serverEnvironment = Effect.suspend(() => {
   return Effect.as(said, dotEnv.env)
 })
 
+/**
+ * `--cluster`: conversations as entities of a cluster over PostgreSQL. Loaded only then: a server without it
+ * never needs the cluster engine or the PostgreSQL driver.
+ */
+const clusterConversations = (cluster: ClusterOptions | undefined) =>
+  cluster === undefined ? undefined : Layer.unwrap(
+    Effect.promise(() => import("./cluster/ClusterLayer.js")).pipe(
+      Effect.map(({ clusteredConversations }) => clusteredConversations(cluster))
+    )
+  )
+
 const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
     yield* serveStdio().pipe(
-      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, cluster })),
+      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
       Effect.provideService(ProcessEnvironment, env)
     )
   })
@@ -96,7 +107,14 @@ const runHttpServer = (
     }
     // Loaded only here: the stdio server never needs the HTTP stack.
     const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
-    return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken, cluster }).pipe(
+    return yield* serveHttp({
+      stderrLogLevel,
+      cliOverrides,
+      progressIntervalMs,
+      listen,
+      authToken,
+      conversations: clusterConversations(cluster)
+    }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
       Effect.provideService(ProcessEnvironment, env)
     )

@@ -8,7 +8,6 @@ import { extname, resolve } from "node:path"
 import { Effect } from "effect"
 import { readUntrustedFile } from "../files/UntrustedFile.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ApiInputItem } from "../rpc/ConversationApi.js"
 import type { InputItem } from "../rpc/Op.js"
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -83,16 +82,3 @@ export const developerTextMessage = (text: string): ResponseItem => ({
   role: "developer",
   content: [{ type: "input_text", text }]
 })
-
-/** The conversation API's `{type, data}` items → the core's items. */
-export const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<InputItem> =>
-  items.map((item) => {
-    switch (item.type) {
-      case "text":
-        return { type: "text", text: item.data.text }
-      case "image":
-        return { type: "image", image_url: item.data.image_url }
-      case "localImage":
-        return { type: "local_image", path: item.data.path }
-    }
-  })

@@ -3,7 +3,7 @@
  * model and provider, with which instructions and tools. A conversation has a persistent one (from
  * its config); `user_turn` builds a fresh one for a single task.
  */
-import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import type { ModelProviderInfo } from "../model/ModelProviderInfo.js"
 import { type ModelLimits, modelLimits } from "../model/ModelInfo.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy } from "../rpc/Enums.js"

@@ -8,8 +8,7 @@
  */
 import { Effect, Stream } from "effect"
 import { compactConversation } from "./compact/Compaction.js"
-import { isContextOverflow } from "../model/ContextOverflow.js"
-import type { ModelError } from "../model/ModelError.js"
+import { isContextOverflow, type ModelError } from "../model/ModelError.js"
 import { modelFamily, sendsReasoning } from "../model/ModelFamily.js"
 import type { Prompt } from "../model/Prompt.js"
 import type { ResponseEvent } from "../model/ResponseEvent.js"

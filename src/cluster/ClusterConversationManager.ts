@@ -1,25 +1,30 @@
 /**
  * The ConversationManager of a front in a cluster: every conversation is a `Conversation` entity that
- * lives on whichever runner owns its shard, and what the handlers get is a proxy that reaches it there.
+ * lives on whichever runner owns its shard, and what the faces get is a proxy that reaches it there.
  * A new conversation is written to the store first, so the runner that hosts it (now or after a
- * failover) starts it from the store. A reader whose runner is lost gets an `error` event ("runner
- * lost") that ends the turn it was waiting for; the next message reaches the conversation on a survivor.
+ * failover) starts it from the store; listing, reading, forking and archiving read and write the store.
+ * A reader whose runner is lost gets an `error` event ("runner lost") that ends the turn it was waiting
+ * for; the next message reaches the conversation on a survivor. Any failure to reach a conversation or
+ * its store is a `ConversationUnavailable`.
  */
 import { randomUUID } from "node:crypto"
-import { Cause, Effect, Layer, Stream } from "effect"
+import { Cause, Effect, Layer, Semaphore, Stream } from "effect"
 import type { Sharding } from "effect/cluster"
-import type { Conversation } from "../agent/Conversation.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
-import type { ResolvedConfig } from "../config/ResolvedConfig.js"
+import { type Conversation, ConversationUnavailable } from "../agent/conversation/Conversation.js"
+import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
+import { previewOf } from "../persistence/RolloutIndex.js"
 import type { Event } from "../rpc/Event.js"
 import { Config } from "../services/Config.js"
+import { initialContextMessages } from "../services/ConversationHost.js"
 import {
+  ConversationAlreadyOpen,
   ConversationConfigError,
-  ConversationManager,
+  type ConversationLifecycle,
   ConversationNotFound,
-  initialContextMessages,
   type StartOptions
-} from "../services/ConversationManager.js"
+} from "../services/ConversationLifecycle.js"
+import { ConversationManager, readSavedConversation } from "../services/ConversationManager.js"
+import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
 import { ConversationEntity } from "./ConversationEntity.js"
 import { ConversationStore } from "./ConversationStore.js"
 
@@ -38,7 +43,15 @@ const describe = (error: unknown): string =>
     ? error.message
     : String(error)
 
-export const clusterConversationManagerLayer: Layer.Layer<
+const unavailable = (error: unknown) =>
+  error instanceof ConversationUnavailable ? error : new ConversationUnavailable({ message: describe(error) })
+
+const notFound = (conversationId: string) =>
+  new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
+
+const DEFAULT_PAGE_SIZE = 25
+
+export const layer: Layer.Layer<
   ConversationManager,
   never,
   Config | ConversationStore | Sharding.Sharding
@@ -48,6 +61,13 @@ export const clusterConversationManagerLayer: Layer.Layer<
   const clientFor = yield* ConversationEntity.client
   const env = yield* ProcessEnvironment
   const managerScope = yield* Effect.scope
+  /** Two resumes of the same saved conversation must not import it twice. */
+  const resuming = yield* Semaphore.make(1)
+
+  const loadConfig = (overrides: ConversationOverrides) =>
+    config.load(overrides).pipe(
+      Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" }))
+    )
 
   const proxy = (conversationId: string, resolved: ResolvedConfig, sessionConfigured: Event): Conversation => {
     const entity = clientFor(conversationId)
@@ -65,16 +85,17 @@ export const clusterConversationManagerLayer: Layer.Layer<
         ),
         Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, describe(Cause.squash(cause))))))
       ),
-      submit: (op) => entity.Submit({ op }).pipe(Effect.orDie),
-      submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.orDie, Effect.asVoid),
+      submit: (op) => entity.Submit({ op }).pipe(Effect.mapError(unavailable)),
+      submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.mapError(unavailable), Effect.asVoid),
       isTaskRunning: entity.IsTaskRunning().pipe(Effect.orElseSucceed(() => false)),
-      history: entity.History().pipe(Effect.orDie),
+      history: entity.History().pipe(Effect.mapError(unavailable)),
       attach: (effect) => Effect.forkIn(effect, managerScope).pipe(Effect.asVoid)
     }
   }
 
   const open = (conversationId: string, resolved: ResolvedConfig) =>
     clientFor(conversationId).Open().pipe(
+      Effect.mapError(unavailable),
       Effect.map(({ sessionConfigured }) => ({
         conversationId,
         conversation: proxy(conversationId, resolved, sessionConfigured),
@@ -86,30 +107,100 @@ export const clusterConversationManagerLayer: Layer.Layer<
     Effect.gen(function*() {
       const conversationId = options.conversationId ?? randomUUID()
       const history = options.history ?? initialContextMessages(options.config, env.SHELL)
-      yield* store.create(conversationId, options.config, history)
+      yield* store.create(conversationId, options.config, history).pipe(Effect.mapError(unavailable))
       return yield* open(conversationId, options.config)
     })
 
+  const load = (conversationId: string) =>
+    store.load(conversationId).pipe(
+      Effect.mapError(unavailable),
+      Effect.flatMap((stored) => (stored === undefined ? Effect.fail(notFound(conversationId)) : Effect.succeed(stored)))
+    )
+
+  const get = (conversationId: string) =>
+    Effect.flatMap(load(conversationId), (stored) => open(conversationId, stored.config)).pipe(
+      Effect.map(({ conversation }) => conversation)
+    )
+
+  const alreadyOpen = (conversationId: string) =>
+    new ConversationAlreadyOpen({ conversationId, message: `conversation ${conversationId} is already open` })
+
+  /** Every stored conversation is open: a runner hosts it as soon as someone writes to it. */
+  const resume: ConversationLifecycle["resume"] = (target, options = {}) =>
+    resuming.withPermits(1)(Effect.gen(function*() {
+      if ("conversationId" in target) {
+        const conversation = yield* get(target.conversationId).pipe(
+          // A broken config.toml is reported before "not found", so every call shows what to fix.
+          Effect.catchTag("ConversationNotFound", (error) => Effect.andThen(loadConfig({}), Effect.fail(error)))
+        )
+        if (options.ifOpen === "fail") return yield* alreadyOpen(conversation.id)
+        return { conversationId: conversation.id, conversation, sessionConfigured: conversation.sessionConfigured, history: [] }
+      }
+      const saved = yield* readSavedConversation(target.rolloutPath)
+      if (saved === undefined) {
+        return yield* new ConversationNotFound({ conversationId: "", message: `not a rollout file: ${target.rolloutPath}` })
+      }
+      const existing = yield* store.load(saved.meta.id).pipe(Effect.mapError(unavailable))
+      if (existing !== undefined) {
+        if (options.ifOpen === "fail") return yield* alreadyOpen(saved.meta.id)
+        const opened = yield* open(saved.meta.id, existing.config)
+        return { ...opened, history: [] }
+      }
+      const resolved = yield* loadConfig({ cwd: saved.meta.cwd, model: saved.meta.model, ...options.overrides })
+      const started = yield* start({ config: resolved, history: saved.items, conversationId: saved.meta.id })
+      return { ...started, history: saved.items }
+    }))
+
+  const summary = (conversationId: string, createdAt: string | null, items: ReadonlyArray<Parameters<typeof previewOf>[0]>) => ({
+    conversationId,
+    // Clustered conversations have no file: their store is PostgreSQL.
+    path: "",
+    preview: items.map(previewOf).find((text) => text !== undefined) ?? "",
+    timestamp: createdAt
+  })
+
+  const setArchived = (conversationId: string, archived: boolean) =>
+    store.setArchived(conversationId, archived).pipe(
+      Effect.mapError(unavailable),
+      Effect.flatMap((found) => (found ? Effect.void : Effect.fail(notFound(conversationId))))
+    )
+
   return ConversationManager.of({
-    newConversation: (overrides) =>
-      config.load(overrides).pipe(
-        Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" })),
-        Effect.flatMap((resolved) =>
-          start({ config: resolved }).pipe(
-            Effect.mapError((error) => new ConversationConfigError({ message: describe(error), source: "request" }))
-          )
-        )
-      ),
-    startConversation: (options) => start(options).pipe(Effect.orDie),
-    get: (conversationId) =>
+    newConversation: (overrides) => Effect.flatMap(loadConfig(overrides), (resolved) => start({ config: resolved })),
+    startConversation: start,
+    get,
+    resume,
+    fork: (conversationId, overrides) =>
       Effect.gen(function*() {
-        const notFound = new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
-        const stored = yield* store.load(conversationId).pipe(Effect.mapError(() => notFound))
-        if (stored === undefined) return yield* Effect.fail(notFound)
-        const opened = yield* open(conversationId, stored.config).pipe(
-          Effect.mapError((error) => new ConversationNotFound({ conversationId, message: describe(error) }))
+        const stored = yield* load(conversationId)
+        const resolved = yield* loadConfig({ cwd: stored.config.cwd, model: stored.config.model, ...overrides })
+        return yield* start({ config: resolved, history: stored.history })
+      }),
+    list: (options = {}) =>
+      Effect.gen(function*() {
+        const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
+        // One more than a page says whether there is a next one.
+        const rows = yield* store.list({ pageSize: pageSize + 1, after: options.cursor, archived: options.archived ?? false }).pipe(
+          Effect.mapError(unavailable)
         )
-        return opened.conversation
+        const page = rows.slice(0, pageSize)
+        const items = page.map((row) => summary(row.conversationId, row.createdAt, row.head))
+        return rows.length > pageSize ? { items, nextCursor: page[page.length - 1]!.conversationId } : { items }
+      }),
+    read: (conversationId) =>
+      Effect.map(load(conversationId), (stored) => ({
+        conversationId,
+        rolloutPath: undefined,
+        cwd: stored.config.cwd,
+        model: stored.config.model,
+        items: stored.history
+      })),
+    archive: (conversationId) => setArchived(conversationId, true),
+    unarchive: (conversationId) =>
+      Effect.gen(function*() {
+        yield* setArchived(conversationId, false)
+        const stored = yield* load(conversationId)
+        return summary(conversationId, null, stored.history)
       }),
     // The conversation belongs to the cluster: it passivates on its runner when idle.
     remove: () => Effect.void

@@ -10,8 +10,8 @@ import { Cause, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from "effect/cluster"
 import { ConversationManager } from "../services/ConversationManager.js"
 import type { ClusterOptions } from "./ClusterOptions.js"
-import { clusterConversationManagerLayer } from "./ClusterConversationManager.js"
-import { ConversationEntityLayer } from "./ConversationEntityLayer.js"
+import * as ClusterConversationManager from "./ClusterConversationManager.js"
+import * as ConversationHosting from "./ConversationHosting.js"
 import { ConversationStore } from "./ConversationStore.js"
 
 /** What the socket runner layer provides. */
@@ -64,8 +64,8 @@ export const clusteredConversations = (options: ClusterOptions) => {
         })
       )))
   )
-  const hosting = ConversationEntityLayer.pipe(Layer.provide(ConversationManager.layer))
-  return Layer.merge(clusterConversationManagerLayer, hosting).pipe(
+  const hosting = ConversationHosting.layer.pipe(Layer.provide(ConversationManager.layer))
+  return Layer.merge(ClusterConversationManager.layer, hosting).pipe(
     Layer.provide(ConversationStore.layer),
     Layer.provide(sharding),
     Layer.provide(sql),

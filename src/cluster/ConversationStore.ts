@@ -15,6 +15,18 @@ export class ConversationStoreError extends Schema.TaggedError<ConversationStore
   message: Schema.String
 }) {}
 
+/** A stored conversation as a list shows it. */
+export interface StoredSummary {
+  readonly conversationId: string
+  /** ISO 8601. */
+  readonly createdAt: string
+  /** The first items of its history, enough to find its first user message. */
+  readonly head: ReadonlyArray<ResponseItem>
+}
+
+/** Items read per conversation to find its preview (the context messages come first). */
+const HEAD_ITEMS = 8
+
 export interface StoredConversation {
   readonly config: ResolvedConfig
   readonly history: ReadonlyArray<ResponseItem>
@@ -34,6 +46,14 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   readonly load: (conversationId: string) => Effect.Effect<StoredConversation | undefined, ConversationStoreError>
   /** Appends items to the history, in order. */
   readonly append: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
+  /** A page of conversations (archived or not), newest first, after the one named `after`. */
+  readonly list: (options: {
+    readonly pageSize: number
+    readonly after?: string | undefined
+    readonly archived: boolean
+  }) => Effect.Effect<ReadonlyArray<StoredSummary>, ConversationStoreError>
+  /** Marks a conversation archived or not; false when there is no such conversation. */
+  readonly setArchived: (conversationId: string, archived: boolean) => Effect.Effect<boolean, ConversationStoreError>
   /** Replaces the whole history (compaction). */
   readonly replace: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
 }>()("codex-effect/ConversationStore") {
@@ -54,6 +74,7 @@ export class ConversationStore extends Context.Service<ConversationStore, {
         item JSONB NOT NULL
       )`
       yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
+      yield* sql`ALTER TABLE codex_conversations ADD COLUMN IF NOT EXISTS archived BOOLEAN NOT NULL DEFAULT false`
     }))
 
     // One statement per batch keeps a batch's items together and in order.
@@ -82,6 +103,33 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             SELECT item FROM codex_history WHERE conversation_id = ${conversationId} ORDER BY seq`
           return { config: row.config, history: items.map((entry) => entry.item) }
         }).pipe(Effect.mapError(storeError(`could not read conversation ${conversationId}`))),
+      list: ({ pageSize, after, archived }) =>
+        Effect.gen(function*() {
+          const rows = yield* sql<{ readonly id: string; readonly created_at: Date }>`
+            SELECT id, created_at FROM codex_conversations WHERE archived = ${archived}
+            ${
+            after === undefined
+              ? sql``
+              : sql`AND (created_at, id) < (SELECT created_at, id FROM codex_conversations WHERE id = ${after})`
+          }
+            ORDER BY created_at DESC, id DESC LIMIT ${pageSize}`
+          return yield* Effect.forEach(rows, (row) =>
+            Effect.map(
+              sql<{ readonly item: ResponseItem }>`
+                SELECT item FROM codex_history WHERE conversation_id = ${row.id} ORDER BY seq LIMIT ${HEAD_ITEMS}`,
+              (items) => ({
+                conversationId: row.id,
+                createdAt: new Date(row.created_at).toISOString(),
+                head: items.map((entry) => entry.item)
+              })
+            ))
+        }).pipe(Effect.mapError(storeError("could not list conversations"))),
+      setArchived: (conversationId, archived) =>
+        sql<{ readonly id: string }>`UPDATE codex_conversations SET archived = ${archived} WHERE id = ${conversationId} RETURNING id`
+          .pipe(
+            Effect.map((rows) => rows.length > 0),
+            Effect.mapError(storeError(`could not ${archived ? "archive" : "unarchive"} conversation ${conversationId}`))
+          ),
       append: (conversationId, items) =>
         insertItems(conversationId, items).pipe(
           Effect.mapError(storeError(`could not append to conversation ${conversationId}`))

@@ -9,7 +9,7 @@
 import { join } from "node:path"
 import { parseEnv } from "node:util"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
-import type { Environment } from "./ProcessEnvironment.js"
+import type { Environment } from "../services/ProcessEnvironment.js"
 
 /** A .env file is a few lines; the cap keeps a FIFO or a huge file there from stalling start-up. */
 const DOT_ENV_MAX_BYTES = 1024 * 1024

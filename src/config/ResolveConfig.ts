@@ -9,8 +9,8 @@ import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
-import { McpServerToml, resolveMcpServers } from "../mcp/McpServerConfig.js"
-import { ModelProviderToml, providerRegistry } from "./ModelProviderInfo.js"
+import { McpServerToml, resolveMcpServers } from "./McpServerConfig.js"
+import { ModelProviderToml, providerRegistry } from "../model/ModelProviderInfo.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
 
 /** The keys a `[profiles.<name>]` table may set; each also exists at the top level. */

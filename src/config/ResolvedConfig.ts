@@ -4,8 +4,8 @@
  */
 import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
-import type { McpServerConfig } from "../mcp/McpServerConfig.js"
-import type { ModelProviderInfo } from "./ModelProviderInfo.js"
+import type { McpServerConfig } from "./McpServerConfig.js"
+import type { ModelProviderInfo } from "../model/ModelProviderInfo.js"
 
 interface SandboxWorkspaceWrite {
   readonly writableRoots: ReadonlyArray<string>

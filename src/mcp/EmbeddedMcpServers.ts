@@ -4,7 +4,7 @@
  * same name.
  */
 import { Context } from "effect"
-import type { McpServerConfig } from "./McpServerConfig.js"
+import type { McpServerConfig } from "../config/McpServerConfig.js"
 
 export const EmbeddedMcpServers = Context.Reference<ReadonlyArray<McpServerConfig>>("codex-effect/EmbeddedMcpServers", {
   defaultValue: () => []

@@ -8,9 +8,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Data, Effect } from "effect"
-import type { Environment } from "../config/ProcessEnvironment.js"
+import type { Environment } from "../services/ProcessEnvironment.js"
 import { VERSION } from "../version.js"
-import { isToolEnabled, type McpServerConfig } from "./McpServerConfig.js"
+import { isToolEnabled, type McpServerConfig } from "../config/McpServerConfig.js"
 import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
 /** Why a server could not be used; `message` names the server and, for a process, ends with its stderr. */

@@ -7,12 +7,12 @@
  * closes, its processes are killed.
  */
 import { Deferred, Effect, Result, Scope } from "effect"
-import type { ConversationMcpTools } from "../agent/ConversationMcpTools.js"
+import type { ConversationMcpTools } from "../agent/conversation/ConversationMcpTools.js"
 import type { Tool } from "../agent/Tool.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { McpConnection, McpConnectionContext } from "./McpConnection.js"
 import type { McpConnectionPool } from "./McpConnectionPool.js"
-import type { McpServerConfig } from "./McpServerConfig.js"
+import type { McpServerConfig } from "../config/McpServerConfig.js"
 import { mcpTool } from "./McpToolCall.js"
 import { qualifiedToolName } from "./McpToolNames.js"
 

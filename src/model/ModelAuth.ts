@@ -3,7 +3,7 @@
  * `env_key`: the AuthManager in the server, the environment in a bare embedding.
  */
 import { Context, Effect, Layer, Option } from "effect"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
 import type { ModelError } from "./ModelError.js"
 
 export interface ModelCredentials {

@@ -4,7 +4,7 @@
  * `User-Agent`), the provider's static and environment headers, and its query parameters. Pure: the environment is passed in.
  */
 import { Option } from "effect"
-import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 import { identityHeaders } from "./ClientIdentity.js"
 import type { ModelCredentials } from "./ModelAuth.js"
 import { fatal, type ModelError } from "./ModelError.js"

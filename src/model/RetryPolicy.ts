@@ -3,7 +3,7 @@
  * `stream_max_retries` for a stream that broke, stalled or ended early. Pure, so the whole table of
  * cases is tested without a clock.
  */
-import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
+import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 import { ModelError } from "./ModelError.js"
 
 /** 200 ms × 2^(n-1) × a jitter factor (0.9–1.1 in use); `attempt` counts from 1. */

@@ -4,6 +4,7 @@
  * which a test reads the recorded prompts or pushes more turns. Each build of the layer starts from the given
  * script with no prompts recorded, so one layer value can serve many tests.
  */
+import { randomInt } from "node:crypto"
 import { Context, Effect, Layer, Stream } from "effect"
 import { ModelClient } from "./ModelClient.js"
 import { fatal, type ModelError } from "./ModelError.js"
@@ -19,8 +20,8 @@ export type ScriptedTurn =
   /** These events, then the stream fails (the real client's retries are not simulated). */
   | { readonly _tag: "Fail"; readonly events: ReadonlyArray<ResponseEvent>; readonly error: ModelError }
 
-let nextCallId = 0
-const freshCallId = () => `call_${++nextCallId}`
+/** A call id no other call of the script shares (random, so building a turn needs no counter). */
+const freshCallId = () => `call_${randomInt(2 ** 47)}`
 
 const completed = ResponseEvent.Completed({ responseId: "resp_scripted" })
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs"
 import { basename, join, relative, resolve, sep } from "node:path"
+import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ConversationSummary } from "../rpc/ConversationApi.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { archivedSessionsDir, decodeLine, sessionsDir } from "./Rollout.js"
@@ -42,6 +43,14 @@ const readHead = (path: string): string => {
   return head.length === PREVIEW_BYTES ? text.slice(0, text.lastIndexOf("\n") + 1) : text
 }
 
+/** A user message's text as a conversation's preview; undefined for anything else (the context messages too). */
+export const previewOf = (item: ResponseItem): string | undefined => {
+  if (item.type !== "message" || item.role !== "user") return undefined
+  const text = item.content.find((part) => part.type === "input_text")?.text
+  if (text === undefined || CONTEXT_PREFIXES.some((prefix) => text.startsWith(prefix))) return undefined
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text
+}
+
 export const summarize = (path: string): ConversationSummary | undefined => {
   const name = ROLLOUT_NAME.exec(basename(path))
   if (name === null) return undefined
@@ -52,11 +61,10 @@ export const summarize = (path: string): ConversationSummary | undefined => {
     if (parsed._tag === "None") continue
     const entry = parsed.value
     if (entry.type === "session_meta") timestamp = entry.payload.timestamp
-    else if (entry.payload.type === "message" && entry.payload.role === "user") {
-      const payload = entry.payload
-      const text = payload.content.find((part) => part.type === "input_text")?.text
-      if (text !== undefined && !CONTEXT_PREFIXES.some((prefix) => text.startsWith(prefix))) {
-        preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text
+    else {
+      const text = previewOf(entry.payload)
+      if (text !== undefined) {
+        preview = text
         break
       }
     }
@@ -69,9 +77,12 @@ interface RolloutPage {
   readonly nextCursor?: string
 }
 
-/** A page of saved conversations, newest first. The cursor is opaque to clients: the last item's file name. */
-export const listRollouts = (codexHome: string, pageSize = 25, cursor?: string): RolloutPage => {
-  const all = rolloutPaths(sessionsDir(codexHome))
+/**
+ * A page of saved conversations (or of the archived ones), newest first. The cursor is opaque to clients:
+ * the last item's file name.
+ */
+export const listRollouts = (codexHome: string, pageSize = 25, cursor?: string, archived = false): RolloutPage => {
+  const all = rolloutPaths(archived ? archivedSessionsDir(codexHome) : sessionsDir(codexHome))
   const start = cursor === undefined ? 0 : all.findIndex((path) => basename(path) < cursor)
   if (start === -1) return { items: [] }
   const page = all.slice(start, start + pageSize)
@@ -99,4 +110,20 @@ export const archiveRollout = (codexHome: string, conversationId: string, rollou
   mkdirSync(target, { recursive: true })
   renameSync(rolloutPath, join(target, basename(rolloutPath)))
   return undefined
+}
+
+/** `YYYY/MM/DD` of a rollout's name (`rollout-YYYY-MM-DDThh-mm-ss-<id>.jsonl`), where it is kept under sessions/. */
+const DAY_OF_NAME = /^rollout-(\d{4})-(\d{2})-(\d{2})T/
+
+/** Moves conversation `id`'s rollout back from `archived_sessions/` to its day under `sessions/`; its new path, or undefined when none is archived. */
+export const unarchiveRollout = (codexHome: string, conversationId: string): string | undefined => {
+  const archived = rolloutPaths(archivedSessionsDir(codexHome))
+    .find((path) => ROLLOUT_NAME.exec(basename(path))?.[1] === conversationId)
+  if (archived === undefined) return undefined
+  const day = DAY_OF_NAME.exec(basename(archived))
+  const target = day === null ? sessionsDir(codexHome) : join(sessionsDir(codexHome), day[1]!, day[2]!, day[3]!)
+  mkdirSync(target, { recursive: true })
+  const path = join(target, basename(archived))
+  renameSync(archived, path)
+  return path
 }

@@ -7,7 +7,7 @@
  */
 import { Schema } from "effect"
 import { InternalError, InvalidParams, InvalidRequest, MethodNotFound, ParseError } from "effect/ai/McpSchema"
-import type { RequestId } from "./Enums.js"
+import { RequestId } from "./Enums.js"
 
 export const JSONRPC_VERSION = "2.0"
 
@@ -35,12 +35,35 @@ export const parseError = (message: string) => new ParseError({ message })
 /** The wire form of an error: `{code, message}`. */
 export const toErrorObject = (error: JsonRpcError): JsonRpcErrorObject => ({ code: error.code, message: error.message })
 
+const Version = Schema.Literal(JSONRPC_VERSION)
+
+/** The JSON-RPC 2.0 envelopes, as this server writes them (`jsonrpc` is optional on input: see `classifyMessage`). */
+export const JsonRpcRequest = Schema.Struct({
+  jsonrpc: Version,
+  id: RequestId,
+  method: Schema.String,
+  params: Schema.optionalKey(Schema.Unknown)
+})
+export const JsonRpcNotification = Schema.Struct({
+  jsonrpc: Version,
+  method: Schema.String,
+  params: Schema.optionalKey(Schema.Unknown)
+})
+export const JsonRpcResponse = Schema.Struct({ jsonrpc: Version, id: RequestId, result: Schema.Unknown })
+export const JsonRpcErrorResponse = Schema.Struct({ jsonrpc: Version, id: Schema.NullOr(RequestId), error: JsonRpcErrorObject })
+export const JsonRpcMessage = Schema.Union([JsonRpcRequest, JsonRpcNotification, JsonRpcResponse, JsonRpcErrorResponse])
+
 /** One outgoing message, ready to be serialised. */
-export type OutgoingMessage =
-  | { readonly jsonrpc: "2.0"; readonly id: RequestId; readonly result: unknown }
-  | { readonly jsonrpc: "2.0"; readonly id: RequestId | null; readonly error: JsonRpcErrorObject }
-  | { readonly jsonrpc: "2.0"; readonly method: string; readonly params?: unknown }
-  | { readonly jsonrpc: "2.0"; readonly id: number; readonly method: string; readonly params?: unknown }
+export type OutgoingMessage = typeof JsonRpcMessage.Type
+
+/** An outgoing message with its JSON text, serialised once: transports frame the text and route by the message. */
+export interface EncodedMessage {
+  readonly message: OutgoingMessage
+  readonly json: string
+}
+
+/** An answer to a request of the peer (a result or an error naming its id), as opposed to a request or a notification. */
+export const answeredId = (message: OutgoingMessage): RequestId | null | undefined => ("method" in message ? undefined : message.id)
 
 /** A classified incoming line (see `classifyMessage`). */
 export type IncomingMessage =
@@ -51,8 +74,7 @@ export type IncomingMessage =
   /** Not a JSON-RPC message; answered with -32600 (and the id when one could be read). */
   | { readonly _tag: "Invalid"; readonly id: RequestId | null; readonly reason: string }
 
-const isRequestId = (u: unknown): u is RequestId =>
-  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u))
+const isRequestId = Schema.is(RequestId)
 
 const isErrorObject = Schema.is(JsonRpcErrorObject)
 

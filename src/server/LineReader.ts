@@ -1,10 +1,19 @@
 /**
- * Newline-delimited framing of an incoming byte stream (stdin for the stdio transport, any
- * `Stream<Uint8Array>` for others). A line longer than the cap is not buffered: its bytes are skipped up
- * to the next newline and reported once as `Oversized`, so a client cannot grow the server's memory by
- * never sending a newline (see docs/differences.md, Bounded resources).
+ * Newline-delimited JSON, the stdio transport's framing (and the only place that knows it): an incoming
+ * byte stream (stdin, or any `Stream<Uint8Array>`) cut into lines, each line decoded into the JSON-RPC message
+ * the router receives, and outgoing messages written one per line. A line longer than the cap is not
+ * buffered: its bytes are skipped up to the next newline and reported once as `Oversized`, so a client cannot
+ * grow the server's memory by never sending a newline (see docs/differences.md, Bounded resources).
  */
 import { Stream } from "effect"
+import {
+  classifyMessage,
+  type EncodedMessage,
+  type IncomingMessage,
+  invalidRequest,
+  type JsonRpcError,
+  parseError
+} from "../rpc/JsonRpc.js"
 
 /** The default cap on one incoming line. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -82,3 +91,29 @@ export const readLines = <E, R>(
       Stream.catch(() => Stream.empty)
     )
   })
+
+/** What one line holds for the router: a message, nothing (a blank line), or a fault answered with id `null`. */
+export type DecodedLine =
+  | { readonly _tag: "Message"; readonly message: IncomingMessage }
+  | { readonly _tag: "Blank" }
+  | { readonly _tag: "Fault"; readonly error: JsonRpcError }
+
+/** The message one line carries: JSON parsed once, then classified. */
+export const decodeLine = (line: IncomingLine): DecodedLine => {
+  if (line._tag === "Oversized") {
+    return { _tag: "Fault", error: invalidRequest(`Invalid Request: line of ${line.bytes} bytes exceeds the 16 MiB limit`) }
+  }
+  if (line.text.trim().length === 0) return { _tag: "Blank" }
+  try {
+    return { _tag: "Message", message: classifyMessage(JSON.parse(line.text)) }
+  } catch (error) {
+    return { _tag: "Fault", error: parseError(`Parse error: ${error instanceof Error ? error.message : String(error)}`) }
+  }
+}
+
+/** Outgoing messages as newline-delimited JSON: one line each. */
+export const toLines = (messages: ReadonlyArray<EncodedMessage>): string => {
+  let text = ""
+  for (const { json } of messages) text += json + "\n"
+  return text
+}

@@ -1,10 +1,12 @@
 /**
- * The only writer of the protocol stream. It alone knows JSON-RPC framing: it serialises responses,
- * errors, notifications and our own requests to the client (params encoded with their declared schemas), mints request ids (integers from 0, one
- * counter for every kind of server request) and matches the client's answers to the waiting caller.
+ * The only writer of the protocol stream. It builds the JSON-RPC messages: responses, errors,
+ * notifications and our own requests to the client (params encoded with their declared schemas), mints
+ * request ids (integers from 0, one counter for every kind of server request) and matches the client's
+ * answers to the waiting caller. It emits messages, each serialised once (`EncodedMessage`): the transport
+ * frames them (stdio: one line each) or routes them (HTTP: by the id an answer carries).
  *
- * Lines go through a queue drained by one writer fiber, so concurrent senders never interleave
- * partial lines and bursts (thousands of deltas) are written in batches. The queue is bounded in
+ * Messages go through a queue drained by one writer fiber, so concurrent senders never interleave
+ * partial messages and bursts (thousands of deltas) are handed over in batches. The queue is bounded in
  * bytes (`ByteBudget`): when the client stops reading, senders wait for room (and with them the
  * turns whose events they forward), so memory stays at the budget instead of growing with every
  * answer. After `close` nothing waits any more: what does not fit is dropped.
@@ -14,6 +16,7 @@ import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { ServerRequest } from "../rpc/Groups.js"
 import {
+  type EncodedMessage,
   JSONRPC_VERSION,
   type JsonRpcError,
   type JsonRpcErrorObject,
@@ -22,6 +25,7 @@ import {
 } from "../rpc/JsonRpc.js"
 import type { ServerNotification } from "../rpc/Notifications.js"
 import { ByteBudget } from "../services/ByteBudget.js"
+import { toLines } from "./LineReader.js"
 
 /** The default bound on lines queued for the client and not yet written (in UTF-16 code units, ~bytes). */
 const OUTGOING_BUFFER_BYTES = 1024 * 1024
@@ -39,8 +43,14 @@ export type LineSink = (chunk: string) => Effect.Effect<void>
 /** Where finished lines go, as a sink: stdout in the stdio server. It pulls the next chunk once the last is written. */
 export type ChunkSink = Sink.Sink<unknown, string, unknown, unknown, never>
 
+/** Where messages go, a batch at a time; it pulls the next batch once the last is delivered. */
+export type MessageSink = Sink.Sink<unknown, ReadonlyArray<EncodedMessage>, unknown, unknown, never>
+
+/** What a message holds of the budget: its JSON and a line end. */
+const sizeOf = (message: EncodedMessage) => message.json.length + 1
+
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
-type QueueItem = string | Deferred.Deferred<void>
+type QueueItem = EncodedMessage | Deferred.Deferred<void>
 
 type Encoder = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
 
@@ -55,7 +65,7 @@ const encoderFor = (notification: ServerNotification): Encoder => {
   return encoder
 }
 
-const makeOutgoingSender = Effect.fnUntraced(function*(sink: ChunkSink, bufferBytes: number) {
+const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, bufferBytes: number) {
   const queue = yield* Queue.unbounded<QueueItem>()
   const budget = new ByteBudget(bufferBytes)
   /** Set while senders wait for the client; logged once per episode. */
@@ -76,18 +86,21 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: ChunkSink, bufferBy
       Effect.andThen(relieved ? Effect.logDebug("outgoing queue has room again") : Effect.void)
     )
   })
-  /** The next chunk for the sink: every line queued since the last one. */
-  const nextChunk: Effect.Effect<string> = Effect.gen(function*() {
+  /** The next batch for the sink: every message queued since the last one. */
+  const nextChunk: Effect.Effect<ReadonlyArray<EncodedMessage>> = Effect.gen(function*() {
     yield* settleInFlight
     const items = yield* Queue.takeAll(queue)
-    let chunk = ""
+    const batch: Array<EncodedMessage> = []
+    let bytes = 0
     const flushed: Array<Deferred.Deferred<void>> = []
     for (const item of items) {
-      if (typeof item === "string") chunk += item
-      else flushed.push(item)
+      if ("json" in item) {
+        batch.push(item)
+        bytes += sizeOf(item)
+      } else flushed.push(item)
     }
-    inFlight = { bytes: chunk.length, flushed }
-    return chunk
+    inFlight = { bytes, flushed }
+    return batch
   })
   yield* Stream.fromEffectRepeat(nextChunk).pipe(
     Stream.filter((chunk) => chunk.length > 0),
@@ -101,11 +114,12 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: ChunkSink, bufferBy
 
   const write = (message: OutgoingMessage) =>
     Effect.suspend(() => {
-      const line = JSON.stringify(message) + "\n"
+      const encoded: EncodedMessage = { message, json: JSON.stringify(message) }
+      const size = sizeOf(encoded)
       // Closing and no room: the client is gone or not reading, and the server is on its way out.
-      if (budget.isOpen && budget.heldBytes + line.length > budget.limit) return Effect.void
-      const acquire = budget.acquire(line.length).pipe(Effect.andThen(Queue.offer(queue, line)), Effect.asVoid)
-      if (backedUp || !budget.wouldWait(line.length)) return acquire
+      if (budget.isOpen && budget.heldBytes + size > budget.limit) return Effect.void
+      const acquire = budget.acquire(size).pipe(Effect.andThen(Queue.offer(queue, encoded)), Effect.asVoid)
+      if (backedUp || !budget.wouldWait(size)) return acquire
       backedUp = true
       return Effect.logDebug(`outgoing queue full (${budget.heldBytes} bytes unwritten): waiting for the client to read`).pipe(
         Effect.andThen(acquire)
@@ -196,13 +210,17 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   /** From now on no sender waits: lines that do not fit are dropped (for shutdown). */
   readonly close: Effect.Effect<void>
 }>()("codex-effect/OutgoingSender") {
-  /** A sender writing to `sink`; its writer fiber lives as long as the layer's scope. */
-  static readonly layerWith = (sink: LineSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
-    Layer.effect(OutgoingSender, makeOutgoingSender(Sink.forEach(sink), bufferBytes))
-
-  /** A sender writing into `sink` (for transports whose output is a `Sink`). */
-  static readonly layerSink = (sink: ChunkSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
+  /** A sender handing its messages to `sink` (a transport that routes messages); its writer fiber lives as long as the layer's scope. */
+  static readonly layerMessages = (sink: MessageSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
     Layer.effect(OutgoingSender, makeOutgoingSender(sink, bufferBytes))
+
+  /** A sender writing newline-delimited JSON to `sink`: a buffer in tests. */
+  static readonly layerWith = (sink: LineSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
+    OutgoingSender.layerSink(Sink.forEach(sink), bufferBytes)
+
+  /** A sender writing newline-delimited JSON into `sink` (stdout). */
+  static readonly layerSink = (sink: ChunkSink, bufferBytes: number = OUTGOING_BUFFER_BYTES) =>
+    OutgoingSender.layerMessages(Sink.mapInput(sink, toLines), bufferBytes)
 
   /** The stdio server's sender: newline-delimited JSON on the `Stdio` service's stdout. */
   static readonly layer = Layer.unwrap(Effect.gen(function*() {

@@ -1,26 +1,26 @@
 /**
- * Routes each incoming line: requests to their handler (each in its own fiber, so a long handler
+ * Routes each incoming message: requests to their handler (each in its own fiber, so a long handler
  * never blocks `ping`), responses to the requests we are waiting on, `notifications/cancelled` to the
  * fiber it names. Every request gets exactly one answer, except a cancelled one, which gets none.
+ * Transports hand it messages already decoded (`receive`); the stdio transport's lines go through `handle`,
+ * which decodes them with the NDJSON framing (`LineReader.ts`).
  */
 import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
 import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import { ClientRequests } from "../rpc/Groups.js"
 import {
-  classifyMessage,
   type IncomingMessage,
   internalError,
   invalidParams,
   invalidRequest,
   type JsonRpcError,
-  methodNotFound,
-  parseError
+  methodNotFound
 } from "../rpc/JsonRpc.js"
 import { CancelledParams } from "../rpc/Mcp.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type RequestContext, RequestHandlers } from "./Handlers.js"
-import type { IncomingLine } from "./LineReader.js"
+import { decodeLine, type IncomingLine } from "./LineReader.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"
 
 /** Methods that complete before the next message is read, so later messages see their effect. */
@@ -47,7 +47,9 @@ type WireSchema = Schema.Codec<unknown, unknown>
 const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
 
 export class Router extends Context.Service<Router, {
-  /** Handles one incoming line; returns once ordered work is done and other work is started. */
+  /** Handles one incoming message; returns once ordered work is done and other work is started. */
+  readonly receive: (message: IncomingMessage) => Effect.Effect<void>
+  /** `receive` for one NDJSON line; a line that holds no message is answered with id `null`. */
   readonly handle: (line: IncomingLine) => Effect.Effect<void>
   /** Interrupts every request still running (their clients get no answer). */
   readonly interruptAll: Effect.Effect<void>
@@ -115,7 +117,7 @@ export class Router extends Context.Service<Router, {
       yield* Effect.logDebug(`notification ${method}`)
     })
 
-    const handleMessage = (message: IncomingMessage): Effect.Effect<void> => {
+    const receive = (message: IncomingMessage): Effect.Effect<void> => {
       switch (message._tag) {
         case "Request":
           return handleRequest(message)
@@ -138,20 +140,19 @@ export class Router extends Context.Service<Router, {
     }
 
     const handle = (line: IncomingLine): Effect.Effect<void> => {
-      if (line._tag === "Oversized") {
-        return sender.sendError(null, invalidRequest(`Invalid Request: line of ${line.bytes} bytes exceeds the 16 MiB limit`))
+      const decoded = decodeLine(line)
+      switch (decoded._tag) {
+        case "Message":
+          return receive(decoded.message)
+        case "Blank":
+          return Effect.void
+        case "Fault":
+          return (decoded.error.code === -32700 ? Effect.logWarning(decoded.error.message) : Effect.void).pipe(
+            Effect.andThen(sender.sendError(null, decoded.error))
+          )
       }
-      if (line.text.trim().length === 0) return Effect.void
-      let value: unknown
-      try {
-        value = JSON.parse(line.text)
-      } catch (error) {
-        const reason = `Parse error: ${error instanceof Error ? error.message : String(error)}`
-        return Effect.logWarning(reason).pipe(Effect.andThen(sender.sendError(null, parseError(reason))))
-      }
-      return handleMessage(classifyMessage(value))
     }
 
-    return Router.of({ handle, interruptAll: FiberMap.clear(running) })
+    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running) })
   }))
 }

@@ -5,19 +5,19 @@
 import { Effect, Layer, type LogLevel } from "effect"
 import { CodexLayer, type CodexLayerOptions } from "../services/CodexLayer.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { AuthHandlers } from "./AuthHandlers.js"
-import { ClientCapabilities } from "./ClientCapabilities.js"
-import { DEFAULT_PROGRESS_INTERVAL_MS } from "./CallProgress.js"
-import { codexToolCallsLayer, type CodexToolOptions } from "./CodexToolRunner.js"
-import { ConversationHandlers } from "./ConversationHandlers.js"
-import { ConversationStoreHandlers } from "./ConversationStoreHandlers.js"
+import { AuthHandlers } from "../faces/conversation-api/AuthHandlers.js"
+import { ClientCapabilities } from "../faces/mcp/ClientCapabilities.js"
+import { DEFAULT_PROGRESS_INTERVAL_MS } from "../faces/mcp/CallProgress.js"
+import { CodexToolCalls, type CodexToolOptions } from "../faces/mcp/CodexToolRunner.js"
+import { ConversationHandlers } from "../faces/conversation-api/ConversationHandlers.js"
+import { ConversationStoreHandlers } from "../faces/conversation-api/ConversationStoreHandlers.js"
 import { RequestHandlers } from "./Handlers.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
-import { McpHandlers } from "./McpHandlers.js"
+import { McpHandlers } from "../faces/mcp/McpHandlers.js"
 import { Router } from "./Router.js"
-import { sandboxStartupCheckLayer } from "./SandboxStartupCheck.js"
-import { TaskHandlers } from "./tasks/TaskHandlers.js"
-import { TaskStore } from "./tasks/TaskStore.js"
+import * as SandboxStartupCheck from "../services/SandboxStartupCheck.js"
+import { TaskHandlers } from "../faces/mcp/tasks/TaskHandlers.js"
+import { TaskStore } from "../faces/mcp/tasks/TaskStore.js"
 
 const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(RequestHandlers, Effect.gen(function*() {
   const mcp = yield* McpHandlers
@@ -32,7 +32,7 @@ const requestHandlersLayer = (options: CodexToolOptions) => Layer.effect(Request
   })
 })).pipe(
   Layer.provide(Layer.mergeAll(
-    McpHandlers.layer.pipe(Layer.provide(codexToolCallsLayer(options))),
+    McpHandlers.layer.pipe(Layer.provide(CodexToolCalls.layer(options))),
     AuthHandlers.layer,
     ConversationStoreHandlers.layer.pipe(Layer.provideMerge(ConversationHandlers.layer)),
     TaskHandlers.layer
@@ -68,7 +68,7 @@ export const sessionLayer = <A, E1, R1, E2, R2>(
 
 /** The agent with the one-time bubblewrap check. Fails with `ConfigError` when the startup config is broken. */
 export const agentLayer = (options: CodexLayerOptions) =>
-  sandboxStartupCheckLayer.pipe(Layer.provideMerge(CodexLayer(options)))
+  SandboxStartupCheck.layer.pipe(Layer.provideMerge(CodexLayer(options)))
 
 /** The services of the agent, as several HTTP sessions share them. */
 export type AgentServices = Layer.Success<ReturnType<typeof agentLayer>>

@@ -12,7 +12,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "../auth/AuthorizationRequest.
 import { DEFAULT_LOGIN_PORT, type LoginOutcome, type LoginSession, startLoginServer } from "../auth/LoginServer.js"
 import { type AuthToken, authModeOf, type CodexAuth, needsRefresh, resolveAuth, type StoredAuth, tokenOf } from "../auth/ResolveAuth.js"
 import { refreshTokens, type TokenEndpoint } from "../auth/TokenEndpoint.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { ProcessEnvironment } from "./ProcessEnvironment.js"
 import { ModelAuth } from "../model/ModelAuth.js"
 import { fatal } from "../model/ModelError.js"
 import type { AuthMode } from "../rpc/Enums.js"

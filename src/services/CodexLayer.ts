@@ -4,10 +4,9 @@
  * embedding programs use it directly, swapping the model or the tools.
  */
 import { Effect, Layer } from "effect"
-import type { ClusterOptions } from "../cluster/ClusterOptions.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { ProcessEnvironment } from "./ProcessEnvironment.js"
 import { EmbeddedMcpServers } from "../mcp/EmbeddedMcpServers.js"
-import type { McpServerConfig } from "../mcp/McpServerConfig.js"
+import type { McpServerConfig } from "../config/McpServerConfig.js"
 import { AuthManager } from "./AuthManager.js"
 import { Config, type ConfigOptions } from "./Config.js"
 import { ConversationManager } from "./ConversationManager.js"
@@ -35,19 +34,15 @@ export interface CodexLayerOptions extends ConfigOptions {
   readonly tools?: Layer.Layer<ToolRegistry> | undefined
   /** MCP servers every conversation connects to, besides config.toml's `[mcp_servers]` (same name: this one wins). */
   readonly mcpServers?: ReadonlyArray<McpServerConfig> | undefined
-  /** Host conversations as entities of a cluster over PostgreSQL instead of in this process alone. */
-  readonly cluster?: ClusterOptions | undefined
+  /**
+   * Where conversations live. Defaults to this process (`ConversationManager.layer`, rollouts in CODEX_HOME);
+   * the entry point gives the cluster's for `mcp --cluster`. Built on the agent's config, model and tools.
+   */
+  readonly conversations?: Layer.Layer<ConversationManager, { readonly message: string }, Config | ModelClient | ToolRegistry> | undefined
 }
 
 export const CodexLayer = (options: CodexLayerOptions = {}) => {
-  const cluster = options.cluster
-  // Loaded only with --cluster: a server without it never needs the cluster engine or the PostgreSQL driver.
-  const conversations = cluster === undefined ? ConversationManager.layer : Layer.unwrap(
-    Effect.promise(() => import("../cluster/ClusterLayer.js")).pipe(
-      Effect.map(({ clusteredConversations }) => clusteredConversations(cluster))
-    )
-  )
-  const layer = conversations.pipe(
+  const layer = (options.conversations ?? ConversationManager.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(
       options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
       options.tools ?? ToolRegistry.layer

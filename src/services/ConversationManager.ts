@@ -1,214 +1,166 @@
 /**
- * Creates, finds and closes conversations. Each conversation lives in its own scope, forked from
- * the manager's: removing it (or closing the manager, e.g. on stdin EOF) interrupts its task, kills
- * its child processes and drops its pending approvals.
+ * The conversation lifecycle (`ConversationLifecycle`) for the conversations of this process: they run on a
+ * `ConversationHost` and are saved as rollouts under CODEX_HOME, so a later process (or a client after a
+ * restart, or a server process per call) lists, reads, forks and resumes them. Under `--cluster` the entry
+ * point provides the cluster's implementation instead (`src/cluster/ClusterConversationManager.ts`).
  */
-import { randomUUID } from "node:crypto"
-import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { type Conversation, makeConversation } from "../agent/Conversation.js"
-import {
-  environmentContextText,
-  loadUserInstructions,
-  userInstructionsText
-} from "../agent/ContextMessages.js"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
-import { conversationHistoryLog } from "../agent/ConversationHistoryLog.js"
-import { historyMetadata } from "../persistence/MessageHistory.js"
-import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
-import { turnContextFromConfig } from "../agent/TurnContext.js"
-import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
-import { EmbeddedMcpServers, mergeMcpServers } from "../mcp/EmbeddedMcpServers.js"
-import { makeMcpConnectionPool } from "../mcp/McpConnectionPool.js"
-import { startMcpConnections } from "../mcp/McpConnections.js"
-import type { ResponseItem } from "../model/ResponseItem.js"
-import { createRollout, reopenRollout, type RolloutWriter } from "../persistence/Rollout.js"
-import type { Event } from "../rpc/Event.js"
+import { Context, Effect, Layer, Semaphore } from "effect"
+import { type Conversation, ConversationUnavailable } from "../agent/conversation/Conversation.js"
+import type { ConversationOverrides } from "../config/ResolvedConfig.js"
+import { readRollout } from "../persistence/Rollout.js"
+import { archiveRollout, listRollouts, summarize, unarchiveRollout } from "../persistence/RolloutIndex.js"
+import { findRollout } from "../persistence/SavedSessions.js"
 import { Config } from "./Config.js"
-import { ModelClient } from "../model/ModelClient.js"
-import { ToolRegistry } from "./ToolRegistry.js"
+import { makeConversationHost } from "./ConversationHost.js"
+import {
+  ConversationAlreadyOpen,
+  ConversationConfigError,
+  type ConversationLifecycle,
+  ConversationNotFound,
+  type ResumeTarget,
+  SavedConversationUnreadable
+} from "./ConversationLifecycle.js"
 
-export class ConversationNotFound extends Schema.TaggedError<ConversationNotFound>()("ConversationNotFound", {
-  conversationId: Schema.String,
-  message: Schema.String
-}) {}
+const notFound = (conversationId: string) =>
+  new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
 
-/**
- * The config could not be derived from the overrides (bad profile, bad value, unknown provider…).
- * `source`: whether the server's config (config.toml, `-c`) or the request's overrides are at fault.
- */
-export class ConversationConfigError extends Schema.TaggedError<ConversationConfigError>()("ConversationConfigError", {
-  message: Schema.String,
-  source: Schema.Literals(["config", "request"])
-}) {}
-
-export interface StartOptions {
-  readonly config: ResolvedConfig
-  /** The history to continue from; the context messages of `config` when absent. */
-  readonly history?: ReadonlyArray<ResponseItem> | undefined
-  readonly conversationId?: string | undefined
-  /** An existing rollout to keep appending to (a resumed conversation). */
-  readonly rolloutPath?: string | undefined
-  /** Keeps the history here instead of in a rollout file (a clustered conversation's store). */
-  readonly historySink?: HistorySink | undefined
-}
-
-/** Receives every item a conversation records, and the whole history when compaction replaces it. */
-export interface HistorySink {
-  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
-  readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
-}
-
-export interface NewConversation {
-  readonly conversationId: string
-  readonly conversation: Conversation
-  /** `session_configured`: the conversation's first event. */
-  readonly sessionConfigured: Event
-}
-
-/** The messages every conversation starts with: developer instructions, user instructions, environment. */
-export const initialContextMessages = (config: ResolvedConfig, shell?: string | undefined): ReadonlyArray<ResponseItem> => {
-  const turn = turnContextFromConfig(config)
-  const instructions = loadUserInstructions({
-    codexHome: config.codexHome,
-    cwd: config.cwd,
-    projectDocMaxBytes: config.projectDocMaxBytes
-  })
-  return [
-    ...(config.developerInstructions !== undefined ? [developerTextMessage(config.developerInstructions)] : []),
-    ...(instructions !== undefined ? [userTextMessage(userInstructionsText(instructions))] : []),
-    userTextMessage(environmentContextText({
-      cwd: turn.cwd,
-      approvalPolicy: turn.approvalPolicy,
-      sandboxPolicy: turn.sandboxPolicy,
-      shell
-    }))
-  ]
-}
-
-/** Persistence is best effort: a conversation that cannot be saved still runs, and says so in the log. */
-const openRollout = (options: StartOptions, conversationId: string, history: ReadonlyArray<ResponseItem>) =>
-  Effect.try(() => {
-    if (options.rolloutPath !== undefined) return reopenRollout(options.rolloutPath)
-    const writer = createRollout(options.config.codexHome, {
-      id: conversationId,
-      cwd: options.config.cwd,
-      model: options.config.model,
-      originator: "codex-effect",
-      instructions: options.config.baseInstructions ?? null
-    })
-    writer.append(history)
-    return writer
-  }).pipe(
-    Effect.catch((error) =>
-      Effect.logWarning(`conversation ${conversationId} will not be saved: ${String(error)}`).pipe(Effect.as(undefined))
+/** A rollout as the conversation it saved; `undefined` for a file that holds no conversation. */
+export const readSavedConversation = (path: string) =>
+  readRollout(path).pipe(
+    Effect.map((saved) => (saved === undefined ? undefined : { path, ...saved })),
+    Effect.mapError((error) =>
+      new SavedConversationUnreadable({ path, reason: error.reason, message: `failed to read rollout ${path}: ${error.reason}` })
     )
   )
 
-const appendToRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseItem>) =>
-  Effect.try(() => rollout.append(items)).pipe(
-    Effect.catch((error) => Effect.logWarning(`could not append to ${rollout.path}: ${String(error)}`))
-  )
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
-const replaceInRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseItem>) =>
-  Effect.try(() => rollout.replace(items)).pipe(
-    Effect.catch((error) => Effect.logWarning(`could not record the compaction in ${rollout.path}: ${String(error)}`))
-  )
-
-/** `session_configured`'s history fields; a history file that cannot be read counts as empty. */
-const readHistoryMetadata = (codexHome: string) =>
-  historyMetadata(codexHome).pipe(
-    Effect.catch((error) => Effect.logWarning(`message history: ${error.message}`).pipe(Effect.as({ logId: 0, entryCount: 0 })))
-  )
-
-export class ConversationManager extends Context.Service<ConversationManager, {
-  /** Starts a conversation with config.toml plus these overrides; its first event is returned with it. */
-  readonly newConversation: (overrides: ConversationOverrides) => Effect.Effect<NewConversation, ConversationConfigError>
-  /** Starts a conversation from an already resolved config and a history to continue from. */
-  readonly startConversation: (options: StartOptions) => Effect.Effect<NewConversation>
-  readonly get: (conversationId: string) => Effect.Effect<Conversation, ConversationNotFound>
-  /** Closes the conversation's scope: its task, child processes and pending approvals end. */
-  readonly remove: (conversationId: string) => Effect.Effect<void>
-}>()("codex-effect/ConversationManager") {
+export class ConversationManager extends Context.Service<ConversationManager, ConversationLifecycle>()(
+  "codex-effect/ConversationManager"
+) {
   static readonly layer = Layer.effect(ConversationManager, Effect.gen(function*() {
     const config = yield* Config
-    const model = yield* ModelClient
-    const tools = yield* ToolRegistry
-    const managerScope = yield* Effect.scope
-    // Captured here so every conversation's turns and tools see the environment this layer was built with.
-    const env = yield* ProcessEnvironment
-    const embeddedMcpServers = yield* EmbeddedMcpServers
-    // Conversations running the same MCP servers share them; the last one to close kills them.
-    const mcpPool = makeMcpConnectionPool()
-    const conversations = new Map<string, { readonly conversation: Conversation; readonly scope: Scope.Closeable }>()
+    const host = yield* makeConversationHost
+    /** Two resumes of the same saved conversation must not start it twice. */
+    const resuming = yield* Semaphore.make(1)
 
-    const startConversation = Effect.fnUntraced(function*(options: StartOptions) {
-      const conversationId = options.conversationId ?? randomUUID()
-      const scope = yield* Scope.fork(managerScope, "sequential")
-      const history = options.history ?? initialContextMessages(options.config, env.SHELL)
-      const sink = options.historySink
-      const rollout = sink !== undefined ? undefined : yield* openRollout(options, conversationId, history)
-      if (rollout !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(rollout.close))
-      const historyLog = yield* readHistoryMetadata(options.config.codexHome)
-      const mcpServers = mergeMcpServers(options.config.mcpServers, embeddedMcpServers)
-      // Started before the conversation, so they close after it: its task ends before the servers go.
-      const mcpTools = mcpServers.length === 0
-        ? undefined
-        : yield* startMcpConnections(mcpPool, mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
-      const conversation = yield* makeConversation({
-        id: conversationId,
-        config: options.config,
-        turnContext: turnContextFromConfig(options.config),
-        model,
-        toolsFor: tools.toolsFor,
-        mcpTools,
-        initialHistory: history,
-        rolloutPath: rollout?.path,
-        onRecord: sink !== undefined
-          ? sink.record
-          : rollout === undefined
-          ? undefined
-          : (items) => appendToRollout(rollout, items),
-        onReplace: sink !== undefined
-          ? sink.replace
-          : rollout === undefined
-          ? undefined
-          : (items) => replaceInRollout(rollout, items),
-        historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
-        sessionConfigured: {
-          type: "session_configured",
-          session_id: conversationId,
-          model: options.config.model,
-          history_log_id: historyLog.logId,
-          history_entry_count: historyLog.entryCount
+    const loadConfig = (overrides: ConversationOverrides) =>
+      config.load(overrides).pipe(
+        Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" }))
+      )
+
+    const get = (conversationId: string) =>
+      Effect.suspend(() => {
+        const live = host.find(conversationId)
+        return live !== undefined ? Effect.succeed(live) : Effect.fail(notFound(conversationId))
+      })
+
+    /** The saved conversation `target` names. */
+    const loadSaved = (target: ResumeTarget) =>
+      Effect.gen(function*() {
+        if ("rolloutPath" in target) {
+          const saved = yield* readSavedConversation(target.rolloutPath)
+          if (saved === undefined) {
+            return yield* new ConversationNotFound({ conversationId: "", message: `not a rollout file: ${target.rolloutPath}` })
+          }
+          return saved
         }
-      }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env))
-      conversations.set(conversationId, { conversation, scope })
-      return { conversationId, conversation, sessionConfigured: conversation.sessionConfigured }
+        const path = findRollout(config.codexHome, target.conversationId)
+        const saved = path === undefined ? undefined : yield* readSavedConversation(path)
+        if (saved === undefined) return yield* notFound(target.conversationId)
+        return saved
+      })
+
+    const liveResult = (conversation: Conversation) => ({
+      conversationId: conversation.id,
+      conversation,
+      sessionConfigured: conversation.sessionConfigured,
+      history: []
     })
 
-    return ConversationManager.of({
-      newConversation: (overrides) =>
-        config.load(overrides).pipe(
-          Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" })),
-          Effect.flatMap((resolved) => startConversation({ config: resolved }))
-        ),
-      startConversation,
-      get: (conversationId) =>
-        Effect.suspend(() => {
-          const entry = conversations.get(conversationId)
-          return entry !== undefined
-            ? Effect.succeed(entry.conversation)
-            : Effect.fail(
-              new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
-            )
-        }),
-      remove: (conversationId) =>
-        Effect.suspend(() => {
-          const entry = conversations.get(conversationId)
-          if (entry === undefined) return Effect.void
-          conversations.delete(conversationId)
-          return Scope.close(entry.scope, Exit.void)
+    const resume: ConversationLifecycle["resume"] = (target, options = {}) =>
+      resuming.withPermits(1)(Effect.gen(function*() {
+        const alreadyOpen = (conversation: Conversation) =>
+          options.ifOpen === "fail"
+            ? Effect.fail(new ConversationAlreadyOpen({
+              conversationId: conversation.id,
+              message: `conversation ${conversation.id} is already open`
+            }))
+            : Effect.succeed(liveResult(conversation))
+        if ("conversationId" in target) {
+          const live = host.find(target.conversationId)
+          if (live !== undefined) return yield* alreadyOpen(live)
+        }
+        const saved = yield* loadSaved(target).pipe(
+          // A broken config.toml is reported before "not found", so every call shows what to fix.
+          Effect.catchTag("ConversationNotFound", (error) =>
+            "conversationId" in target ? Effect.andThen(loadConfig({}), Effect.fail(error)) : Effect.fail(error))
+        )
+        const live = host.find(saved.meta.id)
+        if (live !== undefined) return yield* alreadyOpen(live)
+        const resolved = yield* loadConfig({ cwd: saved.meta.cwd, model: saved.meta.model, ...options.overrides })
+        yield* Effect.logInfo(`resuming conversation ${saved.meta.id} from ${saved.path}`)
+        const started = yield* host.start({
+          config: resolved,
+          history: saved.items,
+          conversationId: saved.meta.id,
+          rolloutPath: saved.path
         })
+        return { ...started, history: saved.items }
+      }))
+
+    const read: ConversationLifecycle["read"] = (conversationId) =>
+      Effect.gen(function*() {
+        const live = host.find(conversationId)
+        if (live !== undefined) {
+          const items = yield* live.history
+          return { conversationId, rolloutPath: live.rolloutPath, cwd: live.config.cwd, model: live.config.model, items }
+        }
+        const saved = yield* loadSaved({ conversationId })
+        return { conversationId, rolloutPath: saved.path, cwd: saved.meta.cwd, model: saved.meta.model, items: saved.items }
+      })
+
+    const storeFailure = (what: string) => (error: unknown) => new ConversationUnavailable({ message: `${what}: ${describe(error)}` })
+
+    return ConversationManager.of({
+      newConversation: (overrides) => Effect.flatMap(loadConfig(overrides), (resolved) => host.start({ config: resolved })),
+      startConversation: host.start,
+      get,
+      resume,
+      fork: (conversationId, overrides) =>
+        Effect.gen(function*() {
+          const source = yield* read(conversationId)
+          const resolved = yield* loadConfig({ cwd: source.cwd, model: source.model, ...overrides })
+          return yield* host.start({ config: resolved, history: source.items })
+        }),
+      list: (options = {}) =>
+        Effect.try({
+          try: () => listRollouts(config.codexHome, options.pageSize, options.cursor, options.archived),
+          catch: storeFailure("failed to list conversations")
+        }),
+      read,
+      archive: (conversationId, rolloutPath) =>
+        Effect.gen(function*() {
+          yield* host.remove(conversationId)
+          const path = rolloutPath ?? findRollout(config.codexHome, conversationId)
+          if (path === undefined) return yield* notFound(conversationId)
+          const problem = yield* Effect.try({
+            try: () => archiveRollout(config.codexHome, conversationId, path),
+            catch: storeFailure(`failed to archive conversation ${conversationId}`)
+          })
+          if (problem !== undefined) return yield* new ConversationNotFound({ conversationId, message: problem })
+        }),
+      unarchive: (conversationId) =>
+        Effect.gen(function*() {
+          const path = yield* Effect.try({
+            try: () => unarchiveRollout(config.codexHome, conversationId),
+            catch: storeFailure(`failed to unarchive conversation ${conversationId}`)
+          })
+          const summary = path === undefined ? undefined : summarize(path)
+          if (summary === undefined) return yield* notFound(conversationId)
+          return summary
+        }),
+      remove: host.remove
     })
   }))
 }

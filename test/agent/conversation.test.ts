@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Layer, Stream } from "effect"
-import type { Conversation } from "../../src/agent/Conversation.js"
+import type { Conversation } from "../../src/agent/conversation/Conversation.js"
 import type { Tool } from "../../src/agent/Tool.js"
 import { fatal } from "../../src/model/ModelError.js"
 import { ResponseEvent } from "../../src/model/ResponseEvent.js"

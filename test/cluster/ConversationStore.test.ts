@@ -1,7 +1,8 @@
 /**
  * The conversation store on a real PostgreSQL: a conversation's config and history round-trip as JSON, items
- * append in order, compaction replaces the history, conversations do not see each other's items, and an
- * unknown id is undefined. Runs where PostgreSQL is installed; on CI its absence fails the file.
+ * append in order, compaction replaces the history, conversations do not see each other's items, an
+ * unknown id is undefined, and conversations list newest first and archive out of the list. Runs where
+ * PostgreSQL is installed; on CI its absence fails the file.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { assert, describe, it } from "@effect/vitest"
@@ -56,5 +57,25 @@ describe.skipIf(!hasPostgres)("ConversationStore", () => {
       assert.deepStrictEqual((yield* conversations.load("a"))?.history, [message("user", "summary")])
       assert.deepStrictEqual((yield* conversations.load("b"))?.history, [message("user", "other")])
       assert.isUndefined(yield* conversations.load("missing"))
+    }).pipe(Effect.provide(store())), 60_000)
+
+  it.effect("lists conversations newest first a page at a time, with their first items, and archives them out of the list", () =>
+    Effect.gen(function*() {
+      const conversations = yield* ConversationStore
+      for (const id of ["l1", "l2", "l3"]) yield* conversations.create(id, config, [message("user", `prompt of ${id}`)])
+      const ids = (rows: ReadonlyArray<{ readonly conversationId: string }>) =>
+        rows.map((row) => row.conversationId).filter((id) => id.startsWith("l"))
+      const all = yield* conversations.list({ pageSize: 100, archived: false })
+      assert.deepStrictEqual(ids(all), ["l3", "l2", "l1"])
+      assert.deepStrictEqual(all.find((row) => row.conversationId === "l2")?.head, [message("user", "prompt of l2")])
+      const after = yield* conversations.list({ pageSize: 1, after: "l3", archived: false })
+      assert.deepStrictEqual(ids(after), ["l2"])
+
+      assert.isTrue(yield* conversations.setArchived("l2", true))
+      assert.isFalse(yield* conversations.setArchived("missing", true))
+      assert.deepStrictEqual(ids(yield* conversations.list({ pageSize: 100, archived: false })), ["l3", "l1"])
+      assert.deepStrictEqual(ids(yield* conversations.list({ pageSize: 100, archived: true })), ["l2"])
+      assert.isTrue(yield* conversations.setArchived("l2", false))
+      assert.deepStrictEqual(ids(yield* conversations.list({ pageSize: 100, archived: false })), ["l3", "l2", "l1"])
     }).pipe(Effect.provide(store())), 60_000)
 })

@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { type ModelProviderInfo, providerFromToml } from "../../src/config/ModelProviderInfo.js"
+import { type ModelProviderInfo, providerFromToml } from "../../src/model/ModelProviderInfo.js"
 import { ModelAuth, type ModelCredentials } from "../../src/model/ModelAuth.js"
 import type { Prompt } from "../../src/model/Prompt.js"
 import type { ResponseEvent } from "../../src/model/ResponseEvent.js"

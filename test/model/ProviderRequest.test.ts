@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
-import { providerFromToml } from "../../src/config/ModelProviderInfo.js"
+import { providerFromToml } from "../../src/model/ModelProviderInfo.js"
 import { ModelError } from "../../src/model/ModelError.js"
 import { identityHeaders } from "../../src/model/ClientIdentity.js"
 import {

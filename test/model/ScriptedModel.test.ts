@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { providerFromToml } from "../../src/config/ModelProviderInfo.js"
+import { providerFromToml } from "../../src/model/ModelProviderInfo.js"
 import type { Prompt } from "../../src/model/Prompt.js"
 import { ResponseEvent } from "../../src/model/ResponseEvent.js"
 import { userText } from "../../src/model/ResponseItem.js"

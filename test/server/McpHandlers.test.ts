@@ -8,12 +8,12 @@ import { Effect, Layer } from "effect"
 import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../../src/rpc/CodexTools.js"
 import { type CallToolParams, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../src/rpc/Mcp.js"
 import type { RequestContext } from "../../src/server/Handlers.js"
-import { ClientCapabilities } from "../../src/server/ClientCapabilities.js"
+import { ClientCapabilities } from "../../src/faces/mcp/ClientCapabilities.js"
 import { ClientLogLevel } from "../../src/server/Logging.js"
-import { CodexToolCalls } from "../../src/server/CodexToolRunner.js"
-import { McpHandlers, negotiateProtocolVersion } from "../../src/server/McpHandlers.js"
+import { CodexToolCalls } from "../../src/faces/mcp/CodexToolRunner.js"
+import { McpHandlers, negotiateProtocolVersion } from "../../src/faces/mcp/McpHandlers.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
-import { TaskStore } from "../../src/server/tasks/TaskStore.js"
+import { TaskStore } from "../../src/faces/mcp/tasks/TaskStore.js"
 
 describe("negotiateProtocolVersion", () => {
   it.each([

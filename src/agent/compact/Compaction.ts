@@ -5,8 +5,7 @@
  * the context window itself is retried with the older half of the history left out, a few times.
  */
 import { Effect, Stream } from "effect"
-import type { ModelError } from "../../model/ModelError.js"
-import { isContextOverflow } from "../../model/ContextOverflow.js"
+import { isContextOverflow, type ModelError } from "../../model/ModelError.js"
 import type { Prompt } from "../../model/Prompt.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { TokenUsage } from "../../model/ResponseEvent.js"

@@ -17,8 +17,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { resolve } from "node:path"
 import type { Writable } from "node:stream"
-import { Effect, Schema } from "effect"
-import { ProcessEnvironment } from "../../config/ProcessEnvironment.js"
+import { Context, Effect, Schema } from "effect"
+import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { codexHomeMaskArgs } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
@@ -135,10 +135,19 @@ export const sendSandboxFilter = (child: ChildProcess, policy: SandboxPolicy): v
 
 const probeFailure = (bwrapPath: string, detail: string) => `${bwrapPath} could not start a sandbox (${detail || "no output"})`
 
-/** One probe per bwrap path per process: the answer is the failure text, or undefined when bwrap works. */
-const probes = new Map<string, Promise<string | undefined>>()
+/**
+ * The probes made so far, one per bwrap path: the answer is the failure text, or undefined when bwrap works.
+ * By default one set per process; a program may provide its own.
+ */
+export const SandboxProbes = Context.Reference<Map<string, Promise<string | undefined>>>("codex-effect/SandboxProbes", {
+  defaultValue: () => new Map()
+})
 
-const probe = (bwrapPath: string, searchPath: string | undefined): Promise<string | undefined> => {
+const probe = (
+  probes: Map<string, Promise<string | undefined>>,
+  bwrapPath: string,
+  searchPath: string | undefined
+): Promise<string | undefined> => {
   const cached = probes.get(bwrapPath)
   if (cached !== undefined) return cached
   const started = new Promise<string | undefined>((resolveProbe) => {
@@ -173,7 +182,8 @@ export const findBwrap = Effect.fn("Sandbox.findBwrap")(function*(configuredPath
   const { PATH } = yield* ProcessEnvironment
   const located = locateBwrap(configuredPath, PATH)
   if ("missing" in located) return yield* unavailable(located.missing)
-  const failure = yield* Effect.promise(() => probe(located.path, PATH))
+  const probes = yield* SandboxProbes
+  const failure = yield* Effect.promise(() => probe(probes, located.path, PATH))
   if (failure !== undefined) return yield* unavailable(failure)
   return located.path
 })

@@ -9,9 +9,9 @@
  * to the client (a `background_event`) and in the log, not only to the model.
  */
 import { resolve } from "node:path"
-import { Effect, Schema } from "effect"
+import { Context, Effect, Ref, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
+import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -131,13 +131,17 @@ const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environme
   env: { TMPDIR: env.TMPDIR, HOME: env.HOME }
 })
 
-/** Logged once per process: full access without bubblewrap cannot contain a command's process tree. */
-let warnedUncontained = false
+/** Whether the warning below was logged; by default once per process, a program may provide its own. */
+export const UncontainedWarned = Context.Reference<Ref.Ref<boolean>>("codex-effect/UncontainedWarned", {
+  defaultValue: () => Ref.makeUnsafe(false)
+})
+
+/** Logged once: full access without bubblewrap cannot contain a command's process tree. */
 const warnUncontained = (reason: string) =>
-  Effect.suspend(() => {
-    if (warnedUncontained) return Effect.void
-    warnedUncontained = true
-    return Effect.logWarning(
+  Effect.gen(function*() {
+    const warned = yield* Ref.getAndSet(yield* UncontainedWarned, true)
+    if (warned) return
+    yield* Effect.logWarning(
       `bubblewrap is unavailable, so danger-full-access commands run without process containment: a ` +
         `\`setsid\`/\`nohup\` child can outlive its command and CODEX_HOME is readable. ${reason}`
     )

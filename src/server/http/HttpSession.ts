@@ -1,27 +1,24 @@
 /**
  * One MCP session of the HTTP transport: its own client state (capabilities, log level, router,
  * outgoing sender) over the shared agent, so elicitations and notifications go to the session whose
- * call caused them. What the sender writes is routed per message: an answer goes to the POST waiting
- * for it; everything else to the session's GET stream (`SessionEvents`).
+ * call caused them. What the sender emits is routed per message, by the id an answer carries (never by
+ * reading its text): an answer goes to the POST waiting for it; everything else to the session's GET
+ * stream (`SessionEvents`).
  */
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, Exit, Layer, Scope, Sink } from "effect"
 import type { RequestId } from "../../rpc/Enums.js"
-import { JSONRPC_VERSION } from "../../rpc/JsonRpc.js"
+import { answeredId, type EncodedMessage, type IncomingMessage } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../OutgoingSender.js"
-import type { IncomingLine } from "../LineReader.js"
 import { Router } from "../Router.js"
 import { type ServerOptions, sessionLayer } from "../ServerLayer.js"
 import { SessionEvents } from "./SessionEvents.js"
 
-/** How the OutgoingSender starts every notification line. */
-const NOTIFICATION_PREFIX = `{"jsonrpc":"${JSONRPC_VERSION}","method":`
-
 /** Request ids are type-sensitive (`1` ≠ `"1"`), so the key keeps the type. */
 const requestKey = (id: RequestId) => `${typeof id}:${id}`
 
-/** The answer line for a POSTed request, or undefined when it will get none (cancelled, session closed). */
-export type Answer = string | undefined
+/** The answer to a POSTed request, or undefined when it will get none (cancelled, session closed). */
+export type Answer = EncodedMessage | undefined
 
 export interface HttpSession {
   readonly id: string
@@ -29,7 +26,7 @@ export interface HttpSession {
   /** The protocol version agreed at `initialize`, once it is answered. */
   protocolVersion: string | undefined
   /** Hands one client message to the session's router. */
-  readonly handle: (line: IncomingLine) => Effect.Effect<void>
+  readonly receive: (message: IncomingMessage) => Effect.Effect<void>
   /** Waits for the answer to request `id` (register before handing the request over). */
   readonly expectAnswer: (id: RequestId) => Effect.Effect<Effect.Effect<Answer>>
   /** Stops waiting for the answer to `id`: a cancelled request gets none; a dropped response's goes to the GET stream. */
@@ -42,11 +39,6 @@ export interface HttpSession {
   readonly close: Effect.Effect<void>
 }
 
-const isAnswer = (message: unknown): message is { readonly id: RequestId } =>
-  typeof message === "object" && message !== null && !("method" in message) &&
-  ("result" in message || "error" in message) && "id" in message &&
-  (typeof message.id === "string" || typeof message.id === "number")
-
 export const makeHttpSession = Effect.fnUntraced(function*<A>(
   options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
   agent: Context.Context<A>
@@ -55,28 +47,23 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
   const events = new SessionEvents()
   const waiting = new Map<string, Deferred.Deferred<Answer>>()
 
-  const route = (chunk: string) =>
+  const route = (messages: ReadonlyArray<EncodedMessage>) =>
     Effect.sync(() => {
-      for (const line of chunk.split("\n")) {
-        if (line.length === 0) continue
-        // Notifications (most lines: every event) need no parsing to be routed.
-        if (line.startsWith(NOTIFICATION_PREFIX)) {
-          events.push(line)
-          continue
-        }
-        const message: unknown = JSON.parse(line)
-        const waiter = isAnswer(message) ? waiting.get(requestKey(message.id)) : undefined
-        if (waiter !== undefined && isAnswer(message)) {
-          waiting.delete(requestKey(message.id))
-          Deferred.doneUnsafe(waiter, Exit.succeed(line))
+      for (const encoded of messages) {
+        const id = answeredId(encoded.message)
+        const key = id === undefined || id === null ? undefined : requestKey(id)
+        const waiter = key === undefined ? undefined : waiting.get(key)
+        if (key !== undefined && waiter !== undefined) {
+          waiting.delete(key)
+          Deferred.doneUnsafe(waiter, Exit.succeed(encoded))
         } else {
-          events.push(line)
+          events.push(encoded.json)
         }
       }
     })
 
   const context = yield* Layer.buildWithScope(
-    sessionLayer(options, OutgoingSender.layerSink(Sink.forEach(route)), Layer.succeedContext(agent)),
+    sessionLayer(options, OutgoingSender.layerMessages(Sink.forEach(route)), Layer.succeedContext(agent)),
     scope
   )
   const router = Context.get(context, Router)
@@ -92,7 +79,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     id: randomUUID(),
     events,
     protocolVersion: undefined,
-    handle: (line) => router.handle(line).pipe(Effect.provideContext(context)),
+    receive: (message) => router.receive(message).pipe(Effect.provideContext(context)),
     expectAnswer: (id) =>
       Effect.sync(() => {
         const waiter = Deferred.makeUnsafe<Answer>()

@@ -10,10 +10,10 @@
  */
 import { ByteSize, Effect, Stream } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { classifyMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
+import { classifyMessage, type IncomingMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
 import { MAX_LINE_BYTES } from "../LineReader.js"
-import type { HttpSession } from "./HttpSession.js"
+import type { Answer, HttpSession } from "./HttpSession.js"
 import { HttpSessions } from "./HttpSessions.js"
 import { hasBearerToken, isAllowedOrigin } from "./RequestGuards.js"
 import { sseEvent, STREAM_OPENED } from "./SessionEvents.js"
@@ -65,44 +65,42 @@ const sessionOf = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSer
 /** The answer to a POSTed request: one server-sent event, or a JSON body; 202 when it gets none (cancelled). */
 const answerResponse = (
   request: HttpServerRequest.HttpServerRequest,
-  answer: Effect.Effect<string | undefined>,
+  answer: Effect.Effect<Answer>,
   headers: Record<string, string> = {}
 ) =>
   accepts(request, "text/event-stream")
     ? Effect.succeed(HttpServerResponse.stream(
       Stream.make(STREAM_OPENED).pipe(
         Stream.concat(Stream.fromEffect(answer).pipe(
-          Stream.filter((line): line is string => line !== undefined),
-          Stream.map((line) => sseEvent(line))
+          Stream.filter((encoded) => encoded !== undefined),
+          Stream.map((encoded) => sseEvent(encoded.json))
         ))
       ),
       { contentType: "text/event-stream", headers: { ...SSE_HEADERS, ...headers } }
     ))
-    : Effect.map(answer, (line) =>
-      line === undefined
+    : Effect.map(answer, (encoded) =>
+      encoded === undefined
         ? HttpServerResponse.empty({ status: 202, headers })
-        : HttpServerResponse.text(line, { contentType: "application/json", headers }))
+        : HttpServerResponse.text(encoded.json, { contentType: "application/json", headers }))
 
 const handleInitialize = Effect.fnUntraced(function*(
   request: HttpServerRequest.HttpServerRequest,
-  id: string | number,
-  line: string
+  message: Extract<IncomingMessage, { readonly _tag: "Request" }>
 ) {
   const sessions = yield* HttpSessions
   const session = yield* sessions.create
   if (session === undefined) return failure(503, -32000, "Too many open sessions")
-  const answer = yield* session.expectAnswer(id)
-  yield* session.handle({ _tag: "Line", text: line })
-  const text = yield* answer
-  const result = text === undefined ? undefined : (JSON.parse(text) as { result?: { protocolVersion?: string } }).result
-  if (result === undefined) {
+  const answer = yield* session.expectAnswer(message.id)
+  yield* session.receive(message)
+  const encoded = yield* answer
+  if (encoded === undefined || !("result" in encoded.message)) {
     yield* sessions.remove(session.id)
-    return text === undefined
+    return encoded === undefined
       ? failure(500, -32603, "initialize got no answer")
-      : HttpServerResponse.text(text, { status: 400, contentType: "application/json" })
+      : HttpServerResponse.text(encoded.json, { status: 400, contentType: "application/json" })
   }
-  session.protocolVersion = result.protocolVersion
-  return yield* answerResponse(request, Effect.succeed(text), { "mcp-session-id": session.id })
+  session.protocolVersion = (encoded.message.result as { readonly protocolVersion?: string }).protocolVersion
+  return yield* answerResponse(request, Effect.succeed(encoded), { "mcp-session-id": session.id })
 })
 
 const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
@@ -126,15 +124,13 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
       status: 400
     })
   }
-  // A line for the router: one message, no raw newline (JSON text never needs one).
-  const line = JSON.stringify(value)
-  if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message.id, line)
+  if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message)
 
   const found = yield* sessionOf(request)
   if (HttpServerResponse.isHttpServerResponse(found)) return found
   const session: HttpSession = found
   if (message._tag !== "Request") {
-    yield* session.handle({ _tag: "Line", text: line })
+    yield* session.receive(message)
     if (message._tag === "Notification" && message.method === "notifications/cancelled") {
       const requestId = (message.params as { readonly requestId?: unknown } | undefined)?.requestId
       if (typeof requestId === "string" || typeof requestId === "number") yield* session.dropAnswer(requestId)
@@ -142,7 +138,7 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
     return HttpServerResponse.empty({ status: 202 })
   }
   const answer = yield* session.expectAnswer(message.id)
-  yield* session.handle({ _tag: "Line", text: line })
+  yield* session.receive(message)
   // A client that drops this response before the answer gets it on the session's GET stream instead.
   return yield* answerResponse(request, answer.pipe(Effect.onInterrupt(() => session.dropAnswer(message.id))))
 })

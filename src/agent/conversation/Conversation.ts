@@ -4,50 +4,62 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Clock, Effect, Fiber, PubSub, Queue, Result, type Scope, Stream } from "effect"
-import type { ModelError } from "../model/ModelError.js"
-import type { ResolvedConfig } from "../config/ResolvedConfig.js"
-import type { ResponseItem } from "../model/ResponseItem.js"
-import type { ReviewDecision, TurnAbortReason } from "../rpc/Enums.js"
-import type { Event, EventMsg } from "../rpc/Event.js"
-import type { InputItem, Op } from "../rpc/Op.js"
-import type { ModelClient } from "../model/ModelClient.js"
-import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
+import { Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
+import type { ModelError } from "../../model/ModelError.js"
+import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
+import type { ResponseItem } from "../../model/ResponseItem.js"
+import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
+import type { Event, EventMsg } from "../../rpc/Event.js"
+import type { InputItem, Op } from "../../rpc/Op.js"
+import type { ModelClient } from "../../model/ModelClient.js"
+import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
-import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
-import type { SessionApprovals, Tool, ToolContext } from "./Tool.js"
-import { runCompactTask } from "./compact/Compaction.js"
+import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
+import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
+import { runCompactTask } from "../compact/Compaction.js"
 import {
   appendUserInput,
   type ConversationHistoryLog,
   disabledHistoryLog,
   historyEntryResponse
 } from "./ConversationHistoryLog.js"
-import { type TurnContext, turnContextForUserTurn } from "./TurnContext.js"
+import { type TurnContext, turnContextForUserTurn } from "../TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
-import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
-import { runTask } from "./TurnLoop.js"
+import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
+import { runTask } from "../TurnLoop.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
+
+/**
+ * The conversation cannot be reached or its store failed (under `--cluster`: its runner is lost or
+ * PostgreSQL is unreachable); the server's problem, never the request's. A conversation of this process
+ * never fails so.
+ */
+export class ConversationUnavailable extends Schema.TaggedError<ConversationUnavailable>()("ConversationUnavailable", {
+  message: Schema.String
+}) {}
 
 export interface Conversation {
   readonly id: string
   readonly config: ResolvedConfig
   /** Where the conversation is persisted, when it is. */
   readonly rolloutPath: string | undefined
-  /** The first event (`session_configured`, id `""`), published before anyone could subscribe. */
+  /**
+   * The first event (`session_configured`, id `""`). It is not published on the event stream (nobody could
+   * have subscribed yet): whoever starts or reaches the conversation gets it here and forwards it.
+   */
   readonly sessionConfigured: Event
   /** Subscribes now: the stream holds every event published from this moment on. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   /** Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. */
-  readonly submit: (op: Op) => Effect.Effect<string>
+  readonly submit: (op: Op) => Effect.Effect<string, ConversationUnavailable>
   /** Submits an op under a caller-chosen id (the `codex` tool uses its request id). */
-  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void>
+  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void, ConversationUnavailable>
   /** Whether a task is running right now. */
   readonly isTaskRunning: Effect.Effect<boolean>
   /** The conversation's history as the model sees it. */
-  readonly history: Effect.Effect<ReadonlyArray<ResponseItem>>
+  readonly history: Effect.Effect<ReadonlyArray<ResponseItem>, ConversationUnavailable>
   /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
   readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }

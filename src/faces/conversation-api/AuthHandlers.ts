@@ -4,11 +4,11 @@
  * `authStatusChange` after logout or a stored API key.
  */
 import { Context, Effect, Layer, Option, Stream } from "effect"
-import { internalError, invalidRequest } from "../rpc/JsonRpc.js"
-import { AuthStatusChange, LoginChatGptComplete } from "../rpc/Notifications.js"
-import { AuthManager } from "../services/AuthManager.js"
-import { OutgoingSender } from "./OutgoingSender.js"
-import type { AuthHandlerMap } from "./Handlers.js"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
+import { AuthStatusChange, LoginChatGptComplete } from "../../rpc/Notifications.js"
+import { AuthManager } from "../../services/AuthManager.js"
+import { OutgoingSender } from "../../server/OutgoingSender.js"
+import type { AuthHandlerMap } from "../../server/Handlers.js"
 
 export class AuthHandlers extends Context.Service<AuthHandlers, AuthHandlerMap>()("codex-effect/AuthHandlers") {
   static readonly layer = Layer.effect(AuthHandlers, Effect.gen(function*() {

@@ -3,26 +3,25 @@
  * event as a `codex/event` notification tagged with the call's request id, turn approval events into
  * elicitations, and answer with a `CallToolResult` when the task completes or fails. A cancelled call
  * interrupts its turn, forwards the `turn_aborted` and gets no answer. `codex-reply`
- * for a conversation this process does not hold resumes it from its rollout in CODEX_HOME, so a
+ * for a conversation this process does not hold resumes it (`ConversationManager.resume`), so a
  * client can continue after the server restarted (or with a server process per call).
  */
-import { Context, Effect, Layer, Option, Schema, Semaphore, Stream } from "effect"
-import type { Conversation } from "../agent/Conversation.js"
-import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../rpc/CodexTools.js"
-import type { Event } from "../rpc/Event.js"
-import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../rpc/Mcp.js"
-import { CodexEventNotification } from "../rpc/Notifications.js"
-import { RELATED_TASK_META_KEY } from "../rpc/Tasks.js"
-import { findRollout } from "../persistence/SavedSessions.js"
-import { readRollout } from "../persistence/Rollout.js"
-import { Config } from "../services/Config.js"
-import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "./OutgoingSender.js"
-import { type ApprovalEvent, clientErrorReason, denyApproval, forwardApproval } from "./ApprovalForwarder.js"
+import { Context, Effect, Layer, Schema, Stream } from "effect"
+import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
+import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
+import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../../rpc/CodexTools.js"
+import type { Event } from "../../rpc/Event.js"
+import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../../rpc/Mcp.js"
+import { CodexEventNotification } from "../../rpc/Notifications.js"
+import { RELATED_TASK_META_KEY } from "../../rpc/Tasks.js"
+import { ConversationManager } from "../../services/ConversationManager.js"
+import type { ConversationLifecycle } from "../../services/ConversationLifecycle.js"
+import { CodexToolOverrides } from "../Overrides.js"
+import { OutgoingSender } from "../../server/OutgoingSender.js"
+import { type ApprovalEvent, clientErrorReason, denyApproval, forwardApproval } from "../ApprovalForwarder.js"
 import { APPROVALS_UNAVAILABLE, ClientCapabilities } from "./ClientCapabilities.js"
 import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Elicitations.js"
-import type { Handler, RequestContext } from "./Handlers.js"
+import type { Handler, RequestContext } from "../../server/Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
 
@@ -41,19 +40,8 @@ const successResult = (threadId: string, text: string): CallToolResult => ({
   structuredContent: { threadId, content: text }
 })
 
-const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
-  ...(args.model !== undefined ? { model: args.model } : {}),
-  ...(args.profile !== undefined ? { profile: args.profile } : {}),
-  // A relative cwd is resolved by the config, against the directory the server was configured with.
-  ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
-  ...(args["approval-policy"] !== undefined ? { approvalPolicy: args["approval-policy"] } : {}),
-  ...(args.sandbox !== undefined ? { sandboxMode: args.sandbox } : {}),
-  ...(args.config !== undefined ? { config: args.config } : {}),
-  ...(args["base-instructions"] !== undefined ? { baseInstructions: args["base-instructions"] } : {}),
-  ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {}),
-  ...(args["developer-instructions"] !== undefined ? { developerInstructions: args["developer-instructions"] } : {}),
-  ...(args["reasoning-effort"] !== undefined ? { reasoningEffort: args["reasoning-effort"] } : {})
-})
+/** The tool's settings for the new conversation. */
+const overridesOf: (args: CodexToolArguments) => ConversationOverrides = Schema.decodeSync(CodexToolOverrides)
 
 /** `_meta` tying a message to the task the call runs as, if it does. */
 const relatedTaskMeta = (request: RequestContext) =>
@@ -67,15 +55,14 @@ export interface CodexToolOptions {
 /** Runs the `codex` and `codex-reply` tools for `McpHandlers`. */
 export class CodexToolCalls extends Context.Service<CodexToolCalls, {
   readonly call: Handler<typeof CallTool>
-}>()("codex-effect/CodexToolCalls") {}
+}>()("codex-effect/CodexToolCalls") {
+  static readonly layer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, makeCodexToolCalls(options))
+}
 
-export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(CodexToolCalls, Effect.gen(function*() {
+const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const manager = yield* ConversationManager
   const capabilities = yield* ClientCapabilities
-  const config = yield* Config
-  /** Two replies to the same saved conversation must not resume it twice. */
-  const resuming = yield* Semaphore.make(1)
 
   const forward = (event: Event, request: RequestContext) =>
     sender.notify(CodexEventNotification, { _meta: { requestId: request.id, ...relatedTaskMeta(request) }, id: event.id, msg: event.msg })
@@ -152,7 +139,7 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
   const interruptOnCancel = (conversation: Conversation, events: Stream.Stream<Event>, request: RequestContext) =>
     Effect.gen(function*() {
       if (!(yield* conversation.isTaskRunning)) return
-      yield* conversation.submit({ type: "interrupt" })
+      yield* conversation.submit({ type: "interrupt" }).pipe(Effect.orElseSucceed(() => ""))
       yield* events.pipe(
         Stream.takeUntil((event) => event.msg.type === "turn_aborted" || event.msg.type === "task_complete"),
         Stream.runForEach((event) => forward(event, request)),
@@ -160,13 +147,14 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
       )
     })
 
-  const run = (conversation: Conversation, request: RequestContext, submit: Effect.Effect<void>) =>
+  const run = (conversation: Conversation, request: RequestContext, submit: Effect.Effect<void, ConversationUnavailable>) =>
     Effect.scoped(Effect.gen(function*() {
       const events = yield* conversation.subscribe
       const progress = request.progressToken === undefined
         ? undefined
         : yield* startCallProgress(sender, request.progressToken, options.progressIntervalMs)
-      yield* submit
+      const submitted = yield* Effect.result(submit)
+      if (submitted._tag === "Failure") return errorResult(submitted.failure.message)
       return yield* runLoop(conversation, events, request, progress).pipe(
         Effect.onInterrupt(() => interruptOnCancel(conversation, events, request))
       )
@@ -178,9 +166,13 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
     if (decoded._tag === "Failure") {
       return errorResult(`Failed to parse configuration for Codex tool: ${describe(decoded.failure)}`)
     }
-    const started = yield* manager.newConversation(overridesFrom(decoded.success)).pipe(Effect.result)
+    const started = yield* manager.newConversation(overridesOf(decoded.success)).pipe(Effect.result)
     if (started._tag === "Failure") {
-      return errorResult(`Failed to load Codex configuration from overrides: ${started.failure.message}`)
+      return errorResult(
+        started.failure._tag === "ConversationConfigError"
+          ? `Failed to load Codex configuration from overrides: ${started.failure.message}`
+          : started.failure.message
+      )
     }
     const { conversation, sessionConfigured } = started.success
     yield* forward(sessionConfigured, request)
@@ -194,36 +186,19 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
     )
   })
 
-  /**
-   * The conversation in memory, else resumed from its rollout with the config it was saved with
-   * (cwd, model); a text for the client when neither works. A broken config is reported before
-   * "not found", so every call shows what to fix.
-   */
-  const findOrResume = (id: string) =>
-    resuming.withPermits(1)(Effect.gen(function*() {
-      const live = yield* manager.get(id).pipe(Effect.option)
-      if (Option.isSome(live)) return live.value
-      const path = findRollout(config.codexHome, id)
-      const saved = path === undefined ? undefined : yield* readRollout(path).pipe(Effect.result)
-      if (saved?._tag === "Failure") return `Failed to read the saved session ${path}: ${saved.failure.reason}`
-      if (path === undefined || saved?.success === undefined) {
-        const problem = yield* config.load({}).pipe(Effect.flip, Effect.option)
-        return Option.isSome(problem)
-          ? `Failed to load Codex configuration: ${problem.value.message}`
-          : `Session not found for session_id: ${id}`
-      }
-      const { meta, items } = saved.success
-      const resolved = yield* config.load({ cwd: meta.cwd, model: meta.model }).pipe(Effect.result)
-      if (resolved._tag === "Failure") return `Failed to load Codex configuration: ${resolved.failure.message}`
-      yield* Effect.logInfo(`resuming conversation ${id} from ${path}`)
-      const { conversation } = yield* manager.startConversation({
-        config: resolved.success,
-        history: items,
-        conversationId: meta.id,
-        rolloutPath: path
-      })
-      return conversation
-    }))
+  /** The text the client reads when `codex-reply` cannot reach its conversation. */
+  const resumeFailure = (id: string, error: Effect.Error<ReturnType<ConversationLifecycle["resume"]>>) => {
+    switch (error._tag) {
+      case "ConversationNotFound":
+        return `Session not found for session_id: ${id}`
+      case "SavedConversationUnreadable":
+        return `Failed to read the saved session ${error.path}: ${error.reason}`
+      case "ConversationConfigError":
+        return `Failed to load Codex configuration: ${error.message}`
+      default:
+        return error.message
+    }
+  }
 
   const codexReply = Effect.fnUntraced(function*(args: unknown, request: RequestContext) {
     if (args === undefined) {
@@ -245,8 +220,9 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
       )
     }
     const [id] = ids
-    const conversation = yield* findOrResume(id!)
-    if (typeof conversation === "string") return errorResult(conversation)
+    const resumed = yield* manager.resume({ conversationId: id! }).pipe(Effect.result)
+    if (resumed._tag === "Failure") return errorResult(resumeFailure(id!, resumed.failure))
+    const { conversation } = resumed.success
     return yield* run(
       conversation,
       request,
@@ -258,4 +234,4 @@ export const codexToolCallsLayer = (options: CodexToolOptions) => Layer.effect(C
     call: (params: CallToolParams, request) =>
       params.name === CODEX_TOOL.name ? codex(params.arguments, request) : codexReply(params.arguments, request)
   })
-}))
+})

@@ -1,6 +1,6 @@
 /** The `tasks/*` methods, answered from the session's `TaskStore`. */
 import { Context, Effect, Layer } from "effect"
-import type { TaskHandlerMap } from "../Handlers.js"
+import type { TaskHandlerMap } from "../../../server/Handlers.js"
 import { TaskStore } from "./TaskStore.js"
 
 export class TaskHandlers extends Context.Service<TaskHandlers, TaskHandlerMap>()("codex-effect/TaskHandlers") {

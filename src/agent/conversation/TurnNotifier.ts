@@ -12,8 +12,8 @@
  */
 import { spawn } from "node:child_process"
 import { Duration, Effect, Option } from "effect"
-import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
-import { boundedArgv } from "./LogText.js"
+import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { boundedArgv } from "../LogText.js"
 
 /** A notifier shows a notification and exits; one still running after this is stuck. */
 export const NOTIFY_TIMEOUT_MS = 60_000

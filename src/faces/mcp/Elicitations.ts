@@ -3,9 +3,9 @@
  * `apply_patch_approval_request` or `mcp_tool_call_approval_request` event becomes an `elicitation/create` request whose params carry
  * MCP's `{message, requestedSchema}` and every `codex_*` field of the reference.
  */
-import { shlexJoin } from "../agent/exec/ShellQuote.js"
-import type { EventOf } from "../rpc/Event.js"
-import { ApprovalRequestedSchema, type ElicitParams } from "../rpc/Mcp.js"
+import { shlexJoin } from "../../agent/exec/ShellQuote.js"
+import type { EventOf } from "../../rpc/Event.js"
+import { ApprovalRequestedSchema, type ElicitParams } from "../../rpc/Mcp.js"
 
 const execApprovalMessage = (command: ReadonlyArray<string>, cwd: string) =>
   `Allow Codex to run \`${shlexJoin(command)}\` in \`${cwd}\`?`

@@ -5,47 +5,74 @@
  * exists; listeners receive every event as `codex/event/<type>`.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Deferred, Effect, FiberMap, Layer, Stream } from "effect"
-import type { Conversation } from "../agent/Conversation.js"
-import { inputItemsFromApi, localImageDataUrl } from "../agent/InputMessages.js"
-import type { ConversationOverrides } from "../config/ResolvedConfig.js"
-import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../rpc/ApprovalRequests.js"
-import type { ApiInputItem, NewConversationParams } from "../rpc/ConversationApi.js"
-import { internalError, invalidParams, invalidRequest } from "../rpc/JsonRpc.js"
-import { conversationEventNotification } from "../rpc/Notifications.js"
-import { ConversationManager } from "../services/ConversationManager.js"
-import { OutgoingSender } from "./OutgoingSender.js"
-import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "./ApprovalForwarder.js"
-import type { ConversationHandlerMap } from "./Handlers.js"
+import { Context, Deferred, Effect, FiberMap, Layer, Schema, Stream } from "effect"
+import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
+import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
+import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../../rpc/ApprovalRequests.js"
+import type { ApiInputItem, NewConversationParams } from "../../rpc/ConversationApi.js"
+import { internalError, invalidParams, invalidRequest } from "../../rpc/JsonRpc.js"
+import { conversationEventNotification } from "../../rpc/Notifications.js"
+import type { InputItem } from "../../rpc/Op.js"
+import { attachLocalImages } from "../../services/AttachedImages.js"
+import { ConversationManager } from "../../services/ConversationManager.js"
+import type {
+  ConversationAlreadyOpen,
+  ConversationConfigError,
+  ConversationNotFound,
+  SavedConversationUnreadable
+} from "../../services/ConversationLifecycle.js"
+import { ConversationApiOverrides } from "../Overrides.js"
+import { OutgoingSender } from "../../server/OutgoingSender.js"
+import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
+import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
-export const overridesFromParams = (params: NewConversationParams): ConversationOverrides => ({
-  ...(params.model !== undefined ? { model: params.model } : {}),
-  ...(params.profile !== undefined ? { profile: params.profile } : {}),
-  // A relative cwd is resolved by the config, against the directory the server was configured with.
-  ...(params.cwd !== undefined ? { cwd: params.cwd } : {}),
-  ...(params.approvalPolicy !== undefined ? { approvalPolicy: params.approvalPolicy } : {}),
-  ...(params.sandbox !== undefined ? { sandboxMode: params.sandbox } : {}),
-  ...(params.config !== undefined ? { config: params.config } : {}),
-  ...(params.baseInstructions !== undefined ? { baseInstructions: params.baseInstructions } : {}),
-  ...(params.includePlanTool !== undefined ? { includePlanTool: params.includePlanTool } : {}),
-  ...(params.includeApplyPatchTool !== undefined ? { includeApplyPatchTool: params.includeApplyPatchTool } : {})
-})
+/** `newConversation`'s params (and `resumeConversation`'s `overrides`) as the new conversation's settings. */
+export const overridesFromParams: (params: NewConversationParams) => ConversationOverrides = Schema.decodeSync(
+  ConversationApiOverrides
+)
+
+/** The conversation API's `{type, data}` items → the core's items. */
+const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<InputItem> =>
+  items.map((item) => {
+    switch (item.type) {
+      case "text":
+        return { type: "text", text: item.data.text }
+      case "image":
+        return { type: "image", image_url: item.data.image_url }
+      case "localImage":
+        return { type: "local_image", path: item.data.path }
+    }
+  })
 
 /** The items with their local images read (relative to `cwd`); an image that cannot be attached fails the request, naming the item. */
 const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string) =>
-  Effect.forEach(inputItemsFromApi(items), (item, index) =>
-    item.type !== "local_image"
-      ? Effect.succeed(item)
-      : localImageDataUrl(item.path, cwd).pipe(
-        Effect.map((url) => ({ type: "image" as const, image_url: url })),
-        Effect.mapError((error) => invalidParams(`items[${index}].data.path: cannot attach image ${error.message}`))
-      ))
+  attachLocalImages(inputItemsFromApi(items), cwd).pipe(
+    Effect.mapError((error) => invalidParams(`items[${error.index}].data.path: cannot attach image ${error.message}`))
+  )
 
-/** A config that cannot be derived: the request's fault (-32600) or the server's own config (-32603). */
-export const configProblem = (error: { readonly message: string; readonly source?: "config" | "request" | undefined }) =>
-  error.source === "request"
-    ? invalidRequest(`error deriving config: ${error.message}`)
-    : internalError(`error deriving config: ${error.message}`)
+/**
+ * A lifecycle failure as a JSON-RPC error: what the request named or asked for is its fault (-32600),
+ * the server's own config or store is not (-32603).
+ */
+export const lifecycleError = (
+  error:
+    | ConversationNotFound
+    | SavedConversationUnreadable
+    | ConversationAlreadyOpen
+    | ConversationConfigError
+    | ConversationUnavailable
+) => {
+  switch (error._tag) {
+    case "ConversationConfigError":
+      return error.source === "request"
+        ? invalidRequest(`error deriving config: ${error.message}`)
+        : internalError(`error deriving config: ${error.message}`)
+    case "ConversationUnavailable":
+      return internalError(error.message)
+    default:
+      return invalidRequest(error.message)
+  }
+}
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
 type LiveConversationHandlerMap = Omit<
@@ -64,7 +91,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
     const listeners = yield* FiberMap.make<string>()
 
     const find = (conversationId: string) =>
-      manager.get(conversationId).pipe(Effect.mapError((error) => invalidRequest(error.message)))
+      manager.get(conversationId).pipe(Effect.mapError(lifecycleError))
 
     /** The conversation API's approval requests; the answer is submitted by `forwardApproval`. */
     const askClient = (conversation: Conversation, event: ApprovalEvent) => {
@@ -111,7 +138,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
 
       newConversation: (params) =>
         manager.newConversation(overridesFromParams(params)).pipe(
-          Effect.mapError((error) => configProblem(error)),
+          Effect.mapError(lifecycleError),
           Effect.tap(({ conversation }) => forwardApprovals(conversation)),
           Effect.map(({ conversation, conversationId }) => ({
             conversationId,
@@ -124,7 +151,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
         find(params.conversationId).pipe(
           Effect.flatMap((conversation) =>
             itemsWithImages(params.items, conversation.config.cwd).pipe(
-              Effect.flatMap((items) => conversation.submit({ type: "user_input", items }))
+              Effect.flatMap((items) => conversation.submit({ type: "user_input", items }).pipe(Effect.mapError(lifecycleError)))
             )
           ),
           Effect.as({})
@@ -143,7 +170,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
               model: params.model,
               effort: params.effort,
               summary: params.summary
-            })
+            }).pipe(Effect.mapError(lifecycleError))
           ),
           Effect.as({})
         ),
@@ -155,7 +182,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           if (!(yield* conversation.isTaskRunning)) {
             return yield* invalidRequest(`no turn is running in conversation ${params.conversationId}`)
           }
-          yield* conversation.submit({ type: "interrupt" })
+          yield* conversation.submit({ type: "interrupt" }).pipe(Effect.mapError(lifecycleError))
           const ending = yield* events.pipe(
             Stream.filter((event) => event.msg.type === "turn_aborted" || event.msg.type === "task_complete"),
             Stream.runHead

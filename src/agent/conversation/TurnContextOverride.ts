@@ -6,11 +6,11 @@
 import { statSync } from "node:fs"
 import { resolve } from "node:path"
 import { Result } from "effect"
-import type { ResponseItem } from "../model/ResponseItem.js"
-import type { Op } from "../rpc/Op.js"
-import { environmentContextUpdateText } from "./ContextMessages.js"
-import { userTextMessage } from "./InputMessages.js"
-import { instructionsFor, limitsFor, offersApplyPatchTool, type TurnContext } from "./TurnContext.js"
+import type { ResponseItem } from "../../model/ResponseItem.js"
+import type { Op } from "../../rpc/Op.js"
+import { environmentContextUpdateText } from "../ContextMessages.js"
+import { userTextMessage } from "../InputMessages.js"
+import { instructionsFor, limitsFor, offersApplyPatchTool, type TurnContext } from "../TurnContext.js"
 
 export type TurnContextOverride = Extract<Op, { type: "override_turn_context" }>
 

@@ -8,10 +8,10 @@ import { randomUUID } from "node:crypto"
 import { statSync } from "node:fs"
 import { Effect, PubSub, Scope, Semaphore, Stream } from "effect"
 import { Entity } from "effect/cluster"
-import type { Conversation } from "../agent/Conversation.js"
+import { type Conversation, ConversationUnavailable } from "../agent/conversation/Conversation.js"
 import type { Event } from "../rpc/Event.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import { ConversationEntity, ConversationUnavailable, type EventCursor, RunnerLost } from "./ConversationEntity.js"
+import { ConversationEntity, type EventCursor, RunnerLost } from "./ConversationEntity.js"
 import { ConversationStore } from "./ConversationStore.js"
 
 /** Events kept for readers that start behind the live end (a front's cursor taken just before its submit). */
@@ -37,7 +37,7 @@ const missingCwd = (cwd: string): string | undefined => {
   }
 }
 
-export const ConversationEntityLayer = ConversationEntity.toLayer(
+export const layer = ConversationEntity.toLayer(
   Effect.gen(function*() {
     const address = yield* Entity.CurrentAddress
     const runner = yield* Entity.CurrentRunnerAddress

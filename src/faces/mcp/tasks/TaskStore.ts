@@ -6,11 +6,11 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, Exit, FiberMap, Layer } from "effect"
-import { invalidParams, type JsonRpcError } from "../../rpc/JsonRpc.js"
-import { isTerminalStatus, type Task, type TaskStatus } from "../../rpc/Tasks.js"
-import { TaskStatusNotification } from "../../rpc/Notifications.js"
-import { OutgoingSender } from "../OutgoingSender.js"
-import type { RunningTask } from "../Handlers.js"
+import { invalidParams, type JsonRpcError } from "../../../rpc/JsonRpc.js"
+import { isTerminalStatus, type Task, type TaskStatus } from "../../../rpc/Tasks.js"
+import { TaskStatusNotification } from "../../../rpc/Notifications.js"
+import { OutgoingSender } from "../../../server/OutgoingSender.js"
+import type { RunningTask } from "../../../server/Handlers.js"
 
 /** Kept this long when the client asks for nothing else (ms). */
 export const DEFAULT_TASK_TTL_MS = 60 * 60 * 1000

@@ -5,10 +5,10 @@
  * to the client as a `background_event`, not only to the model.
  */
 import { Deferred, Effect, Option } from "effect"
-import type { ReviewDecision } from "../rpc/Enums.js"
-import type { EventMsg } from "../rpc/Event.js"
-import { boundedArgv, boundedPaths } from "./LogText.js"
-import type { ApprovalOutcome, ApprovalRequest } from "./Tool.js"
+import type { ReviewDecision } from "../../rpc/Enums.js"
+import type { EventMsg } from "../../rpc/Event.js"
+import { boundedArgv, boundedPaths } from "../LogText.js"
+import type { ApprovalOutcome, ApprovalRequest } from "../Tool.js"
 
 /** What an approval request is about, for its log lines. */
 const approvalAnnotations = (request: ApprovalRequest) =>

@@ -7,9 +7,9 @@
  */
 import { Effect, Layer } from "effect"
 import { findBwrap } from "../agent/exec/Sandbox.js"
-import { Config } from "../services/Config.js"
+import { Config } from "./Config.js"
 
-export const sandboxStartupCheckLayer = Layer.effectDiscard(Effect.gen(function*() {
+export const layer = Layer.effectDiscard(Effect.gen(function*() {
   const { base } = yield* Config
   yield* findBwrap(base.codexLinuxSandboxExe).pipe(
     Effect.flatMap((path) => Effect.logDebug(`sandbox: ${path} works`)),

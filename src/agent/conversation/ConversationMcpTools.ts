@@ -1,7 +1,7 @@
 /** What a conversation needs of its MCP servers (`mcp_servers`); `src/mcp/McpConnections.ts` provides it. */
 import type { Effect } from "effect"
-import type { EventMsg } from "../rpc/Event.js"
-import type { Tool } from "./Tool.js"
+import type { EventMsg } from "../../rpc/Event.js"
+import type { Tool } from "../Tool.js"
 
 /** The conversation's MCP servers, as the conversation sees them. */
 export interface ConversationMcpTools {

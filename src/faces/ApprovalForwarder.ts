@@ -6,12 +6,12 @@
  * `approval_timeout_ms` is not waited for: the conversation has already counted the silence as a denial.
  */
 import { Effect, Option } from "effect"
-import type { Conversation } from "../agent/Conversation.js"
+import type { Conversation } from "../agent/conversation/Conversation.js"
 import { decisionFromAnswer } from "../rpc/ApprovalAnswer.js"
 import type { ReviewDecision } from "../rpc/Enums.js"
 import type { Event, EventOf } from "../rpc/Event.js"
 import { approvalOpFor } from "../rpc/Op.js"
-import type { ClientRequestError } from "./OutgoingSender.js"
+import type { ClientRequestError } from "../server/OutgoingSender.js"
 
 /** An event the conversation waits on for a decision, keyed by the event's id. */
 export interface ApprovalEvent {
@@ -32,7 +32,11 @@ const submitDecision = (conversation: Conversation, event: ApprovalEvent, decisi
     id: event.id,
     decision,
     ...(reason !== undefined ? { reason } : {})
-  }).pipe(Effect.asVoid)
+  }).pipe(
+    Effect.asVoid,
+    // Whoever reads the conversation's events hears that it is gone; the decision has nowhere to go.
+    Effect.catch((error) => Effect.logWarning(`approval ${event.id} not delivered: ${error.message}`))
+  )
 
 /** Denies `event` without asking anyone, telling the model `reason`. */
 export const denyApproval = (conversation: Conversation, event: ApprovalEvent, reason: string) =>

@@ -4,10 +4,10 @@
  * and never fails the turn.
  */
 import { Effect } from "effect"
-import type { MessageHistorySettings } from "../config/ResolvedConfig.js"
-import { appendHistoryEntry, historyEntryAt } from "../persistence/MessageHistory.js"
-import type { EventMsg, HistoryEntry } from "../rpc/Event.js"
-import type { InputItem } from "../rpc/Op.js"
+import type { MessageHistorySettings } from "../../config/ResolvedConfig.js"
+import { appendHistoryEntry, historyEntryAt } from "../../persistence/MessageHistory.js"
+import type { EventMsg, HistoryEntry } from "../../rpc/Event.js"
+import type { InputItem } from "../../rpc/Op.js"
 
 export interface ConversationHistoryLog {
   readonly append: (text: string) => Effect.Effect<void>

@@ -1,8 +1,8 @@
 /** The task a conversation is running, and what its log lines say about it. */
 import { Clock, Effect, type Fiber } from "effect"
-import type { InlineInputItem } from "./InputMessages.js"
-import { boundedText } from "./LogText.js"
-import type { TaskTokens } from "./TaskEnvironment.js"
+import type { InlineInputItem } from "../InputMessages.js"
+import { boundedText } from "../LogText.js"
+import type { TaskTokens } from "../TaskEnvironment.js"
 
 export interface RunningTask {
   readonly id: string

@@ -4,14 +4,14 @@
  * dispatch to the codex tools.
  */
 import { Context, Effect, Layer } from "effect"
-import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../rpc/CodexTools.js"
-import { invalidRequest } from "../rpc/JsonRpc.js"
-import { type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../rpc/Mcp.js"
-import { VERSION } from "../version.js"
+import { CODEX_REPLY_TOOL, CODEX_TOOL } from "../../rpc/CodexTools.js"
+import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { type InitializeResult, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
+import { VERSION } from "../../version.js"
 import { CodexToolCalls, errorResult } from "./CodexToolRunner.js"
-import type { McpHandlerMap, RequestContext } from "./Handlers.js"
+import type { McpHandlerMap, RequestContext } from "../../server/Handlers.js"
 import { ClientCapabilities } from "./ClientCapabilities.js"
-import { ClientLogLevel } from "./Logging.js"
+import { ClientLogLevel } from "../../server/Logging.js"
 import { TaskStore } from "./tasks/TaskStore.js"
 
 /** Answers the client's version when we speak it, else our newest. */

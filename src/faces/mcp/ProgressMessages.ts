@@ -2,8 +2,8 @@
  * Short human messages for `notifications/progress`, so MCP clients that don't understand
  * `codex/event` still show what the agent is doing: commands started, patches applied, messages.
  */
-import { shlexJoin } from "../agent/exec/ShellQuote.js"
-import type { EventMsg } from "../rpc/Event.js"
+import { shlexJoin } from "../../agent/exec/ShellQuote.js"
+import type { EventMsg } from "../../rpc/Event.js"
 
 const MAX_MESSAGE = 200
 

@@ -7,7 +7,7 @@
  */
 import { Clock, Duration, Effect, type Scope } from "effect"
 import { ProgressNotification } from "effect/ai/McpSchema"
-import type { OutgoingSender } from "./OutgoingSender.js"
+import type { OutgoingSender } from "../../server/OutgoingSender.js"
 
 /** How often the heartbeat goes out when nothing else has: well inside any client's time-out. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000
