@@ -149,7 +149,7 @@ const make = Effect.fnUntraced(function*(
     for (const warning of configWarnings(merged, originOf)) yield* warnOnce(warning)
     const { table, replaced } = mapCodexCliValues(merged)
     for (const { path, from, to } of replaced) {
-      yield* warnOnce(`${at(originOf(path))}${path.join(".")} = "${from}" is not supported by codex-effect; using "${to}"`)
+      yield* warnOnce(`${at(originOf(path))}${path.join(".")} = ${from} is not supported by codex-effect; using "${to}"`)
     }
     const resolved = resolveConfig(table, overrides, { ...context, originOf })
     if (Result.isSuccess(resolved)) return resolved.success
