@@ -10,8 +10,14 @@ export const McpServerToml = Schema.Struct({
   command: Schema.optionalKey(Schema.String),
   args: Schema.optionalKey(Schema.Array(Schema.String)),
   env: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
-  /** Variables passed on from our environment by name. */
-  env_vars: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * Variables passed on from our environment by name: a name, or `{ name, source }` as the current Codex CLI
+   * writes it. Only `source = "local"` (the default) exists here; a variable from another source is not passed.
+   */
+  env_vars: Schema.optionalKey(Schema.Array(Schema.Union([
+    Schema.String,
+    Schema.Struct({ name: Schema.String, source: Schema.optionalKey(Schema.String) })
+  ]))),
   cwd: Schema.optionalKey(Schema.String),
   url: Schema.optionalKey(Schema.String),
   bearer_token_env_var: Schema.optionalKey(Schema.String),
@@ -71,6 +77,12 @@ const SERVER_NAME = /^[a-zA-Z0-9_-]+$/
 export const isToolEnabled = (server: McpServerConfig, tool: string) =>
   (server.enabledTools === undefined || server.enabledTools.includes(tool)) && !server.disabledTools.includes(tool)
 
+/** The names of `env_vars` read from this process's environment. */
+const localEnvVars = (entries: McpServerToml["env_vars"]): ReadonlyArray<string> | undefined =>
+  entries?.flatMap((entry) =>
+    typeof entry === "string" ? [entry] : entry.source === undefined || entry.source === "local" ? [entry.name] : []
+  )
+
 const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServerConfig, string> => {
   const problem = (message: string) => Result.fail(`mcp_servers.${name}: ${message}`)
   if (!SERVER_NAME.test(name)) return problem("server names may only use letters, digits, `_` and `-`")
@@ -86,7 +98,7 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
   if (entry.command !== undefined && entry.command.trim() === "") return problem("`command` is empty")
   if (entry.url !== undefined && !URL.canParse(entry.url)) return problem(`\`url\` is not a URL`)
   const transport: McpServerTransport = entry.command !== undefined
-    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, envVars: entry.env_vars, cwd: entry.cwd }
+    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, envVars: localEnvVars(entry.env_vars), cwd: entry.cwd }
     : {
       type: "http",
       url: entry.url!,

@@ -6,7 +6,7 @@
  */
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Clock, Effect, Result } from "effect"
-import { truncateForModel } from "../agent/exec/ModelOutput.js"
+import { outputBudgetBytes, truncateForModel } from "../agent/exec/ModelOutput.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../agent/Tool.js"
 import { durationFromMillis, type McpInvocation } from "../rpc/Event.js"
 import type { McpConnection } from "./McpConnection.js"
@@ -27,7 +27,7 @@ export const parseMcpArguments = (input: string): Result.Result<Record<string, u
 }
 
 /** What the model reads of a result: its text parts, other parts named, and the structured content as JSON. */
-export const mcpResultText = (result: CallToolResult): string => {
+export const mcpResultText = (result: CallToolResult, maxBytes?: number): string => {
   const parts = (result.content ?? []).map((part) => {
     switch (part.type) {
       case "text":
@@ -49,7 +49,7 @@ export const mcpResultText = (result: CallToolResult): string => {
     if (!parts.includes(structured)) parts.push(structured)
   }
   const text = parts.join("\n")
-  return truncateForModel(result.isError === true ? `tool call error: ${text}` : text)
+  return truncateForModel(result.isError === true ? `tool call error: ${text}` : text, maxBytes)
 }
 
 /** Tells the client when the server crashed since it was last used (the call started it again). */
@@ -91,7 +91,7 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     }
     const result = outcome.success
     yield* context.emit({ type: "mcp_tool_call_end", call_id: call.callId, invocation, duration, result: { Ok: result } })
-    return mcpResultText(result)
+    return mcpResultText(result, outputBudgetBytes(context.turn.config.toolOutputTokenLimit))
   })
 
 /** `tool` of `connection`, offered to the model as `name`. */

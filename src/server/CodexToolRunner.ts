@@ -58,7 +58,8 @@ const overridesFrom = (args: CodexToolArguments): ConversationOverrides => ({
   ...(args["base-instructions"] !== undefined ? { baseInstructions: args["base-instructions"] } : {}),
   ...(args["include-plan-tool"] !== undefined ? { includePlanTool: args["include-plan-tool"] } : {}),
   ...(args["developer-instructions"] !== undefined ? { developerInstructions: args["developer-instructions"] } : {}),
-  ...(args["reasoning-effort"] !== undefined ? { reasoningEffort: args["reasoning-effort"] } : {})
+  ...(args["reasoning-effort"] !== undefined ? { reasoningEffort: args["reasoning-effort"] } : {}),
+  ...(args["compact-prompt"] !== undefined ? { compactPrompt: args["compact-prompt"] } : {})
 })
 
 /** `_meta` tying a message to the task the call runs as, if it does. */

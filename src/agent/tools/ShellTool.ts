@@ -17,7 +17,7 @@ import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
-import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { ExecModelText, formatExecOutputForModel, outputBudgetBytes } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
@@ -109,7 +109,10 @@ const execute = (
       duration_ms: Math.round(output.durationMs),
       ...(output.timedOut ? { timed_out: true } : {})
     }))
-    const formatted = formatExecOutputForModel({ ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) })
+    const formatted = formatExecOutputForModel(
+      { ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) },
+      outputBudgetBytes(context.turn.config.toolOutputTokenLimit)
+    )
     yield* context.emit({
       type: "exec_command_end",
       call_id: call.callId,
