@@ -18,6 +18,7 @@ import {
   ConversationManager,
   ConversationNotFound,
   initialContextMessages,
+  requireWorkingDirectory,
   type StartOptions
 } from "../services/ConversationManager.js"
 import { ConversationEntity } from "./ConversationEntity.js"
@@ -94,6 +95,7 @@ export const clusterConversationManagerLayer: Layer.Layer<
     newConversation: (overrides) =>
       config.load(overrides).pipe(
         Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" })),
+        Effect.flatMap((resolved) => requireWorkingDirectory(resolved, overrides)),
         Effect.flatMap((resolved) =>
           start({ config: resolved }).pipe(
             Effect.mapError((error) => new ConversationConfigError({ message: describe(error), source: "request" }))

@@ -4,6 +4,7 @@
  * its child processes and drops its pending approvals.
  */
 import { randomUUID } from "node:crypto"
+import { statSync } from "node:fs"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import { type Conversation, makeConversation } from "../agent/Conversation.js"
 import {
@@ -40,6 +41,27 @@ export class ConversationConfigError extends Schema.TaggedError<ConversationConf
   message: Schema.String,
   source: Schema.Literals(["config", "request"])
 }) {}
+
+/** Why `path` cannot be a conversation's working directory, or undefined when it can. */
+const directoryProblem = (path: string): string | undefined => {
+  try {
+    return statSync(path).isDirectory() ? undefined : "is not a directory"
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be used (${(error as Error).message})`
+  }
+}
+
+/**
+ * A new conversation's config, refused when its cwd is not a directory: every command it ran would fail.
+ * The request is at fault when it named the cwd.
+ */
+export const requireWorkingDirectory = (config: ResolvedConfig, overrides: ConversationOverrides) =>
+  Effect.suspend(() => {
+    const problem = directoryProblem(config.cwd)
+    return problem === undefined
+      ? Effect.succeed(config)
+      : Effect.fail(new ConversationConfigError({ message: `cwd ${config.cwd} ${problem}`, source: overrides.cwd !== undefined ? "request" : "config" }))
+  })
 
 export interface StartOptions {
   readonly config: ResolvedConfig
@@ -192,6 +214,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
       newConversation: (overrides) =>
         config.load(overrides).pipe(
           Effect.mapError((error) => new ConversationConfigError({ message: error.message, source: error.source ?? "config" })),
+          Effect.flatMap((resolved) => requireWorkingDirectory(resolved, overrides)),
           Effect.flatMap((resolved) => startConversation({ config: resolved }))
         ),
       startConversation,

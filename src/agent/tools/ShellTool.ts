@@ -23,7 +23,7 @@ import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { leftOutRootsMessage, refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
@@ -218,6 +218,12 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
 
     const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
     const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+    const leftOut = roots.leftOut.length > 0 ? leftOutRootsMessage(roots.leftOut) : undefined
+    if (leftOut !== undefined && !context.session.saidWarnings.has(leftOut)) {
+      context.session.saidWarnings.add(leftOut)
+      yield* Effect.logWarning(leftOut)
+      yield* context.emit({ type: "background_event", message: leftOut })
+    }
     if (roots.refused.length > 0) {
       const message = refusedRootsMessage(roots.refused)
       yield* Effect.logWarning(message)
