@@ -1,6 +1,7 @@
 /**
  * An MCP server's tool as a tool the model can call (`server__tool`): the model's arguments are parsed,
- * the user is asked first under the `untrusted` policy, and the call is framed by `mcp_tool_call_begin` /
+ * the user is asked first under the `untrusted` policy (or always, or never, as the tool's
+ * `approval_mode` says), and the call is framed by `mcp_tool_call_begin` /
  * `mcp_tool_call_end`. The model reads the result's text and structured content, capped like command
  * output. Interrupting the turn interrupts the call, which cancels it on the server.
  */
@@ -10,6 +11,7 @@ import { outputBudgetBytes, truncateForModel } from "../agent/exec/ModelOutput.j
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../agent/Tool.js"
 import { durationFromMillis, type McpInvocation } from "../rpc/Event.js"
 import type { McpConnection } from "./McpConnection.js"
+import { toolApprovalMode } from "./McpServerConfig.js"
 import { sanitizeInputSchema } from "./McpToolSchema.js"
 
 /** The model's arguments: an empty string means none; anything else must be a JSON object. */
@@ -67,7 +69,8 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     if (Result.isFailure(parsed)) return `err: ${parsed.failure}`
     const args = parsed.success
     const invocation: McpInvocation = { server: connection.server.name, tool: toolName, arguments: args ?? null }
-    if (context.turn.approvalPolicy === "untrusted") {
+    const mode = toolApprovalMode(connection.server, toolName)
+    if (mode === "prompt" || (mode === "auto" && context.turn.approvalPolicy === "untrusted")) {
       const outcome = yield* context.requestApproval({
         kind: "mcp",
         callId: call.callId,
