@@ -148,7 +148,17 @@ const usagePresenter = CliOutput.layerPresenter({
       : CliOutput.defaultPresenter.present(event)
 })
 
-const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
+const profileFlag = Flag.String("profile").pipe(
+  Flag.withAlias("p"),
+  Flag.withDescription("Use this config profile: `[profiles.<name>]` in config.toml, else $CODEX_HOME/<name>.config.toml."),
+  Flag.optional
+)
+
+/** `--profile NAME` is `-c profile="NAME"`, before the other overrides so an explicit `-c profile=…` still wins. */
+const withProfile = ({ config, profile }: { readonly config: ReadonlyArray<string>; readonly profile: Option.Option<string> }) =>
+  Option.isSome(profile) ? [`profile=${JSON.stringify(profile.value)}`, ...config] : config
+
+const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides, profile: profileFlag }))
 
 const clusterFlag = Flag.String("cluster").pipe(
   Flag.withDescription(
@@ -170,7 +180,7 @@ const mcp = Command.make("mcp", {
   runnerAddress: runnerAddressFlag
 }, ({ authTokenEnv, cluster: clusterUrl, http, runnerAddress }) =>
   Effect.gen(function*() {
-    const { config } = yield* root
+    const config = withProfile(yield* root)
     const cluster = Option.isSome(clusterUrl) ? { url: clusterUrl.value, ...runnerAddress } : undefined
     if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster)
     yield* runServer(config, cluster)
@@ -180,10 +190,10 @@ const mcp = Command.make("mcp", {
     )
   )
 
-const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => config))
+const { login, logout } = makeAuthCommands(Effect.map(root, withProfile))
 
 const codexEffect = root.pipe(
-  Command.withHandler(({ config }) => runServer(config)),
+  Command.withHandler((flags) => runServer(withProfile(flags))),
   Command.withDescription(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."

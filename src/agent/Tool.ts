@@ -56,6 +56,8 @@ export const denialText = (outcome: ApprovalOutcome, deniedByUser: string, rejec
 /** State that outlives one turn: what the user approved for the whole session. */
 export interface SessionApprovals {
   readonly approvedCommands: Set<string>
+  /** Warnings about the settings already given in this conversation, each said once. */
+  readonly saidWarnings: Set<string>
 }
 
 export interface ToolContext {

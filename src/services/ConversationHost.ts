@@ -33,7 +33,9 @@ export const initialContextMessages = (config: ResolvedConfig, shell?: string | 
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,
     cwd: config.cwd,
-    projectDocMaxBytes: config.projectDocMaxBytes
+    projectDocMaxBytes: config.projectDocMaxBytes,
+    projectDocFallbackFilenames: config.projectDocFallbackFilenames,
+    projectRootMarkers: config.projectRootMarkers
   })
   return [
     ...(config.developerInstructions !== undefined ? [developerTextMessage(config.developerInstructions)] : []),

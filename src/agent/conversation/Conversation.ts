@@ -97,7 +97,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
-  const session: SessionApprovals = { approvedCommands: new Set() }
+  const session: SessionApprovals = { approvedCommands: new Set(), saidWarnings: new Set() }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   const historyLog = options.historyLog ?? disabledHistoryLog
   /** The settings of the next task; `override_turn_context` replaces them. */

@@ -6,7 +6,8 @@
  *
  * Two more rules close the ways around that:
  * - A root that would make everything writable (`/`, the user's home, or an ancestor of home) is
- *   refused unless the user listed it in `writable_roots` explicitly.
+ *   refused unless the user listed it in `writable_roots` explicitly: a cwd like that refuses the
+ *   command; `/tmp` or `$TMPDIR` like that (a HOME under /tmp) is only left out, so commands still run.
  * - Each root's `.git` stays read-only, with what its config points to in the work tree (see
  *   `GitProtectedPaths`): hooks and config there run code later, outside the sandbox. The
  *   repositories directly inside the workspace and the configured roots are covered too; deeper
@@ -40,8 +41,10 @@ export interface WorkspaceRoots {
   readonly readOnly: ReadonlyArray<string>
   /** Configured git hook directories that do not exist yet: mounted empty and read-only so none can be made. */
   readonly emptied: ReadonlyArray<string>
-  /** Implicit roots left out because they would expose everything; non-empty means refuse the command. */
+  /** The cwd, when it would expose everything; non-empty means refuse the command. */
   readonly refused: ReadonlyArray<RefusedRoot>
+  /** `/tmp` or `$TMPDIR` when they would expose everything: not writable, and worth one warning. */
+  readonly leftOut: ReadonlyArray<RefusedRoot>
 }
 
 const realPath = (path: string) => {
@@ -79,7 +82,7 @@ const childDirectories = (root: string): Array<string> => {
 
 /** The writable roots, read-only `.git` paths and refused roots of a turn (see the module comment). */
 export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: RootsEnv): WorkspaceRoots => {
-  if (policy.mode !== "workspace-write") return { writable: [], readOnly: [], emptied: [], refused: [] }
+  if (policy.mode !== "workspace-write") return { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [] }
   const home = env.HOME ?? homedir()
   const explicit = (policy.writable_roots ?? []).map((root) => realPath(resolve(workspace, root)))
   const implicit: Array<RefusedRoot> = [{ root: workspace, origin: "the turn's cwd" }]
@@ -88,11 +91,12 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
     implicit.push({ root: env.TMPDIR, origin: "$TMPDIR" })
   }
   const refused: Array<RefusedRoot> = []
+  const leftOut: Array<RefusedRoot> = []
   const roots = [...explicit]
   for (const candidate of implicit) {
     const real = realPath(resolve(workspace, candidate.root))
-    if (!explicit.includes(real) && isTooBroadRoot(real, home)) refused.push({ root: real, origin: candidate.origin })
-    else roots.push(real)
+    if (explicit.includes(real) || !isTooBroadRoot(real, home)) roots.push(real)
+    else (candidate.origin === "the turn's cwd" ? refused : leftOut).push({ root: real, origin: candidate.origin })
   }
   const writable = [...new Set(roots)].filter(isDirectory).sort((a, b) => a.length - b.length)
   // The project roots (not /tmp or $TMPDIR, where other programs' repositories come and go) are also
@@ -103,8 +107,16 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)
   const emptied = [...new Set(git.flatMap((paths) => paths.missingHookDirs))].filter(insideWritable)
-  return { writable, readOnly, emptied, refused }
+  return { writable, readOnly, emptied, refused, leftOut }
 }
+
+/** The one warning about temp roots left out: which setting says so on purpose. */
+export const leftOutRootsMessage = (leftOut: ReadonlyArray<RefusedRoot>): string =>
+  leftOut.map((r) =>
+    `${r.origin === "/tmp" ? "/tmp" : `$TMPDIR (${r.root})`} is not writable in the sandbox: it holds your home directory, ` +
+    `so making it writable would make your home writable. Set \`${r.origin === "/tmp" ? "exclude_slash_tmp" : "exclude_tmpdir_env_var"} = true\` ` +
+    "under [sandbox_workspace_write] in config.toml to leave it out on purpose (and silence this), or use a HOME outside it."
+  ).join(" ")
 
 /** The error for a turn whose implicit roots were refused: what was refused and how to allow it. */
 export const refusedRootsMessage = (refused: ReadonlyArray<RefusedRoot>): string =>

@@ -17,13 +17,13 @@ import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
-import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { ExecModelText, formatExecOutputForModel, outputBudgetBytes } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { leftOutRootsMessage, refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
@@ -109,7 +109,10 @@ const execute = (
       duration_ms: Math.round(output.durationMs),
       ...(output.timedOut ? { timed_out: true } : {})
     }))
-    const formatted = formatExecOutputForModel({ ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) })
+    const formatted = formatExecOutputForModel(
+      { ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) },
+      outputBudgetBytes(context.turn.config.toolOutputTokenLimit)
+    )
     yield* context.emit({
       type: "exec_command_end",
       call_id: call.callId,
@@ -219,6 +222,12 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
 
     const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
     const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+    const leftOut = roots.leftOut.length > 0 ? leftOutRootsMessage(roots.leftOut) : undefined
+    if (leftOut !== undefined && !context.session.saidWarnings.has(leftOut)) {
+      context.session.saidWarnings.add(leftOut)
+      yield* Effect.logWarning(leftOut)
+      yield* context.emit({ type: "background_event", message: leftOut })
+    }
     if (roots.refused.length > 0) {
       const message = refusedRootsMessage(roots.refused)
       yield* Effect.logWarning(message)
