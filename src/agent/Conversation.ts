@@ -15,6 +15,7 @@ import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { rootIdentitiesAt } from "./exec/RootIdentities.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "./Tool.js"
@@ -85,7 +86,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
-  const session: SessionApprovals = { approvedCommands: new Set() }
+  const session: SessionApprovals = { approvedCommands: new Set(), roots: rootIdentitiesAt(options.turnContext.cwd) }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   const historyLog = options.historyLog ?? disabledHistoryLog
   /** The settings of the next task; `override_turn_context` replaces them. */

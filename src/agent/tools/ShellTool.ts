@@ -123,12 +123,16 @@ const execute = (
     return { output, formatted }
   })
 
-/** The sandbox of `policy` for this turn: writable roots from the turn's cwd, CODEX_HOME hidden. */
+/**
+ * The sandbox of `policy` for this turn: writable roots from the turn's cwd, checked against what the
+ * conversation first saw, CODEX_HOME hidden.
+ */
 const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environment): SandboxSpec => ({
   policy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: env.TMPDIR, HOME: env.HOME }
+  env: { TMPDIR: env.TMPDIR, HOME: env.HOME },
+  identities: context.session.roots
 })
 
 /** Logged once per process: full access without bubblewrap cannot contain a command's process tree. */
