@@ -25,10 +25,8 @@ const isInsideOrEqual = (root: string, path: string) => {
  */
 export const pinsFor = (path: string, writable: ReadonlyArray<string>): Array<string> => {
   const pins: Array<string> = []
-  for (let dir = path; ; dir = dirname(dir)) {
-    if (writable.includes(dir)) break
-    if (!writable.some((root) => isInsideOrEqual(root, dir))) break
-    pins.push(dir)
+  for (let dir = path; writable.some((root) => isInsideOrEqual(root, dir)); dir = dirname(dir)) {
+    if (!writable.includes(dir)) pins.push(dir)
     if (dirname(dir) === dir) break
   }
   return pins.reverse()
