@@ -67,10 +67,10 @@ describe("I2: the roots cannot be moved from inside the sandbox", () => {
       MockTurn.message("done")
     ])
     await call(server, { cwd: repo })
-    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
     expect(listTree(target)).toEqual(["keep.txt"])
     expect(isRealDirectory(repo)).toBe(true)
     expect(readFileSync(join(repo, "pwned.txt"), "utf8")).toBe("pwned\n")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
   })
 
   it("the workspace's grandparent, the workspace itself and rmdir of an ancestor are refused alike", async () => {
@@ -85,11 +85,11 @@ describe("I2: the roots cannot be moved from inside the sandbox", () => {
       MockTurn.message("done")
     ])
     await call(server, { cwd: repo })
-    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
     expect(listTree(target)).toEqual(["keep.txt"])
     expect(isRealDirectory(join(pool, "a"))).toBe(true)
     expect(readFileSync(join(repo, "pwned.txt"), "utf8")).toBe("pwned\n")
     expect(git(repo, "log", "--format=%s").trim()).toBe("first")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
   })
 
   it("a configured writable root swapped for a symlink (its parent renamed) never makes the target writable", async () => {
@@ -102,9 +102,9 @@ describe("I2: the roots cannot be moved from inside the sandbox", () => {
       MockTurn.message("done")
     ], { workspaceWrite: `writable_roots = ["${pool}", "${data}"]` })
     await call(server, { cwd: stage.work })
-    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
     expect(listTree(target)).toEqual(["keep.txt"])
     expect(readFileSync(join(data, "pwned.txt"), "utf8")).toBe("pwned\n")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
   })
 })
 
@@ -127,12 +127,11 @@ describe("I2: a repository's .git cannot be renamed, replaced or copied around",
       MockTurn.message("done")
     ])
     await call(server, { cwd: stage.work })
-    const outputs = toolOutputs(model).map((output) => JSON.parse(output).output as string)
-    expect(outputs[0]).toContain("Device or resource busy")
-    expect(isRealDirectory(join(app, ".git"))).toBe(true)
-    expect(listTree(join(app, ".git", "hooks")).filter((name) => !name.endsWith(".sample"))).toEqual([])
     git(app, "checkout", "-q", "-b", "other")
     expect(existsSync(marker)).toBe(false)
+    expect(isRealDirectory(join(app, ".git"))).toBe(true)
+    expect(listTree(join(app, ".git", "hooks")).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
   })
 
   it("a submodule's work tree and `.git` file, and a repository holding the workspace, stay protected", async () => {
@@ -162,10 +161,10 @@ describe("I2: a repository's .git cannot be renamed, replaced or copied around",
       MockTurn.message("done")
     ])
     await call(server, { cwd: workspace })
-    expect(readFileSync(join(app, "lib", ".git"), "utf8")).toBe(dotGit)
     git(join(app, "lib"), "checkout", "-q", "-b", "other")
     git(outer, "checkout", "-q", "-b", "other")
     expect(existsSync(marker)).toBe(false)
+    expect(readFileSync(join(app, "lib", ".git"), "utf8")).toBe(dotGit)
   })
 })
 
