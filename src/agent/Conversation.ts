@@ -15,6 +15,7 @@ import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { holdLiveWorkspace } from "./exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "./exec/RootIdentities.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
@@ -84,6 +85,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const events = yield* PubSub.bounded<Event>(EVENT_BUFFER)
   // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
+  // Every sandbox of the process protects this workspace while the conversation lives (see `LiveWorkspaces`).
+  yield* holdLiveWorkspace(options.turnContext.cwd)
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
   const session: SessionApprovals = { approvedCommands: new Set(), roots: rootIdentitiesAt(options.turnContext.cwd) }

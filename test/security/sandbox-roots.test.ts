@@ -10,7 +10,7 @@
  * conversation working on the same pool — then checks the real files, and runs git as the user would
  * afterwards where a planted hook would fire.
  */
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -168,8 +168,8 @@ describe("I2: a repository's .git cannot be renamed, replaced or copied around",
   })
 })
 
-describe("I2: another conversation cannot redirect this one's roots", () => {
-  it("a second conversation renames the workspace's parent between two turns: commands and patches are refused with a clear error", async () => {
+describe("I2: another conversation or process cannot redirect this one's roots", () => {
+  it("the workspace's parent renamed from outside the server (another process) between two turns: commands and patches are refused with a clear error", async () => {
     const { stage, pool, target } = makePool()
     const repo = join(pool, "x", "repo")
     makeRepo(repo)
@@ -177,20 +177,41 @@ describe("I2: another conversation cannot redirect this one's roots", () => {
     const { server, model } = await startOnPool({ stage, pool, target }, [
       sh("echo first > first.txt", "a1"),
       MockTurn.message("done"),
-      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "b1"),
-      MockTurn.message("done"),
       sh("echo pwned > pwned.txt", "a2"),
       MockTurn.applyPatch(addFile, { callId: "a3" }),
       MockTurn.message("done")
     ])
     const first = await call(server, { cwd: repo })
-    await call(server, { cwd: stage.work })
-    expect(existsSync(join(pool, "x2", "repo", "first.txt"))).toBe(true)
+    // What a sandbox of another server sharing the pool could do: it knows nothing of this conversation.
+    renameSync(join(pool, "x"), join(pool, "x2"))
+    mkdirSync(join(pool, "x"))
+    symlinkSync(target, repo)
     await call(server, {}, first.result.structuredContent.threadId)
     expect(listTree(target)).toEqual(["keep.txt"])
-    const [, , command, patch] = toolOutputs(model)
+    const [, command, patch] = toolOutputs(model)
     expect(command).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
     expect(patch).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
+  })
+
+  it("a second conversation can neither plant a hook in the first one's repository nor move it (shell or patch)", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const marker = join(target, "hook-ran")
+    const hooks = join(repo, ".git", "hooks")
+    const { server } = await startOnPool({ stage, pool, target }, [
+      MockTurn.message("ready"),
+      sh(`printf '#!/bin/sh\\ntouch ${marker}\\n' > ${hooks}/post-checkout && chmod +x ${hooks}/post-checkout`, "b1"),
+      MockTurn.applyPatch(`*** Begin Patch\n*** Add File: ${join(hooks, "post-commit")}\n+#!/bin/sh\n*** End Patch`, { callId: "b2" }),
+      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && cp -a ${join(pool, "x2")} ${join(pool, "x")}`, "b3"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: repo })
+    await call(server, { cwd: stage.work })
+    expect(listTree(hooks).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    expect(existsSync(join(pool, "x2"))).toBe(false)
+    git(repo, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
   })
 
   it("a second conversation swaps a directory for a symlink while the first applies a patch: nothing lands outside the roots", async () => {

@@ -11,7 +11,8 @@
  *   `GitProtectedPaths`): hooks and config there run code later, outside the sandbox. The
  *   repositories directly inside the workspace and the configured roots are covered too, as are
  *   their submodules and a repository that holds a root; deeper ones (and any created during the
- *   conversation) are not.
+ *   conversation) are not. The workspaces of the process's other live conversations that lie in
+ *   these roots are protected the same way (see `LiveWorkspaces`).
  * - What the sandbox relies on cannot be moved from inside it: every root, every protected path and
  *   each of their ancestors inside a writable root is pinned (see `AncestorPins`), so a command can
  *   neither rename the workspace's parent and leave a symlink in its place nor rename a repository
@@ -26,13 +27,23 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
+import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { isDirectory } from "./PathLookup.js"
 
 /** The server's environment as far as the roots care. */
 export interface RootsEnv {
   readonly TMPDIR?: string | undefined
   readonly HOME?: string | undefined
+  /** The other conversations' workspaces (see `LiveWorkspaces`): protected like this one where the roots reach them. */
+  readonly liveWorkspaces?: ReadonlyArray<string> | undefined
 }
+
+/** The roots' view of the server: its `$TMPDIR` and `$HOME`, and the live conversations' workspaces. */
+export const rootsEnvOf = (env: { readonly TMPDIR?: string | undefined; readonly HOME?: string | undefined }): RootsEnv => ({
+  TMPDIR: env.TMPDIR,
+  HOME: env.HOME,
+  liveWorkspaces: liveWorkspaces()
+})
 
 /** An implicit root too broad to be writable, and where it came from. */
 interface RefusedRoot {
@@ -138,17 +149,18 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   const writable = [...new Set(origins.map((origin) => origin.real))].filter(isDirectory).sort((a, b) => a.length - b.length)
   // The project roots (not /tmp or $TMPDIR, where other programs' repositories come and go) are also
   // looked into one level down: a directory of checkouts is a common workspace.
-  const projects = writable.filter((root) => root === realPath(workspace) || explicit.includes(root))
+  const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
+  const others = (env.liveWorkspaces ?? []).filter((path) => insideWritable(path) && isDirectory(path))
+  const projects = [...writable.filter((root) => root === realPath(workspace) || explicit.includes(root)), ...others]
   // A root inside a writable root is pinned with its ancestors there, which may hold a repository (a
   // workspace in a subdirectory of a checkout under /tmp): that repository's `.git` is protected too.
   const rootAncestors = writable.flatMap((root) => pinsFor(dirname(root), writable))
-  const topRepos = [...writable, ...rootAncestors, ...projects.flatMap(childDirectories)]
+  const topRepos = [...new Set([...writable, ...rootAncestors, ...others, ...projects.flatMap(childDirectories)])]
   const repos = [...topRepos, ...topRepos.flatMap(submoduleDirectories)]
   const git = repos.map((root) => gitProtectedPaths(root, home))
-  const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)
   const emptied = [...new Set(git.flatMap((paths) => paths.missingHookDirs))].filter(insideWritable)
-  const anchors = [...writable, ...readOnly.map(dirname), ...emptied.map(dirname)]
+  const anchors = [...writable, ...others, ...readOnly.map(dirname), ...emptied.map(dirname)]
   const pinned = [...new Set(anchors.flatMap((path) => pinsFor(path, writable)))].filter(isDirectory)
   return { writable, readOnly, emptied, refused, pinned, origins: origins.filter((origin) => writable.includes(origin.real)) }
 }

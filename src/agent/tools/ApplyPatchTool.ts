@@ -20,7 +20,7 @@ import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import type { SandboxSpec } from "../exec/Sandbox.js"
-import { workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
 import { applyPatchInSandbox } from "../patch/SandboxedPatch.js"
@@ -39,7 +39,7 @@ type PatchDecision =
 /** Whether the sandbox of the turn would let a command write every one of `paths`. */
 const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, env: Environment) => {
   const turn = context.turn
-  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: env.TMPDIR, HOME: env.HOME })
+  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, rootsEnvOf(env))
   const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
@@ -68,7 +68,7 @@ const turnSandbox = (context: ToolContext, env: Environment): SandboxSpec => ({
   policy: context.turn.sandboxPolicy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: env.TMPDIR, HOME: env.HOME },
+  env: rootsEnvOf(env),
   identities: context.session.roots
 })
 

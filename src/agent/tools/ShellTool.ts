@@ -23,7 +23,7 @@ import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { refusedRootsMessage, rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
@@ -131,7 +131,7 @@ const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environme
   policy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: env.TMPDIR, HOME: env.HOME },
+  env: rootsEnvOf(env),
   identities: context.session.roots
 })
 

@@ -1,0 +1,42 @@
+/**
+ * The workspaces of the conversations alive in this process. Conversations share writable roots
+ * (`/tmp`, `$TMPDIR`, a configured directory), so one conversation's sandbox can usually reach another
+ * one's workspace: every sandbox therefore treats the live workspaces inside its roots as it treats
+ * its own — their `.git` (and their repositories') read-only, the workspaces and their ancestors
+ * pinned (see `WorkspaceRoots`) — so no conversation can plant a hook in another's repository or move
+ * it out from under it. A server in another process is not covered; the root check at each command
+ * (see `RootIdentities`) still refuses to work in a workspace that moved.
+ */
+import { realpathSync } from "node:fs"
+import { resolve } from "node:path"
+import { Effect } from "effect"
+
+/** Real path → how many live conversations work there. */
+const held = new Map<string, number>()
+
+const realPath = (path: string) => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
+  }
+}
+
+/** Counts `cwd` as a live workspace for as long as the calling scope lasts. */
+export const holdLiveWorkspace = (cwd: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const real = realPath(cwd)
+      held.set(real, (held.get(real) ?? 0) + 1)
+      return real
+    }),
+    (real) =>
+      Effect.sync(() => {
+        const count = (held.get(real) ?? 1) - 1
+        if (count <= 0) held.delete(real)
+        else held.set(real, count)
+      })
+  )
+
+/** The workspaces alive now (real paths). */
+export const liveWorkspaces = (): ReadonlyArray<string> => [...held.keys()]
