@@ -70,6 +70,11 @@ describe("sandboxMounts", () => {
     symlinkSync(elsewhere, join(pool, "x"))
     const swapped = openMounts(mounts)
     assert.deepStrictEqual(swapped, { changed: repo, now: join(elsewhere, "repo") })
+
+    // The path itself swapped for a symlink: the link is what would be opened, and it is refused.
+    const own = join(pool, "own")
+    symlinkSync(elsewhere, own)
+    assert.deepStrictEqual(openMounts([{ path: own, writable: true }]), { changed: own, now: "a symlink" })
   })
 })
 

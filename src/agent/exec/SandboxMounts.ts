@@ -33,8 +33,11 @@ export const mountArgs = (mounts: ReadonlyArray<SandboxMount>, firstFd: number):
 /** Mounts opened for one command: the descriptors (in mount order), or which path changed. */
 export type OpenedMounts = { readonly fds: ReadonlyArray<number> } | { readonly changed: string; readonly now: string }
 
-// Never follow a final symlink (the real path had none), never block on a FIFO, never take a terminal.
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY
+/** Linux's `O_PATH` (the same on every architecture Node runs on; Node does not export it). */
+const O_PATH = 0o10000000
+// A path descriptor: it names the inode without opening it (no read permission needed, no side effect
+// on a FIFO or device), and with `O_NOFOLLOW` a final symlink is the link itself, refused below.
+const OPEN_FLAGS = O_PATH | fs.constants.O_NOFOLLOW
 
 /** Where an open descriptor is now, as the kernel names it (`… (deleted)` once removed). */
 const pathOfFd = (fd: number): string => {
@@ -71,7 +74,7 @@ export const openMounts = (mounts: ReadonlyArray<SandboxMount>): OpenedMounts =>
       return { changed: path, now: (error as NodeJS.ErrnoException).code ?? String(error) }
     }
     fds.push(fd)
-    const now = pathOfFd(fd)
+    const now = fs.fstatSync(fd).isSymbolicLink() ? "a symlink" : pathOfFd(fd)
     if (now !== path) {
       closeMounts(fds)
       return { changed: path, now }
