@@ -85,15 +85,24 @@ describe("checkRootIdentities", () => {
     mkdirSync(work, { recursive: true })
     const identities = rootIdentitiesAt(work)
     const origin = { given: work, real: work }
-    assert.isUndefined(checkRootIdentities(identities, [origin]))
+    assert.isUndefined(checkRootIdentities(identities, [origin], []))
 
     renameSync(join(pool, "x"), join(pool, "x2"))
     mkdirSync(work, { recursive: true })
-    assert.match(checkRootIdentities(identities, [origin]) ?? "", /writable root `.*\/x\/work` is no longer the directory/)
+    assert.match(checkRootIdentities(identities, [origin], []) ?? "", /writable root `.*\/x\/work` is no longer the directory/)
 
     const other = tempDir("codex-other-")
     const configured = { given: join(pool, "conf"), real: other }
-    assert.isUndefined(checkRootIdentities(identities, [configured]))
-    assert.match(checkRootIdentities(identities, [{ ...configured, real: pool }]) ?? "", /it now resolves to `/)
+    assert.isUndefined(checkRootIdentities(identities, [configured], []))
+    assert.match(checkRootIdentities(identities, [{ ...configured, real: pool }], []) ?? "", /it now resolves to `/)
+  })
+
+  it("refuses a root reached through a symlink in a writable directory, at first sight too; a link outside the roots is the user's", () => {
+    const pool = tempDir("codex-linked-")
+    const data = tempDir("codex-data-")
+    symlinkSync(data, join(pool, "link"))
+    const origin = { given: join(pool, "link"), real: data }
+    assert.match(checkRootIdentities(new Map(), [origin], [pool, data]) ?? "", /reached through the symlink `.*\/link`, which sandboxed commands can change/)
+    assert.isUndefined(checkRootIdentities(new Map(), [origin], [data]))
   })
 })

@@ -193,6 +193,23 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     expect(patch).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
   })
 
+  it("a workspace path re-pointed by a command before the user starts a conversation there is refused, not bound where it leads", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "b1"),
+      MockTurn.message("done"),
+      sh("echo pwned > pwned.txt", "a1"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    expect(lstatSync(repo).isSymbolicLink()).toBe(true)
+    await call(server, { cwd: repo })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/x\/repo` is reached through the symlink `.*\/x\/repo`, which sandboxed commands can change/)
+  })
+
   it("a second conversation can neither plant a hook in the first one's repository nor move it (shell or patch)", async () => {
     const { stage, pool, target } = makePool()
     const repo = join(pool, "x", "repo")

@@ -88,7 +88,7 @@ export const planSandbox = (
     return { args: [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir], mounts: [] }
   }
   const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
-  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins)
+  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, roots.writable)
   if (changed !== undefined) return { refused: changed }
   const mounts = sandboxMounts(roots)
   const args = [
