@@ -15,7 +15,7 @@ import type { ModelClient } from "../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "./InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
-import { holdLiveWorkspace } from "./exec/LiveWorkspaces.js"
+import { holdLiveWorkspaces } from "./exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "./exec/RootIdentities.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
@@ -85,8 +85,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const events = yield* PubSub.bounded<Event>(EVENT_BUFFER)
   // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
-  // Every sandbox of the process protects this workspace while the conversation lives (see `LiveWorkspaces`).
-  yield* holdLiveWorkspace(options.turnContext.cwd)
+  // Every sandbox of the process protects this conversation's workspaces while it lives (see `LiveWorkspaces`).
+  const workspaces = yield* holdLiveWorkspaces
+  workspaces.hold(options.turnContext.cwd)
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
   const session: SessionApprovals = { approvedCommands: new Set(), roots: rootIdentitiesAt(options.turnContext.cwd) }
@@ -137,6 +138,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   ) {
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
+    workspaces.hold(turn.cwd)
     yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
       ...logAnnotations(id),
       model: turn.model,

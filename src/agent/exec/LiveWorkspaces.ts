@@ -22,21 +22,30 @@ const realPath = (path: string) => {
   }
 }
 
-/** Counts `cwd` as a live workspace for as long as the calling scope lasts. */
-export const holdLiveWorkspace = (cwd: string) =>
-  Effect.acquireRelease(
+/** The workspaces one conversation holds: each counted once, all released together when it closes. */
+export interface HeldWorkspaces {
+  readonly hold: (cwd: string) => void
+}
+
+/** Holds workspaces for as long as the calling scope (the conversation) lasts. */
+export const holdLiveWorkspaces = Effect.acquireRelease(
+  Effect.sync(() => new Set<string>()),
+  (mine) =>
     Effect.sync(() => {
-      const real = realPath(cwd)
-      held.set(real, (held.get(real) ?? 0) + 1)
-      return real
-    }),
-    (real) =>
-      Effect.sync(() => {
+      for (const real of mine) {
         const count = (held.get(real) ?? 1) - 1
         if (count <= 0) held.delete(real)
         else held.set(real, count)
-      })
-  )
+      }
+    })
+).pipe(Effect.map((mine): HeldWorkspaces => ({
+  hold: (cwd) => {
+    const real = realPath(cwd)
+    if (mine.has(real)) return
+    mine.add(real)
+    held.set(real, (held.get(real) ?? 0) + 1)
+  }
+})))
 
 /** The workspaces alive now (real paths). */
 export const liveWorkspaces = (): ReadonlyArray<string> => [...held.keys()]
