@@ -190,7 +190,7 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     expect(listTree(target)).toEqual(["keep.txt"])
     const [, command, patch] = toolOutputs(model)
     expect(command).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
-    expect(patch).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
+    expect(patch).toMatch(/^patch rejected: the writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
   })
 
   it("a workspace path re-pointed by a command before the user starts a conversation there is refused, not bound where it leads", async () => {

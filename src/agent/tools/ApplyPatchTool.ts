@@ -20,7 +20,8 @@ import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import type { SandboxSpec } from "../exec/Sandbox.js"
-import { rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { checkRootIdentities } from "../exec/RootIdentities.js"
+import { rootsEnvOf, type WorkspaceRoots, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
 import { applyPatchInSandbox } from "../patch/SandboxedPatch.js"
@@ -37,9 +38,8 @@ type PatchDecision =
   | { readonly _tag: "Reject"; readonly reason: string }
 
 /** Whether the sandbox of the turn would let a command write every one of `paths`. */
-const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, env: Environment) => {
+const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, roots: WorkspaceRoots) => {
   const turn = context.turn
-  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, rootsEnvOf(env))
   const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
@@ -54,7 +54,11 @@ const decidePatch = (
   const turn = context.turn
   if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
   const policy = turn.sandboxPolicy
-  const inSandbox = policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, env)
+  const roots = workspaceRoots(policy, turn.cwd, rootsEnvOf(env))
+  // A root that moved is refused before anyone is asked: an approval would name paths that now lead elsewhere.
+  const changed = policy.mode === "workspace-write" ? checkRootIdentities(context.session.roots, roots.origins, roots.writable) : undefined
+  if (changed !== undefined) return { _tag: "Reject", reason: `patch rejected: ${changed}` }
+  const inSandbox = policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, roots)
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask", inSandbox }
   if (policy.mode === "danger-full-access" || inSandbox) return { _tag: "Apply", inSandbox }
   if (turn.approvalPolicy === "never") {
