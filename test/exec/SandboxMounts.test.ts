@@ -1,15 +1,17 @@
 /**
  * Resolve once, bind by what was resolved: which directories are pinned (`AncestorPins`,
- * `workspaceRoots().pinned`), the mounts in bwrap's order and their descriptors checked against their
+ * `workspaceRoots().pinned`, other conversations' workspaces from `LiveWorkspaces`), the mounts in bwrap's order and their descriptors checked against their
  * paths (`SandboxMounts`), and the roots compared with the conversation's first sight (`RootIdentities`).
  */
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { pinsFor } from "../../src/agent/exec/AncestorPins.js"
+import { holdLiveWorkspaces, liveWorkspaces } from "../../src/agent/exec/LiveWorkspaces.js"
 import { checkRootIdentities, rootIdentitiesAt } from "../../src/agent/exec/RootIdentities.js"
 import { closeMounts, mountArgs, openMounts, sandboxMounts } from "../../src/agent/exec/SandboxMounts.js"
-import { workspaceRoots } from "../../src/agent/exec/WorkspaceRoots.js"
+import { rootsEnvOf, workspaceRoots } from "../../src/agent/exec/WorkspaceRoots.js"
 import type { SandboxPolicy } from "../../src/rpc/Enums.js"
 import { tempDir } from "./support.js"
 
@@ -40,6 +42,25 @@ describe("workspaceRoots: what is pinned", () => {
     assert.includeMembers([...roots.readOnly], [join(outer, ".git"), join(workspace, "app", ".git"), join(workspace, "app", "lib", ".git")])
     assert.deepStrictEqual(roots.origins, [{ given: pool, real: pool }, { given: workspace, real: workspace }])
   })
+})
+
+describe("live workspaces", () => {
+  it.effect("another live conversation's workspace in the roots: its .git read-only, it and its parent pinned; released with its scope", () =>
+    Effect.gen(function*() {
+      const pool = tempDir("codex-live-")
+      const theirs = join(pool, "x", "theirs")
+      mkdirSync(join(theirs, ".git"), { recursive: true })
+      const mine = join(pool, "mine")
+      mkdirSync(mine)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const held = yield* holdLiveWorkspaces
+        held.hold(theirs)
+        const roots = workspaceRoots({ ...WW, writable_roots: [pool] }, mine, rootsEnvOf({}))
+        assert.include([...roots.readOnly], join(theirs, ".git"))
+        assert.includeMembers([...roots.pinned], [join(pool, "x"), theirs])
+      }))
+      assert.notInclude(liveWorkspaces(), theirs)
+    }))
 })
 
 describe("sandboxMounts", () => {
