@@ -27,7 +27,7 @@ const WW: SandboxPolicy = { mode: "workspace-write", exclude_slash_tmp: true, ex
 describe("workspaceRoots", () => {
   it("only workspace-write has roots", () => {
     for (const mode of ["read-only", "danger-full-access"] as const) {
-      assert.deepStrictEqual(workspaceRoots({ mode }, dir(), {}), { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [] })
+      assert.deepStrictEqual(workspaceRoots({ mode }, dir(), {}), { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [], pinned: [], origins: [] })
     }
   })
 

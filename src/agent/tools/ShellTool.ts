@@ -23,7 +23,7 @@ import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { leftOutRootsMessage, refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { leftOutRootsMessage, refusedRootsMessage, rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
@@ -126,12 +126,16 @@ const execute = (
     return { output, formatted }
   })
 
-/** The sandbox of `policy` for this turn: writable roots from the turn's cwd, CODEX_HOME hidden. */
+/**
+ * The sandbox of `policy` for this turn: writable roots from the turn's cwd, checked against what the
+ * conversation first saw, CODEX_HOME hidden.
+ */
 const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environment): SandboxSpec => ({
   policy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: env.TMPDIR, HOME: env.HOME }
+  env: rootsEnvOf(env),
+  identities: context.session.roots
 })
 
 /** Whether the warning below was logged; by default once per process, a program may provide its own. */
