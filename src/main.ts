@@ -12,12 +12,13 @@ import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
+import { CommandIsolation, urlPassword } from "./config/CommandIsolation.js"
 import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
-import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
+import { isLoopbackHost, type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
@@ -68,7 +69,8 @@ const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions
     const env = yield* serverEnvironment
     yield* serveStdio().pipe(
       Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, cluster })),
-      Effect.provideService(ProcessEnvironment, env)
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url), denyNetwork: false })
     )
   })
 
@@ -90,18 +92,40 @@ const runHttpServer = (
     if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
       return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
     }
+    if (authToken === undefined && !isLoopbackHost(listen.host)) {
+      return yield* new AuthTokenError({
+        message: `--http ${listen.host}: anyone who can reach this address could drive the agent; ` +
+          "listen on a loopback address, or require a bearer token with --auth-token-env NAME"
+      })
+    }
+    if (authToken === undefined && cluster !== undefined) {
+      return yield* new AuthTokenError({
+        message: "--http with --cluster needs --auth-token-env NAME: this front's conversations run on other runners too, " +
+          "whose commands it cannot keep away from its port"
+      })
+    }
+    // Without a token, whoever reaches the port is a client: so must no sandboxed command (see `CommandIsolation`).
+    const isolation = {
+      secrets: [...(authToken === undefined ? [] : [authToken]), ...(cluster === undefined ? [] : urlPassword(cluster.url))],
+      denyNetwork: authToken === undefined
+    }
     // Loaded only here: the stdio server never needs the HTTP stack.
     const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
+    if (isolation.denyNetwork) {
+      yield* Effect.logWarning("no --auth-token-env: sandboxed commands run without network access, so none can call this server")
+    }
     return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken, cluster }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
-      Effect.provideService(ProcessEnvironment, env)
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(CommandIsolation, isolation)
     )
   })
 
 const httpFlag = Flag.String("http").pipe(
   Flag.withDescription(
     "Serve MCP over streamable HTTP at http://HOST:PORT/mcp instead of stdio: --http [HOST:]PORT (host defaults to 127.0.0.1, " +
-      "loopback only). Requests with a foreign Origin are refused (403)."
+      "loopback only; any other address needs --auth-token-env). Requests with a foreign Origin are refused (403). " +
+      "Without --auth-token-env, sandboxed commands get no network access."
   ),
   Flag.mapTryCatch(parseListenAddress, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional

@@ -12,6 +12,7 @@ import {
   userInstructionsText
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "../config/ProcessEnvironment.js"
+import { CommandIsolation } from "../config/CommandIsolation.js"
 import { conversationHistoryLog } from "../agent/ConversationHistoryLog.js"
 import { historyMetadata } from "../persistence/MessageHistory.js"
 import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
@@ -134,8 +135,10 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     const model = yield* ModelClient
     const tools = yield* ToolRegistry
     const managerScope = yield* Effect.scope
-    // Captured here so every conversation's turns and tools see the environment this layer was built with.
+    // Captured here so every conversation's turns and tools see the environment (and what commands are
+    // denied, see `CommandIsolation`) this layer was built with.
     const env = yield* ProcessEnvironment
+    const isolation = yield* CommandIsolation
     const embeddedMcpServers = yield* EmbeddedMcpServers
     // Conversations running the same MCP servers share them; the last one to close kills them.
     const mcpPool = makeMcpConnectionPool()
@@ -181,7 +184,7 @@ export class ConversationManager extends Context.Service<ConversationManager, {
           history_log_id: historyLog.logId,
           history_entry_count: historyLog.entryCount
         }
-      }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env))
+      }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env), Effect.provideService(CommandIsolation, isolation))
       conversations.set(conversationId, { conversation, scope })
       return { conversationId, conversation, sessionConfigured: conversation.sessionConfigured }
     })

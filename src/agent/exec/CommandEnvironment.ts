@@ -5,6 +5,10 @@
  * not to, drops `exclude` matches, applies `set`, and keeps only `include_only` matches when that list
  * is non-empty. A variable named exactly (no wildcard) in `include_only`, or given in `set`, comes
  * back even if a default exclude matched it. Patterns are case-insensitive wildcards.
+ *
+ * Names are only a convention, so the server's own secrets (`secrets`: the HTTP bearer token, the
+ * provider keys, whatever it was given as a secret) are also removed by value: no inherited variable
+ * whose value holds one reaches the command, whatever it is called and whatever the policy says.
  */
 import type { ShellEnvironmentPolicy } from "../../config/ResolvedConfig.js"
 
@@ -23,6 +27,17 @@ const matcher = (patterns: ReadonlyArray<string>) => {
 export interface CommandEnvOptions {
   /** The turn's sandbox policy lacks full network access: tell the command (`CODEX_SANDBOX_NETWORK_DISABLED=1`). */
   readonly networkDisabled?: boolean
+  /** The server's secret values: an inherited variable holding one of them is dropped, whatever its name. */
+  readonly secrets?: ReadonlyArray<string>
+}
+
+/** Shorter secrets are matched whole only: a few characters would also occur inside innocent values. */
+const MIN_SECRET_SUBSTRING = 8
+
+const holdsSecret = (secrets: ReadonlyArray<string>) => {
+  const known = secrets.filter((secret) => secret.length > 0)
+  return (value: string) =>
+    known.some((secret) => value === secret || (secret.length >= MIN_SECRET_SUBSTRING && value.includes(secret)))
 }
 
 /** The complete environment for a command (the child gets exactly this, nothing inherited besides). */
@@ -37,11 +52,12 @@ export const buildCommandEnv = (
   const matchesDefaultExclude = matcher(policy.ignoreDefaultExcludes ? [] : DEFAULT_EXCLUDES)
   const isDefaultExcluded = (name: string) => matchesDefaultExclude(name) && !isNamed(name)
   const isExcluded = matcher(policy.exclude)
+  const isSecret = holdsSecret(options.secrets ?? [])
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(processEnv)) {
     if (value === undefined || policy.inherit === "none") continue
     if (policy.inherit === "core" && !CORE_VARIABLES.has(name)) continue
-    if (isDefaultExcluded(name) || isExcluded(name)) continue
+    if (isDefaultExcluded(name) || isExcluded(name) || isSecret(value)) continue
     env[name] = value
   }
   Object.assign(env, policy.set)

@@ -1,0 +1,58 @@
+/**
+ * What the server withholds from every command, whatever the turn's policy says, because of how the
+ * server itself was started:
+ * - its secrets, by value: what it was given as a secret at its edge (the HTTP bearer token, the
+ *   password in the `--cluster` URL) and the provider keys it reads from its environment.
+ *   `buildCommandEnv` drops every inherited variable whose value holds one. Names are not enough:
+ *   `--auth-token-env` may name any variable, and the same value may sit under a second, innocent name.
+ * - the network, when the server's own HTTP endpoint takes requests without a token: a command with
+ *   network access could otherwise call it and start a conversation with any sandbox it likes. A
+ *   command in a network namespace of its own reaches nothing, host loopback included.
+ *
+ * Given once at the edge (the CLI); a conversation keeps the value its manager was built with.
+ */
+import { Context } from "effect"
+import type { SandboxPolicy } from "../rpc/Enums.js"
+import type { ModelProviderInfo } from "./ModelProviderInfo.js"
+import type { Environment } from "./ProcessEnvironment.js"
+
+export interface CommandIsolationShape {
+  /** Secret values given to the server (empty for an embedding that gives none). */
+  readonly secrets: ReadonlyArray<string>
+  /** Every sandboxed command runs without network, whatever `network_access` says. */
+  readonly denyNetwork: boolean
+}
+
+export const CommandIsolation = Context.Reference<CommandIsolationShape>("codex-effect/CommandIsolation", {
+  defaultValue: () => ({ secrets: [], denyNetwork: false })
+})
+
+/** The variables the server reads API keys from, whatever the provider. */
+const KEY_VARIABLES = ["OPENAI_API_KEY", "CODEX_API_KEY"]
+
+/** Every secret value a command must not see: the given ones and the keys the server reads from `env`. */
+export const commandSecrets = (
+  isolation: CommandIsolationShape,
+  env: Environment,
+  provider: Pick<ModelProviderInfo, "envKey">
+): ReadonlyArray<string> => {
+  const names = provider.envKey === undefined ? KEY_VARIABLES : [...KEY_VARIABLES, provider.envKey]
+  const fromEnv = names.map((name) => env[name]).filter((value): value is string => value !== undefined && value !== "")
+  return [...isolation.secrets, ...fromEnv]
+}
+
+/** `policy` as a sandboxed command runs under it: without network when the server denies it. */
+export const isolatedPolicy = (isolation: CommandIsolationShape, policy: SandboxPolicy): SandboxPolicy =>
+  isolation.denyNetwork && policy.mode === "workspace-write" && policy.network_access === true
+    ? { ...policy, network_access: false }
+    : policy
+
+/** The password of a connection URL, if it has one: a secret the server was given. */
+export const urlPassword = (url: string): ReadonlyArray<string> => {
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === "" ? [] : [password]
+  } catch {
+    return []
+  }
+}
