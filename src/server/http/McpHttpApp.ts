@@ -8,13 +8,13 @@
  * - DELETE ends the session.
  * Every request first passes the `Origin` check and, when configured, the bearer token (`RequestGuards`).
  */
-import { ByteSize, Effect, Stream } from "effect"
-import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Option, type Semaphore, Stream } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { classifyMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
-import { MAX_LINE_BYTES } from "../LineReader.js"
 import type { HttpSession } from "./HttpSession.js"
 import { HttpSessions } from "./HttpSessions.js"
+import { MAX_BODY_BYTES, makeBodyBudget, readBody } from "./RequestBodies.js"
 import { hasBearerToken, isAllowedOrigin } from "./RequestGuards.js"
 import { sseEvent, STREAM_OPENED } from "./SessionEvents.js"
 
@@ -89,8 +89,8 @@ const handleInitialize = Effect.fnUntraced(function*(
   line: string
 ) {
   const sessions = yield* HttpSessions
-  const session = yield* sessions.create
-  if (session === undefined) return failure(503, -32000, "Too many open sessions")
+  const session = yield* sessions.create(Option.getOrElse(request.remoteAddress, () => "unknown"))
+  if (session === undefined) return failure(503, -32000, "Too many open sessions, all in use", { "retry-after": "5" })
   const answer = yield* session.expectAnswer(id)
   yield* session.handle({ _tag: "Line", text: line })
   const text = yield* answer
@@ -105,29 +105,36 @@ const handleInitialize = Effect.fnUntraced(function*(
   return yield* answerResponse(request, Effect.succeed(text), { "mcp-session-id": session.id })
 })
 
-const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
-  const length = Number(request.headers["content-length"] ?? "0")
-  if (length > MAX_LINE_BYTES) return failure(413, -32600, "Invalid Request: message exceeds the 16 MiB limit")
-  // The cap also holds for a body sent without Content-Length (chunked).
-  const body = yield* request.text.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_LINE_BYTES)),
-    Effect.orElseSucceed(() => undefined)
-  )
-  if (body === undefined) return failure(413, -32600, "Invalid Request: the body could not be read, or exceeds the 16 MiB limit")
+/** A POSTed body as the router will see it: one message on one line, or why it is not one. */
+const parseBody = (body: string) => {
   let value: unknown
   try {
     value = JSON.parse(body)
   } catch (error) {
-    return failure(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+    return { _tag: "ParseError", message: error instanceof Error ? error.message : String(error) } as const
   }
-  const message = classifyMessage(value)
+  // One line for the router: JSON text needs no raw newline, so only a body that has one is re-serialized.
+  return { _tag: "Message", message: classifyMessage(value), line: /[\r\n]/.test(body) ? JSON.stringify(value) : body } as const
+}
+
+const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, budget: Semaphore.Semaphore) {
+  const body = yield* readBody(request, budget, parseBody)
+  switch (body._tag) {
+    case "TooLarge":
+      return failure(413, -32600, `Invalid Request: message exceeds the ${MAX_BODY_BYTES / (1024 * 1024)} MiB limit`)
+    case "Busy":
+      return failure(503, -32000, "Server busy: too many large requests at once; retry later", { "retry-after": "5" })
+    case "Unreadable":
+      return failure(400, -32600, "Invalid Request: the body could not be read")
+  }
+  const parsed = body.value
+  if (parsed._tag === "ParseError") return failure(400, -32700, `Parse error: ${parsed.message}`)
+  const { line, message } = parsed
   if (message._tag === "Invalid") {
     return HttpServerResponse.jsonUnsafe({ jsonrpc: JSONRPC_VERSION, id: message.id, error: { code: -32600, message: message.reason } }, {
       status: 400
     })
   }
-  // A line for the router: one message, no raw newline (JSON text never needs one).
-  const line = JSON.stringify(value)
   if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message.id, line)
 
   const found = yield* sessionOf(request)
@@ -164,8 +171,9 @@ const handleDelete = Effect.fnUntraced(function*(request: HttpServerRequest.Http
 })
 
 /** The whole HTTP app: guards, then the method's handler. */
-export const mcpHttpApp = (options: McpHttpOptions) =>
-  Effect.gen(function*() {
+export const mcpHttpApp = (options: McpHttpOptions) => {
+  const budget = makeBodyBudget()
+  return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (new URL(request.url, "http://localhost").pathname !== MCP_PATH) return failure(404, -32000, `Not found: MCP is served at ${MCP_PATH}`)
     if (!isAllowedOrigin(request.headers.origin, options.listenHost)) {
@@ -176,7 +184,7 @@ export const mcpHttpApp = (options: McpHttpOptions) =>
     }
     switch (request.method) {
       case "POST":
-        return yield* handlePost(request)
+        return yield* handlePost(request, budget)
       case "GET":
         return yield* handleGet(request)
       case "DELETE":
@@ -185,3 +193,4 @@ export const mcpHttpApp = (options: McpHttpOptions) =>
         return failure(405, -32000, "Method not allowed", { allow: "GET, POST, DELETE" })
     }
   })
+}
