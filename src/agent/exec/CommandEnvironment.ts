@@ -7,8 +7,8 @@
  * back even if a default exclude matched it. Patterns are case-insensitive wildcards.
  *
  * Names are only a convention, so the server's own secrets (`secrets`: the HTTP bearer token, the
- * provider keys, whatever it was given as a secret) are also removed by value: no inherited variable
- * whose value holds one reaches the command, whatever it is called and whatever the policy says.
+ * provider keys, whatever it was given as a secret) are also removed by value: no variable whose value
+ * holds one reaches the command, whatever it is called and whatever the policy says (`set` included).
  */
 import type { ShellEnvironmentPolicy } from "../../config/ResolvedConfig.js"
 
@@ -27,7 +27,7 @@ const matcher = (patterns: ReadonlyArray<string>) => {
 export interface CommandEnvOptions {
   /** The turn's sandbox policy lacks full network access: tell the command (`CODEX_SANDBOX_NETWORK_DISABLED=1`). */
   readonly networkDisabled?: boolean
-  /** The server's secret values: an inherited variable holding one of them is dropped, whatever its name. */
+  /** The server's secret values: a variable holding one of them is dropped, whatever its name. */
   readonly secrets?: ReadonlyArray<string>
 }
 
@@ -57,13 +57,14 @@ export const buildCommandEnv = (
   for (const [name, value] of Object.entries(processEnv)) {
     if (value === undefined || policy.inherit === "none") continue
     if (policy.inherit === "core" && !CORE_VARIABLES.has(name)) continue
-    if (isDefaultExcluded(name) || isExcluded(name) || isSecret(value)) continue
+    if (isDefaultExcluded(name) || isExcluded(name)) continue
     env[name] = value
   }
   Object.assign(env, policy.set)
   if (policy.includeOnly.length > 0) {
     for (const name of Object.keys(env)) if (!isIncluded(name)) delete env[name]
   }
+  for (const [name, value] of Object.entries(env)) if (isSecret(value)) delete env[name]
   if (options.networkDisabled === true) env.CODEX_SANDBOX_NETWORK_DISABLED = "1"
   return env
 }
