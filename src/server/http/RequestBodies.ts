@@ -15,7 +15,7 @@ export const MAX_BODY_BYTES = MAX_LINE_BYTES
 /** Bodies up to this size are read at once, outside the shared budget. */
 export const SMALL_BODY_BYTES = 256 * 1024
 /** The large bodies held at once (raw, as text and parsed: memory is a small multiple of this). */
-export const IN_FLIGHT_BODY_BYTES = 2 * MAX_BODY_BYTES
+export const IN_FLIGHT_BODY_BYTES = MAX_BODY_BYTES
 /** How long a large body waits for room in the budget before it is refused. */
 export const BODY_WAIT = Duration.seconds(30)
 
