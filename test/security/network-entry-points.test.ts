@@ -189,10 +189,21 @@ describe("the HTTP endpoint and sandboxed commands", () => {
     assert.notInclude(JSON.stringify(seen.env), "another-token-0123456789")
   }, 60_000)
 
-  it("refuses to listen on a non-loopback address without a token", async () => {
-    const server = spawnServer({ args: ["mcp", "--http", "0.0.0.0:0"] })
+  it.each([
+    ["on a non-loopback address", ["mcp", "--http", "0.0.0.0:0"]],
+    ["as a cluster front, whose conversations run on runners that cannot deny their commands the network", [
+      "mcp",
+      "--http",
+      "127.0.0.1:0",
+      "--cluster",
+      "postgres://nobody@127.0.0.1:1/none",
+      "--runner-address",
+      "127.0.0.1:1"
+    ]]
+  ])("refuses to serve HTTP without a token %s", async (_, args) => {
+    const server = spawnServer({ args })
     const { code } = await server.waitForExit(10_000)
-    assert.strictEqual(code, 2)
+    assert.strictEqual(code, 2, server.stderr)
     assert.include(server.stderr, "--auth-token-env")
   })
 })

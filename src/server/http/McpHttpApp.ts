@@ -124,6 +124,8 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
       return failure(413, -32600, `Invalid Request: message exceeds the ${MAX_BODY_BYTES / (1024 * 1024)} MiB limit`)
     case "Busy":
       return failure(503, -32000, "Server busy: too many large requests at once; retry later", { "retry-after": "5" })
+    case "TooSlow":
+      return failure(408, -32000, "Request Timeout: the body took too long to arrive")
     case "Unreadable":
       return failure(400, -32600, "Invalid Request: the body could not be read")
   }

@@ -3,8 +3,9 @@
  * `MAX_BODY_BYTES` (a declared `Content-Length` over it is refused at once, a chunked body as soon as it
  * passes it), and the large bodies being read and parsed at the same time share `IN_FLIGHT_BODY_BYTES`.
  * A large body waits for room (its bytes stay in the client's socket meanwhile, where TCP holds them
- * back) and is refused with 503 if none frees up in `BODY_WAIT`. Small bodies, what every ordinary
- * request is, never wait: a flood of large ones cannot stall other clients' calls.
+ * back) and is refused with 503 if none frees up in `BODY_WAIT`; once it has room it must arrive within
+ * `BODY_READ_DEADLINE` (else 408), so a client trickling one in cannot hold the budget for long. Small
+ * bodies, what every ordinary request is, never wait: a flood of large ones cannot stall other clients.
  */
 import { ByteSize, Duration, Effect, Option, Semaphore } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
@@ -18,11 +19,14 @@ export const SMALL_BODY_BYTES = 256 * 1024
 export const IN_FLIGHT_BODY_BYTES = MAX_BODY_BYTES
 /** How long a large body waits for room in the budget before it is refused. */
 export const BODY_WAIT = Duration.seconds(30)
+/** How long a large body may take to arrive once it has room: a client trickling one in cannot hold the budget. */
+export const BODY_READ_DEADLINE = Duration.seconds(30)
 
 export type BodyOutcome<A> =
   | { readonly _tag: "Read"; readonly value: A }
   | { readonly _tag: "TooLarge" }
   | { readonly _tag: "Busy" }
+  | { readonly _tag: "TooSlow" }
   | { readonly _tag: "Unreadable" }
 
 /** The budget large bodies share, one per HTTP server. */
@@ -55,6 +59,6 @@ export const readBody = <A>(
   return Effect.scoped(Effect.gen(function*() {
     const room = yield* Effect.timeoutOption(budget.takeScoped(reserved), BODY_WAIT)
     if (Option.isNone(room)) return { _tag: "Busy" } as const
-    return yield* read
+    return yield* read.pipe(Effect.timeoutOrElse({ duration: BODY_READ_DEADLINE, orElse: () => Effect.succeed({ _tag: "TooSlow" } as const) }))
   }))
 }
