@@ -2,7 +2,8 @@
  * What the server withholds from every command, whatever the turn's policy says, because of how the
  * server itself was started:
  * - its secrets, by value: what it was given as a secret at its edge (the HTTP bearer token, the
- *   password in the `--cluster` URL) and the provider keys it reads from its environment.
+ *   password in the `--cluster` URL) and the credentials it reads from its environment (API keys, the
+ *   provider's `env_key`, MCP servers' `bearer_token_env_var` and `env_http_headers`).
  *   `buildCommandEnv` drops every inherited variable whose value holds one. Names are not enough:
  *   `--auth-token-env` may name any variable, and the same value may sit under a second, innocent name.
  * - the network, when the server's own HTTP endpoint takes requests without a token: a command with
@@ -13,8 +14,8 @@
  */
 import { Context } from "effect"
 import type { SandboxPolicy } from "../rpc/Enums.js"
-import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 import type { Environment } from "./ProcessEnvironment.js"
+import type { ResolvedConfig } from "./ResolvedConfig.js"
 
 export interface CommandIsolationShape {
   /** Secret values given to the server (empty for an embedding that gives none). */
@@ -30,14 +31,24 @@ export const CommandIsolation = Context.Reference<CommandIsolationShape>("codex-
 /** The variables the server reads API keys from, whatever the provider. */
 const KEY_VARIABLES = ["OPENAI_API_KEY", "CODEX_API_KEY"]
 
-/** Every secret value a command must not see: the given ones and the keys the server reads from `env`. */
+/** The variables `config` has the server read a credential from: the provider's key, MCP servers' tokens and headers. */
+const credentialVariables = (config: Pick<ResolvedConfig, "modelProvider" | "mcpServers">): ReadonlyArray<string> => [
+  ...KEY_VARIABLES,
+  ...(config.modelProvider.envKey === undefined ? [] : [config.modelProvider.envKey]),
+  ...config.mcpServers.flatMap(({ transport }) =>
+    transport.type === "http"
+      ? [...(transport.bearerTokenEnvVar === undefined ? [] : [transport.bearerTokenEnvVar]), ...Object.values(transport.envHeaders ?? {})]
+      : []
+  )
+]
+
+/** Every secret value a command must not see: the given ones and the credentials the server reads from `env`. */
 export const commandSecrets = (
   isolation: CommandIsolationShape,
   env: Environment,
-  provider: Pick<ModelProviderInfo, "envKey">
+  config: Pick<ResolvedConfig, "modelProvider" | "mcpServers">
 ): ReadonlyArray<string> => {
-  const names = provider.envKey === undefined ? KEY_VARIABLES : [...KEY_VARIABLES, provider.envKey]
-  const fromEnv = names.map((name) => env[name]).filter((value): value is string => value !== undefined && value !== "")
+  const fromEnv = credentialVariables(config).map((name) => env[name]).filter((value): value is string => value !== undefined && value !== "")
   return [...isolation.secrets, ...fromEnv]
 }
 

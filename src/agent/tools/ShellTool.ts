@@ -83,7 +83,7 @@ const execute = (
       cwd: call.cwd,
       env: buildCommandEnv(turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
         networkDisabled: networkAccessOf(isolatedPolicy(isolation, turn.sandboxPolicy)) === "restricted",
-        secrets: commandSecrets(isolation, yield* ProcessEnvironment, turn.config.modelProvider)
+        secrets: commandSecrets(isolation, yield* ProcessEnvironment, turn.config)
       }),
       timeoutMs: call.timeoutMs,
       sandbox,

@@ -1,0 +1,54 @@
+/**
+ * What the server withholds from commands: the secret values it holds (given at its edge, or read from its
+ * environment for the provider and MCP servers), and the network when it denies it.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { commandSecrets, isolatedPolicy, urlPassword } from "../../src/config/CommandIsolation.js"
+import type { ResolvedConfig } from "../../src/config/ResolvedConfig.js"
+
+const config = {
+  modelProvider: { envKey: "ROUTER" },
+  mcpServers: [
+    { transport: { type: "http", url: "http://x", headers: {}, bearerTokenEnvVar: "DOCS_BEARER", envHeaders: { "x-api": "DOCS_HEADER" } } },
+    { transport: { type: "stdio", command: "x", args: [], env: { NOT_READ: "plain" } } }
+  ]
+} as unknown as Pick<ResolvedConfig, "modelProvider" | "mcpServers">
+
+describe("commandSecrets", () => {
+  it("holds the given secrets and every credential the config has the server read", () => {
+    const env = {
+      OPENAI_API_KEY: "sk-1",
+      CODEX_API_KEY: "",
+      ROUTER: "router-key",
+      DOCS_BEARER: "bearer",
+      DOCS_HEADER: "header",
+      NOT_READ: "plain",
+      PATH: "/bin"
+    }
+    assert.deepStrictEqual(
+      [...commandSecrets({ secrets: ["http-token"], denyNetwork: false }, env, config)].sort(),
+      ["bearer", "header", "http-token", "router-key", "sk-1"]
+    )
+  })
+})
+
+describe("isolatedPolicy", () => {
+  const networked = { mode: "workspace-write", network_access: true } as const
+  it.each([
+    ["takes the network away when denied", true, networked, { mode: "workspace-write", network_access: false }],
+    ["keeps the policy otherwise", false, networked, networked],
+    ["leaves full access alone (it is not sandboxed)", true, { mode: "danger-full-access" } as const, { mode: "danger-full-access" }]
+  ])("%s", (_, denyNetwork, policy, expected) => {
+    assert.deepStrictEqual(isolatedPolicy({ secrets: [], denyNetwork }, policy), expected)
+  })
+})
+
+describe("urlPassword", () => {
+  it.each([
+    ["postgres://codex:hunter%402@db/codex", ["hunter@2"]],
+    ["postgres://codex@db/codex", []],
+    ["not a url", []]
+  ])("%s", (url, expected) => {
+    assert.deepStrictEqual(urlPassword(url), expected)
+  })
+})
