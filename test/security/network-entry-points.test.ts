@@ -105,7 +105,7 @@ describe.skipIf(!hasPostgres)("cluster runner port", () => {
     socket.destroy()
   })
 
-  it("keeps the cluster's key in the database, not in any file or argument a command could read", () => {
+  it("stores one 32-byte key in the database and never logs it", () => {
     const stored = pg.query("SELECT length(secret) FROM codex_cluster_secret")
     assert.strictEqual(stored, "64", "one 32-byte key, hex")
     assert.notInclude(runner.stderr, pg.query("SELECT secret FROM codex_cluster_secret"))
