@@ -18,7 +18,7 @@ import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logg
 import { serverLayer } from "./server/ServerLayer.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
-import { isLoopbackHost, type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
+import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
@@ -70,7 +70,7 @@ const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions
     yield* serveStdio().pipe(
       Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, cluster })),
       Effect.provideService(ProcessEnvironment, env),
-      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url), denyNetwork: false })
+      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) })
     )
   })
 
@@ -88,44 +88,31 @@ const runHttpServer = (
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
-    const authToken = Option.isSome(authTokenEnv) ? env[authTokenEnv.value] : undefined
-    if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
+    // Without a token, any local process (a sandboxed command with network access included) could drive the agent.
+    if (Option.isNone(authTokenEnv)) {
+      return yield* new AuthTokenError({
+        message: "--http needs --auth-token-env NAME: every request must carry `Authorization: Bearer <token>`, the token " +
+          "read from $NAME, e.g. `export MCP_TOKEN=$(openssl rand -hex 32)` then `--auth-token-env MCP_TOKEN`"
+      })
+    }
+    const authToken = env[authTokenEnv.value]
+    if (authToken === undefined || authToken === "") {
       return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
-    }
-    if (authToken === undefined && !isLoopbackHost(listen.host)) {
-      return yield* new AuthTokenError({
-        message: `--http ${listen.host}: anyone who can reach this address could drive the agent; ` +
-          "listen on a loopback address, or require a bearer token with --auth-token-env NAME"
-      })
-    }
-    if (authToken === undefined && cluster !== undefined) {
-      return yield* new AuthTokenError({
-        message: "--http with --cluster needs --auth-token-env NAME: this front's conversations run on other runners too, " +
-          "whose commands it cannot keep away from its port"
-      })
-    }
-    // Without a token, whoever reaches the port is a client: so must no sandboxed command (see `CommandIsolation`).
-    const isolation = {
-      secrets: [...(authToken === undefined ? [] : [authToken]), ...(cluster === undefined ? [] : urlPassword(cluster.url))],
-      denyNetwork: authToken === undefined
     }
     // Loaded only here: the stdio server never needs the HTTP stack.
     const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
-    if (isolation.denyNetwork) {
-      yield* Effect.logWarning("no --auth-token-env: sandboxed commands run without network access, so none can call this server")
-    }
+    const secrets = [authToken, ...(cluster === undefined ? [] : urlPassword(cluster.url))]
     return yield* serveHttp({ stderrLogLevel, cliOverrides, progressIntervalMs, listen, authToken, cluster }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
       Effect.provideService(ProcessEnvironment, env),
-      Effect.provideService(CommandIsolation, isolation)
+      Effect.provideService(CommandIsolation, { secrets })
     )
   })
 
 const httpFlag = Flag.String("http").pipe(
   Flag.withDescription(
     "Serve MCP over streamable HTTP at http://HOST:PORT/mcp instead of stdio: --http [HOST:]PORT (host defaults to 127.0.0.1, " +
-      "loopback only; any other address needs --auth-token-env). Requests with a foreign Origin are refused (403). " +
-      "Without --auth-token-env, sandboxed commands get no network access."
+      "loopback only). Needs --auth-token-env. Requests with a foreign Origin are refused (403)."
   ),
   Flag.mapTryCatch(parseListenAddress, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional
@@ -133,7 +120,7 @@ const httpFlag = Flag.String("http").pipe(
 
 const authTokenEnvFlag = Flag.String("auth-token-env").pipe(
   Flag.withDescription(
-    "With --http: require `Authorization: Bearer <token>` on every request, the token read from this environment variable (401 without it)."
+    "With --http (required): every request must carry `Authorization: Bearer <token>`, the token read from this environment variable (401 without it); commands never see its value."
   ),
   Flag.optional
 )

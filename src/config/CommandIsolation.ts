@@ -1,31 +1,24 @@
 /**
- * What the server withholds from every command, whatever the turn's policy says, because of how the
- * server itself was started:
- * - its secrets, by value: what it was given as a secret at its edge (the HTTP bearer token, the
- *   password in the `--cluster` URL) and the credentials it reads from its environment (API keys, the
- *   provider's `env_key`, MCP servers' `bearer_token_env_var` and `env_http_headers`).
- *   `buildCommandEnv` drops every inherited variable whose value holds one. Names are not enough:
- *   `--auth-token-env` may name any variable, and the same value may sit under a second, innocent name.
- * - the network, when the server's own HTTP endpoint takes requests without a token: a command with
- *   network access could otherwise call it and start a conversation with any sandbox it likes. A
- *   command in a network namespace of its own reaches nothing, host loopback included.
+ * What the server withholds from every command, whatever the turn's policy says: its secrets, by value.
+ * That is what it was given as a secret at its edge (the HTTP bearer token, the password in the
+ * `--cluster` URL) and the credentials it reads from its environment (API keys, the provider's `env_key`,
+ * MCP servers' `bearer_token_env_var` and `env_http_headers`). `buildCommandEnv` drops every variable
+ * whose value holds one. Names are not enough: `--auth-token-env` may name any variable, and the same
+ * value may sit under a second, innocent name.
  *
  * Given once at the edge (the CLI); a conversation keeps the value its manager was built with.
  */
 import { Context } from "effect"
-import type { SandboxPolicy } from "../rpc/Enums.js"
 import type { Environment } from "./ProcessEnvironment.js"
 import type { ResolvedConfig } from "./ResolvedConfig.js"
 
 export interface CommandIsolationShape {
   /** Secret values given to the server (empty for an embedding that gives none). */
   readonly secrets: ReadonlyArray<string>
-  /** Every sandboxed command runs without network, whatever `network_access` says. */
-  readonly denyNetwork: boolean
 }
 
 export const CommandIsolation = Context.Reference<CommandIsolationShape>("codex-effect/CommandIsolation", {
-  defaultValue: () => ({ secrets: [], denyNetwork: false })
+  defaultValue: () => ({ secrets: [] })
 })
 
 /** The variables the server reads API keys from, whatever the provider. */
@@ -51,12 +44,6 @@ export const commandSecrets = (
   const fromEnv = credentialVariables(config).map((name) => env[name]).filter((value): value is string => value !== undefined && value !== "")
   return [...isolation.secrets, ...fromEnv]
 }
-
-/** `policy` as a sandboxed command runs under it: without network when the server denies it. */
-export const isolatedPolicy = (isolation: CommandIsolationShape, policy: SandboxPolicy): SandboxPolicy =>
-  isolation.denyNetwork && policy.mode === "workspace-write" && policy.network_access === true
-    ? { ...policy, network_access: false }
-    : policy
 
 /** The password of a connection URL, if it has one: a secret the server was given. */
 export const urlPassword = (url: string): ReadonlyArray<string> => {

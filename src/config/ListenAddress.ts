@@ -20,7 +20,3 @@ export const parseListenAddress = (text: string): ListenAddress => {
   const host = match[1] === undefined ? DEFAULT_HTTP_HOST : match[1].replace(/^\[(.*)\]$/, "$1")
   return { host, port }
 }
-
-/** Whether `host` is a loopback address: only processes on this machine can connect to it. */
-export const isLoopbackHost = (host: string): boolean =>
-  host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)

@@ -1,9 +1,9 @@
 /**
  * What the server withholds from commands: the secret values it holds (given at its edge, or read from its
- * environment for the provider and MCP servers), and the network when it denies it.
+ * environment for the provider and MCP servers).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { commandSecrets, isolatedPolicy, urlPassword } from "../../src/config/CommandIsolation.js"
+import { commandSecrets, urlPassword } from "../../src/config/CommandIsolation.js"
 import type { ResolvedConfig } from "../../src/config/ResolvedConfig.js"
 
 const config = {
@@ -26,20 +26,9 @@ describe("commandSecrets", () => {
       PATH: "/bin"
     }
     assert.deepStrictEqual(
-      [...commandSecrets({ secrets: ["http-token"], denyNetwork: false }, env, config)].sort(),
+      [...commandSecrets({ secrets: ["http-token"] }, env, config)].sort(),
       ["bearer", "header", "http-token", "router-key", "sk-1"]
     )
-  })
-})
-
-describe("isolatedPolicy", () => {
-  const networked = { mode: "workspace-write", network_access: true } as const
-  it.each([
-    ["takes the network away when denied", true, networked, { mode: "workspace-write", network_access: false }],
-    ["keeps the policy otherwise", false, networked, networked],
-    ["leaves full access alone (it is not sandboxed)", true, { mode: "danger-full-access" } as const, { mode: "danger-full-access" }]
-  ])("%s", (_, denyNetwork, policy, expected) => {
-    assert.deepStrictEqual(isolatedPolicy({ secrets: [], denyNetwork }, policy), expected)
   })
 })
 

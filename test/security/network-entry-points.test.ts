@@ -8,10 +8,11 @@
  */
 import { request as httpRequest } from "node:http"
 import { connect as netConnect, type Socket } from "node:net"
+import { networkInterfaces } from "node:os"
 import { connect as tlsConnect } from "node:tls"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { toolOutputs } from "../support/HostileWorkspace.js"
-import { useHttpAgentServer } from "../support/HttpAgentServer.js"
+import { TEST_AUTHORIZATION, TEST_HTTP_TOKEN, useHttpAgentServer } from "../support/HttpAgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { peakRssMiB } from "../support/Processes.js"
@@ -112,19 +113,34 @@ describe.skipIf(!hasPostgres)("cluster runner port", () => {
   })
 })
 
-/** What a sandboxed command runs to call `url` (the server's /mcp) the way an MCP client starts: `initialize`. */
+/**
+ * What a sandboxed command runs to call the server's /mcp the way an MCP client starts (`initialize`), with no
+ * token and then with every value of its environment as one; and to reach `other`, to show it has network.
+ */
 const CALL_MCP = `
 const [mcp, other] = process.argv.slice(1)
 const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "escape", version: "1" } } }
 const attempt = (url, init) => fetch(url, init).then((r) => r.status, (e) => "failed:" + (e.cause?.code ?? e.message))
-Promise.all([
-  attempt(mcp, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(init) }),
-  other === undefined ? "none" : attempt(other, {})
-]).then(([mcpStatus, otherStatus]) => console.log(JSON.stringify({ mcpStatus, otherStatus, env: process.env })))
+const call = (authorization) => attempt(mcp, {
+  method: "POST",
+  headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(authorization ? { authorization } : {}) },
+  body: JSON.stringify(init)
+})
+const main = async () => {
+  const mcpStatus = await call()
+  // What an attacker does next: try every value it can see as the token.
+  const guesses = []
+  for (const value of Object.values(process.env)) guesses.push(await call("Bearer " + value))
+  const otherStatus = other === undefined ? "none" : await attempt(other, {})
+  console.log(JSON.stringify({ mcpStatus, guesses: [...new Set(guesses)], otherStatus, env: process.env }))
+}
+main()
 `
 
 interface Probe {
   readonly mcpStatus: number | string
+  /** The distinct answers to the command's guesses at the token. */
+  readonly guesses: ReadonlyArray<number | string>
   readonly otherStatus: number | string
   readonly env: Record<string, string>
 }
@@ -156,13 +172,6 @@ describe("the HTTP endpoint and sandboxed commands", () => {
     return JSON.parse(json![0]) as Probe
   }
 
-  it("without a token, a sandboxed command with network access cannot reach the server's /mcp", async () => {
-    const server = await http.start([], { config: sandboxed })
-    const seen = await probe(server, undefined)
-    assert.match(String(seen.mcpStatus), /^failed:/, `the command reached /mcp: ${JSON.stringify(seen.mcpStatus)}`)
-    assert.strictEqual(seen.env.CODEX_SANDBOX_NETWORK_DISABLED, "1", "the command is told it has no network")
-  }, 60_000)
-
   it("with a token, the command keeps its network but gets 401 at /mcp, and the token is under none of its variables", async () => {
     const token = "tok-3f9c1d2e8a7b6c5d4e3f2a1b"
     const server = await http.start([], {
@@ -172,6 +181,7 @@ describe("the HTTP endpoint and sandboxed commands", () => {
     })
     const seen = await probe(server, { authorization: `Bearer ${token}` }, server.model.url)
     assert.strictEqual(seen.mcpStatus, 401)
+    assert.deepStrictEqual(seen.guesses, [401], "no value the command can see opens the endpoint")
     assert.isNumber(seen.otherStatus, `the command reaches other addresses: ${JSON.stringify(seen.otherStatus)}`)
     assert.notInclude(JSON.stringify(seen.env), token, "the token reached the command")
     assert.strictEqual(seen.env.PLAIN, "kept", "other variables still reach the command")
@@ -185,21 +195,15 @@ describe("the HTTP endpoint and sandboxed commands", () => {
       env: { HTTP_TOKEN: "another-token-0123456789", OPENAI_API_KEY: key, MODEL_CREDENTIAL_COPY: key, ALSO: `x${key}y` }
     })
     const seen = await probe(server, { authorization: "Bearer another-token-0123456789" })
+    assert.deepStrictEqual(seen.guesses, [401])
     assert.notInclude(JSON.stringify(seen.env), key)
     assert.notInclude(JSON.stringify(seen.env), "another-token-0123456789")
   }, 60_000)
 
   it.each([
-    ["on a non-loopback address", ["mcp", "--http", "0.0.0.0:0"]],
-    ["as a cluster front, whose conversations run on runners that cannot deny their commands the network", [
-      "mcp",
-      "--http",
-      "127.0.0.1:0",
-      "--cluster",
-      "postgres://nobody@127.0.0.1:1/none",
-      "--runner-address",
-      "127.0.0.1:1"
-    ]]
+    ["on loopback", ["mcp", "--http", "127.0.0.1:0"]],
+    ["on any other address", ["mcp", "--http", "0.0.0.0:0"]],
+    ["as a cluster front", ["mcp", "--http", "127.0.0.1:0", "--cluster", "postgres://nobody@127.0.0.1:1/none", "--runner-address", "127.0.0.1:1"]]
   ])("refuses to serve HTTP without a token %s", async (_, args) => {
     const server = spawnServer({ args })
     const { code } = await server.waitForExit(10_000)
@@ -214,7 +218,13 @@ const post = (url: string, body: string | Buffer, options: { headers?: Record<st
     (resolve, reject) => {
       const request = httpRequest(url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "content-length": String(Buffer.byteLength(body)), ...options.headers },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "content-length": String(Buffer.byteLength(body)),
+          ...TEST_AUTHORIZATION,
+          ...options.headers
+        },
         ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress })
       }, (response) => {
         let text = ""
@@ -245,7 +255,8 @@ describe("HTTP floods", () => {
   it("refuses a declared body over 16 MiB with 413 before reading it", async () => {
     const { url } = await http.start([])
     const answer = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(url, { method: "POST", headers: { "content-type": "application/json", "content-length": String(64 * 1024 * 1024) } }, (response) => {
+      const headers = { "content-type": "application/json", "content-length": String(64 * 1024 * 1024), ...TEST_AUTHORIZATION }
+      const request = httpRequest(url, { method: "POST", headers }, (response) => {
         resolve(response.statusCode ?? 0)
         response.resume()
       })
@@ -259,7 +270,8 @@ describe("HTTP floods", () => {
   it("refuses a chunked body once it passes 16 MiB", async () => {
     const { url } = await http.start([])
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(url, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (response) => {
+      const headers = { "content-type": "application/json", "transfer-encoding": "chunked", ...TEST_AUTHORIZATION }
+      const request = httpRequest(url, { method: "POST", headers }, (response) => {
         resolve(response.statusCode ?? 0)
         response.resume()
       })
@@ -315,23 +327,33 @@ describe("HTTP floods", () => {
     assert.isAbove(tools.tools.length, 0)
   }, 60_000)
 
-  it("one address using its sessions is capped, and another address still gets in", async () => {
-    const { url } = await http.start([])
-    const fromA = { localAddress: "127.0.0.2" }
-    const opened = await inBatches(100, 20, async () => {
-      const answer = await post(url, INITIALIZE, fromA)
-      const id = answer.headers["mcp-session-id"]
-      if (typeof id === "string") await post(url, INITIALIZED, { headers: { "mcp-session-id": id }, ...fromA })
-      return { status: answer.status, id }
-    })
-    assert.include(opened.map(({ status }) => status), 503, "the address was refused sessions past its cap")
-    const ping = (id: unknown) => JSON.stringify({ jsonrpc: "2.0", id: `ping-${String(id)}`, method: "ping" })
-    const alive = await inBatches(opened.length, 20, async (i) => {
-      const id = opened[i]!.id
-      return typeof id === "string" && (await post(url, ping(id), { headers: { "mcp-session-id": id }, ...fromA })).status === 200
-    })
-    assert.isAtMost(alive.filter(Boolean).length, 64, "one address holds at most 64 sessions")
-    const other = await post(url, INITIALIZE, { localAddress: "127.0.0.1" })
-    assert.strictEqual(other.status, 200, other.body)
+  it("a remote address using its sessions is capped, and another client still gets in", async () => {
+    // A remote peer: this machine's own non-loopback address, with the server listening on every address.
+    const remote = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && !i.internal && i.family === "IPv4")?.address
+    if (remote === undefined) return
+    const server = spawnServer({ args: ["mcp", "--http", "0.0.0.0:0", "--auth-token-env", "T"], env: { T: TEST_HTTP_TOKEN } })
+    try {
+      const port = /serving MCP at http:\/\/0\.0\.0\.0:(\d+)/.exec(await server.waitForStderr(/serving MCP at \S+/))![1]
+      const url = `http://${remote}:${port}/mcp`
+      const fromA = { localAddress: remote }
+      const opened = await inBatches(100, 20, async () => {
+        const answer = await post(url, INITIALIZE, fromA)
+        const id = answer.headers["mcp-session-id"]
+        if (typeof id === "string") await post(url, INITIALIZED, { headers: { "mcp-session-id": id }, ...fromA })
+        return { status: answer.status, id }
+      })
+      assert.include(opened.map(({ status }) => status), 503, "the address was refused sessions past its cap")
+      const ping = (id: unknown) => JSON.stringify({ jsonrpc: "2.0", id: `ping-${String(id)}`, method: "ping" })
+      const alive = await inBatches(opened.length, 20, async (i) => {
+        const id = opened[i]!.id
+        return typeof id === "string" && (await post(url, ping(id), { headers: { "mcp-session-id": id }, ...fromA })).status === 200
+      })
+      assert.isAtMost(alive.filter(Boolean).length, 64, "one address holds at most 64 sessions")
+      const other = await post(`http://127.0.0.1:${port}/mcp`, INITIALIZE)
+      assert.strictEqual(other.status, 200, other.body)
+    } finally {
+      server.kill()
+      await server.waitForExit().catch(() => undefined)
+    }
   }, 60_000)
 })

@@ -17,7 +17,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { constants as osConstants } from "node:os"
 import { Effect, Option, Schema } from "effect"
-import { CommandIsolation, isolatedPolicy } from "../../config/CommandIsolation.js"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
 import {
@@ -151,9 +150,7 @@ const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
   if (!programExists(options)) {
     return yield* new ExecError({ message: `failed to start \`${options.argv[0]}\`: No such file or directory` })
   }
-  // Whatever spec the caller built, a server that denies commands the network gets no network here.
-  const policy = isolatedPolicy(yield* CommandIsolation, sandbox.spec.policy)
-  return sandboxedArgv(bwrap, { ...sandbox.spec, policy }, options.cwd, options.argv)
+  return sandboxedArgv(bwrap, sandbox.spec, options.cwd, options.argv)
 })
 
 /** Runs the command to completion (or timeout); see the module comment. Never leaves a process behind. */

@@ -12,7 +12,7 @@ import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../config/ProcessEnvironment.js"
-import { CommandIsolation, commandSecrets, isolatedPolicy } from "../../config/CommandIsolation.js"
+import { CommandIsolation, commandSecrets } from "../../config/CommandIsolation.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -77,13 +77,12 @@ const execute = (
       cwd: call.cwd,
       sandbox: sandbox === "none" ? "none" : sandbox.spec.policy.mode
     }
-    const isolation = yield* CommandIsolation
     const result = yield* runCommand({
       argv: call.command,
       cwd: call.cwd,
       env: buildCommandEnv(turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
-        networkDisabled: networkAccessOf(isolatedPolicy(isolation, turn.sandboxPolicy)) === "restricted",
-        secrets: commandSecrets(isolation, yield* ProcessEnvironment, turn.config)
+        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted",
+        secrets: commandSecrets(yield* CommandIsolation, yield* ProcessEnvironment, turn.config)
       }),
       timeoutMs: call.timeoutMs,
       sandbox,
@@ -216,7 +215,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     }
     if (assessment.sandbox === "none" || bwrap._tag === "Failure") return (yield* runUnsandboxed).formatted
 
-    const spec = sandboxSpec(context, isolatedPolicy(yield* CommandIsolation, turn.sandboxPolicy), yield* ProcessEnvironment)
+    const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
     const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
     if (roots.refused.length > 0) {
       const message = refusedRootsMessage(roots.refused)

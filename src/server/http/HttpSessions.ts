@@ -3,7 +3,8 @@
  * given here (shared by every session); closing the registry (server shutdown) closes every session,
  * which interrupts its requests and ends its streams.
  *
- * Sessions are capped in all and per client (the peer's address), and one client cannot lock others
+ * Sessions are capped in all and per remote client (the peer's address: every local client has the
+ * same loopback address, so the per-client cap is for remote peers), and one client cannot lock others
  * out by opening them: when a cap is reached, a new session takes the place of one nobody uses (never
  * used after `initialize`, else idle for `EVICTABLE_IDLE_MS`), the client's own first when its cap is
  * the one reached. Only when every session is in use is `initialize` refused. Sessions never used after
@@ -15,7 +16,7 @@ import { type HttpSession, makeHttpSession } from "./HttpSession.js"
 
 /** Open sessions at most: each holds a router, a replay log and a little state. */
 export const MAX_HTTP_SESSIONS = 256
-/** Open sessions of one client (one peer address) at most. */
+/** Open sessions of one remote client (one peer address that is not loopback) at most. */
 export const MAX_SESSIONS_PER_CLIENT = 64
 /** A session nobody has used for this long is closed (its client gets 404 and initializes again). */
 export const SESSION_IDLE_MS = 30 * 60 * 1000
@@ -23,6 +24,9 @@ export const SESSION_IDLE_MS = 30 * 60 * 1000
 export const EVICTABLE_IDLE_MS = 60 * 1000
 /** A session its client never used after `initialize` closes after this long (real clients use it at once). */
 export const UNUSED_SESSION_MS = 30 * 1000
+
+/** Loopback peers, as Node reports them (IPv4, IPv6, IPv4-mapped IPv6). */
+const isLoopbackPeer = (address: string) => address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.")
 
 /** The session to close to make room among `candidates`: a never-used one first (oldest), else the longest idle. */
 const evictionCandidate = (candidates: ReadonlyArray<HttpSession>): HttpSession | undefined => {
@@ -76,7 +80,7 @@ export class HttpSessions extends Context.Service<HttpSessions, {
       /** Makes room for one more session of `client`; false when every candidate is in use. */
       const makeRoom = Effect.fnUntraced(function*(client: string) {
         const open = [...sessions.values()]
-        const own = open.filter((session) => session.client === client)
+        const own = isLoopbackPeer(client) ? [] : open.filter((session) => session.client === client)
         if (own.length >= MAX_SESSIONS_PER_CLIENT) {
           const victim = evictionCandidate(own)
           if (victim === undefined) return false

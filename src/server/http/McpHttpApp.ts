@@ -6,7 +6,7 @@
  * - GET opens the session's event stream: notifications and our requests (elicitations), resumable
  *   with `Last-Event-ID`.
  * - DELETE ends the session.
- * Every request first passes the `Origin` check and, when configured, the bearer token (`RequestGuards`).
+ * Every request first passes the `Origin` check and the bearer token (`RequestGuards`).
  */
 import { Effect, Option, type Semaphore, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -23,8 +23,12 @@ export const MCP_PATH = "/mcp"
 export interface McpHttpOptions {
   /** The host the server listens on: an `Origin` naming it is allowed besides loopback. */
   readonly listenHost: string
-  /** When set, every request needs `Authorization: Bearer <token>`. */
-  readonly authToken: string | undefined
+  /**
+   * Every request needs `Authorization: Bearer <token>`: an agent that runs commands is never served
+   * unauthenticated, not even on loopback, where any local process (a sandboxed command with network
+   * access included) could otherwise drive it. Commands never see the token (`CommandIsolation`).
+   */
+  readonly authToken: string
 }
 
 /** An HTTP error whose body is a JSON-RPC error, as MCP clients expect. */
@@ -181,7 +185,7 @@ export const mcpHttpApp = (options: McpHttpOptions) => {
     if (!isAllowedOrigin(request.headers.origin, options.listenHost)) {
       return failure(403, -32000, "Forbidden: this Origin may not use the server")
     }
-    if (options.authToken !== undefined && !hasBearerToken(request.headers.authorization, options.authToken)) {
+    if (!hasBearerToken(request.headers.authorization, options.authToken)) {
       return failure(401, -32000, "Unauthorized: a bearer token is required", { "www-authenticate": "Bearer" })
     }
     switch (request.method) {
