@@ -135,8 +135,8 @@ export class ConversationManager extends Context.Service<ConversationManager, {
     const model = yield* ModelClient
     const tools = yield* ToolRegistry
     const managerScope = yield* Effect.scope
-    // Captured here so every conversation's turns and tools see the environment (and what commands are
-    // denied, see `CommandIsolation`) this layer was built with.
+    // Captured here so every conversation's turns and tools see the environment (and the secrets commands
+    // must not see, see `CommandIsolation`) this layer was built with.
     const env = yield* ProcessEnvironment
     const isolation = yield* CommandIsolation
     const embeddedMcpServers = yield* EmbeddedMcpServers
