@@ -12,6 +12,7 @@ import { resolve } from "node:path"
 import { Context, Effect, Ref, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { CommandIsolation, commandSecrets } from "../../services/CommandIsolation.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -80,7 +81,8 @@ const execute = (
       argv: call.command,
       cwd: call.cwd,
       env: buildCommandEnv(turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
-        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted"
+        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted",
+        secrets: commandSecrets(yield* CommandIsolation, yield* ProcessEnvironment, turn.config)
       }),
       timeoutMs: call.timeoutMs,
       sandbox,

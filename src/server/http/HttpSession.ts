@@ -31,8 +31,14 @@ export interface HttpSession {
   readonly expectAnswer: (id: RequestId) => Effect.Effect<Effect.Effect<Answer>>
   /** Stops waiting for the answer to `id`: a cancelled request gets none; a dropped response's goes to the GET stream. */
   readonly dropAnswer: (id: RequestId) => Effect.Effect<void>
+  /** Who opened the session (the peer's address): sessions are capped per client. */
+  readonly client: string
+  /** When the session was opened (epoch ms). */
+  readonly openedAt: number
   /** Records that the client used the session just now. */
   readonly touch: () => void
+  /** Whether the client has used the session since `initialize`; a flood of bare `initialize`s never does. */
+  readonly wasUsed: () => boolean
   /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
   readonly isIdle: (idleMs: number) => boolean
   /** Interrupts the session's requests and ends its streams. */
@@ -41,7 +47,8 @@ export interface HttpSession {
 
 export const makeHttpSession = Effect.fnUntraced(function*<A>(
   options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
-  agent: Context.Context<A>
+  agent: Context.Context<A>,
+  client: string
 ) {
   const scope = yield* Scope.make()
   const events = new SessionEvents()
@@ -74,11 +81,15 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(undefined))
   }
 
-  let lastActive = Date.now()
+  const openedAt = Date.now()
+  let lastActive = openedAt
+  let used = false
   const session: HttpSession = {
     id: randomUUID(),
     events,
     protocolVersion: undefined,
+    client,
+    openedAt,
     receive: (message) => router.receive(message).pipe(Effect.provideContext(context)),
     expectAnswer: (id) =>
       Effect.sync(() => {
@@ -86,7 +97,11 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
         waiting.set(requestKey(id), waiter)
         return Deferred.await(waiter)
       }),
-    touch: () => void (lastActive = Date.now()),
+    touch: () => {
+      lastActive = Date.now()
+      used = true
+    },
+    wasUsed: () => used,
     isIdle: (idleMs) => waiting.size === 0 && !events.hasReader && Date.now() - lastActive > idleMs,
     dropAnswer: (id) => Effect.sync(() => settle(requestKey(id))),
     close: Effect.suspend(() => {
