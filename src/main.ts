@@ -10,6 +10,7 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { makeExecCommand } from "./faces/exec/ExecCommand.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { ProcessEnvironment } from "./config/ProcessEnvironment.js"
@@ -160,13 +161,20 @@ const mcp = Command.make("mcp", {
 
 const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => config))
 
+/** exec's progress is its own output: logs stay at warnings unless --log-level or CODEX_EFFECT_LOG ask for more. */
+const exec = makeExecCommand({
+  cliOverrides: Effect.map(root, ({ config }) => config),
+  logLevel: Effect.flatMap(GlobalFlag.LogLevel, (flag) => (Option.isNone(flag) && envLogLevelName === "" ? Effect.succeed("Warn" as const) : stderrThreshold)),
+  env: serverEnvironment
+})
+
 const codexEffect = root.pipe(
   Command.withHandler(({ config }) => runServer(config)),
   Command.withDescription(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
+  Command.withSubcommands([mcp, exec, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
 )
 
 /** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */
@@ -186,9 +194,11 @@ NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) {
-      onExit(0)
+      // A signal that interrupted `exec` set the code that says which (130, 143).
+      const code = typeof process.exitCode === "number" ? process.exitCode : 0
+      onExit(code)
       // Lingering handles (stdin, HTTP keep-alive sockets) must not keep a finished server alive.
-      process.exit(0)
+      process.exit(code)
     }
     const error = Cause.squash(exit.cause)
     // A usage error has been printed already; "Help requested" would only add noise.
