@@ -5,12 +5,12 @@
  * structured output, images, provider failures, aborting, the sandbox, the git-repository check, and
  * the `baseUrl`/`apiKey` options.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { collect, type ThreadEvent, useExecSetup } from "../support/CodexSdk.js"
 import { MockTurn, startMockModelServer } from "../support/MockModelServer.js"
-import { waitForProcessExit } from "../support/Processes.js"
+import { pidsRunning, waitForProcessExit } from "../support/Processes.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
 const setup = useExecSetup()
@@ -28,16 +28,6 @@ const shapes = (events: ReadonlyArray<ThreadEvent>) =>
     keys: Object.keys(event).sort(),
     item: event.item === undefined ? undefined : { type: event.item.type, status: event.item.status, keys: Object.keys(event.item).sort() }
   }))
-
-/** The pids of the processes running exactly `argv`. */
-const pidsRunning = (argv: ReadonlyArray<string>) =>
-  readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8") === argv.join("\0") + "\0"
-    } catch {
-      return false
-    }
-  })
 
 const pidsOf = (pidFile: string) => readFileSync(pidFile, "utf8").trim().split("\n").filter((line) => line !== "").map(Number)
 
