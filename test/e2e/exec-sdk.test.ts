@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { collect, type ThreadEvent, useExecSetup } from "../support/CodexSdk.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn, startMockModelServer } from "../support/MockModelServer.js"
 import { pidsRunning, waitForProcessExit } from "../support/Processes.js"
 import { makeTempDir } from "../support/TempDirs.js"
@@ -77,6 +78,28 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(completed!.item.changes).toEqual([{ path: join(work, "hello.txt"), kind: "add" }])
     expect(completed!.item.status).toBe("completed")
     expect(readFileSync(join(work, "hello.txt"), "utf8")).toBe("hi\n")
+  })
+
+  it("reports the plan as one todo_list item, completed with the turn, and an MCP tool call as mcp_tool_call", async () => {
+    const { codex, thread } = await setup([
+      MockTurn.functionCall("update_plan", { plan: [{ step: "look", status: "in_progress" }, { step: "fix", status: "pending" }] }),
+      MockTurn.functionCall("everything__echo", { message: "hello mcp" }, "call2"),
+      MockTurn.functionCall("update_plan", { plan: [{ step: "look", status: "completed" }, { step: "fix", status: "completed" }] }, "call3"),
+      MockTurn.message("planned")
+    ], { extra: `include_plan_tool = true\n${mcpServerToml("everything", everythingStdio())}` })
+    const { events } = await codex.startThread(thread()).runStreamed("plan it")
+    const streamed = await collect(events)
+    const todo = streamed.filter((event) => event.item?.type === "todo_list")
+    expect(todo.map((event) => [event.type, event.item.id, event.item.items.map((item: any) => item.completed)])).toEqual([
+      ["item.started", "item_0", [false, false]],
+      ["item.updated", "item_0", [true, true]],
+      ["item.completed", "item_0", [true, true]]
+    ])
+    expect(streamed.indexOf(todo[2]!)).toBe(streamed.length - 2)
+    const mcp = streamed.filter((event) => event.item?.type === "mcp_tool_call")
+    expect(mcp.map((event) => [event.type, event.item.status])).toEqual([["item.started", "in_progress"], ["item.completed", "completed"]])
+    expect(mcp[1]!.item).toMatchObject({ server: "everything", tool: "echo", arguments: { message: "hello mcp" } })
+    expect(JSON.stringify(mcp[1]!.item.result.content)).toContain("hello mcp")
   })
 
   it("resumes a thread in a new process and sends the model the history", async () => {
