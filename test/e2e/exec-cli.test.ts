@@ -85,6 +85,29 @@ describe("codex-effect exec", () => {
     expect(badFlag.stdout).toBe("")
   })
 
+  it("continues the newest thread with resume --last", async () => {
+    const { exec, model } = await start([MockTurn.message("first"), MockTurn.message("second")])
+    const first = await exec(["--json", "first question"])
+    const threadId = JSON.parse(first.stdout.split("\n")[0]!).thread_id
+    const resumed = await exec(["--json", "resume", "--last", "follow-up"])
+    expect(resumed.status).toBe(0)
+    expect(JSON.parse(resumed.stdout.split("\n")[0]!)).toEqual({ type: "thread.started", thread_id: threadId })
+    const sent = JSON.stringify(model.requests[1]!.body.input)
+    for (const text of ["first question", "first", "follow-up"]) expect(sent).toContain(text)
+    const unknown = await exec(["resume", "not-a-thread", "hi"])
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toContain("no saved session for thread id not-a-thread")
+  })
+
+  it("runs without sandbox or approvals with --dangerously-bypass-approvals-and-sandbox", async () => {
+    const outside = join(makeTempDir("exec-outside-"), "written")
+    const { exec } = await start([MockTurn.shell(["bash", "-c", `touch ${outside}`]), MockTurn.message("ok")], { sandboxMode: "read-only" })
+    const result = await exec(["--dangerously-bypass-approvals-and-sandbox", "-c", "approval_policy=untrusted", "write"])
+    expect(result.status).toBe(0)
+    expect(result.stderr).toContain("sandbox: danger-full-access")
+    expect(existsSync(outside)).toBe(true)
+  })
+
   it("refuses an approval nobody can give and tells the model why", async () => {
     const { exec, model } = await start([MockTurn.shell(["bash", "-c", "echo hi"]), MockTurn.message("ok")], { sandboxMode: "read-only" })
     const result = await exec(["--json", "-c", "approval_policy=untrusted", "hi"])

@@ -18,6 +18,7 @@ import { CodexLayer } from "../../services/CodexLayer.js"
 import { type ColorMode, usesColor } from "./HumanOutput.js"
 import { runExec } from "./ExecRun.js"
 import { execSettings } from "./ExecSettings.js"
+import type { ResumeTarget } from "./ResumeThread.js"
 
 /** A usage problem found before the turn starts (no prompt, no git repository, a bad schema file). */
 class ExecUsageError extends Data.TaggedError("ExecUsageError")<{ readonly message: string }> {
@@ -58,6 +59,10 @@ const flags = {
     Flag.withAlias("o"),
     Flag.withDescription("Also write the final message to this file."),
     Flag.optional
+  ),
+  bypass: Flag.Boolean("dangerously-bypass-approvals-and-sandbox").pipe(
+    Flag.withDescription("Run every command without a sandbox or approvals. Only for runners that are sandboxed from outside."),
+    Flag.withDefault(false)
   ),
   color: Flag.Literals("color", ["always", "never", "auto"]).pipe(
     Flag.withDescription("Colour the progress on stderr."),
@@ -130,7 +135,12 @@ const signalExitCodes = Effect.acquireRelease(
     })
 )
 
-const run = <R1, R2, R3>(context: ExecContext<R1, R2, R3>, shared: SharedFlags, promptArg: Option.Option<string>, resume: string | undefined) =>
+const run = <R1, R2, R3>(
+  context: ExecContext<R1, R2, R3>,
+  shared: SharedFlags,
+  promptArg: Option.Option<string>,
+  resume: ResumeTarget | undefined
+) =>
   Effect.gen(function*() {
     const processCwd = process.cwd()
     const settings = execSettings(
@@ -139,7 +149,8 @@ const run = <R1, R2, R3>(context: ExecContext<R1, R2, R3>, shared: SharedFlags, 
         sandbox: Option.getOrUndefined(shared.sandbox),
         cd: Option.getOrUndefined(shared.cd),
         addDirs: shared.addDir,
-        profile: Option.getOrUndefined(shared.profile)
+        profile: Option.getOrUndefined(shared.profile),
+        bypass: shared.bypass
       },
       yield* context.cliOverrides,
       yield* context.env,
@@ -189,10 +200,20 @@ export const makeExecCommand = <R1, R2, R3>(context: ExecContext<R1, R2, R3>) =>
     ])
   )
   const resume = Command.make("resume", {
-    threadId: Argument.String("thread-id").pipe(Argument.withDescription("The thread to continue (its thread.started id).")),
-    prompt: promptArgument
-  }, ({ prompt, threadId }) => Effect.flatMap(exec, (shared) => run(context, shared, prompt, threadId))).pipe(
-    Command.withDescription("Continue a saved thread with another prompt, in this new process.")
-  )
+    threadId: Argument.String("thread-id").pipe(
+      Argument.withDescription("The thread to continue (its thread.started id); with --last, the prompt."),
+      Argument.optional
+    ),
+    prompt: promptArgument,
+    last: Flag.Boolean("last").pipe(Flag.withDescription("Continue the newest saved thread."), Flag.withDefault(false))
+  }, ({ last, prompt, threadId }) =>
+    Effect.gen(function*() {
+      const shared = yield* exec
+      if (last) return yield* run(context, shared, Option.orElse(prompt, () => threadId), { last: true })
+      if (Option.isNone(threadId)) return yield* new ExecUsageError({ message: "resume: pass the thread id, or --last" })
+      return yield* run(context, shared, prompt, { threadId: threadId.value })
+    })).pipe(
+      Command.withDescription("Continue a saved thread with another prompt, in this new process.")
+    )
   return exec.pipe(Command.withSubcommands([resume]))
 }

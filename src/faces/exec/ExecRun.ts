@@ -13,7 +13,7 @@ import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import type { Event } from "../../rpc/Event.js"
 import { approvalOpFor, type InputItem } from "../../rpc/Op.js"
 import { makeHumanOutput } from "./HumanOutput.js"
-import { resumeThread } from "./ResumeThread.js"
+import { type ResumeTarget, resumeThread } from "./ResumeThread.js"
 import { makeThreadEventEncoder, type TurnOutcome } from "./ThreadEventEncoder.js"
 
 /** The turn did not complete; `exitCode` is what the process exits with. */
@@ -24,7 +24,7 @@ export interface ExecRequest {
   /** Absolute paths of images to attach to the prompt. */
   readonly images: ReadonlyArray<string>
   /** Continue this saved thread instead of starting one. */
-  readonly resume: string | undefined
+  readonly resume: ResumeTarget | undefined
   readonly overrides: ConversationOverrides
   /** The JSON Schema the final answer must match. */
   readonly outputSchema: Readonly<Record<string, unknown>> | undefined

@@ -19,6 +19,8 @@ export interface ExecFlags {
   readonly cd: string | undefined
   readonly addDirs: ReadonlyArray<string>
   readonly profile: string | undefined
+  /** `--dangerously-bypass-approvals-and-sandbox`: no sandbox, no approvals (for an externally sandboxed runner). */
+  readonly bypass: boolean
 }
 
 export interface ExecSettings {
@@ -56,11 +58,11 @@ export const execSettings = (
     cliOverrides: kept,
     overrides: {
       ...(flags.model !== undefined ? { model: flags.model } : {}),
-      ...(flags.sandbox !== undefined ? { sandboxMode: flags.sandbox } : {}),
+      ...(flags.bypass ? { sandboxMode: "danger-full-access" as const } : flags.sandbox !== undefined ? { sandboxMode: flags.sandbox } : {}),
       ...(flags.cd !== undefined ? { cwd: resolve(processCwd, flags.cd) } : {}),
       ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
       // Nobody can answer an approval request: unless told otherwise, never ask.
-      ...(approvalGiven ? {} : { approvalPolicy: "never" as const }),
+      ...(approvalGiven && !flags.bypass ? {} : { approvalPolicy: "never" as const }),
       ...(flags.addDirs.length > 0
         ? { config: { "sandbox_workspace_write.writable_roots": flags.addDirs.map((dir) => resolve(processCwd, dir)) } }
         : {})

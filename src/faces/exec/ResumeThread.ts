@@ -1,10 +1,12 @@
 /**
- * `exec resume <THREAD_ID>`: the saved conversation of that id, started again in this process from its
- * rollout, with the settings it was saved with (cwd, model) under this invocation's overrides.
+ * `exec resume <THREAD_ID>` (or `--last`): the saved conversation of that id (or the newest), started
+ * again in this process from its rollout, with the settings it was saved with (cwd, model) under this
+ * invocation's overrides.
  */
 import { Data, Effect } from "effect"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import { readRollout } from "../../persistence/Rollout.js"
+import { listRollouts } from "../../persistence/RolloutIndex.js"
 import { findRollout } from "../../persistence/SavedSessions.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
@@ -14,9 +16,14 @@ export class ResumeFailed extends Data.TaggedError("ResumeFailed")<{ readonly me
   readonly exitCode = 1
 }
 
-export const resumeThread = Effect.fnUntraced(function*(threadId: string, overrides: ConversationOverrides) {
+/** The thread to resume: its id, or the newest saved one. */
+export type ResumeTarget = { readonly threadId: string } | { readonly last: true }
+
+export const resumeThread = Effect.fnUntraced(function*(target: ResumeTarget, overrides: ConversationOverrides) {
   const config = yield* Config
   const manager = yield* ConversationManager
+  const threadId = "threadId" in target ? target.threadId : listRollouts(config.codexHome, 1).items[0]?.conversationId
+  if (threadId === undefined) return yield* new ResumeFailed({ message: `no saved session in ${config.codexHome}/sessions` })
   const path = findRollout(config.codexHome, threadId)
   if (path === undefined) {
     return yield* new ResumeFailed({ message: `no saved session for thread id ${threadId} in ${config.codexHome}/sessions` })
