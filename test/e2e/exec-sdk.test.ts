@@ -195,11 +195,12 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(turn.finalResponse).toBe("ran anyway")
   })
 
-  it("takes an OpenAI-compatible provider from the SDK's baseUrl and apiKey", async () => {
+  it("takes an OpenAI-compatible provider from the SDK's baseUrl and apiKey, the key winning over a stored login", async () => {
     const { Codex, executable, env, work } = await setup([])
     const provider = await startMockModelServer([MockTurn.message("from baseUrl")])
     try {
       const codexHome = makeTempDir("codex-home-empty-")
+      writeFileSync(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-stored" }), { mode: 0o600 })
       const codex = new Codex({ codexPathOverride: executable, baseUrl: provider.url, apiKey: "sk-from-sdk", env: { ...env, CODEX_HOME: codexHome } })
       const turn = await codex.startThread({ workingDirectory: work }).run("hi")
       expect(turn.finalResponse).toBe("from baseUrl")

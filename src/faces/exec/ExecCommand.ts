@@ -14,6 +14,8 @@ import type { Environment } from "../../config/ProcessEnvironment.js"
 import { ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import { readUntrustedFileSync } from "../../files/UntrustedFile.js"
 import { stderrLoggerLayer } from "../../server/Logging.js"
+import { ModelAuth } from "../../model/ModelAuth.js"
+import { ModelClient } from "../../model/ModelClient.js"
 import { CodexLayer } from "../../services/CodexLayer.js"
 import { type ColorMode, usesColor } from "./HumanOutput.js"
 import { runExec } from "./ExecRun.js"
@@ -176,7 +178,12 @@ const run = <R1, R2, R3>(
       color: usesColor(shared.color as ColorMode, process.stderr.isTTY === true, settings.env.NO_COLOR !== undefined),
       outputLastMessage: Option.getOrUndefined(shared.outputLastMessage)
     }).pipe(
-      Effect.provide(CodexLayer({ cliOverrides: settings.cliOverrides, env: settings.env })),
+      Effect.provide(CodexLayer({
+        cliOverrides: settings.cliOverrides,
+        env: settings.env,
+        // The key the SDK passes wins over CODEX_HOME's login.
+        ...(settings.apiKeyFromEnv ? { model: ModelClient.layer.pipe(Layer.provide(ModelAuth.layerFromEnv)) } : {})
+      })),
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(logLevel), Layer.succeed(References.MinimumLogLevel, logLevel))),
       Effect.provideService(ProcessEnvironment, settings.env)
     )

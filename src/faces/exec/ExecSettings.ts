@@ -28,6 +28,8 @@ export interface ExecSettings {
   readonly cliOverrides: ReadonlyArray<string>
   readonly overrides: ConversationOverrides
   readonly env: Environment
+  /** `CODEX_API_KEY` is set: it is the key, whatever auth.json holds (as with the reference). */
+  readonly apiKeyFromEnv: boolean
 }
 
 const keyOf = (override: string) => override.slice(0, Math.max(0, override.indexOf("="))).trim()
@@ -54,6 +56,7 @@ export const execSettings = (
   }
   const approvalGiven = kept.some((override) => keyOf(override) === "approval_policy")
   const apiKey = env.CODEX_API_KEY
+  const apiKeyFromEnv = apiKey !== undefined && apiKey !== ""
   return {
     cliOverrides: kept,
     overrides: {
@@ -70,7 +73,8 @@ export const execSettings = (
     env: {
       ...env,
       ...(baseUrl !== undefined ? { OPENAI_BASE_URL: baseUrl } : {}),
-      ...(apiKey !== undefined && apiKey !== "" ? { OPENAI_API_KEY: apiKey } : {})
-    }
+      ...(apiKeyFromEnv ? { OPENAI_API_KEY: apiKey } : {})
+    },
+    apiKeyFromEnv
   }
 }

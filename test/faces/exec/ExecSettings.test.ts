@@ -39,5 +39,7 @@ describe("execSettings", () => {
     )
     assert.deepStrictEqual(settings.cliOverrides, ["model=\"m\"", "tools.web_search=true", "tools.web_search=false"])
     assert.deepStrictEqual(settings.env, { CODEX_API_KEY: "sk-1", PATH: "/bin", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "sk-1" })
+    assert.strictEqual(settings.apiKeyFromEnv, true)
+    assert.strictEqual(execSettings(none, [], { CODEX_API_KEY: "" }, "/p").apiKeyFromEnv, false)
   })
 })
