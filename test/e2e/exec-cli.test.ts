@@ -40,7 +40,11 @@ const start = async (turns: ReadonlyArray<MockTurn>, config: Parameters<typeof m
 
 describe("codex-effect exec", () => {
   it("prints the final message alone on stdout and the progress on stderr", async () => {
-    const { exec, work } = await start([MockTurn.shell(["bash", "-c", "echo hi; exit 3"]), MockTurn.message("All done.")])
+    const { exec, work } = await start([
+      MockTurn.shell(["bash", "-c", "echo hi; exit 3"]),
+      MockTurn.message("All done."),
+      MockTurn.message("All done.")
+    ])
     const result = await exec(["what now?"])
     expect(result.status).toBe(0)
     expect(result.stdout).toBe("All done.\n")
@@ -48,6 +52,9 @@ describe("codex-effect exec", () => {
     expect(result.stderr).toContain(`exec bash -c 'echo hi; exit 3' in ${work}`)
     expect(result.stderr).toContain("exited 3")
     expect(result.stderr).not.toContain("\x1b[")
+    const colored = await exec(["--color", "always", "again"])
+    expect(colored.stdout).toBe("All done.\n")
+    expect(colored.stderr).toContain("\x1b[1m")
   })
 
   it("reads the prompt from stdin when there is no argument or it is -, and writes --output-last-message", async () => {

@@ -110,12 +110,14 @@ describe("makeThreadEventEncoder", () => {
     assert.deepStrictEqual(aborted.outcome, { _tag: "Aborted" })
   })
 
-  it("reports an MCP tool call with its result, and an error item for a retried stream", () => {
+  it("reports an MCP tool call with its result, an error item for a retried stream, and a web search", () => {
     const invocation = { server: "s", tool: "t", arguments: { x: 1 } }
     const { events } = encodeAll([
       { type: "mcp_tool_call_begin", call_id: "m1", invocation },
       { type: "mcp_tool_call_end", call_id: "m1", invocation, duration: { secs: 0, nanos: 0 }, result: { Ok: { content: [{ type: "text", text: "ok" }] } } },
-      { type: "stream_error", message: "retrying 1/5" }
+      { type: "stream_error", message: "retrying 1/5" },
+      { type: "web_search_begin", call_id: "w1" },
+      { type: "web_search_end", call_id: "w1", query: "effect v4" }
     ])
     assert.deepStrictEqual(events.map((event) => "item" in event ? event.item : undefined), [
       { id: "item_0", type: "mcp_tool_call", server: "s", tool: "t", arguments: { x: 1 }, status: "in_progress" },
@@ -128,7 +130,9 @@ describe("makeThreadEventEncoder", () => {
         result: { content: [{ type: "text", text: "ok" }], structured_content: null },
         status: "completed"
       },
-      { id: "item_1", type: "error", message: "retrying 1/5" }
+      { id: "item_1", type: "error", message: "retrying 1/5" },
+      { id: "item_2", type: "web_search", query: "" },
+      { id: "item_2", type: "web_search", query: "effect v4" }
     ])
   })
 })
