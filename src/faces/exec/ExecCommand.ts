@@ -17,7 +17,7 @@ import { stderrLoggerLayer } from "../../server/Logging.js"
 import { ModelAuth } from "../../model/ModelAuth.js"
 import { ModelClient } from "../../model/ModelClient.js"
 import { CodexLayer } from "../../services/CodexLayer.js"
-import { type ColorMode, usesColor } from "./HumanOutput.js"
+import { usesColor } from "./HumanOutput.js"
 import { runExec } from "./ExecRun.js"
 import { execSettings } from "./ExecSettings.js"
 import type { ResumeTarget } from "./ResumeThread.js"
@@ -175,7 +175,7 @@ const run = <R1, R2, R3>(
       overrides: settings.overrides,
       outputSchema,
       json,
-      color: usesColor(shared.color as ColorMode, process.stderr.isTTY === true, settings.env.NO_COLOR !== undefined),
+      color: usesColor(shared.color, process.stderr.isTTY === true, settings.env.NO_COLOR !== undefined),
       outputLastMessage: Option.getOrUndefined(shared.outputLastMessage)
     }).pipe(
       Effect.provide(CodexLayer({

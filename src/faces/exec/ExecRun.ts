@@ -69,7 +69,7 @@ const failureOf = (outcome: TurnOutcome | undefined): ExecFailed | undefined =>
     ? new ExecFailed({ message: "interrupted", exitCode: 130 })
     : undefined
 
-export const runExec = Effect.fnUntraced(function*(request: ExecRequest) {
+export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   const { conversation, conversationId }: NewConversation = yield* startConversation(request)
   const events = yield* conversation.subscribe
   const encoder = makeThreadEventEncoder()

@@ -19,7 +19,7 @@ export class ResumeFailed extends Data.TaggedError("ResumeFailed")<{ readonly me
 /** The thread to resume: its id, or the newest saved one. */
 export type ResumeTarget = { readonly threadId: string } | { readonly last: true }
 
-export const resumeThread = Effect.fnUntraced(function*(target: ResumeTarget, overrides: ConversationOverrides) {
+export const resumeThread = Effect.fn("Exec.resumeThread")(function*(target: ResumeTarget, overrides: ConversationOverrides) {
   const config = yield* Config
   const manager = yield* ConversationManager
   const threadId = "threadId" in target ? target.threadId : listRollouts(config.codexHome, 1).items[0]?.conversationId
