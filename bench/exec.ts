@@ -3,8 +3,9 @@
  * (prompt on stdin, `CODEX_API_KEY`, the SDK's originator), against the mock model: the time from spawn
  * to the `thread.started` line, and to the exit after a one-message turn. The reference runs at its
  * best (no update check, analytics or plugins; a model it knows, so no metadata warning), with its
- * TMPDIR outside CODEX_HOME. Each server keeps one TMPDIR across samples, so Node's compile cache
- * (ours) stays warm as it would on a user's machine.
+ * TMPDIR outside CODEX_HOME. Each server keeps one CODEX_HOME and one TMPDIR across samples, as on a
+ * user's machine: Node's compile cache (ours) stays warm, and the reference unpacks its bundled skills
+ * into CODEX_HOME once, not on every sample.
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
@@ -19,12 +20,14 @@ const benchDir = (prefix: string) => {
   return mkdtempSync(join(process.cwd(), `.bench/homes/${prefix}-`))
 }
 
-const tmpDirs = new Map<string, string>()
-const tmpDirFor = (target: Target) => {
-  const existing = tmpDirs.get(target.name)
+const kept = new Map<string, string>()
+/** One directory per server and purpose, kept across samples. */
+const keptDir = (target: Target, purpose: string) => {
+  const key = `${target.name} ${purpose}`
+  const existing = kept.get(key)
   if (existing !== undefined) return existing
-  const dir = benchDir("exec-tmp")
-  tmpDirs.set(target.name, dir)
+  const dir = benchDir(`exec-${purpose}`)
+  kept.set(key, dir)
   return dir
 }
 
@@ -55,16 +58,16 @@ const configToml = (url: string) =>
 /** [spawn → thread.started, spawn → exit] in ms, for one one-message turn. */
 const execOnce = async (target: Target): Promise<ReadonlyArray<number>> => {
   const model = await startMockModelServer([MockTurn.message("done")])
-  const home = benchDir("exec-home")
+  const home = keptDir(target, "home")
   writeFileSync(join(home, "config.toml"), configToml(model.url))
-  const work = benchDir("exec-work")
+  const work = keptDir(target, "work")
   const args = ["exec", "--experimental-json", "--skip-git-repo-check", "-C", work]
   const [file, argv] = target.command === undefined ? [process.execPath, [SERVER_BIN, ...args]] : [target.command.file, args]
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: benchDir("exec-user"),
+    HOME: keptDir(target, "user"),
     CODEX_HOME: home,
-    TMPDIR: tmpDirFor(target),
+    TMPDIR: keptDir(target, "tmp"),
     CODEX_API_KEY: "sk-bench",
     CODEX_INTERNAL_ORIGINATOR_OVERRIDE: "codex_sdk_ts",
     RUST_LOG: "error"
