@@ -122,7 +122,9 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
       catch: (error) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${String(error)}`, exitCode: 1 })
     })
   }
-  if (lastMessage !== undefined && !request.json) yield* write(process.stdout, lastMessage.endsWith("\n") ? lastMessage : `${lastMessage}\n`)
+  if (lastMessage !== undefined && lastMessage !== "" && !request.json) {
+    yield* write(process.stdout, lastMessage.endsWith("\n") ? lastMessage : `${lastMessage}\n`)
+  }
   yield* flush(process.stdout)
   const failed = failureOf(outcome)
   if (failed !== undefined) return yield* failed
