@@ -18,7 +18,6 @@ import { ModelAuth } from "../../model/ModelAuth.js"
 import { ModelClient } from "../../model/ModelClient.js"
 import { CodexLayer } from "../../services/CodexLayer.js"
 import { usesColor } from "./HumanOutput.js"
-import { runExec } from "./ExecRun.js"
 import { execSettings } from "./ExecSettings.js"
 import type { ResumeTarget } from "./ResumeThread.js"
 
@@ -168,6 +167,8 @@ const run = <R1, R2, R3>(
     const prompt = yield* readPrompt(promptArg)
     const logLevel = yield* context.logLevel
     yield* signalExitCodes
+    // Loaded only here: the other commands' start-up never evaluates exec's runtime.
+    const { runExec } = yield* Effect.promise(() => import("./ExecRun.js"))
     yield* runExec({
       prompt,
       images: shared.image.map((path) => resolve(processCwd, path)),
