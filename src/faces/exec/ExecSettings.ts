@@ -4,7 +4,8 @@
  * `never` unless `-c approval_policy` says otherwise), and the few things the official SDK passes that
  * are not config keys here: `-c openai_base_url=…` (the SDK's `baseUrl`) becomes the `openai`
  * provider's base URL, `CODEX_API_KEY` (the SDK's `apiKey`) the API key, and `-c web_search="live" |
- * "cached" | "disabled"` turns the hosted web search tool on or off.
+ * "cached" | "disabled"` turns the hosted web search tool on or off. The SDK's efforts past `xhigh`
+ * (`max`, `ultra`, `persistent`) become `high`, the highest effort sent here.
  */
 import { resolve } from "node:path"
 import { Result } from "effect"
@@ -32,6 +33,9 @@ export interface ExecSettings {
   readonly apiKeyFromEnv: boolean
 }
 
+/** Reasoning efforts the SDK may pass that no config here takes; `xhigh` is mapped with the config.toml values. */
+const BEYOND_HIGH: ReadonlySet<string> = new Set(["max", "ultra", "persistent"])
+
 const keyOf = (override: string) => override.slice(0, Math.max(0, override.indexOf("="))).trim()
 
 /** The value of a `key=value` override as a string, if it parses to one. */
@@ -52,6 +56,7 @@ export const execSettings = (
     const key = keyOf(override)
     if (key === "openai_base_url") baseUrl = stringValue(override) ?? baseUrl
     else if (key === "web_search") kept.push(`tools.web_search=${stringValue(override) !== "disabled"}`)
+    else if (key === "model_reasoning_effort" && BEYOND_HIGH.has(stringValue(override) ?? "")) kept.push(`model_reasoning_effort="high"`)
     else kept.push(override)
   }
   const approvalGiven = kept.some((override) => keyOf(override) === "approval_policy")

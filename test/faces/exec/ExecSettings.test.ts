@@ -33,11 +33,11 @@ describe("execSettings", () => {
   it("turns the SDK's baseUrl, apiKey and web_search into what the agent reads", () => {
     const settings = execSettings(
       none,
-      ["model=\"m\"", "openai_base_url=\"http://127.0.0.1:9/v1\"", "web_search=\"live\"", "web_search=\"disabled\""],
+      ["model=\"m\"", "openai_base_url=\"http://127.0.0.1:9/v1\"", "web_search=\"live\"", "web_search=\"disabled\"", "model_reasoning_effort=\"max\""],
       { CODEX_API_KEY: "sk-1", PATH: "/bin" },
       "/p"
     )
-    assert.deepStrictEqual(settings.cliOverrides, ["model=\"m\"", "tools.web_search=true", "tools.web_search=false"])
+    assert.deepStrictEqual(settings.cliOverrides, ["model=\"m\"", "tools.web_search=true", "tools.web_search=false", "model_reasoning_effort=\"high\""])
     assert.deepStrictEqual(settings.env, { CODEX_API_KEY: "sk-1", PATH: "/bin", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "sk-1" })
     assert.strictEqual(settings.apiKeyFromEnv, true)
     assert.strictEqual(execSettings(none, [], { CODEX_API_KEY: "" }, "/p").apiKeyFromEnv, false)
