@@ -186,6 +186,29 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(existsSync(join(work, "inside"))).toBe(false)
   })
 
+  it("takes every thread option the SDK passes: model, effort, web search, approvals, network, extra writable directories", async () => {
+    const extra = makeTempDir("exec-extra-")
+    const { codex, model, thread } = await setup([
+      MockTurn.shell(["bash", "-c", `echo out > ${join(extra, "written")}`]),
+      MockTurn.message("done")
+    ])
+    const turn = await codex.startThread(thread({
+      model: "gpt-5",
+      sandboxMode: "workspace-write",
+      modelReasoningEffort: "max",
+      networkAccessEnabled: true,
+      webSearchMode: "live",
+      approvalPolicy: "on-request",
+      additionalDirectories: [extra]
+    })).run("write there")
+    expect(turn.finalResponse).toBe("done")
+    const body = model.requests[0]!.body
+    expect(body.model).toBe("gpt-5")
+    expect(body.reasoning.effort).toBe("high")
+    expect(body.tools.map((tool: any) => tool.type)).toContain("web_search")
+    expect(readFileSync(join(extra, "written"), "utf8")).toBe("out\n")
+  })
+
   it("refuses to run outside a git repository unless skipGitRepoCheck is set", async () => {
     const { codex, model } = await setup([MockTurn.message("ran anyway")])
     const plain = makeTempDir("exec-no-git-")

@@ -39,6 +39,9 @@ export interface ThreadOptions {
   readonly skipGitRepoCheck?: boolean
   readonly approvalPolicy?: "never" | "on-request" | "on-failure" | "untrusted"
   readonly additionalDirectories?: ReadonlyArray<string>
+  readonly modelReasoningEffort?: "minimal" | "low" | "medium" | "high" | "xhigh" | "max"
+  readonly networkAccessEnabled?: boolean
+  readonly webSearchMode?: "disabled" | "cached" | "live"
 }
 export interface Codex {
   startThread(options?: ThreadOptions): Thread
