@@ -80,6 +80,10 @@ describe("codex-effect exec", () => {
     expect([refused.status, refused.stdout]).toEqual([1, ""])
     expect(refused.stderr).toContain("Not inside a git repository and --skip-git-repo-check was not specified.")
 
+    const missing = await exec(["-C", join(plain, "nope"), "--skip-git-repo-check", "hi"])
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toContain(`--cd ${join(plain, "nope")}: not a directory`)
+
     const empty = await exec([], "")
     expect(empty.status).toBe(1)
     expect(empty.stderr).toContain("no prompt")

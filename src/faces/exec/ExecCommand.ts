@@ -5,7 +5,7 @@
  * prompt is the argument, or stdin when it is absent or `-`. Outside a git repository exec refuses to
  * run unless `--skip-git-repo-check` is given, as the reference does.
  */
-import { existsSync } from "node:fs"
+import { existsSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { text } from "node:stream/consumers"
 import { Data, Effect, Layer, type LogLevel, Option, References } from "effect"
@@ -93,6 +93,14 @@ const readPrompt = (argument: Option.Option<string>) =>
     return prompt
   })
 
+const isDirectory = (path: string) => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 const insideGitRepository = (dir: string): boolean => {
   for (let current = dir;; current = dirname(current)) {
     if (existsSync(join(current, ".git"))) return true
@@ -158,6 +166,7 @@ const run = <R1, R2, R3>(
       processCwd
     )
     const cwd = settings.overrides.cwd ?? processCwd
+    if (!isDirectory(cwd)) return yield* new ExecUsageError({ message: `--cd ${cwd}: not a directory` })
     if (!shared.skipGitRepoCheck && !insideGitRepository(cwd)) {
       return yield* new ExecUsageError({ message: "Not inside a git repository and --skip-git-repo-check was not specified." })
     }
