@@ -30,6 +30,12 @@ const shapes = (events: ReadonlyArray<ThreadEvent>) =>
     item: event.item === undefined ? undefined : { type: event.item.type, status: event.item.status, keys: Object.keys(event.item).sort() }
   }))
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64"
+)
+
 const pidsOf = (pidFile: string) => readFileSync(pidFile, "utf8").trim().split("\n").filter((line) => line !== "").map(Number)
 
 describe("codex-effect exec under the Codex SDK", () => {
@@ -102,18 +108,21 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(JSON.stringify(mcp[1]!.item.result.content)).toContain("hello mcp")
   })
 
-  it("resumes a thread in a new process and sends the model the history", async () => {
+  it("resumes a thread in a new process and sends the model the history, and the image given after `resume`", async () => {
     const { codex, model, thread } = await setup([MockTurn.message("first answer"), MockTurn.message("second answer")])
     const first = codex.startThread(thread())
     await first.run("first question")
     expect(first.id).toMatch(/^[0-9a-f-]{36}$/)
     const resumed = codex.resumeThread(first.id!, thread())
-    const { events } = await resumed.runStreamed("second question")
+    const image = join(makeTempDir("exec-image-"), "pixel.png")
+    writeFileSync(image, PNG)
+    const { events } = await resumed.runStreamed([{ type: "text", text: "second question" }, { type: "local_image", path: image }])
     const streamed = await collect(events)
     expect(streamed[0]).toEqual({ type: "thread.started", thread_id: first.id })
     expect(streamed.at(-2)!.item.text).toBe("second answer")
     const texts = JSON.stringify(model.requests[1]!.body.input)
     for (const text of ["first question", "first answer", "second question"]) expect(texts).toContain(text)
+    expect(texts).toContain(`data:image/png;base64,${PNG.toString("base64")}`)
   })
 
   it("constrains the final answer with outputSchema: text.format as the reference sends it", async () => {
@@ -127,15 +136,11 @@ describe("codex-effect exec under the Codex SDK", () => {
   it("attaches local images to the prompt", async () => {
     const { codex, model, thread } = await setup([MockTurn.message("a pixel")])
     const image = join(makeTempDir("exec-image-"), "pixel.png")
-    const png = Buffer.from(
-      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-      "base64"
-    )
-    writeFileSync(image, png)
+    writeFileSync(image, PNG)
     await codex.startThread(thread()).run([{ type: "text", text: "what is this?" }, { type: "local_image", path: image }])
     const user = model.requests[0]!.body.input.at(-1)
     expect(user.content[0]).toEqual({ type: "input_text", text: "what is this?" })
-    expect(JSON.stringify(user.content)).toContain(`data:image/png;base64,${png.toString("base64")}`)
+    expect(JSON.stringify(user.content)).toContain(`data:image/png;base64,${PNG.toString("base64")}`)
   })
 
   it("fails the turn on a provider error, in bounded time: turn.failed, and run() rejects with the reason", async () => {
