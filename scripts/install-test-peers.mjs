@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
-export const TEST_PEERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../.test-peers")
-export const TEST_PEERS = { "@openai/codex-sdk": "0.163.0" }
+const TEST_PEERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../.test-peers")
+const TEST_PEERS = { "@openai/codex-sdk": "0.163.0" }
 
 const installedVersion = (name) => {
   try {
@@ -21,9 +21,8 @@ const installedVersion = (name) => {
   }
 }
 
-export const installTestPeers = () => {
-  const missing = Object.entries(TEST_PEERS).filter(([name, version]) => installedVersion(name) !== version)
-  if (missing.length === 0) return
+const missing = Object.entries(TEST_PEERS).filter(([name, version]) => installedVersion(name) !== version)
+if (missing.length > 0) {
   mkdirSync(TEST_PEERS_DIR, { recursive: true })
   if (!existsSync(join(TEST_PEERS_DIR, "package.json"))) {
     writeFileSync(join(TEST_PEERS_DIR, "package.json"), JSON.stringify({ name: "codex-effect-test-peers", private: true }) + "\n")
@@ -31,9 +30,7 @@ export const installTestPeers = () => {
   process.stderr.write(`installing ${missing.map(([name, version]) => `${name}@${version}`).join(", ")} into ${TEST_PEERS_DIR}\n`)
   execFileSync(
     "npm",
-    ["install", "--omit=optional", "--no-audit", "--no-fund", ...missing.map(([name, version]) => `${name}@${version}`)],
+    ["install", "--omit=optional", "--save-exact", "--no-audit", "--no-fund", ...missing.map(([name, version]) => `${name}@${version}`)],
     { cwd: TEST_PEERS_DIR, stdio: ["ignore", "inherit", "inherit"] }
   )
 }
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) installTestPeers()
