@@ -177,16 +177,19 @@ describe("codex-effect exec under the Codex SDK", () => {
     for (const pid of [...pidsOf(pidFile), ...sleepers]) await waitForProcessExit(pid, 5_000)
   })
 
-  it("refuses a write outside the workspace under the read-only sandbox", async () => {
+  it("refuses writes under the read-only sandbox: the command fails, as the reference reports it", async () => {
     const outside = join(makeTempDir("exec-outside-"), "written")
     const { codex, thread, work } = await setup([
       MockTurn.shell(["bash", "-c", `touch ${outside}; touch inside`]),
       MockTurn.message("done")
     ])
-    const turn = await codex.startThread(thread({ sandboxMode: "read-only" })).run("write")
-    const command = turn.items.find((item) => item.type === "command_execution")
+    const { events } = await codex.startThread(thread({ sandboxMode: "read-only" })).runStreamed("write")
+    const streamed = await collect(events)
+    expect(shapes(streamed)).toEqual(shapes(referenceEvents("readonly-write")))
+    const command = streamed.find((event) => event.type === "item.completed" && event.item.type === "command_execution")!.item
     expect(command.exit_code).not.toBe(0)
     expect(command.status).toBe("failed")
+    expect(command.aggregated_output).toMatch(/Read-only file system|Permission denied/)
     expect(existsSync(outside)).toBe(false)
     expect(existsSync(join(work, "inside"))).toBe(false)
   })
