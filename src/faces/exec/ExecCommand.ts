@@ -172,7 +172,9 @@ const run = <R1, R2, R3>(
     }
     const outputSchema = Option.isSome(shared.outputSchema) ? yield* readOutputSchema(resolve(processCwd, shared.outputSchema.value)) : undefined
     const json = shared.json || shared.experimentalJson
-    if (!json && (Option.isNone(promptArg) || promptArg.value === "-")) process.stderr.write("Reading prompt from stdin...\n")
+    if (!json && process.stdin.isTTY !== true && (Option.isNone(promptArg) || promptArg.value === "-")) {
+      process.stderr.write("Reading prompt from stdin...\n")
+    }
     const prompt = yield* readPrompt(promptArg)
     const logLevel = yield* context.logLevel
     yield* signalExitCodes
