@@ -131,6 +131,7 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
         ? { effort: context.effort, summary: context.summary }
         : undefined,
       verbosity: modelFamily(context.model).supportsVerbosity ? context.config.modelVerbosity : undefined,
+      outputSchema: context.outputSchema,
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()

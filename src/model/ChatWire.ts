@@ -4,7 +4,7 @@
  * into the same ResponseEvents the Responses API gives. A turn ends at the first `finish_reason`,
  * so whatever follows it (`data: [DONE]`, or the reference mock's literal `data: DONE`) is never read.
  */
-import type { Prompt } from "./Prompt.js"
+import { OUTPUT_SCHEMA_NAME, type Prompt } from "./Prompt.js"
 import { ResponseEvent } from "./ResponseEvent.js"
 import type { ContentPart } from "./ResponseItem.js"
 
@@ -78,7 +78,15 @@ export const chatRequestBody = (prompt: Prompt) => {
       }]
       : []
   )
-  return { model: prompt.model, messages: chatMessages(prompt), stream: true, ...(tools.length > 0 ? { tools } : {}) }
+  return {
+    model: prompt.model,
+    messages: chatMessages(prompt),
+    stream: true,
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(prompt.outputSchema !== undefined
+      ? { response_format: { type: "json_schema", json_schema: { name: OUTPUT_SCHEMA_NAME, strict: true, schema: prompt.outputSchema } } }
+      : {})
+  }
 }
 
 /** A streamed chunk as far as we read it; `reasoning`/`reasoning_content` come from gpt-oss, vLLM, DeepSeek. */

@@ -83,6 +83,15 @@ describe("chatRequestBody", () => {
     assert.strictEqual(body.stream, true)
     assert.notProperty(chatRequestBody(prompt([userText("hi")])), "tools")
   })
+
+  it("constrains the answer with response_format when there is an output schema", () => {
+    const schema = { type: "object" }
+    assert.deepStrictEqual(chatRequestBody({ ...prompt([userText("hi")]), outputSchema: schema }).response_format, {
+      type: "json_schema",
+      json_schema: { name: "codex_output_schema", strict: true, schema }
+    })
+    assert.notProperty(chatRequestBody(prompt([userText("hi")])), "response_format")
+  })
 })
 
 describe("makeChatAccumulator", () => {

@@ -269,7 +269,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
     switch (op.type) {
       case "user_input":
-        return input(id, op.items, turnContext).pipe(Effect.as(true))
+        return input(id, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }).pipe(Effect.as(true))
       case "user_turn":
         return input(id, op.items, turnContextForUserTurn(turnContext, op)).pipe(Effect.as(true))
       case "override_turn_context":
