@@ -1,0 +1,157 @@
+/**
+ * Invariant I1 (docs/security.md): nothing the server loads, executes or trusts lives where a
+ * sandboxed command can write, at any time. End to end against the built server and real bubblewrap,
+ * with a hostile model under the default `workspace-write` + `never`:
+ * - Node's compile cache (code the server runs at its next start);
+ * - git config and attributes when the server itself runs git (`gitDiffToRemote`);
+ * - CODEX_HOME (config.toml, `.env`, auth.json) inside the workspace, or below a directory a command
+ *   can rename.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { useServerCleanup } from "../support/AgentServer.js"
+import { toolOutputs } from "../support/HostileWorkspace.js"
+import { type MockTurn, MockTurn as Turn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
+import { makeTempDir, ServerProcess } from "../support/ServerProcess.js"
+import { copyOfDist, forgeCompileCache } from "./ForgedCompileCache.js"
+
+const track = useServerCleanup()
+
+/**
+ * Directories outside `/tmp` and `$TMPDIR`, for a CODEX_HOME the compile cache may use (under the
+ * repository, like the benchmarks' homes); removed when the file ends.
+ */
+const TRUSTED_PARENT = resolve(import.meta.dirname, "../../.test-homes")
+const trustedDirs: Array<string> = []
+const makeTrustedDir = (prefix: string) => {
+  mkdirSync(TRUSTED_PARENT, { recursive: true, mode: 0o755 })
+  const dir = mkdtempSync(join(TRUSTED_PARENT, prefix))
+  trustedDirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of trustedDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+interface Launch {
+  /** The built server to run: `dist` or a copy of it. */
+  readonly dist?: string
+  readonly codexHome: string
+  readonly turns: ReadonlyArray<MockTurn>
+  readonly env?: Record<string, string | undefined>
+  /** config.toml lines at the top level. */
+  readonly extra?: string
+}
+
+/** Starts the server with a mock model playing `turns`, under `workspace-write` + `never`; stopped after the test. */
+const launch = async (options: Launch) => {
+  const model = await startMockModelServer(options.turns)
+  mkdirSync(options.codexHome, { recursive: true })
+  writeFileSync(join(options.codexHome, "config.toml"), mockConfigToml(model.url, {
+    approvalPolicy: "never",
+    sandboxMode: "workspace-write",
+    ...(options.extra !== undefined ? { extra: options.extra } : {})
+  }))
+  const server = new ServerProcess({
+    codexHome: options.codexHome,
+    // The suite's own compile cache setting would hide the server's choice.
+    env: { NODE_COMPILE_CACHE: undefined, ...options.env },
+    ...(options.dist !== undefined ? { command: { file: process.execPath, args: [join(options.dist, "codex-effect.mjs"), "mcp"] } } : {})
+  })
+  track({ server, model })
+  return { server, model }
+}
+
+/** One `codex` call in `cwd` to its result. */
+const codex = (server: ServerProcess, cwd: string, prompt = "go") =>
+  server.request("tools/call", { name: "codex", arguments: { prompt, cwd } }, 30_000)
+
+const shells = (commands: ReadonlyArray<string>) => [
+  ...commands.map((command, i) => Turn.shell(["sh", "-c", command], { callId: `c${i}` })),
+  Turn.message("done")
+]
+
+/** The exit code of each command the model ran, from the tool outputs it received. */
+const exitCodes = (model: Parameters<typeof toolOutputs>[0]) =>
+  toolOutputs(model).map((output) => JSON.parse(output).metadata.exit_code as number)
+
+describe("I1: Node's compile cache", () => {
+  it("a cache entry forged by a sandboxed command in the default cache directory ($TMPDIR) does not run at the next start", async () => {
+    const dist = copyOfDist()
+    const staged = makeTempDir("forged-")
+    const marker = join(makeTempDir("marker-"), "forged-code-ran")
+    forgeCompileCache(dist, join(staged, "node-compile-cache"), marker)
+    const tmp = makeTempDir("server-tmp-")
+    const work = makeTempDir("work-")
+    const codexHome = makeTempDir("codex-home-")
+    const env = { TMPDIR: tmp }
+
+    // The model plants the entry from inside the sandbox: $TMPDIR is one of its writable roots.
+    const first = await launch({ dist, codexHome, env, turns: shells([`cp -r ${staged}/node-compile-cache ${tmp}/`]) })
+    await first.server.initialize()
+    await codex(first.server, work)
+    expect(exitCodes(first.model)).toEqual([0])
+    first.server.kill()
+    await first.server.exited
+
+    const second = await launch({ dist, codexHome, env, turns: [] })
+    const answer = await second.server.initialize()
+    expect(answer.result?.serverInfo).toBeDefined()
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it("the cache lives in CODEX_HOME, which no sandboxed command can write, and is used from there", async () => {
+    const dist = copyOfDist()
+    const codexHome = makeTrustedDir("home-")
+    const work = makeTempDir("work-")
+    const cache = join(codexHome, "node-compile-cache")
+    const { server, model } = await launch({
+      dist,
+      codexHome,
+      turns: shells([`mkdir -p ${cache}/x`, `touch ${cache}/x/entry`, `ls -A ${codexHome}`])
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([1, 1, 0])
+    expect(JSON.parse(toolOutputs(model)[2]!).output).toBe("")
+    // Written by the server itself once its CLI was loaded.
+    expect(readdirSync(cache)).not.toEqual([])
+    expect(existsSync(join(cache, "x"))).toBe(false)
+  })
+
+  it.each([
+    ["writable by others", (cache: string) => {
+      mkdirSync(cache, { mode: 0o700 })
+      chmodSync(cache, 0o777)
+      return cache
+    }],
+    ["a symlink to a directory a command could write", (cache: string) => {
+      const elsewhere = join(makeTempDir("elsewhere-"), "cache")
+      mkdirSync(elsewhere, { mode: 0o700 })
+      symlinkSync(elsewhere, cache)
+      return elsewhere
+    }]
+  ])("a cache directory in CODEX_HOME that is %s is not used", async (_name, prepare) => {
+    const dist = copyOfDist()
+    const codexHome = makeTrustedDir("home-")
+    const marker = join(makeTempDir("marker-"), "forged-code-ran")
+    forgeCompileCache(dist, prepare(join(codexHome, "node-compile-cache")), marker)
+    const { server } = await launch({ dist, codexHome, turns: [] })
+    expect((await server.initialize()).result?.serverInfo).toBeDefined()
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it("a CODEX_HOME under /tmp gets no cache: any sandbox on the machine may write there", async () => {
+    const dist = copyOfDist()
+    const codexHome = makeTempDir("codex-home-")
+    const cache = join(codexHome, "node-compile-cache")
+    mkdirSync(cache, { mode: 0o700 })
+    const marker = join(makeTempDir("marker-"), "forged-code-ran")
+    forgeCompileCache(dist, cache, marker)
+    const { server } = await launch({ dist, codexHome, turns: [] })
+    expect((await server.initialize()).result?.serverInfo).toBeDefined()
+    expect(existsSync(marker)).toBe(false)
+    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toContain("workspace-write")
+  })
+})
