@@ -75,7 +75,7 @@ export class ConversationStoreHandlers extends Context.Service<
         }),
 
       gitDiffToRemote: (params) =>
-        gitDiffToRemote(params.cwd).pipe(
+        gitDiffToRemote({ cwd: params.cwd, bwrapPath: config.base.codexLinuxSandboxExe, codexHome: config.codexHome }).pipe(
           Effect.mapError((error) => {
             const message = `failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`
             return error.internal === true ? internalError(`${message}: ${error.reason}`) : invalidRequest(message)

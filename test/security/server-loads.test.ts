@@ -155,3 +155,41 @@ describe("I1: Node's compile cache", () => {
     expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toContain("workspace-write")
   })
 })
+
+/** Keeps /tmp and $TMPDIR out of the model's writable roots: its workspace is the only one. */
+const WORKSPACE_ONLY = "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true"
+
+describe("I1: git the server runs on the workspace (gitDiffToRemote)", () => {
+  /** Each vector: the config lines (and .gitattributes) a repository made by the model carries; `OUT` is the marker directory. */
+  const vectors: ReadonlyArray<readonly [string, string]> = [
+    ["core.fsmonitor", `git config core.fsmonitor "touch OUT/ran; true"`],
+    ["diff.external", `git config diff.external "touch OUT/ran; true"`],
+    ["a textconv driver named in .gitattributes", `echo '*.txt diff=conv' > .gitattributes && git config diff.conv.textconv "touch OUT/ran; cat"`],
+    ["a clean filter named in .gitattributes", `echo '*.txt filter=f' > .gitattributes && git config filter.f.clean "touch OUT/ran; cat"`],
+    ["core.fsmonitor from a work-tree file brought in by include.path", `printf '[core]\\n\\tfsmonitor = touch OUT/ran; true\\n' > inc.cfg && git config include.path ../inc.cfg`]
+  ]
+
+  it.each(vectors)("%s does not run", async (_name, plant) => {
+    const outside = makeTempDir("outside-")
+    const work = makeTempDir("work-")
+    const setup = [
+      "set -e",
+      "git init -q -b main repo && cd repo",
+      "git config user.email m@example.com && git config user.name m",
+      "echo one > file.txt && git add file.txt && git commit -qm one",
+      "git remote add origin /nonexistent && git update-ref refs/remotes/origin/main HEAD",
+      "echo two > file.txt && echo new > untracked.txt && touch -d 2001-01-01 file.txt",
+      plant.replaceAll("OUT", outside)
+    ].join("\n")
+    const { server, model } = await launch({ codexHome: makeTempDir("codex-home-"), extra: WORKSPACE_ONLY, turns: shells([setup]) })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([0])
+
+    const answer = await server.request("gitDiffToRemote", { cwd: join(work, "repo") }, 30_000)
+    expect(answer.error).toBeUndefined()
+    expect(answer.result.diff).toContain("+two")
+    expect(answer.result.diff).toContain("+new")
+    expect(readdirSync(outside)).toEqual([])
+  })
+})
