@@ -82,7 +82,7 @@ describe("bwrapArgs", () => {
     assert.deepStrictEqual(roBinds(args), ["/", join(repo, ".git")])
   })
 
-  it("hides CODEX_HOME behind an empty read-only tmpfs in every mode", () => {
+  it("hides CODEX_HOME behind an empty read-only tmpfs in every mode; a missing one is created first", () => {
     const home = tempDir()
     for (const mode of ["read-only", "workspace-write", "danger-full-access"] as const) {
       const args = bwrapArgs({ policy: { mode }, workspace: cwd, codexHome: home, env }, cwd)
@@ -90,22 +90,40 @@ describe("bwrapArgs", () => {
       assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", home, "--remount-ro", home], mode)
       assert.strictEqual(args.filter((arg) => arg === "--tmpfs").length, 1)
     }
-    assert.notInclude(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: join(home, "missing") }, cwd), "--tmpfs")
+    const missing = join(home, "missing", "home")
+    const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: missing }, cwd)
+    assert.isTrue(existsSync(missing))
+    const at = args.indexOf("--tmpfs")
+    assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", missing, "--remount-ro", missing])
   })
 
-  it("a workspace inside CODEX_HOME stays visible: only secrets are hidden, config made read-only", () => {
+  it("CODEX_HOME deep inside a writable root: every directory between them is pinned, before the mask", () => {
+    const root = tempDir()
+    const home = join(root, "a", "b", "home")
+    mkdirSync(home, { recursive: true })
+    const args = bwrapArgs({ policy: { mode: "workspace-write", writable_roots: [root] }, workspace: cwd, codexHome: home, env }, cwd)
+    const pins = [join(root, "a"), join(root, "a", "b")]
+    assert.deepStrictEqual(binds(args).slice(-2), pins)
+    assert.isBelow(args.lastIndexOf(pins[1]!), args.indexOf("--tmpfs"))
+    // Nothing writable means nothing to pin.
+    assert.deepStrictEqual(binds(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: home, env }, cwd)), [])
+  })
+
+  it("a workspace inside CODEX_HOME stays visible: all of CODEX_HOME read-only, its secrets hidden", () => {
     const home = tempDir()
     mkdirSync(join(home, "sessions"))
     mkdirSync(join(home, "project"))
     writeFileSync(join(home, "auth.json"), "{}")
+    writeFileSync(join(home, ".env"), "KEY=1")
     writeFileSync(join(home, "config.toml"), "")
     for (const workspace of [home, join(home, "project")]) {
       const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
       const masks = args.slice(args.indexOf("/proc", 6) + 1, args.indexOf("--chdir"))
       assert.deepStrictEqual(masks, [
+        "--ro-bind", home, home,
         "--ro-bind", "/dev/null", join(home, "auth.json"),
-        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
-        "--ro-bind", join(home, "config.toml"), join(home, "config.toml")
+        "--ro-bind", "/dev/null", join(home, ".env"),
+        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions")
       ])
     }
   })

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { useServerCleanup } from "../support/AgentServer.js"
 import { toolOutputs } from "../support/HostileWorkspace.js"
 import { type MockTurn, MockTurn as Turn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { makeTempDir, ServerProcess } from "../support/ServerProcess.js"
+import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
 import { copyOfDist, forgeCompileCache } from "./ForgedCompileCache.js"
 
 const track = useServerCleanup()
@@ -42,26 +42,41 @@ interface Launch {
   readonly env?: Record<string, string | undefined>
   /** config.toml lines at the top level. */
   readonly extra?: string
+  /** Give the config as `-c` overrides and write no config.toml (one a command could then create). */
+  readonly noConfigFile?: boolean
 }
 
 /** Starts the server with a mock model playing `turns`, under `workspace-write` + `never`; stopped after the test. */
 const launch = async (options: Launch) => {
   const model = await startMockModelServer(options.turns)
   mkdirSync(options.codexHome, { recursive: true })
-  writeFileSync(join(options.codexHome, "config.toml"), mockConfigToml(model.url, {
+  const config = mockConfigToml(model.url, {
     approvalPolicy: "never",
     sandboxMode: "workspace-write",
     ...(options.extra !== undefined ? { extra: options.extra } : {})
-  }))
+  })
+  if (options.noConfigFile !== true) writeFileSync(join(options.codexHome, "config.toml"), config)
+  const overrides = options.noConfigFile === true ? configOverrides(model.url) : []
+  const bin = options.dist !== undefined ? join(options.dist, "codex-effect.mjs") : SERVER_BIN
   const server = new ServerProcess({
     codexHome: options.codexHome,
     // The suite's own compile cache setting would hide the server's choice.
     env: { NODE_COMPILE_CACHE: undefined, ...options.env },
-    ...(options.dist !== undefined ? { command: { file: process.execPath, args: [join(options.dist, "codex-effect.mjs"), "mcp"] } } : {})
+    command: { file: process.execPath, args: [bin, "mcp", ...overrides] }
   })
   track({ server, model })
   return { server, model }
 }
+
+/** The mock provider's config as `-c` overrides. */
+const configOverrides = (url: string) =>
+  [
+    `model="mock-model"`,
+    `approval_policy="never"`,
+    `sandbox_mode="workspace-write"`,
+    `model_provider="mock_provider"`,
+    `model_providers.mock_provider={ name = "mock", base_url = "${url}", wire_api = "chat", request_max_retries = 0, stream_max_retries = 0 }`
+  ].flatMap((override) => ["-c", override])
 
 /** One `codex` call in `cwd` to its result. */
 const codex = (server: ServerProcess, cwd: string, prompt = "go") =>
@@ -191,5 +206,78 @@ describe("I1: git the server runs on the workspace (gitDiffToRemote)", () => {
     expect(answer.result.diff).toContain("+two")
     expect(answer.result.diff).toContain("+new")
     expect(readdirSync(outside)).toEqual([])
+  })
+})
+
+/** A config.toml entry that starts a "MCP server" writing `marker`: what a planted config would run. */
+const mcpServerWriting = (marker: string) => `\n[mcp_servers.planted]\ncommand = "sh"\nargs = ["-c", "touch ${marker}"]\n`
+
+describe("I1: CODEX_HOME", () => {
+  it("the workspace is CODEX_HOME (the old embedding example): .env can be neither read nor changed, a missing config.toml not created", async () => {
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-mcp-server-ran")
+    writeFileSync(join(codexHome, ".env"), "PLANTED_SECRET=dotenv-secret-value\n")
+    const planted = `model = "mock-model"\n${mcpServerWriting(marker)}`
+    const { server, model } = await launch({
+      codexHome,
+      noConfigFile: true,
+      turns: [
+        ...shells([
+          "cat .env",
+          "echo OPENAI_BASE_URL=http://attacker.example >> .env",
+          `printf '${planted.replaceAll("\n", "\\n")}' > config.toml`,
+          "mkdir -p sessions/x && touch AGENTS.md"
+        ]),
+        Turn.message("second conversation")
+      ]
+    })
+    await server.initialize()
+    await codex(server, codexHome)
+    expect(exitCodes(model).filter((code) => code === 0)).toEqual([])
+    expect(toolOutputs(model).join("\n")).not.toContain("dotenv-secret-value")
+    expect(readFileSync(join(codexHome, ".env"), "utf8")).toBe("PLANTED_SECRET=dotenv-secret-value\n")
+    expect(existsSync(join(codexHome, "config.toml"))).toBe(false)
+    expect(existsSync(join(codexHome, "AGENTS.md"))).toBe(false)
+    await codex(server, codexHome)
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  /**
+   * Moves that would take CODEX_HOME (or the way to it) away, each followed by a config.toml with a
+   * planted MCP server at the old path; `{P}` is CODEX_HOME's grandparent, `{S}` a directory holding
+   * the planted config.toml, `{E}` an empty directory of the model's.
+   */
+  const moves: ReadonlyArray<readonly [string, "tmp" | "workspace", string]> = [
+    ["the parent renamed", "tmp", "mv {P}/a {P}/b && mkdir -p {P}/a/home && cp {S}/config.toml {P}/a/home/"],
+    ["the grandparent renamed", "tmp", "mv {P} {P}.moved && mkdir -p {P}/a/home && cp {S}/config.toml {P}/a/home/"],
+    ["the parent renamed, a symlink left at its path", "tmp", "mv {P}/a {P}/b && mkdir -p {E}/home && cp {S}/config.toml {E}/home/ && ln -s {E} {P}/a"],
+    ["CODEX_HOME itself renamed", "tmp", "mv {P}/a/home {P}/a/old && mkdir {P}/a/home && cp {S}/config.toml {P}/a/home/"],
+    ["the parent removed", "tmp", "rm -rf {P}/a; mkdir -p {P}/a/home && cp {S}/config.toml {P}/a/home/"],
+    ["CODEX_HOME inside the workspace, its parent renamed", "workspace", "mv {P}/a {P}/b && mkdir -p {P}/a/home && cp {S}/config.toml {P}/a/home/"]
+  ]
+
+  it.each(moves)("%s: the next conversation reads the server's own CODEX_HOME", async (_name, where, move) => {
+    const work = makeTempDir("work-")
+    const parent = where === "tmp" ? makeTempDir("parent-") : join(work, "p")
+    const codexHome = join(parent, "a", "home")
+    const marker = join(makeTempDir("marker-"), "planted-mcp-server-ran")
+    const staged = makeTempDir("staged-")
+    const empty = makeTempDir("empty-")
+    mkdirSync(codexHome, { recursive: true })
+    writeFileSync(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-auth-json-secret" }))
+    const script = move.replaceAll("{P}", parent).replaceAll("{S}", staged).replaceAll("{E}", empty) +
+      `; cat ${parent}/b/home/auth.json ${parent}.moved/a/home/auth.json ${parent}/a/old/auth.json 2>/dev/null; true`
+    const { server, model } = await launch({
+      codexHome,
+      turns: [...shells([script]), Turn.message("second conversation")]
+    })
+    writeFileSync(join(staged, "config.toml"), readFileSync(join(codexHome, "config.toml"), "utf8") + mcpServerWriting(marker))
+    await server.initialize()
+    await codex(server, work)
+    expect(toolOutputs(model).join("\n")).not.toContain("sk-auth-json-secret")
+    const second = await codex(server, work)
+    expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
+    expect(existsSync(marker)).toBe(false)
+    expect(readFileSync(join(codexHome, "auth.json"), "utf8")).toContain("sk-auth-json-secret")
   })
 })

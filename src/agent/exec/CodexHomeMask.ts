@@ -1,46 +1,64 @@
 /**
- * How CODEX_HOME is kept from commands: it holds the signed-in credentials (`auth.json`), every
- * conversation's rollout and the agent's own config, so a command must neither read it (the output
- * would reach the model) nor write it (a `sandbox_mode` in config.toml would outlast the sandbox).
+ * How CODEX_HOME is kept from commands: it holds the signed-in credentials (`auth.json`, `.env`),
+ * every conversation's rollout and what the server loads and runs (config.toml with its MCP server
+ * commands, AGENTS.md, the compile cache), so a command must neither read its secrets (the output
+ * would reach the model) nor write anything in it, at any time.
  *
- * Normally the whole directory is covered by an empty, read-only tmpfs. When the workspace lies
- * inside CODEX_HOME (or is it, as an embedding may choose), covering it would hide the workspace too;
- * then only the entries that matter are masked: secrets and history become empty and unreadable,
- * config and global instructions read-only.
+ * - Normally the whole directory is covered by an empty, read-only tmpfs.
+ * - When a writable root or the workspace lies inside CODEX_HOME (or is it, as an embedding may choose),
+ *   covering it would hide the workspace: then all of CODEX_HOME is bound read-only (so nothing can be
+ *   created there either, whether or not it exists yet) and its secret entries are hidden.
+ * - CODEX_HOME must stay where the server reads it: it is a mount point in the sandbox either way, and
+ *   every directory above it inside a writable root is pinned (see `PinnedAncestors`), so a command
+ *   cannot rename it or a parent away and build a new one at the old path.
+ * - A missing CODEX_HOME is created first (mode 0700), so a command cannot be the one to create it.
+ *
+ * The server reads CODEX_HOME by its real path, resolved once at start (see `Config`), so a symlink
+ * on the way cannot be swapped either.
  */
-import { lstatSync, realpathSync } from "node:fs"
+import { lstatSync, mkdirSync, realpathSync } from "node:fs"
 import { join } from "node:path"
 import { isDirectory } from "./PathLookup.js"
+import { pinAncestorsArgs } from "./PinnedAncestors.js"
 import { isInsideOrEqual } from "./WorkspaceRoots.js"
 
-/** Entries with secrets or history: hidden. */
-const SECRET_ENTRIES = ["auth.json", "sessions", "archived_sessions", "history.jsonl", "log"]
-/** Entries that steer later conversations: read-only. */
-const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
+/** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
+const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
 
 const realEntry = (codexHome: string, name: string) => {
   const path = join(codexHome, name)
   return lstatSync(path, { throwIfNoEntry: false }) === undefined ? undefined : realpathSync(path)
 }
 
+const realPath = (path: string) => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
 const hide = (path: string) =>
   isDirectory(path) ? ["--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]
 
-const containsWorkspace = (codexHome: string, workspace: string) =>
-  isDirectory(workspace) && isInsideOrEqual(realpathSync(codexHome), realpathSync(workspace))
+/** What a patch or `view_image` may not touch: all of CODEX_HOME. */
+export const codexHomeProtectedPaths = (codexHome: string): Array<string> => [codexHome]
 
-/** What a patch may not write: all of CODEX_HOME, or, when it holds the workspace, the entries masked. */
-export const codexHomeProtectedPaths = (codexHome: string, workspace: string): Array<string> =>
-  isDirectory(codexHome) && containsWorkspace(codexHome, workspace)
-    ? [...SECRET_ENTRIES, ...CONFIG_ENTRIES].map((name) => join(codexHome, name))
-    : [codexHome]
-
-/** The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace`. */
-export const codexHomeMaskArgs = (codexHome: string, workspace: string): Array<string> => {
+/**
+ * The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace` with
+ * these `writable` roots (real paths; none under `danger-full-access`, where nothing is pinned).
+ */
+export const codexHomeMaskArgs = (codexHome: string, workspace: string, writable: ReadonlyArray<string>): Array<string> => {
+  try {
+    mkdirSync(codexHome, { recursive: true, mode: 0o700 })
+  } catch {
+    // Then no command can create it either: it runs as the same user, with less.
+  }
   if (!isDirectory(codexHome)) return []
   const home = realpathSync(codexHome)
-  if (!containsWorkspace(home, workspace)) return ["--tmpfs", home, "--remount-ro", home]
+  const pins = pinAncestorsArgs(home, writable)
+  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
+  if (!holdsWritable) return [...pins, "--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
-  const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
-  return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]
+  return [...pins, "--ro-bind", home, home, ...secrets.flatMap(hide)]
 }

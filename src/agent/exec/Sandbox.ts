@@ -64,12 +64,12 @@ export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
  * (`setsid`, `nohup`, daemons) outlives it; `/` is bound read-write with devices, the network shared.
  */
 export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
-  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace)
+  const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace, roots.writable)
   const contained = ["--die-with-parent", "--unshare-pid"]
   if (spec.policy.mode === "danger-full-access") {
     return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]
   }
-  const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
   return [
     ...contained,
     // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
