@@ -116,14 +116,20 @@ describe("bwrapArgs", () => {
     writeFileSync(join(home, "auth.json"), "{}")
     writeFileSync(join(home, ".env"), "KEY=1")
     writeFileSync(join(home, "config.toml"), "")
+    const secrets = [
+      "--ro-bind", "/dev/null", join(home, "auth.json"),
+      "--ro-bind", "/dev/null", join(home, ".env"),
+      "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions")
+    ]
     for (const workspace of [home, join(home, "project")]) {
-      const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
-      const masks = args.slice(args.indexOf("/proc", 6) + 1, args.indexOf("--chdir"))
-      assert.deepStrictEqual(masks, [
-        "--ro-bind", home, home,
-        "--ro-bind", "/dev/null", join(home, "auth.json"),
-        "--ro-bind", "/dev/null", join(home, ".env"),
-        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions")
+      const sandboxed = bwrapArgs({ policy: { mode: "read-only" }, workspace, codexHome: home }, workspace)
+      const at = sandboxed.indexOf(home) - 1
+      assert.deepStrictEqual(sandboxed.slice(at, at + 3 + secrets.length), ["--ro-bind", home, home, ...secrets])
+      // Let out of the sandbox: the secrets still hidden, the config read-only, the rest writable.
+      const full = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
+      assert.deepStrictEqual(full.slice(full.indexOf("/proc", 6) + 1, full.indexOf("--chdir")), [
+        ...secrets,
+        "--ro-bind", join(home, "config.toml"), join(home, "config.toml")
       ])
     }
   })

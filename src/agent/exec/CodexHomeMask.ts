@@ -7,7 +7,9 @@
  * - Normally the whole directory is covered by an empty, read-only tmpfs.
  * - When a writable root or the workspace lies inside CODEX_HOME (or is it, as an embedding may choose),
  *   covering it would hide the workspace: then all of CODEX_HOME is bound read-only (so nothing can be
- *   created there either, whether or not it exists yet) and its secret entries are hidden.
+ *   created there either, whether or not it exists yet) and its secret entries are hidden. Under
+ *   `danger-full-access` (a command the user let out of the sandbox) only the secrets are hidden and
+ *   the existing config made read-only.
  * - CODEX_HOME must stay where the server reads it: it is a mount point in the sandbox either way, and
  *   every directory above it inside a writable root is pinned (see `PinnedAncestors`), so a command
  *   cannot rename it or a parent away and build a new one at the old path.
@@ -24,6 +26,8 @@ import { isInsideOrEqual } from "./WorkspaceRoots.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
 const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
+/** Entries that steer later conversations: read-only even under full access. */
+const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
 
 const realEntry = (codexHome: string, name: string) => {
   const path = join(codexHome, name)
@@ -46,9 +50,15 @@ export const codexHomeProtectedPaths = (codexHome: string): Array<string> => [co
 
 /**
  * The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace` with
- * these `writable` roots (real paths; none under `danger-full-access`, where nothing is pinned).
+ * these `writable` roots (real paths), or under `danger-full-access` (`"everything"`): nothing is
+ * pinned then, and a CODEX_HOME holding the workspace keeps only its secrets hidden and its config
+ * read-only, since such a command may write anywhere.
  */
-export const codexHomeMaskArgs = (codexHome: string, workspace: string, writable: ReadonlyArray<string>): Array<string> => {
+export const codexHomeMaskArgs = (
+  codexHome: string,
+  workspace: string,
+  writable: ReadonlyArray<string> | "everything"
+): Array<string> => {
   try {
     mkdirSync(codexHome, { recursive: true, mode: 0o700 })
   } catch {
@@ -56,9 +66,14 @@ export const codexHomeMaskArgs = (codexHome: string, workspace: string, writable
   }
   if (!isDirectory(codexHome)) return []
   const home = realpathSync(codexHome)
-  const pins = pinAncestorsArgs(home, writable)
-  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
+  const roots = writable === "everything" ? [] : writable
+  const pins = pinAncestorsArgs(home, roots)
+  const holdsWritable = [workspace, ...roots].some((root) => isInsideOrEqual(home, realPath(root)))
   if (!holdsWritable) return [...pins, "--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
+  if (writable === "everything") {
+    const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
+    return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]
+  }
   return [...pins, "--ro-bind", home, home, ...secrets.flatMap(hide)]
 }
