@@ -134,6 +134,22 @@ describe("bwrapArgs", () => {
     }
   })
 
+  it("a writable root below CODEX_HOME is bound writable again over it, with its .git read-only; not one in the server's entries", () => {
+    const home = tempDir()
+    const project = join(home, "project")
+    mkdirSync(join(project, ".git"), { recursive: true })
+    mkdirSync(join(home, "sessions"))
+    const policy = { mode: "workspace-write", exclude_slash_tmp: true, writable_roots: [join(home, "sessions")] } as const
+    const args = bwrapArgs({ policy, workspace: project, codexHome: home, env: {} }, project)
+    const tail = args.slice(args.lastIndexOf(home), args.indexOf("--seccomp"))
+    assert.deepStrictEqual(tail, [
+      home,
+      "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
+      "--bind", project, project,
+      "--ro-bind", join(project, ".git"), join(project, ".git")
+    ])
+  })
+
   it("danger-full-access: only a PID namespace around the real root (read-write, devices, network)", () => {
     const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace: cwd }, "/")
     assert.deepStrictEqual(args, [

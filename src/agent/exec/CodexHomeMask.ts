@@ -7,7 +7,9 @@
  * - Normally the whole directory is covered by an empty, read-only tmpfs.
  * - When a writable root or the workspace lies inside CODEX_HOME (or is it, as an embedding may choose),
  *   covering it would hide the workspace: then all of CODEX_HOME is bound read-only (so nothing can be
- *   created there either, whether or not it exists yet) and its secret entries are hidden. Under
+ *   created there either, whether or not it exists yet) and its secret entries are hidden. A writable
+ *   root below CODEX_HOME (a project kept there) is bound writable again, unless it lies in one of
+ *   the server's own entries; CODEX_HOME itself as the workspace stays read-only. Under
  *   `danger-full-access` (a command the user let out of the sandbox) only the secrets are hidden and
  *   the existing config made read-only.
  * - CODEX_HOME must stay where the server reads it: it is a mount point in the sandbox either way, and
@@ -19,45 +21,68 @@
  * on the way cannot be swapped either.
  */
 import { lstatSync, mkdirSync, realpathSync } from "node:fs"
-import { join } from "node:path"
+import { basename, dirname, join } from "node:path"
 import { isDirectory } from "./PathLookup.js"
 import { pinAncestorsArgs } from "./PinnedAncestors.js"
-import { isInsideOrEqual } from "./WorkspaceRoots.js"
+import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
 const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
 /** Entries that steer later conversations: read-only even under full access. */
 const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
+/** Everything the server itself reads or writes in CODEX_HOME: never part of a writable root. */
+const SERVER_ENTRIES = [...SECRET_ENTRIES, ...CONFIG_ENTRIES, "history.jsonl.lock", "node-compile-cache"]
 
 const realEntry = (codexHome: string, name: string) => {
   const path = join(codexHome, name)
   return lstatSync(path, { throwIfNoEntry: false }) === undefined ? undefined : realpathSync(path)
 }
 
-const realPath = (path: string) => {
+/** `path` with symlinks resolved as far as it exists (a patch may name a file it creates). */
+const realPath = (path: string): string => {
   try {
     return realpathSync(path)
   } catch {
-    return path
+    const parent = dirname(path)
+    return parent === path ? path : join(realPath(parent), basename(path))
   }
 }
 
 const hide = (path: string) =>
   isDirectory(path) ? ["--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]
 
-/** What a patch or `view_image` may not touch: all of CODEX_HOME. */
-export const codexHomeProtectedPaths = (codexHome: string): Array<string> => [codexHome]
+/** The roots among `writable` below CODEX_HOME (`home`, a real path) and apart from the server's own entries. */
+const rootsInside = (home: string, writable: ReadonlyArray<string>) =>
+  writable.filter((root) =>
+    root !== home && isInsideOrEqual(home, root) && !SERVER_ENTRIES.some((name) => isInsideOrEqual(join(home, name), root))
+  )
+
+/**
+ * What a patch or `view_image` may not touch among `targets`: all of CODEX_HOME, unless
+ * every target lies in a root below it that the sandbox keeps writable too (see `codexHomeMaskArgs`).
+ */
+export const codexHomeProtectedPaths = (
+  codexHome: string,
+  writable: ReadonlyArray<string>,
+  targets: ReadonlyArray<string>
+): Array<string> => {
+  const home = realPath(codexHome)
+  const inner = rootsInside(home, writable.map(realPath))
+  const allInside = targets.length > 0 &&
+    targets.map(realPath).every((target) => inner.some((root) => isInsideOrEqual(root, target)))
+  return allInside ? [] : [codexHome]
+}
 
 /**
  * The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace` with
- * these `writable` roots (real paths), or under `danger-full-access` (`"everything"`): nothing is
- * pinned then, and a CODEX_HOME holding the workspace keeps only its secrets hidden and its config
- * read-only, since such a command may write anywhere.
+ * these roots (real paths), or under `danger-full-access` (`"everything"`): nothing is pinned then,
+ * and a CODEX_HOME holding the workspace keeps only its secrets hidden and its config read-only,
+ * since such a command may write anywhere.
  */
 export const codexHomeMaskArgs = (
   codexHome: string,
   workspace: string,
-  writable: ReadonlyArray<string> | "everything"
+  roots: Pick<WorkspaceRoots, "writable" | "readOnly" | "emptied"> | "everything"
 ): Array<string> => {
   try {
     mkdirSync(codexHome, { recursive: true, mode: 0o700 })
@@ -66,14 +91,25 @@ export const codexHomeMaskArgs = (
   }
   if (!isDirectory(codexHome)) return []
   const home = realpathSync(codexHome)
-  const roots = writable === "everything" ? [] : writable
-  const pins = pinAncestorsArgs(home, roots)
-  const holdsWritable = [workspace, ...roots].some((root) => isInsideOrEqual(home, realPath(root)))
+  const writable = roots === "everything" ? [] : roots.writable
+  const pins = pinAncestorsArgs(home, writable)
+  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
   if (!holdsWritable) return [...pins, "--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
-  if (writable === "everything") {
+  if (roots === "everything") {
     const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
     return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]
   }
-  return [...pins, "--ro-bind", home, home, ...secrets.flatMap(hide)]
+  // A writable root below CODEX_HOME and apart from the server's own entries (a project kept there)
+  // stays writable: bound again over the read-only CODEX_HOME, with its read-only parts (`.git`) again.
+  const inner = rootsInside(home, writable)
+  const insideInner = (path: string) => inner.some((root) => isInsideOrEqual(root, path))
+  return [
+    ...pins,
+    "--ro-bind", home, home,
+    ...secrets.flatMap(hide),
+    ...inner.flatMap((root) => ["--bind", root, root]),
+    ...roots.readOnly.filter(insideInner).flatMap((path) => ["--ro-bind", path, path]),
+    ...roots.emptied.filter(insideInner).flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir])
+  ]
 }

@@ -65,8 +65,8 @@ export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
  */
 export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
   const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
-  const writable = spec.policy.mode === "danger-full-access" ? "everything" : roots.writable
-  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace, writable)
+  const masked = spec.policy.mode === "danger-full-access" ? "everything" : roots
+  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace, masked)
   const contained = ["--die-with-parent", "--unshare-pid"]
   if (spec.policy.mode === "danger-full-access") {
     return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]

@@ -31,7 +31,7 @@ type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { r
 const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, env: Environment) => {
   const turn = context.turn
   const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: env.TMPDIR, HOME: env.HOME })
-  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome)]
+  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, roots.writable, paths)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
 

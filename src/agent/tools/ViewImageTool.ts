@@ -26,12 +26,12 @@ const imageMimeOf = (bytes: Buffer): string | undefined => {
   return undefined
 }
 
-/** The real path of `path`, unless it lies in CODEX_HOME. */
-const allowedPath = (path: string, codexHome: string) =>
+/** The real path of `path`, unless it lies in CODEX_HOME (outside a workspace kept there, `cwd`). */
+const allowedPath = (path: string, codexHome: string, cwd: string) =>
   Effect.tryPromise({ try: () => realpath(path), catch: () => `${path}: no such file` }).pipe(
     Effect.flatMap((real) =>
       Effect.tryPromise({
-        try: () => Promise.all(codexHomeProtectedPaths(codexHome).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
+        try: () => Promise.all(codexHomeProtectedPaths(codexHome, [cwd], [real]).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
         catch: () => `${path}: cannot be checked`
       }).pipe(Effect.flatMap((protectedPaths) =>
         protectedPaths.some((protectedPath) => isInsideOrEqual(protectedPath, real))
@@ -60,7 +60,7 @@ export const viewImageTool: Tool = {
       const args = decodeArgs(call.input)
       if (args._tag === "Failure") return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
       const path = resolve(context.turn.cwd, args.success.path)
-      const bytes = yield* allowedPath(path, context.turn.config.codexHome).pipe(
+      const bytes = yield* allowedPath(path, context.turn.config.codexHome, context.turn.cwd).pipe(
         Effect.flatMap((real) => readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }).pipe(Effect.mapError((error) => error.message)))
       )
       const mime = imageMimeOf(bytes)
