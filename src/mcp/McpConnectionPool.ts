@@ -22,9 +22,8 @@ interface Entry {
   starting: Fiber.Fiber<void> | undefined
 }
 
-/** What makes two conversations' servers the same: the entry, and where a stdio server runs. */
-const keyOf = (server: McpServerConfig, context: McpConnectionContext) =>
-  JSON.stringify([server, server.transport.type === "stdio" ? server.transport.cwd ?? context.cwd : null])
+/** What makes two conversations' servers the same: the entry (which says where a stdio server runs). */
+const keyOf = (server: McpServerConfig) => JSON.stringify(server)
 
 export interface McpConnectionPool {
   /** The shared connection for `server`, held until the current scope closes. */
@@ -75,7 +74,7 @@ export const makeMcpConnectionPool = (): McpConnectionPool => {
 
   return {
     acquire: (server, context) => {
-      const key = keyOf(server, context)
+      const key = keyOf(server)
       return Effect.acquireRelease(Effect.suspend(() => enter(key, server, context)), (entry) => leave(key, entry)).pipe(
         Effect.flatMap((entry) => Deferred.await(entry.ready))
       )

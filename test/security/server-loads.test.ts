@@ -291,3 +291,32 @@ describe("I1: CODEX_HOME", () => {
     expect(readFileSync(join(codexHome, "auth.json"), "utf8")).toContain("sk-auth-json-secret")
   })
 })
+
+describe("I1: MCP servers from config", () => {
+  const launchers: ReadonlyArray<readonly [string, string, string]> = [
+    ["node with a relative script", `command = "node"\nargs = ["mcp-server.js"]`, "mcp-server.js"],
+    ["python -m", `command = "python3"\nargs = ["-m", "mcp_server"]`, "mcp_server.py"]
+  ]
+
+  it.each(launchers)("%s does not load what the model planted in the conversation's directory", async (_name, entry, file) => {
+    const work = makeTempDir("work-")
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-code-ran")
+    const code = file.endsWith(".js")
+      ? `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran")`
+      : `open(${JSON.stringify(marker)}, "w").write("ran")`
+    const { server, model } = await launch({
+      codexHome,
+      turns: [...shells([`printf '%s\\n' '${code}' > ${file}`]), Turn.message("second conversation")]
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([0])
+    expect(existsSync(join(work, file))).toBe(true)
+    // The user adds an MCP server; the next conversation in that directory starts it.
+    writeFileSync(join(codexHome, "config.toml"), `${readFileSync(join(codexHome, "config.toml"), "utf8")}\n[mcp_servers.local]\n${entry}\n`)
+    const second = await codex(server, work)
+    expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
+    expect(existsSync(marker)).toBe(false)
+  })
+})
