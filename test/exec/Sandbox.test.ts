@@ -97,14 +97,19 @@ describe("bwrapArgs", () => {
     assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", missing, "--remount-ro", missing])
   })
 
-  it("CODEX_HOME deep inside a writable root: every directory between them is pinned, before the mask", () => {
+  it("CODEX_HOME deep inside a writable root: every directory between them is pinned among the roots' binds, broadest first", () => {
     const root = tempDir()
-    const home = join(root, "a", "b", "home")
+    const home = join(root, "x", "b", "home")
+    const repo = join(root, "x", "repo")
     mkdirSync(home, { recursive: true })
-    const args = bwrapArgs({ policy: { mode: "workspace-write", writable_roots: [root] }, workspace: cwd, codexHome: home, env }, cwd)
-    const pins = [join(root, "a"), join(root, "a", "b")]
-    assert.deepStrictEqual(binds(args).slice(-2), pins)
-    assert.isBelow(args.lastIndexOf(pins[1]!), args.indexOf("--tmpfs"))
+    mkdirSync(join(repo, ".git"), { recursive: true })
+    const args = bwrapArgs({ policy: { mode: "workspace-write", writable_roots: [root] }, workspace: repo, codexHome: home, env }, repo)
+    // A bind covers what was mounted below it: the pin of `x` comes before the workspace's bind and its .git.
+    const order = [root, join(root, "x"), join(root, "x", "b"), repo].map((dir) => binds(args).indexOf(dir))
+    assert.deepStrictEqual(order, [...order].sort((a, b) => a - b))
+    assert.notInclude(order, -1)
+    assert.isBelow(args.lastIndexOf(join(root, "x", "b")), args.indexOf(join(repo, ".git")))
+    assert.isBelow(args.indexOf(join(repo, ".git")), args.indexOf("--tmpfs"))
     // Nothing writable means nothing to pin.
     assert.deepStrictEqual(binds(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: home, env }, cwd)), [])
   })

@@ -7,7 +7,7 @@
  * - CODEX_HOME (config.toml, `.env`, auth.json) inside the workspace, or below a directory a command
  *   can rename.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { useServerCleanup } from "../support/AgentServer.js"
@@ -315,6 +315,42 @@ describe("I1: MCP servers from config", () => {
     expect(existsSync(join(work, file))).toBe(true)
     // The user adds an MCP server; the next conversation in that directory starts it.
     writeFileSync(join(codexHome, "config.toml"), `${readFileSync(join(codexHome, "config.toml"), "utf8")}\n[mcp_servers.local]\n${entry}\n`)
+    const second = await codex(server, work)
+    expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I1: the server's own code", () => {
+  it("installed inside the workspace: its lazily loaded code and package.json stay read-only and in place", async () => {
+    const work = makeTempDir("work-")
+    const app = join(work, "app")
+    cpSync(copyOfDist(), join(app, "dist"), { recursive: true })
+    cpSync(resolve(import.meta.dirname, "../../package.json"), join(app, "package.json"))
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-code-ran")
+    const chunk = join(app, "dist", "cli", "McpConnection.mjs")
+    const original = readFileSync(chunk, "utf8")
+    const planted = `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(marker)}, "ran")`
+    const { server, model } = await launch({
+      dist: join(app, "dist"),
+      codexHome,
+      turns: [
+        ...shells([
+          `printf '%s\\n' '${planted}' > ${chunk}`,
+          `mv ${app} ${work}/moved`,
+          `mv ${app}/dist ${app}/dist.old`,
+          `echo '{}' > ${app}/package.json`
+        ]),
+        Turn.message("second conversation")
+      ]
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model).filter((code) => code === 0)).toEqual([])
+    expect(readFileSync(chunk, "utf8")).toBe(original)
+    // The user adds an MCP server: the server loads its MCP client code now.
+    writeFileSync(join(codexHome, "config.toml"), `${readFileSync(join(codexHome, "config.toml"), "utf8")}\n[mcp_servers.local]\ncommand = "true"\n`)
     const second = await codex(server, work)
     expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
     expect(existsSync(marker)).toBe(false)

@@ -23,7 +23,7 @@
 import { lstatSync, mkdirSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { isDirectory } from "./PathLookup.js"
-import { pinAncestorsArgs } from "./PinnedAncestors.js"
+import { ancestorsToPin } from "./PinnedAncestors.js"
 import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
@@ -73,28 +73,38 @@ export const codexHomeProtectedPaths = (
   return allInside ? [] : [codexHome]
 }
 
+/** CODEX_HOME's real path, created first (mode 0700) so no command can be the one to create it. */
+const ensureCodexHome = (codexHome: string): string | undefined => {
+  try {
+    mkdirSync(codexHome, { recursive: true, mode: 0o700 })
+  } catch {
+    // Then no command can create it either: it runs as the same user, with less.
+  }
+  return isDirectory(codexHome) ? realpathSync(codexHome) : undefined
+}
+
+/** The directories to pin (see `PinnedAncestors`) so CODEX_HOME stays where the server reads it. */
+export const codexHomePins = (codexHome: string, writable: ReadonlyArray<string>): Array<string> => {
+  const home = ensureCodexHome(codexHome)
+  return home === undefined ? [] : ancestorsToPin(home, writable)
+}
+
 /**
  * The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace` with
- * these roots (real paths), or under `danger-full-access` (`"everything"`): nothing is pinned then,
- * and a CODEX_HOME holding the workspace keeps only its secrets hidden and its config read-only,
- * since such a command may write anywhere.
+ * these roots (real paths), or under `danger-full-access` (`"everything"`): then a CODEX_HOME holding
+ * the workspace keeps only its secrets hidden and its config read-only, since such a command may
+ * write anywhere. They go after every writable bind and pin (see `codexHomePins`).
  */
 export const codexHomeMaskArgs = (
   codexHome: string,
   workspace: string,
   roots: Pick<WorkspaceRoots, "writable" | "readOnly" | "emptied"> | "everything"
 ): Array<string> => {
-  try {
-    mkdirSync(codexHome, { recursive: true, mode: 0o700 })
-  } catch {
-    // Then no command can create it either: it runs as the same user, with less.
-  }
-  if (!isDirectory(codexHome)) return []
-  const home = realpathSync(codexHome)
+  const home = ensureCodexHome(codexHome)
+  if (home === undefined) return []
   const writable = roots === "everything" ? [] : roots.writable
-  const pins = pinAncestorsArgs(home, writable)
   const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
-  if (!holdsWritable) return [...pins, "--tmpfs", home, "--remount-ro", home]
+  if (!holdsWritable) return ["--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
   if (roots === "everything") {
     const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
@@ -105,7 +115,6 @@ export const codexHomeMaskArgs = (
   const inner = rootsInside(home, writable)
   const insideInner = (path: string) => inner.some((root) => isInsideOrEqual(root, path))
   return [
-    ...pins,
     "--ro-bind", home, home,
     ...secrets.flatMap(hide),
     ...inner.flatMap((root) => ["--bind", root, root]),

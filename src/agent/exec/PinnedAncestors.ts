@@ -7,7 +7,9 @@
  * sandbox of the server pins the same chains, so concurrent sandboxes (each in its own namespace)
  * cannot move them either.
  *
- * Paths are real paths, as `WorkspaceRoots` gives them.
+ * A pin is `--bind dir dir`, and bubblewrap binds the host's directory: whatever the sandbox mounted
+ * below it before would be covered. So pins go with the writable roots' binds, broadest first, before
+ * any read-only bind or mask (see `bwrapArgs`). Paths are real paths, as `WorkspaceRoots` gives them.
  */
 import { dirname, isAbsolute, relative, sep } from "node:path"
 
@@ -29,11 +31,3 @@ export const ancestorsToPin = (path: string, writable: ReadonlyArray<string>): A
   for (let dir = dirname(path); dir !== outermost && isInsideOrEqual(outermost, dir); dir = dirname(dir)) chain.unshift(dir)
   return chain
 }
-
-/**
- * The bubblewrap options that pin `path`'s ancestors inside `writable` (they stay writable: a
- * recursive bind keeps what is mounted below, read-only mounts included). `path` itself must become
- * a mount point too, by the mask or bind the caller puts there.
- */
-export const pinAncestorsArgs = (path: string, writable: ReadonlyArray<string>): Array<string> =>
-  ancestorsToPin(path, writable).flatMap((dir) => ["--bind", dir, dir])

@@ -4,7 +4,8 @@
  * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
  * cut (a fresh, empty network namespace) unless the policy allows it, and no Unix-domain socket can be
  * opened in either mode (see `SocketFilter`). CODEX_HOME is masked in every
- * mode (see `CodexHomeMask`). Every capability is dropped, so a command run by root cannot undo any
+ * mode (see `CodexHomeMask`), the server's own code is read-only (see `ServerCodeMask`), and both stay
+ * where the server reads them (see `PinnedAncestors`). Every capability is dropped, so a command run by root cannot undo any
  * of this by remounting. The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
  * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
@@ -20,8 +21,9 @@ import type { Writable } from "node:stream"
 import { Effect, Schema } from "effect"
 import { ProcessEnvironment } from "../../config/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { codexHomeMaskArgs } from "./CodexHomeMask.js"
+import { codexHomeMaskArgs, codexHomePins } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
+import { serverCodeMaskArgs, serverCodePins } from "./ServerCodeMask.js"
 import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
@@ -71,6 +73,8 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
   if (spec.policy.mode === "danger-full-access") {
     return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]
   }
+  const pins = [...(spec.codexHome === undefined ? [] : codexHomePins(spec.codexHome, roots.writable)), ...serverCodePins(roots.writable)]
+  const binds = [...new Set([...roots.writable, ...pins])].sort((a, b) => a.length - b.length)
   return [
     ...contained,
     // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
@@ -79,10 +83,13 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
     "--ro-bind", "/", "/",
     "--dev", "/dev",
     "--proc", "/proc",
-    ...roots.writable.flatMap((root) => ["--bind", root, root]),
+    // The roots and the pins that keep the server's files in place, broadest first: a bind covers what
+    // was mounted below it before.
+    ...binds.flatMap((dir) => ["--bind", dir, dir]),
     // After the writable binds, so they cover what the binds exposed.
     ...roots.readOnly.flatMap((path) => ["--ro-bind", path, path]),
     ...roots.emptied.flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
+    ...serverCodeMaskArgs(roots.writable),
     ...hidden,
     ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir
