@@ -61,7 +61,7 @@ export const serverCodePaths = (): ReadonlyArray<string> => {
 
 /** The server's code inside these `writable` roots. */
 const exposed = (writable: ReadonlyArray<string>) =>
-  serverCodePaths().filter((path) => writable.some((root) => isInsideOrEqual(root, path)))
+  writable.length === 0 ? [] : serverCodePaths().filter((path) => writable.some((root) => isInsideOrEqual(root, path)))
 
 /** The directories to pin (see `PinnedAncestors`) so the server's code stays where the server loads it. */
 export const serverCodePins = (writable: ReadonlyArray<string>): Array<string> =>
