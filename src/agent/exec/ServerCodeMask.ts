@@ -3,9 +3,9 @@
  * the first `mcp_servers` entry, the HTTP server, the cluster) and imports `effect` from `node_modules`
  * at run time; wherever the package is installed — a project's `node_modules`, a checkout the agent
  * works on — a command that could write there would have its code run by the server itself. So the
- * built code (`dist`), the package's `package.json` and every runtime dependency's package directory
- * are bound read-only in every sandbox where a writable root holds them, with the directories above
- * them pinned (see `PinnedAncestors`) so none can be renamed away and rebuilt.
+ * built code (`dist`) and every runtime dependency's package directory are bound read-only in every
+ * sandbox where a writable root holds them, with the directories above them pinned (see
+ * `PinnedAncestors`) so none can be renamed away and rebuilt.
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -47,13 +47,13 @@ const dependencyRoot = (name: string): string | undefined => {
 
 let cached: ReadonlyArray<string> | undefined
 
-/** The real paths of the server's code: its `dist`, its package.json, its runtime dependencies' directories. */
+/** The real paths of the server's code: its `dist` and its runtime dependencies' directories. */
 export const serverCodePaths = (): ReadonlyArray<string> => {
   if (cached !== undefined) return cached
   const root = packageRoot(dirname(fileURLToPath(import.meta.url)))
   const pkg = root === undefined ? undefined : readPackageJson(root)
   const dependencies = Object.keys({ ...pkg?.dependencies, ...pkg?.peerDependencies }).map(dependencyRoot)
-  const own = root === undefined ? [] : [join(root, "dist"), join(root, "package.json")]
+  const own = root === undefined ? [] : [join(root, "dist")]
   const present = [...own, ...dependencies].filter((path): path is string => path !== undefined && existsSync(path))
   cached = [...new Set(present.map((path) => realpathSync(path)))]
   return cached
