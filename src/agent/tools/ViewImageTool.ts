@@ -26,12 +26,12 @@ const imageMimeOf = (bytes: Buffer): string | undefined => {
   return undefined
 }
 
-/** The real path of `path`, unless it lies in CODEX_HOME's protected entries. */
+/** The real path of `path`, unless it lies in CODEX_HOME (outside a workspace kept there, `cwd`). */
 const allowedPath = (path: string, codexHome: string, cwd: string) =>
   Effect.tryPromise({ try: () => realpath(path), catch: () => `${path}: no such file` }).pipe(
     Effect.flatMap((real) =>
       Effect.tryPromise({
-        try: () => Promise.all(codexHomeProtectedPaths(codexHome, cwd).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
+        try: () => Promise.all(codexHomeProtectedPaths(codexHome, [cwd], [real]).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
         catch: () => `${path}: cannot be checked`
       }).pipe(Effect.flatMap((protectedPaths) =>
         protectedPaths.some((protectedPath) => isInsideOrEqual(protectedPath, real))
