@@ -14,8 +14,9 @@ import type { Tool, ToolCall, ToolContext } from "./Tool.js"
 /** Whether the call's input is over the cap: it is then neither run nor kept in the history. */
 export const isOversizedCall = (call: ToolCall) => call.input.length > MAX_TOOL_INPUT_CHARS
 
+/** The size is "or more": a streamed flood is kept only one character past the cap. */
 const oversizedText = (call: ToolCall) =>
-  `${overLimit(`the ${call.kind === "function" ? "arguments" : "input"} of ${call.name}`, call.input.length, MAX_TOOL_INPUT_CHARS, "characters")}; ` +
+  `${overLimit(`the ${call.kind === "function" ? "arguments" : "input"} of ${call.name}`, call.input.length, MAX_TOOL_INPUT_CHARS, "characters or more")}; ` +
   "the call was not run. Send less at once (e.g. write a large file in several patches)."
 
 /**
@@ -24,7 +25,7 @@ const oversizedText = (call: ToolCall) =>
  */
 export const recordedCallItem = (item: ResponseItem, call: ToolCall): ResponseItem => {
   if (!isOversizedCall(call)) return item
-  const note = `dropped: ${call.input.length} characters, over the ${MAX_TOOL_INPUT_CHARS}-character limit`
+  const note = `dropped: over the ${MAX_TOOL_INPUT_CHARS}-character limit`
   switch (item.type) {
     case "function_call":
       return { ...item, arguments: JSON.stringify({ dropped: note }) }

@@ -24,6 +24,7 @@ import { ResponseEvent } from "./ResponseEvent.js"
 import { jsonBodyParts } from "./RequestBodyParts.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "./ResponsesWire.js"
 import { ResponseDeadline } from "./ResponseDeadline.js"
+import { fetchWithEventCap } from "./SseEventCap.js"
 import { decideRetry, noRetriesSpent, type RetriesSpent } from "./RetryPolicy.js"
 
 /**
@@ -93,6 +94,7 @@ const makeDecoder = (provider: ModelProviderInfo) => {
     if (!isRecord(raw)) return Effect.succeed([])
     if (provider.wireApi === "chat") {
       const events = chat.push(raw as ChatChunk)
+      if (events instanceof ModelError) return Effect.fail(events)
       if (chat.done && completed === undefined) {
         completed = events.find(isCompleted)
       }
@@ -149,7 +151,9 @@ const connect = (
       organization: null,
       project: null,
       adminAPIKey: null,
-      maxRetries: 0
+      maxRetries: 0,
+      // The SDK buffers each event whole: a flood is cut while it streams, before that buffer grows.
+      fetch: fetchWithEventCap()
     })
     const idleMs = provider.streamIdleTimeoutMs
     const started = yield* Clock.currentTimeMillis

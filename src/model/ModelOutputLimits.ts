@@ -41,8 +41,8 @@ export const MAX_PATCH_CHUNKS = 16_384
 
 /**
  * A command's argv: items, and characters in all. Linux refuses an argv over about 2 MiB
- * (`ARG_MAX`) with one string over 128 KiB (`MAX_ARG_STRLEN`) anyway; refusing earlier gives the
- * model a clear message instead of `E2BIG`, and keeps huge argvs out of events and logs.
+ * (`ARG_MAX`, environment included) anyway; refusing earlier gives the model a clear message
+ * instead of `E2BIG`, and keeps huge argvs out of events and logs.
  */
 export const MAX_ARGV_ITEMS = 16_384
 export const MAX_ARGV_CHARS = 1024 * 1024
@@ -50,6 +50,6 @@ export const MAX_ARGV_CHARS = 1024 * 1024
 /** A path the model names (`view_image`, `workdir`): Linux's `PATH_MAX`. */
 export const MAX_PATH_CHARS = 4096
 
-/** "<what> is too large: <n> <unit>, the limit is <max>": the wording every cap uses. */
+/** "<what>: too large (<n> <unit>, the limit is <max>)": the wording every cap uses. */
 export const overLimit = (what: string, size: number, max: number, unit: string) =>
-  `${what} is too large: ${size} ${unit}, the limit is ${max}`
+  `${what}: too large (${size} ${unit}, the limit is ${max})`

@@ -5,7 +5,7 @@
  * `task_complete`, and the `codex` call that started it is answered. The next conversation on the same
  * workspace works too. Built server, mock model, real bubblewrap.
  */
-import { mkdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, git, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -77,15 +77,17 @@ describe("a hostile workspace", () => {
     expect(JSON.parse(outputs[1]!).output).toContain("after")
   })
 
-  it("a directory the server cannot read in the workspace: commands and patches still answer", async () => {
+  it("a repository one level down with 300-character core.fsmonitor and include.path values: commands and patches answer", async () => {
     const stage = makeStage()
-    mkdirSync(join(stage.work, "locked", ".git"), { recursive: true })
-    const turns = [
-      shell(["sh", "-c", "chmod 000 locked/.git locked && echo locked"], "c1"),
-      shell(["echo", "after"], "c2"),
-      MockTurn.applyPatch("*** Begin Patch\n*** Add File: locked-not/c.txt\n+c\n*** End Patch", { callId: "c3" })
-    ]
-    await runToCompletion(stage, turns)
+    const nested = join(stage.work, "vendored")
+    makeRepo(nested)
+    git(nested, "config", "core.fsmonitor", "m".repeat(300))
+    git(nested, "config", "include.path", `${"i".repeat(300)}/config`)
+    const { outputs } = await runToCompletion(stage, [
+      shell(["echo", "ran"], "c1"),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: c.txt\n+c\n*** End Patch", { callId: "c2" })
+    ])
+    expect(JSON.parse(outputs[0]!).output).toContain("ran")
   })
 })
 

@@ -239,7 +239,7 @@ export const parsePatch = (text: string): Result.Result<ReadonlyArray<Hunk>, Pat
     hunks.push(hunk.success.value)
     if (hunks.length > MAX_PATCH_HUNKS) return Result.fail(invalidPatch(overLimit("the patch", hunks.length, MAX_PATCH_HUNKS, "file hunks or more")))
     chunks += hunk.success.value._tag === "UpdateFile" ? hunk.success.value.chunks.length : 0
-    if (chunks > MAX_PATCH_CHUNKS) return Result.fail(invalidPatch(overLimit("the patch", chunks, MAX_PATCH_CHUNKS, "@@ chunks or more")))
+    if (chunks > MAX_PATCH_CHUNKS) return Result.fail(invalidPatch(overLimit("the patch", chunks, MAX_PATCH_CHUNKS, "@@ chunks")))
     index += hunk.success.consumed
   }
   return Result.succeed(hunks)
