@@ -1,11 +1,14 @@
 /**
  * What a flooding model costs the server (`node bench/model-floods.ts`): for each flood, one `codex`
  * call against the mock model, with the server's peak RSS (`VmHWM`) and the longest event-loop stall
- * seen from outside (the slowest answer to a `ping` sent every 20 ms while the call runs).
+ * seen from outside (the slowest answer to a `ping` sent every 20 ms while the call runs). The mock
+ * model runs in a child process of its own, so building and sending a flood never delays the pings.
  * Run it with the pinned Node (`npx node bench/model-floods.ts`), which strips the TypeScript types.
  */
+import { spawn } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { createInterface } from "node:readline"
 import { MockTurn, mockConfigToml, sse, startMockModelServer } from "../test/support/MockModelServer.ts"
 import { type JsonRpcMessage, makeTempDir, ServerProcess } from "../test/support/ServerProcess.ts"
 
@@ -26,6 +29,14 @@ const floods: ReadonlyArray<{ name: string; wire: "chat" | "responses"; turn: ()
   { name: "shell, 10 MiB argument (responses)", wire: "responses", turn: () => MockTurn.shell(["echo", "x".repeat(10 * MIB)]) },
   { name: "shell, 100 MiB argument (responses)", wire: "responses", turn: () => MockTurn.shell(["echo", "x".repeat(100 * MIB)]) },
   { name: "shell, 100 MiB argument (chat, 2 events)", wire: "chat", turn: () => MockTurn.shell(["echo", "x".repeat(100 * MIB)]) },
+  {
+    name: "chat, a tool-call index of 1e9",
+    wire: "chat",
+    turn: () =>
+      MockTurn.raw(
+        sse({ id: "i", object: "chat.completion.chunk", choices: [{ index: 0, delta: { tool_calls: [{ index: 1e9, id: "far", type: "function", function: { name: "shell", arguments: "{\"command\":[\"true\"]}" } }] }, finish_reason: "tool_calls" }] }) + "data: DONE\n\n"
+      )
+  },
   { name: "shell, 100 MiB argument (chat deltas)", wire: "chat", turn: () => chatDeltas(JSON.stringify({ command: ["echo", "x".repeat(100 * MIB)] })) },
   {
     name: "update_plan, 1e6 steps",
@@ -46,8 +57,26 @@ const peakRssMib = (pid: number) => {
   return Math.round(Number(line.split(/\s+/)[1]) / 1024)
 }
 
-for (const flood of floods) {
-  const model = await startMockModelServer([flood.turn(), MockTurn.message("done")])
+/** In the child (`model-floods.ts <index>`): serve flood `index`, print the URL, run until killed. */
+if (process.argv[2] !== undefined) {
+  const model = await startMockModelServer([floods[Number(process.argv[2])]!.turn(), MockTurn.message("done")])
+  console.log(model.url)
+  await new Promise(() => undefined)
+}
+
+/** Starts the mock for flood `index` in its own process; resolves with its URL and a way to stop it. */
+const startFloodModel = async (index: number) => {
+  const child = spawn(process.execPath, [import.meta.filename, String(index)], { stdio: ["ignore", "pipe", "inherit"] })
+  const lines = createInterface({ input: child.stdout })
+  const url = await new Promise<string>((resolve) => lines.once("line", resolve))
+  return { url, close: () => child.kill() }
+}
+
+// `FLOOD_ONLY=1,3` runs only those floods (0-based).
+const only = process.env.FLOOD_ONLY?.split(",").map(Number)
+for (const [index, flood] of floods.entries()) {
+  if (only !== undefined && !only.includes(index)) continue
+  const model = await startFloodModel(index)
   const codexHome = makeTempDir("flood-home-")
   const work = makeTempDir("flood-work-")
   writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { wireApi: flood.wire, extra: flood.config ?? "" }))
@@ -60,7 +89,8 @@ for (const flood of floods) {
   const pinger = (async () => {
     while (pinging) {
       const sent = performance.now()
-      await server.request("ping", undefined, 120_000)
+      // A server stalled past the timeout is reported as that stall, not as a crash of the benchmark.
+      await server.request("ping", undefined, 120_000).catch(() => undefined)
       worstPingMs = Math.max(worstPingMs, performance.now() - sent)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -82,5 +112,5 @@ for (const flood of floods) {
   )
   server.kill()
   await server.exited
-  await model.close()
+  model.close()
 }

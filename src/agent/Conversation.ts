@@ -279,7 +279,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         // Beside the loop: the servers may still be starting.
         return Effect.forkIn(
           (options.mcpTools?.list ?? Effect.succeed({})).pipe(
-            Effect.flatMap((tools) => publish(id, { type: "mcp_list_tools_response", tools }))
+            Effect.flatMap((tools) => publish(id, { type: "mcp_list_tools_response", tools })),
+            // Beside the loop, so `handleSafely` cannot see a defect here: answered the same way.
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : publish(id, { type: "error", message: taskFailureMessage(cause) })
+            )
           ),
           scope
         ).pipe(Effect.as(true))

@@ -12,11 +12,11 @@ import { boundedText } from "./LogText.js"
 import type { Tool, ToolCall, ToolContext } from "./Tool.js"
 
 /** Whether the call's input is over the cap: it is then neither run nor kept in the history. */
-export const isOversizedCall = (call: ToolCall) => call.input.length > MAX_TOOL_INPUT_CHARS
+const isOversizedCall = (call: ToolCall) => call.input.length > MAX_TOOL_INPUT_CHARS
 
 /** The size is "or more": a streamed flood is kept only one character past the cap. */
 const oversizedText = (call: ToolCall) =>
-  `${overLimit(`the ${call.kind === "function" ? "arguments" : "input"} of ${call.name}`, call.input.length, MAX_TOOL_INPUT_CHARS, "characters or more")}; ` +
+  `${overLimit(`the ${call.kind === "function" ? "arguments" : "input"} of ${boundedText(call.name)}`, call.input.length, MAX_TOOL_INPUT_CHARS, "characters or more")}; ` +
   "the call was not run. Send less at once (e.g. write a large file in several patches)."
 
 /**
@@ -38,12 +38,9 @@ export const recordedCallItem = (item: ResponseItem, call: ToolCall): ResponseIt
 
 /** What the model reads when a tool broke: which tool, and that the call did not complete. */
 const defectText = (call: ToolCall, error: unknown) =>
-  `${call.name} failed with an internal error and did not complete: ${
+  `${boundedText(call.name)} failed with an internal error and did not complete: ${
     boundedText(error instanceof Error ? error.message : String(error), 500)
   }`
-
-/** The first error of a cause (a failure or a defect), for the model and the log. */
-const causeError = (cause: Cause.Cause<unknown>): unknown => Cause.squash(cause)
 
 /** Runs `call` with one of `tools`; never fails, never dies (see the module comment). */
 export const dispatchToolCall = (
@@ -59,7 +56,8 @@ export const dispatchToolCall = (
   }
   const tool = tools.find((candidate) => candidate.name === call.name)
   if (tool === undefined) {
-    return Effect.succeed(call.kind === "function" ? `unsupported call: ${call.name}` : `unsupported custom tool call: ${call.name}`)
+    const name = boundedText(call.name)
+    return Effect.succeed(call.kind === "function" ? `unsupported call: ${name}` : `unsupported custom tool call: ${name}`)
   }
   // `suspend`: a tool that throws before it returns its Effect is caught like one that dies inside it.
   return Effect.suspend(() => tool.run(call, context)).pipe(
@@ -68,7 +66,7 @@ export const dispatchToolCall = (
         ? Effect.failCause(cause)
         : Effect.logError("tool call failed with a defect").pipe(
           Effect.annotateLogs({ tool: call.name, call_id: call.callId, cause: boundedText(Cause.pretty(cause), 4000) }),
-          Effect.as(defectText(call, causeError(cause)))
+          Effect.as(defectText(call, Cause.squash(cause)))
         )
     )
   )

@@ -16,7 +16,8 @@ import type { ModelProviderInfo } from "../config/ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "./ChatWire.js"
 import { type IdleReason, watchIdle } from "./IdleWatchdog.js"
 import { ModelAuth, type ModelCredentials } from "./ModelAuth.js"
-import { ModelError, streamBroken } from "./ModelError.js"
+import { fatal, ModelError, streamBroken } from "./ModelError.js"
+import { MAX_OUTPUT_ITEMS_PER_RESPONSE, overLimit } from "./ModelOutputLimits.js"
 import type { Prompt } from "./Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "./ProviderRequest.js"
 import { requestError, streamError } from "./ProviderErrors.js"
@@ -90,6 +91,7 @@ const isCompleted = (event: ResponseEvent): event is Completed => event._tag ===
 const makeDecoder = (provider: ModelProviderInfo) => {
   const chat = makeChatAccumulator()
   let completed: Completed | undefined
+  let outputItems = 0
   const decode = (raw: unknown): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
     if (!isRecord(raw)) return Effect.succeed([])
     if (provider.wireApi === "chat") {
@@ -102,6 +104,9 @@ const makeDecoder = (provider: ModelProviderInfo) => {
     }
     const mapped = mapResponsesEvent(raw as unknown as ResponsesWireEvent)
     if (mapped instanceof ModelError) return Effect.fail(mapped)
+    if (mapped?._tag === "OutputItemDone" && ++outputItems > MAX_OUTPUT_ITEMS_PER_RESPONSE) {
+      return Effect.fail(fatal(overLimit("the model's response", outputItems, MAX_OUTPUT_ITEMS_PER_RESPONSE, "output items or more")))
+    }
     if (mapped?._tag === "Completed") completed = mapped
     return Effect.succeed(mapped === undefined ? [] : [mapped])
   }

@@ -21,6 +21,16 @@ export const MAX_TOOL_INPUT_CHARS = 4 * 1024 * 1024
  */
 export const MAX_STREAM_EVENT_BYTES = 16 * 1024 * 1024
 
+/**
+ * Bytes of one whole response body. A real response (at most ~128k output tokens, streamed as deltas
+ * of a few characters in ~150 bytes of JSON each, plus its items and the completed event repeating
+ * them) stays under 25 MB; past this the stream is cut, so the items a turn keeps stay bounded too.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** Output items (messages, reasoning, calls) of one response: the turn keeps each of them. */
+export const MAX_OUTPUT_ITEMS_PER_RESPONSE = 256
+
 /** Characters of text or reasoning one chat completion may accumulate (both arrive as deltas). */
 export const MAX_RESPONSE_TEXT_CHARS = 8 * 1024 * 1024
 

@@ -82,13 +82,21 @@ describe("tool-call arguments while they stream", () => {
     expect(lastRequestBytes(agent)).toBeLessThan(MIB)
   })
 
-  it("Chat: 100 MiB of argument deltas are kept only to the cap; the model reads an error, memory stays bounded", async () => {
-    const args = JSON.stringify({ command: ["echo", "x".repeat(100 * MIB)] })
+  it("Chat: 30 MiB of argument deltas are kept only to the cap; the model reads an error, memory stays bounded", async () => {
+    const args = JSON.stringify({ command: ["echo", "x".repeat(30 * MIB)] })
     const agent = await start([chatCallInDeltas("shell", args), MockTurn.message("done")])
     expect(resultText(await run(agent))).toBe("done")
     expect(toolOutputs(agent.model)[0]).toMatch(/^the arguments of shell: too large/)
     expect(peakRssMib(agent)).toBeLessThan(300)
     expect(lastRequestBytes(agent)).toBeLessThan(MIB)
+  })
+
+  it("Chat: 100 MiB of argument deltas pass the whole-response cap: an error event, bounded memory", async () => {
+    const args = JSON.stringify({ command: ["echo", "x".repeat(100 * MIB)] })
+    const agent = await start([chatCallInDeltas("shell", args), MockTurn.message("next")])
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(67108865 bytes or more, the limit is 67108864\)/)
+    expect(peakRssMib(agent)).toBeLessThan(300)
+    expect(resultText(await run(agent))).toBe("next")
   })
 
   it("Chat: 50 MiB in one chunk is cut like a Responses event", async () => {
@@ -125,6 +133,22 @@ describe("tool-call arguments while they stream", () => {
     expect(resultText(await run(agent))).toBe("done")
     expect(performance.now() - started).toBeLessThan(3000)
     expect(JSON.parse(toolOutputs(agent.model)[0]!).output).toBe("far\n")
+  })
+})
+
+describe("whole responses", () => {
+  it("Responses: 300 output items, or 70 MiB of text deltas, fail the response with a clear error", async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: `m${i}`, annotations: [] }]
+    }))
+    const delta = sse({ type: "response.output_text.delta", delta: "d".repeat(64 * 1024) })
+    const deltas = MockTurn.raw([sse({ type: "response.created", response: { id: "r" } }), delta.repeat(70 * 16)].join(""))
+    const agent = await start([responsesItems(...items), deltas, MockTurn.message("next")], { wireApi: "responses" })
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(257 output items or more, the limit is 256\)/)
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(67108865 bytes or more, the limit is 67108864\)/)
+    expect(resultText(await run(agent))).toBe("next")
   })
 })
 
