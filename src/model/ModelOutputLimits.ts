@@ -57,6 +57,13 @@ export const MAX_PATCH_CHUNKS = 16_384
 export const MAX_ARGV_ITEMS = 16_384
 export const MAX_ARGV_CHARS = 1024 * 1024
 
+/**
+ * Nesting of the JSON arguments of an MCP tool (parsed to objects, put in events and requests).
+ * `JSON.parse` takes any depth, but `JSON.stringify` overflows the stack around 5,000 levels;
+ * real tool schemas nest a handful of levels.
+ */
+export const MAX_ARGUMENT_DEPTH = 64
+
 /** A path the model names (`view_image`, `workdir`): Linux's `PATH_MAX`. */
 export const MAX_PATH_CHARS = 4096
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, git, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
 const { makeStage, start } = useHostileStage()
@@ -27,7 +28,7 @@ const runToCompletion = async (stage: Stage, turns: ReadonlyArray<MockTurn>, opt
   const { server, model } = await start(stage, [...turns, MockTurn.message("done")], options)
   const call = await callCodex(server, { ...WORKSPACE_WRITE, cwd: stage.work }, "denied", 15_000)
   expect(call.result.result?.isError, JSON.stringify(call.result).slice(0, 600)).not.toBe(true)
-  expect(resultText(call)).toBe("done")
+  expect(resultText(call), JSON.stringify(call.result).slice(0, 600)).toBe("done")
   expect(call.events.map((event) => event.type)).toContain("task_complete")
   const outputs = toolOutputs(model)
   expect(outputs).toHaveLength(turns.length)
@@ -88,6 +89,19 @@ describe("a hostile workspace", () => {
       MockTurn.applyPatch("*** Begin Patch\n*** Add File: c.txt\n+c\n*** End Patch", { callId: "c2" })
     ])
     expect(JSON.parse(outputs[0]!).output).toContain("ran")
+  })
+})
+
+describe("MCP tool arguments", () => {
+  it("arguments nested 10,000 deep (JSON.parse takes them, JSON.stringify overflows): an error result, the turn completes", async () => {
+    const stage = makeStage()
+    const deep = `{"message":${"[".repeat(10_000)}${"]".repeat(10_000)}}`
+    const { outputs } = await runToCompletion(stage, [
+      { kind: "functionCall", name: "everything__echo", arguments: deep, callId: "m1" },
+      MockTurn.functionCall("everything__echo", { message: "still works" }, "m2")
+    ], { extra: mcpServerToml("everything", everythingStdio()) })
+    expect(outputs[0]).toMatch(/the arguments are nested too deeply/)
+    expect(outputs[1]).toContain("still works")
   })
 })
 
