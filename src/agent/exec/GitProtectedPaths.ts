@@ -92,10 +92,10 @@ export interface GitProtectedPaths {
 }
 
 /**
- * Whether something is at `path`: `false` only when nothing is (`ENOENT`), so a path that cannot be
- * checked is protected as if it existed. Never throws: the path comes from a config in the work tree,
- * and a value the file system refuses (`ENAMETOOLONG`, `ENOTDIR`, a NUL byte) once made every command
- * on that workspace die.
+ * What is at `path`: nothing (`ENOENT`), a name the file system refuses (too long, a NUL byte), a
+ * path through a file (`ENOTDIR`), or something — including whatever cannot be checked, which is then
+ * protected as if it existed. Never throws: the path comes from a config in the work tree, and a
+ * 300-character `core.hooksPath` once made every command on that workspace die.
  */
 const lstatOutcome = (path: string): "exists" | "missing" | "unusable" | "under-a-file" => {
   try {
