@@ -7,7 +7,8 @@
  * The figures sit far above what a real agent sends and far below what hurts the server. A model
  * writes at most about 128k output tokens per response (~0.5 MB of text), and we ask for one tool call
  * at a time (`parallel_tool_calls: false`); a tool's arguments over a few MiB are therefore not a real
- * call, while a 100 MiB one used to take the server to 2.7 GiB and stall it for half a minute.
+ * call, while a 100 MiB one used to take the server to 2.7 GiB and stall it for minutes
+ * (`bench/model-floods.ts` measures each flood; with these caps none passes ~130 MiB or a 0.2 s stall).
  */
 
 /** Characters (UTF-16 code units, as JavaScript counts them) of one tool call's arguments or custom input. */
