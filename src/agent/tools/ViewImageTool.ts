@@ -8,6 +8,7 @@ import { realpath } from "node:fs/promises"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { readUntrustedFile } from "../../files/UntrustedFile.js"
+import { MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { isInsideOrEqual } from "../exec/WorkspaceRoots.js"
 import { IMAGE_MAX_BYTES } from "../InputMessages.js"
@@ -59,6 +60,7 @@ export const viewImageTool: Tool = {
     Effect.gen(function*() {
       const args = decodeArgs(call.input)
       if (args._tag === "Failure") return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
+      if (args.success.path.length > MAX_PATH_CHARS) return `unable to attach image: ${overLimit("the path", args.success.path.length, MAX_PATH_CHARS, "characters")}`
       const path = resolve(context.turn.cwd, args.success.path)
       const bytes = yield* allowedPath(path, context.turn.config.codexHome, context.turn.cwd).pipe(
         Effect.flatMap((real) => readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }).pipe(Effect.mapError((error) => error.message)))
