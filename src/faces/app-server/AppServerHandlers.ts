@@ -201,12 +201,21 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
           cursor: params.cursor ?? undefined,
           archived: params.archived ?? undefined
         }).pipe(Effect.mapError(lifecycleError))
-        const data = yield* Effect.forEach(page.items, (summary) =>
-          readThread(summary.conversationId, false).pipe(
-            Effect.map((thread) => ({ ...thread, preview: summary.preview, createdAt: secondsOf(summary.timestamp) })),
-            Effect.option
-          ))
-        return { data: data.flatMap(Option.toArray), nextCursor: page.nextCursor ?? null }
+        const data = yield* Effect.forEach(page.items, (summary) => {
+          // An archived thread cannot be read by id: what its summary says is all there is.
+          const fromSummary = threadOf({
+            id: summary.conversationId,
+            config: { modelProviderId: config.base.modelProviderId, cwd: "", model: null },
+            path: summary.path,
+            preview: summary.preview,
+            status: { type: "notLoaded" }
+          })
+          return readThread(summary.conversationId, false).pipe(
+            Effect.orElseSucceed(() => fromSummary),
+            Effect.map((thread) => ({ ...thread, preview: summary.preview, createdAt: secondsOf(summary.timestamp) }))
+          )
+        })
+        return { data, nextCursor: page.nextCursor ?? null }
       }),
 
     "thread/read": (params) => Effect.map(readThread(params.threadId, params.includeTurns === true), (thread) => ({ thread })),

@@ -1,0 +1,285 @@
+/**
+ * `codex-effect app-server` (v2: threads, turns, items) end to end: the built binary driven over raw
+ * JSON-RPC on stdio against the mock model. Every message the server sends is checked against the
+ * reference's generated JSON Schema for its method (see test/support/AppServerSchema.ts).
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
+import { waitForProcessExit } from "../support/Processes.js"
+import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+
+let schema: AppServerSchema
+const servers: Array<{ readonly server: ServerProcess; readonly methods: Map<unknown, string> }> = []
+let model: MockModelServer | undefined
+
+beforeAll(() => {
+  schema = loadAppServerSchema()
+}, 600_000)
+
+afterEach(async () => {
+  const checked = servers.splice(0)
+  for (const { server } of checked) server.kill()
+  await model?.close()
+  model = undefined
+  // Every message of every server of the test, against the reference's schema.
+  const problems = checked.flatMap(({ server, methods }) =>
+    server.messages.flatMap((message) => schema.problems(message, methods.get(message.id)))
+  )
+  expect(problems).toEqual([])
+})
+
+const setup = async (turns: ReadonlyArray<MockTurn>, approvalPolicy = "untrusted") => {
+  model = await startMockModelServer(turns)
+  const codexHome = makeTempDir("codex-home-")
+  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy }))
+  return { model, codexHome, cwd: makeTempDir("app-server-work-") }
+}
+
+interface Client {
+  readonly server: ServerProcess
+  readonly request: (method: string, params?: unknown) => Promise<JsonRpcMessage>
+  readonly answer: (request: JsonRpcMessage, result: unknown) => void
+  readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
+}
+
+const launch = async (codexHome: string): Promise<Client> => {
+  const server = spawnServer({ codexHome, args: ["app-server"] })
+  const methods = new Map<unknown, string>()
+  servers.push({ server, methods })
+  let nextId = 1
+  const request = (method: string, params?: unknown) => {
+    const id = nextId++
+    methods.set(id, method)
+    // Without "jsonrpc", as the reference's clients write.
+    server.sendLine(JSON.stringify(params === undefined ? { id, method } : { id, method, params }))
+    return server.waitFor((m) => m.id === id && m.method === undefined, `answer to ${method} (id ${id})`, 20_000)
+  }
+  const initialized = await request("initialize", { clientInfo: { name: "e2e", title: null, version: "1.0.0" }, capabilities: null })
+  expect(initialized.result.codexHome).toBe(codexHome)
+  server.sendLine(JSON.stringify({ method: "initialized" }))
+  return {
+    server,
+    request,
+    answer: (message, result) => server.sendLine(JSON.stringify({ id: message.id, result })),
+    turnCompleted: (turnId) =>
+      server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, `turn/completed of ${turnId}`, 20_000)
+  }
+}
+
+const textInput = (text: string) => [{ type: "text", text, text_elements: [] }]
+
+const startThread = async (client: Client, cwd: string) => {
+  const started = await client.request("thread/start", { cwd })
+  expect(started.error).toBeUndefined()
+  return started.result.thread.id as string
+}
+
+const startTurn = async (client: Client, threadId: string, text: string) => {
+  const answer = await client.request("turn/start", { threadId, input: textInput(text) })
+  expect(answer.error).toBeUndefined()
+  return answer.result.turn.id as string
+}
+
+/** The messages of one turn, from its `turn/started` to its `turn/completed`. */
+const turnMessages = (server: ServerProcess, turnId: string) => {
+  const start = server.messages.findIndex((m) => m.method === "turn/started" && m.params.turn.id === turnId)
+  const end = server.messages.findIndex((m) => m.method === "turn/completed" && m.params.turn.id === turnId)
+  return server.messages.slice(start, end + 1)
+}
+
+const kinds = (messages: ReadonlyArray<JsonRpcMessage>) =>
+  messages
+    .filter((m) => m.method !== "thread/tokenUsage/updated" && m.method !== "thread/status/changed")
+    .map((m) => (m.params?.item !== undefined ? `${m.method} ${m.params.item.type}` : m.method ?? `answer ${m.id}`))
+
+describe("app-server v2", () => {
+  it("initializes, answers model/list, account/read and config/read, and -32601 for a method outside the subset", async () => {
+    const { codexHome } = await setup([])
+    const client = await launch(codexHome)
+    const models = await client.request("model/list", {})
+    expect(models.result.data[0]).toMatchObject({ model: "mock-model", isDefault: true })
+    const account = await client.request("account/read", {})
+    expect(account.result).toEqual({ account: null, requiresOpenaiAuth: false })
+    const config = await client.request("config/read", {})
+    expect(config.result.config).toMatchObject({ model: "mock-model", approval_policy: "untrusted" })
+    const unknown = await client.request("thread/goal/set", { threadId: "x" })
+    expect(unknown.error?.code).toBe(-32601)
+    const badParams = await client.request("thread/read", {})
+    expect(badParams.error?.code).toBe(-32602)
+    expect(client.server.messages[0]).not.toHaveProperty("jsonrpc")
+  })
+
+  it("a plain turn: the answers come before thread/started and turn/started, items in order, deltas adding up to the text", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.deltas(["Hel", "lo ", "there"])])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "say hello")
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("completed")
+
+    const all = client.server.messages
+    const index = (predicate: (m: JsonRpcMessage) => boolean) => all.findIndex(predicate)
+    expect(index((m) => m.id === 2 && m.result !== undefined)).toBeLessThan(index((m) => m.method === "thread/started"))
+    expect(index((m) => m.id === 3 && m.result !== undefined)).toBeLessThan(index((m) => m.method === "turn/started"))
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages)).toEqual([
+      "turn/started",
+      "item/started userMessage",
+      "item/completed userMessage",
+      "item/started agentMessage",
+      "item/agentMessage/delta",
+      "item/agentMessage/delta",
+      "item/agentMessage/delta",
+      "item/completed agentMessage",
+      "turn/completed"
+    ])
+    const deltas = messages.filter((m) => m.method === "item/agentMessage/delta").map((m) => m.params.delta).join("")
+    const final = messages.find((m) => m.method === "item/completed" && m.params.item.type === "agentMessage")!
+    expect(deltas).toBe("Hello there")
+    expect(final.params.item.text).toBe("Hello there")
+    for (const m of all.filter((m) => m.method !== undefined && m.id === undefined)) expect(typeof (m as { emittedAtMs?: unknown }).emittedAtMs).toBe("number")
+  })
+
+  for (const [decision, done] of [["accept", "accepted"], ["decline", "declined"]] as const) {
+    it(`a command with approval, ${done}: item/started, the request, serverRequest/resolved, then item/completed`, async () => {
+      const { codexHome, cwd } = await setup([
+        MockTurn.shell(["bash", "-lc", "echo hi > made.txt; echo out"], { callId: "call-cmd" }),
+        MockTurn.message("done")
+      ])
+      const client = await launch(codexHome)
+      const threadId = await startThread(client, cwd)
+      const turnId = await startTurn(client, threadId, "run it")
+      const approval = await client.server.waitForServerRequest("item/commandExecution/requestApproval", 20_000)
+      expect(approval.id).toBe(0)
+      expect(approval.params).toMatchObject({ threadId, turnId, itemId: "call-cmd" })
+      client.answer(approval, { decision })
+      await client.turnCompleted(turnId)
+
+      const messages = turnMessages(client.server, turnId)
+      const ofItem = kinds(messages.filter((m) =>
+        m.params?.item?.id === "call-cmd" || m.params?.itemId === "call-cmd" || m.method === "serverRequest/resolved"
+      ))
+      const completed = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-cmd")!
+      if (decision === "accept") {
+        expect(ofItem[0]).toBe("item/started commandExecution")
+        expect(ofItem[1]).toBe("item/commandExecution/requestApproval")
+        expect(ofItem[2]).toBe("serverRequest/resolved")
+        expect(ofItem.at(-1)).toBe("item/completed commandExecution")
+        expect(ofItem).toContain("item/commandExecution/outputDelta")
+        expect(completed.params.item).toMatchObject({ status: "completed", exitCode: 0 })
+        expect(completed.params.item.aggregatedOutput).toContain("out")
+        expect(readFileSync(join(cwd, "made.txt"), "utf8")).toBe("hi\n")
+      } else {
+        expect(ofItem).toEqual([
+          "item/started commandExecution",
+          "item/commandExecution/requestApproval",
+          "serverRequest/resolved",
+          "item/completed commandExecution"
+        ])
+        expect(completed.params.item.status).toBe("declined")
+        expect(existsSync(join(cwd, "made.txt"))).toBe(false)
+      }
+      const resolved = messages.find((m) => m.method === "serverRequest/resolved")!
+      expect(resolved.params).toEqual({ threadId, requestId: 0 })
+    })
+  }
+
+  it("a file change with approval: fileChange item, the request, then turn/diff/updated", async () => {
+    const { codexHome, cwd } = await setup([
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch", { callId: "call-patch" }),
+      MockTurn.message("patched")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "patch")
+    const approval = await client.server.waitForServerRequest("item/fileChange/requestApproval", 20_000)
+    expect(approval.params).toMatchObject({ threadId, turnId, itemId: "call-patch" })
+    client.answer(approval, { decision: "accept" })
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    const started = messages.find((m) => m.method === "item/started" && m.params.item.id === "call-patch")!
+    expect(started.params.item.changes).toEqual([{ path: join(cwd, "new.txt"), kind: { type: "add" }, diff: "hello\n" }])
+    expect(kinds(messages.filter((m) => m.params?.item?.id === "call-patch" || m.params?.itemId === "call-patch"))).toEqual([
+      "item/started fileChange",
+      "item/fileChange/requestApproval",
+      "item/completed fileChange"
+    ])
+    const diff = messages.find((m) => m.method === "turn/diff/updated")
+    expect(diff?.params.diff).toContain("+hello")
+    expect(readFileSync(join(cwd, "new.txt"), "utf8")).toBe("hello\n")
+  })
+
+  it("turn/interrupt during a long command ends the turn as interrupted and leaves no process", async () => {
+    const marker = `sleep 31.${process.pid}`
+    const { codexHome, cwd } = await setup([MockTurn.shell(["bash", "-lc", marker], { callId: "call-long" })], "never")
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "wait")
+    await client.server.waitFor(
+      (m) => m.method === "item/started" && m.params.item.id === "call-long",
+      "the long command's item/started",
+      20_000
+    )
+    const interrupted = await client.request("turn/interrupt", { threadId, turnId })
+    expect(interrupted.result).toEqual({})
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("interrupted")
+    const running = readdirSync("/proc").filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)
+      } catch {
+        return false
+      }
+    })
+    for (const pid of running) await waitForProcessExit(Number(pid))
+  })
+
+  it("a model failure sends error (willRetry false), then turn/completed failed", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.status(500)])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "fail")
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("failed")
+    const messages = kinds(turnMessages(client.server, turnId))
+    expect(messages.slice(-2)).toEqual(["error", "turn/completed"])
+    const error = client.server.messages.find((m) => m.method === "error")!
+    expect(error.params).toMatchObject({ threadId, turnId, willRetry: false })
+  })
+
+  it("resumes a saved thread in a new process with its history; lists, reads, archives and unarchives it", async () => {
+    const { codexHome, cwd, model } = await setup([MockTurn.message("noted"), MockTurn.message("it was 42")])
+    const first = await launch(codexHome)
+    const threadId = await startThread(first, cwd)
+    await first.turnCompleted(await startTurn(first, threadId, "remember 42"))
+    await first.server.closeAndWait()
+
+    const second = await launch(codexHome)
+    const resumed = await second.request("thread/resume", { threadId })
+    expect(resumed.result.thread.id).toBe(threadId)
+    const turns = resumed.result.thread.turns
+    expect(turns).toHaveLength(1)
+    expect(turns[0].items.map((item: { type: string }) => item.type)).toEqual(["userMessage", "agentMessage"])
+    const turnId = await startTurn(second, threadId, "what was it?")
+    await second.turnCompleted(turnId)
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("remember 42")
+
+    const list = await second.request("thread/list", {})
+    expect(list.result.data.map((thread: { id: string; preview: string }) => [thread.id, thread.preview])).toEqual([[
+      threadId,
+      "remember 42"
+    ]])
+    const read = await second.request("thread/read", { threadId, includeTurns: true })
+    expect(read.result.thread.turns).toHaveLength(2)
+    expect((await second.request("thread/archive", { threadId })).result).toEqual({})
+    await second.server.waitForNotification("thread/archived")
+    expect((await second.request("thread/list", {})).result.data).toEqual([])
+    expect((await second.request("thread/list", { archived: true })).result.data).toHaveLength(1)
+    const unarchived = await second.request("thread/unarchive", { threadId })
+    expect(unarchived.result.thread.id).toBe(threadId)
+    expect((await second.request("thread/list", {})).result.data).toHaveLength(1)
+  })
+})
