@@ -282,4 +282,61 @@ describe("app-server v2", () => {
     expect(unarchived.result.thread.id).toBe(threadId)
     expect((await second.request("thread/list", {})).result.data).toHaveLength(1)
   })
+
+  it("compaction runs as a turn with a contextCompaction item and thread/compacted; a fork continues from a copy", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("noted"),
+      MockTurn.message("SUMMARY OF IT ALL"),
+      MockTurn.message("from the fork")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const firstTurn = await startTurn(client, threadId, "remember 42")
+    await client.turnCompleted(firstTurn)
+
+    const compact = await client.request("thread/compact/start", { threadId })
+    expect(compact.result).toEqual({})
+    const started = await client.server.waitFor(
+      (m) => m.method === "turn/started" && m.params.turn.id !== firstTurn,
+      "the compaction's turn/started"
+    )
+    const turnId = started.params.turn.id as string
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("completed")
+    expect(kinds(turnMessages(client.server, turnId))).toEqual([
+      "turn/started",
+      "item/started contextCompaction",
+      "item/completed contextCompaction",
+      "thread/compacted",
+      "turn/completed"
+    ])
+
+    const fork = await client.request("thread/fork", { threadId })
+    const forkId = fork.result.thread.id as string
+    expect(forkId).not.toBe(threadId)
+    expect(fork.result.thread.forkedFromId).toBe(threadId)
+    await client.turnCompleted(await startTurn(client, forkId, "and now?"))
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("SUMMARY OF IT ALL")
+  })
+
+  it("turn/steer adds input to the running turn, echoed as a userMessage item", async () => {
+    // A tool call in flight: the steered input goes with its output to the model.
+    const { codexHome, cwd, model } = await setup(
+      [MockTurn.held(MockTurn.shell(["echo", "x"])), MockTurn.message("second")],
+      "never"
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "start")
+    await model.waitForRequests(1)
+    const wrong = await client.request("turn/steer", { threadId, expectedTurnId: "another", input: textInput("x") })
+    expect(wrong.error?.code).toBe(-32600)
+    const steer = await client.request("turn/steer", { threadId, expectedTurnId: turnId, input: textInput("also this") })
+    expect(steer.result).toEqual({ turnId })
+    model.release()
+    await client.turnCompleted(turnId)
+    const echoed = turnMessages(client.server, turnId).filter((m) => m.method === "item/completed" && m.params.item.type === "userMessage")
+    expect(echoed.map((m) => m.params.item.content[0].text)).toEqual(["start", "also this"])
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("also this")
+  })
 })

@@ -194,6 +194,44 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         return settingsOf(resumed.conversation, thread)
       }),
 
+    "thread/fork": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation } = yield* manager.fork(params.threadId, overridesOf(params)).pipe(Effect.mapError(lifecycleError))
+        yield* threads.follow(conversation)
+        const history = yield* Effect.orElseSucceed(conversation.history, () => [])
+        const thread = {
+          ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
+          forkedFromId: params.threadId
+        }
+        request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
+        return settingsOf(conversation, thread)
+      }),
+
+    "thread/compact/start": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        const turnId = randomUUID()
+        const answered = yield* Deferred.make<void>()
+        events.expectTurn(turnId, { answered })
+        request.afterAnswer(Deferred.succeed(answered, undefined).pipe(Effect.asVoid))
+        yield* conversation.submitWithId(turnId, { type: "compact" }).pipe(Effect.mapError(lifecycleError))
+        return {}
+      }),
+
+    "turn/steer": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        const running = events.runningTurn()
+        if (running === undefined || running !== params.expectedTurnId) {
+          return yield* invalidRequest(
+            running === undefined ? `no turn is running in thread ${params.threadId}` : `turn ${params.expectedTurnId} is not the running turn (${running})`
+          )
+        }
+        yield* conversation.submit({ type: "user_input", items: params.input.map(inputItem) }).pipe(Effect.mapError(lifecycleError))
+        request.afterAnswer(events.steered(running, params.input))
+        return { turnId: running }
+      }),
+
     "thread/list": (params) =>
       Effect.gen(function*() {
         const page = yield* manager.list({

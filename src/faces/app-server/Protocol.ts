@@ -71,6 +71,17 @@ export class ThreadResume extends Rpc.make("thread/resume", {
   success: Schema.Struct(ThreadSettings)
 }) {}
 
+export class ThreadFork extends Rpc.make("thread/fork", {
+  payload: { threadId: Schema.String, ...ThreadOverrides },
+  success: Schema.Struct(ThreadSettings)
+}) {}
+
+/** Compaction runs as a turn of its own, with a `contextCompaction` item. */
+export class ThreadCompactStart extends Rpc.make("thread/compact/start", {
+  payload: { threadId: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
 export class ThreadList extends Rpc.make("thread/list", {
   payload: {
     cursor: Maybe(Schema.String),
@@ -106,6 +117,12 @@ export class TurnStart extends Rpc.make("turn/start", {
     effort: Maybe(ReasoningEffort)
   },
   success: Schema.Struct({ turn: Turn })
+}) {}
+
+/** More input for the running turn (it must be `expectedTurnId`). */
+export class TurnSteer extends Rpc.make("turn/steer", {
+  payload: { threadId: Schema.String, expectedTurnId: Schema.String, input: Schema.Array(UserInput) },
+  success: Schema.Struct({ turnId: Schema.String })
 }) {}
 
 export class TurnInterrupt extends Rpc.make("turn/interrupt", {
@@ -163,11 +180,14 @@ export const AppServerRequests = RpcGroup.make(
   Initialize,
   ThreadStart,
   ThreadResume,
+  ThreadFork,
+  ThreadCompactStart,
   ThreadList,
   ThreadRead,
   ThreadArchive,
   ThreadUnarchive,
   TurnStart,
+  TurnSteer,
   TurnInterrupt,
   ModelList,
   AccountRead,
@@ -184,6 +204,7 @@ export const ThreadStarted = notification("thread/started", { thread: Thread })
 export const ThreadStatusChanged = notification("thread/status/changed", { threadId: Schema.String, status: ThreadStatus })
 export const ThreadArchived = notification("thread/archived", { threadId: Schema.String })
 export const ThreadUnarchived = notification("thread/unarchived", { threadId: Schema.String })
+export const ThreadCompacted = notification("thread/compacted", TurnScoped)
 export const TurnStarted = notification("turn/started", { threadId: Schema.String, turn: Turn })
 export const TurnCompleted = notification("turn/completed", { threadId: Schema.String, turn: Turn })
 export const ItemStarted = notification("item/started", { ...TurnScoped, item: ThreadItem, startedAtMs: Count })
@@ -230,6 +251,7 @@ export type AppServerNotification =
   | typeof ThreadStatusChanged
   | typeof ThreadArchived
   | typeof ThreadUnarchived
+  | typeof ThreadCompacted
   | typeof TurnStarted
   | typeof TurnCompleted
   | typeof ItemStarted

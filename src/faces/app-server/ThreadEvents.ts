@@ -65,12 +65,17 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
 /** What a client's `turn/start` left for the thread's events: the answer's gate and the input to echo. */
 export interface PendingTurn {
   readonly answered: Deferred.Deferred<void>
-  readonly input: ReadonlyArray<UserInput>
+  /** The user's input, echoed as a `userMessage` item; none for a compaction turn. */
+  readonly input?: ReadonlyArray<UserInput> | undefined
 }
 
 export interface ThreadEvents {
   /** Registers a turn about to be submitted under `turnId`. */
   readonly expectTurn: (turnId: string, turn: PendingTurn) => void
+  /** The turn running now, if any. */
+  readonly runningTurn: () => string | undefined
+  /** Echoes input added to the running turn (`turn/steer`) as a `userMessage` item. */
+  readonly steered: (turnId: string, input: ReadonlyArray<UserInput>) => Effect.Effect<void>
   /** Forwards the thread's events until the conversation ends; call it with the subscription already made. */
   readonly forward: (events: Stream.Stream<Event>) => Effect.Effect<void>
 }
@@ -83,6 +88,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
   const open = new Map<string, ThreadItem>()
   let total = emptyUsage
   let turnStartedAt = 0
+  let runningTurn: string | undefined
+  /** The `contextCompaction` item of the compaction turn running now. */
+  let compaction: string | undefined
   let turnError: TurnError | undefined
   let agentMessage: { readonly id: string; text: string } | undefined
   let reasoning: { readonly id: string; text: string } | undefined
@@ -164,6 +172,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     Effect.gen(function*() {
       const error = status_ === "failed" ? turnError ?? { message: "turn failed", codexErrorInfo: null, additionalDetails: null } : null
       turnError = undefined
+      runningTurn = undefined
+      compaction = undefined
       agentMessage = undefined
       reasoning = undefined
       yield* status(status_ === "failed" ? "systemError" : "idle")
@@ -181,6 +191,12 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           durationMs: Math.max(0, (completedAt - turnStartedAt) * 1000)
         }
       })
+    })
+
+  const userMessage = (turnId: string, input: ReadonlyArray<UserInput>) =>
+    Effect.suspend(() => {
+      const item = { type: "userMessage", id: nextId("user"), content: input } as const
+      return started(turnId, item).pipe(Effect.andThen(completed(turnId, item)))
     })
 
   const finishAgentMessage = (turnId: string, text: string) =>
@@ -216,10 +232,11 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
               durationMs: null
             }
           })
-          if (turn !== undefined) {
-            const item = { type: "userMessage", id: nextId("user"), content: turn.input } as const
-            yield* started(turnId, item)
-            yield* completed(turnId, item)
+          runningTurn = turnId
+          if (turn?.input !== undefined) yield* userMessage(turnId, turn.input)
+          else if (turn !== undefined) {
+            compaction = nextId("compaction")
+            yield* started(turnId, { type: "contextCompaction", id: compaction })
           }
         })
       case "agent_message_delta":
@@ -236,6 +253,12 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           )
         })
       case "agent_message":
+        // A compaction turn's closing message is its item's end.
+        if (compaction !== undefined) {
+          const item = { type: "contextCompaction", id: compaction } as const
+          compaction = undefined
+          return completed(turnId, item).pipe(Effect.andThen(sender.notify(P.ThreadCompacted, { threadId, turnId })))
+        }
         return finishAgentMessage(turnId, msg.message)
       case "agent_reasoning_delta":
         return Effect.suspend(() => {
@@ -387,6 +410,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
 
   return {
     expectTurn: (turnId, turn) => void pending.set(turnId, turn),
+    runningTurn: () => runningTurn,
+    steered: userMessage,
     forward
   } satisfies ThreadEvents
 })
