@@ -12,7 +12,7 @@ import { shlexJoin } from "../../agent/exec/ShellQuote.js"
 import type { FileChanges, ReviewDecision } from "../../rpc/Enums.js"
 import type { Event, EventOf, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
-import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
+import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
 import type { CommandAction, FileUpdateChange, ThreadItem, TokenUsageBreakdown, TurnError, UserInput } from "./Items.js"
 import * as P from "./Protocol.js"
 
@@ -399,10 +399,13 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       Stream.runForEach((event) =>
         onEvent(event).pipe(
           Effect.andThen(
-            isApprovalEvent(event) && event.msg.type !== "mcp_tool_call_approval_request"
+            !isApprovalEvent(event)
+              ? Effect.void
+              : event.msg.type === "mcp_tool_call_approval_request"
+              // No v2 request for it here: a prompt denial beats a turn waiting on nobody.
+              ? denyApproval(conversation, event, "MCP tool calls that need approval are not supported over app-server")
               // Beside the event loop (events keep flowing), and gone with the conversation.
-              ? conversation.attach(forwardApproval({ conversation, event, ask: askClient(event.id, event) }))
-              : Effect.void
+              : conversation.attach(forwardApproval({ conversation, event, ask: askClient(event.id, event) }))
           )
         )
       )
