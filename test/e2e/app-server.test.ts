@@ -112,6 +112,19 @@ describe("app-server v2", () => {
     expect(client.server.messages[0]).not.toHaveProperty("jsonrpc")
   })
 
+  it("account: an API key login, account/updated, account/read, logout, rate limits, cancel of an unknown login", async () => {
+    const { codexHome } = await setup([])
+    const client = await launch(codexHome)
+    expect((await client.request("account/login/start", { type: "apiKey", apiKey: "sk-test-123" })).result).toEqual({ type: "apiKey" })
+    expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: "apikey" })
+    expect((await client.request("account/read", {})).result.account).toEqual({ type: "apiKey" })
+    expect((await client.request("account/rateLimits/read")).result.rateLimits.primary).toBeNull()
+    expect((await client.request("account/login/cancel", { loginId: "nope" })).result).toEqual({ status: "notFound" })
+    expect((await client.request("account/logout")).result).toEqual({})
+    expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: null })
+    expect((await client.request("account/read", {})).result.account).toBeNull()
+  })
+
   it("a plain turn: the answers come before thread/started and turn/started, items in order, deltas adding up to the text", async () => {
     const { codexHome, cwd } = await setup([MockTurn.deltas(["Hel", "lo ", "there"])])
     const client = await launch(codexHome)

@@ -12,6 +12,12 @@ import type { JsonRpcMessage } from "./ServerProcess.ts"
 
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/app-server-schema.mjs")
 
+/** Methods without params name no params type to derive their response's from. */
+const RESPONSE_OF_PARAMLESS: Readonly<Record<string, string>> = {
+  "account/logout": "LogoutAccountResponse",
+  "account/rateLimits/read": "GetAccountRateLimitsResponse"
+}
+
 interface Variant {
   readonly properties: { readonly method: { readonly enum: ReadonlyArray<string> }; readonly params?: { readonly $ref?: string } }
 }
@@ -42,9 +48,11 @@ export const loadAppServerSchema = (): AppServerSchema => {
   const serverRequests = byMethod(read("ServerRequest.json"))
   const responseFiles = new Map<string, string>()
   for (const variant of read("ClientRequest.json").oneOf) {
-    const name = (variant.properties.params?.$ref ?? "").split("/").pop()?.replace(/Params$/, "Response") ?? ""
+    const method = variant.properties.method.enum[0]!
+    const name = RESPONSE_OF_PARAMLESS[method] ??
+      (variant.properties.params?.$ref ?? "").split("/").pop()?.replace(/Params$/, "Response") ?? ""
     const file = [`${name}.json`, `v2/${name}.json`, `v1/${name}.json`].find((candidate) => existsSync(join(dir, candidate)))
-    if (file !== undefined) responseFiles.set(variant.properties.method.enum[0]!, file)
+    if (file !== undefined) responseFiles.set(method, file)
   }
   const responses = new Map<string, ValidateFunction>()
   const responseValidator = (method: string) => {

@@ -4,18 +4,18 @@
  * face sees (saved as rollouts, resumable with `codex-reply` or `resumeConversation`).
  */
 import { randomUUID } from "node:crypto"
-import { Deferred, Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Layer } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
 import type { InputItem } from "../../rpc/Op.js"
-import { AuthManager } from "../../services/AuthManager.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
+import { makeAccountHandlers } from "./AccountHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
 import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
 import type { SandboxPolicy, Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
@@ -113,9 +113,9 @@ const secondsOf = (timestamp: string | null) => {
 export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
   const manager = yield* ConversationManager
   const config = yield* Config
-  const auth = yield* AuthManager
   const threads = yield* AppServerThreads
   const sender = yield* OutgoingSender
+  const account = yield* makeAccountHandlers
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -165,6 +165,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     )
 
   return AppServerHandlers.of({
+    ...account,
     initialize: (params) =>
       Effect.succeed({
         userAgent: `${params.clientInfo.name}/${VERSION} (codex-effect; ${process.platform}) (${params.clientInfo.name}; ${params.clientInfo.version})`,
@@ -333,18 +334,6 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         }],
         nextCursor: null
       }),
-
-    "account/read": () =>
-      Effect.map(auth.current, (current) => ({
-        account: Option.match(current, {
-          onNone: () => null,
-          onSome: (snapshot) =>
-            snapshot.mode === "apikey"
-              ? { type: "apiKey" as const }
-              : { type: "chatgpt" as const, email: null, planType: "unknown" }
-        }),
-        requiresOpenaiAuth: config.base.modelProvider.requiresOpenaiAuth
-      })),
 
     "config/read": () =>
       Effect.succeed({

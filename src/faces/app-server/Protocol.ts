@@ -160,6 +160,43 @@ export class AccountRead extends Rpc.make("account/read", {
   })
 }) {}
 
+export class AccountLoginStart extends Rpc.make("account/login/start", {
+  payload: Schema.Union([
+    Schema.Struct({ type: Schema.Literal("apiKey"), apiKey: Schema.String }),
+    Schema.Struct({ type: Schema.Literal("chatgpt") })
+  ]),
+  success: Schema.Union([
+    Schema.Struct({ type: Schema.Literal("apiKey") }),
+    Schema.Struct({ type: Schema.Literal("chatgpt"), loginId: Schema.String, authUrl: Schema.String })
+  ])
+}) {}
+
+export class AccountLoginCancel extends Rpc.make("account/login/cancel", {
+  payload: { loginId: Schema.String },
+  success: Schema.Struct({ status: Schema.Literals(["canceled", "notFound"]) })
+}) {}
+
+export class AccountLogout extends Rpc.make("account/logout", {
+  payload: Schema.NullOr(Schema.Struct({})),
+  success: Schema.Struct({})
+}) {}
+
+/** No rate-limit source here: every window is unknown (`null`). */
+export class AccountRateLimitsRead extends Rpc.make("account/rateLimits/read", {
+  payload: Schema.NullOr(Schema.Struct({})),
+  success: Schema.Struct({
+    rateLimits: Schema.Struct({
+      limitId: Schema.NullOr(Schema.String),
+      limitName: Schema.NullOr(Schema.String),
+      primary: Schema.Null,
+      secondary: Schema.Null,
+      credits: Schema.Null,
+      planType: Schema.Null
+    }),
+    rateLimitsByLimitId: Schema.Null
+  })
+}) {}
+
 export class ConfigRead extends Rpc.make("config/read", {
   payload: { includeLayers: Maybe(Schema.Boolean), cwd: Maybe(Schema.String) },
   success: Schema.Struct({
@@ -191,6 +228,10 @@ export const AppServerRequests = RpcGroup.make(
   TurnInterrupt,
   ModelList,
   AccountRead,
+  AccountLoginStart,
+  AccountLoginCancel,
+  AccountLogout,
+  AccountRateLimitsRead,
   ConfigRead
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
@@ -240,6 +281,12 @@ export const TokenUsageUpdated = notification("thread/tokenUsage/updated", {
   })
 })
 export const ErrorNotification = notification("error", { ...TurnScoped, error: TurnError, willRetry: Schema.Boolean })
+export const AccountUpdated = notification("account/updated", { authMode: Schema.NullOr(Schema.Literals(["apikey", "chatgpt"])) })
+export const AccountLoginCompleted = notification("account/login/completed", {
+  loginId: Schema.NullOr(Schema.String),
+  success: Schema.Boolean,
+  error: Schema.NullOr(Schema.String)
+})
 export const ServerRequestResolved = notification("serverRequest/resolved", {
   threadId: Schema.String,
   requestId: Schema.Union([Schema.String, Schema.Int])
@@ -264,6 +311,8 @@ export type AppServerNotification =
   | typeof TokenUsageUpdated
   | typeof ErrorNotification
   | typeof ServerRequestResolved
+  | typeof AccountUpdated
+  | typeof AccountLoginCompleted
 
 const ApprovalDecision = Schema.Literals(["accept", "acceptForSession", "decline", "cancel"])
 export type ApprovalDecision = typeof ApprovalDecision.Type
