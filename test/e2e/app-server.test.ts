@@ -352,4 +352,35 @@ describe("app-server v2", () => {
     expect(echoed.map((m) => m.params.item.content[0].text)).toEqual(["start", "also this"])
     expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("also this")
   })
+
+  it("threads are the conversations of the other faces: codex-reply continues an app-server thread, thread/resume a codex call's", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("noted"),
+      MockTurn.message("it was 42"),
+      MockTurn.message("hello from mcp"),
+      MockTurn.message("and back")
+    ], "never")
+    const app = await launch(codexHome)
+    const threadId = await startThread(app, cwd)
+    await app.turnCompleted(await startTurn(app, threadId, "remember 42"))
+    await app.server.closeAndWait()
+
+    const mcp = spawnServer({ codexHome })
+    servers.push({ server: mcp, methods: new Map() })
+    await mcp.initialize()
+    const reply = await mcp.request("tools/call", { name: "codex-reply", arguments: { threadId, prompt: "what was it?" } }, 20_000)
+    expect(reply.result.structuredContent).toEqual({ threadId, content: "it was 42" })
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("remember 42")
+    const call = await mcp.request("tools/call", { name: "codex", arguments: { prompt: "from mcp", cwd } }, 20_000)
+    const mcpThread = call.result.structuredContent.threadId as string
+    await mcp.closeAndWait()
+    // The MCP server's messages follow its own protocol, not app-server's.
+    servers.pop()
+
+    const again = await launch(codexHome)
+    const resumed = await again.request("thread/resume", { threadId: mcpThread })
+    expect(resumed.result.thread.turns[0].items[0].content[0].text).toBe("from mcp")
+    await again.turnCompleted(await startTurn(again, mcpThread, "back here"))
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("hello from mcp")
+  })
 })
