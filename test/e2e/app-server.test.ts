@@ -215,9 +215,12 @@ describe("app-server v2", () => {
     const messages = turnMessages(client.server, turnId)
     const started = messages.find((m) => m.method === "item/started" && m.params.item.id === "call-patch")!
     expect(started.params.item.changes).toEqual([{ path: join(cwd, "new.txt"), kind: { type: "add" }, diff: "hello\n" }])
-    expect(kinds(messages.filter((m) => m.params?.item?.id === "call-patch" || m.params?.itemId === "call-patch"))).toEqual([
+    expect(kinds(messages.filter((m) =>
+      m.params?.item?.id === "call-patch" || m.params?.itemId === "call-patch" || m.method === "serverRequest/resolved"
+    ))).toEqual([
       "item/started fileChange",
       "item/fileChange/requestApproval",
+      "serverRequest/resolved",
       "item/completed fileChange"
     ])
     const diff = messages.find((m) => m.method === "turn/diff/updated")
