@@ -31,10 +31,14 @@ afterEach(async () => {
   expect(problems).toEqual([])
 })
 
-const setup = async (turns: ReadonlyArray<MockTurn>, approvalPolicy = "untrusted") => {
+const setup = async (
+  turns: ReadonlyArray<MockTurn>,
+  approvalPolicy = "untrusted",
+  toml: Parameters<typeof mockConfigToml>[1] = {}
+) => {
   model = await startMockModelServer(turns)
   const codexHome = makeTempDir("codex-home-")
-  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy }))
+  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy, ...toml }))
   return { model, codexHome, cwd: makeTempDir("app-server-work-") }
 }
 
@@ -72,7 +76,8 @@ const launch = async (codexHome: string): Promise<Client> => {
 const textInput = (text: string) => [{ type: "text", text, text_elements: [] }]
 
 const startThread = async (client: Client, cwd: string) => {
-  const started = await client.request("thread/start", { cwd })
+  // Fields outside the subset (here the reference's own) are ignored, as the reference ignores unknown ones.
+  const started = await client.request("thread/start", { cwd, serviceName: "e2e", personality: null, experimentalRawEvents: false })
   expect(started.error).toBeUndefined()
   return started.result.thread.id as string
 }
@@ -385,5 +390,36 @@ describe("app-server v2", () => {
     expect(resumed.result.thread.turns[0].items[0].content[0].text).toBe("from mcp")
     await again.turnCompleted(await startTurn(again, mcpThread, "back here"))
     expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("hello from mcp")
+  })
+
+  it("reasoning streams as a reasoning item with summary deltas, before the agent message", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.message("the answer", "thinking hard")], "never", {
+      wireApi: "responses",
+      extra: `model_supports_reasoning_summaries = true\nmodel_reasoning_summary = "detailed"`
+    })
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "think")
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages).filter((kind) => kind.includes("reasoning") || kind.includes("agentMessage"))).toEqual([
+      "item/started reasoning",
+      "item/reasoning/summaryTextDelta",
+      "item/completed reasoning",
+      "item/started agentMessage",
+      "item/agentMessage/delta",
+      "item/completed agentMessage"
+    ])
+    const reasoning = messages.find((m) => m.method === "item/completed" && m.params.item.type === "reasoning")!
+    expect(reasoning.params.item.summary).toEqual(["thinking hard"])
+  })
+
+  it("a broken config.toml is said once as configWarning after initialize", async () => {
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), "model = [broken\n")
+    const client = await launch(codexHome)
+    const warning = await client.server.waitForNotification("configWarning")
+    expect(warning.params.summary).toMatch(/config\.toml/)
+    expect(client.server.messages.indexOf(warning)).toBe(1)
   })
 })

@@ -166,12 +166,16 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
   return AppServerHandlers.of({
     ...account,
-    initialize: (params) =>
-      Effect.succeed({
+    initialize: (params, request) =>
+      Effect.sync(() => {
+        const problem = config.startupError
+        if (problem !== undefined) request.afterAnswer(sender.notify(P.ConfigWarning, { summary: problem.message, details: null }))
+        return {
         userAgent: `${params.clientInfo.name}/${VERSION} (codex-effect; ${process.platform}) (${params.clientInfo.name}; ${params.clientInfo.version})`,
         codexHome: config.codexHome,
         platformFamily: process.platform === "win32" ? "windows" : "unix",
         platformOs: process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : process.platform
+        }
       }),
 
     "thread/start": (params, request) =>

@@ -261,6 +261,14 @@ export const ReasoningSummaryTextDelta = notification("item/reasoning/summaryTex
   delta: Schema.String,
   summaryIndex: Count
 })
+export const ReasoningTextDelta = notification("item/reasoning/textDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String,
+  contentIndex: Count
+})
+/** The server's config.toml could not be used as it is (the defaults apply): said once, after `initialize`. */
+export const ConfigWarning = notification("configWarning", { summary: Schema.String, details: Schema.NullOr(Schema.String) })
 export const CommandOutputDelta = notification("item/commandExecution/outputDelta", {
   ...TurnScoped,
   itemId: Schema.String,
@@ -305,6 +313,8 @@ export type AppServerNotification =
   | typeof ItemCompleted
   | typeof AgentMessageDelta
   | typeof ReasoningSummaryTextDelta
+  | typeof ReasoningTextDelta
+  | typeof ConfigWarning
   | typeof CommandOutputDelta
   | typeof TurnDiffUpdated
   | typeof TurnPlanUpdated

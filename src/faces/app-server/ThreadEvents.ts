@@ -8,49 +8,12 @@
  */
 import { Deferred, Effect, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
-import { shlexJoin } from "../../agent/exec/ShellQuote.js"
-import type { FileChanges, ReviewDecision } from "../../rpc/Enums.js"
-import type { Event, EventOf, ParsedCommand } from "../../rpc/Event.js"
+import type { Event, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
-import type { CommandAction, FileUpdateChange, ThreadItem, TokenUsageBreakdown, TurnError, UserInput } from "./Items.js"
+import type { ThreadItem, TokenUsageBreakdown, TurnError, UserInput } from "./Items.js"
+import { commandActions, commandText, decisionOf, fileUpdates, mcpItem } from "./ItemMapping.js"
 import * as P from "./Protocol.js"
-
-export const commandText = (argv: ReadonlyArray<string>) => shlexJoin(argv)
-
-export const commandActions = (parsed: ReadonlyArray<ParsedCommand>, argv: ReadonlyArray<string>): Array<CommandAction> => {
-  const actions = parsed.map((p): CommandAction => {
-    switch (p.type) {
-      case "read":
-        return { type: "read", command: p.cmd, name: p.name, path: p.name }
-      case "list_files":
-        return { type: "listFiles", command: p.cmd, path: p.path ?? null }
-      case "search":
-        return { type: "search", command: p.cmd, query: p.query ?? null, path: p.path ?? null }
-      default:
-        return { type: "unknown", command: p.cmd }
-    }
-  })
-  return actions.length > 0 ? actions : [{ type: "unknown", command: commandText(argv) }]
-}
-
-export const fileUpdates = (changes: FileChanges): Array<FileUpdateChange> =>
-  Object.entries(changes).map(([path, change]) =>
-    change === "delete"
-      ? { path, kind: { type: "delete" }, diff: "" }
-      : "add" in change
-      ? { path, kind: { type: "add" }, diff: change.add.content }
-      : { path, kind: { type: "update", move_path: change.update.move_path }, diff: change.update.unified_diff }
-  )
-
-const decisionOf = (decision: P.ApprovalDecision): ReviewDecision =>
-  decision === "accept"
-    ? "approved"
-    : decision === "acceptForSession"
-    ? "approved_for_session"
-    : decision === "decline"
-    ? "denied"
-    : "abort"
 
 const emptyUsage: TokenUsageBreakdown = {
   totalTokens: 0,
@@ -276,6 +239,15 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
             }))
           )
         })
+      case "agent_reasoning_raw_content_delta":
+        return Effect.suspend(() => {
+          const fresh = reasoning === undefined
+          const current = reasoning ?? { id: nextId("rs"), text: "" }
+          reasoning = current
+          return (fresh ? started(turnId, { type: "reasoning", id: current.id, summary: [], content: [] }) : Effect.void).pipe(
+            Effect.andThen(sender.notify(P.ReasoningTextDelta, { threadId, turnId, itemId: current.id, delta: msg.delta, contentIndex: 0 }))
+          )
+        })
       case "agent_reasoning":
         return Effect.suspend(() => {
           const current = reasoning ?? { id: nextId("rs"), text: "" }
@@ -418,16 +390,3 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     forward
   } satisfies ThreadEvents
 })
-
-const mcpItem = (msg: Pick<EventOf<"mcp_tool_call_begin">, "call_id" | "invocation">, status: "inProgress" | "completed" | "failed") =>
-  ({
-    type: "mcpToolCall",
-    id: msg.call_id,
-    server: msg.invocation.server,
-    tool: msg.invocation.tool,
-    status,
-    arguments: msg.invocation.arguments,
-    result: null,
-    error: null,
-    durationMs: null
-  }) as const
