@@ -244,10 +244,14 @@ describe("app-server v2", () => {
       "the long command's item/started",
       20_000
     )
+    const wrongTurn = await client.request("turn/interrupt", { threadId, turnId: "another" })
+    expect(wrongTurn.error?.code).toBe(-32600)
     const interrupted = await client.request("turn/interrupt", { threadId, turnId })
     expect(interrupted.result).toEqual({})
     const completed = await client.turnCompleted(turnId)
     expect(completed.params.turn.status).toBe("interrupted")
+    const ends = kinds(turnMessages(client.server, turnId)).slice(-2)
+    expect(ends).toEqual(["item/completed commandExecution", "turn/completed"])
     const running = readdirSync("/proc").filter((pid) => {
       try {
         return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)

@@ -313,9 +313,13 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
     "turn/interrupt": (params) =>
       Effect.gen(function*() {
-        const { conversation } = yield* followed(params.threadId)
+        const { conversation, events } = yield* followed(params.threadId)
         if (!(yield* conversation.isTaskRunning)) {
           return yield* invalidRequest(`no turn is running in thread ${params.threadId}`)
+        }
+        const running = events.runningTurn()
+        if (running !== undefined && running !== params.turnId) {
+          return yield* invalidRequest(`turn ${params.turnId} is not the running turn (${running})`)
         }
         yield* conversation.submit({ type: "interrupt" }).pipe(Effect.mapError(lifecycleError))
         return {}

@@ -127,7 +127,14 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         }
         return Effect.void
       }),
-      Effect.map(({ decision }) => ({ decision: decisionOf(decision) }))
+      Effect.map(({ decision }) => ({ decision: decisionOf(decision) })),
+      // An error answer is a decline (`forwardApproval` denies it): the item ends as one.
+      Effect.tapError(() => {
+        const item = open.get(msg.call_id)
+        return item !== undefined && (item.type === "commandExecution" || item.type === "fileChange")
+          ? completed(turnId, { ...item, status: "declined" })
+          : Effect.void
+      })
     )
   }
 
@@ -139,6 +146,15 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       compaction = undefined
       agentMessage = undefined
       reasoning = undefined
+      // Tool items the turn's end cut short (an interrupted command) end as failed, not open forever.
+      for (const item of [...open.values()]) {
+        yield* completed(
+          turnId,
+          item.type === "commandExecution" || item.type === "fileChange" || item.type === "mcpToolCall"
+            ? { ...item, status: "failed" }
+            : item
+        )
+      }
       yield* status(status_ === "failed" ? "systemError" : "idle")
       const completedAt = nowSeconds()
       yield* sender.notify(P.TurnCompleted, {
