@@ -117,6 +117,21 @@ describe("app-server v2", () => {
     expect(client.server.messages[0]).not.toHaveProperty("jsonrpc")
   })
 
+  it("answers -32600 before initialize and to a second one; accepts requests that carry \"jsonrpc\"", async () => {
+    const { codexHome } = await setup([])
+    const server = spawnServer({ codexHome, args: ["app-server"] })
+    const methods = new Map<unknown, string>([[1, "thread/list"], [2, "initialize"], [3, "initialize"], [4, "thread/list"]])
+    servers.push({ server, methods })
+    server.send({ id: 1, method: "thread/list", params: {} })
+    expect((await server.waitFor((m) => m.id === 1, "answer 1")).error).toEqual({ code: -32600, message: "Not initialized" })
+    server.send({ id: 2, method: "initialize", params: { clientInfo: { name: "e2e", version: "1" } } })
+    expect((await server.waitFor((m) => m.id === 2, "answer 2")).result.platformFamily).toBe("unix")
+    server.send({ id: 3, method: "initialize", params: { clientInfo: { name: "e2e", version: "1" } } })
+    expect((await server.waitFor((m) => m.id === 3, "answer 3")).error?.code).toBe(-32600)
+    server.send({ id: 4, method: "thread/list", params: {} })
+    expect((await server.waitFor((m) => m.id === 4, "answer 4")).result).toEqual({ data: [], nextCursor: null })
+  })
+
   it("account: an API key login, account/updated, account/read, logout, rate limits, cancel of an unknown login", async () => {
     const { codexHome } = await setup([])
     const client = await launch(codexHome)
