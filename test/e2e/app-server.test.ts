@@ -369,6 +369,8 @@ describe("app-server v2", () => {
     const threadId = await startThread(client, cwd)
     const turnId = await startTurn(client, threadId, "start")
     await model.waitForRequests(1)
+    const second = await client.request("turn/start", { threadId, input: textInput("a second turn") })
+    expect(second.error?.code).toBe(-32600)
     const wrong = await client.request("turn/steer", { threadId, expectedTurnId: "another", input: textInput("x") })
     expect(wrong.error?.code).toBe(-32600)
     const steer = await client.request("turn/steer", { threadId, expectedTurnId: turnId, input: textInput("also this") })

@@ -282,6 +282,11 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     "turn/start": (params, request) =>
       Effect.gen(function*() {
         const { conversation, events } = yield* followed(params.threadId)
+        // Input for a running turn goes through `turn/steer`; a second turn would never start.
+        const running = events.runningTurn()
+        if (running !== undefined || (yield* conversation.isTaskRunning)) {
+          return yield* invalidRequest(`a turn is already running in thread ${params.threadId}${running !== undefined ? ` (${running})` : ""}; use turn/steer`)
+        }
         const fail = Effect.mapError(lifecycleError)
         const override = {
           ...(params.cwd != null ? { cwd: params.cwd } : {}),
