@@ -443,4 +443,23 @@ describe("app-server v2", () => {
     expect(warning.params.summary).toMatch(/config\.toml/)
     expect(client.server.messages.indexOf(warning)).toBe(1)
   })
+
+  it("an approval left unanswered past approval_timeout_ms: warning, serverRequest/resolved, the item declined", async () => {
+    const { codexHome, cwd } = await setup(
+      [MockTurn.shell(["bash", "-lc", "echo hi > made.txt"], { callId: "call-late" }), MockTurn.message("ok then")],
+      "untrusted",
+      { extra: "approval_timeout_ms = 300" }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "run it")
+    const approval = await client.server.waitForServerRequest("item/commandExecution/requestApproval", 20_000)
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(messages.find((m) => m.method === "serverRequest/resolved")?.params).toEqual({ threadId, requestId: approval.id })
+    expect(messages.find((m) => m.method === "warning")?.params.message).toMatch(/approval_timeout_ms/)
+    const item = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-late")!
+    expect(item.params.item.status).toBe("declined")
+    expect(existsSync(join(cwd, "made.txt"))).toBe(false)
+  })
 })

@@ -267,6 +267,8 @@ export const ReasoningTextDelta = notification("item/reasoning/textDelta", {
   delta: Schema.String,
   contentIndex: Count
 })
+/** Something the user should know that is not an error (e.g. an approval counted as denied after its timeout). */
+export const Warning = notification("warning", { threadId: Schema.NullOr(Schema.String), message: Schema.String })
 /** The server's config.toml could not be used as it is (the defaults apply): said once, after `initialize`. */
 export const ConfigWarning = notification("configWarning", { summary: Schema.String, details: Schema.NullOr(Schema.String) })
 export const CommandOutputDelta = notification("item/commandExecution/outputDelta", {
@@ -315,6 +317,7 @@ export type AppServerNotification =
   | typeof ReasoningSummaryTextDelta
   | typeof ReasoningTextDelta
   | typeof ConfigWarning
+  | typeof Warning
   | typeof CommandOutputDelta
   | typeof TurnDiffUpdated
   | typeof TurnPlanUpdated

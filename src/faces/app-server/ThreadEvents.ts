@@ -91,6 +91,14 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       durationMs: null
     }) as const
 
+  const declineOpen = (turnId: string, itemId: string) =>
+    Effect.suspend(() => {
+      const item = open.get(itemId)
+      return item !== undefined && (item.type === "commandExecution" || item.type === "fileChange")
+        ? completed(turnId, { ...item, status: "declined" })
+        : Effect.void
+    })
+
   /** Asks the client about `event` (after its item started) and submits the decision. */
   const askClient = (turnId: string, event: ApprovalEvent): Effect.Effect<unknown, ClientRequestError> => {
     const msg = event.msg
@@ -129,12 +137,14 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       }),
       Effect.map(({ decision }) => ({ decision: decisionOf(decision) })),
       // An error answer is a decline (`forwardApproval` denies it): the item ends as one.
-      Effect.tapError(() => {
-        const item = open.get(msg.call_id)
-        return item !== undefined && (item.type === "commandExecution" || item.type === "fileChange")
-          ? completed(turnId, { ...item, status: "declined" })
-          : Effect.void
-      })
+      Effect.tapError(() => declineOpen(turnId, msg.call_id)),
+      // Nobody waits for the answer any more (approval_timeout_ms, or the turn ended): the client hears that the
+      // request is settled, and the item ends declined, as the conversation counted the silence.
+      Effect.onInterrupt(() =>
+        requestId < 0
+          ? Effect.void
+          : sender.notify(P.ServerRequestResolved, { threadId, requestId }).pipe(Effect.andThen(declineOpen(turnId, msg.call_id)))
+      )
     )
   }
 
@@ -366,6 +376,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           turnError = { message: msg.message, codexErrorInfo: null, additionalDetails: null }
           return sender.notify(P.ErrorNotification, { threadId, turnId, error: turnError, willRetry: false })
         })
+      case "background_event":
+        return sender.notify(P.Warning, { threadId, message: msg.message })
       case "stream_error":
         return sender.notify(P.ErrorNotification, {
           threadId,
