@@ -50,7 +50,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
   /** Items started and not yet completed, by id (a call's id for tools). */
   const open = new Map<string, ThreadItem>()
   let total = emptyUsage
-  let turnStartedAt = 0
+  let turnStartedMs = 0
   let runningTurn: string | undefined
   /** The `contextCompaction` item of the compaction turn running now. */
   let compaction: string | undefined
@@ -128,13 +128,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     return request.pipe(
       Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
       Effect.tap(() => status("active")),
-      Effect.tap(({ decision }) => {
-        const item = open.get(msg.call_id)
-        if ((decision === "decline" || decision === "cancel") && item !== undefined && "status" in item && item.type !== "mcpToolCall") {
-          return completed(turnId, { ...item, status: "declined" })
-        }
-        return Effect.void
-      }),
+      Effect.tap(({ decision }) => (decision === "decline" || decision === "cancel" ? declineOpen(turnId, msg.call_id) : Effect.void)),
       Effect.map(({ decision }) => ({ decision: decisionOf(decision) })),
       // An error answer is a decline (`forwardApproval` denies it): the item ends as one.
       Effect.tapError(() => declineOpen(turnId, msg.call_id)),
@@ -175,9 +169,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           itemsView: "notLoaded",
           status: status_,
           error,
-          startedAt: turnStartedAt,
+          startedAt: Math.floor(turnStartedMs / 1000),
           completedAt,
-          durationMs: Math.max(0, (completedAt - turnStartedAt) * 1000)
+          durationMs: Math.max(0, Date.now() - turnStartedMs)
         }
       })
     })
@@ -206,7 +200,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           const turn = pending.get(turnId)
           pending.delete(turnId)
           if (turn !== undefined) yield* Deferred.await(turn.answered)
-          turnStartedAt = nowSeconds()
+          turnStartedMs = Date.now()
           yield* status("active")
           yield* sender.notify(P.TurnStarted, {
             threadId,
@@ -216,7 +210,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
               itemsView: "notLoaded",
               status: "inProgress",
               error: null,
-              startedAt: turnStartedAt,
+              startedAt: Math.floor(turnStartedMs / 1000),
               completedAt: null,
               durationMs: null
             }
