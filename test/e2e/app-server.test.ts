@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { waitForProcessExit } from "../support/Processes.js"
 import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
@@ -461,5 +462,38 @@ describe("app-server v2", () => {
     const item = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-late")!
     expect(item.params.item.status).toBe("declined")
     expect(existsSync(join(cwd, "made.txt"))).toBe(false)
+  })
+
+  it("an MCP server's tool call is an mcpToolCall item with its result", async () => {
+    const { codexHome, cwd } = await setup(
+      [MockTurn.functionCall("everything__echo", { message: "hello mcp" }, "call-mcp"), MockTurn.message("done")],
+      "never",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "echo")
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages.filter((m) => m.params?.item?.id === "call-mcp"))).toEqual([
+      "item/started mcpToolCall",
+      "item/completed mcpToolCall"
+    ])
+    const item = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-mcp")!.params.item
+    expect(item).toMatchObject({ server: "everything", tool: "echo", status: "completed", arguments: { message: "hello mcp" } })
+    expect(JSON.stringify(item.result.content)).toContain("hello mcp")
+  })
+
+  it("an MCP tool call that needs approval is denied at once, the model told why", async () => {
+    const { codexHome, cwd, model } = await setup(
+      [MockTurn.functionCall("everything__echo", { message: "hello mcp" }, "call-mcp"), MockTurn.message("denied then")],
+      "untrusted",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "echo")
+    expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("not supported over app-server")
   })
 })
