@@ -242,6 +242,7 @@ describe("app-server v2", () => {
       "item/started fileChange",
       "item/fileChange/requestApproval",
       "serverRequest/resolved",
+      "item/fileChange/outputDelta",
       "item/completed fileChange"
     ])
     const diff = messages.find((m) => m.method === "turn/diff/updated")

@@ -276,6 +276,12 @@ export const CommandOutputDelta = notification("item/commandExecution/outputDelt
   itemId: Schema.String,
   delta: Schema.String
 })
+/** What applying a patch printed (the files it touched), before its item completes. */
+export const FileChangeOutputDelta = notification("item/fileChange/outputDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String
+})
 export const TurnDiffUpdated = notification("turn/diff/updated", { ...TurnScoped, diff: Schema.String })
 export const TurnPlanUpdated = notification("turn/plan/updated", {
   ...TurnScoped,
@@ -319,6 +325,7 @@ export type AppServerNotification =
   | typeof ConfigWarning
   | typeof Warning
   | typeof CommandOutputDelta
+  | typeof FileChangeOutputDelta
   | typeof TurnDiffUpdated
   | typeof TurnPlanUpdated
   | typeof TokenUsageUpdated

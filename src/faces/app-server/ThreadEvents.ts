@@ -311,7 +311,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         return Effect.suspend(() => {
           const item = open.get(msg.call_id)
           if (item === undefined || item.type !== "fileChange") return Effect.void
-          return completed(turnId, { ...item, status: msg.success ? "completed" : "failed" })
+          const output = `${msg.stdout}${msg.stderr}`
+          return (output === "" ? Effect.void : sender.notify(P.FileChangeOutputDelta, { threadId, turnId, itemId: item.id, delta: output }))
+            .pipe(Effect.andThen(completed(turnId, { ...item, status: msg.success ? "completed" : "failed" })))
         })
       case "turn_diff":
         return sender.notify(P.TurnDiffUpdated, { threadId, turnId, diff: msg.unified_diff })
