@@ -1,11 +1,11 @@
 /**
  * The agent's event payloads in v2 item terms: a command's display text and actions, a patch's file changes,
- * an MCP call's item, and a v2 approval decision as the core's review decision.
+ * an MCP call's item, token counts, and a v2 approval decision as the core's review decision.
  */
 import { shlexJoin } from "../../agent/exec/ShellQuote.js"
 import type { FileChanges, ReviewDecision } from "../../rpc/Enums.js"
 import type { EventOf, ParsedCommand } from "../../rpc/Event.js"
-import type { CommandAction, FileUpdateChange } from "./Items.js"
+import type { CommandAction, FileUpdateChange, TokenUsageBreakdown } from "./Items.js"
 import type { ApprovalDecision } from "./Protocol.js"
 
 export const commandText = (argv: ReadonlyArray<string>) => shlexJoin(argv)
@@ -56,3 +56,27 @@ export const mcpItem = (msg: Pick<EventOf<"mcp_tool_call_begin">, "call_id" | "i
     error: null,
     durationMs: null
   }) as const
+
+export const emptyUsage: TokenUsageBreakdown = {
+  totalTokens: 0,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens: 0,
+  reasoningOutputTokens: 0
+}
+
+export const usageOf = (msg: EventOf<"token_count">): TokenUsageBreakdown => ({
+  totalTokens: msg.total_tokens,
+  inputTokens: msg.input_tokens,
+  cachedInputTokens: msg.cached_input_tokens ?? 0,
+  outputTokens: msg.output_tokens,
+  reasoningOutputTokens: msg.reasoning_output_tokens ?? 0
+})
+
+export const addUsage = (a: TokenUsageBreakdown, b: TokenUsageBreakdown): TokenUsageBreakdown => ({
+  totalTokens: a.totalTokens + b.totalTokens,
+  inputTokens: a.inputTokens + b.inputTokens,
+  cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+  reasoningOutputTokens: a.reasoningOutputTokens + b.reasoningOutputTokens
+})

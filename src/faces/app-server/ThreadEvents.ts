@@ -11,17 +11,9 @@ import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { Event, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
-import type { ThreadItem, TokenUsageBreakdown, TurnError, UserInput } from "./Items.js"
-import { commandActions, commandText, decisionOf, fileUpdates, mcpItem } from "./ItemMapping.js"
+import type { ThreadItem, TurnError, UserInput } from "./Items.js"
+import { addUsage, commandActions, commandText, decisionOf, emptyUsage, fileUpdates, mcpItem, usageOf } from "./ItemMapping.js"
 import * as P from "./Protocol.js"
-
-const emptyUsage: TokenUsageBreakdown = {
-  totalTokens: 0,
-  inputTokens: 0,
-  cachedInputTokens: 0,
-  outputTokens: 0,
-  reasoningOutputTokens: 0
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -329,20 +321,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         })
       case "token_count":
         return Effect.suspend(() => {
-          const last: TokenUsageBreakdown = {
-            totalTokens: msg.total_tokens,
-            inputTokens: msg.input_tokens,
-            cachedInputTokens: msg.cached_input_tokens ?? 0,
-            outputTokens: msg.output_tokens,
-            reasoningOutputTokens: msg.reasoning_output_tokens ?? 0
-          }
-          total = {
-            totalTokens: total.totalTokens + last.totalTokens,
-            inputTokens: total.inputTokens + last.inputTokens,
-            cachedInputTokens: total.cachedInputTokens + last.cachedInputTokens,
-            outputTokens: total.outputTokens + last.outputTokens,
-            reasoningOutputTokens: total.reasoningOutputTokens + last.reasoningOutputTokens
-          }
+          const last = usageOf(msg)
+          total = addUsage(total, last)
           return sender.notify(P.TokenUsageUpdated, {
             threadId,
             turnId,
