@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type MockModelServer, MockTurn, startMockModelServer } from "../test/support/MockModelServer.ts"
-import { ServerProcess } from "../test/support/ServerProcess.ts"
+import { SERVER_BIN, ServerProcess } from "../test/support/ServerProcess.ts"
 
 export interface Target {
   readonly name: string
@@ -318,5 +318,40 @@ export const scenarios: ReadonlyArray<Scenario> = [
         await model.close()
       }
     }
+  },
+  {
+    metrics: [
+      { name: "app-server turn, turns 2–20", unit: "ms/turn" },
+      { name: "app-server peak RSS after 20 turns", unit: "MiB" }
+    ],
+    sample: (target) => withServer(appServerOf(target), Array.from({ length: 20 }, () => MockTurn.message("ok")), appServerTurns)
   }
 ]
+
+/** The server in its app-server role: `codex-effect app-server`, `codex app-server`. */
+function appServerOf(target: Target): Target {
+  return {
+    ...target,
+    command: target.command === undefined
+      ? { file: process.execPath, args: [SERVER_BIN, "app-server"] }
+      : { file: target.command.file, args: ["app-server"] }
+  }
+}
+
+/** 20 one-message turns on one thread: the median turn/start → turn/completed of turns 2–20, and the peak RSS. */
+async function appServerTurns(server: ServerProcess): Promise<ReadonlyArray<number>> {
+  await server.request("initialize", { clientInfo: { name: "bench", title: null, version: "0" }, capabilities: null })
+  server.send({ method: "initialized" })
+  const started = await server.request("thread/start", {})
+  const threadId = started.result.thread.id
+  const turns: Array<number> = []
+  for (let n = 0; n < 20; n++) {
+    turns.push(await elapsed(async () => {
+      const answer = await server.request("turn/start", { threadId, input: [{ type: "text", text: `turn ${n}`, text_elements: [] }] })
+      const turnId = answer.result.turn.id
+      const completed = await server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, "turn/completed", 60_000)
+      if (completed.params.turn.status !== "completed") throw new Error(`turn failed: ${JSON.stringify(completed.params.turn)}`)
+    }))
+  }
+  return [medianOf(turns.slice(1)), peakRssMiB(server.child.pid!)]
+}

@@ -202,6 +202,20 @@ const mcp = Command.make("mcp", {
     )
   )
 
+const appServer = Command.make("app-server", {}, () =>
+  Effect.gen(function*() {
+    const config = withProfile(yield* root)
+    const stderrLogLevel = yield* stderrThreshold
+    const env = yield* serverEnvironment
+    // Loaded only here: the MCP server never needs the app-server face.
+    const { serveAppServer } = yield* Effect.promise(() => import("./faces/app-server/AppServerLayer.js"))
+    yield* serveAppServer({ stderrLogLevel, cliOverrides: config }).pipe(Effect.provideService(ProcessEnvironment, env))
+  })).pipe(
+    Command.withDescription(
+      "Serve app-server v2 (threads, turns, items: the protocol of Codex IDE clients) on stdin/stdout, newline-delimited JSON-RPC."
+    )
+  )
+
 const { login, logout } = makeAuthCommands(Effect.map(root, withProfile))
 
 /** exec's progress is its own output: logs stay at warnings unless --log-level or CODEX_EFFECT_LOG ask for more. */
@@ -218,7 +232,7 @@ const codexEffect = root.pipe(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, exec, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
+  Command.withSubcommands([mcp, exec, appServer, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
 )
 
 /** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */

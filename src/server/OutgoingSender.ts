@@ -52,14 +52,17 @@ const sizeOf = (message: EncodedMessage) => message.json.length + 1
 type Pending = Deferred.Deferred<unknown, ClientRequestError>
 type QueueItem = EncodedMessage | Deferred.Deferred<void>
 
+/** Every wire schema here needs no services. */
+type WireSchema = Schema.Codec<unknown, unknown>
+
 type Encoder = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
 
 /** One encoder per notification definition, made on first use (making one costs a third of a delta's encoding). */
-const encoders = new WeakMap<ServerNotification, Encoder>()
-const encoderFor = (notification: ServerNotification): Encoder => {
+const encoders = new WeakMap<Rpc.AnyWithProps, Encoder>()
+const encoderFor = (notification: ServerNotification | Rpc.AnyWithProps): Encoder => {
   let encoder = encoders.get(notification)
   if (encoder === undefined) {
-    encoder = Schema.encodeUnknownResult(notification.payloadSchema)
+    encoder = Schema.encodeUnknownResult(notification.payloadSchema as WireSchema)
     encoders.set(notification, encoder)
   }
   return encoder
@@ -126,22 +129,27 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
       )
     })
 
-  const sendRequest = <R extends ServerRequest>(rpc: R, payload: Rpc.Payload<R>) =>
+  const sendRequest = <R extends ServerRequest | Rpc.AnyWithProps>(
+    rpc: R,
+    payload: Rpc.Payload<R>,
+    onIssued?: (id: number) => void
+  ) =>
     Effect.gen(function*() {
-      const params = yield* Schema.encodeUnknownEffect(rpc.payloadSchema)(payload).pipe(Effect.orDie)
+      const params = yield* Schema.encodeUnknownEffect(rpc.payloadSchema as WireSchema)(payload).pipe(Effect.orDie)
       const id = nextRequestId++
       const deferred = yield* Deferred.make<unknown, ClientRequestError>()
       pending.set(id, { method: rpc._tag, deferred })
+      onIssued?.(id)
       yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params })
       const answer = yield* Deferred.await(deferred).pipe(Effect.ensuring(Effect.sync(() => pending.delete(id))))
-      return yield* Schema.decodeUnknownEffect(rpc.successSchema)(answer).pipe(
+      return yield* Schema.decodeUnknownEffect(rpc.successSchema as WireSchema)(answer).pipe(
         Effect.mapError((error) =>
           new ClientRequestError({ method: rpc._tag, code: -32602, message: `Malformed answer: ${error.message}` })
         )
       ) as Effect.Effect<Rpc.Success<R>, ClientRequestError>
     })
 
-  const notify = <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) =>
+  const notify = <N extends ServerNotification | Rpc.AnyWithProps>(notification: N, payload: Rpc.Payload<N>) =>
     Effect.suspend(() => {
       const params = encoderFor(notification)(payload)
       // A server bug, not the client's: say so and keep serving.
@@ -188,14 +196,16 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   /** Answers the client's request `id` (or `null` when the id could not be read) with an error. */
   readonly sendError: (id: RequestId | null, error: JsonRpcError) => Effect.Effect<void>
   /** Sends a notification, its params encoded with the definition's payload schema. */
-  readonly notify: <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) => Effect.Effect<void>
+  readonly notify: <N extends ServerNotification | Rpc.AnyWithProps>(notification: N, payload: Rpc.Payload<N>) => Effect.Effect<void>
   /**
    * Sends a request to the client and waits for its answer, decoded with the method's success schema.
    * A JSON-RPC error answer fails with `ClientRequestError`; interrupting the wait forgets the request.
    */
-  readonly sendRequest: <R extends ServerRequest>(
+  readonly sendRequest: <R extends ServerRequest | Rpc.AnyWithProps>(
     rpc: R,
-    payload: Rpc.Payload<R>
+    payload: Rpc.Payload<R>,
+    /** Told the request's id once it is minted (app-server's `serverRequest/resolved` names it). */
+    onIssued?: (id: number) => void
   ) => Effect.Effect<Rpc.Success<R>, ClientRequestError>
   /** Delivers the client's result for request `id`; false when no such request is waiting. */
   readonly resolveResponse: (id: RequestId, result: unknown) => Effect.Effect<boolean>

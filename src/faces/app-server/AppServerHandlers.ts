@@ -1,0 +1,364 @@
+/**
+ * The app-server v2 methods, each over the one conversation lifecycle (`ConversationManager`): a thread
+ * is a conversation, a turn is a task of it. Threads started here are the same conversations every other
+ * face sees (saved as rollouts, resumable with `codex-reply` or `resumeConversation`).
+ */
+import { randomUUID } from "node:crypto"
+import { Deferred, Effect, Layer } from "effect"
+import type { Conversation } from "../../agent/conversation/Conversation.js"
+import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
+import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
+import type { InputItem } from "../../rpc/Op.js"
+import { Config } from "../../services/Config.js"
+import { ConversationManager } from "../../services/ConversationManager.js"
+import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { OutgoingSender } from "../../server/OutgoingSender.js"
+import { VERSION } from "../../version.js"
+import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
+import { makeAccountHandlers } from "./AccountHandlers.js"
+import { AppServerHandlers } from "./AppServerRouter.js"
+import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
+import type { SandboxPolicy, Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
+import * as P from "./Protocol.js"
+import { AppServerThreads } from "./Threads.js"
+
+/** v2 params as the lifecycle's overrides; a `null` is the same as an absent key. */
+const overridesOf = (params: {
+  readonly model?: string | null
+  readonly cwd?: string | null
+  readonly approvalPolicy?: ConversationOverrides["approvalPolicy"] | null
+  readonly sandbox?: ConversationOverrides["sandboxMode"] | null
+  readonly config?: Readonly<Record<string, unknown>> | null
+  readonly baseInstructions?: string | null
+  readonly developerInstructions?: string | null
+}): ConversationOverrides => ({
+  ...(params.model != null ? { model: params.model } : {}),
+  ...(params.cwd != null ? { cwd: params.cwd } : {}),
+  ...(params.approvalPolicy != null ? { approvalPolicy: params.approvalPolicy } : {}),
+  ...(params.sandbox != null ? { sandboxMode: params.sandbox } : {}),
+  ...(params.config != null ? { config: params.config } : {}),
+  ...(params.baseInstructions != null ? { baseInstructions: params.baseInstructions } : {}),
+  ...(params.developerInstructions != null ? { developerInstructions: params.developerInstructions } : {})
+})
+
+const sandboxPolicyOf = (config: ResolvedConfig): SandboxPolicy =>
+  config.sandboxMode === "danger-full-access"
+    ? { type: "dangerFullAccess" }
+    : config.sandboxMode === "read-only"
+    ? { type: "readOnly", networkAccess: false }
+    : {
+      type: "workspaceWrite",
+      writableRoots: [...config.sandboxWorkspaceWrite.writableRoots],
+      networkAccess: config.sandboxWorkspaceWrite.networkAccess,
+      excludeTmpdirEnvVar: config.sandboxWorkspaceWrite.excludeTmpdirEnvVar,
+      excludeSlashTmp: config.sandboxWorkspaceWrite.excludeSlashTmp
+    }
+
+const coreSandboxPolicy = (policy: SandboxPolicy): CoreSandboxPolicy =>
+  policy.type === "dangerFullAccess"
+    ? { mode: "danger-full-access" }
+    : policy.type === "readOnly"
+    ? { mode: "read-only" }
+    : {
+      mode: "workspace-write",
+      writable_roots: policy.writableRoots,
+      network_access: policy.networkAccess,
+      exclude_tmpdir_env_var: policy.excludeTmpdirEnvVar,
+      exclude_slash_tmp: policy.excludeSlashTmp
+    }
+
+const inputItem = (input: UserInput): InputItem =>
+  input.type === "text"
+    ? { type: "text", text: input.text }
+    : input.type === "image"
+    ? { type: "image", image_url: input.url }
+    : { type: "local_image", path: input.path }
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+const threadOf = (options: {
+  readonly id: string
+  readonly config: Pick<ResolvedConfig, "modelProviderId" | "cwd"> & { readonly model: string | null }
+  readonly path: string | undefined
+  readonly preview: string
+  readonly status: ThreadStatus
+  readonly turns?: ReadonlyArray<Turn>
+  readonly createdAt?: number
+}): Thread => ({
+  id: options.id,
+  sessionId: options.id,
+  forkedFromId: null,
+  parentThreadId: null,
+  preview: options.preview,
+  ephemeral: false,
+  projectId: null,
+  modelProvider: options.config.modelProviderId,
+  model: options.config.model,
+  createdAt: options.createdAt ?? nowSeconds(),
+  updatedAt: nowSeconds(),
+  status: options.status,
+  path: options.path ?? null,
+  cwd: options.config.cwd,
+  cliVersion: VERSION,
+  source: "appServer",
+  name: null,
+  turns: options.turns ?? []
+})
+
+const secondsOf = (timestamp: string | null) => {
+  const parsed = timestamp === null ? Number.NaN : Date.parse(timestamp)
+  return Number.isNaN(parsed) ? nowSeconds() : Math.floor(parsed / 1000)
+}
+
+export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
+  const manager = yield* ConversationManager
+  const config = yield* Config
+  const threads = yield* AppServerThreads
+  const sender = yield* OutgoingSender
+  const account = yield* makeAccountHandlers
+
+  const settingsOf = (conversation: Conversation, thread: Thread) => ({
+    thread,
+    model: conversation.config.model,
+    modelProvider: conversation.config.modelProviderId,
+    serviceTier: null,
+    cwd: conversation.config.cwd,
+    instructionSources: [],
+    approvalPolicy: conversation.config.approvalPolicy,
+    approvalsReviewer: "user" as const,
+    sandbox: sandboxPolicyOf(conversation.config),
+    reasoningEffort: conversation.config.modelReasoningEffort
+  })
+
+  const liveThread = (conversation: Conversation, preview: string, turns: ReadonlyArray<Turn> = []) =>
+    threadOf({
+      id: conversation.id,
+      config: conversation.config,
+      path: conversation.rolloutPath,
+      preview,
+      status: { type: "idle" },
+      turns
+    })
+
+  /** The thread, followed on this connection (a live conversation another client started is followed now). */
+  const followed = (threadId: string) =>
+    Effect.suspend(() => {
+      const known = threads.find(threadId)
+      if (known !== undefined) return Effect.succeed(known)
+      return manager.get(threadId).pipe(Effect.mapError(lifecycleError), Effect.flatMap(threads.follow))
+    })
+
+  /** A saved or live thread as `thread/read` and `thread/list` show it. */
+  const readThread = (threadId: string, includeTurns: boolean) =>
+    manager.read(threadId).pipe(
+      Effect.mapError(lifecycleError),
+      Effect.map((saved) =>
+        threadOf({
+          id: saved.conversationId,
+          config: { modelProviderId: config.base.modelProviderId, cwd: saved.cwd, model: saved.model },
+          path: saved.rolloutPath,
+          preview: previewOfHistory(saved.items),
+          status: threads.find(threadId) !== undefined ? { type: "idle" } : { type: "notLoaded" },
+          turns: includeTurns ? turnsOfHistory(saved.conversationId, saved.items) : []
+        })
+      )
+    )
+
+  return AppServerHandlers.of({
+    ...account,
+    initialize: (params, request) =>
+      Effect.sync(() => {
+        const problem = config.startupError
+        if (problem !== undefined) request.afterAnswer(sender.notify(P.ConfigWarning, { summary: problem.message, details: null }))
+        return {
+        userAgent: `${params.clientInfo.name}/${VERSION} (codex-effect; ${process.platform}) (${params.clientInfo.name}; ${params.clientInfo.version})`,
+        codexHome: config.codexHome,
+        platformFamily: process.platform === "win32" ? "windows" : "unix",
+        platformOs: process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : process.platform
+        }
+      }),
+
+    "thread/start": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation } = yield* manager.newConversation(overridesOf(params)).pipe(Effect.mapError(lifecycleError))
+        yield* threads.follow(conversation)
+        const thread = liveThread(conversation, "")
+        request.afterAnswer(sender.notify(P.ThreadStarted, { thread }))
+        return settingsOf(conversation, thread)
+      }),
+
+    "thread/resume": (params, request) =>
+      Effect.gen(function*() {
+        const resumed = yield* manager.resume({ conversationId: params.threadId }, { overrides: overridesOf(params) }).pipe(
+          Effect.mapError(lifecycleError)
+        )
+        yield* threads.follow(resumed.conversation)
+        const history = resumed.history.length > 0 ? resumed.history : yield* Effect.orElseSucceed(resumed.conversation.history, () => [])
+        const thread = liveThread(resumed.conversation, previewOfHistory(history), turnsOfHistory(resumed.conversationId, history))
+        request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
+        return settingsOf(resumed.conversation, thread)
+      }),
+
+    "thread/fork": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation } = yield* manager.fork(params.threadId, overridesOf(params)).pipe(Effect.mapError(lifecycleError))
+        yield* threads.follow(conversation)
+        const history = yield* Effect.orElseSucceed(conversation.history, () => [])
+        const thread = {
+          ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
+          forkedFromId: params.threadId
+        }
+        request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
+        return settingsOf(conversation, thread)
+      }),
+
+    "thread/compact/start": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        const turnId = randomUUID()
+        const answered = yield* Deferred.make<void>()
+        events.expectTurn(turnId, { answered })
+        request.afterAnswer(Deferred.succeed(answered, undefined).pipe(Effect.asVoid))
+        yield* conversation.submitWithId(turnId, { type: "compact" }).pipe(Effect.mapError(lifecycleError))
+        return {}
+      }),
+
+    "turn/steer": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        const running = events.runningTurn()
+        if (running === undefined || running !== params.expectedTurnId) {
+          return yield* invalidRequest(
+            running === undefined ? `no turn is running in thread ${params.threadId}` : `turn ${params.expectedTurnId} is not the running turn (${running})`
+          )
+        }
+        yield* conversation.submit({ type: "user_input", items: params.input.map(inputItem) }).pipe(Effect.mapError(lifecycleError))
+        request.afterAnswer(events.steered(running, params.input))
+        return { turnId: running }
+      }),
+
+    "thread/list": (params) =>
+      Effect.gen(function*() {
+        const page = yield* manager.list({
+          pageSize: params.limit ?? undefined,
+          cursor: params.cursor ?? undefined,
+          archived: params.archived ?? undefined
+        }).pipe(Effect.mapError(lifecycleError))
+        const data = yield* Effect.forEach(page.items, (summary) => {
+          // An archived thread cannot be read by id: what its summary says is all there is.
+          const fromSummary = threadOf({
+            id: summary.conversationId,
+            config: { modelProviderId: config.base.modelProviderId, cwd: "", model: null },
+            path: summary.path,
+            preview: summary.preview,
+            status: { type: "notLoaded" }
+          })
+          return readThread(summary.conversationId, false).pipe(
+            Effect.orElseSucceed(() => fromSummary),
+            Effect.map((thread) => ({ ...thread, preview: summary.preview, createdAt: secondsOf(summary.timestamp) }))
+          )
+        })
+        return { data, nextCursor: page.nextCursor ?? null }
+      }),
+
+    "thread/read": (params) => Effect.map(readThread(params.threadId, params.includeTurns === true), (thread) => ({ thread })),
+
+    "thread/archive": (params, request) =>
+      Effect.gen(function*() {
+        yield* threads.forget(params.threadId)
+        yield* manager.archive(params.threadId).pipe(Effect.mapError(lifecycleError))
+        request.afterAnswer(sender.notify(P.ThreadArchived, { threadId: params.threadId }))
+        return {}
+      }),
+
+    "thread/unarchive": (params, request) =>
+      Effect.gen(function*() {
+        yield* manager.unarchive(params.threadId).pipe(Effect.mapError(lifecycleError))
+        const thread = yield* readThread(params.threadId, false)
+        request.afterAnswer(sender.notify(P.ThreadUnarchived, { threadId: params.threadId }))
+        return { thread }
+      }),
+
+    "turn/start": (params, request) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        // Input for a running turn goes through `turn/steer`; a second turn would never start.
+        const running = events.runningTurn()
+        if (running !== undefined || (yield* conversation.isTaskRunning)) {
+          return yield* invalidRequest(`a turn is already running in thread ${params.threadId}${running !== undefined ? ` (${running})` : ""}; use turn/steer`)
+        }
+        const fail = Effect.mapError(lifecycleError)
+        const override = {
+          ...(params.cwd != null ? { cwd: params.cwd } : {}),
+          ...(params.approvalPolicy != null ? { approval_policy: params.approvalPolicy } : {}),
+          ...(params.sandboxPolicy != null ? { sandbox_policy: coreSandboxPolicy(params.sandboxPolicy) } : {}),
+          ...(params.model != null ? { model: params.model } : {}),
+          ...(params.effort != null ? { effort: params.effort } : {})
+        }
+        // "For this turn and the ones after", as the reference's overrides.
+        if (Object.keys(override).length > 0) yield* fail(conversation.submit({ type: "override_turn_context", ...override }))
+        const turnId = randomUUID()
+        const answered = yield* Deferred.make<void>()
+        events.expectTurn(turnId, { answered, input: params.input })
+        request.afterAnswer(Deferred.succeed(answered, undefined).pipe(Effect.asVoid))
+        yield* fail(conversation.submitWithId(turnId, { type: "user_input", items: params.input.map(inputItem) }))
+        return {
+          turn: {
+            id: turnId,
+            items: [],
+            itemsView: "notLoaded" as const,
+            status: "inProgress" as const,
+            error: null,
+            startedAt: null,
+            completedAt: null,
+            durationMs: null
+          }
+        }
+      }),
+
+    "turn/interrupt": (params) =>
+      Effect.gen(function*() {
+        const { conversation, events } = yield* followed(params.threadId)
+        if (!(yield* conversation.isTaskRunning)) {
+          return yield* invalidRequest(`no turn is running in thread ${params.threadId}`)
+        }
+        const running = events.runningTurn()
+        if (running !== undefined && running !== params.turnId) {
+          return yield* invalidRequest(`turn ${params.turnId} is not the running turn (${running})`)
+        }
+        yield* conversation.submit({ type: "interrupt" }).pipe(Effect.mapError(lifecycleError))
+        return {}
+      }),
+
+    "model/list": () =>
+      Effect.succeed({
+        data: [{
+          id: config.base.model,
+          model: config.base.model,
+          displayName: config.base.model,
+          description: `The configured model (provider ${config.base.modelProviderId})`,
+          hidden: false,
+          supportedReasoningEfforts: (["minimal", "low", "medium", "high"] as const).map((effort) => ({
+            reasoningEffort: effort,
+            description: `${effort} reasoning effort`
+          })),
+          defaultReasoningEffort: config.base.modelReasoningEffort,
+          isDefault: true
+        }],
+        nextCursor: null
+      }),
+
+    "config/read": () =>
+      Effect.succeed({
+        config: {
+          model: config.base.model,
+          model_provider: config.base.modelProviderId,
+          approval_policy: config.base.approvalPolicy,
+          sandbox_mode: config.base.sandboxMode,
+          model_reasoning_effort: config.base.modelReasoningEffort
+        },
+        origins: {},
+        layers: null
+      })
+  })
+}))

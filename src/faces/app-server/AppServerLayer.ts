@@ -1,0 +1,33 @@
+/**
+ * `codex-effect app-server`: the v2 face on the stdio loop. The loop, the single writer and the agent are
+ * the MCP server's; the router, the handlers and the framing are this face's.
+ */
+import { Effect, Layer, type LogLevel, References } from "effect"
+import { stderrLoggerLayer } from "../../server/Logging.js"
+import { agentLayer } from "../../server/ServerLayer.js"
+import { serveStdio } from "../../server/StdioServer.js"
+import type { CodexLayerOptions } from "../../services/CodexLayer.js"
+import { appServerHandlersLayer } from "./AppServerHandlers.js"
+import { appServerRouterLayer } from "./AppServerRouter.js"
+import { appServerSenderLayer } from "./Framing.js"
+import { AppServerThreads } from "./Threads.js"
+
+export interface AppServerOptions extends CodexLayerOptions {
+  readonly stderrLogLevel: LogLevel.LogLevel
+}
+
+/** Everything `serveAppServer` needs but the platform (stdin, stdout, files, processes). */
+export const appServerLayer = (options: AppServerOptions) =>
+  appServerRouterLayer.pipe(
+    Layer.provide(appServerHandlersLayer),
+    Layer.provide(AppServerThreads.layer),
+    Layer.provide(agentLayer(options)),
+    Layer.provideMerge(appServerSenderLayer),
+    Layer.provide(Layer.mergeAll(
+      stderrLoggerLayer(options.stderrLogLevel),
+      Layer.succeed(References.MinimumLogLevel, options.stderrLogLevel)
+    ))
+  )
+
+/** Serves app-server v2 on stdin/stdout until stdin ends. */
+export const serveAppServer = (options: AppServerOptions) => serveStdio().pipe(Effect.provide(appServerLayer(options)))

@@ -1,0 +1,367 @@
+/**
+ * The app-server v2 methods served here, both directions, defined once: what a client may call
+ * (`AppServerRequests`), what this server notifies (`AppServerNotifications`) and what it asks the client
+ * (`AppServerServerRequests`). Names and shapes are the reference's generated schema; params the reference
+ * accepts but this server does not use are ignored, as unknown fields are.
+ */
+import { Schema } from "effect"
+import { Rpc, RpcGroup } from "effect/rpc"
+import { AskForApproval, ReasoningEffort, SandboxMode } from "../../rpc/Enums.js"
+import {
+  CommandAction,
+  SandboxPolicy,
+  Thread,
+  ThreadItem,
+  ThreadStatus,
+  TokenUsageBreakdown,
+  Turn,
+  TurnError,
+  UserInput
+} from "./Items.js"
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+/** An optional param the reference also accepts as `null`. */
+const Maybe = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
+
+export class Initialize extends Rpc.make("initialize", {
+  payload: {
+    clientInfo: Schema.Struct({ name: Schema.String, version: Schema.String, title: Maybe(Schema.String) }),
+    capabilities: Maybe(Schema.Unknown)
+  },
+  success: Schema.Struct({
+    userAgent: Schema.String,
+    codexHome: Schema.String,
+    platformFamily: Schema.String,
+    platformOs: Schema.String
+  })
+}) {}
+
+/** The settings a thread runs with, as `thread/start` and `thread/resume` answer them. */
+const ThreadSettings = {
+  thread: Thread,
+  model: Schema.String,
+  modelProvider: Schema.String,
+  serviceTier: Schema.Null,
+  cwd: Schema.String,
+  instructionSources: Schema.Array(Schema.String),
+  approvalPolicy: AskForApproval,
+  approvalsReviewer: Schema.Literal("user"),
+  sandbox: SandboxPolicy,
+  reasoningEffort: Schema.NullOr(ReasoningEffort)
+}
+
+/** Overrides of a thread's settings, as `thread/start`, `thread/resume` and `thread/fork` take them. */
+const ThreadOverrides = {
+  model: Maybe(Schema.String),
+  cwd: Maybe(Schema.String),
+  approvalPolicy: Maybe(AskForApproval),
+  sandbox: Maybe(SandboxMode),
+  config: Maybe(Schema.Record(Schema.String, Schema.Unknown)),
+  baseInstructions: Maybe(Schema.String),
+  developerInstructions: Maybe(Schema.String)
+}
+
+export class ThreadStart extends Rpc.make("thread/start", {
+  payload: ThreadOverrides,
+  success: Schema.Struct(ThreadSettings)
+}) {}
+
+export class ThreadResume extends Rpc.make("thread/resume", {
+  payload: { threadId: Schema.String, ...ThreadOverrides },
+  success: Schema.Struct(ThreadSettings)
+}) {}
+
+export class ThreadFork extends Rpc.make("thread/fork", {
+  payload: { threadId: Schema.String, ...ThreadOverrides },
+  success: Schema.Struct(ThreadSettings)
+}) {}
+
+/** Compaction runs as a turn of its own, with a `contextCompaction` item. */
+export class ThreadCompactStart extends Rpc.make("thread/compact/start", {
+  payload: { threadId: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
+export class ThreadList extends Rpc.make("thread/list", {
+  payload: {
+    cursor: Maybe(Schema.String),
+    limit: Maybe(Schema.Int.check(Schema.isGreaterThan(0))),
+    archived: Maybe(Schema.Boolean)
+  },
+  success: Schema.Struct({ data: Schema.Array(Thread), nextCursor: Schema.NullOr(Schema.String) })
+}) {}
+
+export class ThreadRead extends Rpc.make("thread/read", {
+  payload: { threadId: Schema.String, includeTurns: Maybe(Schema.Boolean) },
+  success: Schema.Struct({ thread: Thread })
+}) {}
+
+export class ThreadArchive extends Rpc.make("thread/archive", {
+  payload: { threadId: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
+export class ThreadUnarchive extends Rpc.make("thread/unarchive", {
+  payload: { threadId: Schema.String },
+  success: Schema.Struct({ thread: Thread })
+}) {}
+
+export class TurnStart extends Rpc.make("turn/start", {
+  payload: {
+    threadId: Schema.String,
+    input: Schema.Array(UserInput),
+    cwd: Maybe(Schema.String),
+    approvalPolicy: Maybe(AskForApproval),
+    sandboxPolicy: Maybe(SandboxPolicy),
+    model: Maybe(Schema.String),
+    effort: Maybe(ReasoningEffort)
+  },
+  success: Schema.Struct({ turn: Turn })
+}) {}
+
+/** More input for the running turn (it must be `expectedTurnId`). */
+export class TurnSteer extends Rpc.make("turn/steer", {
+  payload: { threadId: Schema.String, expectedTurnId: Schema.String, input: Schema.Array(UserInput) },
+  success: Schema.Struct({ turnId: Schema.String })
+}) {}
+
+export class TurnInterrupt extends Rpc.make("turn/interrupt", {
+  payload: { threadId: Schema.String, turnId: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
+const ReasoningEffortOption = Schema.Struct({ reasoningEffort: ReasoningEffort, description: Schema.String })
+
+export class ModelList extends Rpc.make("model/list", {
+  payload: { cursor: Maybe(Schema.String), limit: Maybe(Count) },
+  success: Schema.Struct({
+    data: Schema.Array(Schema.Struct({
+      id: Schema.String,
+      model: Schema.String,
+      displayName: Schema.String,
+      description: Schema.String,
+      hidden: Schema.Boolean,
+      supportedReasoningEfforts: Schema.Array(ReasoningEffortOption),
+      defaultReasoningEffort: ReasoningEffort,
+      isDefault: Schema.Boolean
+    })),
+    nextCursor: Schema.NullOr(Schema.String)
+  })
+}) {}
+
+export class AccountRead extends Rpc.make("account/read", {
+  payload: { refreshToken: Maybe(Schema.Boolean) },
+  success: Schema.Struct({
+    account: Schema.NullOr(Schema.Union([
+      Schema.Struct({ type: Schema.Literal("apiKey") }),
+      Schema.Struct({ type: Schema.Literal("chatgpt"), email: Schema.NullOr(Schema.String), planType: Schema.String })
+    ])),
+    requiresOpenaiAuth: Schema.Boolean
+  })
+}) {}
+
+export class AccountLoginStart extends Rpc.make("account/login/start", {
+  payload: Schema.Union([
+    Schema.Struct({ type: Schema.Literal("apiKey"), apiKey: Schema.String }),
+    Schema.Struct({ type: Schema.Literal("chatgpt") })
+  ]),
+  success: Schema.Union([
+    Schema.Struct({ type: Schema.Literal("apiKey") }),
+    Schema.Struct({ type: Schema.Literal("chatgpt"), loginId: Schema.String, authUrl: Schema.String })
+  ])
+}) {}
+
+export class AccountLoginCancel extends Rpc.make("account/login/cancel", {
+  payload: { loginId: Schema.String },
+  success: Schema.Struct({ status: Schema.Literals(["canceled", "notFound"]) })
+}) {}
+
+export class AccountLogout extends Rpc.make("account/logout", {
+  payload: Schema.NullOr(Schema.Struct({})),
+  success: Schema.Struct({})
+}) {}
+
+/** No rate-limit source here: every window is unknown (`null`). */
+export class AccountRateLimitsRead extends Rpc.make("account/rateLimits/read", {
+  payload: Schema.NullOr(Schema.Struct({})),
+  success: Schema.Struct({
+    rateLimits: Schema.Struct({
+      limitId: Schema.NullOr(Schema.String),
+      limitName: Schema.NullOr(Schema.String),
+      primary: Schema.Null,
+      secondary: Schema.Null,
+      credits: Schema.Null,
+      planType: Schema.Null
+    }),
+    rateLimitsByLimitId: Schema.Null
+  })
+}) {}
+
+export class ConfigRead extends Rpc.make("config/read", {
+  payload: { includeLayers: Maybe(Schema.Boolean), cwd: Maybe(Schema.String) },
+  success: Schema.Struct({
+    config: Schema.Struct({
+      model: Schema.NullOr(Schema.String),
+      model_provider: Schema.NullOr(Schema.String),
+      approval_policy: Schema.NullOr(AskForApproval),
+      sandbox_mode: Schema.NullOr(SandboxMode),
+      model_reasoning_effort: Schema.NullOr(ReasoningEffort)
+    }),
+    origins: Schema.Record(Schema.String, Schema.Unknown),
+    layers: Schema.NullOr(Schema.Array(Schema.Unknown))
+  })
+}) {}
+
+/** Every method a client may call on the app-server. */
+export const AppServerRequests = RpcGroup.make(
+  Initialize,
+  ThreadStart,
+  ThreadResume,
+  ThreadFork,
+  ThreadCompactStart,
+  ThreadList,
+  ThreadRead,
+  ThreadArchive,
+  ThreadUnarchive,
+  TurnStart,
+  TurnSteer,
+  TurnInterrupt,
+  ModelList,
+  AccountRead,
+  AccountLoginStart,
+  AccountLoginCancel,
+  AccountLogout,
+  AccountRateLimitsRead,
+  ConfigRead
+)
+export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
+
+const notification = <const Tag extends string, const Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) =>
+  Rpc.make(tag, { payload: fields })
+
+const TurnScoped = { threadId: Schema.String, turnId: Schema.String }
+
+export const ThreadStarted = notification("thread/started", { thread: Thread })
+export const ThreadStatusChanged = notification("thread/status/changed", { threadId: Schema.String, status: ThreadStatus })
+export const ThreadArchived = notification("thread/archived", { threadId: Schema.String })
+export const ThreadUnarchived = notification("thread/unarchived", { threadId: Schema.String })
+export const ThreadCompacted = notification("thread/compacted", TurnScoped)
+export const TurnStarted = notification("turn/started", { threadId: Schema.String, turn: Turn })
+export const TurnCompleted = notification("turn/completed", { threadId: Schema.String, turn: Turn })
+export const ItemStarted = notification("item/started", { ...TurnScoped, item: ThreadItem, startedAtMs: Count })
+export const ItemCompleted = notification("item/completed", { ...TurnScoped, item: ThreadItem, completedAtMs: Count })
+export const AgentMessageDelta = notification("item/agentMessage/delta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String
+})
+export const ReasoningSummaryTextDelta = notification("item/reasoning/summaryTextDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String,
+  summaryIndex: Count
+})
+export const ReasoningTextDelta = notification("item/reasoning/textDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String,
+  contentIndex: Count
+})
+/** Something the user should know that is not an error (e.g. an approval counted as denied after its timeout). */
+export const Warning = notification("warning", { threadId: Schema.NullOr(Schema.String), message: Schema.String })
+/** The server's config.toml could not be used as it is (the defaults apply): said once, after `initialize`. */
+export const ConfigWarning = notification("configWarning", { summary: Schema.String, details: Schema.NullOr(Schema.String) })
+export const CommandOutputDelta = notification("item/commandExecution/outputDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String
+})
+/** What applying a patch printed (the files it touched), before its item completes. */
+export const FileChangeOutputDelta = notification("item/fileChange/outputDelta", {
+  ...TurnScoped,
+  itemId: Schema.String,
+  delta: Schema.String
+})
+export const TurnDiffUpdated = notification("turn/diff/updated", { ...TurnScoped, diff: Schema.String })
+export const TurnPlanUpdated = notification("turn/plan/updated", {
+  ...TurnScoped,
+  explanation: Schema.NullOr(Schema.String),
+  plan: Schema.Array(Schema.Struct({ step: Schema.String, status: Schema.Literals(["pending", "inProgress", "completed"]) }))
+})
+export const TokenUsageUpdated = notification("thread/tokenUsage/updated", {
+  ...TurnScoped,
+  tokenUsage: Schema.Struct({
+    total: TokenUsageBreakdown,
+    last: TokenUsageBreakdown,
+    modelContextWindow: Schema.NullOr(Count)
+  })
+})
+export const ErrorNotification = notification("error", { ...TurnScoped, error: TurnError, willRetry: Schema.Boolean })
+export const AccountUpdated = notification("account/updated", { authMode: Schema.NullOr(Schema.Literals(["apikey", "chatgpt"])) })
+export const AccountLoginCompleted = notification("account/login/completed", {
+  loginId: Schema.NullOr(Schema.String),
+  success: Schema.Boolean,
+  error: Schema.NullOr(Schema.String)
+})
+export const ServerRequestResolved = notification("serverRequest/resolved", {
+  threadId: Schema.String,
+  requestId: Schema.Union([Schema.String, Schema.Int])
+})
+
+/** Every notification this server sends over app-server. */
+export type AppServerNotification =
+  | typeof ThreadStarted
+  | typeof ThreadStatusChanged
+  | typeof ThreadArchived
+  | typeof ThreadUnarchived
+  | typeof ThreadCompacted
+  | typeof TurnStarted
+  | typeof TurnCompleted
+  | typeof ItemStarted
+  | typeof ItemCompleted
+  | typeof AgentMessageDelta
+  | typeof ReasoningSummaryTextDelta
+  | typeof ReasoningTextDelta
+  | typeof ConfigWarning
+  | typeof Warning
+  | typeof CommandOutputDelta
+  | typeof FileChangeOutputDelta
+  | typeof TurnDiffUpdated
+  | typeof TurnPlanUpdated
+  | typeof TokenUsageUpdated
+  | typeof ErrorNotification
+  | typeof ServerRequestResolved
+  | typeof AccountUpdated
+  | typeof AccountLoginCompleted
+
+const ApprovalDecision = Schema.Literals(["accept", "acceptForSession", "decline", "cancel"])
+export type ApprovalDecision = typeof ApprovalDecision.Type
+
+export class CommandExecutionRequestApproval extends Rpc.make("item/commandExecution/requestApproval", {
+  payload: {
+    ...TurnScoped,
+    itemId: Schema.String,
+    startedAtMs: Count,
+    kind: Schema.Literal("command"),
+    environmentId: Schema.NullOr(Schema.String),
+    command: Schema.String,
+    cwd: Schema.String,
+    commandActions: Schema.Array(CommandAction),
+    reason: Schema.NullOr(Schema.String)
+  },
+  success: Schema.Struct({ decision: ApprovalDecision })
+}) {}
+
+export class FileChangeRequestApproval extends Rpc.make("item/fileChange/requestApproval", {
+  payload: {
+    ...TurnScoped,
+    itemId: Schema.String,
+    startedAtMs: Count,
+    reason: Schema.NullOr(Schema.String),
+    grantRoot: Schema.NullOr(Schema.String)
+  },
+  success: Schema.Struct({ decision: ApprovalDecision })
+}) {}
+
+/** Everything this server asks an app-server client. */
+export const AppServerServerRequests = RpcGroup.make(CommandExecutionRequestApproval, FileChangeRequestApproval)

@@ -1,0 +1,500 @@
+/**
+ * `codex-effect app-server` (v2: threads, turns, items) end to end: the built binary driven over raw
+ * JSON-RPC on stdio against the mock model. Every message the server sends is checked against the
+ * reference's generated JSON Schema for its method (see test/support/AppServerSchema.ts).
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
+import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
+import { waitForProcessExit } from "../support/Processes.js"
+import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+
+let schema: AppServerSchema
+const servers: Array<{ readonly server: ServerProcess; readonly methods: Map<unknown, string> }> = []
+let model: MockModelServer | undefined
+
+beforeAll(() => {
+  schema = loadAppServerSchema()
+}, 600_000)
+
+afterEach(async () => {
+  const checked = servers.splice(0)
+  for (const { server } of checked) server.kill()
+  await model?.close()
+  model = undefined
+  // Every message of every server of the test, against the reference's schema.
+  const problems = checked.flatMap(({ server, methods }) =>
+    server.messages.flatMap((message) => schema.problems(message, methods.get(message.id)))
+  )
+  expect(problems).toEqual([])
+})
+
+const setup = async (
+  turns: ReadonlyArray<MockTurn>,
+  approvalPolicy = "untrusted",
+  toml: Parameters<typeof mockConfigToml>[1] = {}
+) => {
+  model = await startMockModelServer(turns)
+  const codexHome = makeTempDir("codex-home-")
+  writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy, ...toml }))
+  return { model, codexHome, cwd: makeTempDir("app-server-work-") }
+}
+
+interface Client {
+  readonly server: ServerProcess
+  readonly request: (method: string, params?: unknown) => Promise<JsonRpcMessage>
+  readonly answer: (request: JsonRpcMessage, result: unknown) => void
+  readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
+}
+
+const launch = async (codexHome: string): Promise<Client> => {
+  const server = spawnServer({ codexHome, args: ["app-server"] })
+  const methods = new Map<unknown, string>()
+  servers.push({ server, methods })
+  let nextId = 1
+  const request = (method: string, params?: unknown) => {
+    const id = nextId++
+    methods.set(id, method)
+    // Without "jsonrpc", as the reference's clients write.
+    server.sendLine(JSON.stringify(params === undefined ? { id, method } : { id, method, params }))
+    return server.waitFor((m) => m.id === id && m.method === undefined, `answer to ${method} (id ${id})`, 20_000)
+  }
+  const initialized = await request("initialize", { clientInfo: { name: "e2e", title: null, version: "1.0.0" }, capabilities: null })
+  expect(initialized.result.codexHome).toBe(codexHome)
+  server.sendLine(JSON.stringify({ method: "initialized" }))
+  return {
+    server,
+    request,
+    answer: (message, result) => server.sendLine(JSON.stringify({ id: message.id, result })),
+    turnCompleted: (turnId) =>
+      server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, `turn/completed of ${turnId}`, 20_000)
+  }
+}
+
+const textInput = (text: string) => [{ type: "text", text, text_elements: [] }]
+
+const startThread = async (client: Client, cwd: string) => {
+  // Fields outside the subset (here the reference's own) are ignored, as the reference ignores unknown ones.
+  const started = await client.request("thread/start", { cwd, serviceName: "e2e", personality: null, experimentalRawEvents: false })
+  expect(started.error).toBeUndefined()
+  return started.result.thread.id as string
+}
+
+const startTurn = async (client: Client, threadId: string, text: string) => {
+  const answer = await client.request("turn/start", { threadId, input: textInput(text) })
+  expect(answer.error).toBeUndefined()
+  return answer.result.turn.id as string
+}
+
+/** The messages of one turn, from its `turn/started` to its `turn/completed`. */
+const turnMessages = (server: ServerProcess, turnId: string) => {
+  const start = server.messages.findIndex((m) => m.method === "turn/started" && m.params.turn.id === turnId)
+  const end = server.messages.findIndex((m) => m.method === "turn/completed" && m.params.turn.id === turnId)
+  return server.messages.slice(start, end + 1)
+}
+
+const kinds = (messages: ReadonlyArray<JsonRpcMessage>) =>
+  messages
+    .filter((m) => m.method !== "thread/tokenUsage/updated" && m.method !== "thread/status/changed")
+    .map((m) => (m.params?.item !== undefined ? `${m.method} ${m.params.item.type}` : m.method ?? `answer ${m.id}`))
+
+describe("app-server v2", () => {
+  it("initializes, answers model/list, account/read and config/read, and -32601 for a method outside the subset", async () => {
+    const { codexHome } = await setup([])
+    const client = await launch(codexHome)
+    const models = await client.request("model/list", {})
+    expect(models.result.data[0]).toMatchObject({ model: "mock-model", isDefault: true })
+    const account = await client.request("account/read", {})
+    expect(account.result).toEqual({ account: null, requiresOpenaiAuth: false })
+    const config = await client.request("config/read", {})
+    expect(config.result.config).toMatchObject({ model: "mock-model", approval_policy: "untrusted" })
+    const unknown = await client.request("thread/goal/set", { threadId: "x" })
+    expect(unknown.error?.code).toBe(-32601)
+    const badParams = await client.request("thread/read", {})
+    expect(badParams.error?.code).toBe(-32602)
+    expect(client.server.messages[0]).not.toHaveProperty("jsonrpc")
+  })
+
+  it("answers -32600 before initialize and to a second one; accepts requests that carry \"jsonrpc\"", async () => {
+    const { codexHome } = await setup([])
+    const server = spawnServer({ codexHome, args: ["app-server"] })
+    const methods = new Map<unknown, string>([[1, "thread/list"], [2, "initialize"], [3, "initialize"], [4, "thread/list"]])
+    servers.push({ server, methods })
+    server.send({ id: 1, method: "thread/list", params: {} })
+    expect((await server.waitFor((m) => m.id === 1, "answer 1")).error).toEqual({ code: -32600, message: "Not initialized" })
+    server.send({ id: 2, method: "initialize", params: { clientInfo: { name: "e2e", version: "1" } } })
+    expect((await server.waitFor((m) => m.id === 2, "answer 2")).result.platformFamily).toBe("unix")
+    server.send({ id: 3, method: "initialize", params: { clientInfo: { name: "e2e", version: "1" } } })
+    expect((await server.waitFor((m) => m.id === 3, "answer 3")).error?.code).toBe(-32600)
+    server.send({ id: 4, method: "thread/list", params: {} })
+    expect((await server.waitFor((m) => m.id === 4, "answer 4")).result).toEqual({ data: [], nextCursor: null })
+  })
+
+  it("account: an API key login, account/updated, account/read, logout, rate limits, cancel of an unknown login", async () => {
+    const { codexHome } = await setup([])
+    const client = await launch(codexHome)
+    expect((await client.request("account/login/start", { type: "apiKey", apiKey: "sk-test-123" })).result).toEqual({ type: "apiKey" })
+    expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: "apikey" })
+    expect((await client.request("account/read", {})).result.account).toEqual({ type: "apiKey" })
+    expect((await client.request("account/rateLimits/read")).result.rateLimits.primary).toBeNull()
+    expect((await client.request("account/login/cancel", { loginId: "nope" })).result).toEqual({ status: "notFound" })
+    expect((await client.request("account/logout")).result).toEqual({})
+    expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: null })
+    expect((await client.request("account/read", {})).result.account).toBeNull()
+  })
+
+  it("a plain turn: the answers come before thread/started and turn/started, items in order, deltas adding up to the text", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.deltas(["Hel", "lo ", "there"])])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "say hello")
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("completed")
+
+    const all = client.server.messages
+    const index = (predicate: (m: JsonRpcMessage) => boolean) => all.findIndex(predicate)
+    expect(index((m) => m.id === 2 && m.result !== undefined)).toBeLessThan(index((m) => m.method === "thread/started"))
+    expect(index((m) => m.id === 3 && m.result !== undefined)).toBeLessThan(index((m) => m.method === "turn/started"))
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages)).toEqual([
+      "turn/started",
+      "item/started userMessage",
+      "item/completed userMessage",
+      "item/started agentMessage",
+      "item/agentMessage/delta",
+      "item/agentMessage/delta",
+      "item/agentMessage/delta",
+      "item/completed agentMessage",
+      "turn/completed"
+    ])
+    const deltas = messages.filter((m) => m.method === "item/agentMessage/delta").map((m) => m.params.delta).join("")
+    const final = messages.find((m) => m.method === "item/completed" && m.params.item.type === "agentMessage")!
+    expect(deltas).toBe("Hello there")
+    expect(final.params.item.text).toBe("Hello there")
+    for (const m of all.filter((m) => m.method !== undefined && m.id === undefined)) expect(typeof (m as { emittedAtMs?: unknown }).emittedAtMs).toBe("number")
+  })
+
+  for (const [decision, done] of [["accept", "accepted"], ["decline", "declined"]] as const) {
+    it(`a command with approval, ${done}: item/started, the request, serverRequest/resolved, then item/completed`, async () => {
+      const { codexHome, cwd } = await setup([
+        MockTurn.shell(["bash", "-lc", "echo hi > made.txt; echo out"], { callId: "call-cmd" }),
+        MockTurn.message("done")
+      ])
+      const client = await launch(codexHome)
+      const threadId = await startThread(client, cwd)
+      const turnId = await startTurn(client, threadId, "run it")
+      const approval = await client.server.waitForServerRequest("item/commandExecution/requestApproval", 20_000)
+      expect(approval.id).toBe(0)
+      expect(approval.params).toMatchObject({ threadId, turnId, itemId: "call-cmd" })
+      client.answer(approval, { decision })
+      await client.turnCompleted(turnId)
+
+      const messages = turnMessages(client.server, turnId)
+      const ofItem = kinds(messages.filter((m) =>
+        m.params?.item?.id === "call-cmd" || m.params?.itemId === "call-cmd" || m.method === "serverRequest/resolved"
+      ))
+      const completed = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-cmd")!
+      if (decision === "accept") {
+        expect(ofItem[0]).toBe("item/started commandExecution")
+        expect(ofItem[1]).toBe("item/commandExecution/requestApproval")
+        expect(ofItem[2]).toBe("serverRequest/resolved")
+        expect(ofItem.at(-1)).toBe("item/completed commandExecution")
+        expect(ofItem).toContain("item/commandExecution/outputDelta")
+        expect(completed.params.item).toMatchObject({ status: "completed", exitCode: 0 })
+        expect(completed.params.item.aggregatedOutput).toContain("out")
+        expect(readFileSync(join(cwd, "made.txt"), "utf8")).toBe("hi\n")
+      } else {
+        expect(ofItem).toEqual([
+          "item/started commandExecution",
+          "item/commandExecution/requestApproval",
+          "serverRequest/resolved",
+          "item/completed commandExecution"
+        ])
+        expect(completed.params.item.status).toBe("declined")
+        expect(existsSync(join(cwd, "made.txt"))).toBe(false)
+      }
+      const resolved = messages.find((m) => m.method === "serverRequest/resolved")!
+      expect(resolved.params).toEqual({ threadId, requestId: 0 })
+    })
+  }
+
+  it("a file change with approval: fileChange item, the request, then turn/diff/updated", async () => {
+    const { codexHome, cwd } = await setup([
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch", { callId: "call-patch" }),
+      MockTurn.message("patched")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "patch")
+    const approval = await client.server.waitForServerRequest("item/fileChange/requestApproval", 20_000)
+    expect(approval.params).toMatchObject({ threadId, turnId, itemId: "call-patch" })
+    client.answer(approval, { decision: "accept" })
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    const started = messages.find((m) => m.method === "item/started" && m.params.item.id === "call-patch")!
+    expect(started.params.item.changes).toEqual([{ path: join(cwd, "new.txt"), kind: { type: "add" }, diff: "hello\n" }])
+    expect(kinds(messages.filter((m) =>
+      m.params?.item?.id === "call-patch" || m.params?.itemId === "call-patch" || m.method === "serverRequest/resolved"
+    ))).toEqual([
+      "item/started fileChange",
+      "item/fileChange/requestApproval",
+      "serverRequest/resolved",
+      "item/fileChange/outputDelta",
+      "item/completed fileChange"
+    ])
+    const diff = messages.find((m) => m.method === "turn/diff/updated")
+    expect(diff?.params.diff).toContain("+hello")
+    expect(readFileSync(join(cwd, "new.txt"), "utf8")).toBe("hello\n")
+  })
+
+  it("turn/interrupt during a long command ends the turn as interrupted and leaves no process", async () => {
+    const marker = `sleep 31.${process.pid}`
+    const { codexHome, cwd } = await setup([MockTurn.shell(["bash", "-lc", marker], { callId: "call-long" })], "never")
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "wait")
+    await client.server.waitFor(
+      (m) => m.method === "item/started" && m.params.item.id === "call-long",
+      "the long command's item/started",
+      20_000
+    )
+    const wrongTurn = await client.request("turn/interrupt", { threadId, turnId: "another" })
+    expect(wrongTurn.error?.code).toBe(-32600)
+    const interrupted = await client.request("turn/interrupt", { threadId, turnId })
+    expect(interrupted.result).toEqual({})
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("interrupted")
+    const ends = kinds(turnMessages(client.server, turnId)).slice(-2)
+    expect(ends).toEqual(["item/completed commandExecution", "turn/completed"])
+    const running = readdirSync("/proc").filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)
+      } catch {
+        return false
+      }
+    })
+    for (const pid of running) await waitForProcessExit(Number(pid))
+  })
+
+  it("a model failure sends error (willRetry false), then turn/completed failed", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.status(500)])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "fail")
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("failed")
+    const messages = kinds(turnMessages(client.server, turnId))
+    expect(messages.slice(-2)).toEqual(["error", "turn/completed"])
+    const error = client.server.messages.find((m) => m.method === "error")!
+    expect(error.params).toMatchObject({ threadId, turnId, willRetry: false })
+  })
+
+  it("resumes a saved thread in a new process with its history; lists, reads, archives and unarchives it", async () => {
+    const { codexHome, cwd, model } = await setup([MockTurn.message("noted"), MockTurn.message("it was 42")])
+    const first = await launch(codexHome)
+    const threadId = await startThread(first, cwd)
+    await first.turnCompleted(await startTurn(first, threadId, "remember 42"))
+    await first.server.closeAndWait()
+
+    const second = await launch(codexHome)
+    const resumed = await second.request("thread/resume", { threadId })
+    expect(resumed.result.thread.id).toBe(threadId)
+    const turns = resumed.result.thread.turns
+    expect(turns).toHaveLength(1)
+    expect(turns[0].items.map((item: { type: string }) => item.type)).toEqual(["userMessage", "agentMessage"])
+    const turnId = await startTurn(second, threadId, "what was it?")
+    await second.turnCompleted(turnId)
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("remember 42")
+
+    const list = await second.request("thread/list", {})
+    expect(list.result.data.map((thread: { id: string; preview: string }) => [thread.id, thread.preview])).toEqual([[
+      threadId,
+      "remember 42"
+    ]])
+    const read = await second.request("thread/read", { threadId, includeTurns: true })
+    expect(read.result.thread.turns).toHaveLength(2)
+    expect((await second.request("thread/archive", { threadId })).result).toEqual({})
+    await second.server.waitForNotification("thread/archived")
+    expect((await second.request("thread/list", {})).result.data).toEqual([])
+    expect((await second.request("thread/list", { archived: true })).result.data).toHaveLength(1)
+    const unarchived = await second.request("thread/unarchive", { threadId })
+    expect(unarchived.result.thread.id).toBe(threadId)
+    expect((await second.request("thread/list", {})).result.data).toHaveLength(1)
+  })
+
+  it("compaction runs as a turn with a contextCompaction item and thread/compacted; a fork continues from a copy", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("noted"),
+      MockTurn.message("SUMMARY OF IT ALL"),
+      MockTurn.message("from the fork")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const firstTurn = await startTurn(client, threadId, "remember 42")
+    await client.turnCompleted(firstTurn)
+
+    const compact = await client.request("thread/compact/start", { threadId })
+    expect(compact.result).toEqual({})
+    const started = await client.server.waitFor(
+      (m) => m.method === "turn/started" && m.params.turn.id !== firstTurn,
+      "the compaction's turn/started"
+    )
+    const turnId = started.params.turn.id as string
+    const completed = await client.turnCompleted(turnId)
+    expect(completed.params.turn.status).toBe("completed")
+    expect(kinds(turnMessages(client.server, turnId))).toEqual([
+      "turn/started",
+      "item/started contextCompaction",
+      "item/completed contextCompaction",
+      "thread/compacted",
+      "turn/completed"
+    ])
+
+    const fork = await client.request("thread/fork", { threadId })
+    const forkId = fork.result.thread.id as string
+    expect(forkId).not.toBe(threadId)
+    expect(fork.result.thread.forkedFromId).toBe(threadId)
+    await client.turnCompleted(await startTurn(client, forkId, "and now?"))
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("SUMMARY OF IT ALL")
+  })
+
+  it("turn/steer adds input to the running turn, echoed as a userMessage item", async () => {
+    // A tool call in flight: the steered input goes with its output to the model.
+    const { codexHome, cwd, model } = await setup(
+      [MockTurn.held(MockTurn.shell(["echo", "x"])), MockTurn.message("second")],
+      "never"
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "start")
+    await model.waitForRequests(1)
+    const second = await client.request("turn/start", { threadId, input: textInput("a second turn") })
+    expect(second.error?.code).toBe(-32600)
+    const wrong = await client.request("turn/steer", { threadId, expectedTurnId: "another", input: textInput("x") })
+    expect(wrong.error?.code).toBe(-32600)
+    const steer = await client.request("turn/steer", { threadId, expectedTurnId: turnId, input: textInput("also this") })
+    expect(steer.result).toEqual({ turnId })
+    model.release()
+    await client.turnCompleted(turnId)
+    const echoed = turnMessages(client.server, turnId).filter((m) => m.method === "item/completed" && m.params.item.type === "userMessage")
+    expect(echoed.map((m) => m.params.item.content[0].text)).toEqual(["start", "also this"])
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("also this")
+  })
+
+  it("threads are the conversations of the other faces: codex-reply continues an app-server thread, thread/resume a codex call's", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("noted"),
+      MockTurn.message("it was 42"),
+      MockTurn.message("hello from mcp"),
+      MockTurn.message("and back")
+    ], "never")
+    const app = await launch(codexHome)
+    const threadId = await startThread(app, cwd)
+    await app.turnCompleted(await startTurn(app, threadId, "remember 42"))
+    await app.server.closeAndWait()
+
+    const mcp = spawnServer({ codexHome })
+    servers.push({ server: mcp, methods: new Map() })
+    await mcp.initialize()
+    const reply = await mcp.request("tools/call", { name: "codex-reply", arguments: { threadId, prompt: "what was it?" } }, 20_000)
+    expect(reply.result.structuredContent).toEqual({ threadId, content: "it was 42" })
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("remember 42")
+    const call = await mcp.request("tools/call", { name: "codex", arguments: { prompt: "from mcp", cwd } }, 20_000)
+    const mcpThread = call.result.structuredContent.threadId as string
+    await mcp.closeAndWait()
+    // The MCP server's messages follow its own protocol, not app-server's.
+    servers.pop()
+
+    const again = await launch(codexHome)
+    const resumed = await again.request("thread/resume", { threadId: mcpThread })
+    expect(resumed.result.thread.turns[0].items[0].content[0].text).toBe("from mcp")
+    await again.turnCompleted(await startTurn(again, mcpThread, "back here"))
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("hello from mcp")
+  })
+
+  it("reasoning streams as a reasoning item with summary deltas, before the agent message", async () => {
+    const { codexHome, cwd } = await setup([MockTurn.message("the answer", "thinking hard")], "never", {
+      wireApi: "responses",
+      extra: `model_supports_reasoning_summaries = true\nmodel_reasoning_summary = "detailed"`
+    })
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "think")
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages).filter((kind) => kind.includes("reasoning") || kind.includes("agentMessage"))).toEqual([
+      "item/started reasoning",
+      "item/reasoning/summaryTextDelta",
+      "item/completed reasoning",
+      "item/started agentMessage",
+      "item/agentMessage/delta",
+      "item/completed agentMessage"
+    ])
+    const reasoning = messages.find((m) => m.method === "item/completed" && m.params.item.type === "reasoning")!
+    expect(reasoning.params.item.summary).toEqual(["thinking hard"])
+  })
+
+  it("a broken config.toml is said once as configWarning after initialize", async () => {
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), "model = [broken\n")
+    const client = await launch(codexHome)
+    const warning = await client.server.waitForNotification("configWarning")
+    expect(warning.params.summary).toMatch(/config\.toml/)
+    expect(client.server.messages.indexOf(warning)).toBe(1)
+  })
+
+  it("an approval left unanswered past approval_timeout_ms: warning, serverRequest/resolved, the item declined", async () => {
+    const { codexHome, cwd } = await setup(
+      [MockTurn.shell(["bash", "-lc", "echo hi > made.txt"], { callId: "call-late" }), MockTurn.message("ok then")],
+      "untrusted",
+      { extra: "approval_timeout_ms = 300" }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "run it")
+    const approval = await client.server.waitForServerRequest("item/commandExecution/requestApproval", 20_000)
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(messages.find((m) => m.method === "serverRequest/resolved")?.params).toEqual({ threadId, requestId: approval.id })
+    expect(messages.find((m) => m.method === "warning")?.params.message).toMatch(/approval_timeout_ms/)
+    const item = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-late")!
+    expect(item.params.item.status).toBe("declined")
+    expect(existsSync(join(cwd, "made.txt"))).toBe(false)
+  })
+
+  it("an MCP server's tool call is an mcpToolCall item with its result", async () => {
+    const { codexHome, cwd } = await setup(
+      [MockTurn.functionCall("everything__echo", { message: "hello mcp" }, "call-mcp"), MockTurn.message("done")],
+      "never",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "echo")
+    await client.turnCompleted(turnId)
+    const messages = turnMessages(client.server, turnId)
+    expect(kinds(messages.filter((m) => m.params?.item?.id === "call-mcp"))).toEqual([
+      "item/started mcpToolCall",
+      "item/completed mcpToolCall"
+    ])
+    const item = messages.find((m) => m.method === "item/completed" && m.params.item.id === "call-mcp")!.params.item
+    expect(item).toMatchObject({ server: "everything", tool: "echo", status: "completed", arguments: { message: "hello mcp" } })
+    expect(JSON.stringify(item.result.content)).toContain("hello mcp")
+  })
+
+  it("an MCP tool call that needs approval is denied at once, the model told why", async () => {
+    const { codexHome, cwd, model } = await setup(
+      [MockTurn.functionCall("everything__echo", { message: "hello mcp" }, "call-mcp"), MockTurn.message("denied then")],
+      "untrusted",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "echo")
+    expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
+    expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("not supported over app-server")
+  })
+})
