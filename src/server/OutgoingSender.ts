@@ -112,9 +112,9 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
     Effect.forkScoped
   )
 
-  const write = (message: OutgoingMessage) =>
+  const write = (message: OutgoingMessage, relatedRequestId?: RequestId) =>
     Effect.suspend(() => {
-      const encoded: EncodedMessage = { message, json: JSON.stringify(message) }
+      const encoded: EncodedMessage = { message, json: JSON.stringify(message), relatedRequestId }
       const size = sizeOf(encoded)
       // Closing and no room: the client is gone or not reading, and the server is on its way out.
       if (budget.isOpen && budget.heldBytes + size > budget.limit) return Effect.void
@@ -126,13 +126,13 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
       )
     })
 
-  const sendRequest = <R extends ServerRequest>(rpc: R, payload: Rpc.Payload<R>) =>
+  const sendRequest = <R extends ServerRequest>(rpc: R, payload: Rpc.Payload<R>, relatedRequestId?: RequestId) =>
     Effect.gen(function*() {
       const params = yield* Schema.encodeUnknownEffect(rpc.payloadSchema)(payload).pipe(Effect.orDie)
       const id = nextRequestId++
       const deferred = yield* Deferred.make<unknown, ClientRequestError>()
       pending.set(id, { method: rpc._tag, deferred })
-      yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params })
+      yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params }, relatedRequestId)
       const answer = yield* Deferred.await(deferred).pipe(Effect.ensuring(Effect.sync(() => pending.delete(id))))
       return yield* Schema.decodeUnknownEffect(rpc.successSchema)(answer).pipe(
         Effect.mapError((error) =>
@@ -141,14 +141,14 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
       ) as Effect.Effect<Rpc.Success<R>, ClientRequestError>
     })
 
-  const notify = <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) =>
+  const notify = <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>, relatedRequestId?: RequestId) =>
     Effect.suspend(() => {
       const params = encoderFor(notification)(payload)
       // A server bug, not the client's: say so and keep serving.
       if (Result.isFailure(params)) {
         return Effect.logError(`${notification._tag} not sent, its params do not match the schema: ${params.failure.message}`)
       }
-      return write({ jsonrpc: JSONRPC_VERSION, method: notification._tag, params: params.success })
+      return write({ jsonrpc: JSONRPC_VERSION, method: notification._tag, params: params.success }, relatedRequestId)
     })
 
   const settle = (id: RequestId, settleWith: (entry: { readonly method: string; readonly deferred: Pending }) => Effect.Effect<boolean>) =>
@@ -187,15 +187,23 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   readonly sendResponse: (id: RequestId, result: unknown) => Effect.Effect<void>
   /** Answers the client's request `id` (or `null` when the id could not be read) with an error. */
   readonly sendError: (id: RequestId | null, error: JsonRpcError) => Effect.Effect<void>
-  /** Sends a notification, its params encoded with the definition's payload schema. */
-  readonly notify: <N extends ServerNotification>(notification: N, payload: Rpc.Payload<N>) => Effect.Effect<void>
+  /**
+   * Sends a notification, its params encoded with the definition's payload schema; `relatedRequestId`
+   * names the client request it belongs to, if any (see `EncodedMessage`).
+   */
+  readonly notify: <N extends ServerNotification>(
+    notification: N,
+    payload: Rpc.Payload<N>,
+    relatedRequestId?: RequestId
+  ) => Effect.Effect<void>
   /**
    * Sends a request to the client and waits for its answer, decoded with the method's success schema.
    * A JSON-RPC error answer fails with `ClientRequestError`; interrupting the wait forgets the request.
    */
   readonly sendRequest: <R extends ServerRequest>(
     rpc: R,
-    payload: Rpc.Payload<R>
+    payload: Rpc.Payload<R>,
+    relatedRequestId?: RequestId
   ) => Effect.Effect<Rpc.Success<R>, ClientRequestError>
   /** Delivers the client's result for request `id`; false when no such request is waiting. */
   readonly resolveResponse: (id: RequestId, result: unknown) => Effect.Effect<boolean>

@@ -5,17 +5,17 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
-import { SessionEvents, STREAM_OPENED } from "../../../src/server/http/SessionEvents.js"
+import { primingEvent, SessionEvents } from "../../../src/server/http/SessionEvents.js"
 
 const decoder = new TextDecoder()
 
 /** The `[id, data]` pairs of the first `count` events of `stream` (after the opening comment). */
-const take = (stream: Stream.Stream<Uint8Array>, chunks: number) =>
+const take = (stream: Stream.Stream<Uint8Array>, chunks: number, primedAt?: string) =>
   stream.pipe(
     Stream.take(chunks + 1),
     Stream.runCollect,
     Effect.map((all) => {
-      assert.deepStrictEqual(all[0], STREAM_OPENED)
+      if (primedAt !== undefined) assert.deepStrictEqual(all[0], primingEvent(primedAt))
       return all.slice(1).flatMap((chunk) =>
         [...decoder.decode(chunk).matchAll(/id: (\d+)\nevent: message\ndata: (.*)\n\n/g)].map((m) => [Number(m[1]), m[2]])
       )
