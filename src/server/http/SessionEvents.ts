@@ -65,7 +65,18 @@ export class SessionEvents {
 
   /** Appends one message (a JSON-RPC line without its newline). */
   push(data: string): void {
+    this.append(data, false)
+  }
+
+  /** Appends the stream's last message: once it is delivered, the stream ends. */
+  finish(data: string): void {
+    this.append(data, true)
+  }
+
+  private append(data: string, final: boolean): void {
     if (this.closed || this.finalId !== undefined) return
+    // Set before waking the readers: one may run at once and must see the end.
+    if (final) this.finalId = this.nextId
     this.log.push({ id: this.nextId++, data })
     this.bytes += data.length
     while (this.bytes > this.maxBytes && this.log.length - this.head > 1) {
@@ -76,13 +87,6 @@ export class SessionEvents {
       this.head = 0
     }
     this.wake()
-  }
-
-  /** Appends the stream's last message: once it is delivered, the stream ends. */
-  finish(data: string): void {
-    if (this.closed || this.finalId !== undefined) return
-    this.push(data)
-    this.finalId = this.nextId - 1
   }
 
   /** Whether the last message has been appended. */
