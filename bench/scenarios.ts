@@ -280,8 +280,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
       const model = await startMockModelServer(Array.from({ length: 100 }, () => MockTurn.message("ok")))
       const server = new ServerProcess({
         codexHome: homeFor(model.url),
-        env: { CODEX_EFFECT_LOG: "info", HOME: benchDir("user") },
-        args: ["mcp", "--http", "127.0.0.1:0"]
+        env: { CODEX_EFFECT_LOG: "info", HOME: benchDir("user"), BENCH_HTTP_TOKEN: "bench-token" },
+        args: ["mcp", "--http", "127.0.0.1:0", "--auth-token-env", "BENCH_HTTP_TOKEN"]
       })
       try {
         const line = await server.waitForStderr(/serving MCP at http:\/\/\S+?"/)
@@ -289,7 +289,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
         const calls: Array<number> = []
         const session = async (n: number) => {
           const client = new Client({ name: "bench", version: "0.0.0" })
-          await client.connect(new StreamableHTTPClientTransport(url))
+          await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: "Bearer bench-token" } } }))
           calls.push(await elapsed(async () => {
             const result = await client.callTool({ name: "codex", arguments: { prompt: `h${n}` } }, undefined, { timeout: 300_000 })
             if (result.isError === true) throw new Error(`codex call failed: ${JSON.stringify(result)}`)

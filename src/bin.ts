@@ -14,6 +14,7 @@ import { existsSync } from "node:fs"
 import * as NodeModule from "node:module"
 import * as v8 from "node:v8"
 import { fileURLToPath } from "node:url"
+import { APPLY_PATCH_IN_SANDBOX, registerPatchApplierEntry } from "./agent/patch/PatchApplierEntry.js"
 
 const REQUIRED = [22, 19]
 
@@ -44,6 +45,10 @@ v8.setFlagsFromString("--heap-growing-percent=10")
 // it with its optimizing compiler on a worker thread, whose ~10 MiB of compiler memory then stays in that
 // thread's malloc arena for good. The baseline (Liftoff) code parses as fast for what a server streams.
 v8.setFlagsFromString("--wasm-tiering-budget=2000000000")
+
+// The patch applier the server starts inside a command's sandbox: no compile cache, no CLI; it exits when done.
+if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/SandboxedPatchMain.js")
+registerPatchApplierEntry(fileURLToPath(import.meta.url))
 
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.
 NodeModule.enableCompileCache()

@@ -12,6 +12,7 @@ import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
+import { CommandIsolation, urlPassword } from "./services/CommandIsolation.js"
 import { ProcessEnvironment } from "./services/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { serverLayer } from "./server/ServerLayer.js"
@@ -83,7 +84,8 @@ const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions
     const env = yield* serverEnvironment
     yield* serveStdio().pipe(
       Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
-      Effect.provideService(ProcessEnvironment, env)
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) })
     )
   })
 
@@ -101,12 +103,20 @@ const runHttpServer = (
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
-    const authToken = Option.isSome(authTokenEnv) ? env[authTokenEnv.value] : undefined
-    if (Option.isSome(authTokenEnv) && (authToken === undefined || authToken === "")) {
+    // Without a token, any local process (a sandboxed command with network access included) could drive the agent.
+    if (Option.isNone(authTokenEnv)) {
+      return yield* new AuthTokenError({
+        message: "--http needs --auth-token-env NAME: every request must carry `Authorization: Bearer <token>`, the token " +
+          "read from $NAME, e.g. `export MCP_TOKEN=$(openssl rand -hex 32)` then `--auth-token-env MCP_TOKEN`"
+      })
+    }
+    const authToken = env[authTokenEnv.value]
+    if (authToken === undefined || authToken === "") {
       return yield* new AuthTokenError({ message: `--auth-token-env: the environment variable ${authTokenEnv.value} is not set or empty` })
     }
     // Loaded only here: the stdio server never needs the HTTP stack.
     const { serveHttp } = yield* Effect.promise(() => import("./server/http/ServeHttp.js"))
+    const secrets = [authToken, ...(cluster === undefined ? [] : urlPassword(cluster.url))]
     return yield* serveHttp({
       stderrLogLevel,
       cliOverrides,
@@ -116,14 +126,15 @@ const runHttpServer = (
       conversations: clusterConversations(cluster)
     }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
-      Effect.provideService(ProcessEnvironment, env)
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(CommandIsolation, { secrets })
     )
   })
 
 const httpFlag = Flag.String("http").pipe(
   Flag.withDescription(
     "Serve MCP over streamable HTTP at http://HOST:PORT/mcp instead of stdio: --http [HOST:]PORT (host defaults to 127.0.0.1, " +
-      "loopback only). Requests with a foreign Origin are refused (403)."
+      "loopback only). Needs --auth-token-env. Requests with a foreign Origin are refused (403)."
   ),
   Flag.mapTryCatch(parseListenAddress, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional
@@ -131,7 +142,7 @@ const httpFlag = Flag.String("http").pipe(
 
 const authTokenEnvFlag = Flag.String("auth-token-env").pipe(
   Flag.withDescription(
-    "With --http: require `Authorization: Bearer <token>` on every request, the token read from this environment variable (401 without it)."
+    "With --http (required): every request must carry `Authorization: Bearer <token>`, the token read from this environment variable (401 without it); commands never see its value."
   ),
   Flag.optional
 )
@@ -148,7 +159,17 @@ const usagePresenter = CliOutput.layerPresenter({
       : CliOutput.defaultPresenter.present(event)
 })
 
-const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides }))
+const profileFlag = Flag.String("profile").pipe(
+  Flag.withAlias("p"),
+  Flag.withDescription("Use this config profile: `[profiles.<name>]` in config.toml, else $CODEX_HOME/<name>.config.toml."),
+  Flag.optional
+)
+
+/** `--profile NAME` is `-c profile="NAME"`, before the other overrides so an explicit `-c profile=…` still wins. */
+const withProfile = ({ config, profile }: { readonly config: ReadonlyArray<string>; readonly profile: Option.Option<string> }) =>
+  Option.isSome(profile) ? [`profile=${JSON.stringify(profile.value)}`, ...config] : config
+
+const root = Command.make("codex-effect").pipe(Command.withSharedFlags({ config: configOverrides, profile: profileFlag }))
 
 const clusterFlag = Flag.String("cluster").pipe(
   Flag.withDescription(
@@ -170,7 +191,7 @@ const mcp = Command.make("mcp", {
   runnerAddress: runnerAddressFlag
 }, ({ authTokenEnv, cluster: clusterUrl, http, runnerAddress }) =>
   Effect.gen(function*() {
-    const { config } = yield* root
+    const config = withProfile(yield* root)
     const cluster = Option.isSome(clusterUrl) ? { url: clusterUrl.value, ...runnerAddress } : undefined
     if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster)
     yield* runServer(config, cluster)
@@ -180,10 +201,10 @@ const mcp = Command.make("mcp", {
     )
   )
 
-const { login, logout } = makeAuthCommands(Effect.map(root, ({ config }) => config))
+const { login, logout } = makeAuthCommands(Effect.map(root, withProfile))
 
 const codexEffect = root.pipe(
-  Command.withHandler(({ config }) => runServer(config)),
+  Command.withHandler((flags) => runServer(withProfile(flags))),
   Command.withDescription(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."

@@ -1,6 +1,7 @@
 /**
  * The two context messages recorded at the start of every conversation:
- * user instructions from `CODEX_HOME/AGENTS.md` and the project's `AGENTS.md` files, and the
+ * user instructions from `CODEX_HOME/AGENTS.md` and the project's `AGENTS.md` files (or the configured
+ * fallback names where a directory has none), and the
  * `<environment_context>` block that tells the model where it is and what it may do.
  */
 import { existsSync, realpathSync } from "node:fs"
@@ -21,8 +22,11 @@ const readTrimmed = (path: string): string | undefined => {
   return text.length > 0 ? text : undefined
 }
 
-/** Directories from the git root (the nearest ancestor with a `.git` entry) down to `cwd`; just `cwd` outside git. */
-const projectDocDirectories = (cwd: string): ReadonlyArray<string> => {
+/**
+ * Directories from the project root (the nearest ancestor holding one of `rootMarkers`, `.git` by
+ * default) down to `cwd`; just `cwd` when no ancestor has one, or when there are no markers.
+ */
+const projectDocDirectories = (cwd: string, rootMarkers: ReadonlyArray<string>): ReadonlyArray<string> => {
   let start: string
   try {
     start = realpathSync(cwd)
@@ -32,18 +36,35 @@ const projectDocDirectories = (cwd: string): ReadonlyArray<string> => {
   const chain: Array<string> = []
   for (let dir = start; ; dir = dirname(dir)) {
     chain.unshift(dir)
-    if (existsSync(join(dir, ".git"))) return chain
+    if (rootMarkers.some((marker) => existsSync(join(dir, marker)))) return chain
     if (dirname(dir) === dir) return [start]
   }
 }
 
-/** The project's AGENTS.md files, root first, within `maxBytes` in total (later files truncated). */
-const readProjectDocs = (cwd: string, maxBytes: number): string | undefined => {
+interface ProjectDocOptions {
+  readonly maxBytes: number
+  /** Names tried in order in a directory whose AGENTS.md is missing or empty. */
+  readonly fallbackFilenames: ReadonlyArray<string>
+  readonly rootMarkers: ReadonlyArray<string>
+}
+
+/** The first doc of `dir` with text: AGENTS.md, else each fallback name. Names are plain file names, never paths. */
+const readDirectoryDoc = (dir: string, fallbackFilenames: ReadonlyArray<string>): string | undefined => {
+  for (const name of [PROJECT_DOC, ...fallbackFilenames]) {
+    if (name === "" || basename(name) !== name || name === "..") continue
+    const text = readTrimmed(join(dir, name))
+    if (text !== undefined) return text
+  }
+  return undefined
+}
+
+/** The project's docs, root first, within `maxBytes` in total (later files truncated). */
+const readProjectDocs = (cwd: string, options: ProjectDocOptions): string | undefined => {
   const parts: Array<string> = []
-  let budget = maxBytes
-  for (const dir of projectDocDirectories(cwd)) {
+  let budget = options.maxBytes
+  for (const dir of projectDocDirectories(cwd, options.rootMarkers)) {
     if (budget <= 0) break
-    const text = readTrimmed(join(dir, PROJECT_DOC))
+    const text = readDirectoryDoc(dir, options.fallbackFilenames)
     if (text === undefined) continue
     const bytes = Buffer.from(text, "utf8")
     const kept = bytes.length > budget ? bytes.subarray(0, budget).toString("utf8") : text
@@ -58,9 +79,17 @@ export const loadUserInstructions = (options: {
   readonly codexHome: string
   readonly cwd: string
   readonly projectDocMaxBytes: number
+  readonly projectDocFallbackFilenames?: ReadonlyArray<string>
+  readonly projectRootMarkers?: ReadonlyArray<string>
 }): string | undefined => {
   const global = readTrimmed(join(options.codexHome, PROJECT_DOC))
-  const project = options.projectDocMaxBytes > 0 ? readProjectDocs(options.cwd, options.projectDocMaxBytes) : undefined
+  const project = options.projectDocMaxBytes > 0
+    ? readProjectDocs(options.cwd, {
+      maxBytes: options.projectDocMaxBytes,
+      fallbackFilenames: options.projectDocFallbackFilenames ?? [],
+      rootMarkers: options.projectRootMarkers ?? [".git"]
+    })
+    : undefined
   if (global !== undefined && project !== undefined) return `${global}\n\n--- project-doc ---\n\n${project}`
   return global ?? project
 }

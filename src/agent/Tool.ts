@@ -7,6 +7,7 @@ import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
 import type { EventMsg } from "../rpc/Event.js"
+import type { RootIdentities } from "./exec/RootIdentities.js"
 import type { InlineInputItem } from "./InputMessages.js"
 import type { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
 import type { TurnContext } from "./TurnContext.js"
@@ -56,6 +57,10 @@ export const denialText = (outcome: ApprovalOutcome, deniedByUser: string, rejec
 /** State that outlives one turn: what the user approved for the whole session. */
 export interface SessionApprovals {
   readonly approvedCommands: Set<string>
+  /** Warnings about the settings already given in this conversation, each said once. */
+  readonly saidWarnings: Set<string>
+  /** The writable roots as the conversation first saw them: a sandbox refuses to start if one changed. */
+  readonly roots: RootIdentities
 }
 
 export interface ToolContext {

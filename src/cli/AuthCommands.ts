@@ -2,11 +2,20 @@
  * `codex-effect login`, `login --api-key`, `login status` and `logout`: the same AuthManager the server
  * uses, driven from a terminal. These print to stdout; they never run with the protocol on stdout.
  */
-import { Console, Effect, Layer, Option } from "effect"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { Console, Data, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
 import { authManagerLayer } from "../services/CodexLayer.js"
 import { AuthManager } from "../services/AuthManager.js"
 import { Config } from "../services/Config.js"
+import { loginStatus } from "./LoginStatus.js"
+
+/** `login status` found no credential for the active provider, or `forced_login_method` refused a login: exit 1. */
+class LoginError extends Data.TaggedError("LoginError")<{ readonly message: string }> {
+  readonly exitCode = 1
+}
 
 const readStdin = Effect.promise(async () => {
   let text = ""
@@ -17,9 +26,6 @@ const readStdin = Effect.promise(async () => {
 const authLayer = (cliOverrides: ReadonlyArray<string>) =>
   authManagerLayer.pipe(Layer.provideMerge(Config.layer({ cliOverrides })))
 
-const describeMethod = (method: string | undefined) =>
-  method === "apikey" ? "Logged in using an API key" : method === "chatgpt" ? "Logged in using ChatGPT" : "Not logged in"
-
 export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<string>, never, R>) => {
   const withAuth = <A, E>(effect: Effect.Effect<A, E, AuthManager | Config>) =>
     Effect.flatMap(cliOverrides, (overrides) => effect.pipe(Effect.provide(authLayer(overrides))))
@@ -27,8 +33,19 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
   const status = Command.make("status", {}, () =>
     withAuth(Effect.gen(function*() {
       const auth = yield* AuthManager
-      yield* Console.log(describeMethod(yield* auth.authMethod))
-    }))).pipe(Command.withDescription("Show how codex-effect authenticates to the model provider."))
+      const { base } = yield* Config
+      const status = loginStatus({
+        providerId: base.modelProviderId,
+        provider: base.modelProvider,
+        authMethod: yield* auth.authMethod,
+        authFileExists: existsSync(join(base.codexHome, "auth.json")),
+        env: yield* ProcessEnvironment
+      })
+      yield* Console.log(status.lines.join("\n"))
+      if (!status.loggedIn) return yield* new LoginError({ message: "not logged in" })
+    }))).pipe(
+      Command.withDescription("Show the active model provider and where its credential comes from; exits 1 without one.")
+    )
 
   const login = Command.make("login", {
     apiKey: Flag.String("api-key").pipe(
@@ -38,6 +55,13 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
   }, ({ apiKey }) =>
     withAuth(Effect.gen(function*() {
       const auth = yield* AuthManager
+      const forced = (yield* Config).base.forcedLoginMethod
+      if (forced === "chatgpt" && Option.isSome(apiKey)) {
+        return yield* new LoginError({ message: "forced_login_method = \"chatgpt\": log in with ChatGPT (`codex-effect login`), not an API key" })
+      }
+      if (forced === "api" && Option.isNone(apiKey)) {
+        return yield* new LoginError({ message: "forced_login_method = \"api\": log in with an API key (`codex-effect login --api-key`)" })
+      }
       if (Option.isSome(apiKey)) {
         const key = apiKey.value === "-" ? yield* readStdin : apiKey.value
         if (key === "") return yield* Effect.fail(new Error("no API key given"))

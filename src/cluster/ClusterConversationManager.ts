@@ -25,6 +25,7 @@ import {
 } from "../services/ConversationLifecycle.js"
 import { ConversationManager, readSavedConversation } from "../services/ConversationManager.js"
 import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
+import { requireWorkingDirectory } from "../services/WorkingDirectory.js"
 import { ConversationEntity } from "./ConversationEntity.js"
 import { ConversationStore } from "./ConversationStore.js"
 
@@ -166,7 +167,11 @@ export const layer: Layer.Layer<
     )
 
   return ConversationManager.of({
-    newConversation: (overrides) => Effect.flatMap(loadConfig(overrides), (resolved) => start({ config: resolved })),
+    newConversation: (overrides) =>
+      loadConfig(overrides).pipe(
+        Effect.flatMap((resolved) => requireWorkingDirectory(resolved, overrides)),
+        Effect.flatMap((resolved) => start({ config: resolved }))
+      ),
     startConversation: start,
     get,
     resume,

@@ -1,13 +1,14 @@
 /**
  * `mcp --cluster <postgres-url>`: this process becomes a runner of the cluster (it hosts the
- * conversations of the shards it owns, over effect's socket runner) and its front reaches every
+ * conversations of the shards it owns, over effect's socket runner keyed by the cluster's secret) and its front reaches every
  * conversation through the cluster. Runners find each other, and keep shard locks, message storage and
  * conversation histories, in the one PostgreSQL database.
  */
-import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Cause, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from "effect/cluster"
+import { clusterSecret } from "./ClusterSecret.js"
+import { runnerTransport } from "./RunnerTransport.js"
 import { ConversationManager } from "../services/ConversationManager.js"
 import type { ClusterOptions } from "./ClusterOptions.js"
 import * as ClusterConversationManager from "./ClusterConversationManager.js"
@@ -46,15 +47,16 @@ const failoverTimings = {
 /** The cluster's ConversationManager; it needs what `ConversationManager.layer` needs, to host conversations here. */
 export const clusteredConversations = (options: ClusterOptions) => {
   const sql = PgClient.layer({ url: Redacted.make(options.url), applicationName: "codex-effect" })
-  const sharding = NodeClusterSocket.layer({
-    storage: "sql",
-    serialization: "ndjson",
-    shardingConfig: {
+  // Other runners are reached, and reach this one, only with the cluster's key (see `RunnerTransport`).
+  const sharding = Layer.unwrap(Effect.map(clusterSecret, (secret) =>
+    runnerTransport(secret, {
+      host: options.host,
+      port: options.port,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
       shardsPerGroup: options.shards ?? 300,
       ...failoverTimings
-    }
-  }).pipe(
+    })
+  )).pipe(
     Layer.catchTag("SocketServerError", (error) =>
       Layer.unwrap<ShardingServices, never, never, ClusterStartError, never>(Effect.fail(
         new ClusterStartError({

@@ -5,10 +5,17 @@
  */
 import type { TomlTable, TomlValue } from "smol-toml"
 
-/** Key → Codex CLI value → the nearest value supported here. */
-const NEAREST_SUPPORTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  // Newer models take `none` (no reasoning) and `xhigh`; the nearest efforts supported here are the ends of the scale.
-  model_reasoning_effort: { none: "minimal", xhigh: "high" }
+/** How a Codex-CLI-only value is shown in the warning, and what replaces it; undefined when the value is ours. */
+type Rule = (value: TomlValue) => { readonly shown: string; readonly to: string } | undefined
+
+const isTable = (value: TomlValue | undefined): value is TomlTable =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date)
+
+/** Key → the rule for its Codex-CLI-only values, at the top level and in every profile. */
+const RULES: Readonly<Record<string, Rule>> = {
+  // `{ granular = { … } }` picks per category which approvals are asked and which are refused outright;
+  // asking whenever the model requests it is the nearest: nothing runs unsandboxed without a yes.
+  approval_policy: (value) => (isTable(value) && "granular" in value ? { shown: "{ granular = … }", to: "on-request" } : undefined)
 }
 
 interface ReplacedValue {
@@ -17,19 +24,16 @@ interface ReplacedValue {
   readonly to: string
 }
 
-const isTable = (value: TomlValue | undefined): value is TomlTable =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date)
-
 /** `table` with the keys of one level (the top, or a profile) mapped, as a copy. */
 const mapLevel = (table: TomlTable, path: ReadonlyArray<string>, replaced: Array<ReplacedValue>): TomlTable => {
   let copy: TomlTable | undefined
-  for (const [key, values] of Object.entries(NEAREST_SUPPORTED)) {
+  for (const [key, rule] of Object.entries(RULES)) {
     const value = table[key]
-    if (typeof value !== "string" || !Object.hasOwn(values, value)) continue
-    const to = values[value]!
+    const mapped = value === undefined ? undefined : rule(value)
+    if (mapped === undefined) continue
     copy ??= { ...table }
-    copy[key] = to
-    replaced.push({ path: [...path, key], from: value, to })
+    copy[key] = mapped.to
+    replaced.push({ path: [...path, key], from: mapped.shown, to: mapped.to })
   }
   return copy ?? table
 }

@@ -34,15 +34,22 @@ const hasPath = (table: TomlTable, path: ReadonlyArray<string>) => {
 
 /**
  * Where the value at `path` was set, the last writer winning: the request's `config`, else a `-c`
- * override, else config.toml (`file:line` when the line is found), else nowhere (a default).
+ * override, else a profile file layered over config.toml, else config.toml (`file:line` when the line
+ * is found), else nowhere (a default).
  */
-export const describeOrigin = (file: ConfigFile, startup: ReadonlyArray<Override>, fromRequest: ReadonlyArray<Override>) =>
+export const describeOrigin = (
+  file: ConfigFile,
+  startup: ReadonlyArray<Override>,
+  fromRequest: ReadonlyArray<Override>,
+  profileFile?: ConfigFile
+) =>
 (path: ReadonlyArray<string>): string | undefined => {
   if (fromRequest.some((override) => overlaps(override.path, path))) return "the request's config"
   if (startup.some((override) => overlaps(override.path, path))) return "-c override"
-  if (!hasPath(file.table, path)) return undefined
-  const line = file.locations?.lineOf(path)
-  return line === undefined ? file.path : `${file.path}:${line}`
+  const source = profileFile !== undefined && hasPath(profileFile.table, path) ? profileFile : file
+  if (!hasPath(source.table, path)) return undefined
+  const line = source.locations?.lineOf(path)
+  return line === undefined ? source.path : `${source.path}:${line}`
 }
 
 const formatKey = (path: ReadonlyArray<string>) => path.map((part) => (/^[A-Za-z0-9_-]+$/.test(part) ? part : JSON.stringify(part))).join(".")

@@ -5,13 +5,26 @@
  */
 import { Result, Schema } from "effect"
 
+/**
+ * Whether a tool's calls are asked about: `auto` as the approval policy says (asked under `untrusted`),
+ * `prompt` always, `approve` never.
+ */
+export const McpToolApprovalMode = Schema.Literals(["auto", "prompt", "approve"])
+export type McpToolApprovalMode = typeof McpToolApprovalMode.Type
+
 /** One `[mcp_servers.<name>]` table as written; which fields belong together is checked by `resolveMcpServers`. */
 export const McpServerToml = Schema.Struct({
   command: Schema.optionalKey(Schema.String),
   args: Schema.optionalKey(Schema.Array(Schema.String)),
   env: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
-  /** Variables passed on from our environment by name. */
-  env_vars: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * Variables passed on from our environment by name: a name, or `{ name, source }` as the current Codex CLI
+   * writes it. Only `source = "local"` (the default) exists here; a variable from another source is not passed.
+   */
+  env_vars: Schema.optionalKey(Schema.Array(Schema.Union([
+    Schema.String,
+    Schema.Struct({ name: Schema.String, source: Schema.optionalKey(Schema.String) })
+  ]))),
   cwd: Schema.optionalKey(Schema.String),
   url: Schema.optionalKey(Schema.String),
   bearer_token_env_var: Schema.optionalKey(Schema.String),
@@ -24,7 +37,10 @@ export const McpServerToml = Schema.Struct({
   tool_timeout_sec: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
   enabled: Schema.optionalKey(Schema.Boolean),
   enabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
-  disabled_tools: Schema.optionalKey(Schema.Array(Schema.String))
+  disabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
+  default_tools_approval_mode: Schema.optionalKey(McpToolApprovalMode),
+  /** Per tool: `[mcp_servers.<name>.tools.<tool>] approval_mode = …`. */
+  tools: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ approval_mode: Schema.optionalKey(McpToolApprovalMode) })))
 })
 export type McpServerToml = typeof McpServerToml.Type
 
@@ -60,7 +76,17 @@ export interface McpServerConfig {
   /** Only these tools are offered, when set. */
   readonly enabledTools?: ReadonlyArray<string> | undefined
   readonly disabledTools: ReadonlyArray<string>
+  /** `default_tools_approval_mode` and the per-tool `approval_mode`s; `auto` for every tool when unset. */
+  readonly toolApproval?: {
+    readonly defaultMode: McpToolApprovalMode
+    readonly modes: Readonly<Record<string, McpToolApprovalMode>>
+  } | undefined
 }
+
+/** How calls of `tool` are approved (see `McpToolApprovalMode`). */
+export const toolApprovalMode = (server: McpServerConfig, tool: string): McpToolApprovalMode =>
+  (server.toolApproval !== undefined && Object.hasOwn(server.toolApproval.modes, tool) ? server.toolApproval.modes[tool] : undefined) ??
+    server.toolApproval?.defaultMode ?? "auto"
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 10_000
 export const DEFAULT_TOOL_TIMEOUT_MS = 60_000
@@ -70,6 +96,12 @@ const SERVER_NAME = /^[a-zA-Z0-9_-]+$/
 /** Whether the server offers `tool` under its `enabled_tools` / `disabled_tools`. */
 export const isToolEnabled = (server: McpServerConfig, tool: string) =>
   (server.enabledTools === undefined || server.enabledTools.includes(tool)) && !server.disabledTools.includes(tool)
+
+/** The names of `env_vars` read from this process's environment. */
+const localEnvVars = (entries: McpServerToml["env_vars"]): ReadonlyArray<string> | undefined =>
+  entries?.flatMap((entry) =>
+    typeof entry === "string" ? [entry] : entry.source === undefined || entry.source === "local" ? [entry.name] : []
+  )
 
 const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServerConfig, string> => {
   const problem = (message: string) => Result.fail(`mcp_servers.${name}: ${message}`)
@@ -86,7 +118,7 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
   if (entry.command !== undefined && entry.command.trim() === "") return problem("`command` is empty")
   if (entry.url !== undefined && !URL.canParse(entry.url)) return problem(`\`url\` is not a URL`)
   const transport: McpServerTransport = entry.command !== undefined
-    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, envVars: entry.env_vars, cwd: entry.cwd }
+    ? { type: "stdio", command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, envVars: localEnvVars(entry.env_vars), cwd: entry.cwd }
     : {
       type: "http",
       url: entry.url!,
@@ -102,7 +134,17 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
       : entry.startup_timeout_ms ?? DEFAULT_STARTUP_TIMEOUT_MS,
     toolTimeoutMs: Math.round((entry.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_MS / 1000) * 1000),
     enabledTools: entry.enabled_tools,
-    disabledTools: entry.disabled_tools ?? []
+    disabledTools: entry.disabled_tools ?? [],
+    ...(entry.default_tools_approval_mode !== undefined || entry.tools !== undefined
+      ? {
+        toolApproval: {
+          defaultMode: entry.default_tools_approval_mode ?? "auto",
+          modes: Object.fromEntries(
+            Object.entries(entry.tools ?? {}).flatMap(([tool, settings]) => settings.approval_mode !== undefined ? [[tool, settings.approval_mode]] : [])
+          )
+        }
+      }
+      : {})
   })
 }
 

@@ -11,6 +11,7 @@ import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
 import { McpServerToml, resolveMcpServers } from "./McpServerConfig.js"
 import { ModelProviderToml, providerRegistry } from "../model/ModelProviderInfo.js"
+import { webSearchModeOf, WebSearchMode, WebSearchToolToml } from "./WebSearchConfig.js"
 import type { ConversationOverrides, ResolvedConfig } from "./ResolvedConfig.js"
 
 /** The keys a `[profiles.<name>]` table may set; each also exists at the top level. */
@@ -24,13 +25,29 @@ const ProfileFields = {
   model_verbosity: Schema.optionalKey(Schema.Literals(["low", "medium", "high"])),
   chatgpt_base_url: Schema.optionalKey(Schema.String),
   experimental_instructions_file: Schema.optionalKey(Schema.String),
+  model_instructions_file: Schema.optionalKey(Schema.String),
+  experimental_compact_prompt_file: Schema.optionalKey(Schema.String),
+  web_search: Schema.optionalKey(WebSearchMode),
   include_plan_tool: Schema.optionalKey(Schema.Boolean),
   include_apply_patch_tool: Schema.optionalKey(Schema.Boolean)
 }
 
+/** The keys a profile may set, so that a `-c` override of one can win over the selected profile's. */
+export const PROFILE_KEYS: ReadonlySet<string> = new Set(Object.keys(ProfileFields))
+
 /** The keys this server reads from config.toml. */
 export const ConfigToml = Schema.Struct({
   ...ProfileFields,
+  openai_base_url: Schema.optionalKey(Schema.String),
+  compact_prompt: Schema.optionalKey(Schema.String),
+  project_doc_fallback_filenames: Schema.optionalKey(Schema.Array(Schema.String)),
+  project_root_markers: Schema.optionalKey(Schema.Array(Schema.String)),
+  tool_output_token_limit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  forced_login_method: Schema.optionalKey(Schema.Literals(["chatgpt", "api"])),
+  // Read so the Codex CLI's trust decisions are valid here; they change nothing (there is no per-project config layer).
+  projects: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
+    trust_level: Schema.optionalKey(Schema.Literals(["trusted", "untrusted"]))
+  }))),
   profile: Schema.optionalKey(Schema.String),
   profiles: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct(ProfileFields))),
   model_providers: Schema.optionalKey(Schema.Record(Schema.String, ModelProviderToml)),
@@ -55,7 +72,7 @@ export const ConfigToml = Schema.Struct({
     max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
   })),
   tools: Schema.optionalKey(Schema.Struct({
-    web_search: Schema.optionalKey(Schema.Boolean),
+    web_search: Schema.optionalKey(WebSearchToolToml),
     view_image: Schema.optionalKey(Schema.Boolean)
   })),
   sandbox_workspace_write: Schema.optionalKey(Schema.Struct({
@@ -108,18 +125,21 @@ const withOrigin = (context: ResolveContext, path: ReadonlyArray<string>, messag
   return origin === undefined ? message : `${origin}: ${message}`
 }
 
-/** The contents of `experimental_instructions_file`; a relative path is resolved against the cwd. */
-const readInstructionsFile = (path: string, cwd: string): Result.Result<string, string> => {
-  const absolute = resolve(cwd, path)
+/** The trimmed contents of an instructions or prompt file (`what` names it in errors); `path` is resolved against `base`. */
+const readInstructionsFile = (path: string, base: string, what = "experimental instructions file"): Result.Result<string, string> => {
+  const absolute = resolve(base, path)
   const bytes = readUntrustedFileSync(absolute, { maxBytes: INSTRUCTIONS_FILE_MAX_BYTES })
-  if (!Buffer.isBuffer(bytes)) return Result.fail(`failed to read experimental instructions file ${absolute}: ${bytes.reason}`)
+  if (!Buffer.isBuffer(bytes)) return Result.fail(`failed to read ${what} ${absolute}: ${bytes.reason}`)
   const text = bytes.toString("utf8").trim()
-  return text.length > 0 ? Result.succeed(text) : Result.fail(`experimental instructions file is empty: ${absolute}`)
+  return text.length > 0 ? Result.succeed(text) : Result.fail(`${what} is empty: ${absolute}`)
 }
 
 /**
  * The typed config for `table` (config.toml with the generic overrides applied) and the typed
- * overrides. Reads one file: `experimental_instructions_file`, when set and not overridden.
+ * overrides. Reads the instructions file (`model_instructions_file`, else `experimental_instructions_file`)
+ * and `experimental_compact_prompt_file` when they are set and not overridden. The Codex CLI's keys
+ * take paths relative to CODEX_HOME (where config.toml is); the older `experimental_instructions_file`
+ * is relative to the cwd, as it always was here.
  */
 export const resolveConfig = (
   table: TomlTable,
@@ -144,7 +164,7 @@ export const resolveConfig = (
     profileName !== undefined && profile[key] !== undefined ? ["profiles", profileName, key] : [key]
 
   const providerId = pick("model_provider") ?? "openai"
-  const provider = providerRegistry(toml.model_providers ?? {}, context.env).get(providerId)
+  const provider = providerRegistry(toml.model_providers ?? {}, context.env, toml.openai_base_url).get(providerId)
   if (provider === undefined) {
     return Result.fail(withOrigin(context, pickedPath("model_provider"), `Model provider \`${providerId}\` not found`))
   }
@@ -155,12 +175,25 @@ export const resolveConfig = (
   const cwd = resolve(context.processCwd, overrides.cwd ?? ".")
 
   let baseInstructions = overrides.baseInstructions ?? toml.instructions
+  const modelInstructionsFile = pick("model_instructions_file")
   const instructionsFile = pick("experimental_instructions_file")
-  if (overrides.baseInstructions === undefined && instructionsFile !== undefined) {
-    const file = readInstructionsFile(instructionsFile, cwd)
-    if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath("experimental_instructions_file"), file.failure))
+  if (overrides.baseInstructions === undefined && (modelInstructionsFile !== undefined || instructionsFile !== undefined)) {
+    const file = modelInstructionsFile !== undefined
+      ? readInstructionsFile(modelInstructionsFile, context.codexHome, "model instructions file")
+      : readInstructionsFile(instructionsFile!, cwd)
+    const key = modelInstructionsFile !== undefined ? "model_instructions_file" : "experimental_instructions_file"
+    if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath(key), file.failure))
     baseInstructions = file.success
   }
+
+  let compactPrompt = overrides.compactPrompt ?? toml.compact_prompt
+  const compactPromptFile = pick("experimental_compact_prompt_file")
+  if (compactPrompt === undefined && compactPromptFile !== undefined) {
+    const file = readInstructionsFile(compactPromptFile, context.codexHome, "compact prompt file")
+    if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath("experimental_compact_prompt_file"), file.failure))
+    compactPrompt = file.success
+  }
+  const webSearchMode = webSearchModeOf(pick("web_search"), toml.tools?.web_search)
 
   const sandbox = toml.sandbox_workspace_write ?? {}
   const shell = toml.shell_environment_policy ?? {}
@@ -209,7 +242,12 @@ export const resolveConfig = (
     modelMaxOutputTokens: toml.model_max_output_tokens,
     modelAutoCompactTokenLimit: toml.model_auto_compact_token_limit,
     history: { persistence: toml.history?.persistence ?? "save-all", maxBytes: toml.history?.max_bytes },
-    includeWebSearchTool: toml.tools?.web_search ?? false,
+    webSearchMode,
+    compactPrompt,
+    projectDocFallbackFilenames: toml.project_doc_fallback_filenames ?? [],
+    projectRootMarkers: toml.project_root_markers ?? [".git"],
+    toolOutputTokenLimit: toml.tool_output_token_limit,
+    forcedLoginMethod: toml.forced_login_method,
     includeViewImageTool: toml.tools?.view_image ?? true,
     mcpServers: mcpServers.success,
     raw: table

@@ -6,6 +6,7 @@ import type { TomlTable } from "smol-toml"
 import type { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
 import type { McpServerConfig } from "./McpServerConfig.js"
 import type { ModelProviderInfo } from "../model/ModelProviderInfo.js"
+import type { WebSearchMode } from "./WebSearchConfig.js"
 
 interface SandboxWorkspaceWrite {
   readonly writableRoots: ReadonlyArray<string>
@@ -69,8 +70,21 @@ export interface ResolvedConfig {
   readonly modelAutoCompactTokenLimit: number | undefined
   /** `[history]`: whether user messages go to `CODEX_HOME/history.jsonl`, and its size cap. */
   readonly history: MessageHistorySettings
-  /** `tools.web_search`: offer the provider's hosted web search (Responses API). */
-  readonly includeWebSearchTool: boolean
+  /**
+   * `web_search` (else the older `tools.web_search`): whether the provider's hosted web search is
+   * offered (Responses API), and whether `cached` keeps it off the live web.
+   */
+  readonly webSearchMode: WebSearchMode
+  /** Replaces the built-in summarisation prompt (`compact_prompt`, `experimental_compact_prompt_file`). */
+  readonly compactPrompt: string | undefined
+  /** Read in a directory without `AGENTS.md` (`project_doc_fallback_filenames`), in order. */
+  readonly projectDocFallbackFilenames: ReadonlyArray<string>
+  /** Entries that mark the project root, where the search for project docs stops (default `.git`). */
+  readonly projectRootMarkers: ReadonlyArray<string>
+  /** The model's copy of a tool's output is cut to about this many tokens (4 bytes each); 10 KiB when unset. */
+  readonly toolOutputTokenLimit: number | undefined
+  /** Only this login method is allowed (`forced_login_method`). */
+  readonly forcedLoginMethod: "chatgpt" | "api" | undefined
   /** `tools.view_image`: offer `view_image` (on unless turned off). */
   readonly includeViewImageTool: boolean
   /** `[mcp_servers]`: the enabled servers whose tools the model is offered. */
@@ -100,4 +114,6 @@ export interface ConversationOverrides {
   readonly includeApplyPatchTool?: boolean
   readonly developerInstructions?: string
   readonly reasoningEffort?: ReasoningEffort
+  /** Replaces the summarisation prompt (the `codex` tool's `compact-prompt`). */
+  readonly compactPrompt?: string
 }

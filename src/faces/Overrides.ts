@@ -20,7 +20,8 @@ export const Overrides = Schema.Struct({
   includePlanTool: Schema.optionalKey(Schema.Boolean),
   includeApplyPatchTool: Schema.optionalKey(Schema.Boolean),
   developerInstructions: Schema.optionalKey(Schema.String),
-  reasoningEffort: Schema.optionalKey(ReasoningEffort)
+  reasoningEffort: Schema.optionalKey(ReasoningEffort),
+  compactPrompt: Schema.optionalKey(Schema.String)
 })
 
 /** The `codex` tool's settings (kebab-case, `sandbox`). */
@@ -30,10 +31,11 @@ export const CodexToolOverrides = Overrides.mapFields(Struct.omit(["includeApply
   baseInstructions: "base-instructions",
   includePlanTool: "include-plan-tool",
   developerInstructions: "developer-instructions",
-  reasoningEffort: "reasoning-effort"
+  reasoningEffort: "reasoning-effort",
+  compactPrompt: "compact-prompt"
 }))
 
 /** `newConversation`'s settings (and `resumeConversation`'s `overrides`): camelCase, `sandbox`. */
-export const ConversationApiOverrides = Overrides.mapFields(Struct.omit(["developerInstructions", "reasoningEffort"])).pipe(
+export const ConversationApiOverrides = Overrides.mapFields(Struct.omit(["developerInstructions", "reasoningEffort", "compactPrompt"])).pipe(
   Schema.encodeKeys({ sandboxMode: "sandbox" })
 )

@@ -1,15 +1,17 @@
 /**
  * An MCP server's tool as a tool the model can call (`server__tool`): the model's arguments are parsed,
- * the user is asked first under the `untrusted` policy, and the call is framed by `mcp_tool_call_begin` /
+ * the user is asked first under the `untrusted` policy (or always, or never, as the tool's
+ * `approval_mode` says), and the call is framed by `mcp_tool_call_begin` /
  * `mcp_tool_call_end`. The model reads the result's text and structured content, capped like command
  * output. Interrupting the turn interrupts the call, which cancels it on the server.
  */
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Clock, Effect, Result } from "effect"
-import { truncateForModel } from "../agent/exec/ModelOutput.js"
+import { outputBudgetBytes, truncateForModel } from "../agent/exec/ModelOutput.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../agent/Tool.js"
 import { durationFromMillis, type McpInvocation } from "../rpc/Event.js"
 import type { McpConnection } from "./McpConnection.js"
+import { toolApprovalMode } from "../config/McpServerConfig.js"
 import { sanitizeInputSchema } from "./McpToolSchema.js"
 
 /** The model's arguments: an empty string means none; anything else must be a JSON object. */
@@ -27,7 +29,7 @@ export const parseMcpArguments = (input: string): Result.Result<Record<string, u
 }
 
 /** What the model reads of a result: its text parts, other parts named, and the structured content as JSON. */
-export const mcpResultText = (result: CallToolResult): string => {
+export const mcpResultText = (result: CallToolResult, maxBytes?: number): string => {
   const parts = (result.content ?? []).map((part) => {
     switch (part.type) {
       case "text":
@@ -49,7 +51,7 @@ export const mcpResultText = (result: CallToolResult): string => {
     if (!parts.includes(structured)) parts.push(structured)
   }
   const text = parts.join("\n")
-  return truncateForModel(result.isError === true ? `tool call error: ${text}` : text)
+  return truncateForModel(result.isError === true ? `tool call error: ${text}` : text, maxBytes)
 }
 
 /** Tells the client when the server crashed since it was last used (the call started it again). */
@@ -67,7 +69,8 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     if (Result.isFailure(parsed)) return `err: ${parsed.failure}`
     const args = parsed.success
     const invocation: McpInvocation = { server: connection.server.name, tool: toolName, arguments: args ?? null }
-    if (context.turn.approvalPolicy === "untrusted") {
+    const mode = toolApprovalMode(connection.server, toolName)
+    if (mode === "prompt" || (mode === "auto" && context.turn.approvalPolicy === "untrusted")) {
       const outcome = yield* context.requestApproval({
         kind: "mcp",
         callId: call.callId,
@@ -91,7 +94,7 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     }
     const result = outcome.success
     yield* context.emit({ type: "mcp_tool_call_end", call_id: call.callId, invocation, duration, result: { Ok: result } })
-    return mcpResultText(result)
+    return mcpResultText(result, outputBudgetBytes(context.turn.config.toolOutputTokenLimit))
   })
 
 /** `tool` of `connection`, offered to the model as `name`. */

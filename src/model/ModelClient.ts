@@ -34,6 +34,25 @@ const loadSdk = Effect.promise(() => import("openai"))
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
+/** Providers already warned about, so a local model without a key is said once, not per request. */
+const warnedWithoutCredential = new Set<string>()
+const MAX_WARNED_PROVIDERS = 100
+
+/**
+ * A request is about to go out with no credential: a local model wants none, but a hosted provider
+ * that forgot its `env_key` would answer 401, and `login --api-key` does not help it. Said once per provider.
+ */
+const warnNoCredential = (provider: ModelProviderInfo, env: Env) =>
+  Effect.suspend(() => {
+    const headerNames = [...Object.keys(provider.httpHeaders), ...Object.keys(provider.envHttpHeaders).filter((h) => env[provider.envHttpHeaders[h]!])]
+    if (headerNames.some((name) => name.toLowerCase() === "authorization") || warnedWithoutCredential.has(provider.id)) return Effect.void
+    if (warnedWithoutCredential.size < MAX_WARNED_PROVIDERS) warnedWithoutCredential.add(provider.id)
+    return Effect.logWarning(
+      `model provider \`${provider.id}\` has no credential: requests to ${provider.baseUrl ?? "its default address"} go out without an Authorization header ` +
+        "(set `env_key` in its [model_providers] entry if it needs a key; the stored login is only for providers that need OpenAI auth)"
+    )
+  })
+
 /**
  * The env_key token, else the signed-in credentials; a provider needing OpenAI auth must have some.
  * The signed-in credentials (an OpenAI key or a ChatGPT token) go only to providers that need OpenAI
@@ -45,7 +64,10 @@ const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"],
     const fromEnv = envKeyCredentials(provider, env)
     if (fromEnv instanceof ModelError) return yield* fromEnv
     if (fromEnv !== undefined) return { credentials: Option.some(fromEnv), fromAuth: false }
-    if (!provider.requiresOpenaiAuth) return { credentials: Option.none<ModelCredentials>(), fromAuth: false }
+    if (!provider.requiresOpenaiAuth) {
+      yield* warnNoCredential(provider, env)
+      return { credentials: Option.none<ModelCredentials>(), fromAuth: false }
+    }
     const found: Option.Option<ModelCredentials> = yield* auth.credentials
     if (Option.isNone(found) && provider.requiresOpenaiAuth) return yield* noCredentials(provider)
     return { credentials: found, fromAuth: true }

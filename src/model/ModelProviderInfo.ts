@@ -75,11 +75,14 @@ export const providerFromToml = (id: string, toml: ModelProviderToml): ModelProv
 })
 
 /**
- * The built-in providers; `env` supplies `OPENAI_BASE_URL`, and `CODEX_OSS_BASE_URL` / `CODEX_OSS_PORT`
+ * The built-in providers; `openai_base_url` (else `OPENAI_BASE_URL` in `env`) is the OpenAI provider's address, and `env` supplies `CODEX_OSS_BASE_URL` / `CODEX_OSS_PORT`
  * for `oss` and `ollama` (the same local server). Local servers are reached over Chat Completions,
  * which both Ollama and LM Studio serve on their default ports.
  */
-const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Record<string, ModelProviderInfo> => {
+const builtInProviders = (
+  env: Readonly<Record<string, string | undefined>>,
+  openaiBaseUrl: string | undefined
+): Record<string, ModelProviderInfo> => {
   const nonEmpty = (name: string) => (env[name] !== undefined && env[name] !== "" ? env[name] : undefined)
   const ossPort = nonEmpty("CODEX_OSS_PORT") ?? "11434"
   const ossBaseUrl = nonEmpty("CODEX_OSS_BASE_URL") ?? `http://localhost:${ossPort}/v1`
@@ -93,7 +96,7 @@ const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Re
         env_http_headers: { "OpenAI-Organization": "OPENAI_ORGANIZATION", "OpenAI-Project": "OPENAI_PROJECT" }
       }),
       // Undefined lets the auth mode pick the API or the ChatGPT backend.
-      baseUrl: nonEmpty("OPENAI_BASE_URL")
+      baseUrl: openaiBaseUrl !== undefined && openaiBaseUrl !== "" ? openaiBaseUrl : nonEmpty("OPENAI_BASE_URL")
     },
     oss: providerFromToml("oss", { name: "gpt-oss", base_url: ossBaseUrl, wire_api: "chat" }),
     ollama: providerFromToml("ollama", { name: "Ollama", base_url: ossBaseUrl, wire_api: "chat" }),
@@ -107,10 +110,11 @@ const builtInProviders = (env: Readonly<Record<string, string | undefined>>): Re
  */
 export const providerRegistry = (
   userProviders: Readonly<Record<string, ModelProviderToml>>,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  openaiBaseUrl?: string
 ): ReadonlyMap<string, ModelProviderInfo> => {
   const registry = new Map<string, ModelProviderInfo>()
   for (const [id, entry] of Object.entries(userProviders)) registry.set(id, providerFromToml(id, entry))
-  for (const [id, provider] of Object.entries(builtInProviders(env))) registry.set(id, provider)
+  for (const [id, provider] of Object.entries(builtInProviders(env, openaiBaseUrl))) registry.set(id, provider)
   return registry
 }

@@ -33,6 +33,8 @@ export interface CustomToolSpec {
 /** A tool the provider runs itself (the Responses API's hosted `web_search`). */
 export interface HostedToolSpec {
   readonly type: "web_search"
+  /** False: search the provider's cached index only (`web_search = "cached"`). */
+  readonly external_web_access?: boolean
 }
 
 export type ToolSpec = FunctionToolSpec | CustomToolSpec | HostedToolSpec

@@ -3,8 +3,10 @@
  * camelCase for `codex-reply`, as in the reference) and their `tools/list` descriptions.
  *
  * The listed `inputSchema`s are written out literally because their text is wire-visible: `codex`'s
- * is the reference's plus `developer-instructions` and `reasoning-effort`; `codex-reply`'s also lists `threadId` and `conversationId`, and
+ * is the reference's plus `profile`, `include-plan-tool` and `reasoning-effort` (and all four approval policies); `codex-reply`'s also lists `threadId` and `conversationId`, and
  * requires only `prompt`. A unit test checks them against the Schemas that decode the calls.
+ * `codex` refuses arguments it does not list (`additionalProperties: false`, as the reference's
+ * schema says): a misspelt `approval_policy` would otherwise be dropped without a word.
  */
 import { Schema } from "effect"
 import { AskForApproval, ReasoningEffort, SandboxMode } from "./Enums.js"
@@ -21,9 +23,19 @@ export const CodexToolArguments = Schema.Struct({
   "base-instructions": Schema.optionalKey(Schema.String),
   "include-plan-tool": Schema.optionalKey(Schema.Boolean),
   "developer-instructions": Schema.optionalKey(Schema.String),
-  "reasoning-effort": Schema.optionalKey(ReasoningEffort)
+  "reasoning-effort": Schema.optionalKey(ReasoningEffort),
+  "compact-prompt": Schema.optionalKey(Schema.String)
 })
 export type CodexToolArguments = typeof CodexToolArguments.Type
+
+/** The keys of a `codex` call's arguments that the tool does not take, in the order given. */
+export const unknownCodexArguments = (args: object): ReadonlyArray<string> =>
+  Object.keys(args).filter((key) => !Object.hasOwn(CodexToolArguments.fields, key))
+
+/** The refusal of a call with arguments the tool does not take, naming them and what it takes. */
+export const unknownCodexArgumentsText = (unknown: ReadonlyArray<string>): string =>
+  `Unknown argument${unknown.length === 1 ? "" : "s"} for the codex tool: ${unknown.map((key) => `\`${key}\``).join(", ")}. ` +
+  `It takes: ${Object.keys(CodexToolArguments.fields).join(", ")}.`
 
 /**
  * `sessionId` is the reference name; `threadId` (what results hand out) and `conversationId` are
@@ -54,6 +66,7 @@ export const CODEX_TOOL: ToolDescription = {
   inputSchema: {
     type: "object",
     required: ["prompt"],
+    additionalProperties: false,
     properties: {
       prompt: { type: "string", description: "The *initial user prompt* to start the Codex conversation." },
       model: { type: "string", description: "Optional override for the model name (e.g. \"o3\", \"o4-mini\")." },
@@ -94,8 +107,13 @@ export const CODEX_TOOL: ToolDescription = {
       },
       "reasoning-effort": {
         type: "string",
-        enum: ["minimal", "low", "medium", "high"],
-        description: "Reasoning effort for models that support it: `minimal`, `low`, `medium` or `high` (default: `model_reasoning_effort`, else `medium`)."
+        enum: ["none", "minimal", "low", "medium", "high", "xhigh"],
+        description:
+          "Reasoning effort for models that support it: `none`, `minimal`, `low`, `medium`, `high` or `xhigh` (default: `model_reasoning_effort`, else `medium`)."
+      },
+      "compact-prompt": {
+        type: "string",
+        description: "Prompt used when compacting the conversation (default: `compact_prompt`, else the built-in one)."
       }
     }
   },

@@ -30,7 +30,7 @@ export type SandboxPolicy = typeof SandboxPolicy.Type
 export const ReviewDecision = Schema.Literals(["approved", "approved_for_session", "denied", "abort"])
 export type ReviewDecision = typeof ReviewDecision.Type
 
-export const ReasoningEffort = Schema.Literals(["minimal", "low", "medium", "high"])
+export const ReasoningEffort = Schema.Literals(["none", "minimal", "low", "medium", "high", "xhigh"])
 export type ReasoningEffort = typeof ReasoningEffort.Type
 
 export const ReasoningSummary = Schema.Literals(["auto", "concise", "detailed", "none"])

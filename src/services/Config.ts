@@ -1,6 +1,7 @@
 /**
- * Configuration: `CODEX_HOME` (option, else env, else `~/.codex`), `config.toml`, the startup `-c`
- * overrides and per-request overrides. Unlike the reference, the startup `-c` overrides
+ * Configuration: `CODEX_HOME` (option, else env, else `~/.codex`), `config.toml`, the selected profile
+ * (a `[profiles.<name>]` table, else `$CODEX_HOME/<name>.config.toml`), the startup `-c` overrides and
+ * per-request overrides, which win over the profile. Unlike the reference, the startup `-c` overrides
  * apply to every conversation too: `codex-effect mcp -c model=o3` means every conversation uses o3
  * unless a request says otherwise. config.toml is read again for each new conversation, so edits
  * apply without a restart.
@@ -18,6 +19,7 @@ import { ProcessEnvironment } from "./ProcessEnvironment.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import { tomlLocations } from "../config/TomlLocations.js"
+import { hasProfileTable, mergeTables, overridesIntoProfile, profileFilePath, selectedProfile } from "../config/ProfileLayer.js"
 
 /**
  * A config problem a user can act on: the message names the file and line, the override, or the key.
@@ -122,6 +124,25 @@ export class Config extends Context.Service<Config, {
 
 const MAX_REMEMBERED_WARNINGS = 1_000
 
+/** `$CODEX_HOME/<profile>.config.toml`; it exists (the caller checked), so a missing file is an error too. */
+const readProfileFile = (path: string): Result.Result<ConfigFile, ConfigError> =>
+  Result.flatMap(readConfigFile(path), (file) =>
+    file.locations === undefined
+      ? Result.fail(new ConfigError({ message: `error loading config: ${path}: the profile file disappeared`, source: "config" }))
+      : Result.succeed(file))
+
+/** With a profile file layered in, the `profile` key has done its job: it names no `[profiles]` table. */
+const withoutProfileKey = (table: TomlTable): TomlTable => {
+  const { profile: _, ...rest } = table
+  return rest
+}
+const withoutProfileOverride = (overrides: ReadonlyArray<Override>, profileFile: ConfigFile | undefined) =>
+  profileFile === undefined ? overrides : overrides.filter((override) => !(override.path.length === 1 && override.path[0] === "profile"))
+const withoutProfile = (overrides: ConversationOverrides): ConversationOverrides => {
+  const { profile: _, ...rest } = overrides
+  return rest
+}
+
 /** Both layers: parses the startup overrides once, then resolves `base` through `load`. */
 const make = Effect.fnUntraced(function*(
   readFile: () => Result.Result<ConfigFile, ConfigError>,
@@ -143,18 +164,27 @@ const make = Effect.fnUntraced(function*(
 
   const load = Effect.fn("Config.load")(function*(overrides: ConversationOverrides) {
     const file = yield* Effect.fromResult(readFile())
-    const fromRequest = overridesFromJson(overrides.config ?? {})
-    const originOf = describeOrigin(file, startup, fromRequest)
-    const merged = applyOverrides(applyOverrides(file.table, startup), fromRequest)
+    const requested = overridesFromJson(overrides.config ?? {})
+    const profileName = selectedProfile(applyOverrides(applyOverrides(file.table, startup), requested), overrides.profile)
+    // The profile as a table in config.toml, else as a file beside it; the overrides win over either.
+    const inTable = profileName !== undefined && hasProfileTable(applyOverrides(file.table, startup), profileName)
+    const profilePath = profileName === undefined || inTable ? undefined : profileFilePath(context.codexHome, profileName)
+    const profileFile = profilePath === undefined ? undefined : yield* Effect.fromResult(readProfileFile(profilePath))
+    const base = profileFile === undefined ? file.table : withoutProfileKey(mergeTables(file.table, profileFile.table))
+    const fromStartup = inTable ? overridesIntoProfile(startup, profileName) : withoutProfileOverride(startup, profileFile)
+    const fromRequest = inTable ? overridesIntoProfile(requested, profileName) : withoutProfileOverride(requested, profileFile)
+    const typed = profileFile === undefined ? overrides : withoutProfile(overrides)
+    const originOf = describeOrigin(file, fromStartup, fromRequest, profileFile)
+    const merged = applyOverrides(applyOverrides(base, fromStartup), fromRequest)
     for (const warning of configWarnings(merged, originOf)) yield* warnOnce(warning)
     const { table, replaced } = mapCodexCliValues(merged)
     for (const { path, from, to } of replaced) {
-      yield* warnOnce(`${at(originOf(path))}${path.join(".")} = "${from}" is not supported by codex-effect; using "${to}"`)
+      yield* warnOnce(`${at(originOf(path))}${path.join(".")} = ${from} is not supported by codex-effect; using "${to}"`)
     }
-    const resolved = resolveConfig(table, overrides, { ...context, originOf })
+    const resolved = resolveConfig(table, typed, { ...context, originOf })
     if (Result.isSuccess(resolved)) return resolved.success
     // Whose fault: would config.toml and `-c` alone have worked?
-    const withoutRequest = resolveConfig(mapCodexCliValues(applyOverrides(file.table, startup)).table, {}, context)
+    const withoutRequest = resolveConfig(mapCodexCliValues(applyOverrides(base, fromStartup)).table, {}, context)
     return yield* new ConfigError({ message: resolved.failure, source: Result.isSuccess(withoutRequest) ? "request" : "config" })
   })
 

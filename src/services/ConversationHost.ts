@@ -13,6 +13,7 @@ import {
   userInstructionsText
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "./ProcessEnvironment.js"
+import { CommandIsolation } from "./CommandIsolation.js"
 import { conversationHistoryLog } from "../agent/conversation/ConversationHistoryLog.js"
 import { historyMetadata } from "../persistence/MessageHistory.js"
 import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
@@ -33,7 +34,9 @@ export const initialContextMessages = (config: ResolvedConfig, shell?: string | 
   const instructions = loadUserInstructions({
     codexHome: config.codexHome,
     cwd: config.cwd,
-    projectDocMaxBytes: config.projectDocMaxBytes
+    projectDocMaxBytes: config.projectDocMaxBytes,
+    projectDocFallbackFilenames: config.projectDocFallbackFilenames,
+    projectRootMarkers: config.projectRootMarkers
   })
   return [
     ...(config.developerInstructions !== undefined ? [developerTextMessage(config.developerInstructions)] : []),
@@ -96,6 +99,8 @@ export const makeConversationHost = Effect.gen(function*() {
   const hostScope = yield* Effect.scope
   // Captured here so every conversation's turns and tools see the environment the host was built with.
   const env = yield* ProcessEnvironment
+  // The secrets commands must not see (see `CommandIsolation`), captured with the environment.
+  const isolation = yield* CommandIsolation
   const embeddedMcpServers = yield* EmbeddedMcpServers
   // Conversations running the same MCP servers share them; the last one to close kills them.
   const mcpPool = yield* makeMcpConnectionPool
@@ -141,7 +146,11 @@ export const makeConversationHost = Effect.gen(function*() {
         history_log_id: historyLog.logId,
         history_entry_count: historyLog.entryCount
       }
-    }).pipe(Scope.provide(scope), Effect.provideService(ProcessEnvironment, env))
+    }).pipe(
+      Scope.provide(scope),
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(CommandIsolation, isolation)
+    )
     conversations.set(conversationId, { conversation, scope })
     return { conversationId, conversation, sessionConfigured: conversation.sessionConfigured }
   })

@@ -20,6 +20,7 @@ import {
   type ResumeTarget,
   SavedConversationUnreadable
 } from "./ConversationLifecycle.js"
+import { requireWorkingDirectory } from "./WorkingDirectory.js"
 
 const notFound = (conversationId: string) =>
   new ConversationNotFound({ conversationId, message: `conversation not found: ${conversationId}` })
@@ -123,7 +124,11 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
     const storeFailure = (what: string) => (error: unknown) => new ConversationUnavailable({ message: `${what}: ${describe(error)}` })
 
     return ConversationManager.of({
-      newConversation: (overrides) => Effect.flatMap(loadConfig(overrides), (resolved) => host.start({ config: resolved })),
+      newConversation: (overrides) =>
+        loadConfig(overrides).pipe(
+          Effect.flatMap((resolved) => requireWorkingDirectory(resolved, overrides)),
+          Effect.flatMap((resolved) => host.start({ config: resolved }))
+        ),
       startConversation: host.start,
       get,
       resume,

@@ -21,7 +21,7 @@ export class ToolRegistry extends Context.Service<ToolRegistry, {
       shellToolFor(turn),
       ...(turn.includePlanTool ? [updatePlanTool] : []),
       ...(turn.includeApplyPatchTool ? [applyPatchTool] : []),
-      ...(turn.config.includeWebSearchTool ? [webSearchTool] : []),
+      ...(turn.config.webSearchMode !== "disabled" ? [webSearchTool(turn.config.webSearchMode)] : []),
       ...(turn.config.includeViewImageTool ? [viewImageTool] : [])
     ]
   }))

@@ -90,23 +90,24 @@ describe("warnings", () => {
 })
 
 describe("Codex CLI values", () => {
-  it("map reasoning efforts this server lacks to the nearest it has, at the top and in profiles", () => {
+  it("map a granular approval policy to on-request, at the top and in profiles", () => {
+    const granular = { granular: { sandbox_approval: true, rules: false } }
     const { table, replaced } = mapCodexCliValues({
-      model_reasoning_effort: "none",
-      profiles: { fast: { model_reasoning_effort: "xhigh" }, slow: { model_reasoning_effort: "high" } }
+      approval_policy: granular,
+      profiles: { fast: { approval_policy: granular }, slow: { approval_policy: "never" } }
     })
     assert.deepStrictEqual(table, {
-      model_reasoning_effort: "minimal",
-      profiles: { fast: { model_reasoning_effort: "high" }, slow: { model_reasoning_effort: "high" } }
+      approval_policy: "on-request",
+      profiles: { fast: { approval_policy: "on-request" }, slow: { approval_policy: "never" } }
     })
     assert.deepStrictEqual(replaced, [
-      { path: ["model_reasoning_effort"], from: "none", to: "minimal" },
-      { path: ["profiles", "fast", "model_reasoning_effort"], from: "xhigh", to: "high" }
+      { path: ["approval_policy"], from: "{ granular = … }", to: "on-request" },
+      { path: ["profiles", "fast", "approval_policy"], from: "{ granular = … }", to: "on-request" }
     ])
   })
 
   it("leave a table without such values untouched", () => {
-    const table = { model_reasoning_effort: "low" }
+    const table = { approval_policy: "never", model_reasoning_effort: "xhigh" }
     assert.strictEqual(mapCodexCliValues(table).table, table)
   })
 })

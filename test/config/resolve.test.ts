@@ -66,7 +66,12 @@ describe("defaults", () => {
       modelMaxOutputTokens: undefined,
       modelAutoCompactTokenLimit: undefined,
       history: { persistence: "save-all", maxBytes: undefined },
-      includeWebSearchTool: false,
+      webSearchMode: "disabled",
+      compactPrompt: undefined,
+      projectDocFallbackFilenames: [],
+      projectRootMarkers: [".git"],
+      toolOutputTokenLimit: undefined,
+      forcedLoginMethod: undefined,
       includeViewImageTool: true,
       raw: {}
     })

@@ -3,7 +3,7 @@
  * server, a broken `-c` override stopping it with exit 2 (stdout untouched), and the login commands.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
@@ -15,8 +15,8 @@ afterEach(async () => {
   issuer = undefined
 })
 
-const run = (args: ReadonlyArray<string>, options: { codexHome?: string; input?: string } = {}) => {
-  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined }
+const run = (args: ReadonlyArray<string>, options: { codexHome?: string; input?: string; env?: Record<string, string> } = {}) => {
+  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined, ...options.env }
   env.CODEX_HOME = options.codexHome ?? makeTempDir("codex-home-")
   return spawnSync(process.execPath, [SERVER_BIN, ...args], { env, input: options.input ?? "", encoding: "utf8", timeout: 20_000 })
 }
@@ -80,17 +80,45 @@ describe("codex-effect", () => {
     expect(overridden.stderr).toContain("level=DEBUG")
   })
 
-  it("stores, reports and removes an API key", () => {
+  it("stores, reports and removes an API key; status names the provider and where its key comes from, exit 1 without one", () => {
     const codexHome = makeTempDir("codex-home-")
-    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+    const signedOut = run(["login", "status"], { codexHome })
+    expect([signedOut.status, signedOut.stdout]).toEqual([1, "Not logged in\nProvider: `openai` needs a login: run `codex-effect login` or `codex-effect login --api-key`.\n"])
+    expect(run(["login", "status"], { codexHome, env: { OPENAI_API_KEY: "sk-env" } }).stdout).toBe(
+      "Logged in using an API key\nProvider: `openai`, API key from OPENAI_API_KEY in the environment.\n"
+    )
     expect(run(["login", "--api-key", "sk-one"], { codexHome }).status).toBe(0)
-    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Logged in using an API key")
+    const signedIn = run(["login", "status"], { codexHome })
+    expect([signedIn.status, signedIn.stdout]).toEqual([0, "Logged in using an API key\nProvider: `openai`, API key from CODEX_HOME/auth.json.\n"])
     expect(run(["login", "--api-key", "-"], { codexHome, input: "sk-two\n" }).status).toBe(0)
     expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).OPENAI_API_KEY).toBe("sk-two")
     const logout = run(["logout"], { codexHome })
     expect([logout.status, logout.stdout]).toEqual([0, "Logged out.\n"])
-    expect(run(["login", "status"], { codexHome }).stdout.trim()).toBe("Not logged in")
+    expect(run(["login", "status"], { codexHome }).stdout).toMatch(/^Not logged in\n/)
     expect(run(["logout"], { codexHome }).stdout).toBe("Not logged in: there were no stored credentials to remove.\n")
+  })
+
+  it("says a provider with env_key ignores the stored login, and exits 1 while its variable is unset", () => {
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), `model_provider = "acme"\n[model_providers.acme]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "ACME_KEY"\n`)
+    expect(run(["login", "--api-key", "sk-one"], { codexHome }).status).toBe(0)
+    const unset = run(["login", "status"], { codexHome })
+    expect(unset.status).toBe(1)
+    expect(unset.stdout).toBe(
+      "Not logged in: provider `acme` reads its key from the environment variable ACME_KEY, which is not set.\n" +
+        "The login stored in CODEX_HOME/auth.json is not used by this provider.\n"
+    )
+    const set = run(["login", "status"], { codexHome, env: { ACME_KEY: "k" } })
+    expect([set.status, set.stdout.split("\n")[0]]).toEqual([0, "Logged in using the environment variable ACME_KEY"])
+  })
+
+  it("refuses the login method forced_login_method rules out", () => {
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), `forced_login_method = "chatgpt"\n`)
+    const refused = run(["login", "--api-key", "sk-one"], { codexHome })
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toContain("forced_login_method = \"chatgpt\"")
+    expect(readdirSync(codexHome)).not.toContain("auth.json")
   })
 
   it("logs in with ChatGPT: prints the URL and finishes when the browser comes back", async () => {

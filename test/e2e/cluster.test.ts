@@ -227,14 +227,17 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
     pg.query("CREATE DATABASE two_transports")
     const url = pg.url.replace(/\/postgres$/, "/two_transports")
     const clusterArgs = async () => ["--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    // A clustered HTTP front needs a token: other runners' commands must not reach its port.
+    const token = "cluster-front-token-0123456789"
     const httpFront = await http.start([MockTurn.message("over http"), MockTurn.message("over stdio")], {
-      args: await clusterArgs()
+      args: [...await clusterArgs(), "--auth-token-env", "FRONT_TOKEN"],
+      env: { FRONT_TOKEN: token }
     })
     const stdioFront = await connectSdkClient({ codexHome: httpFront.codexHome, args: ["mcp", ...await clusterArgs()] })
     try {
       const split = shardSplit("two_transports")
       await waitUntil(() => pg.query(split) === "150,150", 30_000, () => `shards per runner: ${pg.query(split)}`)
-      const client = await http.connect(httpFront.url)
+      const client = await http.connect(httpFront.url, { headers: { authorization: `Bearer ${token}` } })
       const first: any = await client.callTool({ name: "codex", arguments: { prompt: "from http", cwd: httpFront.codexHome } })
       assert.strictEqual(text(first), "over http")
       const second: any = await stdioFront.client.callTool({

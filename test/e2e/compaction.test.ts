@@ -110,6 +110,16 @@ describe("automatic compaction", () => {
     expect(resumed.slice(-2)).toEqual(["second answer", "third question"])
   })
 
+  it("summarises with the codex tool's compact-prompt over config.toml's compact_prompt", async () => {
+    const { model, codexHome } = await setup([answer("first answer", 150), answer("SUMMARY", 40)],
+      "model_auto_compact_token_limit = 100\nmodel_context_window = 5000\ncompact_prompt = \"From config.toml.\"")
+    const server = await launch(codexHome)
+    const result = await server.request("tools/call", { name: "codex", arguments: { prompt: "go", "compact-prompt": "From the call." } })
+    expect(result.result.structuredContent).toMatchObject({ content: "first answer" })
+    await model.waitForRequests(2)
+    expect(texts(model.requests[1]!.body).at(-1)).toBe("From the call.")
+  })
+
   it("compacts and retries once when the provider refuses the input as too long for the context window", async () => {
     const overflow = JSON.stringify({
       error: {

@@ -2,13 +2,16 @@
  * The official MCP conformance suite (`@modelcontextprotocol/conformance`, HTTP only) against the built
  * server over streamable HTTP: every server scenario that needs no fixture tools of the suite's own
  * (those call tools like `test_simple_text` that a coding agent does not have). Each scenario must
- * report no failure and at least one success.
+ * report no failure and at least one success. The suite talks to the server through a proxy that adds the
+ * bearer token the server requires.
  */
 import { execFile } from "node:child_process"
+import { createServer, request } from "node:http"
+import type { AddressInfo } from "node:net"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { describe, expect, it } from "vitest"
-import { useHttpAgentServer } from "../support/HttpAgentServer.js"
+import { afterEach, describe, expect, it } from "vitest"
+import { TEST_AUTHORIZATION, useHttpAgentServer } from "../support/HttpAgentServer.js"
 
 const suiteBin = join(
   dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")),
@@ -37,12 +40,49 @@ const runScenario = (url: string, scenario: string) =>
     )
   })
 
+/**
+ * The suite cannot send a header of its own, and the server needs its bearer token: a pass-through proxy on
+ * loopback adds it to every request (Host and Origin go through unchanged, so the rebinding checks still bite).
+ */
+const startAuthorizingProxy = (target: string) =>
+  new Promise<{ readonly url: string; readonly close: () => void }>((resolve) => {
+    const upstream = new URL(target)
+    const proxy = createServer((incoming, outgoing) => {
+      const forwarded = request(
+        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, ...TEST_AUTHORIZATION } },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(outgoing)
+        }
+      )
+      forwarded.on("error", () => outgoing.destroy())
+      outgoing.on("close", () => forwarded.destroy())
+      incoming.pipe(forwarded)
+    })
+    proxy.listen(0, "127.0.0.1", () => {
+      const { port } = proxy.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}${upstream.pathname}`,
+        close: () => {
+          proxy.close()
+          proxy.closeAllConnections()
+        }
+      })
+    })
+  })
+
 describe("MCP conformance suite (server scenarios)", () => {
   const { start } = useHttpAgentServer()
+  const proxies: Array<() => void> = []
+  afterEach(() => {
+    for (const close of proxies.splice(0)) close()
+  })
 
   it.each(SCENARIOS)("%s", async (scenario) => {
-    const { url } = await start([])
-    const output = await runScenario(url, scenario)
+    const server = await start([])
+    const proxy = await startAuthorizingProxy(server.url)
+    proxies.push(proxy.close)
+    const output = await runScenario(proxy.url, scenario)
     const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(output)
     expect(summary, output).not.toBeNull()
     const [, passed, , failed] = summary!.map(Number)

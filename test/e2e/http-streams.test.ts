@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { useHttpAgentServer, within } from "../support/HttpAgentServer.js"
+import { TEST_AUTHORIZATION, useHttpAgentServer, within } from "../support/HttpAgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { makeTempDir } from "../support/ServerProcess.js"
 
@@ -24,7 +24,7 @@ interface SseEvent {
 const post = (url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
   fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...TEST_AUTHORIZATION, ...headers },
     body: JSON.stringify(body),
     ...(signal === undefined ? {} : { signal })
   })
@@ -73,7 +73,11 @@ const openSession = async (url: string) => {
   })
   expect(init.status).toBe(200)
   await init.body?.cancel()
-  const headers = { "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-11-25" }
+  const headers = {
+    ...TEST_AUTHORIZATION,
+    "mcp-session-id": init.headers.get("mcp-session-id")!,
+    "mcp-protocol-version": "2025-11-25"
+  }
   expect((await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, headers)).status).toBe(202)
   return headers
 }

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js"
 import { describe, expect, it } from "vitest"
-import { deferred, useHttpAgentServer, within } from "../support/HttpAgentServer.js"
+import { deferred, TEST_AUTHORIZATION, useHttpAgentServer, within } from "../support/HttpAgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { makeTempDir } from "../support/ServerProcess.js"
 
@@ -28,7 +28,7 @@ const INITIALIZE = {
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...TEST_AUTHORIZATION, ...headers },
     body: JSON.stringify(body)
   })
 
@@ -132,7 +132,7 @@ describe("mcp --http on the wire", () => {
     const headers = { "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" }
     expect((await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, headers)).status).toBe(202)
 
-    const first = await fetch(url, { headers: { ...headers, accept: "text/event-stream" } })
+    const first = await fetch(url, { headers: { ...TEST_AUTHORIZATION, ...headers, accept: "text/event-stream" } })
     expect(first.headers.get("content-type")).toContain("text/event-stream")
     const call = post(url, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "codex", arguments: { prompt: "hi" } } }, {
       ...headers,
@@ -144,7 +144,9 @@ describe("mcp --http on the wire", () => {
     const answer = await (await call).json()
     expect(answer).toMatchObject({ id: 2, result: { structuredContent: { content: "resumed" } } })
 
-    const resumed = await fetch(url, { headers: { ...headers, accept: "text/event-stream", "last-event-id": String(seen[0]!.id) } })
+    const resumed = await fetch(url, {
+      headers: { ...TEST_AUTHORIZATION, ...headers, accept: "text/event-stream", "last-event-id": String(seen[0]!.id) }
+    })
     const replay = await within("the replayed events", readEvents(resumed, (event) => event.data.params?.msg?.type === "task_complete"))
     expect(replay.map((event) => event.id)).toEqual(replay.map((_, index) => seen[0]!.id + 1 + index))
     expect(replay.every((event) => event.data.method === "codex/event")).toBe(true)
@@ -160,7 +162,7 @@ describe("mcp --http on the wire", () => {
     const conversationId = created.result.conversationId
     expect(typeof conversationId).toBe("string")
     expect((await request(3, "addConversationListener", { conversationId })).result.subscriptionId).toEqual(expect.any(String))
-    const stream = await fetch(url, { headers: { "mcp-session-id": session, accept: "text/event-stream" } })
+    const stream = await fetch(url, { headers: { ...TEST_AUTHORIZATION, "mcp-session-id": session, accept: "text/event-stream" } })
     expect((await request(4, "sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "hi" } }] })).result)
       .toEqual({})
     const events = await within(
@@ -181,7 +183,7 @@ describe("mcp --http on the wire", () => {
 
   it("requires the bearer token named by --auth-token-env (401 without it)", async () => {
     const { url } = await start([], { args: ["--auth-token-env", "MCP_TOKEN"], env: { MCP_TOKEN: "s3cret" } })
-    const missing = await post(url, INITIALIZE)
+    const missing = await post(url, INITIALIZE, { authorization: "" })
     expect(missing.status).toBe(401)
     expect(missing.headers.get("www-authenticate")).toBe("Bearer")
     expect((await post(url, INITIALIZE, { authorization: "Bearer wrong" })).status).toBe(401)
@@ -197,7 +199,7 @@ describe("mcp --http on the wire", () => {
     const session = (await post(url, INITIALIZE)).headers.get("mcp-session-id")!
     const pong = await post(url, ping, { "mcp-session-id": session, accept: "application/json" })
     expect(await pong.json()).toEqual({ jsonrpc: "2.0", id: 5, result: {} })
-    expect((await fetch(url, { method: "DELETE", headers: { "mcp-session-id": session } })).status).toBe(200)
+    expect((await fetch(url, { method: "DELETE", headers: { ...TEST_AUTHORIZATION, "mcp-session-id": session } })).status).toBe(200)
     expect((await post(url, ping, { "mcp-session-id": session })).status).toBe(404)
   })
 })

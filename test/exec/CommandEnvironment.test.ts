@@ -66,4 +66,22 @@ describe("buildCommandEnv", () => {
   ])("%s", (_, policy, expected) => {
     assert.deepStrictEqual(buildCommandEnv({ ...defaults, ...policy }, secrets), expected)
   })
+
+  const token = "tok-0123456789abcdef"
+  const withServerSecrets = {
+    PATH: "/bin",
+    DEPLOY_COLOR: token,
+    HEADER: `Bearer ${token}`,
+    PIN: "42",
+    SHORT_COPY: "x42y",
+    FOO: "1"
+  }
+  it.each<[string, Partial<ShellEnvironmentPolicy>, Record<string, string>]>([
+    ["drops the server's secrets by value, under any name, and values holding one", {}, { PATH: "/bin", SHORT_COPY: "x42y", FOO: "1" }],
+    ["ignore_default_excludes does not bring them back", { ignoreDefaultExcludes: true }, { PATH: "/bin", SHORT_COPY: "x42y", FOO: "1" }],
+    ["include_only naming them does not bring them back", { includeOnly: ["DEPLOY_COLOR", "PATH"] }, { PATH: "/bin" }],
+    ["set cannot give them either", { set: { MINE: token, OTHER: "ok" } }, { PATH: "/bin", SHORT_COPY: "x42y", FOO: "1", OTHER: "ok" }]
+  ])("%s", (_, policy, expected) => {
+    assert.deepStrictEqual(buildCommandEnv({ ...defaults, ...policy }, withServerSecrets, { secrets: [token, "42", ""] }), expected)
+  })
 })

@@ -9,7 +9,8 @@ import {
   NOT_ON_TRUSTED_LIST,
   type SafetyAssessment,
   sessionKey,
-  shouldOfferRetryWithoutSandbox
+  shouldOfferRetryWithoutSandbox,
+  UNSANDBOXED_ONCE_APPROVED
 } from "../../src/agent/exec/ExecApproval.js"
 import { SandboxUnavailable } from "../../src/agent/exec/Sandbox.js"
 import type { AskForApproval, SandboxPolicy } from "../../src/rpc/Enums.js"
@@ -87,6 +88,15 @@ describe("assessCommandSafety", () => {
     })
     assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3", "x.py", "--all"] })), "ask")
     assert.strictEqual(show(assessCommandSafety({ ...base, command: ["python3 x.py"] })), "ask")
+  })
+
+  it("says under untrusted, in a sandboxed mode, that the approved command runs outside the sandbox", () => {
+    const base = { command: ["python3", "x.py"], approvalPolicy: "untrusted", sandboxAvailable: true, approvedForSession: new Set<string>() } as const
+    assert.deepStrictEqual(assessCommandSafety({ ...base, sandboxPolicy: { mode: "workspace-write" } }), {
+      _tag: "AskUser",
+      reason: UNSANDBOXED_ONCE_APPROVED
+    })
+    assert.deepStrictEqual(assessCommandSafety({ ...base, sandboxPolicy: { mode: "danger-full-access" } }), { _tag: "AskUser" })
   })
 
   it("asks on-request escalations with the justification as the reason", () => {

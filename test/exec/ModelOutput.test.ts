@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BoundedOutput } from "../../src/agent/exec/BoundedOutput.js"
-import { ExecModelText, formatExecOutputForModel, truncateForModel } from "../../src/agent/exec/ModelOutput.js"
+import { ExecModelText, formatExecOutputForModel, outputBudgetBytes, truncateForModel } from "../../src/agent/exec/ModelOutput.js"
 
 const numbered = (count: number, width = 0) => Array.from({ length: count }, (_, n) => `line ${n}`.padEnd(width, "."))
 
@@ -67,6 +67,14 @@ describe("truncateForModel", () => {
   it("with fewer than 256 lines, the byte cut keeps only the head (nothing is left for the tail)", () => {
     const lines = numbered(100, 200)
     assert.strictEqual(truncateForModel(lines.join("\n")), `${lines.join("\n").slice(0, 5120)}\n[... omitted 0 of 100 lines ...]\n\n`)
+  })
+
+  it("cuts to tool_output_token_limit's budget (4 bytes a token) when one is set", () => {
+    const lines = numbered(100, 200)
+    const budget = outputBudgetBytes(250)
+    assert.strictEqual(budget, 1000)
+    assert.strictEqual(truncateForModel(lines.join("\n"), budget), `${lines.join("\n").slice(0, 500)}\n[... omitted 0 of 100 lines ...]\n\n`)
+    assert.strictEqual(outputBudgetBytes(undefined), 10_240)
   })
 
   it("never splits a multi-byte character", () => {

@@ -20,10 +20,11 @@ import { eventually, processesWith, tempDir, testEnv } from "./support.js"
 const KEYCTL = ({ x64: 250, arm64: 219 } as Record<string, number | undefined>)[process.arch]
 const hasPython = spawnSync("python3", ["--version"]).status === 0
 
-/** The `--bind` targets in a bwrap argv. */
-const binds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--bind" ? [args[i + 1]!] : []))
-/** The `--ro-bind` targets in a bwrap argv. */
-const roBinds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--ro-bind" ? [args[i + 1]!] : []))
+/** The writable bind targets in a bwrap argv (bound by descriptor: `--bind-fd FD DEST`). */
+const binds = (args: ReadonlyArray<string>) => args.flatMap((arg, i) => (arg === "--bind-fd" ? [args[i + 2]!] : []))
+/** The read-only bind targets in a bwrap argv (`--ro-bind SRC DEST`, `--ro-bind-fd FD DEST`). */
+const roBinds = (args: ReadonlyArray<string>) =>
+  args.flatMap((arg, i) => (arg === "--ro-bind" || arg === "--ro-bind-fd" ? [args[i + 2]!] : []))
 
 describe("bwrapArgs", () => {
   const cwd = tempDir()
@@ -47,7 +48,7 @@ describe("bwrapArgs", () => {
     const bound = binds(args)
     assert.sameMembers(bound, [cwd, extra, "/tmp", tmpdir])
     assert.deepStrictEqual(bound, [...bound].sort((a, b) => a.length - b.length))
-    assert.isBelow(args.indexOf("--ro-bind"), args.indexOf("--bind"))
+    assert.isBelow(args.indexOf("--ro-bind"), args.indexOf("--bind-fd"))
     assert.deepStrictEqual(args.slice(-2), ["--chdir", cwd])
   })
 
@@ -78,7 +79,7 @@ describe("bwrapArgs", () => {
     const repo = tempDir()
     mkdirSync(join(repo, ".git"))
     const args = bwrapArgs({ policy: { mode: "workspace-write", exclude_slash_tmp: true }, workspace: repo, env: {} }, repo)
-    assert.isAbove(args.lastIndexOf("--ro-bind"), args.indexOf("--bind"))
+    assert.isAbove(args.lastIndexOf("--ro-bind-fd"), args.indexOf("--bind-fd"))
     assert.deepStrictEqual(roBinds(args), ["/", join(repo, ".git")])
   })
 

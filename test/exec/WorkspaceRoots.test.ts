@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { gitProtectedPaths } from "../../src/agent/exec/GitProtectedPaths.js"
-import { isTooBroadRoot, workspaceRoots } from "../../src/agent/exec/WorkspaceRoots.js"
+import { isTooBroadRoot, leftOutRootsMessage, workspaceRoots } from "../../src/agent/exec/WorkspaceRoots.js"
 import type { SandboxPolicy } from "../../src/rpc/Enums.js"
 import { tempDir } from "./support.js"
 
@@ -27,7 +27,7 @@ const WW: SandboxPolicy = { mode: "workspace-write", exclude_slash_tmp: true, ex
 describe("workspaceRoots", () => {
   it("only workspace-write has roots", () => {
     for (const mode of ["read-only", "danger-full-access"] as const) {
-      assert.deepStrictEqual(workspaceRoots({ mode }, dir(), {}), { writable: [], readOnly: [], emptied: [], refused: [] })
+      assert.deepStrictEqual(workspaceRoots({ mode }, dir(), {}), { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [], pinned: [], origins: [] })
     }
   })
 
@@ -57,12 +57,28 @@ describe("workspaceRoots", () => {
     assert.include(configured.writable, cwdOf(home) === "/" ? "/" : join(cwd))
   })
 
-  it("refuses $TMPDIR = home too, and keeps the rest", () => {
+  it("leaves out $TMPDIR = home, without refusing the command, and keeps the rest", () => {
     const home = dir()
     const work = dir()
     const roots = workspaceRoots({ mode: "workspace-write", exclude_slash_tmp: true }, work, { HOME: home, TMPDIR: home })
-    assert.deepStrictEqual(roots.refused, [{ root: home, origin: "$TMPDIR" }])
+    assert.deepStrictEqual(roots.refused, [])
+    assert.deepStrictEqual(roots.leftOut, [{ root: home, origin: "$TMPDIR" }])
     assert.deepStrictEqual(roots.writable, [work])
+    assert.include(leftOutRootsMessage(roots.leftOut), "`exclude_tmpdir_env_var = true`")
+  })
+
+  it("leaves out /tmp when HOME is under it, naming exclude_slash_tmp", () => {
+    const home = join(dir(), "home")
+    mkdirSync(home)
+    const work = dir()
+    const withTmp: SandboxPolicy = { mode: "workspace-write", exclude_tmpdir_env_var: true }
+    const roots = workspaceRoots(withTmp, work, { HOME: home })
+    assert.isTrue(home.startsWith("/tmp/"))
+    assert.deepStrictEqual(roots.refused, [])
+    assert.deepStrictEqual(roots.leftOut, [{ root: "/tmp", origin: "/tmp" }])
+    assert.notInclude(roots.writable, "/tmp")
+    assert.include(leftOutRootsMessage(roots.leftOut), "`exclude_slash_tmp = true`")
+    assert.deepStrictEqual(workspaceRoots({ ...withTmp, exclude_slash_tmp: true }, work, { HOME: home }).leftOut, [])
   })
 
   it("isTooBroadRoot: / , home and its ancestors, not its descendants or siblings", () => {

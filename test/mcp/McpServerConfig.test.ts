@@ -64,6 +64,16 @@ describe("mcp_servers", () => {
     assert.deepStrictEqual(h!.transport.type === "http" ? h!.transport.envHeaders : undefined, { "X-Key": "KEY_VAR" })
   })
 
+  it("reads env_vars as the current Codex CLI writes them: names and { name, source } tables, local only", () => {
+    const result = resolve({
+      s: { command: "x", env_vars: ["A", { name: "B", source: "local" }, { name: "C" }, { name: "D", source: "remote" }] }
+    })
+    assert.isTrue(Result.isSuccess(result))
+    if (!Result.isSuccess(result)) return
+    const [s] = result.success.mcpServers
+    assert.deepStrictEqual(s!.transport.type === "stdio" ? s!.transport.envVars : undefined, ["A", "B", "C"])
+  })
+
   it("leaves out a server with enabled = false", () => {
     const result = resolve({ off: { command: "x", enabled: false } })
     assert.deepStrictEqual(Result.isSuccess(result) ? result.success.mcpServers : undefined, [])

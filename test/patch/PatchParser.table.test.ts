@@ -3,17 +3,19 @@
  * wrapper, and each malformed-patch error with the reference's exact text and line number.
  */
 import { describe, expect, it } from "vitest"
+import { DELETE, EQUAL, INSERT } from "../../src/agent/patch/LineDiff.js"
 import type { Hunk, UpdateChunk } from "../../src/agent/patch/PatchParser.js"
 import { parseErrorOf, parseOk, patchOf } from "./fixtures.js"
 
-const chunk = (oldLines: ReadonlyArray<string>, newLines: ReadonlyArray<string>, extra: Partial<UpdateChunk> = {}): UpdateChunk => ({
+/** A chunk as the grammar tables compare it: its markers (`ops`) have their own test below. */
+const chunk = (oldLines: ReadonlyArray<string>, newLines: ReadonlyArray<string>, extra: Partial<UpdateChunk> = {}): Omit<UpdateChunk, "ops"> => ({
   changeContext: undefined,
   oldLines,
   newLines,
   isEndOfFile: false,
   ...extra
 })
-const update = (path: string, chunks: ReadonlyArray<UpdateChunk>, movePath?: string): Hunk => ({ _tag: "UpdateFile", path, movePath, chunks })
+const update = (path: string, chunks: ReadonlyArray<Omit<UpdateChunk, "ops">>, movePath?: string) => ({ _tag: "UpdateFile", path, movePath, chunks })
 const add = (path: string, contents: string): Hunk => ({ _tag: "AddFile", path, contents })
 const del = (path: string): Hunk => ({ _tag: "DeleteFile", path })
 
@@ -21,7 +23,7 @@ const HEADERS = "Valid hunk headers: '*** Add File: {path}', '*** Delete File: {
 const UNEXPECTED = "Every line should start with ' ' (context line), '+' (added line), or '-' (removed line)"
 
 describe("parsePatch: grammar forms", () => {
-  it.each<[string, string, ReadonlyArray<Hunk>]>([
+  it.each<[string, string, ReadonlyArray<Hunk | ReturnType<typeof update>>]>([
     ["an empty patch", patchOf(), []],
     ["add with one line", patchOf("*** Add File: a.txt", "+hello"), [add("a.txt", "hello\n")]],
     [
@@ -88,7 +90,13 @@ describe("parsePatch: grammar forms", () => {
       [del("d")]
     ]
   ])("%s", (_, text, expected) => {
-    expect(parseOk(text)).toEqual(expected)
+    expect(parseOk(text)).toMatchObject(expected)
+  })
+
+  it("records each line's marker in patch order, an empty line as context", () => {
+    expect(parseOk(patchOf("*** Update File: u.txt", "-same", " same", "", "+new"))).toMatchObject([
+      { chunks: [{ ops: [DELETE, EQUAL, EQUAL, INSERT] }] }
+    ])
   })
 })
 
@@ -100,7 +108,7 @@ describe("parsePatch: heredoc wrapper (lenient mode)", () => {
     ["<<\"EOF\"", `<<"EOF"\n${body}\nEOF\n`],
     ["<<EOF", `<<EOF\n${body}\nEOF`]
   ])("strips %s … EOF", (_, text) => {
-    expect(parseOk(text)).toEqual(expected)
+    expect(parseOk(text)).toMatchObject(expected)
   })
 
   it.each([

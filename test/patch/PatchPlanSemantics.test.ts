@@ -74,6 +74,8 @@ describe("new contents", () => {
   it.each<readonly [string, string, ReadonlyArray<string>, string]>([
     ["keeps CRLF line endings in a CRLF file", "a\r\nb\r\nc\r\n", ["-b", "+B"], "a\r\nB\r\nc\r\n"],
     ["keeps each line's ending in a mixed CRLF/LF file", "a\r\nb\nc\r\n", [" a", "-b", "-c", "+B", "+C", "+D"], "a\r\nB\nC\r\nD\r\n"],
+    ["keeps the ending of a context line that follows a removed identical line", "same\r\nsame\n", ["-same", " same"], "same\n"],
+    ["keeps the ending of a context line that precedes a removed identical line", "same\r\nsame\n", [" same", "-same"], "same\r\n"],
     ["gives a pure insertion the ending of the line before it", "a\r\nb\n", ["+c"], "a\r\nb\nc\n"],
     ["keeps LF in a file with a stray CR inside a line", "a\rx\nb\n", ["-b", "+B"], "a\rx\nB\n"],
     ["adds the missing final newline", "a\nb", ["-b", "+B"], "a\nB\n"],

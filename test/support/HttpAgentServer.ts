@@ -1,8 +1,10 @@
 /**
  * End-to-end setup for the HTTP transport: a mock model scripted with turns, a CODEX_HOME pointing at it,
- * the built server spawned with `mcp --http 127.0.0.1:0`, and its URL read from the log line it prints
- * when listening. `connect` opens an official SDK client over `StreamableHTTPClientTransport` that answers
- * elicitations with the given handler. `useHttpAgentServer()` registers the cleanup.
+ * the built server spawned with `mcp --http 127.0.0.1:0 --auth-token-env …` (the transport needs a token;
+ * `TEST_HTTP_TOKEN` unless the test names its own variable), and its URL read from the log line it prints
+ * when listening. `connect` opens an official SDK client over `StreamableHTTPClientTransport`, sending
+ * `TEST_AUTHORIZATION` unless told other headers, that answers elicitations with the given handler.
+ * `useHttpAgentServer()` registers the cleanup.
  */
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -12,6 +14,11 @@ import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@mod
 import { afterEach } from "vitest"
 import { type MockModelServer, type MockTurn, mockConfigToml, startMockModelServer } from "./MockModelServer.js"
 import { makeTempDir, type ServerProcess, spawnServer } from "./ServerProcess.js"
+
+/** The bearer token of every server `start` spawns, unless the test passes its own `--auth-token-env`. */
+export const TEST_HTTP_TOKEN = "codex-effect-test-token-5b0c9e1f"
+/** The header a client needs for such a server. */
+export const TEST_AUTHORIZATION = { authorization: `Bearer ${TEST_HTTP_TOKEN}` }
 
 export interface HttpAgentServer {
   readonly server: ServerProcess
@@ -46,7 +53,12 @@ export const useHttpAgentServer = () => {
     const model = await startMockModelServer(turns)
     const codexHome = makeTempDir("codex-home-")
     writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, options.config))
-    const server = spawnServer({ codexHome, env: options.env ?? {}, args: ["mcp", "--http", "127.0.0.1:0", ...(options.args ?? [])] })
+    const ownToken = options.args?.includes("--auth-token-env") === true
+    const server = spawnServer({
+      codexHome,
+      env: { CODEX_EFFECT_TEST_HTTP_TOKEN: TEST_HTTP_TOKEN, ...options.env },
+      args: ["mcp", "--http", "127.0.0.1:0", ...(ownToken ? [] : ["--auth-token-env", "CODEX_EFFECT_TEST_HTTP_TOKEN"]), ...(options.args ?? [])]
+    })
     const entry = { server, model, codexHome, url: "" }
     running.push(entry)
     const line = await server.waitForStderr(/serving MCP at (http:\/\/\S+?)"/)
@@ -63,10 +75,7 @@ export const useHttpAgentServer = () => {
       const onElicit = options.onElicit
       client.setRequestHandler(ElicitRequestSchema, (request) => onElicit(request))
     }
-    const transport = new StreamableHTTPClientTransport(
-      new URL(url),
-      options.headers === undefined ? {} : { requestInit: { headers: options.headers } }
-    )
+    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: options.headers ?? TEST_AUTHORIZATION } })
     await client.connect(transport)
     clients.push(client)
     return client

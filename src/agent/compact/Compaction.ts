@@ -1,5 +1,6 @@
 /**
- * Compaction: one summarisation request (the history plus `COMPACT_PROMPT`, no tools), then the
+ * Compaction: one summarisation request (the history plus `COMPACT_PROMPT` or the configured
+ * `compact_prompt`, no tools), then the
  * history is replaced by `compactedHistory` and the rollout records the replacement, so a resumed
  * conversation continues from the compacted history too. A summarisation request that overflows
  * the context window itself is retried with the older half of the history left out, a few times.
@@ -29,7 +30,7 @@ const summariseOnce = (env: TaskEnvironment, history: ReadonlyArray<ResponseItem
   const prompt: Prompt = {
     model: context.model,
     instructions: context.instructions,
-    input: [...repairDanglingCalls(history), userTextMessage(COMPACT_PROMPT)],
+    input: [...repairDanglingCalls(history), userTextMessage(context.config.compactPrompt ?? COMPACT_PROMPT)],
     tools: [],
     reasoning: { effort: context.effort, summary: context.summary },
     promptCacheKey: env.conversationId

@@ -15,6 +15,8 @@ import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
+import { rootIdentitiesAt } from "../exec/RootIdentities.js"
 import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
@@ -95,9 +97,16 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const events = yield* PubSub.bounded<Event>(EVENT_BUFFER)
   // Subscribers (tool calls, listeners) see their streams end when the conversation closes.
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
+  // Every sandbox of the process protects this conversation's workspaces while it lives (see `LiveWorkspaces`).
+  const workspaces = yield* holdLiveWorkspaces
+  workspaces.hold(options.turnContext.cwd)
   const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
   const history: Array<ResponseItem> = [...options.initialHistory]
-  const session: SessionApprovals = { approvedCommands: new Set() }
+  const session: SessionApprovals = {
+    approvedCommands: new Set(),
+    saidWarnings: new Set(),
+    roots: rootIdentitiesAt(options.turnContext.cwd)
+  }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   const historyLog = options.historyLog ?? disabledHistoryLog
   /** The settings of the next task; `override_turn_context` replaces them. */
@@ -145,6 +154,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   ) {
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
+    workspaces.hold(turn.cwd)
     yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
       ...logAnnotations(id),
       model: turn.model,

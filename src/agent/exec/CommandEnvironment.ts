@@ -5,6 +5,10 @@
  * not to, drops `exclude` matches, applies `set`, and keeps only `include_only` matches when that list
  * is non-empty. A variable named exactly (no wildcard) in `include_only`, or given in `set`, comes
  * back even if a default exclude matched it. Patterns are case-insensitive wildcards.
+ *
+ * Names are only a convention, so the server's own secrets (`secrets`: the HTTP bearer token, the
+ * provider keys, whatever it was given as a secret) are also removed by value: no variable whose value
+ * holds one reaches the command, whatever it is called and whatever the policy says (`set` included).
  */
 import type { ShellEnvironmentPolicy } from "../../config/ResolvedConfig.js"
 
@@ -23,6 +27,17 @@ const matcher = (patterns: ReadonlyArray<string>) => {
 export interface CommandEnvOptions {
   /** The turn's sandbox policy lacks full network access: tell the command (`CODEX_SANDBOX_NETWORK_DISABLED=1`). */
   readonly networkDisabled?: boolean
+  /** The server's secret values: a variable holding one of them is dropped, whatever its name. */
+  readonly secrets?: ReadonlyArray<string>
+}
+
+/** Shorter secrets are matched whole only: a few characters would also occur inside innocent values. */
+const MIN_SECRET_SUBSTRING = 8
+
+const holdsSecret = (secrets: ReadonlyArray<string>) => {
+  const known = secrets.filter((secret) => secret.length > 0)
+  return (value: string) =>
+    known.some((secret) => value === secret || (secret.length >= MIN_SECRET_SUBSTRING && value.includes(secret)))
 }
 
 /** The complete environment for a command (the child gets exactly this, nothing inherited besides). */
@@ -37,6 +52,7 @@ export const buildCommandEnv = (
   const matchesDefaultExclude = matcher(policy.ignoreDefaultExcludes ? [] : DEFAULT_EXCLUDES)
   const isDefaultExcluded = (name: string) => matchesDefaultExclude(name) && !isNamed(name)
   const isExcluded = matcher(policy.exclude)
+  const isSecret = holdsSecret(options.secrets ?? [])
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(processEnv)) {
     if (value === undefined || policy.inherit === "none") continue
@@ -48,6 +64,7 @@ export const buildCommandEnv = (
   if (policy.includeOnly.length > 0) {
     for (const name of Object.keys(env)) if (!isIncluded(name)) delete env[name]
   }
+  for (const [name, value] of Object.entries(env)) if (isSecret(value)) delete env[name]
   if (options.networkDisabled === true) env.CODEX_SANDBOX_NETWORK_DISABLED = "1"
   return env
 }

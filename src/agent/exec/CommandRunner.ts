@@ -19,14 +19,8 @@ import { constants as osConstants } from "node:os"
 import { Effect, Option, Schema } from "effect"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
-import {
-  findBwrap,
-  sandboxedArgv,
-  sandboxStdio,
-  type SandboxSpec,
-  type SandboxUnavailable,
-  sendSandboxFilter
-} from "./Sandbox.js"
+import { findBwrap, planSandbox, sandboxStdio, type SandboxSpec, type SandboxUnavailable, sendSandboxFilter } from "./Sandbox.js"
+import { closeMounts, openMounts, type SandboxMount } from "./SandboxMounts.js"
 
 /** The reference's default command timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -54,6 +48,8 @@ interface RunCommandOptions {
   readonly onOutput?: ((stream: OutputStream, chunk: Uint8Array) => Effect.Effect<void>) | undefined
   /** Bytes kept per stream (half head, half tail); default 256 KiB. */
   readonly captureBytesPerStream?: number | undefined
+  /** What the command reads on stdin (default: nothing, stdin closed). */
+  readonly input?: Uint8Array | undefined
 }
 
 interface CaptureCounts {
@@ -94,22 +90,45 @@ interface Spawned {
   readonly killGroup: () => void
 }
 
+/** The command line to spawn and the paths to open and hand it after its stdio (the sandbox's mounts). */
+interface Launch {
+  readonly argv: ReadonlyArray<string>
+  readonly mounts: ReadonlyArray<SandboxMount>
+}
+
 const spawnInOwnGroup = (
-  argv: ReadonlyArray<string>,
+  launch: Launch,
   cwd: string,
   env: Readonly<Record<string, string>>,
-  sandbox: CommandSandbox
+  sandbox: CommandSandbox,
+  input: Uint8Array | undefined
 ) =>
   Effect.callback<Spawned, ExecError>((resume) => {
-    const [program, ...args] = argv as [string, ...Array<string>]
+    const [program, ...args] = launch.argv as [string, ...Array<string>]
     const startFailed = (reason: string) => new ExecError({ message: `failed to start \`${program}\`: ${reason}` })
+    // Opened last thing before the spawn, so the window for a swap is as small as it gets.
+    const opened = openMounts(launch.mounts)
+    if ("changed" in opened) {
+      return resume(Effect.fail(new ExecError({
+        message: `sandbox refused: \`${opened.changed}\` changed while the command was starting (it is now ${opened.now}); nothing ran`
+      })))
+    }
     let child: ChildProcess
     try {
-      const stdio: Array<"ignore" | "pipe"> = sandbox === "none" ? ["ignore", "pipe", "pipe"] : sandboxStdio(sandbox.spec.policy, "pipe")
-      child = spawn(program, args, { cwd, env, detached: true, stdio })
+      const stdio: Array<"ignore" | "pipe" | number> = sandbox === "none" ? ["ignore", "pipe", "pipe"] : sandboxStdio(sandbox.spec.policy, "pipe")
+      if (input !== undefined) stdio[0] = "pipe"
+      child = spawn(program, args, { cwd, env, detached: true, stdio: [...stdio, ...opened.fds] })
     } catch (error) {
       // Arguments Node refuses outright (a NUL byte, say) throw instead of emitting 'error'.
       return resume(Effect.fail(startFailed(error instanceof Error ? error.message : String(error))))
+    } finally {
+      // The child has its copies (bwrap closes them once mounted); ours are done.
+      closeMounts(opened.fds)
+    }
+    if (input !== undefined && child.stdin !== null) {
+      // A command that exits without reading its input must not crash the server with EPIPE.
+      child.stdin.on("error", () => {})
+      child.stdin.end(input)
     }
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
       child.once("exit", (code, signal) => done({ code, signal }))
@@ -142,15 +161,20 @@ const spawnInOwnGroup = (
 const signalExitCode = (signal: NodeJS.Signals | null) =>
   128 + (signal === null ? 0 : (osConstants.signals as Record<string, number | undefined>)[signal] ?? 0)
 
-/** The arguments to spawn: the command itself, or bwrap around it. */
+/**
+ * What to spawn: the command itself, or bwrap around it with the sandbox's mounts opened (resolved
+ * once, checked, bound by descriptor: see `SandboxMounts`). A root that changed refuses the command.
+ */
 const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
   const sandbox = options.sandbox ?? "none"
-  if (sandbox === "none") return [...options.argv]
+  if (sandbox === "none") return { argv: [...options.argv], mounts: [] } satisfies Launch
   const bwrap = yield* findBwrap(sandbox.bwrapPath)
   if (!programExists(options)) {
     return yield* new ExecError({ message: `failed to start \`${options.argv[0]}\`: No such file or directory` })
   }
-  return sandboxedArgv(bwrap, sandbox.spec, options.cwd, options.argv)
+  const plan = planSandbox(sandbox.spec, options.cwd, sandboxStdio(sandbox.spec.policy, "pipe").length)
+  if ("refused" in plan) return yield* new ExecError({ message: `sandbox refused: ${plan.refused}` })
+  return { argv: [bwrap, ...plan.args, "--", ...options.argv], mounts: plan.mounts } satisfies Launch
 })
 
 /** Runs the command to completion (or timeout); see the module comment. Never leaves a process behind. */
@@ -162,14 +186,14 @@ export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutpu
     if (!isDirectory(options.cwd)) {
       return yield* new ExecError({ message: `working directory \`${options.cwd}\` does not exist` })
     }
-    const argv = yield* commandLine(options)
+    const launch = yield* commandLine(options)
     const half = Math.floor((options.captureBytesPerStream ?? DEFAULT_CAPTURE_BYTES) / 2)
     const kept = { stdout: new BoundedOutput(half, half), stderr: new BoundedOutput(half, half) }
     const aggregated = new BoundedOutput(half, half)
 
     const started = performance.now()
     const { child, exited, killGroup } = yield* Effect.acquireRelease(
-      spawnInOwnGroup(argv, options.cwd, options.env, options.sandbox ?? "none"),
+      spawnInOwnGroup(launch, options.cwd, options.env, options.sandbox ?? "none", options.input),
       ({ child, killGroup }) =>
         Effect.sync(() => {
           killGroup()

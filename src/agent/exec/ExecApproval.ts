@@ -46,6 +46,9 @@ interface CommandSafetyInput {
   readonly justification?: string | undefined
 }
 
+/** The reason shown with an `untrusted` approval under a sandbox: approving lifts the sandbox for this command. */
+export const UNSANDBOXED_ONCE_APPROVED = "Once approved, this command runs outside the sandbox, with full access to files and network."
+
 const askUser = (reason: string | undefined): SafetyAssessment =>
   reason === undefined ? { _tag: "AskUser" } : { _tag: "AskUser", reason }
 
@@ -63,7 +66,8 @@ export const assessCommandSafety = (input: CommandSafetyInput): SafetyAssessment
     if (input.sandboxAvailable === true) return { _tag: "AutoApprove", sandbox: "bwrap", sessionApproved }
     // No sandbox: like any other command, asked about or refused.
   }
-  if (input.approvalPolicy === "untrusted") return askUser(undefined)
+  // What the user approves runs with full access: under a sandbox policy the prompt must say so.
+  if (input.approvalPolicy === "untrusted") return askUser(fullAccess ? undefined : UNSANDBOXED_ONCE_APPROVED)
   if (fullAccess) return { _tag: "AutoApprove", sandbox: "none" }
   if (input.approvalPolicy === "on-request" && input.withEscalatedPermissions === true) {
     return askUser(input.justification)

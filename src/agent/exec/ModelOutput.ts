@@ -2,15 +2,18 @@
  * What the model reads after a command: the JSON string
  * `{"output": …, "metadata": {"exit_code": …, "duration_seconds": …}}`. Clients get the full output in
  * events; only the model's copy is cut, to 10 KiB and 256 lines: the first and last 128 lines around
- * an elision line, the head at most 5 KiB, the tail filling what is left of the byte budget. Lines are
+ * an elision line, the head at most half the bytes, the tail filling what is left of the byte budget. Lines are
  * counted as Rust's `str::lines` counts them, because the cut must match the reference byte for byte.
+ * `tool_output_token_limit` sets the byte budget instead, at 4 bytes a token (the reference's estimate).
  */
 
 const MAX_BYTES = 10 * 1024
 const MAX_LINES = 256
 const HEAD_LINES = MAX_LINES / 2
 const TAIL_LINES = MAX_LINES - HEAD_LINES
-const HEAD_BYTES = MAX_BYTES / 2
+
+/** The byte budget for `tool_output_token_limit` tokens; the default 10 KiB when unset. */
+export const outputBudgetBytes = (tokenLimit: number | undefined) => (tokenLimit === undefined ? MAX_BYTES : tokenLimit * 4)
 
 /** Rust's `str::lines`: split on `\n`, drop a `\r` before it, no empty last line after a final `\n`. */
 const rustLines = (text: string): Array<string> => {
@@ -41,16 +44,16 @@ const takeLastBytes = (text: string, budget: number): string => {
 }
 
 /** The model's copy of a command's output: verbatim when within both limits, else head + elision + tail. */
-export const truncateForModel = (output: string): string => {
+export const truncateForModel = (output: string, maxBytes: number = MAX_BYTES): string => {
   const lines = rustLines(output)
-  if (utf8Length(output) <= MAX_BYTES && lines.length <= MAX_LINES) return output
+  if (utf8Length(output) <= maxBytes && lines.length <= MAX_LINES) return output
   const headTake = Math.min(HEAD_LINES, lines.length)
   const tailTake = Math.min(TAIL_LINES, lines.length - headTake)
   const omitted = lines.length - headTake - tailTake
   const marker = `\n[... omitted ${omitted} of ${lines.length} lines ...]\n\n`
-  const head = takeBytes(lines.slice(0, headTake).join("\n"), HEAD_BYTES)
+  const head = takeBytes(lines.slice(0, headTake).join("\n"), Math.floor(maxBytes / 2))
   const tail = tailTake > 0 ? lines.slice(lines.length - tailTake).join("\n") : ""
-  const tailBudget = Math.max(0, MAX_BYTES - utf8Length(head) - utf8Length(marker))
+  const tailBudget = Math.max(0, maxBytes - utf8Length(head) - utf8Length(marker))
   return head + marker + takeLastBytes(tail, tailBudget)
 }
 
@@ -67,12 +70,12 @@ interface ModelVisibleOutput {
  * prefixed with `command timed out after <ms> milliseconds`, as later reference releases do, so the
  * model sees both why it ended and what it printed.
  */
-export const formatExecOutputForModel = (output: ModelVisibleOutput): string => {
+export const formatExecOutputForModel = (output: ModelVisibleOutput, maxBytes: number = MAX_BYTES): string => {
   const text = output.timedOut === true
     ? `command timed out after ${Math.round(output.durationMs)} milliseconds\n${output.aggregatedOutput}`
     : output.aggregatedOutput
   return JSON.stringify({
-    output: truncateForModel(text),
+    output: truncateForModel(text, maxBytes),
     metadata: { exit_code: output.exitCode, duration_seconds: Math.round(output.durationMs / 100) / 10 }
   })
 }

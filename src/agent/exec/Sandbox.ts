@@ -1,9 +1,11 @@
 /**
  * The Linux sandbox: bubblewrap. `read-only` mounts the whole filesystem read-only; `workspace-write`
  * also binds the writable roots read-write (see `WorkspaceRoots`: the turn's cwd and the configured
- * roots, never the model's `workdir`), then binds each root's `.git` read-only again; the network is
- * cut (a fresh, empty network namespace) unless the policy allows it, and no Unix-domain socket can be
- * opened in either mode (see `SocketFilter`). CODEX_HOME is masked in every
+ * roots, never the model's `workdir`), pins what must not move, then binds each root's `.git`
+ * read-only again — all by descriptor, as resolved when the command starts (see `SandboxMounts`) and
+ * checked against what the conversation first saw (see `RootIdentities`); the network is
+ * cut (a fresh, empty network namespace) unless the policy allows it, and in either mode no socket can
+ * reach a host socket path (see `SocketFilter`). CODEX_HOME is masked in every
  * mode (see `CodexHomeMask`). Every capability is dropped, so a command run by root cannot undo any
  * of this by remounting. The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
@@ -22,6 +24,8 @@ import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { codexHomeMaskArgs } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
+import { checkRootIdentities, type RootIdentities } from "./RootIdentities.js"
+import { mountArgs, type SandboxMount, sandboxMounts } from "./SandboxMounts.js"
 import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
@@ -49,6 +53,8 @@ export interface SandboxSpec {
   readonly codexHome?: string | undefined
   /** The server's `$TMPDIR` and `$HOME` (see `workspaceRoots`). */
   readonly env?: RootsEnv | undefined
+  /** The conversation's record of its roots (see `RootIdentities`); without it nothing is compared. */
+  readonly identities?: RootIdentities | undefined
 }
 
 /** The descriptor bwrap reads the seccomp filter from (see `SocketFilter`); the runner passes it as fd 3. */
@@ -58,19 +64,34 @@ export const SECCOMP_FD = 3
 export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
   policy.mode === "danger-full-access" ? undefined : unixSocketFilter()
 
+/** A sandbox ready to start: bwrap's options, and the paths to open and hand it as descriptors `firstMountFd`… */
+export interface SandboxPlan {
+  readonly args: Array<string>
+  readonly mounts: ReadonlyArray<SandboxMount>
+}
+
 /**
- * The bubblewrap options (everything between `bwrap` and `--`) that start a command in `startDir`.
- * Under `danger-full-access` the command still gets its own PID namespace, so nothing it starts
- * (`setsid`, `nohup`, daemons) outlives it; `/` is bound read-write with devices, the network shared.
+ * The bubblewrap options (everything between `bwrap` and `--`) that start a command in `startDir`, or
+ * why the command is refused (a root is no longer what the conversation first saw). The mounts are
+ * read from descriptors `firstMountFd`… of bwrap, the ones after its stdio and filter. Under
+ * `danger-full-access` the command still gets its own PID namespace, so nothing it starts (`setsid`,
+ * `nohup`, daemons) outlives it; `/` is bound read-write with devices, the network shared.
  */
-export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
+export const planSandbox = (
+  spec: SandboxSpec,
+  startDir: string,
+  firstMountFd = SECCOMP_FD + 1
+): SandboxPlan | { readonly refused: string } => {
   const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace)
   const contained = ["--die-with-parent", "--unshare-pid"]
   if (spec.policy.mode === "danger-full-access") {
-    return [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir]
+    return { args: [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir], mounts: [] }
   }
   const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
-  return [
+  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, roots.writable)
+  if (changed !== undefined) return { refused: changed }
+  const mounts = sandboxMounts(roots)
+  const args = [
     ...contained,
     // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
     "--cap-drop", "ALL",
@@ -78,23 +99,21 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
     "--ro-bind", "/", "/",
     "--dev", "/dev",
     "--proc", "/proc",
-    ...roots.writable.flatMap((root) => ["--bind", root, root]),
-    // After the writable binds, so they cover what the binds exposed.
-    ...roots.readOnly.flatMap((path) => ["--ro-bind", path, path]),
+    ...mountArgs(mounts, firstMountFd),
     ...roots.emptied.flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
     ...hidden,
     ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir
   ]
+  return { args, mounts }
 }
 
-/** The full command line: `bwrap <options> -- <argv>`. */
-export const sandboxedArgv = (
-  bwrapPath: string,
-  spec: SandboxSpec,
-  startDir: string,
-  argv: ReadonlyArray<string>
-): Array<string> => [bwrapPath, ...bwrapArgs(spec, startDir), "--", ...argv]
+/** The bubblewrap options of `planSandbox`, for a spec without identities (the probe, tests). */
+export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> => {
+  const plan = planSandbox(spec, startDir)
+  if ("refused" in plan) throw new Error(plan.refused)
+  return plan.args
+}
 
 /** Where bwrap is: the configured path (a bare name is looked up on PATH), else `bwrap` on PATH. */
 const locateBwrap = (

@@ -6,26 +6,45 @@
  *
  * Two more rules close the ways around that:
  * - A root that would make everything writable (`/`, the user's home, or an ancestor of home) is
- *   refused unless the user listed it in `writable_roots` explicitly.
+ *   refused unless the user listed it in `writable_roots` explicitly: a cwd like that refuses the
+ *   command; `/tmp` or `$TMPDIR` like that (a HOME under /tmp) is only left out, so commands still run.
  * - Each root's `.git` stays read-only, with what its config points to in the work tree (see
  *   `GitProtectedPaths`): hooks and config there run code later, outside the sandbox. The
- *   repositories directly inside the workspace and the configured roots are covered too; deeper
- *   ones (and any created during the conversation) are not.
+ *   repositories directly inside the workspace and the configured roots are covered too, as are
+ *   their submodules and a repository that holds a root; deeper ones (and any created during the
+ *   conversation) are not. The workspaces of the process's other live conversations that lie in
+ *   these roots are protected the same way (see `LiveWorkspaces`).
+ * - What the sandbox relies on cannot be moved from inside it: every root, every protected path and
+ *   each of their ancestors inside a writable root is pinned (see `AncestorPins`), so a command can
+ *   neither rename the workspace's parent and leave a symlink in its place nor rename a repository
+ *   and put a copy with a writable `.git` where it was.
  *
- * Paths are real paths (symlinks resolved), since bubblewrap mounts and patch checks compare them.
+ * Paths are real paths (symlinks resolved), resolved once per command: the sandbox binds what was
+ * resolved here by descriptor (see `SandboxMounts`).
  */
-import { readdirSync, realpathSync } from "node:fs"
+import { readdirSync, readFileSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
-import { isAbsolute, join, relative, resolve, sep } from "node:path"
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
+import { pinsFor } from "./AncestorPins.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
+import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { isDirectory } from "./PathLookup.js"
 
 /** The server's environment as far as the roots care. */
 export interface RootsEnv {
   readonly TMPDIR?: string | undefined
   readonly HOME?: string | undefined
+  /** The other conversations' workspaces (see `LiveWorkspaces`): protected like this one where the roots reach them. */
+  readonly liveWorkspaces?: ReadonlyArray<string> | undefined
 }
+
+/** The roots' view of the server: its `$TMPDIR` and `$HOME`, and the live conversations' workspaces. */
+export const rootsEnvOf = (env: { readonly TMPDIR?: string | undefined; readonly HOME?: string | undefined }): RootsEnv => ({
+  TMPDIR: env.TMPDIR,
+  HOME: env.HOME,
+  liveWorkspaces: liveWorkspaces()
+})
 
 /** An implicit root too broad to be writable, and where it came from. */
 interface RefusedRoot {
@@ -40,9 +59,23 @@ export interface WorkspaceRoots {
   readonly readOnly: ReadonlyArray<string>
   /** Configured git hook directories that do not exist yet: mounted empty and read-only so none can be made. */
   readonly emptied: ReadonlyArray<string>
-  /** Implicit roots left out because they would expose everything; non-empty means refuse the command. */
+  /** The cwd, when it would expose everything; non-empty means refuse the command. */
   readonly refused: ReadonlyArray<RefusedRoot>
+  /** `/tmp` or `$TMPDIR` when they would expose everything: not writable, and worth one warning. */
+  readonly leftOut: ReadonlyArray<RefusedRoot>
+  /** Directories inside the writable roots that no command may rename or remove (see `AncestorPins`). */
+  readonly pinned: ReadonlyArray<string>
+  /** Each writable root as the settings name it (absolute) and its real path (see `RootIdentities`). */
+  readonly origins: ReadonlyArray<RootOrigin>
 }
+
+/** A writable root as named (the turn's cwd, a configured root, `/tmp`, `$TMPDIR`) and what it resolved to. */
+export interface RootOrigin {
+  readonly given: string
+  readonly real: string
+}
+
+const NO_ROOTS: WorkspaceRoots = { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [], pinned: [], origins: [] }
 
 const realPath = (path: string) => {
   try {
@@ -77,34 +110,72 @@ const childDirectories = (root: string): Array<string> => {
   }
 }
 
-/** The writable roots, read-only `.git` paths and refused roots of a turn (see the module comment). */
+/** At most this many submodules of a repository are protected. */
+const MAX_SUBMODULES = 64
+
+/** The work trees of the submodules `.gitmodules` lists in `repo` (existing directories, at most `MAX_SUBMODULES`). */
+const submoduleDirectories = (repo: string): Array<string> => {
+  let text: string
+  try {
+    text = readFileSync(join(repo, ".gitmodules"), "utf8")
+  } catch {
+    return []
+  }
+  return [...text.matchAll(/^\s*path\s*=\s*"?(.+?)"?\s*$/gm)]
+    .slice(0, MAX_SUBMODULES)
+    .map((match) => realPath(resolve(repo, match[1]!)))
+    .filter((dir) => isInsideOrEqual(repo, dir) && dir !== repo && isDirectory(dir))
+}
+
+/** The writable roots, read-only `.git` paths, pins and refused roots of a turn (see the module comment). */
 export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: RootsEnv): WorkspaceRoots => {
-  if (policy.mode !== "workspace-write") return { writable: [], readOnly: [], emptied: [], refused: [] }
+  if (policy.mode !== "workspace-write") return NO_ROOTS
   const home = env.HOME ?? homedir()
-  const explicit = (policy.writable_roots ?? []).map((root) => realPath(resolve(workspace, root)))
+  const given = (root: string): RootOrigin => {
+    const absolute = resolve(workspace, root)
+    return { given: absolute, real: realPath(absolute) }
+  }
+  const configured = (policy.writable_roots ?? []).map(given)
+  const explicit = configured.map((origin) => origin.real)
   const implicit: Array<RefusedRoot> = [{ root: workspace, origin: "the turn's cwd" }]
   if (policy.exclude_slash_tmp !== true) implicit.push({ root: "/tmp", origin: "/tmp" })
   if (policy.exclude_tmpdir_env_var !== true && env.TMPDIR !== undefined && env.TMPDIR !== "") {
     implicit.push({ root: env.TMPDIR, origin: "$TMPDIR" })
   }
   const refused: Array<RefusedRoot> = []
-  const roots = [...explicit]
+  const leftOut: Array<RefusedRoot> = []
+  const origins = [...configured]
   for (const candidate of implicit) {
-    const real = realPath(resolve(workspace, candidate.root))
-    if (!explicit.includes(real) && isTooBroadRoot(real, home)) refused.push({ root: real, origin: candidate.origin })
-    else roots.push(real)
+    const origin = given(candidate.root)
+    if (explicit.includes(origin.real) || !isTooBroadRoot(origin.real, home)) origins.push(origin)
+    else (candidate.origin === "the turn's cwd" ? refused : leftOut).push({ root: origin.real, origin: candidate.origin })
   }
-  const writable = [...new Set(roots)].filter(isDirectory).sort((a, b) => a.length - b.length)
+  const writable = [...new Set(origins.map((origin) => origin.real))].filter(isDirectory).sort((a, b) => a.length - b.length)
   // The project roots (not /tmp or $TMPDIR, where other programs' repositories come and go) are also
   // looked into one level down: a directory of checkouts is a common workspace.
-  const projects = writable.filter((root) => root === realPath(workspace) || explicit.includes(root))
-  const repos = [...writable, ...projects.flatMap(childDirectories)]
-  const git = repos.map((root) => gitProtectedPaths(root, home))
   const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
+  const others = (env.liveWorkspaces ?? []).filter((path) => insideWritable(path) && isDirectory(path))
+  const projects = [...writable.filter((root) => root === realPath(workspace) || explicit.includes(root)), ...others]
+  // A root inside a writable root is pinned with its ancestors there, which may hold a repository (a
+  // workspace in a subdirectory of a checkout under /tmp): that repository's `.git` is protected too.
+  const rootAncestors = writable.flatMap((root) => pinsFor(dirname(root), writable))
+  const topRepos = [...new Set([...writable, ...rootAncestors, ...others, ...projects.flatMap(childDirectories)])]
+  const repos = [...topRepos, ...topRepos.flatMap(submoduleDirectories)]
+  const git = repos.map((root) => gitProtectedPaths(root, home))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)
   const emptied = [...new Set(git.flatMap((paths) => paths.missingHookDirs))].filter(insideWritable)
-  return { writable, readOnly, emptied, refused }
+  const anchors = [...writable, ...others, ...readOnly.map(dirname), ...emptied.map(dirname)]
+  const pinned = [...new Set(anchors.flatMap((path) => pinsFor(path, writable)))].filter(isDirectory)
+  return { writable, readOnly, emptied, refused, leftOut, pinned, origins: origins.filter((origin) => writable.includes(origin.real)) }
 }
+
+/** The one warning about temp roots left out: which setting says so on purpose. */
+export const leftOutRootsMessage = (leftOut: ReadonlyArray<RefusedRoot>): string =>
+  leftOut.map((r) =>
+    `${r.origin === "/tmp" ? "/tmp" : `$TMPDIR (${r.root})`} is not writable in the sandbox: it holds your home directory, ` +
+    `so making it writable would make your home writable. Set \`${r.origin === "/tmp" ? "exclude_slash_tmp" : "exclude_tmpdir_env_var"} = true\` ` +
+    "under [sandbox_workspace_write] in config.toml to leave it out on purpose (and silence this), or use a HOME outside it."
+  ).join(" ")
 
 /** The error for a turn whose implicit roots were refused: what was refused and how to allow it. */
 export const refusedRootsMessage = (refused: ReadonlyArray<RefusedRoot>): string =>

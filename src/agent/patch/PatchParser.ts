@@ -6,6 +6,7 @@
  * the reference's exact texts, since the model reads them.
  */
 import { Result, Schema } from "effect"
+import { DELETE, type DiffOp, EQUAL, INSERT } from "./LineDiff.js"
 
 /** One `@@` section of an Update: the lines to find (`oldLines`) and what replaces them. */
 export interface UpdateChunk {
@@ -13,6 +14,11 @@ export interface UpdateChunk {
   readonly changeContext: string | undefined
   readonly oldLines: ReadonlyArray<string>
   readonly newLines: ReadonlyArray<string>
+  /**
+   * Each line's marker in patch order (context, removed, added): which old line a context line keeps
+   * when neighbours have the same text, which a diff of old and new lines cannot tell.
+   */
+  readonly ops: ReadonlyArray<DiffOp>
   /** `*** End of File`: the old lines must be the last lines of the file. */
   readonly isEndOfFile: boolean
 }
@@ -121,6 +127,7 @@ const parseChunk = (
   }
   const oldLines: Array<string> = []
   const newLines: Array<string> = []
+  const ops: Array<DiffOp> = []
   let isEndOfFile = false
   let parsed = 0
   for (let index = start + headerLines; index < lines.length; index++) {
@@ -135,13 +142,17 @@ const parseChunk = (
     if (marker === undefined) {
       oldLines.push("")
       newLines.push("")
+      ops.push(EQUAL)
     } else if (marker === " ") {
       oldLines.push(line.slice(1))
       newLines.push(line.slice(1))
+      ops.push(EQUAL)
     } else if (marker === "+") {
       newLines.push(line.slice(1))
+      ops.push(INSERT)
     } else if (marker === "-") {
       oldLines.push(line.slice(1))
+      ops.push(DELETE)
     } else if (parsed === 0) {
       return Result.fail(invalidHunk(
         lineNumber + 1,
@@ -153,7 +164,7 @@ const parseChunk = (
     }
     parsed++
   }
-  return Result.succeed({ value: { changeContext, oldLines, newLines, isEndOfFile }, consumed: headerLines + parsed })
+  return Result.succeed({ value: { changeContext, oldLines, newLines, ops, isEndOfFile }, consumed: headerLines + parsed })
 }
 
 const parseUpdate = (lines: ReadonlyArray<string>, start: number, lineNumber: number, path: string): Parsed<Step<Hunk>> => {

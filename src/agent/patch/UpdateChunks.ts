@@ -6,15 +6,15 @@
  */
 import { Result } from "effect"
 import type { UpdateChunk } from "./PatchParser.js"
-import { DELETE, diffLines, EQUAL } from "./LineDiff.js"
+import { DELETE, type DiffOp, EQUAL, INSERT } from "./LineDiff.js"
 import { LineMatcher } from "./SeekSequence.js"
 
 interface Replacement {
   readonly at: number
   readonly remove: number
-  /** The patch's lines for what is removed (they may differ from the file's in whitespace). */
-  readonly old: ReadonlyArray<string>
   readonly insert: ReadonlyArray<string>
+  /** The patch's markers for `old` and `insert`, in patch order. */
+  readonly ops: ReadonlyArray<DiffOp>
 }
 
 /** Rust's `{:?}` of a string, which the reference uses to list lines it could not find. */
@@ -67,7 +67,7 @@ const uniformEnding = (lines: ReadonlyArray<Line>): string | undefined => {
 }
 
 /**
- * The inserted lines with their endings. The patch's old and new lines are diffed: a kept (context)
+ * The inserted lines with their endings, following the patch's own markers: a kept (context)
  * line keeps its ending; in a changed block the k-th new line takes the ending of the k-th line it
  * replaces (the block's last one when it adds more); a pure insertion takes the ending of the line
  * before it.
@@ -85,7 +85,7 @@ const withEndings = (lines: ReadonlyArray<Line>, replacement: Replacement): Arra
     replaced = []
     added = []
   }
-  for (const op of diffLines(replacement.old, replacement.insert)) {
+  for (const op of replacement.ops) {
     if (op === EQUAL) {
       flush()
       result.push({ text: replacement.insert[newIndex++]!, ending: endingAt(oldIndex++) })
@@ -96,6 +96,19 @@ const withEndings = (lines: ReadonlyArray<Line>, replacement: Replacement): Arra
     }
   }
   flush()
+  return result
+}
+
+/**
+ * `ops` without the last line of one side: the last op that is `own` or a context line; a context
+ * line stays as a line of the other side only (`other`).
+ */
+const withoutLast = (ops: ReadonlyArray<DiffOp>, own: DiffOp, other: DiffOp): Array<DiffOp> => {
+  const result = [...ops]
+  const index = result.findLastIndex((op) => op === own || op === EQUAL)
+  if (index < 0) return result
+  if (result[index] === own) result.splice(index, 1)
+  else result[index] = other
   return result
 }
 
@@ -116,22 +129,27 @@ const findReplacements = (
     if (chunk.oldLines.length === 0) {
       // The reference appends pure additions at the end of the file, whatever the anchor.
       const at = lines.length > 0 && lines[lines.length - 1] === "" ? lines.length - 1 : lines.length
-      replacements.push({ at, remove: 0, old: [], insert: chunk.newLines })
+      replacements.push({ at, remove: 0, insert: chunk.newLines, ops: chunk.ops })
       continue
     }
     let oldLines = chunk.oldLines
     let newLines = chunk.newLines
+    let ops = chunk.ops
     let found = matcher.seek(oldLines, cursor, chunk.isEndOfFile)
     if (found === undefined && oldLines[oldLines.length - 1] === "") {
       // A trailing empty line stands for the file's final newline, which the split dropped.
       oldLines = oldLines.slice(0, -1)
-      if (newLines[newLines.length - 1] === "") newLines = newLines.slice(0, -1)
+      ops = withoutLast(ops, DELETE, INSERT)
+      if (newLines[newLines.length - 1] === "") {
+        newLines = newLines.slice(0, -1)
+        ops = withoutLast(ops, INSERT, DELETE)
+      }
       found = matcher.seek(oldLines, cursor, chunk.isEndOfFile)
     }
     if (found === undefined) {
       return Result.fail(`Failed to find expected lines ${rustDebugList(chunk.oldLines)} in ${path}`)
     }
-    replacements.push({ at: found, remove: oldLines.length, old: oldLines, insert: newLines })
+    replacements.push({ at: found, remove: oldLines.length, insert: newLines, ops })
     cursor = found + oldLines.length
   }
   return Result.succeed(replacements)

@@ -2,8 +2,11 @@
  * apply_patch as the agent runs it: recognised in shell calls (`apply_patch PATCH`,
  * `bash -lc "apply_patch <<'EOF' … EOF"`) and offered as a tool when configured. The patch is parsed,
  * checked against the policy before any file is read, planned (a bad patch changes nothing) from
- * files read off the event loop, applied atomically in-process, and reported with
- * `patch_apply_begin` / `patch_apply_end` / `turn_diff` events.
+ * files read off the event loop, applied atomically, and reported with `patch_apply_begin` /
+ * `patch_apply_end` / `turn_diff` events. Under `workspace-write`, a patch that stays inside the
+ * writable roots is applied inside the turn's sandbox (see `SandboxedPatch`), so the kernel holds
+ * its writes to the roots even if a path changes after the checks; one the user approved outside
+ * them, and any patch under full access, is applied by the server itself.
  *
  * The writable roots are the turn's (its cwd and the configured roots), never the `cd dir &&` or
  * `workdir` the model wrote: that directory only anchors the patch's relative paths. A path outside
@@ -16,21 +19,27 @@ import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.
 import { formatExecOutputForModel } from "../exec/ModelOutput.js"
 import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
-import { workspaceRoots } from "../exec/WorkspaceRoots.js"
+import type { SandboxSpec } from "../exec/Sandbox.js"
+import { checkRootIdentities } from "../exec/RootIdentities.js"
+import { rootsEnvOf, type WorkspaceRoots, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
+import { applyPatchInSandbox } from "../patch/SandboxedPatch.js"
 import { type Hunk, parsePatch } from "../patch/PatchParser.js"
 import { patchPaths, planPatch } from "../patch/PatchPlan.js"
 import { applyPatchFunctionToolSpec } from "../patch/ApplyPatchToolSpec.js"
 import { invocationCwd, parseApplyPatchInvocation } from "../patch/PatchInvocation.js"
 import { allWithinWritableRoots } from "../patch/WritableRoots.js"
 
-type PatchDecision = { readonly _tag: "Apply" } | { readonly _tag: "Ask" } | { readonly _tag: "Reject"; readonly reason: string }
+/** `inSandbox`: every path is inside the writable roots of a `workspace-write` turn, so the sandbox applies it. */
+type PatchDecision =
+  | { readonly _tag: "Apply"; readonly inSandbox: boolean }
+  | { readonly _tag: "Ask"; readonly inSandbox: boolean }
+  | { readonly _tag: "Reject"; readonly reason: string }
 
 /** Whether the sandbox of the turn would let a command write every one of `paths`. */
-const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, env: Environment) => {
+const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, roots: WorkspaceRoots) => {
   const turn = context.turn
-  const roots = workspaceRoots(turn.sandboxPolicy, turn.cwd, { TMPDIR: env.TMPDIR, HOME: env.HOME })
   const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
@@ -44,15 +53,28 @@ const decidePatch = (
 ): PatchDecision => {
   const turn = context.turn
   if (hunks.length === 0) return { _tag: "Reject", reason: "patch rejected: empty patch" }
-  if (turn.approvalPolicy === "untrusted") return { _tag: "Ask" }
   const policy = turn.sandboxPolicy
-  const allWritable = policy.mode === "danger-full-access" || (policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, env))
-  if (allWritable) return { _tag: "Apply" }
+  const roots = workspaceRoots(policy, turn.cwd, rootsEnvOf(env))
+  // A root that moved is refused before anyone is asked: an approval would name paths that now lead elsewhere.
+  const changed = policy.mode === "workspace-write" ? checkRootIdentities(context.session.roots, roots.origins, roots.writable) : undefined
+  if (changed !== undefined) return { _tag: "Reject", reason: `patch rejected: ${changed}` }
+  const inSandbox = policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, roots)
+  if (turn.approvalPolicy === "untrusted") return { _tag: "Ask", inSandbox }
+  if (policy.mode === "danger-full-access" || inSandbox) return { _tag: "Apply", inSandbox }
   if (turn.approvalPolicy === "never") {
     return { _tag: "Reject", reason: "patch rejected: writing outside of the project; rejected by user approval settings" }
   }
-  return { _tag: "Ask" }
+  return { _tag: "Ask", inSandbox: false }
 }
+
+/** The turn's sandbox, as its commands get it (see `ShellTool`). */
+const turnSandbox = (context: ToolContext, env: Environment): SandboxSpec => ({
+  policy: context.turn.sandboxPolicy,
+  workspace: context.turn.cwd,
+  codexHome: context.turn.config.codexHome,
+  env: rootsEnvOf(env),
+  identities: context.session.roots
+})
 
 /** Applies `patch` for the model; the answer is the text the model reads. */
 const runPatch = (patch: string, cwd: string, callId: string, context: ToolContext): Effect.Effect<string> =>
@@ -64,7 +86,8 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
     }
     const paths = patchPaths(hunks.success, cwd)
     const logged = { call_id: callId, files: boundedPaths(paths) }
-    const decision = decidePatch(hunks.success, paths, context, yield* ProcessEnvironment)
+    const env = yield* ProcessEnvironment
+    const decision = decidePatch(hunks.success, paths, context, env)
     if (decision._tag === "Reject") {
       yield* Effect.logInfo("patch rejected").pipe(Effect.annotateLogs({ ...logged, reason: decision.reason }))
       return decision.reason
@@ -91,7 +114,9 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
     // The files may have changed while the user was deciding.
     const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
     context.turnDiff.onPatchBegin(plan.success, now)
-    const applied = applyPlan(plan.success, nodeFileOps, now)
+    const applied = decision.inSandbox
+      ? yield* applyPatchInSandbox(patch, cwd, turnSandbox(context, env), context.turn.config.codexLinuxSandboxExe)
+      : applyPlan(plan.success, nodeFileOps, now)
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
     yield* applied._tag === "Success"

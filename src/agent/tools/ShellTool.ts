@@ -12,18 +12,19 @@ import { resolve } from "node:path"
 import { Context, Effect, Ref, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { CommandIsolation, commandSecrets } from "../../services/CommandIsolation.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
-import { ExecModelText, formatExecOutputForModel } from "../exec/ModelOutput.js"
+import { ExecModelText, formatExecOutputForModel, outputBudgetBytes } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { isKnownSafeCommand } from "../exec/SafeCommands.js"
 import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
 import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { refusedRootsMessage, workspaceRoots } from "../exec/WorkspaceRoots.js"
+import { leftOutRootsMessage, refusedRootsMessage, rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
@@ -80,7 +81,8 @@ const execute = (
       argv: call.command,
       cwd: call.cwd,
       env: buildCommandEnv(turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
-        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted"
+        networkDisabled: networkAccessOf(turn.sandboxPolicy) === "restricted",
+        secrets: commandSecrets(yield* CommandIsolation, yield* ProcessEnvironment, turn.config)
       }),
       timeoutMs: call.timeoutMs,
       sandbox,
@@ -109,7 +111,10 @@ const execute = (
       duration_ms: Math.round(output.durationMs),
       ...(output.timedOut ? { timed_out: true } : {})
     }))
-    const formatted = formatExecOutputForModel({ ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) })
+    const formatted = formatExecOutputForModel(
+      { ...output, aggregatedOutput: output.aggregatedOutput + noteFor(output) },
+      outputBudgetBytes(context.turn.config.toolOutputTokenLimit)
+    )
     yield* context.emit({
       type: "exec_command_end",
       call_id: call.callId,
@@ -123,12 +128,16 @@ const execute = (
     return { output, formatted }
   })
 
-/** The sandbox of `policy` for this turn: writable roots from the turn's cwd, CODEX_HOME hidden. */
+/**
+ * The sandbox of `policy` for this turn: writable roots from the turn's cwd, checked against what the
+ * conversation first saw, CODEX_HOME hidden.
+ */
 const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environment): SandboxSpec => ({
   policy,
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
-  env: { TMPDIR: env.TMPDIR, HOME: env.HOME }
+  env: rootsEnvOf(env),
+  identities: context.session.roots
 })
 
 /** Whether the warning below was logged; by default once per process, a program may provide its own. */
@@ -219,6 +228,12 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
 
     const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
     const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+    const leftOut = roots.leftOut.length > 0 ? leftOutRootsMessage(roots.leftOut) : undefined
+    if (leftOut !== undefined && !context.session.saidWarnings.has(leftOut)) {
+      context.session.saidWarnings.add(leftOut)
+      yield* Effect.logWarning(leftOut)
+      yield* context.emit({ type: "background_event", message: leftOut })
+    }
     if (roots.refused.length > 0) {
       const message = refusedRootsMessage(roots.refused)
       yield* Effect.logWarning(message)

@@ -9,7 +9,13 @@
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
-import { CODEX_TOOL, CodexReplyArguments, CodexToolArguments } from "../../rpc/CodexTools.js"
+import {
+  CODEX_TOOL,
+  CodexReplyArguments,
+  CodexToolArguments,
+  unknownCodexArguments,
+  unknownCodexArgumentsText
+} from "../../rpc/CodexTools.js"
 import type { Event } from "../../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../../rpc/Mcp.js"
 import { CodexEventNotification } from "../../rpc/Notifications.js"
@@ -166,6 +172,8 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
 
   const codex = Effect.fnUntraced(function*(args: unknown, request: RequestContext) {
     if (args === undefined) return errorResult("Missing arguments for codex tool-call; the `prompt` field is required.")
+    const unknown = typeof args === "object" && args !== null ? unknownCodexArguments(args) : []
+    if (unknown.length > 0) return errorResult(unknownCodexArgumentsText(unknown))
     const decoded = decodeCodexArguments(args)
     if (decoded._tag === "Failure") {
       return errorResult(`Failed to parse configuration for Codex tool: ${describe(decoded.failure)}`)

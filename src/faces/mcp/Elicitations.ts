@@ -7,8 +7,9 @@ import { shlexJoin } from "../../agent/exec/ShellQuote.js"
 import type { EventOf } from "../../rpc/Event.js"
 import { ApprovalRequestedSchema, type ElicitParams } from "../../rpc/Mcp.js"
 
-const execApprovalMessage = (command: ReadonlyArray<string>, cwd: string) =>
-  `Allow Codex to run \`${shlexJoin(command)}\` in \`${cwd}\`?`
+/** The reference's question, after the reason when there is one (an escalation, a retry outside the sandbox). */
+const execApprovalMessage = (command: ReadonlyArray<string>, cwd: string, reason: string | undefined) =>
+  `${reason !== undefined ? `${reason}\n` : ""}Allow Codex to run \`${shlexJoin(command)}\` in \`${cwd}\`?`
 
 const patchApprovalMessage = (reason: string | undefined) =>
   reason !== undefined
@@ -19,7 +20,7 @@ export const execElicitation = (
   event: { readonly id: string; readonly msg: EventOf<"exec_approval_request"> },
   toolCallId: string
 ): ElicitParams => ({
-  message: execApprovalMessage(event.msg.command, event.msg.cwd),
+  message: execApprovalMessage(event.msg.command, event.msg.cwd, event.msg.reason),
   requestedSchema: ApprovalRequestedSchema,
   codex_elicitation: "exec-approval",
   codex_mcp_tool_call_id: toolCallId,

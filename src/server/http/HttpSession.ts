@@ -48,8 +48,14 @@ export interface HttpSession {
   readonly resume: (lastEventId: string) => Stream.Stream<Uint8Array> | undefined
   /** Stops waiting for the answer to `id`: a cancelled request gets none, a dropped JSON response's is discarded. */
   readonly dropAnswer: (id: RequestId) => Effect.Effect<void>
+  /** Who opened the session (the peer's address): sessions are capped per client. */
+  readonly client: string
+  /** When the session was opened (epoch ms). */
+  readonly openedAt: number
   /** Records that the client used the session just now. */
   readonly touch: () => void
+  /** Whether the client has used the session since `initialize`; a flood of bare `initialize`s never does. */
+  readonly wasUsed: () => boolean
   /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
   readonly isIdle: (idleMs: number) => boolean
   /** Interrupts the session's requests and ends its streams. */
@@ -58,7 +64,8 @@ export interface HttpSession {
 
 export const makeHttpSession = Effect.fnUntraced(function*<A>(
   options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
-  agent: Context.Context<A>
+  agent: Context.Context<A>,
+  client: string
 ) {
   const scope = yield* Scope.make()
   const events = new SessionEvents()
@@ -125,11 +132,15 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     }
   }
 
-  let lastActive = Date.now()
+  const openedAt = Date.now()
+  let lastActive = openedAt
+  let used = false
   const session: HttpSession = {
     id: randomUUID(),
     events,
     protocolVersion: undefined,
+    client,
+    openedAt,
     receive: (message) => router.receive(message).pipe(Effect.provideContext(context)),
     expectAnswer: (id) =>
       Effect.sync(() => {
@@ -153,7 +164,11 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       }
       return undefined
     },
-    touch: () => void (lastActive = Date.now()),
+    touch: () => {
+      lastActive = Date.now()
+      used = true
+    },
+    wasUsed: () => used,
     isIdle: (idleMs) =>
       waiting.size === 0 && !events.hasReader && [...streams.values()].every((stream) => stream.isFinished && !stream.hasReader) &&
       Date.now() - lastActive > idleMs,

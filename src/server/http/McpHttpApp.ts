@@ -8,15 +8,15 @@
  *   `Last-Event-ID` it resumes the stream that event was on (the GET stream, or a POST's: the rest of
  *   that request's messages and its answer).
  * - DELETE ends the session.
- * Every request first passes the `Origin` check and, when configured, the bearer token (`RequestGuards`).
+ * Every request first passes the `Origin` check and the bearer token (`RequestGuards`).
  */
-import { ByteSize, Effect, Stream } from "effect"
-import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Option, type Semaphore, Stream } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { classifyMessage, type IncomingMessage, JSONRPC_VERSION, type JsonRpcErrorObject } from "../../rpc/JsonRpc.js"
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../rpc/Mcp.js"
-import { MAX_LINE_BYTES } from "../LineReader.js"
 import type { Answer, HttpSession } from "./HttpSession.js"
 import { HttpSessions } from "./HttpSessions.js"
+import { MAX_BODY_BYTES, makeBodyBudget, readBody } from "./RequestBodies.js"
 import { hasBearerToken, isAllowedOrigin } from "./RequestGuards.js"
 
 export const MCP_PATH = "/mcp"
@@ -24,8 +24,12 @@ export const MCP_PATH = "/mcp"
 export interface McpHttpOptions {
   /** The host the server listens on: an `Origin` naming it is allowed besides loopback. */
   readonly listenHost: string
-  /** When set, every request needs `Authorization: Bearer <token>`. */
-  readonly authToken: string | undefined
+  /**
+   * Every request needs `Authorization: Bearer <token>`: an agent that runs commands is never served
+   * unauthenticated, not even on loopback, where any local process (a sandboxed command with network
+   * access included) could otherwise drive it. Commands never see the token (`CommandIsolation`).
+   */
+  readonly authToken: string
 }
 
 /** An HTTP error whose body is a JSON-RPC error, as MCP clients expect. */
@@ -78,8 +82,8 @@ const handleInitialize = Effect.fnUntraced(function*(
   message: Extract<IncomingMessage, { readonly _tag: "Request" }>
 ) {
   const sessions = yield* HttpSessions
-  const session = yield* sessions.create
-  if (session === undefined) return failure(503, -32000, "Too many open sessions")
+  const session = yield* sessions.create(Option.getOrElse(request.remoteAddress, () => "unknown"))
+  if (session === undefined) return failure(503, -32000, "Too many open sessions, all in use", { "retry-after": "5" })
   const answer = yield* session.expectAnswer(message.id)
   yield* session.receive(message)
   const encoded = yield* answer
@@ -96,22 +100,30 @@ const handleInitialize = Effect.fnUntraced(function*(
     : jsonAnswer(encoded, headers)
 })
 
-const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
-  const length = Number(request.headers["content-length"] ?? "0")
-  if (length > MAX_LINE_BYTES) return failure(413, -32600, "Invalid Request: message exceeds the 16 MiB limit")
-  // The cap also holds for a body sent without Content-Length (chunked).
-  const body = yield* request.text.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_LINE_BYTES)),
-    Effect.orElseSucceed(() => undefined)
-  )
-  if (body === undefined) return failure(413, -32600, "Invalid Request: the body could not be read, or exceeds the 16 MiB limit")
-  let value: unknown
+/** A POSTed body as a message, or why it is not one: parsed once, while the body still holds its budget. */
+const parseBody = (body: string) => {
   try {
-    value = JSON.parse(body)
+    return { _tag: "Message", message: classifyMessage(JSON.parse(body)) } as const
   } catch (error) {
-    return failure(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+    return { _tag: "ParseError", message: error instanceof Error ? error.message : String(error) } as const
   }
-  const message = classifyMessage(value)
+}
+
+const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, budget: Semaphore.Semaphore) {
+  const body = yield* readBody(request, budget, parseBody)
+  switch (body._tag) {
+    case "TooLarge":
+      return failure(413, -32600, `Invalid Request: message exceeds the ${MAX_BODY_BYTES / (1024 * 1024)} MiB limit`)
+    case "Busy":
+      return failure(503, -32000, "Server busy: too many large requests at once; retry later", { "retry-after": "5" })
+    case "TooSlow":
+      return failure(408, -32000, "Request Timeout: the body took too long to arrive")
+    case "Unreadable":
+      return failure(400, -32600, "Invalid Request: the body could not be read")
+  }
+  const parsed = body.value
+  if (parsed._tag === "ParseError") return failure(400, -32700, `Parse error: ${parsed.message}`)
+  const message = parsed.message
   if (message._tag === "Invalid") {
     return HttpServerResponse.jsonUnsafe({ jsonrpc: JSONRPC_VERSION, id: message.id, error: { code: -32600, message: message.reason } }, {
       status: 400
@@ -163,19 +175,20 @@ const handleDelete = Effect.fnUntraced(function*(request: HttpServerRequest.Http
 })
 
 /** The whole HTTP app: guards, then the method's handler. */
-export const mcpHttpApp = (options: McpHttpOptions) =>
-  Effect.gen(function*() {
+export const mcpHttpApp = (options: McpHttpOptions) => {
+  const budget = makeBodyBudget()
+  return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (new URL(request.url, "http://localhost").pathname !== MCP_PATH) return failure(404, -32000, `Not found: MCP is served at ${MCP_PATH}`)
     if (!isAllowedOrigin(request.headers.origin, options.listenHost)) {
       return failure(403, -32000, "Forbidden: this Origin may not use the server")
     }
-    if (options.authToken !== undefined && !hasBearerToken(request.headers.authorization, options.authToken)) {
+    if (!hasBearerToken(request.headers.authorization, options.authToken)) {
       return failure(401, -32000, "Unauthorized: a bearer token is required", { "www-authenticate": "Bearer" })
     }
     switch (request.method) {
       case "POST":
-        return yield* handlePost(request)
+        return yield* handlePost(request, budget)
       case "GET":
         return yield* handleGet(request)
       case "DELETE":
@@ -184,3 +197,4 @@ export const mcpHttpApp = (options: McpHttpOptions) =>
         return failure(405, -32000, "Method not allowed", { allow: "GET, POST, DELETE" })
     }
   })
+}

@@ -2,7 +2,7 @@
  * The checks every HTTP request passes before it reaches a session. `Origin`: a browser page on another
  * site (or a DNS-rebinding attack pointing a foreign name at this port) must not drive a local agent, so
  * a request carrying an `Origin` that is neither loopback nor the address the server listens on is
- * refused with 403. Bearer token: when one is configured, a request without it is refused with 401.
+ * refused with 403. Bearer token: a request without the configured one is refused with 401.
  */
 import { createHash, timingSafeEqual } from "node:crypto"
 

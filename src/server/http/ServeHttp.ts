@@ -15,8 +15,8 @@ import { MCP_PATH, mcpHttpApp } from "./McpHttpApp.js"
 
 export interface HttpServeOptions extends ServerOptions {
   readonly listen: ListenAddress
-  /** When set, every request needs `Authorization: Bearer <token>`. */
-  readonly authToken?: string | undefined
+  /** Every request needs `Authorization: Bearer <token>`. */
+  readonly authToken: string
 }
 
 export const serveHttp = (options: HttpServeOptions) =>

@@ -1,0 +1,258 @@
+/**
+ * Invariant I2, end to end (built server, mock model, real bubblewrap): the sandbox's roots are fixed
+ * when a command starts and cannot be redirected by renames or symlinks; what is protected inside
+ * them (each repository's `.git`) stays protected against renames and copies; patches are written
+ * where the kernel enforces the roots.
+ *
+ * The stage: a writable `pool` (configured in `writable_roots`, standing for `/tmp`) that holds the
+ * workspace two or more levels down, and `target`, a directory no command may write (a system path
+ * in the real attack). Each test plays the model's moves — renames, symlinks, copies, a second
+ * conversation working on the same pool — then checks the real files, and runs git as the user would
+ * afterwards where a planted hook would fire.
+ */
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { MockTurn } from "../support/MockModelServer.js"
+import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
+
+const { makeStage, start } = useHostileStage()
+
+const WORKSPACE_WRITE = { sandbox: "workspace-write", "approval-policy": "never" } as const
+
+interface Pool {
+  readonly stage: Stage
+  /** A writable root (configured) that holds the workspace. */
+  readonly pool: string
+  /** Must never change: no root covers it. */
+  readonly target: string
+}
+
+const makePool = (): Pool => {
+  const stage = makeStage()
+  const pool = join(stage.root, "pool")
+  mkdirSync(pool)
+  return { stage, pool, target: stage.outside }
+}
+
+const startOnPool = ({ stage, pool }: Pool, turns: ReadonlyArray<MockTurn>) =>
+  start(stage, turns, { workspaceWrite: `writable_roots = ["${pool}"]` })
+
+/** A shell command through `sh -c`. */
+const sh = (script: string, callId: string) => MockTurn.shell(["sh", "-c", script], { callId })
+
+/** One `codex` (or `codex-reply`, given a session) call run to its answer; no approval is expected. */
+const call = async (server: ServerProcess, args: Record<string, unknown>, sessionId?: string): Promise<JsonRpcMessage> => {
+  const answer = sessionId === undefined
+    ? await server.request("tools/call", { name: "codex", arguments: { prompt: "do it", ...WORKSPACE_WRITE, ...args } }, 30_000)
+    : await server.request("tools/call", { name: "codex-reply", arguments: { sessionId, prompt: "again" } }, 30_000)
+  expect(answer.error).toBeUndefined()
+  return answer
+}
+
+const isRealDirectory = (path: string) => lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+
+/** A post-checkout hook that leaves `marker` behind when git runs it. */
+const hookScript = (marker: string) => `#!/bin/sh\ntouch ${marker}\n`
+
+describe("I2: the roots cannot be moved from inside the sandbox", () => {
+  it("renaming the workspace's parent and leaving a symlink at its path: refused, the next command writes the workspace only", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "swap"),
+      sh("echo pwned > pwned.txt", "write"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: repo })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(isRealDirectory(repo)).toBe(true)
+    expect(readFileSync(join(repo, "pwned.txt"), "utf8")).toBe("pwned\n")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
+  })
+
+  it("the workspace's grandparent, the workspace itself and rmdir of an ancestor are refused alike", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "a", "b", "repo")
+    makeRepo(repo)
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      sh(`mv ${join(pool, "a")} ${join(pool, "a2")} && mkdir -p ${join(pool, "a", "b")} && ln -s ${target} ${repo}`, "grandparent"),
+      sh(`mv ${repo} ${join(pool, "moved")} && ln -s ${target} ${repo}`, "itself"),
+      sh(`cd / && rm -rf ${join(pool, "a")} ; ln -s ${target} ${join(pool, "a")}`, "rm"),
+      sh("echo pwned > pwned.txt", "write"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: repo })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(isRealDirectory(join(pool, "a"))).toBe(true)
+    expect(readFileSync(join(repo, "pwned.txt"), "utf8")).toBe("pwned\n")
+    expect(git(repo, "log", "--format=%s").trim()).toBe("first")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
+  })
+
+  it("a configured writable root swapped for a symlink (its parent renamed) never makes the target writable", async () => {
+    const { stage, pool, target } = makePool()
+    const data = join(pool, "a", "data")
+    mkdirSync(data, { recursive: true })
+    const { server, model } = await start(stage, [
+      sh(`mv ${join(pool, "a")} ${join(pool, "a2")} && mkdir ${join(pool, "a")} && ln -s ${target} ${data}`, "swap"),
+      sh(`echo pwned > ${join(data, "pwned.txt")}`, "write"),
+      MockTurn.message("done")
+    ], { workspaceWrite: `writable_roots = ["${pool}", "${data}"]` })
+    await call(server, { cwd: stage.work })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(readFileSync(join(data, "pwned.txt"), "utf8")).toBe("pwned\n")
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
+  })
+})
+
+describe("I2: a repository's .git cannot be renamed, replaced or copied around", () => {
+  it("`mv app x && cp -a x app`, `cp -a` then `rm -rf`, a `.git` replaced by a file: the user's later checkout runs no hook of the model's", async () => {
+    const stage = makeStage()
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const marker = join(stage.outside, "hook-ran")
+    const evil = join(stage.work, "evil")
+    mkdirSync(join(evil, "hooks"), { recursive: true })
+    writeFileSync(join(evil, "hooks", "post-checkout"), hookScript(marker))
+    chmodSync(join(evil, "hooks", "post-checkout"), 0o755)
+    const plant = `printf '#!/bin/sh\\ntouch ${marker}\\n' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout`
+    const { server, model } = await start(stage, [
+      sh(`mv app x && cp -a x app && ${plant}`, "mv-copy"),
+      sh(`cp -a app y && rm -rf app && mv y app && ${plant}`, "copy-rm"),
+      sh(`rm -rf app/.git ; mv app/.git app/old-git ; printf 'gitdir: ${evil}\\n' > app/.git`, "git-file"),
+      sh(plant, "plant"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    git(app, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+    expect(isRealDirectory(join(app, ".git"))).toBe(true)
+    expect(listTree(join(app, ".git", "hooks")).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("Device or resource busy")
+  })
+
+  it("a submodule's work tree and `.git` file, and a repository holding the workspace, stay protected", async () => {
+    const { stage, pool, target } = makePool()
+    const outer = join(pool, "outer")
+    makeRepo(outer)
+    const workspace = join(outer, "pkg")
+    mkdirSync(workspace)
+    const lib = join(stage.root, "lib")
+    makeRepo(lib)
+    const app = join(workspace, "app")
+    makeRepo(app)
+    git(app, "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "lib")
+    git(app, "commit", "-q", "-m", "submodule")
+    const marker = join(target, "hook-ran")
+    // A git directory of the model's, with a hook, that a submodule's `.git` file could point to.
+    const evil = join(workspace, "evil")
+    cpSync(join(lib, ".git"), evil, { recursive: true })
+    writeFileSync(join(evil, "hooks", "post-checkout"), hookScript(marker))
+    chmodSync(join(evil, "hooks", "post-checkout"), 0o755)
+    const dotGit = readFileSync(join(app, "lib", ".git"), "utf8")
+    const hook = (dir: string) => `mkdir -p ${dir} && printf '#!/bin/sh\\ntouch ${marker}\\n' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout`
+    const { server } = await startOnPool({ stage, pool, target }, [
+      sh(`mv app/lib lib-moved && mkdir app/lib && printf 'gitdir: ${evil}\\n' > app/lib/.git`, "submodule"),
+      sh(`printf 'gitdir: ${evil}\\n' > app/lib/.git`, "submodule-file"),
+      sh(hook(join(outer, ".git", "hooks")), "outer"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: workspace })
+    git(join(app, "lib"), "checkout", "-q", "-b", "other")
+    git(outer, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+    expect(readFileSync(join(app, "lib", ".git"), "utf8")).toBe(dotGit)
+  })
+})
+
+describe("I2: another conversation or process cannot redirect this one's roots", () => {
+  it("the workspace's parent renamed from outside the server (another process) between two turns: commands and patches are refused with a clear error", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const addFile = "*** Begin Patch\n*** Add File: patched.txt\n+pwned\n*** End Patch"
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      sh("echo first > first.txt", "a1"),
+      MockTurn.message("done"),
+      sh("echo pwned > pwned.txt", "a2"),
+      MockTurn.applyPatch(addFile, { callId: "a3" }),
+      MockTurn.message("done")
+    ])
+    const first = await call(server, { cwd: repo })
+    // What a sandbox of another server sharing the pool could do: it knows nothing of this conversation.
+    renameSync(join(pool, "x"), join(pool, "x2"))
+    mkdirSync(join(pool, "x"))
+    symlinkSync(target, repo)
+    await call(server, {}, first.result.structuredContent.threadId)
+    expect(listTree(target)).toEqual(["keep.txt"])
+    const [, command, patch] = toolOutputs(model)
+    expect(command).toMatch(/writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
+    expect(patch).toMatch(/^patch rejected: the writable root `.*\/x\/repo` is no longer the directory this conversation started with/)
+  })
+
+  it("a workspace path re-pointed by a command before the user starts a conversation there is refused, not bound where it leads", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "b1"),
+      MockTurn.message("done"),
+      sh("echo pwned > pwned.txt", "a1"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    expect(lstatSync(repo).isSymbolicLink()).toBe(true)
+    await call(server, { cwd: repo })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/x\/repo` is reached through the symlink `.*\/x\/repo`, which sandboxed commands can change/)
+  })
+
+  it("a second conversation can neither plant a hook in the first one's repository nor move it (shell or patch)", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    const marker = join(target, "hook-ran")
+    const hooks = join(repo, ".git", "hooks")
+    const { server } = await startOnPool({ stage, pool, target }, [
+      MockTurn.message("ready"),
+      sh(`printf '#!/bin/sh\\ntouch ${marker}\\n' > ${hooks}/post-checkout && chmod +x ${hooks}/post-checkout`, "b1"),
+      MockTurn.applyPatch(`*** Begin Patch\n*** Add File: ${join(hooks, "post-commit")}\n+#!/bin/sh\n*** End Patch`, { callId: "b2" }),
+      sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && cp -a ${join(pool, "x2")} ${join(pool, "x")}`, "b3"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: repo })
+    await call(server, { cwd: stage.work })
+    expect(listTree(hooks).filter((name) => !name.endsWith(".sample"))).toEqual([])
+    expect(existsSync(join(pool, "x2"))).toBe(false)
+    git(repo, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it("a second conversation swaps a directory for a symlink while the first applies a patch: nothing lands outside the roots", async () => {
+    const { stage, pool, target } = makePool()
+    const repo = join(pool, "x", "repo")
+    makeRepo(repo)
+    mkdirSync(join(repo, "dir"))
+    const { server, model } = await startOnPool({ stage, pool, target }, [
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: dir/f.txt\n+pwned\n*** End Patch", { callId: "a1" }),
+      sh(`mv ${join(repo, "dir")} ${join(pool, "moved")} && ln -s ${target} ${join(repo, "dir")}`, "b1"),
+      MockTurn.message("done"),
+      MockTurn.message("done")
+    ])
+    // Conversation A is held at its approval (untrusted asks about every patch), after the checks.
+    const first = "sandbox-roots-a"
+    server.send({ id: first, method: "tools/call", params: { name: "codex", arguments: { prompt: "patch", cwd: repo, sandbox: "workspace-write", "approval-policy": "untrusted" } } })
+    const asked = await server.waitFor((m) => m.method === "elicitation/create" && m.id !== undefined, "A's patch approval", 20_000)
+    await call(server, { cwd: stage.work })
+    expect(lstatSync(join(repo, "dir")).isSymbolicLink()).toBe(true)
+    server.send({ id: asked.id!, result: { decision: "approved" } })
+    await server.waitFor((m) => m.id === first && m.method === undefined, "A's answer", 30_000)
+    expect(listTree(target)).toEqual(["keep.txt"])
+    // B's command answered first; A's patch after the approval.
+    const patch = toolOutputs(model)[1]!
+    expect(JSON.parse(patch).output).toMatch(/^Failed to write file .*\/dir\/f\.txt: Read-only file system \(os error 30\)$/)
+  })
+})
