@@ -3,14 +3,16 @@
  * opens the optional GET stream unless a test says so: a call's events, progress and elicitation go on
  * the POST stream that carries it, its answer is the stream's last event, a dropped POST stream is
  * resumed with `Last-Event-ID` and delivers the rest and the answer exactly once, and no answer ever
- * goes on the GET stream.
+ * goes on the GET stream. A port in use is named in the exit message.
  */
 import { existsSync } from "node:fs"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { TEST_AUTHORIZATION, useHttpAgentServer, within } from "../support/HttpAgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
-import { makeTempDir } from "../support/ServerProcess.js"
+import { makeTempDir, spawnServer } from "../support/ServerProcess.js"
 
 const { start } = useHttpAgentServer()
 
@@ -173,5 +175,31 @@ describe("mcp --http: a call's messages on its own stream", () => {
     await getReading
     expect(onGet.filter((event) => event.message !== undefined && !("method" in event.message))).toEqual([])
     expect(onGet.filter((event) => event.message?.params?._meta?.requestId === 7)).toEqual([])
+  })
+})
+
+describe("mcp --http: listening", () => {
+  it("exits with `cannot listen on HOST:PORT (EADDRINUSE)` when the port is taken", async () => {
+    const taken = createServer()
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const server = spawnServer({
+        env: { CODEX_EFFECT_TEST_HTTP_TOKEN: "t" },
+        args: ["mcp", "--http", `127.0.0.1:${port}`, "--auth-token-env", "CODEX_EFFECT_TEST_HTTP_TOKEN"]
+      })
+      const exited = await within("the server to exit", server.exited)
+      expect(exited.code).toBe(1)
+      expect(server.stderr).toContain(`codex-effect: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`)
+    } finally {
+      taken.close()
+    }
+  })
+
+  it("refuses --auth-token-env without --http", async () => {
+    const server = spawnServer({ env: { CODEX_EFFECT_TEST_HTTP_TOKEN: "t" }, args: ["mcp", "--auth-token-env", "CODEX_EFFECT_TEST_HTTP_TOKEN"] })
+    const exited = await within("the server to exit", server.exited)
+    expect(exited.code).toBe(2)
+    expect(server.stderr).toContain("--auth-token-env applies only with --http")
   })
 })

@@ -6,7 +6,7 @@
  */
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Layer } from "effect"
+import { Data, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { agentLayer, type ServerOptions } from "../ServerLayer.js"
 import { HttpSessions } from "./HttpSessions.js"
@@ -17,6 +17,17 @@ export interface HttpServeOptions extends ServerOptions {
   readonly listen: ListenAddress
   /** Every request needs `Authorization: Bearer <token>`. */
   readonly authToken: string
+}
+
+/** The listener could not open its port: taken, or an address this host does not have. */
+export class ListenError extends Data.TaggedError("ListenError")<{ readonly message: string }> {}
+
+/** `cannot listen on HOST:PORT (CODE)`, from the error `listen` reported (wrapped in a `ServeError`). */
+const listenError = (listen: ListenAddress, error: { readonly cause: unknown }) => {
+  const cause = error.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
+  const code = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : String(cause)
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host
+  return new ListenError({ message: `cannot listen on ${host}:${listen.port} (${code})` })
 }
 
 export const serveHttp = (options: HttpServeOptions) =>
@@ -30,7 +41,7 @@ export const serveHttp = (options: HttpServeOptions) =>
           gracefulShutdownTimeout: "300 millis"
         }))
       )
-    )
+    ).pipe(Effect.catchTag("ServeError", (error) => Effect.fail(listenError(options.listen, error))))
     yield* HttpServer.serveEffect()(mcpHttpApp({ listenHost: options.listen.host, authToken: options.authToken })).pipe(
       Effect.provideContext(context)
     )
