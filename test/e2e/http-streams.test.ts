@@ -178,6 +178,29 @@ describe("mcp --http: a call's messages on its own stream", () => {
   })
 })
 
+describe("mcp --http: clients that are gone", () => {
+  it("denies an approval nobody reads (JSON responses, no GET stream) instead of waiting forever", async () => {
+    const workdir = makeTempDir("codex-work-")
+    const { url, model } = await start([MockTurn.shell(["touch", "made.txt"], { workdir }), MockTurn.message("gave up")], {
+      env: { CODEX_EFFECT_HTTP_UNREAD_REQUEST_MS: "300" }
+    })
+    const headers = await openSession(url)
+    // JSON only: the call's elicitation has no stream to go on but the GET stream, which this client never opens.
+    const response = await within("the call's answer", post(url, call(3, "touch it"), { ...headers, accept: "application/json" }))
+    expect(await response.json()).toMatchObject({ id: 3, result: { content: [{ text: "gave up" }] } })
+    expect(existsSync(join(workdir, "made.txt"))).toBe(false)
+    expect(JSON.stringify(model.requests.at(-1))).toContain("no client read the request")
+  })
+
+  it("closes a session nobody uses after the idle time (shortened)", async () => {
+    const { url, server } = await start([], { env: { CODEX_EFFECT_HTTP_SESSION_IDLE_MS: "200" } })
+    const headers = await openSession(url)
+    await within("the idle session to close", server.waitForStderr(/closing HTTP session \S+: idle/))
+    const after = await post(url, { jsonrpc: "2.0", id: 5, method: "tools/list" }, headers)
+    expect(after.status).toBe(404)
+  })
+})
+
 describe("mcp --http: listening", () => {
   it("exits with `cannot listen on HOST:PORT (EADDRINUSE)` when the port is taken", async () => {
     const taken = createServer()

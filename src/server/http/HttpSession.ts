@@ -8,7 +8,7 @@
  * session's GET stream. An answer never goes on the GET stream.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Deferred, Effect, Exit, Layer, Scope, Sink, type Stream } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Scope, Sink, type Stream } from "effect"
 import type { RequestId } from "../../rpc/Enums.js"
 import { answeredId, type EncodedMessage, type IncomingMessage } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../OutgoingSender.js"
@@ -24,6 +24,18 @@ const REQUEST_LOG_BYTES = REPLAY_LOG_BYTES / 4
 
 /** Answered request streams nobody has read to the end, kept for resumption; the oldest go first. */
 const MAX_UNCLAIMED_STREAMS = 16
+
+/**
+ * How long a request of ours (an elicitation) may wait for a reader: a client that dropped the stream
+ * carrying it and never came back cannot answer, and the call must not wait forever on nobody.
+ */
+export const UNREAD_REQUEST_MS = 2 * 60 * 1000
+
+/** Settings of a session beyond the server's (tests shorten them). */
+export interface HttpSessionOptions extends Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs"> {
+  /** `UNREAD_REQUEST_MS` unless given. */
+  readonly unreadRequestMs?: number | undefined
+}
 
 /** The answer to a POSTed request, or undefined when it will get none (cancelled, session closed). */
 export type Answer = EncodedMessage | undefined
@@ -63,7 +75,7 @@ export interface HttpSession {
 }
 
 export const makeHttpSession = Effect.fnUntraced(function*<A>(
-  options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
+  options: HttpSessionOptions,
   agent: Context.Context<A>,
   client: string
 ) {
@@ -91,28 +103,48 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     return stream
   }
 
-  const route = (messages: ReadonlyArray<EncodedMessage>) =>
-    Effect.sync(() => {
-      for (const encoded of messages) {
-        const id = answeredId(encoded.message)
-        if (id !== undefined) {
-          const key = id === null ? undefined : requestKey(id)
-          const stream = key === undefined ? undefined : streams.get(key)
-          const waiter = key === undefined ? undefined : waiting.get(key)
-          if (stream !== undefined) {
-            stream.finish(encoded.json)
-            evictUnclaimed()
-          } else if (waiter !== undefined) {
-            waiting.delete(key!)
-            Deferred.doneUnsafe(waiter, Exit.succeed(encoded))
-          }
-          // Otherwise nobody waits for it (a dropped JSON response): it must not go on the GET stream.
-          continue
-        }
-        const related = encoded.relatedRequestId === undefined ? undefined : streams.get(requestKey(encoded.relatedRequestId))
-        if (related !== undefined && !related.isFinished) related.push(encoded.json)
-        else events.push(encoded.json)
+  /** Routes one message; returns where a request of ours went, so its reading can be watched. */
+  const routeOne = (encoded: EncodedMessage): { readonly id: RequestId; readonly on: SessionEvents; readonly event: number } | undefined => {
+    const id = answeredId(encoded.message)
+    if (id !== undefined) {
+      const key = id === null ? undefined : requestKey(id)
+      const stream = key === undefined ? undefined : streams.get(key)
+      const waiter = key === undefined ? undefined : waiting.get(key)
+      if (stream !== undefined) {
+        stream.finish(encoded.json)
+        evictUnclaimed()
+      } else if (waiter !== undefined) {
+        waiting.delete(key!)
+        Deferred.doneUnsafe(waiter, Exit.succeed(encoded))
       }
+      // Otherwise nobody waits for it (a dropped JSON response): it must not go on the GET stream.
+      return undefined
+    }
+    const related = encoded.relatedRequestId === undefined ? undefined : streams.get(requestKey(encoded.relatedRequestId))
+    const on = related !== undefined && !related.isFinished ? related : events
+    const event = on.push(encoded.json)
+    return "id" in encoded.message ? { id: encoded.message.id as RequestId, on, event } : undefined
+  }
+
+  const unreadRequestMs = options.unreadRequestMs ?? UNREAD_REQUEST_MS
+  /** The session's sender, once built (the sender's sink is `route`, so it comes after). */
+  let sender: OutgoingSender["Service"] | undefined
+  /** Fails our request `id` when no reader has taken it in time: the call decides without the client. */
+  const watchUnread = (request: { readonly id: RequestId; readonly on: SessionEvents; readonly event: number }): Effect.Effect<void> =>
+    Effect.sleep(Duration.millis(unreadRequestMs)).pipe(
+      Effect.andThen(Effect.suspend(() => {
+        if (request.on.wasDelivered(request.event) || sender === undefined) return Effect.void
+        const message = `no client read the request within ${unreadRequestMs} ms (no stream carrying it was open)`
+        return Effect.logWarning(`request ${request.id} to the client: ${message}`).pipe(
+          Effect.andThen(sender.rejectResponse(request.id, { code: -32001, message }))
+        )
+      }))
+    )
+
+  const route = (messages: ReadonlyArray<EncodedMessage>): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const requests = messages.map(routeOne).filter((request) => request !== undefined)
+      return Effect.forEach(requests, (request) => Effect.forkIn(watchUnread(request), scope), { discard: true })
     })
 
   const context = yield* Layer.buildWithScope(
@@ -120,6 +152,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     scope
   )
   const router = Context.get(context, Router)
+  sender = Context.get(context, OutgoingSender)
 
   const settle = (key: string) => {
     const waiter = waiting.get(key)

@@ -13,6 +13,9 @@ import { HttpSessions } from "./HttpSessions.js"
 import type { ListenAddress } from "../../config/ListenAddress.js"
 import { MCP_PATH, mcpHttpApp } from "./McpHttpApp.js"
 
+/** Undocumented, for tests: a positive integer from the environment, so a test need not wait the real time. */
+const testMillis = (name: string) => ((value) => (Number.isInteger(value) && value > 0 ? value : undefined))(Number(process.env[name]))
+
 export interface HttpServeOptions extends ServerOptions {
   readonly listen: ListenAddress
   /** Every request needs `Authorization: Bearer <token>`. */
@@ -34,7 +37,11 @@ export const serveHttp = (options: HttpServeOptions) =>
   Effect.scoped(Effect.gen(function*() {
     const agent = yield* Layer.build(agentLayer(options))
     const context = yield* Layer.build(
-      HttpSessions.layer(options, agent).pipe(
+      HttpSessions.layer({
+        ...options,
+        sessionIdleMs: testMillis("CODEX_EFFECT_HTTP_SESSION_IDLE_MS"),
+        unreadRequestMs: testMillis("CODEX_EFFECT_HTTP_UNREAD_REQUEST_MS")
+      }, agent).pipe(
         Layer.provideMerge(NodeHttpServer.layer(createServer, {
           host: options.listen.host,
           port: options.listen.port,

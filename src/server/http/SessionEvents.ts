@@ -63,9 +63,15 @@ export class SessionEvents {
     private readonly onDone: () => void = () => {}
   ) {}
 
-  /** Appends one message (a JSON-RPC line without its newline). */
-  push(data: string): void {
+  /** Appends one message (a JSON-RPC line without its newline); returns its event number. */
+  push(data: string): number {
     this.append(data, false)
+    return this.nextId - 1
+  }
+
+  /** Whether event `id` has been written to a reader. */
+  wasDelivered(id: number): boolean {
+    return this.delivered >= id
   }
 
   /** Appends the stream's last message: once it is delivered, the stream ends. */
