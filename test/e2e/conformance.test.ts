@@ -96,7 +96,6 @@ describe("MCP conformance suite (server scenarios)", () => {
     const server = await start([])
     const proxy = await startAuthorizingProxy(server.url)
     proxies.push(proxy.close)
-    // eslint-disable-next-line no-control-regex
     const output = (await runScenario(proxy.url, "server-sse-polling")).replace(/\u001b\[[0-9;]*m/g, "")
     expect(output).toMatch(/\[server-sse-priming-event\s*\] SUCCESS/)
     expect(output).toMatch(/\[server-sse-retry-field\s*\] SUCCESS/)
