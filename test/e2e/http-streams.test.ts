@@ -168,7 +168,7 @@ describe("mcp --http: a call's messages on its own stream", () => {
 
     // Read to the end once: it cannot be replayed again.
     const again = await fetch(url, { headers: { ...headers, accept: "text/event-stream", "last-event-id": lastEventId } })
-    expect(again.status).toBe(400)
+    expect(again.status).toBe(405)
     await again.body?.cancel()
 
     stopGet.abort()

@@ -161,9 +161,13 @@ const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSer
   const lastEventId = request.headers["last-event-id"]
   if (lastEventId === undefined) return eventStream(found.events.open(undefined))
   const resumed = found.resume(lastEventId)
-  // A stream read to the end (or evicted) has nothing more: a client must not keep reconnecting to it.
+  // A stream read to the end (or evicted) has nothing more. A GET gets an event stream or 405, nothing else:
+  // 405 is also what the official SDK client takes as "no stream here" without retrying (it resumes a POST
+  // stream whose answer was a JSON-RPC error, not seeing it as the answer).
   return resumed === undefined
-    ? failure(400, -32000, `Bad Request: no stream to resume after event ${JSON.stringify(lastEventId)}`)
+    ? failure(405, -32000, `Method Not Allowed: no stream to resume after event ${JSON.stringify(lastEventId)}`, {
+      allow: "POST, DELETE"
+    })
     : eventStream(resumed)
 })
 
