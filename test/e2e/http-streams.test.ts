@@ -192,6 +192,30 @@ describe("mcp --http: clients that are gone", () => {
     expect(JSON.stringify(model.requests.at(-1))).toContain("no client read the request")
   })
 
+  it("denies an approval whose stream dropped after it was read, and nobody came back; the answer waits for resumption", async () => {
+    const workdir = makeTempDir("codex-work-")
+    const { url, model } = await start([MockTurn.shell(["touch", "made.txt"], { workdir }), MockTurn.message("gave up")], {
+      env: { CODEX_EFFECT_HTTP_UNREAD_REQUEST_MS: "300" }
+    })
+    const headers = await openSession(url)
+    const abort = new AbortController()
+    const response = await post(url, call(4, "touch it"), headers, abort.signal)
+    let lastEventId: string | undefined
+    await within("the elicitation on the POST stream", (async () => {
+      for await (const event of eventsOf(response)) {
+        lastEventId = event.id
+        if (event.message?.method === "elicitation/create") break
+      }
+    })())
+    abort.abort()
+    // The denial lets the turn go on: the model is asked again.
+    await model.waitForRequests(2)
+    const resumed = await fetch(url, { headers: { ...headers, accept: "text/event-stream", "last-event-id": lastEventId! } })
+    const messages = (await within("the resumed stream to end", readAll(resumed))).map((event) => event.message)
+    expect(messages.at(-1)).toMatchObject({ id: 4, result: { content: [{ text: "gave up" }] } })
+    expect(existsSync(join(workdir, "made.txt"))).toBe(false)
+  })
+
   it("closes a session nobody uses after the idle time (shortened)", async () => {
     const { url, server } = await start([], { env: { CODEX_EFFECT_HTTP_SESSION_IDLE_MS: "200" } })
     const headers = await openSession(url)

@@ -26,8 +26,9 @@ const REQUEST_LOG_BYTES = REPLAY_LOG_BYTES / 4
 const MAX_UNCLAIMED_STREAMS = 16
 
 /**
- * How long a request of ours (an elicitation) may wait for a reader: a client that dropped the stream
- * carrying it and never came back cannot answer, and the call must not wait forever on nobody.
+ * How long a request of ours (an elicitation) may go unanswered with no reader on the stream carrying it:
+ * a client that never opened that stream, or dropped it and never came back, cannot answer, and the call
+ * must not wait forever on nobody.
  */
 export const UNREAD_REQUEST_MS = 2 * 60 * 1000
 
@@ -104,7 +105,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
   }
 
   /** Routes one message; returns where a request of ours went, so its reading can be watched. */
-  const routeOne = (encoded: EncodedMessage): { readonly id: RequestId; readonly on: SessionEvents; readonly event: number } | undefined => {
+  const routeOne = (encoded: EncodedMessage): { readonly id: RequestId; readonly on: SessionEvents } | undefined => {
     const id = answeredId(encoded.message)
     if (id !== undefined) {
       const key = id === null ? undefined : requestKey(id)
@@ -122,29 +123,46 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     }
     const related = encoded.relatedRequestId === undefined ? undefined : streams.get(requestKey(encoded.relatedRequestId))
     const on = related !== undefined && !related.isFinished ? related : events
-    const event = on.push(encoded.json)
-    return "id" in encoded.message ? { id: encoded.message.id as RequestId, on, event } : undefined
+    on.push(encoded.json)
+    return "id" in encoded.message ? { id: encoded.message.id as RequestId, on } : undefined
   }
 
   const unreadRequestMs = options.unreadRequestMs ?? UNREAD_REQUEST_MS
   /** The session's sender, once built (the sender's sink is `route`, so it comes after). */
   let sender: OutgoingSender["Service"] | undefined
-  /** Fails our request `id` when no reader has taken it in time: the call decides without the client. */
-  const watchUnread = (request: { readonly id: RequestId; readonly on: SessionEvents; readonly event: number }): Effect.Effect<void> =>
-    Effect.sleep(Duration.millis(unreadRequestMs)).pipe(
-      Effect.andThen(Effect.suspend(() => {
-        if (request.on.wasDelivered(request.event) || sender === undefined) return Effect.void
-        const message = `no client read the request within ${unreadRequestMs} ms (no stream carrying it was open)`
-        return Effect.logWarning(`request ${request.id} to the client: ${message}`).pipe(
-          Effect.andThen(sender.rejectResponse(request.id, { code: -32001, message }))
-        )
-      }))
+  /** Our requests the client has not answered: the stream each went on, and when. */
+  const unanswered = new Map<RequestId, { readonly on: SessionEvents; readonly sentAt: number }>()
+  /**
+   * Fails our request `id` once no reader has had its stream for `unreadRequestMs` (never read, or read and
+   * then dropped with nobody resuming): the call then decides without the client.
+   */
+  const giveUpIfUnread = (id: RequestId) =>
+    Effect.suspend(() => {
+      const entry = unanswered.get(id)
+      if (entry === undefined) return Effect.succeed(true)
+      const since = entry.on.readerlessSince
+      if (since === undefined || Date.now() - Math.max(since, entry.sentAt) < unreadRequestMs || sender === undefined) {
+        return Effect.succeed(false)
+      }
+      unanswered.delete(id)
+      const message = `no client read the request for ${unreadRequestMs} ms (no stream carrying it was open)`
+      return Effect.logWarning(`request ${id} to the client: ${message}`).pipe(
+        Effect.andThen(sender.rejectResponse(id, { code: -32001, message })),
+        Effect.as(true)
+      )
+    })
+  const watchUnread = (id: RequestId): Effect.Effect<void> =>
+    Effect.sleep(Duration.millis(Math.max(1, unreadRequestMs / 4))).pipe(
+      Effect.andThen(giveUpIfUnread(id)),
+      Effect.repeat({ until: (done) => done }),
+      Effect.asVoid
     )
 
   const route = (messages: ReadonlyArray<EncodedMessage>): Effect.Effect<void> =>
     Effect.suspend(() => {
       const requests = messages.map(routeOne).filter((request) => request !== undefined)
-      return Effect.forEach(requests, (request) => Effect.forkIn(watchUnread(request), scope), { discard: true })
+      for (const request of requests) unanswered.set(request.id, { on: request.on, sentAt: Date.now() })
+      return Effect.forEach(requests, (request) => Effect.forkIn(watchUnread(request.id), scope), { discard: true })
     })
 
   const context = yield* Layer.buildWithScope(
@@ -174,7 +192,12 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     protocolVersion: undefined,
     client,
     openedAt,
-    receive: (message) => router.receive(message).pipe(Effect.provideContext(context)),
+    receive: (message) =>
+      Effect.suspend(() => {
+        // The client answered one of ours: no longer watched for a client that is gone.
+        if ((message._tag === "Response" || message._tag === "ErrorResponse") && message.id !== null) unanswered.delete(message.id)
+        return router.receive(message).pipe(Effect.provideContext(context))
+      }),
     expectAnswer: (id) =>
       Effect.sync(() => {
         const waiter = Deferred.makeUnsafe<Answer>()

@@ -50,6 +50,7 @@ export class SessionEvents {
   private generation = 0
   private closed = false
   private streams = 0
+  private lastReaderLeft = Date.now()
   /** The id of the last event of a request's stream (its answer), once it is logged. */
   private finalId: number | undefined
   /** Whether the last event has been written to a reader. */
@@ -63,15 +64,14 @@ export class SessionEvents {
     private readonly onDone: () => void = () => {}
   ) {}
 
-  /** Appends one message (a JSON-RPC line without its newline); returns its event number. */
-  push(data: string): number {
+  /** Appends one message (a JSON-RPC line without its newline). */
+  push(data: string): void {
     this.append(data, false)
-    return this.nextId - 1
   }
 
-  /** Whether event `id` has been written to a reader. */
-  wasDelivered(id: number): boolean {
-    return this.delivered >= id
+  /** Since when no reader has had this stream (epoch ms); undefined while one reads it. */
+  get readerlessSince(): number | undefined {
+    return this.streams > 0 ? undefined : this.lastReaderLeft
   }
 
   /** Appends the stream's last message: once it is delivered, the stream ends. */
@@ -150,7 +150,10 @@ export class SessionEvents {
       this.streams++
       return Stream.make(primingEvent(`${this.idPrefix}${cursor}`)).pipe(
         Stream.concat(Stream.fromEffectRepeat(next).pipe(Stream.takeWhile((chunk): chunk is Uint8Array => chunk !== undefined))),
-        Stream.ensuring(Effect.sync(() => this.streams--))
+        Stream.ensuring(Effect.sync(() => {
+          this.streams--
+          this.lastReaderLeft = Date.now()
+        }))
       )
     })
   }
