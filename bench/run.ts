@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { execScenario } from "./exec.ts"
 import { execCommandPatchTurn, type Scenario, scenarios, shellPatchTurn, type Target } from "./scenarios.ts"
 
 const PEER_PACKAGE = "@openai/codex@0.153.4"
@@ -87,7 +88,7 @@ const main = async () => {
     ? undefined
     : { name: "reference", command: { file: peerBin, args: ["mcp-server"] }, patchTurn: execCommandPatchTurn }
   const rows: Array<Row> = []
-  for (const scenario of scenarios) {
+  for (const scenario of [...scenarios, execScenario]) {
     const names = scenario.metrics.map((metric) => metric.name)
     if (only !== undefined && !names.some((name) => name.includes(only))) continue
     process.stderr.write(`${names.join(", ")}…\n`)

@@ -30,9 +30,8 @@ const benchDir = (prefix: string) => {
   return mkdtempSync(join(process.cwd(), `.bench/homes/${prefix}-`))
 }
 
-/** CODEX_HOME with a config.toml that points at the mock provider. */
-const homeFor = (url: string) => {
-  const home = benchDir("home")
+/** CODEX_HOME (`home`, else a fresh one) with a config.toml that points at the mock provider. */
+const homeFor = (url: string, home = benchDir("home")) => {
   writeFileSync(join(home, "config.toml"), [
     `model = "mock-model"`,
     `model_provider = "mock"`,
@@ -62,15 +61,23 @@ const homeFor = (url: string) => {
   return home
 }
 
+const keptHomes = new Map<string, string>()
+/** One CODEX_HOME per target for the whole run. */
+const keptHome = (target: Target) => {
+  const home = keptHomes.get(target.name) ?? benchDir("kept-home")
+  keptHomes.set(target.name, home)
+  return home
+}
+
 /**
  * Both servers get an empty HOME, so they measure themselves and not this machine's shell profile: the
  * reference starts a login shell for every session, and a profile that runs `pyenv init` then piles up
  * rehash processes that slow everything on the machine, our rows included.
  */
-const launch = (target: Target, model: MockModelServer) => {
+const launch = (target: Target, model: MockModelServer, home?: string) => {
   const env = { CODEX_EFFECT_LOG: "error", RUST_LOG: "error", HOME: benchDir("user") }
   return new ServerProcess({
-    codexHome: homeFor(model.url),
+    codexHome: homeFor(model.url, home),
     env,
     ...(target.command !== undefined ? { command: target.command } : {})
   })
@@ -100,9 +107,14 @@ const replyCall = (server: ServerProcess, sessionId: string, prompt = "again") =
     return answer
   })
 
-const withServer = async <A>(target: Target, turns: ReadonlyArray<MockTurn>, work: (server: ServerProcess, model: MockModelServer) => Promise<A>) => {
+const withServer = async <A>(
+  target: Target,
+  turns: ReadonlyArray<MockTurn>,
+  work: (server: ServerProcess, model: MockModelServer) => Promise<A>,
+  home?: string
+) => {
   const model = await startMockModelServer(turns)
-  const server = launch(target, model)
+  const server = launch(target, model, home)
   try {
     return await work(server, model)
   } finally {
@@ -174,6 +186,9 @@ const single = (name: string, unit: string, sample: (target: Target) => Promise<
 export const scenarios: ReadonlyArray<Scenario> = [
   { ...single("floor: empty Node answering one line", "ms", emptyNodeAnswersOneLine), floor: true },
   single("spawn → initialize answer", "ms", (target) => withServer(target, [], (server) => elapsed(() => server.initialize()))),
+  // What an MCP client sees when it restarts the server: CODEX_HOME (where our compile cache lives) is kept.
+  single("spawn → initialize answer, same CODEX_HOME", "ms", (target) =>
+    withServer(target, [], (server) => elapsed(() => server.initialize()), keptHome(target))),
   single("codex call, new conversation", "ms", (target) =>
     withServer(target, [MockTurn.message("warm-up"), MockTurn.message("measured")], async (server) => {
       await server.initialize()

@@ -1,7 +1,8 @@
 /**
  * Answers approval requests in code: commands whose program is on an allow-list are approved, the
  * rest are denied, and the model is told. The model here is scripted to try `touch` and then `rm`.
- * The workspace doubles as CODEX_HOME (nothing is written to ~/.codex) and is removed at the end.
+ * CODEX_HOME and the workspace are temporary directories (nothing is written to ~/.codex), removed
+ * at the end; CODEX_HOME is never inside the workspace.
  * Run: `node examples/auto-approve.ts` (after `npm run build`).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -13,6 +14,7 @@ import { CodexLayer, ConversationManager, type ReviewDecision, ScriptedModel, Sc
 const ALLOWED_PROGRAMS = new Set(["touch", "mkdir"])
 
 const workspace = mkdtempSync(join(tmpdir(), "codex-example-"))
+const codexHome = mkdtempSync(join(tmpdir(), "codex-example-home-"))
 writeFileSync(join(workspace, "keep.txt"), "do not delete\n")
 
 const program = Effect.gen(function*() {
@@ -42,7 +44,7 @@ const program = Effect.gen(function*() {
 try {
   await Effect.runPromise(program.pipe(
     Effect.provide(CodexLayer({
-      codexHome: workspace,
+      codexHome,
       cwd: workspace,
       model: ScriptedModel.layer([
         ScriptedTurn.shell(["touch", "notes.txt"], { workdir: workspace }),
@@ -55,4 +57,5 @@ try {
   ))
 } finally {
   rmSync(workspace, { recursive: true, force: true })
+  rmSync(codexHome, { recursive: true, force: true })
 }

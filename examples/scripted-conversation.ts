@@ -1,7 +1,8 @@
 /**
  * Runs one conversation in-process and prints the agent's final answer. The model here is scripted;
  * leave `model` out for the real one (credentials as for the CLI). CODEX_HOME, where conversations
- * are saved, is a temporary directory removed at the end, so nothing is written to ~/.codex.
+ * are saved, and the workspace are temporary directories removed at the end, so nothing is written
+ * to ~/.codex.
  * Run: `node examples/scripted-conversation.ts` (after `npm run build`).
  */
 import { mkdtempSync, rmSync } from "node:fs"
@@ -26,12 +27,15 @@ const program = Effect.gen(function*() {
   return yield* Effect.fail(new Error(msg?.type === "error" ? msg.message : "the conversation ended without an answer"))
 })
 
+// CODEX_HOME (config, credentials, saved conversations) never inside the workspace the agent edits:
+// commands could read its secrets and plant config there; inside it the sandbox keeps all of it read-only.
 const codexHome = mkdtempSync(join(tmpdir(), "codex-home-"))
+const workspace = mkdtempSync(join(tmpdir(), "workspace-"))
 try {
   await Effect.runPromise(program.pipe(
     Effect.provide(CodexLayer({
       codexHome,
-      cwd: codexHome,
+      cwd: workspace,
       model: ScriptedModel.layer([ScriptedTurn.text("Hello from the scripted model!")])
     })),
     // The agent logs each turn, command and approval at info: to stderr, so stdout holds only the answer.
@@ -39,4 +43,5 @@ try {
   ))
 } finally {
   rmSync(codexHome, { recursive: true, force: true })
+  rmSync(workspace, { recursive: true, force: true })
 }

@@ -7,14 +7,16 @@
  *
  * Then it turns on Node's compile cache before loading the CLI (src/main.ts), so every start after
  * the first reuses the compiled code instead of compiling the bundle again; that compilation is most
- * of a cold start. The cache lives in Node's default place (under the OS temp directory, keyed by file
- * contents and Node version) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
+ * of a cold start. The cache is code the server runs, so it lives only where no sandboxed command can
+ * write (`CODEX_HOME/node-compile-cache`, checked at each start: see `CompileCacheDir`); without such a
+ * place the server starts without it. `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
  */
 import { existsSync } from "node:fs"
 import * as NodeModule from "node:module"
 import * as v8 from "node:v8"
 import { fileURLToPath } from "node:url"
 import { APPLY_PATCH_IN_SANDBOX, registerPatchApplierEntry } from "./agent/patch/PatchApplierEntry.js"
+import { compileCacheDir } from "./CompileCacheDir.js"
 
 const REQUIRED = [22, 19]
 
@@ -51,7 +53,9 @@ if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/Sand
 registerPatchApplierEntry(fileURLToPath(import.meta.url))
 
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.
-NodeModule.enableCompileCache()
+// Never Node's default directory: that is under /tmp, which sandboxed commands may write.
+const cacheDir = compileCacheDir(process.env)
+if (cacheDir !== undefined) NodeModule.enableCompileCache(cacheDir)
 await import("./main.js")
 // Node writes the cache only at a clean exit; MCP clients often end a server with a signal, which
 // would leave every later start compiling again. The CLI is loaded by now, so write it at once.

@@ -10,6 +10,7 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { makeExecCommand } from "./faces/exec/ExecCommand.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { CommandIsolation, urlPassword } from "./services/CommandIsolation.js"
@@ -207,13 +208,21 @@ const mcp = Command.make("mcp", {
 
 const { login, logout } = makeAuthCommands(Effect.map(root, withProfile))
 
+/** exec's progress is its own output: logs stay at warnings unless --log-level or CODEX_EFFECT_LOG ask for more. */
+const exec = makeExecCommand({
+  // `--profile` (the root's) reaches exec as `-c profile=…`, like every other command.
+  cliOverrides: Effect.map(root, withProfile),
+  logLevel: Effect.flatMap(GlobalFlag.LogLevel, (flag) => (Option.isNone(flag) && envLogLevelName === "" ? Effect.succeed("Warn" as const) : stderrThreshold)),
+  env: serverEnvironment
+})
+
 const codexEffect = root.pipe(
   Command.withHandler((flags) => runServer(withProfile(flags))),
   Command.withDescription(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
+  Command.withSubcommands([mcp, exec, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
 )
 
 /** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */
@@ -233,9 +242,11 @@ NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) {
-      onExit(0)
+      // A signal that interrupted `exec` set the code that says which (130, 143).
+      const code = typeof process.exitCode === "number" ? process.exitCode : 0
+      onExit(code)
       // Lingering handles (stdin, HTTP keep-alive sockets) must not keep a finished server alive.
-      process.exit(0)
+      process.exit(code)
     }
     const error = Cause.squash(exit.cause)
     // A usage error has been printed already; "Help requested" would only add noise.

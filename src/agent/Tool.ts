@@ -1,7 +1,8 @@
 /**
  * The contract between the turn loop and the tools it offers the model. A tool gets the call and a
  * context through which it emits events and asks the user for approval; it answers with the text
- * the model will read. Tools never fail: every problem becomes output for the model.
+ * the model will read. Tools never fail: every problem becomes output for the model, and a tool
+ * that breaks anyway (throws, dies) is answered for it by `ToolDispatch`.
  */
 import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"

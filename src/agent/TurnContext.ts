@@ -27,6 +27,8 @@ export interface TurnContext {
   readonly includeApplyPatchTool: boolean
   /** The conversation's resolved config, for what tools read directly (shell env policy, sandbox binary…). */
   readonly config: ResolvedConfig
+  /** The JSON Schema the task's final answer must match (this task only). */
+  readonly outputSchema?: Readonly<Record<string, unknown>> | undefined
 }
 
 const sandboxPolicyFromConfig = (config: ResolvedConfig): SandboxPolicy => {
@@ -93,6 +95,7 @@ export const turnContextForUserTurn = (base: TurnContext, op: Extract<Op, { type
   limits: limitsFor(base.config, op.model),
   effort: op.effort,
   summary: op.summary,
+  outputSchema: op.final_output_json_schema,
   // Another model may expect another apply_patch tool, and the instructions follow the tools.
   ...(op.model !== base.model
     ? { includeApplyPatchTool: offersApplyPatchTool(base.config, op.model), instructions: instructionsFor(base.config, op.model) }

@@ -15,7 +15,7 @@ import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
-import type { ToolCall } from "./Tool.js"
+import { dispatchToolCall, recordedCallItem } from "./ToolDispatch.js"
 import { outputItemFor, repairDanglingCalls, toolCallOf } from "./ToolCallItems.js"
 
 const emit = (env: TaskEnvironment, msg: EventMsg) => env.toolContext.emit(msg)
@@ -27,14 +27,6 @@ const outputText = (item: ResponseItem): string | undefined => {
   if (item.type !== "message" || item.role !== "assistant") return undefined
   const texts = item.content.flatMap((part) => part.type === "output_text" ? [part.text] : [])
   return texts.length > 0 ? texts[texts.length - 1] : undefined
-}
-
-const runTool = (env: TaskEnvironment, call: ToolCall): Effect.Effect<string> => {
-  const tool = env.tools.find((candidate) => candidate.name === call.name)
-  if (tool === undefined) {
-    return Effect.succeed(call.kind === "function" ? `unsupported call: ${call.name}` : `unsupported custom tool call: ${call.name}`)
-  }
-  return tool.run(call, env.toolContext)
 }
 
 /** What one model turn produced: the items to record, whether a tool ran, the last assistant text. */
@@ -92,7 +84,8 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
         return turn
       case "OutputItemDone": {
         const item = event.item
-        turn.items.push(item)
+        const call = toolCallOf(item)
+        turn.items.push(call === undefined ? item : recordedCallItem(item, call))
         if (item.type === "message" && item.role === "assistant") {
           for (const part of item.content) {
             if (part.type === "output_text") yield* emit(env, { type: "agent_message", message: part.text })
@@ -103,13 +96,10 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           if (showRaw(env)) {
             for (const part of item.content ?? []) yield* emit(env, { type: "agent_reasoning_raw_content", text: part.text })
           }
-        } else {
-          const call = toolCallOf(item)
-          if (call !== undefined) {
-            const output = yield* runTool(env, call)
-            turn.items.push(outputItemFor(call, output))
-            turn.ranTool = true
-          }
+        } else if (call !== undefined) {
+          const output = yield* dispatchToolCall(env.tools, call, env.toolContext)
+          turn.items.push(outputItemFor(call, output))
+          turn.ranTool = true
         }
         return turn
       }
@@ -131,6 +121,7 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
         ? { effort: context.effort, summary: context.summary }
         : undefined,
       verbosity: modelFamily(context.model).supportsVerbosity ? context.config.modelVerbosity : undefined,
+      outputSchema: context.outputSchema,
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()

@@ -25,7 +25,6 @@ import {
 } from "../services/ConversationLifecycle.js"
 import { ConversationManager, readSavedConversation } from "../services/ConversationManager.js"
 import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
-import { requireWorkingDirectory } from "../services/WorkingDirectory.js"
 import { ConversationEntity } from "./ConversationEntity.js"
 import { ConversationStore } from "./ConversationStore.js"
 
@@ -167,11 +166,8 @@ export const layer: Layer.Layer<
     )
 
   return ConversationManager.of({
-    newConversation: (overrides) =>
-      loadConfig(overrides).pipe(
-        Effect.flatMap((resolved) => requireWorkingDirectory(resolved, overrides)),
-        Effect.flatMap((resolved) => start({ config: resolved }))
-      ),
+    // The cwd is checked by the runner that hosts the conversation: the front may be another machine.
+    newConversation: (overrides) => Effect.flatMap(loadConfig(overrides), (resolved) => start({ config: resolved })),
     startConversation: start,
     get,
     resume,

@@ -53,7 +53,7 @@ export type McpServerTransport =
     readonly env: Readonly<Record<string, string>>
     /** Variables of ours passed on by name. */
     readonly envVars?: ReadonlyArray<string> | undefined
-    /** Where the process starts; the conversation's cwd when unset. */
+    /** Where the process starts; `/` when unset, never the conversation's cwd (see `STDIO_SERVER_CWD`). */
     readonly cwd?: string | undefined
   }
   | {

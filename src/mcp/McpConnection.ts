@@ -24,9 +24,15 @@ const MAX_TOOL_PAGES = 100
 
 const CLIENT_INFO = { name: "codex-effect", version: VERSION }
 
+/**
+ * Where a stdio server starts when its config names no `cwd`. Never the conversation's: the model writes
+ * there, and what a launcher loads from its working directory runs outside any sandbox (`npx` prefers a
+ * `node_modules` package there, `python -m` and `node` a module there, `npm` reads `.npmrc`). `/` is
+ * no sandbox's to write.
+ */
+export const STDIO_SERVER_CWD = "/"
+
 export interface McpConnectionContext {
-  /** Where a stdio server starts when its config names no `cwd`: the conversation's. */
-  readonly cwd: string
   readonly env: Environment
 }
 
@@ -67,7 +73,7 @@ const makeTransport = (server: McpServerConfig, context: McpConnectionContext): 
       command: transport.command,
       args: transport.args,
       env: { ...inherited, ...transport.env },
-      cwd: transport.cwd ?? context.cwd
+      cwd: transport.cwd ?? STDIO_SERVER_CWD
     })
   }
   const headers: Record<string, string> = { ...transport.headers }

@@ -17,11 +17,11 @@ import type { McpServerConfig } from "../config/McpServerConfig.js"
  */
 const loadConnection = Effect.promise(() => import("./McpConnection.js"))
 
-/** What makes two conversations' servers the same: the entry, and where a stdio server runs. */
+/** What makes two conversations' servers the same: the entry (which says where a stdio server runs). */
 class PoolKey implements Equal.Equal {
   readonly id: string
   constructor(readonly server: McpServerConfig, readonly context: McpConnectionContext) {
-    this.id = JSON.stringify([server, server.transport.type === "stdio" ? server.transport.cwd ?? context.cwd : null])
+    this.id = JSON.stringify(server)
   }
   [Equal.symbol](that: unknown): boolean {
     return that instanceof PoolKey && that.id === this.id

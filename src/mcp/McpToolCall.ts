@@ -8,6 +8,7 @@
 import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Clock, Effect, Result } from "effect"
 import { outputBudgetBytes, truncateForModel } from "../agent/exec/ModelOutput.js"
+import { MAX_ARGUMENT_DEPTH } from "../model/ModelOutputLimits.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../agent/Tool.js"
 import { durationFromMillis, type McpInvocation } from "../rpc/Event.js"
 import type { McpConnection } from "./McpConnection.js"
@@ -25,7 +26,22 @@ export const parseMcpArguments = (input: string): Result.Result<Record<string, u
   }
   if (parsed === null) return Result.succeed(undefined)
   if (typeof parsed !== "object" || Array.isArray(parsed)) return Result.fail("the arguments must be a JSON object")
+  if (depthOf(parsed) > MAX_ARGUMENT_DEPTH) return Result.fail(`the arguments are nested too deeply (the limit is ${MAX_ARGUMENT_DEPTH} levels)`)
   return Result.succeed(parsed as Record<string, unknown>)
+}
+
+/** How deep objects and arrays nest in a parsed JSON value; iterative, so any depth is measured safely. */
+const depthOf = (value: unknown): number => {
+  let deepest = 0
+  const pending: Array<readonly [unknown, number]> = [[value, 1]]
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!
+    if (typeof next !== "object" || next === null) continue
+    deepest = Math.max(deepest, depth)
+    if (deepest > MAX_ARGUMENT_DEPTH) return deepest
+    for (const child of Object.values(next)) pending.push([child, depth + 1])
+  }
+  return deepest
 }
 
 /** What the model reads of a result: its text parts, other parts named, and the structured content as JSON. */

@@ -4,7 +4,9 @@
  * into the same ResponseEvents the Responses API gives. A turn ends at the first `finish_reason`,
  * so whatever follows it (`data: [DONE]`, or the reference mock's literal `data: DONE`) is never read.
  */
-import type { Prompt } from "./Prompt.js"
+import { OUTPUT_SCHEMA_NAME, type Prompt } from "./Prompt.js"
+import { fatal, ModelError } from "./ModelError.js"
+import { MAX_RESPONSE_TEXT_CHARS, MAX_TOOL_CALLS_PER_RESPONSE, MAX_TOOL_INPUT_CHARS, overLimit } from "./ModelOutputLimits.js"
 import { ResponseEvent } from "./ResponseEvent.js"
 import type { ContentPart } from "./ResponseItem.js"
 
@@ -78,7 +80,15 @@ export const chatRequestBody = (prompt: Prompt) => {
       }]
       : []
   )
-  return { model: prompt.model, messages: chatMessages(prompt), stream: true, ...(tools.length > 0 ? { tools } : {}) }
+  return {
+    model: prompt.model,
+    messages: chatMessages(prompt),
+    stream: true,
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(prompt.outputSchema !== undefined
+      ? { response_format: { type: "json_schema", json_schema: { name: OUTPUT_SCHEMA_NAME, strict: true, schema: prompt.outputSchema } } }
+      : {})
+  }
 }
 
 /** A streamed chunk as far as we read it; `reasoning`/`reasoning_content` come from gpt-oss, vLLM, DeepSeek. */
@@ -116,22 +126,37 @@ interface PendingCall {
 interface ChatAccumulator {
   /** True once a `finish_reason` was seen: the turn's items and `Completed` have been released. */
   readonly done: boolean
-  /** The events this chunk releases. */
-  readonly push: (chunk: ChatChunk) => ReadonlyArray<ResponseEvent>
+  /** The events this chunk releases, or why the response cannot be used (a model flood). */
+  readonly push: (chunk: ChatChunk) => ReadonlyArray<ResponseEvent> | ModelError
 }
 
-/** Accumulates one streamed chat completion. */
+/**
+ * Arguments are kept up to one character over the cap: enough for the tool dispatch to refuse the
+ * call with a clear result, without holding the rest of the flood.
+ */
+const appendCapped = (text: string, more: string) =>
+  text.length > MAX_TOOL_INPUT_CHARS ? text : (text + more).slice(0, MAX_TOOL_INPUT_CHARS + 1)
+
+/** Accumulates one streamed chat completion; every model-controlled size is capped (`ModelOutputLimits`). */
 export const makeChatAccumulator = (): ChatAccumulator => {
   let text = ""
   let reasoning = ""
-  const calls: Array<PendingCall> = []
+  // By the provider's `index`: a map, so an index of 1e9 costs one entry, not a billion-slot array.
+  const calls = new Map<number, PendingCall>()
   let done = false
 
   // Providers that omit `index` send one call at a time: a new id starts the next call.
-  const callFor = (index: number | undefined, id: string | undefined): PendingCall => {
-    const last = calls[calls.length - 1]
-    const at = index ?? (last === undefined || (id !== undefined && last.id !== "" && id !== last.id) ? calls.length : calls.length - 1)
-    return calls[at] ?? (calls[at] = { id: "", name: "", arguments: "" })
+  const callFor = (index: number | undefined, id: string | undefined): PendingCall | ModelError => {
+    const last = [...calls.values()].at(-1)
+    const at = index ?? (last === undefined || (id !== undefined && last.id !== "" && id !== last.id) ? calls.size : Math.max(...calls.keys()))
+    const existing = calls.get(at)
+    if (existing !== undefined) return existing
+    if (calls.size >= MAX_TOOL_CALLS_PER_RESPONSE) {
+      return fatal(overLimit("the model's response", calls.size + 1, MAX_TOOL_CALLS_PER_RESPONSE, "tool calls or more"))
+    }
+    const call = { id: "", name: "", arguments: "" }
+    calls.set(at, call)
+    return call
   }
 
   const finish = (responseId: string): ReadonlyArray<ResponseEvent> => {
@@ -147,8 +172,8 @@ export const makeChatAccumulator = (): ChatAccumulator => {
         item: { type: "message", role: "assistant", content: [{ type: "output_text", text }] }
       }))
     }
-    // A sparse array if a provider skipped an index: only the calls that exist.
-    for (const call of calls.filter((pending) => pending !== undefined)) {
+    // In index order, whichever order they arrived in.
+    for (const [, call] of [...calls].sort(([a], [b]) => a - b)) {
       events.push(ResponseEvent.OutputItemDone({
         item: { type: "function_call", name: call.name, arguments: call.arguments, call_id: call.id }
       }))
@@ -169,7 +194,7 @@ export const makeChatAccumulator = (): ChatAccumulator => {
       const delta = choice?.delta
       if (delta !== undefined) {
         const thought = reasoningOf(delta)
-        if (thought !== undefined && thought.length > 0) {
+        if (typeof thought === "string" && thought.length > 0) {
           reasoning += thought
           events.push(ResponseEvent.ReasoningContentDelta({ delta: thought }))
         }
@@ -177,12 +202,16 @@ export const makeChatAccumulator = (): ChatAccumulator => {
           text += delta.content
           events.push(ResponseEvent.OutputTextDelta({ delta: delta.content }))
         }
-        for (const part of delta.tool_calls ?? []) {
-          const call = callFor(part.index, part.id)
-          if (part.id !== undefined && call.id === "") call.id = part.id
+        if (text.length + reasoning.length > MAX_RESPONSE_TEXT_CHARS) {
+          return fatal(overLimit("the model's message", text.length + reasoning.length, MAX_RESPONSE_TEXT_CHARS, "characters"))
+        }
+        for (const part of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
+          const call = callFor(typeof part.index === "number" ? part.index : undefined, part.id)
+          if (call instanceof ModelError) return call
+          if (typeof part.id === "string" && call.id === "") call.id = part.id
           // Some providers repeat the name in every chunk: the first one counts.
-          if (part.function?.name !== undefined && call.name === "") call.name = part.function.name
-          if (part.function?.arguments !== undefined) call.arguments += part.function.arguments
+          if (typeof part.function?.name === "string" && call.name === "") call.name = part.function.name
+          if (typeof part.function?.arguments === "string") call.arguments = appendCapped(call.arguments, part.function.arguments)
         }
       }
       if (choice?.finish_reason !== undefined && choice.finish_reason !== null) {

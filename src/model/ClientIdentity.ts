@@ -7,7 +7,11 @@
 import { arch, release, type } from "node:os"
 import { VERSION } from "../version.js"
 
-export const ORIGINATOR = "codex_effect"
+/**
+ * `codex_effect`, unless `CODEX_INTERNAL_ORIGINATOR_OVERRIDE` names another: the official Codex SDK sets
+ * it (`codex_sdk_ts`) on the process it runs, so a provider can tell SDK traffic apart, as with the reference.
+ */
+export const ORIGINATOR = process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_effect"
 
 /** `codex-effect/<version> (<os> <os version>; <arch>) node/<version>`. */
 export const USER_AGENT = `codex-effect/${VERSION} (${type()} ${release()}; ${arch()}) node/${process.versions.node}`

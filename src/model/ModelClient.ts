@@ -16,7 +16,8 @@ import type { ModelProviderInfo } from "./ModelProviderInfo.js"
 import { type ChatChunk, chatRequestBody, makeChatAccumulator } from "./ChatWire.js"
 import { type IdleReason, watchIdle } from "./IdleWatchdog.js"
 import { ModelAuth, type ModelCredentials } from "./ModelAuth.js"
-import { ModelError, streamBroken } from "./ModelError.js"
+import { fatal, ModelError, streamBroken } from "./ModelError.js"
+import { MAX_OUTPUT_ITEMS_PER_RESPONSE, overLimit } from "./ModelOutputLimits.js"
 import type { Prompt } from "./Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "./ProviderRequest.js"
 import { requestError, streamError } from "./ProviderErrors.js"
@@ -24,6 +25,7 @@ import { ResponseEvent } from "./ResponseEvent.js"
 import { jsonBodyParts } from "./RequestBodyParts.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "./ResponsesWire.js"
 import { ResponseDeadline } from "./ResponseDeadline.js"
+import { fetchWithEventCap } from "./SseEventCap.js"
 import { decideRetry, noRetriesSpent, type RetriesSpent } from "./RetryPolicy.js"
 
 /**
@@ -111,10 +113,12 @@ const isCompleted = (event: ResponseEvent): event is Completed => event._tag ===
 const makeDecoder = (provider: ModelProviderInfo) => {
   const chat = makeChatAccumulator()
   let completed: Completed | undefined
+  let outputItems = 0
   const decode = (raw: unknown): Effect.Effect<ReadonlyArray<ResponseEvent>, ModelError> => {
     if (!isRecord(raw)) return Effect.succeed([])
     if (provider.wireApi === "chat") {
       const events = chat.push(raw as ChatChunk)
+      if (events instanceof ModelError) return Effect.fail(events)
       if (chat.done && completed === undefined) {
         completed = events.find(isCompleted)
       }
@@ -122,6 +126,9 @@ const makeDecoder = (provider: ModelProviderInfo) => {
     }
     const mapped = mapResponsesEvent(raw as unknown as ResponsesWireEvent)
     if (mapped instanceof ModelError) return Effect.fail(mapped)
+    if (mapped?._tag === "OutputItemDone" && ++outputItems > MAX_OUTPUT_ITEMS_PER_RESPONSE) {
+      return Effect.fail(fatal(overLimit("the model's response", outputItems, MAX_OUTPUT_ITEMS_PER_RESPONSE, "output items or more")))
+    }
     if (mapped?._tag === "Completed") completed = mapped
     return Effect.succeed(mapped === undefined ? [] : [mapped])
   }
@@ -171,7 +178,9 @@ const connect = (
       organization: null,
       project: null,
       adminAPIKey: null,
-      maxRetries: 0
+      maxRetries: 0,
+      // The SDK buffers each event whole: a flood is cut while it streams, before that buffer grows.
+      fetch: fetchWithEventCap()
     })
     const idleMs = provider.streamIdleTimeoutMs
     const started = yield* Clock.currentTimeMillis

@@ -48,6 +48,11 @@ export interface Prompt {
   readonly reasoning?: { readonly effort: ReasoningEffort; readonly summary: ReasoningSummary } | undefined
   /** `text.verbosity` (Responses API), for models that take it. */
   readonly verbosity?: "low" | "medium" | "high" | undefined
+  /** The JSON Schema the final answer must match: `text.format` (Responses), `response_format` (Chat). */
+  readonly outputSchema?: Readonly<Record<string, unknown>> | undefined
   /** Lets the provider cache the shared prefix of a conversation's requests (the conversation id). */
   readonly promptCacheKey?: string | undefined
 }
+
+/** The name a structured-output format goes under (the reference's). */
+export const OUTPUT_SCHEMA_NAME = "codex_output_schema"

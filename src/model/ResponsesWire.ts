@@ -2,7 +2,7 @@
  * The Responses API (`POST {base}/responses`): the request body built from a
  * Prompt, and the SSE events mapped to ResponseEvents. The stream's turn ends at `response.completed`.
  */
-import type { Prompt } from "./Prompt.js"
+import { OUTPUT_SCHEMA_NAME, type Prompt } from "./Prompt.js"
 import { ResponseEvent, type TokenUsage } from "./ResponseEvent.js"
 import { decodeResponseItem, type ResponseItem } from "./ResponseItem.js"
 import { type ModelError, streamBroken } from "./ModelError.js"
@@ -49,9 +49,24 @@ export const responsesRequestBody = (prompt: Prompt) => {
     stream: true,
     include: reasoning !== null ? ["reasoning.encrypted_content"] : [],
     ...(prompt.promptCacheKey !== undefined ? { prompt_cache_key: prompt.promptCacheKey } : {}),
-    ...(prompt.verbosity !== undefined ? { text: { verbosity: prompt.verbosity } } : {})
+    ...(prompt.verbosity !== undefined || prompt.outputSchema !== undefined
+      ? {
+        text: {
+          ...(prompt.verbosity !== undefined ? { verbosity: prompt.verbosity } : {}),
+          ...(prompt.outputSchema !== undefined ? { format: outputSchemaFormat(prompt.outputSchema) } : {})
+        }
+      }
+      : {})
   }
 }
+
+/** The reference's structured-output format: strict, under its name. */
+const outputSchemaFormat = (schema: Readonly<Record<string, unknown>>) => ({
+  type: "json_schema" as const,
+  strict: true,
+  schema,
+  name: OUTPUT_SCHEMA_NAME
+})
 
 interface WireUsage {
   readonly input_tokens?: number

@@ -14,11 +14,21 @@ export const InputItem = Schema.Union([
 ])
 export type InputItem = typeof InputItem.Type
 
+/** A JSON Schema object, as the caller wrote it. */
+const FinalOutputJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
+
 export const Op = Schema.Union([
   /** Abort the running task; `turn_aborted` follows if one was running. */
   Schema.Struct({ type: Schema.Literal("interrupt") }),
-  /** Start a task, or inject the items into the running one. */
-  Schema.Struct({ type: Schema.Literal("user_input"), items: Schema.Array(InputItem) }),
+  /**
+   * Start a task, or inject the items into the running one. `final_output_json_schema`: the task's
+   * final answer must match this JSON Schema (sent to the provider as a structured-output format).
+   */
+  Schema.Struct({
+    type: Schema.Literal("user_input"),
+    items: Schema.Array(InputItem),
+    final_output_json_schema: Schema.optionalKey(FinalOutputJsonSchema)
+  }),
   /** Like `user_input`, with settings for this task only. */
   Schema.Struct({
     type: Schema.Literal("user_turn"),
@@ -28,7 +38,8 @@ export const Op = Schema.Union([
     sandbox_policy: SandboxPolicy,
     model: Schema.String,
     effort: ReasoningEffort,
-    summary: ReasoningSummary
+    summary: ReasoningSummary,
+    final_output_json_schema: Schema.optionalKey(FinalOutputJsonSchema)
   }),
   /**
    * Answer to an `exec_approval_request`; `id` is that event's submission id. `reason`: why the

@@ -6,9 +6,9 @@
  * unless a request says otherwise. config.toml is read again for each new conversation, so edits
  * apply without a restart.
  */
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, realpathSync, rmSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import { parse, TomlError, type TomlTable } from "smol-toml"
 import { mapCodexCliValues } from "../config/CodexCliValues.js"
@@ -44,9 +44,26 @@ export interface ConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
 }
 
-/** `$CODEX_HOME` when set and non-empty (made absolute), else `~/.codex`; neither need exist. */
+/**
+ * `path` with symlinks resolved as far as it exists. CODEX_HOME is read by this path for the server's
+ * whole life: a symlink on the way could be swapped by a command that can write where it lives,
+ * the directories themselves cannot (see `CodexHomeMask`).
+ */
+export const realCodexHome = (path: string): string => {
+  const missing: Array<string> = []
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    try {
+      return join(realpathSync(dir), ...missing)
+    } catch {
+      if (dirname(dir) === dir) return resolve(path)
+      missing.unshift(basename(dir))
+    }
+  }
+}
+
+/** `$CODEX_HOME` when set and non-empty, else `~/.codex`, as a real path (see `realCodexHome`); neither need exist. */
 export const resolveCodexHome = (env: Readonly<Record<string, string | undefined>>) =>
-  env.CODEX_HOME !== undefined && env.CODEX_HOME !== "" ? resolve(env.CODEX_HOME) : join(homedir(), ".codex")
+  realCodexHome(env.CODEX_HOME !== undefined && env.CODEX_HOME !== "" ? env.CODEX_HOME : join(homedir(), ".codex"))
 
 /** A config.toml is a few KiB; the cap keeps a FIFO or a huge file there from stalling every new conversation. */
 const CONFIG_TOML_MAX_BYTES = 4 * 1024 * 1024
@@ -101,7 +118,7 @@ export class Config extends Context.Service<Config, {
   static readonly layer = (options: ConfigOptions = {}) =>
     Layer.effect(Config, Effect.gen(function*() {
       const env = options.env ?? (yield* ProcessEnvironment)
-      const codexHome = options.codexHome ?? resolveCodexHome(env)
+      const codexHome = options.codexHome !== undefined ? realCodexHome(options.codexHome) : resolveCodexHome(env)
       const configPath = join(codexHome, "config.toml")
       return yield* make(() => readConfigFile(configPath), options, { codexHome, processCwd: resolve(options.cwd ?? "."), env })
     }))

@@ -118,7 +118,7 @@ export const makeConversationHost = Effect.gen(function*() {
     // Started before the conversation, so they close after it: its task ends before the servers go.
     const mcpTools = mcpServers.length === 0
       ? undefined
-      : yield* startMcpConnections(mcpPool, mcpServers, { cwd: options.config.cwd, env }).pipe(Scope.provide(scope))
+      : yield* startMcpConnections(mcpPool, mcpServers, { env }).pipe(Scope.provide(scope))
     const conversation = yield* makeConversation({
       id: conversationId,
       config: options.config,

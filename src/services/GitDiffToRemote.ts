@@ -1,53 +1,36 @@
 /**
  * `gitDiffToRemote`: the diff between the work tree and the closest remote-tracking commit
  * (of the current branch, the default branch, or any remote branch containing HEAD), with untracked
- * files appended as additions. Each git command has a 5 s timeout.
+ * files appended as additions. The workspace is the model's to write, so git runs the way
+ * `WorkspaceGit` runs it: sandboxed, its program-running config switched off, time- and size-limited.
  */
-import { execFile } from "node:child_process"
-import { Data, Effect } from "effect"
+import { Effect } from "effect"
+import { workspaceGit as git, WorkspaceGitFailed, type WorkspaceGitOptions } from "../agent/exec/WorkspaceGit.js"
 
-/** `internal`: git could not run (missing, timed out) rather than answering about the directory. */
-class GitFailed extends Data.TaggedError("GitFailed")<{
-  readonly args: ReadonlyArray<string>
-  readonly reason: string
-  readonly internal?: boolean
-}> {}
+/** The whole answer stays within what one git command may print. */
+const MAX_DIFF_CHARS = 32 * 1024 * 1024
 
-const GIT_TIMEOUT_MS = 5_000
-const MAX_OUTPUT = 256 * 1024 * 1024
-
-/** Runs git; `okCodes` lists exit codes that still count as success (`git diff --no-index` exits 1 on differences). */
-const git = (cwd: string, args: ReadonlyArray<string>, okCodes: ReadonlyArray<number> = [0]) =>
-  Effect.callback<string, GitFailed>((resume, signal) => {
-    execFile("git", [...args], { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_OUTPUT, signal }, (error, stdout) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
-      if (okCodes.includes(code)) resume(Effect.succeed(stdout))
-      else {
-        const internal = error !== null && (typeof error.code === "string" || error.killed === true)
-        resume(Effect.fail(new GitFailed({ args, reason: error?.message ?? `exit ${code}`, internal })))
-      }
-    })
-  })
+const GitFailed = (args: ReadonlyArray<string>, reason: string) => new WorkspaceGitFailed({ args, reason, internal: false })
 
 const lines = (text: string) => text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0)
 
-const optional = (effect: Effect.Effect<string, GitFailed>) =>
+const optional = <R>(effect: Effect.Effect<string, WorkspaceGitFailed, R>) =>
   effect.pipe(Effect.map((out) => out.trim()), Effect.orElseSucceed(() => ""))
 
-export const gitDiffToRemote = Effect.fnUntraced(function*(cwd: string) {
-  const inside = yield* git(cwd, ["rev-parse", "--is-inside-work-tree"])
-  if (inside.trim() !== "true") return yield* new GitFailed({ args: ["rev-parse"], reason: "not a work tree" })
-  const remotes = lines(yield* git(cwd, ["remote"])).sort((a, b) => (a === "origin" ? -1 : b === "origin" ? 1 : 0))
-  if (remotes.length === 0) return yield* new GitFailed({ args: ["remote"], reason: "no remotes" })
+export const gitDiffToRemote = Effect.fnUntraced(function*(repo: WorkspaceGitOptions) {
+  const inside = yield* git(repo, ["rev-parse", "--is-inside-work-tree"])
+  if (inside.trim() !== "true") return yield* GitFailed(["rev-parse"], "not a work tree")
+  const remotes = lines(yield* git(repo, ["remote"])).sort((a, b) => (a === "origin" ? -1 : b === "origin" ? 1 : 0))
+  if (remotes.length === 0) return yield* GitFailed(["remote"], "no remotes")
 
-  const current = yield* optional(git(cwd, ["rev-parse", "--abbrev-ref", "HEAD"]))
+  const current = yield* optional(git(repo, ["rev-parse", "--abbrev-ref", "HEAD"]))
   const candidates: Array<string> = current !== "" && current !== "HEAD" ? [current] : []
   for (const remote of remotes) {
-    const head = yield* optional(git(cwd, ["symbolic-ref", "--short", `refs/remotes/${remote}/HEAD`]))
+    const head = yield* optional(git(repo, ["symbolic-ref", "--short", `refs/remotes/${remote}/HEAD`]))
     if (head.startsWith(`${remote}/`)) candidates.push(head.slice(remote.length + 1))
   }
   candidates.push("main", "master")
-  for (const ref of lines(yield* optional(git(cwd, ["branch", "-r", "--contains", "HEAD", "--format=%(refname:short)"])))) {
+  for (const ref of lines(yield* optional(git(repo, ["branch", "-r", "--contains", "HEAD", "--format=%(refname:short)"])))) {
     const remote = remotes.find((name) => ref.startsWith(`${name}/`))
     if (remote !== undefined && !ref.endsWith("/HEAD")) candidates.push(ref.slice(remote.length + 1))
   }
@@ -55,17 +38,20 @@ export const gitDiffToRemote = Effect.fnUntraced(function*(cwd: string) {
   let best: { readonly sha: string; readonly distance: number } | undefined
   for (const branch of new Set(candidates)) {
     for (const remote of remotes) {
-      const sha = yield* optional(git(cwd, ["rev-parse", "--verify", "--quiet", `refs/remotes/${remote}/${branch}^{commit}`]))
+      const sha = yield* optional(git(repo, ["rev-parse", "--verify", "--quiet", `refs/remotes/${remote}/${branch}^{commit}`]))
       if (sha === "") continue
-      const distance = Number(yield* optional(git(cwd, ["rev-list", "--count", `${sha}..HEAD`])))
+      const distance = Number(yield* optional(git(repo, ["rev-list", "--count", `${sha}..HEAD`])))
       if (Number.isFinite(distance) && (best === undefined || distance < best.distance)) best = { sha, distance }
     }
   }
-  if (best === undefined) return yield* new GitFailed({ args: ["rev-parse"], reason: "no remote-tracking commit" })
+  if (best === undefined) return yield* GitFailed(["rev-parse"], "no remote-tracking commit")
 
-  let diff = yield* git(cwd, ["diff", best.sha], [0, 1])
-  for (const file of lines(yield* git(cwd, ["ls-files", "--others", "--exclude-standard"]))) {
-    diff += yield* git(cwd, ["diff", "--binary", "--no-index", "/dev/null", file], [0, 1])
+  let diff = yield* git(repo, ["diff", best.sha], [0, 1])
+  for (const file of lines(yield* git(repo, ["ls-files", "--others", "--exclude-standard"]))) {
+    diff += yield* git(repo, ["diff", "--binary", "--no-index", "/dev/null", file], [0, 1])
+    if (diff.length > MAX_DIFF_CHARS) {
+      return yield* new WorkspaceGitFailed({ args: ["diff"], reason: `the diff is longer than ${MAX_DIFF_CHARS} characters`, internal: true })
+    }
   }
   return { sha: best.sha, diff }
 })

@@ -83,7 +83,7 @@ describe("bwrapArgs", () => {
     assert.deepStrictEqual(roBinds(args), ["/", join(repo, ".git")])
   })
 
-  it("hides CODEX_HOME behind an empty read-only tmpfs in every mode", () => {
+  it("hides CODEX_HOME behind an empty read-only tmpfs in every mode; a missing one is created first", () => {
     const home = tempDir()
     for (const mode of ["read-only", "workspace-write", "danger-full-access"] as const) {
       const args = bwrapArgs({ policy: { mode }, workspace: cwd, codexHome: home, env }, cwd)
@@ -91,24 +91,69 @@ describe("bwrapArgs", () => {
       assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", home, "--remount-ro", home], mode)
       assert.strictEqual(args.filter((arg) => arg === "--tmpfs").length, 1)
     }
-    assert.notInclude(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: join(home, "missing") }, cwd), "--tmpfs")
+    const missing = join(home, "missing", "home")
+    const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: missing }, cwd)
+    assert.isTrue(existsSync(missing))
+    const at = args.indexOf("--tmpfs")
+    assert.deepStrictEqual(args.slice(at, at + 4), ["--tmpfs", missing, "--remount-ro", missing])
   })
 
-  it("a workspace inside CODEX_HOME stays visible: only secrets are hidden, config made read-only", () => {
+  it("CODEX_HOME deep inside a writable root: every directory between them is pinned among the roots' binds, broadest first", () => {
+    const root = tempDir()
+    const home = join(root, "x", "b", "home")
+    const repo = join(root, "x", "repo")
+    mkdirSync(home, { recursive: true })
+    mkdirSync(join(repo, ".git"), { recursive: true })
+    const args = bwrapArgs({ policy: { mode: "workspace-write", writable_roots: [root] }, workspace: repo, codexHome: home, env }, repo)
+    // A bind covers what was mounted below it: the pin of `x` comes before the workspace's bind and its .git.
+    const order = [root, join(root, "x"), join(root, "x", "b"), repo].map((dir) => binds(args).indexOf(dir))
+    assert.deepStrictEqual(order, [...order].sort((a, b) => a - b))
+    assert.notInclude(order, -1)
+    assert.isBelow(args.lastIndexOf(join(root, "x", "b")), args.indexOf(join(repo, ".git")))
+    assert.isBelow(args.indexOf(join(repo, ".git")), args.indexOf("--tmpfs"))
+    // Nothing writable means nothing to pin.
+    assert.deepStrictEqual(binds(bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, codexHome: home, env }, cwd)), [])
+  })
+
+  it("a workspace inside CODEX_HOME stays visible: all of CODEX_HOME read-only, its secrets hidden", () => {
     const home = tempDir()
     mkdirSync(join(home, "sessions"))
     mkdirSync(join(home, "project"))
     writeFileSync(join(home, "auth.json"), "{}")
+    writeFileSync(join(home, ".env"), "KEY=1")
     writeFileSync(join(home, "config.toml"), "")
+    const secrets = [
+      "--ro-bind", "/dev/null", join(home, "auth.json"),
+      "--ro-bind", "/dev/null", join(home, ".env"),
+      "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions")
+    ]
     for (const workspace of [home, join(home, "project")]) {
-      const args = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
-      const masks = args.slice(args.indexOf("/proc", 6) + 1, args.indexOf("--chdir"))
-      assert.deepStrictEqual(masks, [
-        "--ro-bind", "/dev/null", join(home, "auth.json"),
-        "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
+      const sandboxed = bwrapArgs({ policy: { mode: "read-only" }, workspace, codexHome: home }, workspace)
+      const at = sandboxed.indexOf(home) - 1
+      assert.deepStrictEqual(sandboxed.slice(at, at + 3 + secrets.length), ["--ro-bind", home, home, ...secrets])
+      // Let out of the sandbox: the secrets still hidden, the config read-only, the rest writable.
+      const full = bwrapArgs({ policy: { mode: "danger-full-access" }, workspace, codexHome: home }, workspace)
+      assert.deepStrictEqual(full.slice(full.indexOf("/proc", 6) + 1, full.indexOf("--chdir")), [
+        ...secrets,
         "--ro-bind", join(home, "config.toml"), join(home, "config.toml")
       ])
     }
+  })
+
+  it("a writable root below CODEX_HOME is bound writable again over it, with its .git read-only; not one in the server's entries", () => {
+    const home = tempDir()
+    const project = join(home, "project")
+    mkdirSync(join(project, ".git"), { recursive: true })
+    mkdirSync(join(home, "sessions"))
+    const policy = { mode: "workspace-write", exclude_slash_tmp: true, writable_roots: [join(home, "sessions")] } as const
+    const args = bwrapArgs({ policy, workspace: project, codexHome: home, env: {} }, project)
+    const tail = args.slice(args.lastIndexOf(home), args.indexOf("--seccomp"))
+    assert.deepStrictEqual(tail, [
+      home,
+      "--tmpfs", join(home, "sessions"), "--remount-ro", join(home, "sessions"),
+      "--bind", project, project,
+      "--ro-bind", join(project, ".git"), join(project, ".git")
+    ])
   })
 
   it("danger-full-access: only a PID namespace around the real root (read-write, devices, network)", () => {

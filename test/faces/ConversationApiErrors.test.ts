@@ -9,6 +9,7 @@ import { type Conversation, ConversationUnavailable } from "../../src/agent/conv
 import { ConversationHandlers } from "../../src/faces/conversation-api/ConversationHandlers.js"
 import { ConversationStoreHandlers } from "../../src/faces/conversation-api/ConversationStoreHandlers.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
+import { Config } from "../../src/services/Config.js"
 import { ConversationConfigError, ConversationNotFound } from "../../src/services/ConversationLifecycle.js"
 import { ConversationManager } from "../../src/services/ConversationManager.js"
 
@@ -40,6 +41,8 @@ const handlers = (overrides: Partial<ConversationManager["Service"]> = {}) =>
   ConversationStoreHandlers.layer.pipe(
     Layer.provideMerge(ConversationHandlers.layer),
     Layer.provide(manager(overrides)),
+    // Only gitDiffToRemote reads the config (where bwrap and CODEX_HOME are); these tests never call it.
+    Layer.provide(Layer.succeed(Config, { codexHome: "/nonexistent", base: {} } as unknown as Config["Service"])),
     Layer.provide(OutgoingSender.layerWith(() => Effect.void))
   )
 

@@ -4,6 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { type ChatChunk, chatMessages, chatRequestBody, makeChatAccumulator } from "../../src/model/ChatWire.js"
+import { ModelError } from "../../src/model/ModelError.js"
+import { MAX_TOOL_CALLS_PER_RESPONSE, MAX_TOOL_INPUT_CHARS } from "../../src/model/ModelOutputLimits.js"
 import type { Prompt } from "../../src/model/Prompt.js"
 import type { ResponseEvent } from "../../src/model/ResponseEvent.js"
 import { assistantText, userText } from "../../src/model/ResponseItem.js"
@@ -18,7 +20,11 @@ const prompt = (input: Prompt["input"], tools: Prompt["tools"] = []): Prompt => 
 /** Feeds every chunk; returns all events and whether the turn ended. */
 const run = (chunks: ReadonlyArray<ChatChunk>) => {
   const accumulator = makeChatAccumulator()
-  const events = chunks.flatMap((chunk) => accumulator.push(chunk))
+  const events = chunks.flatMap((chunk): ReadonlyArray<ResponseEvent> => {
+    const released = accumulator.push(chunk)
+    if (released instanceof ModelError) throw released
+    return released
+  })
   return { events, done: accumulator.done }
 }
 
@@ -82,6 +88,15 @@ describe("chatRequestBody", () => {
     ])
     assert.strictEqual(body.stream, true)
     assert.notProperty(chatRequestBody(prompt([userText("hi")])), "tools")
+  })
+
+  it("constrains the answer with response_format when there is an output schema", () => {
+    const schema = { type: "object" }
+    assert.deepStrictEqual(chatRequestBody({ ...prompt([userText("hi")]), outputSchema: schema }).response_format, {
+      type: "json_schema",
+      json_schema: { name: "codex_output_schema", strict: true, schema }
+    })
+    assert.notProperty(chatRequestBody(prompt([userText("hi")])), "response_format")
   })
 })
 
@@ -167,7 +182,45 @@ describe("makeChatAccumulator", () => {
     accumulator.push(chunk({ content: "partial" }))
     accumulator.push({ choices: [] })
     assert.isFalse(accumulator.done)
-    assert.strictEqual(accumulator.push(chunk({ content: "" }, "stop")).at(-1)?._tag, "Completed")
+    const finished = accumulator.push(chunk({ content: "" }, "stop"))
+    assert.strictEqual(finished instanceof ModelError ? undefined : finished.at(-1)?._tag, "Completed")
     assert.deepStrictEqual(accumulator.push(chunk({ content: "late" }, "stop")), [])
+  })
+})
+
+describe("chat accumulator caps (a flooding model)", () => {
+  const chunk = (delta: object, finish: string | null = null): ChatChunk => ({ id: "chat_1", choices: [{ delta, finish_reason: finish }] })
+  it("keeps a call's arguments only one character past the cap, so the call is refused, not buffered", () => {
+    const accumulator = makeChatAccumulator()
+    const piece = "x".repeat(1024 * 1024)
+    accumulator.push(chunk({ tool_calls: [{ index: 0, id: "a", function: { name: "shell", arguments: "" } }] }))
+    for (let i = 0; i < 12; i++) accumulator.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))
+    const released = accumulator.push(chunk({}, "tool_calls"))
+    if (released instanceof ModelError) throw released
+    const item = released.flatMap((event) => event._tag === "OutputItemDone" ? [event.item] : [])[0]
+    assert.strictEqual(item?.type === "function_call" ? item.arguments.length : 0, MAX_TOOL_INPUT_CHARS + 1)
+  })
+
+  it("fails the response on too many calls, a huge index, or too much text", () => {
+    const many = makeChatAccumulator()
+    let outcome: unknown
+    for (let index = 0; index <= MAX_TOOL_CALLS_PER_RESPONSE && !(outcome instanceof ModelError); index++) {
+      outcome = many.push(chunk({ tool_calls: [{ index, id: `c${index}`, function: { name: "shell", arguments: "{}" } }] }))
+    }
+    assert.instanceOf(outcome, ModelError)
+    assert.match((outcome as ModelError).message, /tool calls or more, the limit is 128/)
+
+    const sparse = makeChatAccumulator()
+    const started = performance.now()
+    sparse.push(chunk({ tool_calls: [{ index: 1_000_000_000, id: "far", function: { name: "shell", arguments: "{}" } }] }))
+    const released = sparse.push(chunk({}, "tool_calls"))
+    assert.isBelow(performance.now() - started, 100)
+    assert.deepStrictEqual(released instanceof ModelError ? [] : itemsOf(released), [call("far", "shell", "{}")])
+
+    const chatty = makeChatAccumulator()
+    let text: unknown
+    for (let i = 0; i < 10 && !(text instanceof ModelError); i++) text = chatty.push(chunk({ content: "y".repeat(1024 * 1024) }))
+    assert.instanceOf(text, ModelError)
+    assert.strictEqual((text as ModelError).retry, "none")
   })
 })

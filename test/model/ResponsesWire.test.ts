@@ -36,6 +36,18 @@ describe("responsesRequestBody", () => {
     })
   })
 
+  it("constrains the answer with the reference's strict text.format beside the verbosity", () => {
+    const schema = { type: "object", properties: { a: { type: "string" } } }
+    assert.deepStrictEqual(responsesRequestBody(prompt({ verbosity: "low", outputSchema: schema })).text, {
+      verbosity: "low",
+      format: { type: "json_schema", strict: true, schema, name: "codex_output_schema" }
+    })
+    assert.deepStrictEqual(responsesRequestBody(prompt({ outputSchema: schema })).text, {
+      format: { type: "json_schema", strict: true, schema, name: "codex_output_schema" }
+    })
+    assert.notProperty(responsesRequestBody(prompt()), "text")
+  })
+
   it.each([
     { model: "o3", reasoning: { effort: "high", summary: "none" }, expected: { effort: "high" } },
     { model: "codex-mini-latest", reasoning: { effort: "low", summary: "concise" }, expected: { effort: "low", summary: "concise" } },

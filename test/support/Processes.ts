@@ -3,7 +3,7 @@
  * on each turn of the event loop until the deadline, then fails loudly. A zombie counts as dead: a
  * killed grandchild is reparented to PID 1, which may reap it late. Also: a process's peak memory.
  */
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 
 export const isRunning = (pid: number): boolean => {
   try {
@@ -13,6 +13,16 @@ export const isRunning = (pid: number): boolean => {
     return false
   }
 }
+
+/** The pids of the processes running exactly `argv` (e.g. a command inside a sandbox, whose own pid is another namespace's). */
+export const pidsRunning = (argv: ReadonlyArray<string>): Array<number> =>
+  readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8") === argv.join("\0") + "\0"
+    } catch {
+      return false
+    }
+  })
 
 export const waitForProcessExit = async (pid: number, timeoutMs = 3_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs

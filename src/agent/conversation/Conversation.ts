@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
@@ -17,7 +17,8 @@ import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
 import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "../exec/RootIdentities.js"
-import { promptText, type RunningTask, turnEndAnnotations } from "./RunningTask.js"
+import { boundedText } from "../LogText.js"
+import { promptText, type RunningTask, taskFailureMessage, turnEndAnnotations } from "./RunningTask.js"
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
 import { runCompactTask } from "../compact/Compaction.js"
@@ -190,7 +191,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return taken.map(userMessageFromInput)
       }
     }, running.tokens))).pipe(
-      Effect.matchEffect({
+      // Every end is announced, a defect too: a task that died silently would leave its call unanswered.
+      Effect.matchCauseEffect({
         onSuccess: (outcome) =>
           Effect.suspend(() => {
             // An interrupt that claimed the task first means it did not complete: nothing to notify.
@@ -201,12 +203,18 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
             )
             return finishTask(running, outcome.lastAgentMessage).pipe(Effect.andThen(completes ? notify : Effect.void))
           }),
-        onFailure: (error) =>
+        onFailure: (cause) =>
           Effect.suspend(() =>
             task === running
               ? turnEndAnnotations(running).pipe(
-                Effect.flatMap((fields) => Effect.logError("turn failed").pipe(Effect.annotateLogs({ ...fields, error: error.message }))),
-                Effect.andThen(publish(id, { type: "error", message: error.message })),
+                Effect.flatMap((fields) =>
+                  Effect.logError("turn failed").pipe(Effect.annotateLogs({
+                    ...fields,
+                    error: taskFailureMessage(cause),
+                    ...(Cause.hasDies(cause) ? { cause: boundedText(Cause.pretty(cause), 4000) } : {})
+                  }))
+                ),
+                Effect.andThen(publish(id, { type: "error", message: taskFailureMessage(cause) })),
                 Effect.andThen(finishTask(running, null))
               )
               : Effect.void
@@ -269,7 +277,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
     switch (op.type) {
       case "user_input":
-        return input(id, op.items, turnContext).pipe(Effect.as(true))
+        return input(id, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }).pipe(Effect.as(true))
       case "user_turn":
         return input(id, op.items, turnContextForUserTurn(turnContext, op)).pipe(Effect.as(true))
       case "override_turn_context":
@@ -293,7 +301,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         // Beside the loop: the servers may still be starting.
         return Effect.forkIn(
           (options.mcpTools?.list ?? Effect.succeed({})).pipe(
-            Effect.flatMap((tools) => publish(id, { type: "mcp_list_tools_response", tools }))
+            Effect.flatMap((tools) => publish(id, { type: "mcp_list_tools_response", tools })),
+            // Beside the loop, so `handleSafely` cannot see a defect here: answered the same way.
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : publish(id, { type: "error", message: taskFailureMessage(cause) })
+            )
           ),
           scope
         ).pipe(Effect.as(true))
@@ -305,8 +317,28 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }
   }
 
+  /**
+   * A submission whose handling broke (a defect before its task could start) is answered with an
+   * `error` event, and the loop goes on: one bad submission must not leave every later one unanswered.
+   */
+  const handleSafely = (submission: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> =>
+    Effect.suspend(() => handle(submission)).pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.suspend(() => {
+          // A task that was announced but never forked is ended here, or it would block every later input.
+          const started = task?.id === submission.id && task.fiber === undefined ? task : undefined
+          return Effect.logError("submission failed with a defect").pipe(
+            Effect.annotateLogs({ ...logAnnotations(submission.id), op: submission.op.type, cause: boundedText(Cause.pretty(cause), 4000) }),
+            Effect.andThen(publish(submission.id, { type: "error", message: taskFailureMessage(cause) })),
+            Effect.andThen(started === undefined ? Effect.void : finishTask(started, null)),
+            Effect.as(true)
+          )
+        })
+      )
+    )
+
   const loop = Effect.gen(function*() {
-    while (yield* Queue.take(submissions).pipe(Effect.flatMap(handle))) {
+    while (yield* Queue.take(submissions).pipe(Effect.flatMap(handleSafely))) {
       // each submission is handled in order; `shutdown` ends the loop
     }
   })

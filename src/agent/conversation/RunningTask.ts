@@ -1,5 +1,5 @@
 /** The task a conversation is running, and what its log lines say about it. */
-import { Clock, Effect, type Fiber } from "effect"
+import { Cause, Clock, Effect, type Fiber } from "effect"
 import type { InlineInputItem } from "../InputMessages.js"
 import { boundedText } from "../LogText.js"
 import type { TaskTokens } from "../TaskEnvironment.js"
@@ -21,3 +21,15 @@ export const turnEndAnnotations = (running: RunningTask) =>
 
 export const promptText = (items: ReadonlyArray<InlineInputItem>) =>
   boundedText(items.flatMap((item) => item.type === "text" ? [item.text] : []).join(" "), 80)
+
+/**
+ * What the client is told when a task ends without completing: the model's error, or for a defect
+ * (a bug, not the model's doing) a short internal-error message while the log gets the whole cause.
+ */
+export const taskFailureMessage = <E extends { readonly message: string }>(cause: Cause.Cause<E>): string => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  if (failure !== undefined) return failure.error.message
+  if (Cause.hasInterruptsOnly(cause)) return "the task was interrupted"
+  const defect = Cause.squash(cause)
+  return `internal error: ${boundedText(defect instanceof Error ? defect.message : String(defect), 500)}`
+}

@@ -53,8 +53,9 @@ export const notifyTurnComplete = (argv: ReadonlyArray<string>, payload: AgentTu
     if (program === undefined) return
     const env = yield* ProcessEnvironment
     const logged = { argv: boundedArgv(argv), turn: payload["turn-id"] }
+    // In `/`, not the server's cwd (often the workspace): a launcher would load what a command planted there.
     const started = yield* Effect.try(() =>
-      spawn(program, [...args, JSON.stringify(payload)], { env, detached: true, stdio: "ignore" })
+      spawn(program, [...args, JSON.stringify(payload)], { cwd: "/", env, detached: true, stdio: "ignore" })
     ).pipe(Effect.result)
     if (started._tag === "Failure") {
       return yield* Effect.logWarning("notify program failed to start").pipe(

@@ -1,46 +1,124 @@
 /**
- * How CODEX_HOME is kept from commands: it holds the signed-in credentials (`auth.json`), every
- * conversation's rollout and the agent's own config, so a command must neither read it (the output
- * would reach the model) nor write it (a `sandbox_mode` in config.toml would outlast the sandbox).
+ * How CODEX_HOME is kept from commands: it holds the signed-in credentials (`auth.json`, `.env`),
+ * every conversation's rollout and what the server loads and runs (config.toml with its MCP server
+ * commands, AGENTS.md, the compile cache), so a command must neither read its secrets (the output
+ * would reach the model) nor write anything in it, at any time.
  *
- * Normally the whole directory is covered by an empty, read-only tmpfs. When the workspace lies
- * inside CODEX_HOME (or is it, as an embedding may choose), covering it would hide the workspace too;
- * then only the entries that matter are masked: secrets and history become empty and unreadable,
- * config and global instructions read-only.
+ * - Normally the whole directory is covered by an empty, read-only tmpfs.
+ * - When a writable root or the workspace lies inside CODEX_HOME (or is it, as an embedding may choose),
+ *   covering it would hide the workspace: then all of CODEX_HOME is bound read-only (so nothing can be
+ *   created there either, whether or not it exists yet) and its secret entries are hidden. A writable
+ *   root below CODEX_HOME (a project kept there) is bound writable again, unless it lies in one of
+ *   the server's own entries; CODEX_HOME itself as the workspace stays read-only. Under
+ *   `danger-full-access` (a command the user let out of the sandbox) only the secrets are hidden and
+ *   the existing config made read-only.
+ * - CODEX_HOME must stay where the server reads it: it is a mount point in the sandbox either way, and
+ *   every directory above it inside a writable root is pinned (see `AncestorPins`), so a command
+ *   cannot rename it or a parent away and build a new one at the old path.
+ * - A missing CODEX_HOME is created first (mode 0700), so a command cannot be the one to create it.
+ *
+ * The server reads CODEX_HOME by its real path, resolved once at start (see `Config`), so a symlink
+ * on the way cannot be swapped either.
  */
-import { lstatSync, realpathSync } from "node:fs"
-import { join } from "node:path"
+import { lstatSync, mkdirSync, realpathSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
 import { isDirectory } from "./PathLookup.js"
-import { isInsideOrEqual } from "./WorkspaceRoots.js"
+import { pinsFor } from "./AncestorPins.js"
+import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
 
-/** Entries with secrets or history: hidden. */
-const SECRET_ENTRIES = ["auth.json", "sessions", "archived_sessions", "history.jsonl", "log"]
-/** Entries that steer later conversations: read-only. */
+/** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
+const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
+/** Entries that steer later conversations: read-only even under full access. */
 const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
+/** Everything the server itself reads or writes in CODEX_HOME: never part of a writable root. */
+const SERVER_ENTRIES = [...SECRET_ENTRIES, ...CONFIG_ENTRIES, "history.jsonl.lock", "node-compile-cache"]
 
 const realEntry = (codexHome: string, name: string) => {
   const path = join(codexHome, name)
   return lstatSync(path, { throwIfNoEntry: false }) === undefined ? undefined : realpathSync(path)
 }
 
+/** `path` with symlinks resolved as far as it exists (a patch may name a file it creates). */
+const realPath = (path: string): string => {
+  try {
+    return realpathSync(path)
+  } catch {
+    const parent = dirname(path)
+    return parent === path ? path : join(realPath(parent), basename(path))
+  }
+}
+
 const hide = (path: string) =>
   isDirectory(path) ? ["--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]
 
-const containsWorkspace = (codexHome: string, workspace: string) =>
-  isDirectory(workspace) && isInsideOrEqual(realpathSync(codexHome), realpathSync(workspace))
+/** The roots among `writable` below CODEX_HOME (`home`, a real path) and apart from the server's own entries. */
+const rootsInside = (home: string, writable: ReadonlyArray<string>) =>
+  writable.filter((root) =>
+    root !== home && isInsideOrEqual(home, root) && !SERVER_ENTRIES.some((name) => isInsideOrEqual(join(home, name), root))
+  )
 
-/** What a patch may not write: all of CODEX_HOME, or, when it holds the workspace, the entries masked. */
-export const codexHomeProtectedPaths = (codexHome: string, workspace: string): Array<string> =>
-  isDirectory(codexHome) && containsWorkspace(codexHome, workspace)
-    ? [...SECRET_ENTRIES, ...CONFIG_ENTRIES].map((name) => join(codexHome, name))
-    : [codexHome]
+/**
+ * What a patch or `view_image` may not touch among `targets`: all of CODEX_HOME, unless
+ * every target lies in a root below it that the sandbox keeps writable too (see `codexHomeMaskArgs`).
+ */
+export const codexHomeProtectedPaths = (
+  codexHome: string,
+  writable: ReadonlyArray<string>,
+  targets: ReadonlyArray<string>
+): Array<string> => {
+  const home = realPath(codexHome)
+  const inner = rootsInside(home, writable.map(realPath))
+  const allInside = targets.length > 0 &&
+    targets.map(realPath).every((target) => inner.some((root) => isInsideOrEqual(root, target)))
+  return allInside ? [] : [codexHome]
+}
 
-/** The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace`. */
-export const codexHomeMaskArgs = (codexHome: string, workspace: string): Array<string> => {
-  if (!isDirectory(codexHome)) return []
-  const home = realpathSync(codexHome)
-  if (!containsWorkspace(home, workspace)) return ["--tmpfs", home, "--remount-ro", home]
+/** CODEX_HOME's real path, created first (mode 0700) so no command can be the one to create it. */
+const ensureCodexHome = (codexHome: string): string | undefined => {
+  try {
+    mkdirSync(codexHome, { recursive: true, mode: 0o700 })
+  } catch {
+    // Then no command can create it either: it runs as the same user, with less.
+  }
+  return isDirectory(codexHome) ? realpathSync(codexHome) : undefined
+}
+
+/** The directories to pin (see `AncestorPins`) so CODEX_HOME stays where the server reads it. */
+export const codexHomePins = (codexHome: string, writable: ReadonlyArray<string>): Array<string> => {
+  const home = ensureCodexHome(codexHome)
+  return home === undefined ? [] : pinsFor(dirname(home), writable)
+}
+
+/**
+ * The bubblewrap options that mask `codexHome` from a command whose turn works in `workspace` with
+ * these roots (real paths), or under `danger-full-access` (`"everything"`): then a CODEX_HOME holding
+ * the workspace keeps only its secrets hidden and its config read-only, since such a command may
+ * write anywhere. They go after every writable bind and pin (see `codexHomePins`).
+ */
+export const codexHomeMaskArgs = (
+  codexHome: string,
+  workspace: string,
+  roots: Pick<WorkspaceRoots, "writable" | "readOnly" | "emptied"> | "everything"
+): Array<string> => {
+  const home = ensureCodexHome(codexHome)
+  if (home === undefined) return []
+  const writable = roots === "everything" ? [] : roots.writable
+  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
+  if (!holdsWritable) return ["--tmpfs", home, "--remount-ro", home]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
-  const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
-  return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]
+  if (roots === "everything") {
+    const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
+    return [...secrets.flatMap(hide), ...config.flatMap((path) => ["--ro-bind", path, path])]
+  }
+  // A writable root below CODEX_HOME and apart from the server's own entries (a project kept there)
+  // stays writable: bound again over the read-only CODEX_HOME, with its read-only parts (`.git`) again.
+  const inner = rootsInside(home, writable)
+  const insideInner = (path: string) => inner.some((root) => isInsideOrEqual(root, path))
+  return [
+    "--ro-bind", home, home,
+    ...secrets.flatMap(hide),
+    ...inner.flatMap((root) => ["--bind", root, root]),
+    ...roots.readOnly.filter(insideInner).flatMap((path) => ["--ro-bind", path, path]),
+    ...roots.emptied.filter(insideInner).flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir])
+  ]
 }

@@ -11,8 +11,9 @@
  * writable `.git`, and a git run inside it obeys its config: that is the limit. The agent's own git
  * commands run inside the sandbox, so only a git the user runs later in that directory is affected.
  */
-import { lstatSync, readFileSync, realpathSync } from "node:fs"
+import { lstatSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
+import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import { isDirectory } from "./PathLookup.js"
 
 const realPath = (path: string) => {
@@ -23,12 +24,16 @@ const realPath = (path: string) => {
   }
 }
 
+/** Real git config and `.git` files are a few KiB; a larger one is read only this far. */
+const MAX_GIT_FILE_BYTES = 1024 * 1024
+
+/**
+ * A git file's text, when it is a regular file: the work tree is the model's, so a `.git` or a config
+ * there may be a FIFO (a plain read would block the whole server) or enormous.
+ */
 const readText = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, "utf8")
-  } catch {
-    return undefined
-  }
+  const bytes = readUntrustedFileSync(path, { maxBytes: MAX_GIT_FILE_BYTES, oversize: "truncate" })
+  return bytes instanceof UntrustedFileError ? undefined : bytes.toString("utf8")
 }
 
 /** The git directories a `.git` file names: its `gitdir:` and, for a worktree, that directory's `commondir`. */
@@ -86,7 +91,35 @@ export interface GitProtectedPaths {
   readonly missingHookDirs: ReadonlyArray<string>
 }
 
-const exists = (path: string) => lstatSync(path, { throwIfNoEntry: false }) !== undefined
+/**
+ * What is at `path`: nothing (`ENOENT`), a name the file system refuses (too long, a NUL byte), a
+ * path through a file (`ENOTDIR`), or something — including whatever cannot be checked, which is then
+ * protected as if it existed. Never throws: the path comes from a config in the work tree, and a
+ * 300-character `core.hooksPath` once made every command on that workspace die.
+ */
+const lstatOutcome = (path: string): "exists" | "missing" | "unusable" | "under-a-file" => {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) === undefined ? "missing" : "exists"
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    // A name the file system refuses can be neither created nor run by git: nothing to protect.
+    if (code === "ENAMETOOLONG" || code === "ERR_INVALID_ARG_VALUE") return "unusable"
+    return code === "ENOTDIR" ? "under-a-file" : "exists"
+  }
+}
+
+const exists = (path: string) => lstatOutcome(path) === "exists"
+
+/**
+ * The path to keep read-only for `path`: itself, or when a file stands where one of its directories
+ * should be, that file (a mount point cannot be replaced by the directory git would need).
+ */
+const protectedFor = (path: string): string => {
+  if (lstatOutcome(path) !== "under-a-file") return path
+  let ancestor = dirname(path)
+  while (ancestor !== dirname(ancestor) && lstatOutcome(ancestor) !== "exists") ancestor = dirname(ancestor)
+  return ancestor
+}
 
 /** The protected paths of the repository whose work tree is `root` (none when it has no `.git`). */
 export const gitProtectedPaths = (root: string, home: string | undefined): GitProtectedPaths => {
@@ -99,9 +132,11 @@ export const gitProtectedPaths = (root: string, home: string | undefined): GitPr
       candidatePaths(codePath.value, root, gitDir, home).map((path) => ({ path, isHooksPath: codePath.isHooksPath }))
     )
   )
-  const existing = configured.filter(({ path }) => exists(path)).map(({ path }) => realPath(path))
-  const hooksPaths = configured.filter(({ isHooksPath }) => isHooksPath)
+  const usable = configured.map((entry) => ({ ...entry, outcome: lstatOutcome(entry.path) }))
+    .filter(({ outcome }) => outcome !== "unusable")
+  const existing = usable.filter(({ outcome }) => outcome !== "missing").map(({ path }) => realPath(protectedFor(path)))
+  const hooksPaths = usable.filter(({ isHooksPath }) => isHooksPath)
   // A relative hooksPath is relative to the work tree; the config-directory reading is only a guess for other keys.
-  const missingHookDirs = hooksPaths.length === 0 || hooksPaths.some(({ path }) => exists(path)) ? [] : [hooksPaths[0]!.path]
+  const missingHookDirs = hooksPaths.length === 0 || hooksPaths.some(({ outcome }) => outcome !== "missing") ? [] : [hooksPaths[0]!.path]
   return { existing: [...new Set([real, ...gitDirs, ...existing])], missingHookDirs }
 }

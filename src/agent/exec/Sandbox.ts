@@ -6,7 +6,8 @@
  * checked against what the conversation first saw (see `RootIdentities`); the network is
  * cut (a fresh, empty network namespace) unless the policy allows it, and in either mode no socket can
  * reach a host socket path (see `SocketFilter`). CODEX_HOME is masked in every
- * mode (see `CodexHomeMask`). Every capability is dropped, so a command run by root cannot undo any
+ * mode (see `CodexHomeMask`), the server's own code is read-only (see `ServerCodeMask`), and both stay
+ * where the server reads them (pinned, see `AncestorPins`). Every capability is dropped, so a command run by root cannot undo any
  * of this by remounting. The command gets its own PID namespace and dies with its parent, so
  * killing the sandbox kills everything in it; `danger-full-access` uses that containment alone. A
  * missing or broken `bwrap` is a `SandboxUnavailable` error that says how to fix it — never a silent
@@ -22,10 +23,11 @@ import type { Writable } from "node:stream"
 import { Context, Effect, Schema } from "effect"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { codexHomeMaskArgs } from "./CodexHomeMask.js"
+import { codexHomeMaskArgs, codexHomePins } from "./CodexHomeMask.js"
 import { resolveExecutable } from "./PathLookup.js"
 import { checkRootIdentities, type RootIdentities } from "./RootIdentities.js"
 import { mountArgs, type SandboxMount, sandboxMounts } from "./SandboxMounts.js"
+import { serverCodeMaskArgs, serverCodePins } from "./ServerCodeMask.js"
 import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
@@ -82,15 +84,18 @@ export const planSandbox = (
   startDir: string,
   firstMountFd = SECCOMP_FD + 1
 ): SandboxPlan | { readonly refused: string } => {
-  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace)
+  const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
+  const masked = spec.policy.mode === "danger-full-access" ? "everything" : roots
+  const hidden = spec.codexHome === undefined ? [] : codexHomeMaskArgs(spec.codexHome, spec.workspace, masked)
   const contained = ["--die-with-parent", "--unshare-pid"]
   if (spec.policy.mode === "danger-full-access") {
     return { args: [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir], mounts: [] }
   }
-  const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
   const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, roots.writable)
   if (changed !== undefined) return { refused: changed }
-  const mounts = sandboxMounts(roots)
+  // CODEX_HOME and the server's own code stay where the server reads them (see `AncestorPins`).
+  const serverPins = [...(spec.codexHome === undefined ? [] : codexHomePins(spec.codexHome, roots.writable)), ...serverCodePins(roots.writable)]
+  const mounts = sandboxMounts({ ...roots, pinned: [...new Set([...roots.pinned, ...serverPins])] })
   const args = [
     ...contained,
     // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
@@ -101,6 +106,7 @@ export const planSandbox = (
     "--proc", "/proc",
     ...mountArgs(mounts, firstMountFd),
     ...roots.emptied.flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
+    ...serverCodeMaskArgs(roots.writable),
     ...hidden,
     ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir

@@ -7,6 +7,7 @@
  */
 import { Result, Schema } from "effect"
 import { DELETE, type DiffOp, EQUAL, INSERT } from "./LineDiff.js"
+import { MAX_PATCH_CHUNKS, MAX_PATCH_HUNKS, MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 
 /** One `@@` section of an Update: the lines to find (`oldLines`) and what replaces them. */
 export interface UpdateChunk {
@@ -96,6 +97,20 @@ const lenientBody = (lines: ReadonlyArray<string>): Parsed<ReadonlyArray<string>
   if (Result.isSuccess(strict) || lines.length < 4) return strict
   if (HEREDOC_OPENERS.has(lines[0]!) && lines[lines.length - 1]!.endsWith("EOF")) return strictBody(lines.slice(1, -1))
   return strict
+}
+
+/** Linux's longest file name (`NAME_MAX`, in bytes): longer components can never be created. */
+const MAX_NAME_BYTES = 255
+
+/**
+ * Why the file system could never take `path` (a NUL byte, a name over `NAME_MAX`, a path over
+ * `PATH_MAX`), or undefined. Refused here so the model reads a clear error, not an `ENAMETOOLONG`.
+ */
+const unusablePathReason = (path: string): string | undefined => {
+  if (path.includes("\0")) return `the path '${path.replaceAll("\0", "\\0")}' contains a NUL byte`
+  if (path.length > MAX_PATH_CHARS) return `the path is too long: ${path.length} characters, the limit is ${MAX_PATH_CHARS}`
+  const long = path.split("/").find((name) => Buffer.byteLength(name) > MAX_NAME_BYTES)
+  return long === undefined ? undefined : `the file name '${long.slice(0, 40)}…' is longer than ${MAX_NAME_BYTES} bytes`
 }
 
 /** A hunk and how many lines it took. */
@@ -219,6 +234,7 @@ export const parsePatch = (text: string): Result.Result<ReadonlyArray<Hunk>, Pat
   if (Result.isFailure(body)) return Result.fail(body.failure)
   const lines = body.success
   const hunks: Array<Hunk> = []
+  let chunks = 0
   let index = 0
   while (index < lines.length) {
     if (lines[index]!.trim() === "") {
@@ -227,7 +243,14 @@ export const parsePatch = (text: string): Result.Result<ReadonlyArray<Hunk>, Pat
     }
     const hunk = parseHunk(lines, index, index + 2)
     if (Result.isFailure(hunk)) return Result.fail(hunk.failure)
+    const invalidPath = [hunk.success.value.path, ...(hunk.success.value._tag === "UpdateFile" ? [hunk.success.value.movePath] : [])]
+      .flatMap((path) => path === undefined ? [] : [unusablePathReason(path)])
+      .find((reason) => reason !== undefined)
+    if (invalidPath !== undefined) return Result.fail(invalidHunk(index + 2, invalidPath))
     hunks.push(hunk.success.value)
+    if (hunks.length > MAX_PATCH_HUNKS) return Result.fail(invalidPatch(overLimit("the patch", hunks.length, MAX_PATCH_HUNKS, "file hunks or more")))
+    chunks += hunk.success.value._tag === "UpdateFile" ? hunk.success.value.chunks.length : 0
+    if (chunks > MAX_PATCH_CHUNKS) return Result.fail(invalidPatch(overLimit("the patch", chunks, MAX_PATCH_CHUNKS, "@@ chunks")))
     index += hunk.success.consumed
   }
   return Result.succeed(hunks)

@@ -15,13 +15,22 @@ export const resolvePatchPath = (cwd: string, path: string): string => resolve(c
 /** Symlinks followed at most (as the kernel's limit), so a link loop cannot recurse forever. */
 const MAX_LINKS = 40
 
+/** Never throws: a path the file system refuses (too long, not a directory on the way) is no link. */
+const isSymbolicLink = (path: string) => {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true
+  } catch {
+    return false
+  }
+}
+
 const realPathWithin = (path: string, linksLeft: number): string => {
   const absolute = resolve(path)
   try {
     return realpathSync(absolute)
   } catch {
     // A dangling symlink counts as where it points: writing through it would land there.
-    if (linksLeft > 0 && lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    if (linksLeft > 0 && isSymbolicLink(absolute)) {
       return realPathWithin(resolve(dirname(absolute), readlinkSync(absolute)), linksLeft - 1)
     }
     const parent = dirname(absolute)

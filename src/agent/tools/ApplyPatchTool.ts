@@ -40,7 +40,7 @@ type PatchDecision =
 /** Whether the sandbox of the turn would let a command write every one of `paths`. */
 const sandboxWouldAllow = (paths: ReadonlyArray<string>, context: ToolContext, roots: WorkspaceRoots) => {
   const turn = context.turn
-  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, turn.cwd)]
+  const readOnly = [...roots.readOnly, ...roots.emptied, ...codexHomeProtectedPaths(turn.config.codexHome, roots.writable, paths)]
   return allWithinWritableRoots(paths, roots.writable, undefined, readOnly)
 }
 

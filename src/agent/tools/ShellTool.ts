@@ -13,6 +13,7 @@ import { Context, Effect, Ref, Schema } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { CommandIsolation, commandSecrets } from "../../services/CommandIsolation.js"
+import { MAX_ARGV_CHARS, MAX_ARGV_ITEMS, MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
@@ -156,6 +157,16 @@ const warnUncontained = (reason: string) =>
     )
   })
 
+/**
+ * Why a command is over the argv caps (items, characters), or undefined. Checked after `apply_patch`
+ * is recognised: a patch is applied in-process, never exec'd, and is bounded by the tool-input cap.
+ */
+const oversizedCommandReason = (command: ReadonlyArray<string>): string | undefined => {
+  if (command.length > MAX_ARGV_ITEMS) return overLimit("the command", command.length, MAX_ARGV_ITEMS, "arguments")
+  const chars = command.reduce((sum, arg) => sum + arg.length, 0)
+  return chars > MAX_ARGV_CHARS ? overLimit("the command", chars, MAX_ARGV_CHARS, "characters") : undefined
+}
+
 const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =>
   Effect.gen(function*() {
     const args = decodeArgs(call.input)
@@ -163,10 +174,14 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
     }
     const turn = context.turn
+    const workdir = args.success.workdir ?? "."
+    if (workdir.length > MAX_PATH_CHARS) return ExecModelText.rejected(overLimit("the workdir", workdir.length, MAX_PATH_CHARS, "characters"))
     // Where the command starts; never what it may write (that is the turn's, see `sandboxSpec`).
-    const cwd = resolve(turn.cwd, args.success.workdir ?? ".")
+    const cwd = resolve(turn.cwd, workdir)
     const patched = yield* applyPatchFromShell(args.success.command, cwd, call.callId, context)
     if (patched !== undefined) return patched
+    const oversized = oversizedCommandReason(args.success.command)
+    if (oversized !== undefined) return ExecModelText.rejected(oversized)
     if (args.success.command.length === 0) return ExecModelText.rejected("empty command")
 
     const shellCall: ShellCall = {

@@ -1,8 +1,10 @@
 /**
  * `update_plan`: the model keeps a short plan; each call is published as a
- * `plan_update` event and answered with "Plan updated".
+ * `plan_update` event and answered with "Plan updated". At most `MAX_PLAN_STEPS` steps: each one is
+ * sent to every client of the conversation.
  */
 import { Effect, Schema } from "effect"
+import { MAX_PLAN_STEPS, overLimit } from "../../model/ModelOutputLimits.js"
 import { functionParameters } from "../../model/Prompt.js"
 import { PlanItem } from "../../rpc/Event.js"
 import type { Tool } from "../Tool.js"
@@ -11,7 +13,23 @@ const UpdatePlanArgs = Schema.Struct({
   explanation: Schema.optionalKey(Schema.NullOr(Schema.String)),
   plan: Schema.Array(PlanItem)
 })
-const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(UpdatePlanArgs), { onExcessProperty: "error" })
+const decodeArgs = Schema.decodeUnknownResult(UpdatePlanArgs, { onExcessProperty: "error" })
+
+/** The arguments, or what is wrong with them; the step count is checked before any step is decoded. */
+const parseArgs = (input: string): typeof UpdatePlanArgs.Type | string => {
+  let json: unknown
+  try {
+    json = JSON.parse(input)
+  } catch (error) {
+    return `failed to parse function arguments: ${error instanceof Error ? error.message : String(error)}`
+  }
+  const plan = typeof json === "object" && json !== null ? (json as { plan?: unknown }).plan : undefined
+  if (Array.isArray(plan) && plan.length > MAX_PLAN_STEPS) {
+    return `${overLimit("the plan", plan.length, MAX_PLAN_STEPS, "steps")}: keep the plan short, a step for each stage of the work`
+  }
+  const args = decodeArgs(json)
+  return args._tag === "Success" ? args.success : `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
+}
 
 /** The arguments as offered to the model (the reference's wording: `status` a described string, not an enum). */
 const UpdatePlanParameters = Schema.Struct({
@@ -35,11 +53,9 @@ export const updatePlanTool: Tool = {
   },
   run: (call, context) =>
     Effect.suspend(() => {
-      const args = decodeArgs(call.input)
-      if (args._tag === "Failure") {
-        return Effect.succeed(`failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`)
-      }
-      return context.emit({ type: "plan_update", explanation: args.success.explanation ?? null, plan: args.success.plan })
+      const args = parseArgs(call.input)
+      if (typeof args === "string") return Effect.succeed(args)
+      return context.emit({ type: "plan_update", explanation: args.explanation ?? null, plan: args.plan })
         .pipe(Effect.as("Plan updated"))
     })
 }

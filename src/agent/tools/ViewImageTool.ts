@@ -8,6 +8,7 @@ import { realpath } from "node:fs/promises"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { readUntrustedFile } from "../../files/UntrustedFile.js"
+import { MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { isInsideOrEqual } from "../exec/WorkspaceRoots.js"
 import { IMAGE_MAX_BYTES } from "../InputMessages.js"
@@ -26,12 +27,12 @@ const imageMimeOf = (bytes: Buffer): string | undefined => {
   return undefined
 }
 
-/** The real path of `path`, unless it lies in CODEX_HOME's protected entries. */
+/** The real path of `path`, unless it lies in CODEX_HOME (outside a workspace kept there, `cwd`). */
 const allowedPath = (path: string, codexHome: string, cwd: string) =>
   Effect.tryPromise({ try: () => realpath(path), catch: () => `${path}: no such file` }).pipe(
     Effect.flatMap((real) =>
       Effect.tryPromise({
-        try: () => Promise.all(codexHomeProtectedPaths(codexHome, cwd).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
+        try: () => Promise.all(codexHomeProtectedPaths(codexHome, [cwd], [real]).map((protectedPath) => realpath(protectedPath).catch(() => protectedPath))),
         catch: () => `${path}: cannot be checked`
       }).pipe(Effect.flatMap((protectedPaths) =>
         protectedPaths.some((protectedPath) => isInsideOrEqual(protectedPath, real))
@@ -59,6 +60,7 @@ export const viewImageTool: Tool = {
     Effect.gen(function*() {
       const args = decodeArgs(call.input)
       if (args._tag === "Failure") return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
+      if (args.success.path.length > MAX_PATH_CHARS) return `unable to attach image: ${overLimit("the path", args.success.path.length, MAX_PATH_CHARS, "characters")}`
       const path = resolve(context.turn.cwd, args.success.path)
       const bytes = yield* allowedPath(path, context.turn.config.codexHome, context.turn.cwd).pipe(
         Effect.flatMap((real) => readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }).pipe(Effect.mapError((error) => error.message)))

@@ -8,6 +8,7 @@ import type { ResponseItem } from "../../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ConversationHandlers, lifecycleError, overridesFromParams } from "./ConversationHandlers.js"
+import { Config } from "../../services/Config.js"
 import { gitDiffToRemote } from "../../services/GitDiffToRemote.js"
 import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
@@ -30,6 +31,7 @@ export class ConversationStoreHandlers extends Context.Service<
   static readonly layer = Layer.effect(ConversationStoreHandlers, Effect.gen(function*() {
     const manager = yield* ConversationManager
     const live = yield* ConversationHandlers
+    const config = yield* Config
 
     return ConversationStoreHandlers.of({
       listConversations: (params) =>
@@ -49,7 +51,7 @@ export class ConversationStoreHandlers extends Context.Service<
         manager.archive(params.conversationId, params.rolloutPath).pipe(Effect.mapError(lifecycleError), Effect.as({})),
 
       gitDiffToRemote: (params) =>
-        gitDiffToRemote(params.cwd).pipe(
+        gitDiffToRemote({ cwd: params.cwd, bwrapPath: config.base.codexLinuxSandboxExe, codexHome: config.codexHome }).pipe(
           Effect.mapError((error) => {
             const message = `failed to compute git diff to remote for cwd: ${JSON.stringify(params.cwd)}`
             return error.internal === true ? internalError(`${message}: ${error.reason}`) : invalidRequest(message)

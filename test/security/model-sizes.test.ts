@@ -1,0 +1,194 @@
+/**
+ * Every model-controlled size is capped before it is buffered (docs/security.md, the model's side):
+ * a tool call's arguments however they stream (one Responses event, Chat deltas, a custom tool's raw
+ * input), the steps of a plan, the hunks of a patch, a command's argv, the number of calls in one
+ * response, a provider's tool-call index. Each flood gets a clear error — a result the model reads
+ * when the call could be read, an `error` event when the response itself was too large — the server's
+ * memory stays bounded, and the next conversation works. Built server, mock model.
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
+import { callCodex, toolOutputs } from "../support/HostileWorkspace.js"
+import { MockTurn, sse } from "../support/MockModelServer.js"
+import { makeTempDir } from "../support/TempDirs.js"
+
+const start = useAgentServer()
+const MIB = 1024 * 1024
+
+/** The server's peak resident memory so far, in MiB. */
+const peakRssMib = (agent: AgentServer) => {
+  const line = readFileSync(`/proc/${agent.server.child.pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"))!
+  return Number(line.split(/\s+/)[1]) / 1024
+}
+
+const resultText = (call: Awaited<ReturnType<typeof callCodex>>) =>
+  (call.result.result?.content ?? []).map((part: { text?: string }) => part.text ?? "").join("")
+
+const run = (agent: AgentServer, cwd = makeTempDir("sizes-work-")) =>
+  callCodex(agent.server, { cwd, sandbox: "workspace-write", "approval-policy": "never" }, "denied", 60_000)
+
+/** A Responses stream with these output items. */
+const responsesItems = (...items: ReadonlyArray<object>) =>
+  MockTurn.raw([
+    sse({ type: "response.created", response: { id: "r" } }),
+    ...items.map((item) => sse({ type: "response.output_item.done", item })),
+    sse({ type: "response.completed", response: { id: "r", usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } } })
+  ].join(""))
+
+const chatChunk = (delta: object, finish: string | null = null) =>
+  sse({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] })
+
+/** A chat completion streaming one call's arguments in 64 KiB deltas. */
+const chatCallInDeltas = (name: string, args: string, index = 0) => {
+  const parts = [chatChunk({ tool_calls: [{ index, id: "flood", type: "function", function: { name, arguments: "" } }] })]
+  for (let at = 0; at < args.length; at += 64 * 1024) {
+    parts.push(chatChunk({ tool_calls: [{ index, function: { arguments: args.slice(at, at + 64 * 1024) } }] }))
+  }
+  return MockTurn.raw([...parts, chatChunk({}, "tool_calls"), "data: DONE\n\n"].join(""))
+}
+
+/** The model's next request after the flood: small again (the flood was not kept in the history). */
+const lastRequestBytes = (agent: AgentServer) => JSON.stringify(agent.model.requests.at(-1)!.body).length
+
+describe("tool-call arguments while they stream", () => {
+  it("Responses: one 100 MiB call is cut before it is buffered; an error event, bounded memory, the next call works", async () => {
+    const agent = await start([MockTurn.shell(["echo", "x".repeat(100 * MIB)]), MockTurn.message("next")], { wireApi: "responses" })
+    const call = await run(agent)
+    expect(call.result.result?.isError).toBe(true)
+    expect(resultText(call)).toMatch(/an event of the model's response: too large \(16777217 bytes or more, the limit is 16777216\)/)
+    expect(peakRssMib(agent)).toBeLessThan(300)
+    expect(resultText(await run(agent))).toBe("next")
+  })
+
+  it("Responses: a 6 MiB call (under the event cap) is answered with an error result and dropped from the history", async () => {
+    const agent = await start([MockTurn.shell(["echo", "x".repeat(6 * MIB)]), MockTurn.message("done")], { wireApi: "responses" })
+    const call = await run(agent)
+    expect(resultText(call)).toBe("done")
+    const outputs = agent.model.requests[1]!.body.input.filter((item: { type: string }) => item.type === "function_call_output")
+    expect(outputs[0].output).toMatch(/^the arguments of shell: too large \(\d+ characters or more, the limit is 4194304\); the call was not run/)
+    expect(lastRequestBytes(agent)).toBeLessThan(MIB)
+  })
+
+  it("Responses: a custom tool's 6 MiB raw input gets the same error result", async () => {
+    const agent = await start([
+      responsesItems({ type: "custom_tool_call", name: "apply_patch", call_id: "p1", input: "*".repeat(6 * MIB) }),
+      MockTurn.message("done")
+    ], { wireApi: "responses", extra: "include_apply_patch_tool = true" })
+    expect(resultText(await run(agent))).toBe("done")
+    const outputs = agent.model.requests[1]!.body.input.filter((item: { type: string }) => item.type === "custom_tool_call_output")
+    expect(outputs[0].output).toMatch(/^the input of apply_patch: too large/)
+    expect(lastRequestBytes(agent)).toBeLessThan(MIB)
+  })
+
+  it("Chat: 30 MiB of argument deltas are kept only to the cap; the model reads an error, memory stays bounded", async () => {
+    const args = JSON.stringify({ command: ["echo", "x".repeat(30 * MIB)] })
+    const agent = await start([chatCallInDeltas("shell", args), MockTurn.message("done")])
+    expect(resultText(await run(agent))).toBe("done")
+    expect(toolOutputs(agent.model)[0]).toMatch(/^the arguments of shell: too large/)
+    expect(peakRssMib(agent)).toBeLessThan(300)
+    expect(lastRequestBytes(agent)).toBeLessThan(MIB)
+  })
+
+  it("Chat: 100 MiB of argument deltas pass the whole-response cap: an error event, bounded memory", async () => {
+    const args = JSON.stringify({ command: ["echo", "x".repeat(100 * MIB)] })
+    const agent = await start([chatCallInDeltas("shell", args), MockTurn.message("next")])
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(67108865 bytes or more, the limit is 67108864\)/)
+    expect(peakRssMib(agent)).toBeLessThan(300)
+    expect(resultText(await run(agent))).toBe("next")
+  })
+
+  it("Chat: 50 MiB in one chunk is cut like a Responses event", async () => {
+    const agent = await start([MockTurn.shell(["echo", "x".repeat(100 * MIB)]), MockTurn.message("next")])
+    const call = await run(agent)
+    expect(resultText(call)).toMatch(/too large \(16777217 bytes or more/)
+    expect(peakRssMib(agent)).toBeLessThan(300)
+    expect(resultText(await run(agent))).toBe("next")
+  })
+
+  it("Chat: 200 calls in one response, or 9 MiB of text, fail the response with a clear error", async () => {
+    const calls = Array.from({ length: 200 }, (_, index) =>
+      chatChunk({ tool_calls: [{ index, id: `c${index}`, type: "function", function: { name: "shell", arguments: "{\"command\":[\"true\"]}" } }] })
+    )
+    const text = Array.from({ length: 9 * 16 }, () => chatChunk({ content: "t".repeat(64 * 1024) }))
+    const agent = await start([
+      MockTurn.raw([...calls, chatChunk({}, "tool_calls"), "data: DONE\n\n"].join("")),
+      MockTurn.raw([...text, chatChunk({}, "stop"), "data: DONE\n\n"].join(""))
+    ])
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(129 tool calls or more, the limit is 128\)/)
+    expect(resultText(await run(agent))).toMatch(/the model's message: too large \(\d+ characters, the limit is 8388608\)/)
+  })
+
+  it("Chat: a tool-call index of 1e9 costs one call, not a billion-slot array", async () => {
+    const agent = await start([
+      MockTurn.raw([
+        chatChunk({ tool_calls: [{ index: 1_000_000_000, id: "far", type: "function", function: { name: "shell", arguments: "{\"command\":[\"echo\",\"far\"]}" } }] }),
+        chatChunk({}, "tool_calls"),
+        "data: DONE\n\n"
+      ].join("")),
+      MockTurn.message("done")
+    ])
+    const started = performance.now()
+    expect(resultText(await run(agent))).toBe("done")
+    expect(performance.now() - started).toBeLessThan(3000)
+    expect(JSON.parse(toolOutputs(agent.model)[0]!).output).toBe("far\n")
+  })
+})
+
+describe("whole responses", () => {
+  it("Responses: 300 output items, or 70 MiB of text deltas, fail the response with a clear error", async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: `m${i}`, annotations: [] }]
+    }))
+    const delta = sse({ type: "response.output_text.delta", delta: "d".repeat(64 * 1024) })
+    const deltas = MockTurn.raw([sse({ type: "response.created", response: { id: "r" } }), delta.repeat(70 * 16)].join(""))
+    const agent = await start([responsesItems(...items), deltas, MockTurn.message("next")], { wireApi: "responses" })
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(257 output items or more, the limit is 256\)/)
+    expect(resultText(await run(agent))).toMatch(/the model's response: too large \(67108865 bytes or more, the limit is 67108864\)/)
+    expect(resultText(await run(agent))).toBe("next")
+  })
+})
+
+describe("counts inside a call", () => {
+  it("update_plan with 100,000 steps: an error result, no plan_update event", async () => {
+    const plan = Array.from({ length: 100_000 }, () => ({ step: "s", status: "pending" }))
+    const agent = await start([MockTurn.functionCall("update_plan", { plan }), MockTurn.message("done")], { extra: "include_plan_tool = true" })
+    const call = await run(agent)
+    expect(resultText(call)).toBe("done")
+    expect(call.events.map((event) => event.type)).not.toContain("plan_update")
+    expect(toolOutputs(agent.model)[0]).toMatch(/^the plan: too large \(100000 steps, the limit is 256\)/)
+  })
+
+  it("a patch of 5,000 files (or 20,000 @@ chunks): refused by the parser, nothing written", async () => {
+    const work = makeTempDir("sizes-work-")
+    const files = Array.from({ length: 5000 }, (_, i) => `*** Add File: f${i}.txt\n+x`).join("\n")
+    const chunks = Array.from({ length: 20_000 }, () => "@@\n-a\n+b").join("\n")
+    const agent = await start([
+      MockTurn.applyPatch(`*** Begin Patch\n${files}\n*** End Patch`, { callId: "p1" }),
+      MockTurn.applyPatch(`*** Begin Patch\n*** Update File: g.txt\n${chunks}\n*** End Patch`, { callId: "p2" }),
+      MockTurn.message("done")
+    ])
+    expect(resultText(await run(agent, work))).toBe("done")
+    const [first, second] = toolOutputs(agent.model)
+    expect(first).toMatch(/invalid patch: the patch: too large \(4097 file hunks or more, the limit is 4096\)/)
+    expect(second).toMatch(/invalid patch: the patch: too large \(20000 @@ chunks, the limit is 16384\)/)
+    expect(existsSync(join(work, "f0.txt"))).toBe(false)
+  })
+
+  it("a command of 20,000 arguments or 1.5 MiB: a clear refusal instead of E2BIG", async () => {
+    const agent = await start([
+      MockTurn.shell(["echo", ...Array.from({ length: 20_000 }, () => "a")], { callId: "s1" }),
+      MockTurn.shell(["echo", "b".repeat(1.5 * MIB)], { callId: "s2" }),
+      MockTurn.shell(["echo", "ok"], { callId: "s3", workdir: "w".repeat(5000) }),
+      MockTurn.message("done")
+    ])
+    expect(resultText(await run(agent))).toBe("done")
+    const outputs = toolOutputs(agent.model)
+    expect(outputs[0]).toMatch(/the command: too large \(20001 arguments, the limit is 16384\)/)
+    expect(outputs[1]).toMatch(/the command: too large \(1572868 characters, the limit is 1048576\)/)
+    expect(outputs[2]).toMatch(/the workdir: too large \(5000 characters, the limit is 4096\)/)
+  })
+})
