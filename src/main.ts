@@ -195,6 +195,10 @@ const mcp = Command.make("mcp", {
     const config = withProfile(yield* root)
     const cluster = Option.isSome(clusterUrl) ? { url: clusterUrl.value, ...runnerAddress } : undefined
     if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster)
+    // A token meant to protect an HTTP server that is not started: the user meant --http.
+    if (Option.isSome(authTokenEnv)) {
+      return yield* Effect.fail(new AuthTokenError({ message: "--auth-token-env applies only with --http [HOST:]PORT" }))
+    }
     yield* runServer(config, cluster)
   })).pipe(
     Command.withDescription(

@@ -60,6 +60,11 @@ export type OutgoingMessage = typeof JsonRpcMessage.Type
 export interface EncodedMessage {
   readonly message: OutgoingMessage
   readonly json: string
+  /**
+   * The client request this notification or request of ours belongs to (a `tools/call`'s events, progress
+   * and elicitations): the HTTP transport sends it on that request's stream. Answers name theirs by `id`.
+   */
+  readonly relatedRequestId?: RequestId | undefined
 }
 
 /** An answer to a request of the peer (a result or an error naming its id), as opposed to a request or a notification. */

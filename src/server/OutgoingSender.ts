@@ -115,9 +115,9 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
     Effect.forkScoped
   )
 
-  const write = (message: OutgoingMessage) =>
+  const write = (message: OutgoingMessage, relatedRequestId?: RequestId) =>
     Effect.suspend(() => {
-      const encoded: EncodedMessage = { message, json: JSON.stringify(message) }
+      const encoded: EncodedMessage = { message, json: JSON.stringify(message), relatedRequestId }
       const size = sizeOf(encoded)
       // Closing and no room: the client is gone or not reading, and the server is on its way out.
       if (budget.isOpen && budget.heldBytes + size > budget.limit) return Effect.void
@@ -129,18 +129,14 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
       )
     })
 
-  const sendRequest = <R extends ServerRequest | Rpc.AnyWithProps>(
-    rpc: R,
-    payload: Rpc.Payload<R>,
-    onIssued?: (id: number) => void
-  ) =>
+  const sendRequest = <R extends ServerRequest | Rpc.AnyWithProps>(rpc: R, payload: Rpc.Payload<R>, options: RequestOptions = {}) =>
     Effect.gen(function*() {
       const params = yield* Schema.encodeUnknownEffect(rpc.payloadSchema as WireSchema)(payload).pipe(Effect.orDie)
       const id = nextRequestId++
       const deferred = yield* Deferred.make<unknown, ClientRequestError>()
       pending.set(id, { method: rpc._tag, deferred })
-      onIssued?.(id)
-      yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params })
+      options.onIssued?.(id)
+      yield* write({ jsonrpc: JSONRPC_VERSION, id, method: rpc._tag, params }, options.relatedRequestId)
       const answer = yield* Deferred.await(deferred).pipe(Effect.ensuring(Effect.sync(() => pending.delete(id))))
       return yield* Schema.decodeUnknownEffect(rpc.successSchema as WireSchema)(answer).pipe(
         Effect.mapError((error) =>
@@ -149,14 +145,14 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
       ) as Effect.Effect<Rpc.Success<R>, ClientRequestError>
     })
 
-  const notify = <N extends ServerNotification | Rpc.AnyWithProps>(notification: N, payload: Rpc.Payload<N>) =>
+  const notify = <N extends ServerNotification | Rpc.AnyWithProps>(notification: N, payload: Rpc.Payload<N>, relatedRequestId?: RequestId) =>
     Effect.suspend(() => {
       const params = encoderFor(notification)(payload)
       // A server bug, not the client's: say so and keep serving.
       if (Result.isFailure(params)) {
         return Effect.logError(`${notification._tag} not sent, its params do not match the schema: ${params.failure.message}`)
       }
-      return write({ jsonrpc: JSONRPC_VERSION, method: notification._tag, params: params.success })
+      return write({ jsonrpc: JSONRPC_VERSION, method: notification._tag, params: params.success }, relatedRequestId)
     })
 
   const settle = (id: RequestId, settleWith: (entry: { readonly method: string; readonly deferred: Pending }) => Effect.Effect<boolean>) =>
@@ -190,13 +186,28 @@ const makeOutgoingSender = Effect.fnUntraced(function*(sink: MessageSink, buffer
   })
 })
 
+/** How a request to the client is sent. */
+export interface RequestOptions {
+  /** The client request this one belongs to, if any (see `EncodedMessage`). */
+  readonly relatedRequestId?: RequestId | undefined
+  /** Told the request's id once it is minted (app-server's `serverRequest/resolved` names it). */
+  readonly onIssued?: ((id: number) => void) | undefined
+}
+
 export class OutgoingSender extends Context.Service<OutgoingSender, {
   /** Answers the client's request `id` with `result`. */
   readonly sendResponse: (id: RequestId, result: unknown) => Effect.Effect<void>
   /** Answers the client's request `id` (or `null` when the id could not be read) with an error. */
   readonly sendError: (id: RequestId | null, error: JsonRpcError) => Effect.Effect<void>
-  /** Sends a notification, its params encoded with the definition's payload schema. */
-  readonly notify: <N extends ServerNotification | Rpc.AnyWithProps>(notification: N, payload: Rpc.Payload<N>) => Effect.Effect<void>
+  /**
+   * Sends a notification, its params encoded with the definition's payload schema; `relatedRequestId`
+   * names the client request it belongs to, if any (see `EncodedMessage`).
+   */
+  readonly notify: <N extends ServerNotification | Rpc.AnyWithProps>(
+    notification: N,
+    payload: Rpc.Payload<N>,
+    relatedRequestId?: RequestId
+  ) => Effect.Effect<void>
   /**
    * Sends a request to the client and waits for its answer, decoded with the method's success schema.
    * A JSON-RPC error answer fails with `ClientRequestError`; interrupting the wait forgets the request.
@@ -204,8 +215,7 @@ export class OutgoingSender extends Context.Service<OutgoingSender, {
   readonly sendRequest: <R extends ServerRequest | Rpc.AnyWithProps>(
     rpc: R,
     payload: Rpc.Payload<R>,
-    /** Told the request's id once it is minted (app-server's `serverRequest/resolved` names it). */
-    onIssued?: (id: number) => void
+    options?: RequestOptions
   ) => Effect.Effect<Rpc.Success<R>, ClientRequestError>
   /** Delivers the client's result for request `id`; false when no such request is waiting. */
   readonly resolveResponse: (id: RequestId, result: unknown) => Effect.Effect<boolean>

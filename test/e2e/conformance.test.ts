@@ -2,7 +2,8 @@
  * The official MCP conformance suite (`@modelcontextprotocol/conformance`, HTTP only) against the built
  * server over streamable HTTP: every server scenario that needs no fixture tools of the suite's own
  * (those call tools like `test_simple_text` that a coding agent does not have). Each scenario must
- * report no failure and at least one success. The suite talks to the server through a proxy that adds the
+ * report no failure and at least one success; `server-sse-polling`, whose fixture tool we lack, must pass
+ * its checks of the POST stream (priming event, retry field) without a warning. The suite talks to the server through a proxy that adds the
  * bearer token the server requires.
  */
 import { execFile } from "node:child_process"
@@ -87,5 +88,18 @@ describe("MCP conformance suite (server scenarios)", () => {
     expect(summary, output).not.toBeNull()
     const [, passed, , failed] = summary!.map(Number)
     expect({ passed: passed! > 0, failed }, output).toEqual({ passed: true, failed: 0 })
+  }, 90_000)
+
+  // The scenario calls the suite's `test_reconnection` fixture tool, which a coding agent lacks: that call's
+  // isError result is its one failure. What it checks of the server's streams must pass without a warning.
+  it("server-sse-polling: POST streams have a priming event and a retry field", async () => {
+    const server = await start([])
+    const proxy = await startAuthorizingProxy(server.url)
+    proxies.push(proxy.close)
+    const output = (await runScenario(proxy.url, "server-sse-polling")).replace(/\u001b\[[0-9;]*m/g, "")
+    expect(output).toMatch(/\[server-sse-priming-event\s*\] SUCCESS/)
+    expect(output).toMatch(/\[server-sse-retry-field\s*\] SUCCESS/)
+    expect(output).toMatch(/Passed: \d+\/\d+, 1 failed, 0 warnings/)
+    expect(output).toContain("Error: Tool call failed")
   }, 90_000)
 })

@@ -108,7 +108,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         cwd: msg.cwd,
         commandActions: commandActions([], msg.command),
         reason: msg.reason ?? null
-      }, onIssued)
+      }, { onIssued })
       : sender.sendRequest(P.FileChangeRequestApproval, {
         threadId,
         turnId,
@@ -116,7 +116,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         startedAtMs: Date.now(),
         reason: msg.type === "apply_patch_approval_request" ? msg.reason ?? null : null,
         grantRoot: msg.type === "apply_patch_approval_request" ? msg.grant_root ?? null : null
-      }, onIssued)
+      }, { onIssued })
     return request.pipe(
       Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
       Effect.tap(() => status("active")),

@@ -7,6 +7,7 @@
  */
 import { Clock, Duration, Effect, type Scope } from "effect"
 import { ProgressNotification } from "effect/ai/McpSchema"
+import type { RequestId } from "../../rpc/Enums.js"
 import type { OutgoingSender } from "../../server/OutgoingSender.js"
 
 /** How often the heartbeat goes out when nothing else has: well inside any client's time-out. */
@@ -21,7 +22,9 @@ export interface CallProgress {
 export const startCallProgress = (
   sender: OutgoingSender["Service"],
   progressToken: string | number,
-  intervalMs: number
+  intervalMs: number,
+  /** The call's request id: its progress goes on the call's stream. */
+  relatedRequestId: RequestId
 ): Effect.Effect<CallProgress, never, Scope.Scope> =>
   Effect.gen(function*() {
     let progress = 0
@@ -30,7 +33,7 @@ export const startCallProgress = (
     const report = (message: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         lastSentMs = now
-        return sender.notify(ProgressNotification, { progressToken, progress: ++progress, message })
+        return sender.notify(ProgressNotification, { progressToken, progress: ++progress, message }, relatedRequestId)
       })
     // Wakes every interval and speaks only if nothing else was sent since the last wake-up.
     const heartbeat = Effect.gen(function*() {

@@ -71,7 +71,11 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
   const capabilities = yield* ClientCapabilities
 
   const forward = (event: Event, request: RequestContext) =>
-    sender.notify(CodexEventNotification, { _meta: { requestId: request.id, ...relatedTaskMeta(request) }, id: event.id, msg: event.msg })
+    sender.notify(
+      CodexEventNotification,
+      { _meta: { requestId: request.id, ...relatedTaskMeta(request) }, id: event.id, msg: event.msg },
+      request.id
+    )
 
   /** Asks the client through an elicitation; runs beside the event loop so events keep flowing. */
   const approve = (conversation: Conversation, event: ApprovalEvent, request: RequestContext) => {
@@ -84,7 +88,7 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
       ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
       : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
     const params = request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) }
-    const asking = sender.sendRequest(Elicit, params)
+    const asking = sender.sendRequest(Elicit, params, { relatedRequestId: request.id })
     return forwardApproval({
       conversation,
       event,
@@ -158,7 +162,7 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
       const events = yield* conversation.subscribe
       const progress = request.progressToken === undefined
         ? undefined
-        : yield* startCallProgress(sender, request.progressToken, options.progressIntervalMs)
+        : yield* startCallProgress(sender, request.progressToken, options.progressIntervalMs, request.id)
       const submitted = yield* Effect.result(submit)
       if (submitted._tag === "Failure") return errorResult(submitted.failure.message)
       return yield* runLoop(conversation, events, request, progress).pipe(

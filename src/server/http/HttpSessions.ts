@@ -10,9 +10,9 @@
  * the one reached. Only when every session is in use is `initialize` refused. Sessions never used after
  * `initialize` also close after `UNUSED_SESSION_MS`, idle ones after `SESSION_IDLE_MS`.
  */
-import { type Context as EffectContext, Context, Effect, Layer, Schedule, Semaphore } from "effect"
-import type { AgentServices, ServerOptions } from "../ServerLayer.js"
-import { type HttpSession, makeHttpSession } from "./HttpSession.js"
+import { type Context as EffectContext, Context, Duration, Effect, Layer, Schedule, Semaphore } from "effect"
+import type { AgentServices } from "../ServerLayer.js"
+import { type HttpSession, type HttpSessionOptions, makeHttpSession } from "./HttpSession.js"
 
 /** Open sessions at most: each holds a router, a replay log and a little state. */
 export const MAX_HTTP_SESSIONS = 256
@@ -45,7 +45,10 @@ export class HttpSessions extends Context.Service<HttpSessions, {
   readonly closeAll: Effect.Effect<void>
 }>()("codex-effect/HttpSessions") {
   static readonly layer = (
-    options: Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs">,
+    options: HttpSessionOptions & {
+      /** `SESSION_IDLE_MS` unless given (tests shorten it). */
+      readonly sessionIdleMs?: number | undefined
+    },
     agent: EffectContext.Context<AgentServices>
   ) =>
     Layer.effect(HttpSessions, Effect.gen(function*() {
@@ -68,14 +71,15 @@ export class HttpSessions extends Context.Service<HttpSessions, {
       const closeBecause = (session: HttpSession, reason: string) =>
         Effect.logInfo(`closing HTTP session ${session.id}: ${reason}`).pipe(Effect.andThen(remove(session.id)))
       // Clients that vanish without DELETE must not hold sessions (and their tasks) forever.
+      const idleMs = options.sessionIdleMs ?? SESSION_IDLE_MS
       const closeIdle = Effect.suspend(() => {
         const now = Date.now()
         const stale = [...sessions.values()].filter((session) =>
-          session.isIdle(SESSION_IDLE_MS) || (!session.wasUsed() && session.isIdle(0) && now - session.openedAt > UNUSED_SESSION_MS)
+          session.isIdle(idleMs) || (!session.wasUsed() && session.isIdle(0) && now - session.openedAt > UNUSED_SESSION_MS)
         )
         return Effect.forEach(stale, (session) => closeBecause(session, session.wasUsed() ? "idle" : "never used"), { discard: true })
       })
-      yield* closeIdle.pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.forkScoped)
+      yield* closeIdle.pipe(Effect.repeat(Schedule.spaced(Duration.millis(Math.min(10_000, idleMs)))), Effect.forkScoped)
 
       /** Makes room for one more session of `client`; false when every candidate is in use. */
       const makeRoom = Effect.fnUntraced(function*(client: string) {

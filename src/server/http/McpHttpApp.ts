@@ -1,10 +1,12 @@
 /**
  * The streamable HTTP transport of MCP (2025-06-18 and 2025-11-25) at `/mcp`:
  * - POST one JSON-RPC message. A request is answered in the response body, as JSON or, when the client
- *   accepts it, as a server-sent event; notifications and answers to our requests get 202. `initialize`
+ *   accepts it, as an event stream carrying the request's notifications and elicitations, then its
+ *   answer; notifications and answers to our requests get 202. `initialize`
  *   opens a session and returns its `Mcp-Session-Id`; every later request must carry it.
- * - GET opens the session's event stream: notifications and our requests (elicitations), resumable
- *   with `Last-Event-ID`.
+ * - GET opens the session's event stream: notifications and our requests not tied to a request; with
+ *   `Last-Event-ID` it resumes the stream that event was on (the GET stream, or a POST's: the rest of
+ *   that request's messages and its answer).
  * - DELETE ends the session.
  * Every request first passes the `Origin` check and the bearer token (`RequestGuards`).
  */
@@ -16,7 +18,6 @@ import type { Answer, HttpSession } from "./HttpSession.js"
 import { HttpSessions } from "./HttpSessions.js"
 import { MAX_BODY_BYTES, makeBodyBudget, readBody } from "./RequestBodies.js"
 import { hasBearerToken, isAllowedOrigin } from "./RequestGuards.js"
-import { sseEvent, STREAM_OPENED } from "./SessionEvents.js"
 
 export const MCP_PATH = "/mcp"
 
@@ -66,26 +67,15 @@ const sessionOf = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSer
   return session
 })
 
-/** The answer to a POSTed request: one server-sent event, or a JSON body; 202 when it gets none (cancelled). */
-const answerResponse = (
-  request: HttpServerRequest.HttpServerRequest,
-  answer: Effect.Effect<Answer>,
-  headers: Record<string, string> = {}
-) =>
-  accepts(request, "text/event-stream")
-    ? Effect.succeed(HttpServerResponse.stream(
-      Stream.make(STREAM_OPENED).pipe(
-        Stream.concat(Stream.fromEffect(answer).pipe(
-          Stream.filter((encoded) => encoded !== undefined),
-          Stream.map((encoded) => sseEvent(encoded.json))
-        ))
-      ),
-      { contentType: "text/event-stream", headers: { ...SSE_HEADERS, ...headers } }
-    ))
-    : Effect.map(answer, (encoded) =>
-      encoded === undefined
-        ? HttpServerResponse.empty({ status: 202, headers })
-        : HttpServerResponse.text(encoded.json, { contentType: "application/json", headers }))
+/** An SSE response carrying `events`. */
+const eventStream = (events: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
+  HttpServerResponse.stream(events, { contentType: "text/event-stream", headers: { ...SSE_HEADERS, ...headers } })
+
+/** The answer to a POSTed request as a JSON body; 202 when it gets none (cancelled). */
+const jsonAnswer = (answer: Answer, headers: Record<string, string> = {}) =>
+  answer === undefined
+    ? HttpServerResponse.empty({ status: 202, headers })
+    : HttpServerResponse.text(answer.json, { contentType: "application/json", headers })
 
 const handleInitialize = Effect.fnUntraced(function*(
   request: HttpServerRequest.HttpServerRequest,
@@ -104,7 +94,10 @@ const handleInitialize = Effect.fnUntraced(function*(
       : HttpServerResponse.text(encoded.json, { status: 400, contentType: "application/json" })
   }
   session.protocolVersion = (encoded.message.result as { readonly protocolVersion?: string }).protocolVersion
-  return yield* answerResponse(request, Effect.succeed(encoded), { "mcp-session-id": session.id })
+  const headers = { "mcp-session-id": session.id }
+  return accepts(request, "text/event-stream")
+    ? eventStream(yield* session.answeredStream(message.id, encoded), headers)
+    : jsonAnswer(encoded, headers)
 })
 
 /** A POSTed body as a message, or why it is not one: parsed once, while the body still holds its budget. */
@@ -149,10 +142,16 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
     }
     return HttpServerResponse.empty({ status: 202 })
   }
+  if (accepts(request, "text/event-stream")) {
+    // The request's messages and then its answer; a client that drops the stream resumes it with `Last-Event-ID`.
+    const events = yield* session.openStream(message.id)
+    yield* session.receive(message)
+    return eventStream(events)
+  }
   const answer = yield* session.expectAnswer(message.id)
   yield* session.receive(message)
-  // A client that drops this response before the answer gets it on the session's GET stream instead.
-  return yield* answerResponse(request, answer.pipe(Effect.onInterrupt(() => session.dropAnswer(message.id))))
+  // A JSON response has no stream to resume: a client that drops it loses the answer (never sent on GET).
+  return jsonAnswer(yield* answer.pipe(Effect.onInterrupt(() => session.dropAnswer(message.id))))
 })
 
 const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
@@ -160,8 +159,16 @@ const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSer
   const found = yield* sessionOf(request)
   if (HttpServerResponse.isHttpServerResponse(found)) return found
   const lastEventId = request.headers["last-event-id"]
-  const resumeAfter = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined
-  return HttpServerResponse.stream(found.events.open(resumeAfter), { contentType: "text/event-stream", headers: SSE_HEADERS })
+  if (lastEventId === undefined) return eventStream(found.events.open(undefined))
+  const resumed = found.resume(lastEventId)
+  // A stream read to the end (or evicted) has nothing more. A GET gets an event stream or 405, nothing else:
+  // 405 is also what the official SDK client takes as "no stream here" without retrying (it resumes a POST
+  // stream whose answer was a JSON-RPC error, not seeing it as the answer).
+  return resumed === undefined
+    ? failure(405, -32000, `Method Not Allowed: no stream to resume after event ${JSON.stringify(lastEventId)}`, {
+      allow: "POST, DELETE"
+    })
+    : eventStream(resumed)
 })
 
 const handleDelete = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
