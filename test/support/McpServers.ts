@@ -81,9 +81,18 @@ export const startEverythingHttp = async (): Promise<{ readonly url: string; rea
   return { url: `http://127.0.0.1:${port}/mcp`, child }
 }
 
+/** The threads of `pid`; none once it has exited (a descendant may exit while the tree is walked). */
+const tasksOf = (pid: number): Array<string> => {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return []
+  }
+}
+
 /** The ids of every process descended from `pid` (Linux /proc). */
 export const descendantPids = (pid: number): Array<number> => {
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => {
+  const children = tasksOf(pid).flatMap((task) => {
     try {
       return readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(/\s+/).filter((s) => s !== "").map(Number)
     } catch {
