@@ -46,6 +46,28 @@ type WireSchema = Schema.Codec<unknown, unknown>
 
 const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
 
+/**
+ * A router's `handle`: a line decoded, then received as a message; a line that is no message is answered
+ * with its error (id null), and a parse error is also logged. Shared by every router over stdio.
+ */
+export const lineHandler = (
+  receive: (message: IncomingMessage) => Effect.Effect<void>,
+  sender: OutgoingSender["Service"]
+) =>
+(line: IncomingLine): Effect.Effect<void> => {
+  const decoded = decodeLine(line)
+  switch (decoded._tag) {
+    case "Message":
+      return receive(decoded.message)
+    case "Blank":
+      return Effect.void
+    case "Fault":
+      return (decoded.error.code === -32700 ? Effect.logWarning(decoded.error.message) : Effect.void).pipe(
+        Effect.andThen(sender.sendError(null, decoded.error))
+      )
+  }
+}
+
 export class Router extends Context.Service<Router, {
   /** Handles one incoming message; returns once ordered work is done and other work is started. */
   readonly receive: (message: IncomingMessage) => Effect.Effect<void>
@@ -139,20 +161,6 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    const handle = (line: IncomingLine): Effect.Effect<void> => {
-      const decoded = decodeLine(line)
-      switch (decoded._tag) {
-        case "Message":
-          return receive(decoded.message)
-        case "Blank":
-          return Effect.void
-        case "Fault":
-          return (decoded.error.code === -32700 ? Effect.logWarning(decoded.error.message) : Effect.void).pipe(
-            Effect.andThen(sender.sendError(null, decoded.error))
-          )
-      }
-    }
-
-    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running) })
+    return Router.of({ receive, handle: lineHandler(receive, sender), interruptAll: FiberMap.clear(running) })
   }))
 }

@@ -11,9 +11,8 @@ import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../../rpc/Enums.js"
 import { internalError, invalidParams, invalidRequest, type JsonRpcError, methodNotFound } from "../../rpc/JsonRpc.js"
 import type { IncomingMessage } from "../../rpc/JsonRpc.js"
-import { decodeLine, type IncomingLine } from "../../server/LineReader.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
-import { Router } from "../../server/Router.js"
+import { lineHandler, Router } from "../../server/Router.js"
 import { type AppServerRequest, AppServerRequests } from "./Protocol.js"
 
 export interface AppServerRequestContext {
@@ -107,17 +106,5 @@ export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() 
     }
   }
 
-  const handle = (line: IncomingLine): Effect.Effect<void> => {
-    const decoded = decodeLine(line)
-    switch (decoded._tag) {
-      case "Message":
-        return receive(decoded.message)
-      case "Blank":
-        return Effect.void
-      case "Fault":
-        return sender.sendError(null, decoded.error)
-    }
-  }
-
-  return Router.of({ receive, handle, interruptAll: FiberMap.clear(running) })
+  return Router.of({ receive, handle: lineHandler(receive, sender), interruptAll: FiberMap.clear(running) })
 }))
