@@ -22,9 +22,10 @@
  * Paths are real paths (symlinks resolved), resolved once per command: the sandbox binds what was
  * resolved here by descriptor (see `SandboxMounts`).
  */
-import { readdirSync, readFileSync, realpathSync } from "node:fs"
+import { readdirSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
+import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
@@ -110,17 +111,18 @@ const childDirectories = (root: string): Array<string> => {
   }
 }
 
+/** A real `.gitmodules` is a few KiB; a larger one is read only this far. */
+const MAX_GITMODULES_BYTES = 1024 * 1024
+
 /** At most this many submodules of a repository are protected. */
 const MAX_SUBMODULES = 64
 
 /** The work trees of the submodules `.gitmodules` lists in `repo` (existing directories, at most `MAX_SUBMODULES`). */
 const submoduleDirectories = (repo: string): Array<string> => {
-  let text: string
-  try {
-    text = readFileSync(join(repo, ".gitmodules"), "utf8")
-  } catch {
-    return []
-  }
+  // The work tree is the model's: a FIFO named `.gitmodules` must not block the server, nor a huge one fill it.
+  const bytes = readUntrustedFileSync(join(repo, ".gitmodules"), { maxBytes: MAX_GITMODULES_BYTES, oversize: "truncate" })
+  if (bytes instanceof UntrustedFileError) return []
+  const text = bytes.toString("utf8")
   return [...text.matchAll(/^\s*path\s*=\s*"?(.+?)"?\s*$/gm)]
     .slice(0, MAX_SUBMODULES)
     .map((match) => realPath(resolve(repo, match[1]!)))
