@@ -210,6 +210,23 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/x\/repo` is reached through the symlink `.*\/x\/repo`, which sandboxed commands can change/)
   })
 
+  it("a configured root that another conversation's sandbox re-pointed (a symlink in its workspace, not in this one's roots) is refused", async () => {
+    const { stage, pool, target } = makePool()
+    const cache = join(pool, "cache")
+    const { server, model } = await start(stage, [
+      sh(`ln -s ${target} ${cache} && echo planted`, "a1"),
+      MockTurn.message("done"),
+      sh(`echo pwned > ${join(cache, "pwned.txt")}`, "b1"),
+      MockTurn.message("done")
+    ], { workspaceWrite: `writable_roots = ["${cache}"]` })
+    // The first conversation works in the pool; the second elsewhere, with the pool in none of its roots.
+    await call(server, { cwd: pool })
+    expect(lstatSync(cache).isSymbolicLink()).toBe(true)
+    await call(server, { cwd: stage.work })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/pool\/cache` is reached through the symlink `.*\/pool\/cache`, which sandboxed commands can change/)
+  })
+
   it("a second conversation can neither plant a hook in the first one's repository nor move it (shell or patch)", async () => {
     const { stage, pool, target } = makePool()
     const repo = join(pool, "x", "repo")

@@ -27,7 +27,7 @@ import { codexHomeMaskArgs, codexHomePins } from "./CodexHomeMask.js"
 import { checkRootIdentities, type RootIdentities } from "./RootIdentities.js"
 import { mountArgs, type SandboxMount, sandboxMounts } from "./SandboxMounts.js"
 import { serverCodeMaskArgs, serverCodePins } from "./ServerCodeMask.js"
-import { type ProgramEnv, recordSandboxWritable, resolveServerProgram } from "./ServerPrograms.js"
+import { type ProgramEnv, recordSandboxWritable, resolveServerProgram, sandboxWritable } from "./ServerPrograms.js"
 import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
@@ -91,7 +91,9 @@ export const planSandbox = (
   if (spec.policy.mode === "danger-full-access") {
     return { args: [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir], mounts: [] }
   }
-  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, roots.writable)
+  // A symlink on the way to a root is the model's if any sandbox of the process could have made it, not only this one.
+  const commandWritable = spec.identities === undefined ? [] : [...roots.writable, ...sandboxWritable(spec.env ?? {})]
+  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, commandWritable)
   if (changed !== undefined) return { refused: changed }
   recordSandboxWritable(roots.writable)
   // CODEX_HOME and the server's own code stay where the server reads them (see `AncestorPins`).

@@ -5,15 +5,15 @@
  * `node_modules/.bin`, inside the workspace. A `bwrap` or `node` the model plants there would run as
  * the user, unsandboxed. So for these programs a PATH entry counts only when it is absolute and lies
  * outside every place a sandbox of this process may write: `/tmp`, `$TMPDIR`, the server's working
- * directory (the default workspace, unless it is `/` or the home), the live conversations' workspaces
- * and every writable root a sandbox was given. The same filtered PATH is what those programs get, so
+ * directory (the default workspace), the live conversations' workspaces and every writable root a
+ * sandbox was given — except `/`, the home and its ancestors. The same filtered PATH is what those programs get, so
  * their own lookups (`#!/usr/bin/env node`) cannot land there either.
  *
  * A workspace a conversation of an earlier process used, and never this one, is not known here: a
  * program planted there is avoided only once it is the cwd, a live workspace or a root again.
  */
 import { realpathSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { homedir, tmpdir } from "node:os"
 import { delimiter, isAbsolute, resolve } from "node:path"
 import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
@@ -42,16 +42,17 @@ export interface ProgramEnv {
   readonly HOME?: string | undefined
 }
 
-/** The places a sandbox of this process may write, now (real paths). */
-const sandboxWritable = (env: ProgramEnv): Array<string> => {
-  const cwd = realPath(process.cwd())
+/**
+ * The places a sandbox of this process may write, now (real paths): whatever lies there may have been
+ * made by a command of any conversation (see also `RootIdentities`).
+ */
+export const sandboxWritable = (env: ProgramEnv): Array<string> => {
   const temp = ["/tmp", tmpdir(), ...(env.TMPDIR === undefined || env.TMPDIR === "" ? [] : [env.TMPDIR])]
-  return [
-    ...temp.map(realPath),
-    ...(isTooBroadRoot(cwd, env.HOME) ? [] : [cwd]),
-    ...liveWorkspaces(),
-    ...granted
-  ]
+  // `/`, home or above: a cwd or workspace like that is refused, and a user who lists one in
+  // `writable_roots` has chosen to let commands write everywhere.
+  const home = env.HOME ?? homedir()
+  return [...temp.map(realPath), realPath(process.cwd()), ...liveWorkspaces(), ...granted]
+    .filter((place) => !isTooBroadRoot(place, home))
 }
 
 /** The entries of `env.PATH` the server may run programs from (see the module comment). */
