@@ -168,6 +168,51 @@ describe("I2: a repository's .git cannot be renamed, replaced or copied around",
   })
 })
 
+describe("I2: the repositories in a directory of checkouts", () => {
+  it("hundreds of directories made next to them do not push them out of the protected set", async () => {
+    const stage = makeStage()
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const marker = join(stage.outside, "hook-ran")
+    const { server, model } = await start(stage, [
+      sh("for i in $(seq 1 300); do mkdir 0$i; done && echo made", "c1"),
+      sh(`printf '${hookScript(marker).replace(/\n/g, "\\n")}' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout && echo planted`, "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("made")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).not.toContain("planted")
+    git(app, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it("bogus submodules listed first in .gitmodules do not push the real one (vendor/lib) out", async () => {
+    const stage = makeStage()
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const lib = join(stage.root, "lib")
+    makeRepo(lib)
+    git(app, "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "vendor/lib")
+    git(app, "commit", "-q", "-m", "submodule")
+    const marker = join(stage.outside, "hook-ran")
+    const evil = join(stage.work, "evil")
+    cpSync(join(lib, ".git"), evil, { recursive: true })
+    writeFileSync(join(evil, "hooks", "post-checkout"), hookScript(marker))
+    chmodSync(join(evil, "hooks", "post-checkout"), 0o755)
+    const bogus = "for i in $(seq 1 100); do mkdir -p 0$i/.git; printf '[submodule \"x%s\"]\\n\\tpath = 0%s\\n' $i $i; done > m && cat .gitmodules >> m && mv m .gitmodules && echo listed"
+    const { server, model } = await start(stage, [
+      sh(bogus, "c1"),
+      sh(`printf 'gitdir: ${evil}\\n' > vendor/lib/.git && echo planted`, "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: app })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("listed")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).not.toContain("planted")
+    git(join(app, "vendor", "lib"), "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
 describe("I2: another conversation or process cannot redirect this one's roots", () => {
   it("the workspace's parent renamed from outside the server (another process) between two turns: commands and patches are refused with a clear error", async () => {
     const { stage, pool, target } = makePool()
