@@ -213,6 +213,50 @@ describe("I2: the repositories in a directory of checkouts", () => {
   })
 })
 
+describe("I2: a workspace kept inside CODEX_HOME", () => {
+  it("a repository in it cannot be renamed and copied back with a writable .git", async () => {
+    const stage = makeStage()
+    const workspace = join(stage.codexHome, "projects", "w")
+    const app = join(workspace, "app")
+    makeRepo(app)
+    const marker = join(stage.outside, "hook-ran")
+    const { server, model } = await start(stage, [
+      sh(`mv app app2 && cp -a app2 app && printf '#!/bin/sh\\ntouch ${marker}\\n' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout && echo planted`, "c1"),
+      sh("echo pwned > app/pwned.txt && echo wrote", "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: workspace })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).not.toContain("planted")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).toContain("wrote")
+    git(app, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("the server's own reads of the workspace", () => {
+  it("an AGENTS.md the model points at the server's /proc/self/environ or at CODEX_HOME/auth.json: neither reaches the next conversation's model", async () => {
+    const stage = makeStage()
+    const deeper = join(stage.work, "sub", "deeper")
+    makeRepo(stage.work)
+    mkdirSync(deeper, { recursive: true })
+    writeFileSync(join(stage.work, "AGENTS.md"), "the user's own project doc\n")
+    const secret = "sk-server-secret-0123456789abcdef"
+    writeFileSync(join(stage.codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-auth-json-secret-fedcba9876543210" }))
+    const { server, model } = await start(stage, [
+      sh(`ln -s /proc/self/environ sub/AGENTS.md && ln -s ${join(stage.codexHome, "auth.json")} sub/deeper/AGENTS.md && echo linked`, "c1"),
+      MockTurn.message("done"),
+      MockTurn.message("second")
+    ], { env: { SOME_SERVICE_PASSWORD: secret } })
+    await call(server, { cwd: stage.work })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("linked")
+    await call(server, { cwd: deeper })
+    const sent = JSON.stringify(model.requests.map((request) => request.body))
+    expect(sent).toContain("the user's own project doc")
+    expect(sent).not.toContain(secret)
+    expect(sent).not.toContain("sk-auth-json-secret")
+  })
+})
+
 describe("I2: another conversation or process cannot redirect this one's roots", () => {
   it("the workspace's parent renamed from outside the server (another process) between two turns: commands and patches are refused with a clear error", async () => {
     const { stage, pool, target } = makePool()
