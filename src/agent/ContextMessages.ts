@@ -7,6 +7,8 @@
 import { existsSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
+import { codexHomeProtectedPaths } from "./exec/CodexHomeMask.js"
+import { isInsideOrEqual } from "./exec/WorkspaceRoots.js"
 import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
 
 const PROJECT_DOC = "AGENTS.md"
@@ -15,8 +17,8 @@ const PROJECT_DOC = "AGENTS.md"
 const DOC_READ_MAX_BYTES = 1024 * 1024
 
 /** A doc's trimmed text; nothing for an empty, missing or special file (a FIFO named AGENTS.md is skipped, not waited on). */
-const readTrimmed = (path: string): string | undefined => {
-  const bytes = readUntrustedFileSync(path, { maxBytes: DOC_READ_MAX_BYTES, oversize: "truncate" })
+const readTrimmed = (path: string, allowed?: (realPath: string) => boolean): string | undefined => {
+  const bytes = readUntrustedFileSync(path, { maxBytes: DOC_READ_MAX_BYTES, oversize: "truncate" }, allowed)
   if (!Buffer.isBuffer(bytes)) return undefined
   const text = bytes.toString("utf8").trim()
   return text.length > 0 ? text : undefined
@@ -41,18 +43,42 @@ const projectDocDirectories = (cwd: string, rootMarkers: ReadonlyArray<string>):
   }
 }
 
+/** File systems whose files are the reading process's own state: the server's environment, its descriptors. */
+const PSEUDO_FILE_SYSTEMS = ["/proc", "/sys", "/dev"]
+
+/**
+ * Where a project doc may lead. The project's files are the model's: a command can make AGENTS.md a
+ * symlink to the server's `/proc/self/environ` or to CODEX_HOME's `auth.json`, files no command can
+ * read, and the server (unsandboxed) would put them in the next conversation's context. So a doc is
+ * read only where a sandboxed command could read it too: not in CODEX_HOME (unless the project is
+ * kept there, see `codexHomeProtectedPaths`) and not in a pseudo file system.
+ */
+const projectDocAllowed = (codexHome: string, cwd: string) => (real: string): boolean =>
+  !PSEUDO_FILE_SYSTEMS.some((root) => isInsideOrEqual(root, real)) &&
+  !codexHomeProtectedPaths(codexHome, [cwd], [real]).some((path) => isInsideOrEqual(realOrSame(path), real))
+
+const realOrSame = (path: string) => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
 interface ProjectDocOptions {
   readonly maxBytes: number
+  /** Decides, on the opened file's real path, whether a doc may be read (see `projectDocAllowed`). */
+  readonly allowed: (realPath: string) => boolean
   /** Names tried in order in a directory whose AGENTS.md is missing or empty. */
   readonly fallbackFilenames: ReadonlyArray<string>
   readonly rootMarkers: ReadonlyArray<string>
 }
 
 /** The first doc of `dir` with text: AGENTS.md, else each fallback name. Names are plain file names, never paths. */
-const readDirectoryDoc = (dir: string, fallbackFilenames: ReadonlyArray<string>): string | undefined => {
+const readDirectoryDoc = (dir: string, fallbackFilenames: ReadonlyArray<string>, allowed: (realPath: string) => boolean): string | undefined => {
   for (const name of [PROJECT_DOC, ...fallbackFilenames]) {
     if (name === "" || basename(name) !== name || name === "..") continue
-    const text = readTrimmed(join(dir, name))
+    const text = readTrimmed(join(dir, name), allowed)
     if (text !== undefined) return text
   }
   return undefined
@@ -64,7 +90,7 @@ const readProjectDocs = (cwd: string, options: ProjectDocOptions): string | unde
   let budget = options.maxBytes
   for (const dir of projectDocDirectories(cwd, options.rootMarkers)) {
     if (budget <= 0) break
-    const text = readDirectoryDoc(dir, options.fallbackFilenames)
+    const text = readDirectoryDoc(dir, options.fallbackFilenames, options.allowed)
     if (text === undefined) continue
     const bytes = Buffer.from(text, "utf8")
     const kept = bytes.length > budget ? bytes.subarray(0, budget).toString("utf8") : text
@@ -86,6 +112,7 @@ export const loadUserInstructions = (options: {
   const project = options.projectDocMaxBytes > 0
     ? readProjectDocs(options.cwd, {
       maxBytes: options.projectDocMaxBytes,
+      allowed: projectDocAllowed(options.codexHome, options.cwd),
       fallbackFilenames: options.projectDocFallbackFilenames ?? [],
       rootMarkers: options.projectRootMarkers ?? [".git"]
     })

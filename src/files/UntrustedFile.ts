@@ -10,7 +10,7 @@
  * `readUntrustedFile` reads on libuv's thread pool. `readUntrustedFileSync` is for small files read
  * where the caller is synchronous (config.toml, AGENTS.md): the same checks, the same cap.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs"
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats } from "node:fs"
 import { type FileHandle, open } from "node:fs/promises"
 import { Effect, Schema } from "effect"
 
@@ -127,8 +127,25 @@ export const readUntrustedFile = Effect.fn("UntrustedFile.read")(function*(path:
 export const readUntrustedText = (path: string, limit: ReadLimit) =>
   readUntrustedFile(path, limit).pipe(Effect.map((bytes) => bytes.toString("utf8")))
 
-/** The same checks and cap, synchronously: only for small files (a config, project docs). */
-export const readUntrustedFileSync = (path: string, limit: ReadLimit): Buffer | UntrustedFileError => {
+/** Where an open descriptor leads, as the kernel names it. */
+const openedPath = (fd: number): string | undefined => {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The same checks and cap, synchronously: only for small files (a config, project docs). `allowed`,
+ * when given, is asked about the real path of the file that was opened (symlinks followed, on the
+ * descriptor, so a link swapped meanwhile changes nothing); a file it refuses is not read.
+ */
+export const readUntrustedFileSync = (
+  path: string,
+  limit: ReadLimit,
+  allowed?: (realPath: string) => boolean
+): Buffer | UntrustedFileError => {
   let fd: number
   try {
     fd = openSync(path, OPEN_FLAGS)
@@ -136,6 +153,10 @@ export const readUntrustedFileSync = (path: string, limit: ReadLimit): Buffer | 
     return fromSystemError(path, error)
   }
   try {
+    if (allowed !== undefined) {
+      const real = openedPath(fd)
+      if (real === undefined || !allowed(real)) return failure(path, "unreadable", "leads where the server does not read for the model")
+    }
     const stats = fstatSync(fd)
     const problem = check(path, stats, limit)
     if (problem !== undefined) return problem

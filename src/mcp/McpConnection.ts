@@ -10,6 +10,7 @@ import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/
 import { Data, Effect } from "effect"
 import type { Environment } from "../services/ProcessEnvironment.js"
 import { VERSION } from "../version.js"
+import { resolveServerProgram, serverProgramPath } from "../agent/exec/ServerPrograms.js"
 import { isToolEnabled, type McpServerConfig } from "../config/McpServerConfig.js"
 import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
@@ -69,12 +70,16 @@ const makeTransport = (server: McpServerConfig, context: McpConnectionContext): 
       const value = context.env[key]
       return value === undefined ? [] : [[key, value]]
     }))
-    return new ProcessGroupStdioTransport({
-      command: transport.command,
-      args: transport.args,
-      env: { ...inherited, ...transport.env },
-      cwd: transport.cwd ?? STDIO_SERVER_CWD
-    })
+    const cwd = transport.cwd ?? STDIO_SERVER_CWD
+    // Never a program, or a PATH entry, where a sandboxed command could plant one (see `ServerPrograms`).
+    const env: Record<string, string> = { ...inherited, ...transport.env }
+    const lookup = { ...context.env, PATH: env.PATH }
+    const located = resolveServerProgram(transport.command, lookup, cwd)
+    if ("planted" in located) throw new Error(located.missing)
+    if (env.PATH !== undefined) env.PATH = serverProgramPath(lookup)
+    // A program found nowhere is left to the spawn, whose ENOENT says so as usual.
+    const command = "path" in located ? located.path : transport.command
+    return new ProcessGroupStdioTransport({ command, args: transport.args, env, cwd })
   }
   const headers: Record<string, string> = { ...transport.headers }
   for (const [header, variable] of Object.entries(transport.envHeaders ?? {})) {

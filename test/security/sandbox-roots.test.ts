@@ -168,6 +168,95 @@ describe("I2: a repository's .git cannot be renamed, replaced or copied around",
   })
 })
 
+describe("I2: the repositories in a directory of checkouts", () => {
+  it("hundreds of directories made next to them do not push them out of the protected set", async () => {
+    const stage = makeStage()
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const marker = join(stage.outside, "hook-ran")
+    const { server, model } = await start(stage, [
+      sh("for i in $(seq 1 300); do mkdir 0$i; done && echo made", "c1"),
+      sh(`printf '${hookScript(marker).replace(/\n/g, "\\n")}' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout && echo planted`, "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("made")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).not.toContain("planted")
+    git(app, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it("bogus submodules listed first in .gitmodules do not push the real one (vendor/lib) out", async () => {
+    const stage = makeStage()
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const lib = join(stage.root, "lib")
+    makeRepo(lib)
+    git(app, "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "vendor/lib")
+    git(app, "commit", "-q", "-m", "submodule")
+    const marker = join(stage.outside, "hook-ran")
+    const evil = join(stage.work, "evil")
+    cpSync(join(lib, ".git"), evil, { recursive: true })
+    writeFileSync(join(evil, "hooks", "post-checkout"), hookScript(marker))
+    chmodSync(join(evil, "hooks", "post-checkout"), 0o755)
+    const bogus = "for i in $(seq 1 100); do mkdir -p 0$i/.git; printf '[submodule \"x%s\"]\\n\\tpath = 0%s\\n' $i $i; done > m && cat .gitmodules >> m && mv m .gitmodules && echo listed"
+    const { server, model } = await start(stage, [
+      sh(bogus, "c1"),
+      sh(`printf 'gitdir: ${evil}\\n' > vendor/lib/.git && echo planted`, "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: app })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("listed")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).not.toContain("planted")
+    git(join(app, "vendor", "lib"), "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I2: a workspace kept inside CODEX_HOME", () => {
+  it("a repository in it cannot be renamed and copied back with a writable .git", async () => {
+    const stage = makeStage()
+    const workspace = join(stage.codexHome, "projects", "w")
+    const app = join(workspace, "app")
+    makeRepo(app)
+    const marker = join(stage.outside, "hook-ran")
+    const { server, model } = await start(stage, [
+      sh(`mv app app2 && cp -a app2 app && printf '#!/bin/sh\\ntouch ${marker}\\n' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout && echo planted`, "c1"),
+      sh("echo pwned > app/pwned.txt && echo wrote", "c2"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: workspace })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).not.toContain("planted")
+    expect(JSON.parse(toolOutputs(model)[1]!).output).toContain("wrote")
+    git(app, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("the server's own reads of the workspace", () => {
+  it("an AGENTS.md the model points at the server's /proc/self/environ or at CODEX_HOME/auth.json: neither reaches the next conversation's model", async () => {
+    const stage = makeStage()
+    const deeper = join(stage.work, "sub", "deeper")
+    makeRepo(stage.work)
+    mkdirSync(deeper, { recursive: true })
+    writeFileSync(join(stage.work, "AGENTS.md"), "the user's own project doc\n")
+    const secret = "sk-server-secret-0123456789abcdef"
+    writeFileSync(join(stage.codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-auth-json-secret-fedcba9876543210" }))
+    const { server, model } = await start(stage, [
+      sh(`ln -s /proc/self/environ sub/AGENTS.md && ln -s ${join(stage.codexHome, "auth.json")} sub/deeper/AGENTS.md && echo linked`, "c1"),
+      MockTurn.message("done"),
+      MockTurn.message("second")
+    ], { env: { SOME_SERVICE_PASSWORD: secret } })
+    await call(server, { cwd: stage.work })
+    expect(JSON.parse(toolOutputs(model)[0]!).output).toContain("linked")
+    await call(server, { cwd: deeper })
+    const sent = JSON.stringify(model.requests.map((request) => request.body))
+    expect(sent).toContain("the user's own project doc")
+    expect(sent).not.toContain(secret)
+    expect(sent).not.toContain("sk-auth-json-secret")
+  })
+})
+
 describe("I2: another conversation or process cannot redirect this one's roots", () => {
   it("the workspace's parent renamed from outside the server (another process) between two turns: commands and patches are refused with a clear error", async () => {
     const { stage, pool, target } = makePool()
@@ -208,6 +297,23 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     await call(server, { cwd: repo })
     expect(listTree(target)).toEqual(["keep.txt"])
     expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/x\/repo` is reached through the symlink `.*\/x\/repo`, which sandboxed commands can change/)
+  })
+
+  it("a configured root that another conversation's sandbox re-pointed (a symlink in its workspace, not in this one's roots) is refused", async () => {
+    const { stage, pool, target } = makePool()
+    const cache = join(pool, "cache")
+    const { server, model } = await start(stage, [
+      sh(`ln -s ${target} ${cache} && echo planted`, "a1"),
+      MockTurn.message("done"),
+      sh(`echo pwned > ${join(cache, "pwned.txt")}`, "b1"),
+      MockTurn.message("done")
+    ], { workspaceWrite: `writable_roots = ["${cache}"]` })
+    // The first conversation works in the pool; the second elsewhere, with the pool in none of its roots.
+    await call(server, { cwd: pool })
+    expect(lstatSync(cache).isSymbolicLink()).toBe(true)
+    await call(server, { cwd: stage.work })
+    expect(listTree(target)).toEqual(["keep.txt"])
+    expect(toolOutputs(model)[1]).toMatch(/writable root `.*\/pool\/cache` is reached through the symlink `.*\/pool\/cache`, which sandboxed commands can change/)
   })
 
   it("a second conversation can neither plant a hook in the first one's repository nor move it (shell or patch)", async () => {

@@ -78,6 +78,19 @@ describe("a hostile workspace", () => {
     expect(JSON.parse(outputs[1]!).output).toContain("after")
   })
 
+  it("a FIFO named .gitmodules, in the workspace or a repository inside it: the server never blocks on it", async () => {
+    const stage = makeStage()
+    makeRepo(stage.work)
+    const turns = [
+      shell(["sh", "-c", "mkdir -p one/.git && mkfifo .gitmodules one/.gitmodules && echo planted"], "c1"),
+      shell(["echo", "after"], "c2"),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: b.txt\n+b\n*** End Patch", { callId: "c3" })
+    ]
+    const { outputs } = await runToCompletion(stage, turns)
+    expect(JSON.parse(outputs[0]!).output).toContain("planted")
+    expect(JSON.parse(outputs[1]!).output).toContain("after")
+  })
+
   it("a repository one level down with 300-character core.fsmonitor and include.path values: commands and patches answer", async () => {
     const stage = makeStage()
     const nested = join(stage.work, "vendored")

@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process"
 import { Duration, Effect, Option } from "effect"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { resolveServerProgram, serverProgramPath } from "../exec/ServerPrograms.js"
 import { boundedArgv } from "../LogText.js"
 
 /** A notifier shows a notification and exits; one still running after this is stuck. */
@@ -53,9 +54,15 @@ export const notifyTurnComplete = (argv: ReadonlyArray<string>, payload: AgentTu
     if (program === undefined) return
     const env = yield* ProcessEnvironment
     const logged = { argv: boundedArgv(argv), turn: payload["turn-id"] }
+    // Looked up, and given a PATH, without the directories a command could plant a program in (see `ServerPrograms`).
+    const located = resolveServerProgram(program, env)
+    if ("missing" in located) {
+      return yield* Effect.logWarning("notify program failed to start").pipe(Effect.annotateLogs({ ...logged, error: located.missing }))
+    }
+    const childEnv = { ...env, PATH: serverProgramPath(env) }
     // In `/`, not the server's cwd (often the workspace): a launcher would load what a command planted there.
     const started = yield* Effect.try(() =>
-      spawn(program, [...args, JSON.stringify(payload)], { cwd: "/", env, detached: true, stdio: "ignore" })
+      spawn(located.path, [...args, JSON.stringify(payload)], { cwd: "/", env: childEnv, detached: true, stdio: "ignore", argv0: program })
     ).pipe(Effect.result)
     if (started._tag === "Failure") {
       return yield* Effect.logWarning("notify program failed to start").pipe(

@@ -11,7 +11,9 @@
  *
  * A root reached through a symlink that itself lies in a writable root is refused outright, first
  * sight included: a command could have made or re-pointed that link (before this conversation
- * started, too), so where it leads is the model's choice, not the user's.
+ * started, too), so where it leads is the model's choice, not the user's. The caller names every
+ * place any sandbox of the process may write (`ServerPrograms.sandboxWritable`), not only this
+ * conversation's roots: a link in another conversation's workspace is the model's just the same.
  */
 import { lstatSync, realpathSync, statSync } from "node:fs"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"

@@ -24,10 +24,10 @@ import { Context, Effect, Schema } from "effect"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { codexHomeMaskArgs, codexHomePins } from "./CodexHomeMask.js"
-import { resolveExecutable } from "./PathLookup.js"
 import { checkRootIdentities, type RootIdentities } from "./RootIdentities.js"
 import { mountArgs, type SandboxMount, sandboxMounts } from "./SandboxMounts.js"
 import { serverCodeMaskArgs, serverCodePins } from "./ServerCodeMask.js"
+import { type ProgramEnv, recordSandboxWritable, resolveServerProgram, sandboxWritable } from "./ServerPrograms.js"
 import { unixSocketFilter } from "./SocketFilter.js"
 import { type RootsEnv, workspaceRoots } from "./WorkspaceRoots.js"
 
@@ -91,8 +91,11 @@ export const planSandbox = (
   if (spec.policy.mode === "danger-full-access") {
     return { args: [...contained, "--dev-bind", "/", "/", "--proc", "/proc", ...hidden, "--chdir", startDir], mounts: [] }
   }
-  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, roots.writable)
+  // A symlink on the way to a root is the model's if any sandbox of the process could have made it, not only this one.
+  const commandWritable = spec.identities === undefined ? [] : [...roots.writable, ...sandboxWritable(spec.env ?? {})]
+  const changed = spec.identities === undefined ? undefined : checkRootIdentities(spec.identities, roots.origins, commandWritable)
   if (changed !== undefined) return { refused: changed }
+  recordSandboxWritable(roots.writable)
   // CODEX_HOME and the server's own code stay where the server reads them (see `AncestorPins`).
   const serverPins = [...(spec.codexHome === undefined ? [] : codexHomePins(spec.codexHome, roots.writable)), ...serverCodePins(roots.writable)]
   const mounts = sandboxMounts({ ...roots, pinned: [...new Set([...roots.pinned, ...serverPins])] })
@@ -124,16 +127,13 @@ export const bwrapArgs = (spec: SandboxSpec, startDir: string): Array<string> =>
 /** Where bwrap is: the configured path (a bare name is looked up on PATH), else `bwrap` on PATH. */
 const locateBwrap = (
   configuredPath: string | undefined,
-  searchPath: string | undefined
+  env: ProgramEnv
 ): { readonly path: string } | { readonly missing: string } => {
   const name = configuredPath ?? "bwrap"
-  const path = resolveExecutable(name, searchPath, "/")
-  if (path !== undefined) return { path }
-  return {
-    missing: name.includes("/")
-      ? `${resolve(name)} (codex_linux_sandbox_exe) does not exist or is not executable`
-      : `\`${name}\` was not found on PATH`
-  }
+  // Never from a PATH entry a command could write: a planted `bwrap` would run unsandboxed (see `ServerPrograms`).
+  const located = resolveServerProgram(name, env)
+  if ("path" in located || !name.includes("/")) return located
+  return { missing: `${resolve(name)} (codex_linux_sandbox_exe) does not exist or is not executable` }
 }
 
 /** The smallest sandbox with every isolation feature the policies use (the filter included): it must run `true`. */
@@ -204,8 +204,9 @@ const probe = (
  * `bwrap` on PATH. Checked once per path (cached for the life of the process).
  */
 export const findBwrap = Effect.fn("Sandbox.findBwrap")(function*(configuredPath?: string | undefined) {
-  const { PATH } = yield* ProcessEnvironment
-  const located = locateBwrap(configuredPath, PATH)
+  const env = yield* ProcessEnvironment
+  const { PATH } = env
+  const located = locateBwrap(configuredPath, env)
   if ("missing" in located) return yield* unavailable(located.missing)
   const probes = yield* SandboxProbes
   const failure = yield* Effect.promise(() => probe(probes, located.path, PATH))

@@ -7,9 +7,10 @@
  * sandbox where a writable root holds them, with the directories above them pinned (see
  * `AncestorPins`) so none can be renamed away and rebuilt.
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs"
+import { existsSync, realpathSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import { pinsFor } from "./AncestorPins.js"
 import { isInsideOrEqual } from "./WorkspaceRoots.js"
 
@@ -19,9 +20,14 @@ interface PackageJson {
   readonly peerDependencies?: Readonly<Record<string, string>>
 }
 
+/** The package.json above `dist` may be the project's, which a command can replace by a FIFO: never a blocking read. */
+const MAX_PACKAGE_JSON_BYTES = 1024 * 1024
+
 const readPackageJson = (dir: string): PackageJson | undefined => {
+  const bytes = readUntrustedFileSync(join(dir, "package.json"), { maxBytes: MAX_PACKAGE_JSON_BYTES })
+  if (bytes instanceof UntrustedFileError) return undefined
   try {
-    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson
+    return JSON.parse(bytes.toString("utf8")) as PackageJson
   } catch {
     return undefined
   }

@@ -22,9 +22,10 @@
  * Paths are real paths (symlinks resolved), resolved once per command: the sandbox binds what was
  * resolved here by descriptor (see `SandboxMounts`).
  */
-import { readdirSync, readFileSync, realpathSync } from "node:fs"
+import { lstatSync, readdirSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
+import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
@@ -95,36 +96,53 @@ export const isInsideOrEqual = (root: string, path: string) => {
 export const isTooBroadRoot = (root: string, home: string | undefined) =>
   root === "/" || (home !== undefined && home !== "" && isInsideOrEqual(root, realPath(home)))
 
-/** At most this many subdirectories of a root are looked into for a repository, so a huge root stays cheap. */
+/** At most this many repositories directly inside a root are protected, so the mounts stay few. */
 const MAX_CHILD_REPOS = 256
 
-/** The directories directly inside `root` (not symlinks, not `.git`), at most `MAX_CHILD_REPOS`. */
+/**
+ * The `cap` repositories among `dirs` whose `.git` is oldest (created first; its change time where the
+ * file system keeps no birth time). A cap taken in name or directory order could be filled by
+ * directories a command makes to sort first, pushing the user's checkouts out; a command cannot make
+ * a `.git` older than the ones that were there before it ran.
+ */
+const oldestRepositories = (dirs: ReadonlyArray<string>, cap: number): Array<string> =>
+  dirs.flatMap((dir) => {
+    const stat = lstatSync(join(dir, ".git"), { throwIfNoEntry: false })
+    return stat === undefined ? [] : [{ dir, born: stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.ctimeMs }]
+  })
+    .sort((a, b) => a.born - b.born)
+    .slice(0, cap)
+    .map(({ dir }) => dir)
+
+/** The repositories directly inside `root` (not symlinks, not `.git`), at most `MAX_CHILD_REPOS` (see `oldestRepositories`). */
 const childDirectories = (root: string): Array<string> => {
   try {
-    return readdirSync(root, { withFileTypes: true })
+    const dirs = readdirSync(root, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && entry.name !== ".git")
-      .slice(0, MAX_CHILD_REPOS)
       .map((entry) => join(root, entry.name))
+    return oldestRepositories(dirs, MAX_CHILD_REPOS)
   } catch {
     return []
   }
 }
 
+/** A real `.gitmodules` is a few KiB; a larger one is read only this far. */
+const MAX_GITMODULES_BYTES = 1024 * 1024
+
 /** At most this many submodules of a repository are protected. */
 const MAX_SUBMODULES = 64
 
-/** The work trees of the submodules `.gitmodules` lists in `repo` (existing directories, at most `MAX_SUBMODULES`). */
+/** The work trees of the submodules `.gitmodules` lists in `repo` (existing repositories, the `MAX_SUBMODULES` oldest). */
 const submoduleDirectories = (repo: string): Array<string> => {
-  let text: string
-  try {
-    text = readFileSync(join(repo, ".gitmodules"), "utf8")
-  } catch {
-    return []
-  }
-  return [...text.matchAll(/^\s*path\s*=\s*"?(.+?)"?\s*$/gm)]
-    .slice(0, MAX_SUBMODULES)
+  // The work tree is the model's: a FIFO named `.gitmodules` must not block the server, nor a huge one fill it.
+  const bytes = readUntrustedFileSync(join(repo, ".gitmodules"), { maxBytes: MAX_GITMODULES_BYTES, oversize: "truncate" })
+  if (bytes instanceof UntrustedFileError) return []
+  const text = bytes.toString("utf8")
+  // `.gitmodules` is the model's to edit: bogus entries listed first must not push the real ones out.
+  const listed = [...text.matchAll(/^\s*path\s*=\s*"?(.+?)"?\s*$/gm)]
     .map((match) => realPath(resolve(repo, match[1]!)))
     .filter((dir) => isInsideOrEqual(repo, dir) && dir !== repo && isDirectory(dir))
+  return oldestRepositories([...new Set(listed)], MAX_SUBMODULES)
 }
 
 /** The writable roots, read-only `.git` paths, pins and refused roots of a turn (see the module comment). */

@@ -21,6 +21,7 @@ import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvi
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import type { SandboxSpec } from "../exec/Sandbox.js"
 import { checkRootIdentities } from "../exec/RootIdentities.js"
+import { sandboxWritable } from "../exec/ServerPrograms.js"
 import { rootsEnvOf, type WorkspaceRoots, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
@@ -56,7 +57,7 @@ const decidePatch = (
   const policy = turn.sandboxPolicy
   const roots = workspaceRoots(policy, turn.cwd, rootsEnvOf(env))
   // A root that moved is refused before anyone is asked: an approval would name paths that now lead elsewhere.
-  const changed = policy.mode === "workspace-write" ? checkRootIdentities(context.session.roots, roots.origins, roots.writable) : undefined
+  const changed = policy.mode === "workspace-write" ? checkRootIdentities(context.session.roots, roots.origins, [...roots.writable, ...sandboxWritable(env)]) : undefined
   if (changed !== undefined) return { _tag: "Reject", reason: `patch rejected: ${changed}` }
   const inSandbox = policy.mode === "workspace-write" && sandboxWouldAllow(paths, context, roots)
   if (turn.approvalPolicy === "untrusted") return { _tag: "Ask", inSandbox }
