@@ -8,6 +8,7 @@ import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
 import type { EventMsg } from "../rpc/Event.js"
+import type { ExecSessions } from "./exec/ExecSessions.js"
 import type { RootIdentities } from "./exec/RootIdentities.js"
 import type { InlineInputItem } from "./InputMessages.js"
 import type { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
@@ -76,6 +77,8 @@ export interface ToolContext {
   readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ApprovalOutcome>
   /** Queues input for the task's next model request, as if the user had sent it meanwhile (`view_image`). */
   readonly queueInput: (items: ReadonlyArray<InlineInputItem>) => Effect.Effect<void>
+  /** The task's commands that keep running between calls (`exec_command`); killed when the task ends. */
+  readonly execSessions: ExecSessions
 }
 
 export interface Tool {

@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Cause, Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, PubSub, Queue, Result, Schema, Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
@@ -15,6 +15,7 @@ import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { makeExecSessions } from "../exec/ExecSessions.js"
 import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "../exec/RootIdentities.js"
 import { boundedText } from "../LogText.js"
@@ -167,6 +168,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }))
     yield* publish(id, { type: "task_started", model_context_window: turn.limits.contextWindow ?? null })
     if (items.length > 0) yield* record([userMessageFromInput(items)])
+    // What the task leaves running between tool calls dies with it, before its end is announced.
+    const taskScope = yield* Scope.make()
     const toolContext: ToolContext = {
       submissionId: id,
       turn,
@@ -174,7 +177,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       turnDiff: new TurnDiffTracker(),
       emit: (msg) => publish(id, msg),
       requestApproval: approvals.request(id),
-      queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued))
+      queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued)),
+      execSessions: makeExecSessions(taskScope)
     }
     const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
     const work = mcpTools.pipe(Effect.flatMap((extraTools) => body({
@@ -191,6 +195,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return taken.map(userMessageFromInput)
       }
     }, running.tokens))).pipe(
+      Effect.ensuring(Scope.close(taskScope, Exit.void)),
       // Every end is announced, a defect too: a task that died silently would leave its call unanswered.
       Effect.matchCauseEffect({
         onSuccess: (outcome) =>
