@@ -124,12 +124,16 @@ export const ApprovalRequestedSchema = {
 export const ElicitParams = Schema.Struct({
   message: Schema.String,
   requestedSchema: Schema.Unknown,
+  /** The conversation the request comes from, as the reference sends it. */
+  threadId: Schema.optionalKey(Schema.String),
   codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call"]),
   codex_mcp_tool_call_id: Schema.String,
   codex_event_id: Schema.String,
   codex_call_id: Schema.String,
   codex_command: Schema.optionalKey(Schema.Array(Schema.String)),
   codex_cwd: Schema.optionalKey(Schema.String),
+  /** What the command does, as `exec_command_begin.parsed_cmd` says it. */
+  codex_parsed_cmd: Schema.optionalKey(Schema.Unknown),
   codex_reason: Schema.optionalKey(Schema.String),
   codex_grant_root: Schema.optionalKey(Schema.String),
   codex_changes: Schema.optionalKey(Schema.Unknown),

@@ -79,10 +79,10 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     if (!capabilities.canElicit()) return denyApproval(conversation, event, APPROVALS_UNAVAILABLE)
     const toolCallId = String(request.id)
     const questions = event.msg.type === "exec_approval_request"
-      ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      ? execElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
       : event.msg.type === "apply_patch_approval_request"
-      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
+      : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
     const params = request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) }
     const asking = sender.sendRequest(Elicit, params)
     return forwardApproval({
