@@ -7,7 +7,8 @@
 import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
-import type { EventMsg } from "../rpc/Event.js"
+import type { EventMsg, UserInputQuestion } from "../rpc/Event.js"
+import type { UserInputAnswers } from "./conversation/PendingUserInput.js"
 import type { ExecSessions } from "./exec/ExecSessions.js"
 import type { RootIdentities } from "./exec/RootIdentities.js"
 import type { InlineInputItem } from "./InputMessages.js"
@@ -77,6 +78,8 @@ export interface ToolContext {
   readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ApprovalOutcome>
   /** Queues input for the task's next model request, as if the user had sent it meanwhile (`view_image`). */
   readonly queueInput: (items: ReadonlyArray<InlineInputItem>) => Effect.Effect<void>
+  /** Publishes the model's questions (`request_user_input`) and waits for the user's answers. */
+  readonly requestUserInput: (callId: string, questions: ReadonlyArray<UserInputQuestion>) => Effect.Effect<UserInputAnswers>
   /** The task's commands that keep running between calls (`exec_command`); killed when the task ends. */
   readonly execSessions: ExecSessions
 }

@@ -126,7 +126,7 @@ export const ElicitParams = Schema.Struct({
   requestedSchema: Schema.Unknown,
   /** The conversation the request comes from, as the reference sends it. */
   threadId: Schema.optionalKey(Schema.String),
-  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call"]),
+  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call", "request-user-input"]),
   codex_mcp_tool_call_id: Schema.String,
   codex_event_id: Schema.String,
   codex_call_id: Schema.String,
@@ -140,6 +140,8 @@ export const ElicitParams = Schema.Struct({
   codex_mcp_server: Schema.optionalKey(Schema.String),
   codex_mcp_tool: Schema.optionalKey(Schema.String),
   codex_mcp_arguments: Schema.optionalKey(Schema.Unknown),
+  /** The model's questions, as the `request_user_input` event carries them. */
+  codex_questions: Schema.optionalKey(Schema.Unknown),
   /** Carries the related task (`io.modelcontextprotocol/related-task`) when the call runs as a task. */
   _meta: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })

@@ -89,6 +89,15 @@ export const Op = Schema.Union([
     decision: ReviewDecision,
     reason: Schema.optionalKey(Schema.String)
   }),
+  /**
+   * Answer to a `request_user_input` event; `id` is that event's submission id. `answers` maps a
+   * question id to the answers given; no entry at all means the user did not answer.
+   */
+  Schema.Struct({
+    type: Schema.Literal("user_input_answer"),
+    id: Schema.String,
+    response: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
+  }),
   /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
   Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),
   /** End the conversation: `shutdown_complete` is its last event. */

@@ -34,7 +34,7 @@ describe("exec_command and write_stdin", () => {
     const { server, model } = await start([MockTurn.message("a"), MockTurn.message("b")])
     await callCodex(server, { model: "gpt-5.1-codex" })
     await callCodex(server, { model: "llama3" })
-    expect(toolNames(model.requests[0]!.body).slice(0, 2)).toEqual(["exec_command", "write_stdin"])
+    expect(toolNames(model.requests[0]!.body).slice(0, 3)).toEqual(["exec_command", "write_stdin", "request_user_input"])
     expect(toolNames(model.requests[0]!.body)).not.toContain("shell")
     expect(toolNames(model.requests[1]!.body)[0]).toEqual("shell")
     const spec = model.requests[0]!.body.tools[0].function

@@ -127,6 +127,11 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
     call_id: "call_1",
     invocation: { server: "everything", tool: "echo", arguments: { message: "hi" } }
   },
+  request_user_input: {
+    type: "request_user_input",
+    call_id: "c1",
+    questions: [{ id: "color", header: "Color", question: "Which color?", options: [{ label: "Red", description: "warm" }] }]
+  },
   mcp_list_tools_response: {
     type: "mcp_list_tools_response",
     tools: { everything__echo: { name: "echo", inputSchema: { type: "object" } } }

@@ -15,6 +15,7 @@ import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { makePendingUserInput } from "./PendingUserInput.js"
 import { makeExecSessions } from "../exec/ExecSessions.js"
 import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "../exec/RootIdentities.js"
@@ -135,6 +136,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     })
 
   const approvals = makePendingApprovals({ timeoutMs: options.config.approvalTimeoutMs, publish })
+  const userInput = makePendingUserInput(publish)
 
   /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
   const finishTask = (running: RunningTask, lastAgentMessage: string | null) =>
@@ -178,6 +180,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       emit: (msg) => publish(id, msg),
       requestApproval: approvals.request(id),
       queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued)),
+      requestUserInput: userInput.request(id),
       execSessions: makeExecSessions(taskScope)
     }
     const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
@@ -302,6 +305,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "patch_approval":
       case "mcp_tool_call_approval":
         return decide(op.id, op.decision, op.reason).pipe(Effect.as(true))
+      case "user_input_answer":
+        return userInput.answer(op.id, op.response.answers).pipe(Effect.as(true))
       case "list_mcp_tools":
         // Beside the loop: the servers may still be starting.
         return Effect.forkIn(

@@ -82,6 +82,9 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   const answer = (event: Event) =>
     APPROVAL_REQUESTS.has(event.msg.type)
       ? conversation.submit({ type: approvalOpFor(event.msg.type), id: event.id, decision: "denied", reason: NO_APPROVER })
+      // Nobody can answer the model's questions either: it hears so at once.
+      : event.msg.type === "request_user_input"
+      ? conversation.submit({ type: "user_input_answer", id: event.id, response: { answers: {} } })
       : Effect.void
 
   if (request.json) yield* show(conversation.sessionConfigured)

@@ -8,6 +8,7 @@
  */
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
+import type { UserInputAnswers } from "../../agent/conversation/PendingUserInput.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import {
   CODEX_TOOL,
@@ -16,7 +17,7 @@ import {
   unknownCodexArguments,
   unknownCodexArgumentsText
 } from "../../rpc/CodexTools.js"
-import type { Event } from "../../rpc/Event.js"
+import type { Event, EventOf } from "../../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../../rpc/Mcp.js"
 import { CodexEventNotification } from "../../rpc/Notifications.js"
 import { RELATED_TASK_META_KEY } from "../../rpc/Tasks.js"
@@ -30,6 +31,7 @@ import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Eli
 import type { Handler, RequestContext } from "../../server/Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
+import { userInputAnswers, userInputElicitation } from "./UserInputElicitation.js"
 
 const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
 const decodeCodexArguments = Schema.decodeUnknownResult(CodexToolArguments)
@@ -94,6 +96,27 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     }).pipe(Effect.forkScoped, Effect.asVoid)
   }
 
+  /** Asks the model's questions through a form elicitation; no answer when the client cannot be asked or fails. */
+  const askUser = (conversation: Conversation, event: { readonly id: string; readonly msg: EventOf<"request_user_input"> }, request: RequestContext) => {
+    const reply = (answers: UserInputAnswers) =>
+      conversation.submit({ type: "user_input_answer", id: event.id, response: { answers } }).pipe(Effect.ignore)
+    if (!capabilities.canElicit()) return reply({})
+    const questions = userInputElicitation(event, String(request.id), conversation.id)
+    const asking = sender.sendRequest(Elicit, request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) })
+    return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
+      Effect.map((answer) => userInputAnswers(event.msg.questions, answer)),
+      Effect.catch((error) =>
+        Effect.logWarning("the client did not answer the model's questions").pipe(
+          Effect.annotateLogs({ code: error.code, error: error.message }),
+          Effect.as({})
+        )
+      ),
+      Effect.flatMap(reply),
+      Effect.forkScoped,
+      Effect.asVoid
+    )
+  }
+
   /** Forwards events until the task ends; the answer is the call's result. */
   const runLoop = (
     conversation: Conversation,
@@ -121,6 +144,8 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
               case "apply_patch_approval_request":
               case "mcp_tool_call_approval_request":
                 return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
+              case "request_user_input":
+                return yield* askUser(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")
                 return
