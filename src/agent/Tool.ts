@@ -8,6 +8,7 @@ import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
 import type { EventMsg, UserInputQuestion } from "../rpc/Event.js"
+import type { McpElicitAnswer } from "../rpc/Op.js"
 import type { UserInputAnswers } from "./conversation/PendingUserInput.js"
 import type { ExecSessions } from "./exec/ExecSessions.js"
 import type { RootIdentities } from "./exec/RootIdentities.js"
@@ -66,6 +67,14 @@ export interface SessionApprovals {
   readonly roots: RootIdentities
 }
 
+/** A configured MCP server's form, asked during the tool call `callId`. */
+export interface McpElicitation {
+  readonly callId: string
+  readonly server: string
+  readonly message: string
+  readonly requestedSchema: Readonly<Record<string, unknown>>
+}
+
 export interface ToolContext {
   /** The submission id of the task: every event of the task carries it. */
   readonly submissionId: string
@@ -80,6 +89,8 @@ export interface ToolContext {
   readonly queueInput: (items: ReadonlyArray<InlineInputItem>) => Effect.Effect<void>
   /** Publishes the model's questions (`request_user_input`) and waits for the user's answers. */
   readonly requestUserInput: (callId: string, questions: ReadonlyArray<UserInputQuestion>) => Effect.Effect<UserInputAnswers>
+  /** Publishes an MCP server's form (`mcp_elicitation_request`) and waits for the user's answer. */
+  readonly elicit: (request: McpElicitation) => Effect.Effect<McpElicitAnswer>
   /** The task's commands that keep running between calls (`exec_command`); killed when the task ends. */
   readonly execSessions: ExecSessions
 }

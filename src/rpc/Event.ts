@@ -169,6 +169,24 @@ export const EventMsg = Schema.Union([
   event("mcp_tool_call_approval_request", { call_id: Schema.String, invocation: McpInvocation }),
   /** The model asks the user one to three questions (`request_user_input`); answered by a `user_input_answer` op. */
   event("request_user_input", { call_id: Schema.String, questions: Schema.Array(UserInputQuestion) }),
+  /**
+   * A configured MCP server asks the user for input (MCP form elicitation) during the tool call
+   * `call_id`; answered by an `mcp_elicitation_answer` op.
+   */
+  event("mcp_elicitation_request", {
+    call_id: Schema.String,
+    server: Schema.String,
+    message: Schema.String,
+    requested_schema: McpObject
+  }),
+  /** Progress the MCP server reported for the tool call `call_id` (its `notifications/progress`). */
+  event("mcp_tool_call_progress", {
+    call_id: Schema.String,
+    server: Schema.String,
+    progress: Schema.Finite,
+    total: Schema.optionalKey(Schema.Finite),
+    message: Schema.optionalKey(Schema.String)
+  }),
   /** The answer to `list_mcp_tools`: every MCP tool offered, by the name the model sees. */
   event("mcp_list_tools_response", { tools: Schema.Record(Schema.String, McpObject) }),
   event("shutdown_complete", {})

@@ -126,7 +126,7 @@ export const ElicitParams = Schema.Struct({
   requestedSchema: Schema.Unknown,
   /** The conversation the request comes from, as the reference sends it. */
   threadId: Schema.optionalKey(Schema.String),
-  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call", "request-user-input"]),
+  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call", "request-user-input", "mcp-server-elicitation"]),
   codex_mcp_tool_call_id: Schema.String,
   codex_event_id: Schema.String,
   codex_call_id: Schema.String,

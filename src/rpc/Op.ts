@@ -17,6 +17,13 @@ export type InputItem = typeof InputItem.Type
 /** A JSON Schema object, as the caller wrote it. */
 const FinalOutputJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
 
+/** MCP's `ElicitResult`: accepted with the form's content, declined, or cancelled. */
+export const McpElicitAnswer = Schema.Struct({
+  action: Schema.Literals(["accept", "decline", "cancel"]),
+  content: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+export type McpElicitAnswer = typeof McpElicitAnswer.Type
+
 export const Op = Schema.Union([
   /** Abort the running task; `turn_aborted` follows if one was running. */
   Schema.Struct({ type: Schema.Literal("interrupt") }),
@@ -97,6 +104,12 @@ export const Op = Schema.Union([
     type: Schema.Literal("user_input_answer"),
     id: Schema.String,
     response: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
+  }),
+  /** Answer to an `mcp_elicitation_request`, as MCP's `ElicitResult`; `id` is that event's submission id. */
+  Schema.Struct({
+    type: Schema.Literal("mcp_elicitation_answer"),
+    id: Schema.String,
+    response: McpElicitAnswer
   }),
   /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
   Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),

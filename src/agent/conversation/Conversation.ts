@@ -10,11 +10,12 @@ import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
 import type { Event, EventMsg } from "../../rpc/Event.js"
-import type { InputItem, Op } from "../../rpc/Op.js"
+import type { InputItem, McpElicitAnswer, Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { makePendingAnswers } from "./PendingAnswers.js"
 import { makePendingUserInput } from "./PendingUserInput.js"
 import { makeExecSessions } from "../exec/ExecSessions.js"
 import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
@@ -137,6 +138,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   const approvals = makePendingApprovals({ timeoutMs: options.config.approvalTimeoutMs, publish })
   const userInput = makePendingUserInput(publish)
+  const mcpForms = makePendingAnswers<McpElicitAnswer>("MCP elicitation")
 
   /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
   const finishTask = (running: RunningTask, lastAgentMessage: string | null) =>
@@ -181,6 +183,14 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       requestApproval: approvals.request(id),
       queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued)),
       requestUserInput: userInput.request(id),
+      elicit: (form) =>
+        mcpForms.request(id, publish(id, {
+          type: "mcp_elicitation_request",
+          call_id: form.callId,
+          server: form.server,
+          message: form.message,
+          requested_schema: form.requestedSchema
+        })),
       execSessions: makeExecSessions(taskScope)
     }
     const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
@@ -305,6 +315,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "patch_approval":
       case "mcp_tool_call_approval":
         return decide(op.id, op.decision, op.reason).pipe(Effect.as(true))
+      case "mcp_elicitation_answer":
+        return mcpForms.answer(op.id, op.response).pipe(Effect.as(true))
       case "user_input_answer":
         return userInput.answer(op.id, op.response.answers).pipe(Effect.as(true))
       case "list_mcp_tools":

@@ -85,6 +85,8 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
       // Nobody can answer the model's questions either: it hears so at once.
       : event.msg.type === "request_user_input"
       ? conversation.submit({ type: "user_input_answer", id: event.id, response: { answers: {} } })
+      : event.msg.type === "mcp_elicitation_request"
+      ? conversation.submit({ type: "mcp_elicitation_answer", id: event.id, response: { action: "cancel" } })
       : Effect.void
 
   if (request.json) yield* show(conversation.sessionConfigured)

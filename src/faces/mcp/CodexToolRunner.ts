@@ -9,6 +9,7 @@
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
 import type { UserInputAnswers } from "../../agent/conversation/PendingUserInput.js"
+import type { McpElicitAnswer } from "../../rpc/Op.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import {
   CODEX_TOOL,
@@ -31,7 +32,7 @@ import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Eli
 import type { Handler, RequestContext } from "../../server/Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
-import { userInputAnswers, userInputElicitation } from "./UserInputElicitation.js"
+import { mcpElicitAnswer, mcpServerElicitation, userInputAnswers, userInputElicitation } from "./UserInputElicitation.js"
 
 const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
 const decodeCodexArguments = Schema.decodeUnknownResult(CodexToolArguments)
@@ -117,6 +118,31 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     )
   }
 
+  /** Passes a configured MCP server's form to the client; a client that cannot be asked, or fails, cancels it. */
+  const forwardServerForm = (
+    conversation: Conversation,
+    event: { readonly id: string; readonly msg: EventOf<"mcp_elicitation_request"> },
+    request: RequestContext
+  ) => {
+    const reply = (response: McpElicitAnswer) =>
+      conversation.submit({ type: "mcp_elicitation_answer", id: event.id, response }).pipe(Effect.ignore)
+    if (!capabilities.canElicit()) return reply({ action: "cancel" })
+    const form = mcpServerElicitation(event, String(request.id), conversation.id)
+    const asking = sender.sendRequest(Elicit, request.task === undefined ? form : { ...form, _meta: relatedTaskMeta(request) })
+    return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
+      Effect.map(mcpElicitAnswer),
+      Effect.catch((error) =>
+        Effect.logWarning("the client did not answer an MCP server's form").pipe(
+          Effect.annotateLogs({ server: event.msg.server, code: error.code, error: error.message }),
+          Effect.as<McpElicitAnswer>({ action: "cancel" })
+        )
+      ),
+      Effect.flatMap(reply),
+      Effect.forkScoped,
+      Effect.asVoid
+    )
+  }
+
   /** Forwards events until the task ends; the answer is the call's result. */
   const runLoop = (
     conversation: Conversation,
@@ -144,6 +170,8 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
               case "apply_patch_approval_request":
               case "mcp_tool_call_approval_request":
                 return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
+              case "mcp_elicitation_request":
+                return yield* forwardServerForm(conversation, { id: event.id, msg: event.msg }, request)
               case "request_user_input":
                 return yield* askUser(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":

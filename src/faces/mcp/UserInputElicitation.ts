@@ -3,10 +3,11 @@
  * string field per question (its header the title, the question and its choices the description, so any
  * form-rendering client can show it and the user may answer in their own words), and the client's
  * `{action: "accept", content}` read back as the answers. Anything else (decline, cancel, an error,
- * an empty field) is no answer for that question.
+ * an empty field) is no answer for that question. A configured MCP server's own forms go the same way.
  */
 import type { EventOf, UserInputQuestion } from "../../rpc/Event.js"
 import type { ElicitParams } from "../../rpc/Mcp.js"
+import type { McpElicitAnswer } from "../../rpc/Op.js"
 import type { UserInputAnswers } from "../../agent/conversation/PendingUserInput.js"
 
 const describe = (question: UserInputQuestion) =>
@@ -35,6 +36,36 @@ export const userInputElicitation = (
   codex_call_id: event.msg.call_id,
   codex_questions: event.msg.questions
 })
+
+/**
+ * A configured MCP server's form, passed on as it came (its message and schema), with the server named
+ * (`codex_mcp_server`) so the user knows who asks.
+ */
+export const mcpServerElicitation = (
+  event: { readonly id: string; readonly msg: EventOf<"mcp_elicitation_request"> },
+  toolCallId: string,
+  threadId: string
+): ElicitParams => ({
+  message: event.msg.message,
+  requestedSchema: event.msg.requested_schema,
+  threadId,
+  codex_elicitation: "mcp-server-elicitation",
+  codex_mcp_tool_call_id: toolCallId,
+  codex_event_id: event.id,
+  codex_call_id: event.msg.call_id,
+  codex_mcp_server: event.msg.server
+})
+
+/** The client's reply to `mcpServerElicitation` as MCP's `ElicitResult`; anything else is a cancel. */
+export const mcpElicitAnswer = (reply: unknown): McpElicitAnswer => {
+  if (typeof reply !== "object" || reply === null) return { action: "cancel" }
+  const { action, content } = reply as { action?: unknown; content?: unknown }
+  if (action === "decline" || action === "cancel") return { action }
+  if (action !== "accept") return { action: "cancel" }
+  return typeof content === "object" && content !== null && !Array.isArray(content)
+    ? { action, content: content as Record<string, unknown> }
+    : { action }
+}
 
 /** The answers in the client's reply to `userInputElicitation`. */
 export const userInputAnswers = (questions: ReadonlyArray<UserInputQuestion>, reply: unknown): UserInputAnswers => {
