@@ -131,7 +131,9 @@ export const EventMsg = Schema.Union([
     call_id: Schema.String,
     command: Schema.Array(Schema.String),
     cwd: Schema.String,
-    reason: Schema.optionalKey(Schema.String)
+    reason: Schema.optionalKey(Schema.String),
+    /** What the command does, as `exec_command_begin` says it (the reference sends it too). */
+    parsed_cmd: Schema.optionalKey(Schema.Array(ParsedCommand))
   }),
   event("apply_patch_approval_request", {
     call_id: Schema.String,

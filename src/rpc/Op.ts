@@ -18,6 +18,10 @@ export type InputItem = typeof InputItem.Type
 const FinalOutputJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
 
 /** MCP's `ElicitResult`: accepted with the form's content, declined, or cancelled. */
+/** The answers to `request_user_input`: question id → the answers given; empty when the user did not answer. */
+export const UserInputAnswers = Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) }))
+export type UserInputAnswers = typeof UserInputAnswers.Type
+
 export const McpElicitAnswer = Schema.Struct({
   action: Schema.Literals(["accept", "decline", "cancel"]),
   content: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
@@ -103,7 +107,7 @@ export const Op = Schema.Union([
   Schema.Struct({
     type: Schema.Literal("user_input_answer"),
     id: Schema.String,
-    response: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
+    response: Schema.Struct({ answers: UserInputAnswers })
   }),
   /** Answer to an `mcp_elicitation_request`, as MCP's `ElicitResult`; `id` is that event's submission id. */
   Schema.Struct({

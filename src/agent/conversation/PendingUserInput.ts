@@ -4,10 +4,8 @@
  */
 import type { Effect } from "effect"
 import type { EventMsg, UserInputQuestion } from "../../rpc/Event.js"
+import type { UserInputAnswers } from "../../rpc/Op.js"
 import { makePendingAnswers } from "./PendingAnswers.js"
-
-/** Question id → the answers given; empty when the user did not answer. */
-export type UserInputAnswers = Readonly<Record<string, { readonly answers: ReadonlyArray<string> }>>
 
 export const makePendingUserInput = (publish: (submissionId: string, msg: EventMsg) => Effect.Effect<void>) => {
   const pending = makePendingAnswers<UserInputAnswers>("user input")

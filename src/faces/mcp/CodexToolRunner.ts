@@ -8,8 +8,7 @@
  */
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
-import type { UserInputAnswers } from "../../agent/conversation/PendingUserInput.js"
-import type { McpElicitAnswer } from "../../rpc/Op.js"
+import type { McpElicitAnswer, UserInputAnswers } from "../../rpc/Op.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import {
   CODEX_TOOL,

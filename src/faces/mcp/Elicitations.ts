@@ -3,7 +3,6 @@
  * `apply_patch_approval_request` or `mcp_tool_call_approval_request` event becomes an `elicitation/create` request whose params carry
  * MCP's `{message, requestedSchema}`, the conversation's `threadId` and every `codex_*` field of the reference.
  */
-import { parseCommand } from "../../agent/exec/ParseCommand.js"
 import { shlexJoin } from "../../agent/exec/ShellQuote.js"
 import type { EventOf } from "../../rpc/Event.js"
 import { ApprovalRequestedSchema, type ElicitParams } from "../../rpc/Mcp.js"
@@ -31,7 +30,7 @@ export const execElicitation = (
   codex_call_id: event.msg.call_id,
   codex_command: event.msg.command,
   codex_cwd: event.msg.cwd,
-  codex_parsed_cmd: parseCommand(event.msg.command),
+  ...(event.msg.parsed_cmd !== undefined ? { codex_parsed_cmd: event.msg.parsed_cmd } : {}),
   ...(event.msg.reason !== undefined ? { codex_reason: event.msg.reason } : {})
 })
 

@@ -7,8 +7,7 @@
  */
 import type { EventOf, UserInputQuestion } from "../../rpc/Event.js"
 import type { ElicitParams } from "../../rpc/Mcp.js"
-import type { McpElicitAnswer } from "../../rpc/Op.js"
-import type { UserInputAnswers } from "../../agent/conversation/PendingUserInput.js"
+import type { McpElicitAnswer, UserInputAnswers } from "../../rpc/Op.js"
 
 const describe = (question: UserInputQuestion) =>
   question.options.length === 0
