@@ -10,7 +10,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import { afterEach, describe, expect, it } from "vitest"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { connectSdkClient, type SdkConnection } from "../support/SdkClient.js"
-import { makeTempDir } from "../support/ServerProcess.js"
+import { makeTempDir, spawnServer } from "../support/ServerProcess.js"
 
 const questions = [{
   id: "color",
@@ -74,5 +74,22 @@ describe("request_user_input", () => {
     const plain = await connect(false)
     await plain.client.callTool({ name: "codex", arguments: { prompt: "style it", model: "gpt-5.1-codex" } })
     expect(toolOutput(plain.model)).toBe("request_user_input: the user did not answer")
+  })
+
+  it("the conversation API, which has no request for questions, answers nothing at once", async () => {
+    model = await startMockModelServer([MockTurn.functionCall("request_user_input", { questions }, "q1"), MockTurn.message("done")])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never", extra: `model = "gpt-5.1-codex"` }).replace(`model = "mock-model"\n`, ""))
+    const server = spawnServer({ codexHome })
+    try {
+      await server.initialize()
+      const { conversationId } = (await server.request("newConversation", { cwd: makeTempDir("codex-work-") })).result
+      await server.request("addConversationListener", { conversationId })
+      await server.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "style it" } }] })
+      await server.waitFor((m) => m.method === "codex/event/task_complete" && m.params.conversationId === conversationId, "task_complete")
+      expect(toolOutput(model)).toBe("request_user_input: the user did not answer")
+    } finally {
+      server.kill()
+    }
   })
 })
