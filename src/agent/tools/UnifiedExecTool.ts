@@ -153,10 +153,13 @@ const runWriteStdin = (call: ToolCall, context: ToolContext): Effect.Effect<stri
     const session = context.execSessions.get(args.session_id)
     if (session === undefined) return `write_stdin failed: Unknown process id ${args.session_id}`
     const chars = args.chars ?? ""
-    if (chars !== "" && !(yield* session.write(chars))) {
-      return `write_stdin failed: stdin of session ${args.session_id} is closed`
+    const yieldMs = writeYieldMs(args.yield_time_ms, chars === "")
+    if (chars !== "") {
+      // A command that does not read leaves the write pending once the pipe is full: it waits no longer than the poll.
+      const written = yield* session.write(chars).pipe(Effect.timeoutOption(yieldMs))
+      if (Option.isSome(written) && !written.value) return `write_stdin failed: stdin of session ${args.session_id} is closed`
     }
-    const result = yield* collect(context, session, writeYieldMs(args.yield_time_ms, chars === ""), budgetBytes(context, args.max_output_tokens), () => "")
+    const result = yield* collect(context, session, yieldMs, budgetBytes(context, args.max_output_tokens), () => "")
     return result.formatted
   })
 
