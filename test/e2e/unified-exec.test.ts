@@ -5,6 +5,8 @@
  * running when the turn ends is killed with it (the reference leaves it running). `login: false` keeps
  * the machine's shell profile out of the output.
  */
+import { existsSync } from "node:fs"
+import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { processesWith } from "../exec/support.js"
 import { useAgentServer } from "../support/AgentServer.js"
@@ -87,5 +89,28 @@ describe("exec_command and write_stdin", () => {
     expect(tty).toContain("Process exited with code 0\n")
     expect(tty).toContain("is-a-tty")
     expect(unknown).toBe("write_stdin failed: Unknown process id 1000")
+  })
+
+  it("runs under the same sandbox and approvals as shell", async () => {
+    const outside = makeTempDir("unified-exec-outside-")
+    const { server, model } = await start([
+      MockTurn.functionCall("exec_command", { cmd: `touch ${join(outside, "sandboxed")}`, login: false, yield_time_ms: 5000 }, "c1"),
+      MockTurn.message("done"),
+      MockTurn.functionCall("exec_command", { cmd: `touch ${join(outside, "asked")}`, login: false, yield_time_ms: 5000 }, "c2"),
+      MockTurn.message("done")
+    ])
+    // read-only: the write fails inside the sandbox.
+    await callCodex(server, { model: "gpt-5.1-codex", sandbox: "read-only" })
+    expect(existsSync(join(outside, "sandboxed"))).toBe(false)
+    expect(toolOutputs(model)[0]).toMatch(/Process exited with code [1-9]/)
+
+    // untrusted: the user is asked first (an elicitation); declined, nothing runs.
+    const asked = callCodex(server, { model: "gpt-5.1-codex", "approval-policy": "untrusted" })
+    const elicitation = await server.waitForServerRequest("elicitation/create")
+    expect(elicitation.params).toMatchObject({ codex_elicitation: "exec-approval", codex_command: ["/bin/bash", "-c", `touch ${join(outside, "asked")}`] })
+    server.send({ id: elicitation.id!, result: { action: "decline" } })
+    await asked
+    expect(existsSync(join(outside, "asked"))).toBe(false)
+    expect(toolOutputs(model)[1]).toBe("exec command rejected by user")
   })
 })
