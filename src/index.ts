@@ -43,6 +43,8 @@ export type { ApprovalRequest, Tool, ToolCall, ToolContext } from "./agent/Tool.
 export type { TurnContext } from "./agent/TurnContext.js"
 export { applyPatchTool } from "./agent/tools/ApplyPatchTool.js"
 export { shellTool, shellToolFor } from "./agent/tools/ShellTool.js"
+export { execCommandTool, writeStdinTool } from "./agent/tools/UnifiedExecTool.js"
+export { requestUserInputTool } from "./agent/tools/RequestUserInputTool.js"
 export { updatePlanTool } from "./agent/tools/UpdatePlanTool.js"
 export { isKnownSafeCommand } from "./agent/exec/SafeCommands.js"
 export { shlexJoin } from "./agent/exec/ShellQuote.js"

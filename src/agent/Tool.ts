@@ -7,7 +7,9 @@
 import type { Effect } from "effect"
 import type { ToolSpec } from "../model/Prompt.js"
 import type { FileChanges, ReviewDecision } from "../rpc/Enums.js"
-import type { EventMsg } from "../rpc/Event.js"
+import type { EventMsg, UserInputQuestion } from "../rpc/Event.js"
+import type { McpElicitAnswer, UserInputAnswers } from "../rpc/Op.js"
+import type { ExecSessions } from "./exec/ExecSessions.js"
 import type { RootIdentities } from "./exec/RootIdentities.js"
 import type { InlineInputItem } from "./InputMessages.js"
 import type { TurnDiffTracker } from "./patch/TurnDiffTracker.js"
@@ -64,6 +66,14 @@ export interface SessionApprovals {
   readonly roots: RootIdentities
 }
 
+/** A configured MCP server's form, asked during the tool call `callId`. */
+export interface McpElicitation {
+  readonly callId: string
+  readonly server: string
+  readonly message: string
+  readonly requestedSchema: Readonly<Record<string, unknown>>
+}
+
 export interface ToolContext {
   /** The submission id of the task: every event of the task carries it. */
   readonly submissionId: string
@@ -76,6 +86,12 @@ export interface ToolContext {
   readonly requestApproval: (request: ApprovalRequest) => Effect.Effect<ApprovalOutcome>
   /** Queues input for the task's next model request, as if the user had sent it meanwhile (`view_image`). */
   readonly queueInput: (items: ReadonlyArray<InlineInputItem>) => Effect.Effect<void>
+  /** Publishes the model's questions (`request_user_input`) and waits for the user's answers. */
+  readonly requestUserInput: (callId: string, questions: ReadonlyArray<UserInputQuestion>) => Effect.Effect<UserInputAnswers>
+  /** Publishes an MCP server's form (`mcp_elicitation_request`) and waits for the user's answer. */
+  readonly elicit: (request: McpElicitation) => Effect.Effect<McpElicitAnswer>
+  /** The task's commands that keep running between calls (`exec_command`); killed when the task ends. */
+  readonly execSessions: ExecSessions
 }
 
 export interface Tool {

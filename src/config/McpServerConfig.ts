@@ -38,6 +38,7 @@ export const McpServerToml = Schema.Struct({
   enabled: Schema.optionalKey(Schema.Boolean),
   enabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
   disabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
+  required: Schema.optionalKey(Schema.Boolean),
   default_tools_approval_mode: Schema.optionalKey(McpToolApprovalMode),
   /** Per tool: `[mcp_servers.<name>.tools.<tool>] approval_mode = …`. */
   tools: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ approval_mode: Schema.optionalKey(McpToolApprovalMode) })))
@@ -76,6 +77,8 @@ export interface McpServerConfig {
   /** Only these tools are offered, when set. */
   readonly enabledTools?: ReadonlyArray<string> | undefined
   readonly disabledTools: ReadonlyArray<string>
+  /** `required = true`: a task does not run without this server (it fails, naming it, when the server cannot start). */
+  readonly required?: boolean | undefined
   /** `default_tools_approval_mode` and the per-tool `approval_mode`s; `auto` for every tool when unset. */
   readonly toolApproval?: {
     readonly defaultMode: McpToolApprovalMode
@@ -135,6 +138,7 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
     toolTimeoutMs: Math.round((entry.tool_timeout_sec ?? DEFAULT_TOOL_TIMEOUT_MS / 1000) * 1000),
     enabledTools: entry.enabled_tools,
     disabledTools: entry.disabled_tools ?? [],
+    ...(entry.required === true ? { required: true } : {}),
     ...(entry.default_tools_approval_mode !== undefined || entry.tools !== undefined
       ? {
         toolApproval: {

@@ -43,6 +43,7 @@ export const ConfigToml = Schema.Struct({
   project_doc_fallback_filenames: Schema.optionalKey(Schema.Array(Schema.String)),
   project_root_markers: Schema.optionalKey(Schema.Array(Schema.String)),
   tool_output_token_limit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
+  experimental_use_unified_exec_tool: Schema.optionalKey(Schema.Boolean),
   forced_login_method: Schema.optionalKey(Schema.Literals(["chatgpt", "api"])),
   // Read so the Codex CLI's trust decisions are valid here; they change nothing (there is no per-project config layer).
   projects: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
@@ -247,6 +248,7 @@ export const resolveConfig = (
     projectDocFallbackFilenames: toml.project_doc_fallback_filenames ?? [],
     projectRootMarkers: toml.project_root_markers ?? [".git"],
     toolOutputTokenLimit: toml.tool_output_token_limit,
+    useUnifiedExecTool: toml.experimental_use_unified_exec_tool,
     forcedLoginMethod: toml.forced_login_method,
     includeViewImageTool: toml.tools?.view_image ?? true,
     mcpServers: mcpServers.success,

@@ -83,6 +83,8 @@ export interface ResolvedConfig {
   readonly projectRootMarkers: ReadonlyArray<string>
   /** The model's copy of a tool's output is cut to about this many tokens (4 bytes each); 10 KiB when unset. */
   readonly toolOutputTokenLimit: number | undefined
+  /** `experimental_use_unified_exec_tool`: `exec_command` + `write_stdin` (true) or `shell` (false); unset, the model family decides. */
+  readonly useUnifiedExecTool: boolean | undefined
   /** Only this login method is allowed (`forced_login_method`). */
   readonly forcedLoginMethod: "chatgpt" | "api" | undefined
   /** `tools.view_image`: offer `view_image` (on unless turned off). */

@@ -2,11 +2,15 @@
  * One connection to one MCP server, through the official SDK `Client`: connect within the start-up
  * time-out, list the tools it offers, call them with the tool time-out. A stdio server that crashed is
  * started again on the next call. Closing kills the server's process group.
+ *
+ * The client declares the `elicitation` capability (forms): a server that asks the user during a tool
+ * call gets the answer of whoever made that call (`CallHooks.elicit`), and its progress notifications
+ * go to that call too. A form that arrives with no call running is declined.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
-import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
+import { type CallToolResult, ElicitRequestSchema, type ElicitResult, type Progress, type Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Data, Effect } from "effect"
 import type { Environment } from "../services/ProcessEnvironment.js"
 import { VERSION } from "../version.js"
@@ -43,6 +47,12 @@ interface Live {
   readonly tools: ReadonlyArray<McpTool>
 }
 
+/** What a tool call does with the server's questions and progress while it runs. */
+export interface CallHooks {
+  readonly elicit: (request: { readonly message: string; readonly requestedSchema: Record<string, unknown> }) => Promise<ElicitResult>
+  readonly progress: (progress: Progress) => void
+}
+
 export interface McpConnection {
   readonly server: McpServerConfig
   /** The enabled tools the server listed when it (last) started. */
@@ -50,7 +60,11 @@ export interface McpConnection {
   /** The server process's id while a stdio server runs. */
   readonly pid: () => number | undefined
   /** Calls a tool with the server's tool time-out; interrupting the effect cancels the call. */
-  readonly callTool: (tool: string, args: Record<string, unknown> | undefined) => Effect.Effect<CallToolResult, McpServerError>
+  readonly callTool: (
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    hooks?: CallHooks | undefined
+  ) => Effect.Effect<CallToolResult, McpServerError>
   /** A crash not yet reported (the stderr tail), taken once. */
   readonly takeCrashReport: () => string | undefined
   readonly close: Effect.Effect<void>
@@ -109,10 +123,20 @@ const listAllTools = async (client: Client, signal: AbortSignal, timeout: number
 }
 
 /** Starts the server and lists its tools within `startupTimeoutMs`; on failure the process is gone. */
-const start = (server: McpServerConfig, context: McpConnectionContext, onClose: (transport: Transport) => void) =>
+const start = (
+  server: McpServerConfig,
+  context: McpConnectionContext,
+  onClose: (transport: Transport) => void,
+  elicit: CallHooks["elicit"]
+) =>
   Effect.gen(function*() {
     let transport: Transport | undefined
-    const client = new Client(CLIENT_INFO, { capabilities: {} })
+    const client = new Client(CLIENT_INFO, { capabilities: { elicitation: { form: {} } } })
+    client.setRequestHandler(ElicitRequestSchema, (request) =>
+      "requestedSchema" in request.params
+        ? elicit({ message: request.params.message, requestedSchema: request.params.requestedSchema as Record<string, unknown> })
+        : Promise.resolve({ action: "decline" })
+    )
     const connect = Effect.tryPromise({
       try: async (signal) => {
         transport = makeTransport(server, context)
@@ -153,27 +177,39 @@ export const connectMcpServer = (server: McpServerConfig, context: McpConnection
       crashReport = withStderr(`MCP server \`${server.name}\` exited`, transport)
       live = undefined
     }
-    live = yield* start(server, context, onClose)
+    /** The calls running now, newest last: a server's form goes to the newest (calls on one server rarely overlap). */
+    const calls: Array<CallHooks> = []
+    const elicit: CallHooks["elicit"] = (request) => {
+      const caller = calls.at(-1)
+      return caller === undefined ? Promise.resolve({ action: "decline" }) : caller.elicit(request)
+    }
+    live = yield* start(server, context, onClose, elicit)
     const lastTools = live.tools
 
     /** The running connection, starting a crashed stdio server again. */
     const running = Effect.suspend(() => {
       if (live !== undefined) return Effect.succeed(live)
       if (closed) return Effect.fail(new McpServerError({ message: `MCP server \`${server.name}\` is closed` }))
-      return start(server, context, onClose).pipe(Effect.tap((started) => Effect.sync(() => {
+      return start(server, context, onClose, elicit).pipe(Effect.tap((started) => Effect.sync(() => {
         live = started
       })))
     })
 
-    const callTool = (tool: string, args: Record<string, unknown> | undefined) =>
+    const callTool = (tool: string, args: Record<string, unknown> | undefined, hooks?: CallHooks) =>
       running.pipe(Effect.flatMap((connection) =>
         Effect.tryPromise({
-          try: (signal) =>
-            connection.client.callTool(
-              { name: tool, ...(args !== undefined ? { arguments: args } : {}) },
-              undefined,
-              { signal, timeout: server.toolTimeoutMs }
-            ) as Promise<CallToolResult>,
+          try: async (signal) => {
+            if (hooks !== undefined) calls.push(hooks)
+            try {
+              return await connection.client.callTool(
+                { name: tool, ...(args !== undefined ? { arguments: args } : {}) },
+                undefined,
+                { signal, timeout: server.toolTimeoutMs, ...(hooks !== undefined ? { onprogress: hooks.progress } : {}) }
+              ) as CallToolResult
+            } finally {
+              if (hooks !== undefined) calls.splice(calls.indexOf(hooks), 1)
+            }
+          },
           catch: (error) => {
             const message = describe(error)
             const timedOut = /timed out/i.test(message)

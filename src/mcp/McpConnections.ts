@@ -3,11 +3,11 @@
  * another conversation that runs the same ones, see McpConnectionPool), each within its own start-up
  * time-out; the first task waits for all of them. A server that failed to start (or crashed since
  * the last task) is reported to the task as a `background_event` naming it, and the conversation goes on
- * without its tools. The conversation's scope holds its connections: when the last conversation holding one
+ * without its tools — unless it is `required = true`: then every task fails with an `error` naming it. The conversation's scope holds its connections: when the last conversation holding one
  * closes, its processes are killed.
  */
 import { Deferred, Effect, Result, Scope } from "effect"
-import type { ConversationMcpTools } from "../agent/conversation/ConversationMcpTools.js"
+import { type ConversationMcpTools, RequiredMcpServerFailed } from "../agent/conversation/ConversationMcpTools.js"
 import type { Tool } from "../agent/Tool.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { McpConnection, McpConnectionContext } from "./McpConnection.js"
@@ -18,6 +18,8 @@ import { qualifiedToolName } from "./McpToolNames.js"
 
 interface Started {
   readonly connections: ReadonlyArray<McpConnection>
+  /** Why each `required = true` server could not start: every task fails with these. */
+  readonly requiredFailures: ReadonlyArray<string>
   /** Start-up failures not yet reported to a task. */
   readonly failures: Array<string>
 }
@@ -53,7 +55,8 @@ export const startMcpConnections = (
       Effect.flatMap((results) =>
         Deferred.succeed(started, {
           connections: results.flatMap((result) => (Result.isSuccess(result) ? [result.success] : [])),
-          failures: results.flatMap((result) => (Result.isFailure(result) ? [result.failure.message] : []))
+          requiredFailures: results.flatMap((result, i) => (Result.isFailure(result) && servers[i]!.required === true ? [result.failure.message] : [])),
+          failures: results.flatMap((result, i) => (Result.isFailure(result) && servers[i]!.required !== true ? [result.failure.message] : []))
         })
       ),
       Effect.forkIn(scope)
@@ -72,6 +75,11 @@ export const startMcpConnections = (
     const tools: ConversationMcpTools = {
       forTask: (emit) =>
         Deferred.await(started).pipe(
+          Effect.tap((state) =>
+            state.requiredFailures.length === 0
+              ? Effect.void
+              : Effect.fail(new RequiredMcpServerFailed({ message: `${state.requiredFailures.join("; ")} (the server is required: required = true)` }))
+          ),
           Effect.tap((state) => report(emit, state)),
           Effect.map((state) => toolsOf(state.connections))
         ),

@@ -5,13 +5,13 @@
  * `mcp_tool_call_end`. The model reads the result's text and structured content, capped like command
  * output. Interrupting the turn interrupts the call, which cancels it on the server.
  */
-import type { CallToolResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
+import type { CallToolResult, ElicitResult, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js"
 import { Clock, Effect, Result } from "effect"
 import { outputBudgetBytes, truncateForModel } from "../agent/exec/ModelOutput.js"
 import { MAX_ARGUMENT_DEPTH } from "../model/ModelOutputLimits.js"
 import { denialText, type Tool, type ToolCall, type ToolContext } from "../agent/Tool.js"
 import { durationFromMillis, type McpInvocation } from "../rpc/Event.js"
-import type { McpConnection } from "./McpConnection.js"
+import type { CallHooks, McpConnection } from "./McpConnection.js"
 import { toolApprovalMode } from "../config/McpServerConfig.js"
 import { sanitizeInputSchema } from "./McpToolSchema.js"
 
@@ -70,6 +70,30 @@ export const mcpResultText = (result: CallToolResult, maxBytes?: number): string
   return truncateForModel(result.isError === true ? `tool call error: ${text}` : text, maxBytes)
 }
 
+/**
+ * The call's answers to the server: its forms go to the user through the conversation
+ * (`mcp_elicitation_request`), its progress becomes `mcp_tool_call_progress` events. Run with the
+ * call's own services, so logs go where the call's go.
+ */
+const callHooks = (connection: McpConnection, call: ToolCall, context: ToolContext) =>
+  Effect.map(Effect.context<never>(), (services): CallHooks => {
+    const run = Effect.runPromiseWith(services)
+    const server = connection.server.name
+    return {
+      // The content is passed back as the client gave it; the server checks it against its own schema.
+      elicit: (request) => run(context.elicit({ callId: call.callId, server, ...request })) as Promise<ElicitResult>,
+      progress: (progress) =>
+        void run(context.emit({
+          type: "mcp_tool_call_progress",
+          call_id: call.callId,
+          server,
+          progress: progress.progress,
+          ...(progress.total !== undefined ? { total: progress.total } : {}),
+          ...(progress.message !== undefined ? { message: progress.message } : {})
+        }))
+    }
+  })
+
 /** Tells the client when the server crashed since it was last used (the call started it again). */
 const reportCrash = (connection: McpConnection, context: ToolContext) =>
   Effect.suspend(() => {
@@ -100,7 +124,7 @@ const runCall = (connection: McpConnection, toolName: string, call: ToolCall, co
     }
     yield* context.emit({ type: "mcp_tool_call_begin", call_id: call.callId, invocation })
     const started = yield* Clock.currentTimeMillis
-    const outcome = yield* Effect.result(connection.callTool(toolName, args))
+    const outcome = yield* Effect.result(connection.callTool(toolName, args, yield* callHooks(connection, call, context)))
     const duration = durationFromMillis((yield* Clock.currentTimeMillis) - started)
     yield* reportCrash(connection, context)
     if (Result.isFailure(outcome)) {

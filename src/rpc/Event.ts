@@ -71,6 +71,15 @@ export type PlanItem = typeof PlanItem.Type
 export const McpInvocation = Schema.Struct({ server: Schema.String, tool: Schema.String, arguments: Schema.NullOr(Schema.Unknown) })
 export type McpInvocation = typeof McpInvocation.Type
 
+/** One question of `request_user_input`: choices offered, a free-form answer allowed. */
+export const UserInputQuestion = Schema.Struct({
+  id: Schema.String,
+  header: Schema.String,
+  question: Schema.String,
+  options: Schema.Array(Schema.Struct({ label: Schema.String, description: Schema.String }))
+})
+export type UserInputQuestion = typeof UserInputQuestion.Type
+
 /** An MCP `CallToolResult` or `Tool`, as the server sent it (its own schema governs it). */
 const McpObject = Schema.Record(Schema.String, Schema.Unknown)
 
@@ -122,7 +131,9 @@ export const EventMsg = Schema.Union([
     call_id: Schema.String,
     command: Schema.Array(Schema.String),
     cwd: Schema.String,
-    reason: Schema.optionalKey(Schema.String)
+    reason: Schema.optionalKey(Schema.String),
+    /** What the command does, as `exec_command_begin` says it (the reference sends it too). */
+    parsed_cmd: Schema.optionalKey(Schema.Array(ParsedCommand))
   }),
   event("apply_patch_approval_request", {
     call_id: Schema.String,
@@ -158,6 +169,26 @@ export const EventMsg = Schema.Union([
   }),
   /** Asks the user before an MCP tool call (approval policy `untrusted`); answered by an `mcp_tool_call_approval` op. */
   event("mcp_tool_call_approval_request", { call_id: Schema.String, invocation: McpInvocation }),
+  /** The model asks the user one to three questions (`request_user_input`); answered by a `user_input_answer` op. */
+  event("request_user_input", { call_id: Schema.String, questions: Schema.Array(UserInputQuestion) }),
+  /**
+   * A configured MCP server asks the user for input (MCP form elicitation) during the tool call
+   * `call_id`; answered by an `mcp_elicitation_answer` op.
+   */
+  event("mcp_elicitation_request", {
+    call_id: Schema.String,
+    server: Schema.String,
+    message: Schema.String,
+    requested_schema: McpObject
+  }),
+  /** Progress the MCP server reported for the tool call `call_id` (its `notifications/progress`). */
+  event("mcp_tool_call_progress", {
+    call_id: Schema.String,
+    server: Schema.String,
+    progress: Schema.Finite,
+    total: Schema.optionalKey(Schema.Finite),
+    message: Schema.optionalKey(Schema.String)
+  }),
   /** The answer to `list_mcp_tools`: every MCP tool offered, by the name the model sees. */
   event("mcp_list_tools_response", { tools: Schema.Record(Schema.String, McpObject) }),
   event("shutdown_complete", {})

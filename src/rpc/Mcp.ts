@@ -124,18 +124,24 @@ export const ApprovalRequestedSchema = {
 export const ElicitParams = Schema.Struct({
   message: Schema.String,
   requestedSchema: Schema.Unknown,
-  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call"]),
+  /** The conversation the request comes from, as the reference sends it. */
+  threadId: Schema.optionalKey(Schema.String),
+  codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call", "request-user-input", "mcp-server-elicitation"]),
   codex_mcp_tool_call_id: Schema.String,
   codex_event_id: Schema.String,
   codex_call_id: Schema.String,
   codex_command: Schema.optionalKey(Schema.Array(Schema.String)),
   codex_cwd: Schema.optionalKey(Schema.String),
+  /** What the command does, as `exec_command_begin.parsed_cmd` says it. */
+  codex_parsed_cmd: Schema.optionalKey(Schema.Unknown),
   codex_reason: Schema.optionalKey(Schema.String),
   codex_grant_root: Schema.optionalKey(Schema.String),
   codex_changes: Schema.optionalKey(Schema.Unknown),
   codex_mcp_server: Schema.optionalKey(Schema.String),
   codex_mcp_tool: Schema.optionalKey(Schema.String),
   codex_mcp_arguments: Schema.optionalKey(Schema.Unknown),
+  /** The model's questions, as the `request_user_input` event carries them. */
+  codex_questions: Schema.optionalKey(Schema.Unknown),
   /** Carries the related task (`io.modelcontextprotocol/related-task`) when the call runs as a task. */
   _meta: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })

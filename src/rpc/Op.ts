@@ -17,6 +17,17 @@ export type InputItem = typeof InputItem.Type
 /** A JSON Schema object, as the caller wrote it. */
 const FinalOutputJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
 
+/** MCP's `ElicitResult`: accepted with the form's content, declined, or cancelled. */
+/** The answers to `request_user_input`: question id → the answers given; empty when the user did not answer. */
+export const UserInputAnswers = Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) }))
+export type UserInputAnswers = typeof UserInputAnswers.Type
+
+export const McpElicitAnswer = Schema.Struct({
+  action: Schema.Literals(["accept", "decline", "cancel"]),
+  content: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+export type McpElicitAnswer = typeof McpElicitAnswer.Type
+
 export const Op = Schema.Union([
   /** Abort the running task; `turn_aborted` follows if one was running. */
   Schema.Struct({ type: Schema.Literal("interrupt") }),
@@ -88,6 +99,21 @@ export const Op = Schema.Union([
     id: Schema.String,
     decision: ReviewDecision,
     reason: Schema.optionalKey(Schema.String)
+  }),
+  /**
+   * Answer to a `request_user_input` event; `id` is that event's submission id. `answers` maps a
+   * question id to the answers given; no entry at all means the user did not answer.
+   */
+  Schema.Struct({
+    type: Schema.Literal("user_input_answer"),
+    id: Schema.String,
+    response: Schema.Struct({ answers: UserInputAnswers })
+  }),
+  /** Answer to an `mcp_elicitation_request`, as MCP's `ElicitResult`; `id` is that event's submission id. */
+  Schema.Struct({
+    type: Schema.Literal("mcp_elicitation_answer"),
+    id: Schema.String,
+    response: McpElicitAnswer
   }),
   /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
   Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),

@@ -6,7 +6,10 @@ import { Context, Layer } from "effect"
 import type { Tool } from "../agent/Tool.js"
 import type { TurnContext } from "../agent/TurnContext.js"
 import { applyPatchTool } from "../agent/tools/ApplyPatchTool.js"
+import { requestUserInputTool } from "../agent/tools/RequestUserInputTool.js"
 import { shellToolFor } from "../agent/tools/ShellTool.js"
+import { execCommandTool, writeStdinTool } from "../agent/tools/UnifiedExecTool.js"
+import { modelFamily } from "../model/ModelFamily.js"
 import { updatePlanTool } from "../agent/tools/UpdatePlanTool.js"
 import { viewImageTool } from "../agent/tools/ViewImageTool.js"
 import { webSearchTool } from "../agent/tools/WebSearchTool.js"
@@ -15,10 +18,14 @@ export class ToolRegistry extends Context.Service<ToolRegistry, {
   /** The tools for a task, in the order they are offered. */
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
 }>()("codex-effect/ToolRegistry") {
-  /** `shell`, then `update_plan`, `apply_patch`, `web_search` and `view_image` as the settings say. */
+  /**
+   * `shell` (or `exec_command` + `write_stdin` + `request_user_input` for the families prompted for them, or as
+   * `experimental_use_unified_exec_tool` says), then `update_plan`, `apply_patch`, `web_search` and `view_image` as the settings say. */
   static readonly layer = Layer.succeed(ToolRegistry, ToolRegistry.of({
     toolsFor: (turn) => [
-      shellToolFor(turn),
+      ...(turn.config.useUnifiedExecTool ?? modelFamily(turn.model).unifiedExec
+        ? [execCommandTool, writeStdinTool, requestUserInputTool]
+        : [shellToolFor(turn)]),
       ...(turn.includePlanTool ? [updatePlanTool] : []),
       ...(turn.includeApplyPatchTool ? [applyPatchTool] : []),
       ...(turn.config.webSearchMode !== "disabled" ? [webSearchTool(turn.config.webSearchMode)] : []),

@@ -71,6 +71,7 @@ describe("defaults", () => {
       projectDocFallbackFilenames: [],
       projectRootMarkers: [".git"],
       toolOutputTokenLimit: undefined,
+      useUnifiedExecTool: undefined,
       forcedLoginMethod: undefined,
       includeViewImageTool: true,
       raw: {}

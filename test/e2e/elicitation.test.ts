@@ -1,6 +1,6 @@
 /**
  * Approvals on the MCP tool path: exec and patch approval requests become
- * `elicitation/create` requests with every `codex_*` field; `{decision}` and MCP `{action}` answers
+ * `elicitation/create` requests with the conversation's `threadId` and every `codex_*` field; `{decision}` and MCP `{action}` answers
  * both work; a denial reaches the model; a cancelled call interrupts its turn and kills its command.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
@@ -30,16 +30,19 @@ describe("exec approval", () => {
     expect(elicitation.params).toEqual({
       message: `Allow Codex to run \`git init\` in \`${workdir}\`?`,
       requestedSchema: expect.objectContaining({ type: "object" }),
+      threadId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       codex_elicitation: "exec-approval",
       codex_mcp_tool_call_id: "1",
       codex_event_id: "1",
       codex_call_id: "call1234",
       codex_command: ["git", "init"],
-      codex_cwd: workdir
+      codex_cwd: workdir,
+      codex_parsed_cmd: [{ type: "unknown", cmd: "git init" }]
     })
     server.send({ id: elicitation.id!, result: { decision: "approved" } })
     const answer = await server.waitFor((m) => m.id === 1, "the codex tool result")
     expect(answer.result.content).toEqual([{ type: "text", text: "Enjoy your new git repo!" }])
+    expect(elicitation.params.threadId).toBe(answer.result.structuredContent.threadId)
     expect(existsSync(join(workdir, ".git"))).toBe(true)
   })
 
@@ -91,6 +94,7 @@ describe("patch approval", () => {
     expect(elicitation.params).toEqual({
       message: "Allow Codex to apply proposed code changes?",
       requestedSchema: expect.objectContaining({ type: "object" }),
+      threadId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       codex_elicitation: "patch-approval",
       codex_mcp_tool_call_id: "1",
       codex_event_id: "1",

@@ -142,6 +142,7 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
     expect(elicitation.params).toEqual({
       message: "Allow Codex to call the tool `echo` of the MCP server `everything`?",
       requestedSchema: expect.objectContaining({ type: "object" }),
+      threadId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       codex_elicitation: "mcp-tool-call",
       codex_mcp_tool_call_id: "1",
       codex_event_id: "1",

@@ -127,6 +127,19 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
     call_id: "call_1",
     invocation: { server: "everything", tool: "echo", arguments: { message: "hi" } }
   },
+  request_user_input: {
+    type: "request_user_input",
+    call_id: "c1",
+    questions: [{ id: "color", header: "Color", question: "Which color?", options: [{ label: "Red", description: "warm" }] }]
+  },
+  mcp_elicitation_request: {
+    type: "mcp_elicitation_request",
+    call_id: "c1",
+    server: "everything",
+    message: "Your name?",
+    requested_schema: { type: "object", properties: { name: { type: "string" } } }
+  },
+  mcp_tool_call_progress: { type: "mcp_tool_call_progress", call_id: "c1", server: "everything", progress: 1, total: 2, message: "half" },
   mcp_list_tools_response: {
     type: "mcp_list_tools_response",
     tools: { everything__echo: { name: "echo", inputSchema: { type: "object" } } }

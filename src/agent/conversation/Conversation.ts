@@ -4,17 +4,20 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Cause, Clock, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, PubSub, Queue, Result, Schema, Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
 import type { Event, EventMsg } from "../../rpc/Event.js"
-import type { InputItem, Op } from "../../rpc/Op.js"
+import type { InputItem, McpElicitAnswer, Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
 import { makePendingApprovals } from "./PendingApprovals.js"
+import { makePendingAnswers } from "./PendingAnswers.js"
+import { makePendingUserInput } from "./PendingUserInput.js"
+import { makeExecSessions } from "../exec/ExecSessions.js"
 import { holdLiveWorkspaces } from "../exec/LiveWorkspaces.js"
 import { rootIdentitiesAt } from "../exec/RootIdentities.js"
 import { boundedText } from "../LogText.js"
@@ -134,6 +137,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     })
 
   const approvals = makePendingApprovals({ timeoutMs: options.config.approvalTimeoutMs, publish })
+  const userInput = makePendingUserInput(publish)
+  const mcpForms = makePendingAnswers<McpElicitAnswer>("MCP elicitation")
 
   /** Ends the task with `task_complete` unless an interrupt already claimed it (exactly one of the two wins). */
   const finishTask = (running: RunningTask, lastAgentMessage: string | null) =>
@@ -167,6 +172,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }))
     yield* publish(id, { type: "task_started", model_context_window: turn.limits.contextWindow ?? null })
     if (items.length > 0) yield* record([userMessageFromInput(items)])
+    // What the task leaves running between tool calls dies with it, before its end is announced.
+    const taskScope = yield* Scope.make()
     const toolContext: ToolContext = {
       submissionId: id,
       turn,
@@ -174,7 +181,17 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       turnDiff: new TurnDiffTracker(),
       emit: (msg) => publish(id, msg),
       requestApproval: approvals.request(id),
-      queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued))
+      queueInput: (queued) => Effect.sync(() => void pendingInput.push(queued)),
+      requestUserInput: userInput.request(id),
+      elicit: (form) =>
+        mcpForms.request(id, publish(id, {
+          type: "mcp_elicitation_request",
+          call_id: form.callId,
+          server: form.server,
+          message: form.message,
+          requested_schema: form.requestedSchema
+        })),
+      execSessions: makeExecSessions(taskScope)
     }
     const mcpTools = options.mcpTools === undefined ? Effect.succeed([]) : options.mcpTools.forTask(toolContext.emit)
     const work = mcpTools.pipe(Effect.flatMap((extraTools) => body({
@@ -191,6 +208,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return taken.map(userMessageFromInput)
       }
     }, running.tokens))).pipe(
+      Effect.ensuring(Scope.close(taskScope, Exit.void)),
       // Every end is announced, a defect too: a task that died silently would leave its call unanswered.
       Effect.matchCauseEffect({
         onSuccess: (outcome) =>
@@ -297,6 +315,10 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "patch_approval":
       case "mcp_tool_call_approval":
         return decide(op.id, op.decision, op.reason).pipe(Effect.as(true))
+      case "mcp_elicitation_answer":
+        return mcpForms.answer(op.id, op.response).pipe(Effect.as(true))
+      case "user_input_answer":
+        return userInput.answer(op.id, op.response.answers).pipe(Effect.as(true))
       case "list_mcp_tools":
         // Beside the loop: the servers may still be starting.
         return Effect.forkIn(

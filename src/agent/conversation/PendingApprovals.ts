@@ -7,6 +7,7 @@
 import { Deferred, Effect, Option } from "effect"
 import type { ReviewDecision } from "../../rpc/Enums.js"
 import type { EventMsg } from "../../rpc/Event.js"
+import { parseCommand } from "../exec/ParseCommand.js"
 import { boundedArgv, boundedPaths } from "../LogText.js"
 import type { ApprovalOutcome, ApprovalRequest } from "../Tool.js"
 
@@ -26,7 +27,8 @@ const approvalEvent = (request: ApprovalRequest): EventMsg =>
       call_id: request.callId,
       command: request.command,
       cwd: request.cwd,
-      ...(request.reason !== undefined ? { reason: request.reason } : {})
+      ...(request.reason !== undefined ? { reason: request.reason } : {}),
+      parsed_cmd: parseCommand(request.command)
     }
     : request.kind === "mcp"
     ? {

@@ -52,6 +52,17 @@ interface RunCommandOptions {
   readonly input?: Uint8Array | undefined
 }
 
+/** What `startCommand` needs: no timeout or capture, stdin kept open when `openStdin`. */
+export interface StartCommandOptions {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string>>
+  readonly sandbox?: CommandSandbox | undefined
+  readonly input?: Uint8Array | undefined
+  /** Keep the command's stdin open as a pipe, for a caller that writes to it later. */
+  readonly openStdin?: boolean | undefined
+}
+
 interface CaptureCounts {
   /** Bytes the command wrote. */
   readonly totalBytes: number
@@ -80,10 +91,10 @@ export class ExecError extends Schema.TaggedError<ExecError>()("ExecError", {
  * Whether `argv[0]` resolves, checked before entering the sandbox so that a missing program is an
  * `ExecError`, as it is unsandboxed, and not a bwrap failure that looks like a sandbox denial.
  */
-const programExists = (options: RunCommandOptions) =>
+const programExists = (options: StartCommandOptions) =>
   resolveExecutable(options.argv[0]!, options.env.PATH, options.cwd) !== undefined
 
-interface Spawned {
+export interface Spawned {
   readonly child: ChildProcess
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
   /** SIGKILL to the whole group, once; later calls do nothing (the group id may be reused by then). */
@@ -101,7 +112,7 @@ const spawnInOwnGroup = (
   cwd: string,
   env: Readonly<Record<string, string>>,
   sandbox: CommandSandbox,
-  input: Uint8Array | undefined
+  input: Uint8Array | "open" | undefined
 ) =>
   Effect.callback<Spawned, ExecError>((resume) => {
     const [program, ...args] = launch.argv as [string, ...Array<string>]
@@ -125,7 +136,8 @@ const spawnInOwnGroup = (
       // The child has its copies (bwrap closes them once mounted); ours are done.
       closeMounts(opened.fds)
     }
-    if (input !== undefined && child.stdin !== null) {
+    if (input === "open") child.stdin?.on("error", () => {})
+    else if (input !== undefined && child.stdin !== null) {
       // A command that exits without reading its input must not crash the server with EPIPE.
       child.stdin.on("error", () => {})
       child.stdin.end(input)
@@ -158,14 +170,15 @@ const spawnInOwnGroup = (
     })
   })
 
-const signalExitCode = (signal: NodeJS.Signals | null) =>
+/** The exit code of a command killed by `signal`, as a shell reports it. */
+export const signalExitCode = (signal: NodeJS.Signals | null) =>
   128 + (signal === null ? 0 : (osConstants.signals as Record<string, number | undefined>)[signal] ?? 0)
 
 /**
  * What to spawn: the command itself, or bwrap around it with the sandbox's mounts opened (resolved
  * once, checked, bound by descriptor: see `SandboxMounts`). A root that changed refuses the command.
  */
-const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
+const commandLine = Effect.fnUntraced(function*(options: StartCommandOptions) {
   const sandbox = options.sandbox ?? "none"
   if (sandbox === "none") return { argv: [...options.argv], mounts: [] } satisfies Launch
   const bwrap = yield* findBwrap(sandbox.bwrapPath)
@@ -177,30 +190,39 @@ const commandLine = Effect.fnUntraced(function*(options: RunCommandOptions) {
   return { argv: [bwrap, ...plan.args, "--", ...options.argv], mounts: plan.mounts } satisfies Launch
 })
 
+/**
+ * Starts the command in its own process group (inside bubblewrap when `sandbox` says so) and returns it
+ * running; closing the scope kills the whole group. For callers that outlive one call (`exec_command`).
+ */
+export const startCommand = Effect.fnUntraced(function*(options: StartCommandOptions) {
+  if (options.argv.length === 0 || options.argv[0] === "") return yield* new ExecError({ message: "empty command" })
+  if (!isDirectory(options.cwd)) {
+    return yield* new ExecError({ message: `working directory \`${options.cwd}\` does not exist` })
+  }
+  const launch = yield* commandLine(options)
+  return yield* Effect.acquireRelease(
+    spawnInOwnGroup(launch, options.cwd, options.env, options.sandbox ?? "none", options.openStdin === true ? "open" : options.input),
+    ({ child, killGroup }) =>
+      Effect.sync(() => {
+        killGroup()
+        child.stdin?.destroy()
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+      })
+  )
+})
+
 /** Runs the command to completion (or timeout); see the module comment. Never leaves a process behind. */
 export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutput, ExecError | SandboxUnavailable> = Effect.fn(
   "runCommand"
 )(
   function*(options: RunCommandOptions) {
-    if (options.argv.length === 0 || options.argv[0] === "") return yield* new ExecError({ message: "empty command" })
-    if (!isDirectory(options.cwd)) {
-      return yield* new ExecError({ message: `working directory \`${options.cwd}\` does not exist` })
-    }
-    const launch = yield* commandLine(options)
     const half = Math.floor((options.captureBytesPerStream ?? DEFAULT_CAPTURE_BYTES) / 2)
     const kept = { stdout: new BoundedOutput(half, half), stderr: new BoundedOutput(half, half) }
     const aggregated = new BoundedOutput(half, half)
 
     const started = performance.now()
-    const { child, exited, killGroup } = yield* Effect.acquireRelease(
-      spawnInOwnGroup(launch, options.cwd, options.env, options.sandbox ?? "none", options.input),
-      ({ child, killGroup }) =>
-        Effect.sync(() => {
-          killGroup()
-          child.stdout?.destroy()
-          child.stderr?.destroy()
-        })
-    )
+    const { child, exited, killGroup } = yield* startCommand(options)
 
     const pump = (stream: OutputStream) =>
       Effect.gen(function*() {

@@ -1,35 +1,25 @@
 /**
- * The `shell` tool: decide whether the command may run (and sandboxed or not), ask the user when the
- * policy says so, run it with live output events, and tell the model what happened. Patches sent
- * through the shell (`apply_patch <<'EOF' …`) go to the apply_patch tool.
- *
- * The model's `workdir` is untrusted: it only decides where the command starts. What the sandbox
- * lets it write comes from the turn (`WorkspaceRoots`). Every command runs inside bubblewrap when it
- * can, with full access only what the policy or the user allowed; a missing bubblewrap is reported
- * to the client (a `background_event`) and in the log, not only to the model.
+ * The `shell` tool: run the command to its end with live output events, as the turn's policies allow
+ * (`CommandPolicy`), and tell the model what happened. Patches sent through the shell
+ * (`apply_patch <<'EOF' …`) go to the apply_patch tool.
  */
 import { resolve } from "node:path"
-import { Context, Effect, Ref, Schema } from "effect"
-import type { SandboxPolicy } from "../../rpc/Enums.js"
-import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { Effect, Schema } from "effect"
 import { CommandIsolation, commandSecrets } from "../../services/CommandIsolation.js"
+import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { MAX_ARGV_CHARS, MAX_ARGV_ITEMS, MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { networkAccessOf } from "../ContextMessages.js"
 import { type CommandSandbox, DEFAULT_TIMEOUT_MS, runCommand } from "../exec/CommandRunner.js"
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
-import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
 import { ExecModelText, formatExecOutputForModel, outputBudgetBytes } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
-import { isKnownSafeCommand } from "../exec/SafeCommands.js"
-import { findBwrap, type SandboxSpec } from "../exec/Sandbox.js"
-import { sandboxDenialNote } from "../exec/SandboxDenialNote.js"
-import { leftOutRootsMessage, refusedRootsMessage, rootsEnvOf, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { boundedArgv } from "../LogText.js"
-import { denialText, type Tool, type ToolCall, type ToolContext } from "../Tool.js"
+import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
+import { type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
 import { shellToolSpec } from "./ShellToolSpec.js"
 
 const ShellArgs = Schema.Struct({
@@ -60,7 +50,7 @@ const execute = (
   call: ShellCall,
   context: ToolContext,
   sandbox: CommandSandbox,
-  noteFor: (output: { readonly exitCode: number; readonly aggregatedOutput: string }) => string = () => ""
+  noteFor: (output: FinishedOutput) => string = () => ""
 ) =>
   Effect.gen(function*() {
     const turn = context.turn
@@ -130,34 +120,6 @@ const execute = (
   })
 
 /**
- * The sandbox of `policy` for this turn: writable roots from the turn's cwd, checked against what the
- * conversation first saw, CODEX_HOME hidden.
- */
-const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environment): SandboxSpec => ({
-  policy,
-  workspace: context.turn.cwd,
-  codexHome: context.turn.config.codexHome,
-  env: rootsEnvOf(env),
-  identities: context.session.roots
-})
-
-/** Whether the warning below was logged; by default once per process, a program may provide its own. */
-export const UncontainedWarned = Context.Reference<Ref.Ref<boolean>>("codex-effect/UncontainedWarned", {
-  defaultValue: () => Ref.makeUnsafe(false)
-})
-
-/** Logged once: full access without bubblewrap cannot contain a command's process tree. */
-const warnUncontained = (reason: string) =>
-  Effect.gen(function*() {
-    const warned = yield* Ref.getAndSet(yield* UncontainedWarned, true)
-    if (warned) return
-    yield* Effect.logWarning(
-      `bubblewrap is unavailable, so danger-full-access commands run without process containment: a ` +
-        `\`setsid\`/\`nohup\` child can outlive its command and CODEX_HOME is readable. ${reason}`
-    )
-  })
-
-/**
  * Why a command is over the argv caps (items, characters), or undefined. Checked after `apply_patch`
  * is recognised: a patch is applied in-process, never exec'd, and is bounded by the tool-input cap.
  */
@@ -176,7 +138,7 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
     const turn = context.turn
     const workdir = args.success.workdir ?? "."
     if (workdir.length > MAX_PATH_CHARS) return ExecModelText.rejected(overLimit("the workdir", workdir.length, MAX_PATH_CHARS, "characters"))
-    // Where the command starts; never what it may write (that is the turn's, see `sandboxSpec`).
+    // Where the command starts; never what it may write (that is the turn's, see `CommandPolicy`).
     const cwd = resolve(turn.cwd, workdir)
     const patched = yield* applyPatchFromShell(args.success.command, cwd, call.callId, context)
     if (patched !== undefined) return patched
@@ -190,93 +152,17 @@ const runShell = (call: ToolCall, context: ToolContext): Effect.Effect<string> =
       cwd,
       timeoutMs: args.success.timeout_ms ?? args.success.timeout ?? DEFAULT_TIMEOUT_MS
     }
-    // Every mode uses bubblewrap (full access for containment only); the probe is cached per path.
-    const bwrap = yield* findBwrap(turn.config.codexLinuxSandboxExe).pipe(Effect.result)
-    const sandboxedMode = turn.sandboxPolicy.mode !== "danger-full-access"
-    if (bwrap._tag === "Failure" && sandboxedMode) {
-      yield* Effect.logWarning(bwrap.failure.message)
-      yield* context.emit({ type: "background_event", message: bwrap.failure.message })
-    }
-    const assessment = assessCommandSafety({
-      command: shellCall.command,
-      approvalPolicy: turn.approvalPolicy,
-      sandboxPolicy: turn.sandboxPolicy,
-      approvedForSession: context.session.approvedCommands,
-      sandboxAvailable: bwrap._tag === "Success" ? true : bwrap.failure,
-      withEscalatedPermissions: args.success.with_escalated_permissions ?? undefined,
-      justification: args.success.justification ?? undefined
-    })
-
-    /** Full access (what the user approved, or the policy): contained by bubblewrap when it works. */
-    const runUnsandboxed = Effect.gen(function*() {
-      if (bwrap._tag === "Success") {
-        return yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec: sandboxSpec(context, { mode: "danger-full-access" }, yield* ProcessEnvironment) })
-      }
-      yield* warnUncontained(bwrap.failure.message)
-      return yield* execute(shellCall, context, "none")
-    })
-
-    switch (assessment._tag) {
-      case "Reject":
-        yield* Effect.logInfo("command rejected").pipe(
-          Effect.annotateLogs({ call_id: call.callId, argv: boundedArgv(shellCall.command), reason: assessment.reason })
-        )
-        return ExecModelText.rejected(assessment.reason)
-      case "AskUser": {
-        const answer = yield* context.requestApproval({
-          kind: "exec",
-          callId: call.callId,
-          command: shellCall.command,
-          cwd,
-          reason: assessment.reason
-        })
-        if (answer.decision === "denied" || answer.decision === "abort") {
-          return denialText(answer, ExecModelText.rejectedByUser, ExecModelText.rejected)
-        }
-        if (answer.decision === "approved_for_session") context.session.approvedCommands.add(sessionKey(shellCall.command))
-        return (yield* runUnsandboxed).formatted
-      }
-      case "AutoApprove":
-        break
-    }
-    if (assessment.sandbox === "none" || bwrap._tag === "Failure") return (yield* runUnsandboxed).formatted
-
-    const spec = sandboxSpec(context, turn.sandboxPolicy, yield* ProcessEnvironment)
-    const roots = workspaceRoots(spec.policy, spec.workspace, spec.env ?? {})
-    const leftOut = roots.leftOut.length > 0 ? leftOutRootsMessage(roots.leftOut) : undefined
-    if (leftOut !== undefined && !context.session.saidWarnings.has(leftOut)) {
-      context.session.saidWarnings.add(leftOut)
-      yield* Effect.logWarning(leftOut)
-      yield* context.emit({ type: "background_event", message: leftOut })
-    }
-    if (roots.refused.length > 0) {
-      const message = refusedRootsMessage(roots.refused)
-      yield* Effect.logWarning(message)
-      yield* context.emit({ type: "background_event", message })
-      return ExecModelText.rejected(message)
-    }
-    const note = (output: { readonly exitCode: number; readonly aggregatedOutput: string }) =>
-      sandboxDenialNote(spec.policy, roots.writable, output, turn.approvalPolicy === "on-request")
-    const first = yield* execute(shellCall, context, { bwrapPath: bwrap.success, spec }, note)
-    const command = { knownSafe: isKnownSafeCommand(shellCall.command), sessionApproved: assessment.sessionApproved === true }
-    if (first.output === undefined || !shouldOfferRetryWithoutSandbox(turn.approvalPolicy, first.output, command)) {
-      return first.formatted
-    }
-
-    yield* context.emit({ type: "background_event", message: `Execution failed: exit code ${first.output.exitCode}` })
-    const retry = yield* context.requestApproval({
-      kind: "exec",
-      callId: call.callId,
-      command: shellCall.command,
-      cwd,
-      reason: RETRY_WITHOUT_SANDBOX_REASON
-    })
-    if (retry.decision === "denied" || retry.decision === "abort") {
-      return denialText(retry, ExecModelText.rejectedByUser, ExecModelText.rejected)
-    }
-    context.session.approvedCommands.add(sessionKey(shellCall.command))
-    yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
-    return (yield* runUnsandboxed).formatted
+    return yield* runUnderPolicy(
+      {
+        callId: call.callId,
+        command: shellCall.command,
+        cwd,
+        withEscalatedPermissions: args.success.with_escalated_permissions ?? undefined,
+        justification: args.success.justification ?? undefined
+      },
+      context,
+      (sandbox, noteFor) => execute(shellCall, context, sandbox, noteFor)
+    )
   })
 
 /** The `shell` tool with its plain spec, as offered outside `on-request`. */

@@ -24,6 +24,7 @@ import type {
 import { ConversationApiOverrides } from "../Overrides.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
+import { answerNobodyAsked, isQuestionEvent } from "../UnansweredQuestions.js"
 import type { ConversationHandlerMap } from "../../server/Handlers.js"
 
 /** `newConversation`'s params (and `resumeConversation`'s `overrides`) as the new conversation's settings. */
@@ -125,10 +126,13 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
       Effect.scoped(Effect.gen(function*() {
         const events = yield* conversation.subscribe
         yield* events.pipe(
-          Stream.filter(isApprovalEvent),
+          Stream.filter((event) => isApprovalEvent(event) || isQuestionEvent(event)),
           Stream.runForEach((event) =>
-            // Beside the event loop (events keep flowing), and gone with the conversation.
-            conversation.attach(forwardApproval({ conversation, event, ask: askClient(conversation, event) }))
+            isApprovalEvent(event)
+              // Beside the event loop (events keep flowing), and gone with the conversation.
+              ? conversation.attach(forwardApproval({ conversation, event, ask: askClient(conversation, event) }))
+              // This API has no request for questions: the task hears at once that nobody answered.
+              : answerNobodyAsked(conversation, event)
           )
         )
       })).pipe(conversation.attach)

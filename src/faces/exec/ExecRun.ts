@@ -10,6 +10,7 @@ import { ConversationManager } from "../../services/ConversationManager.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import type { Event } from "../../rpc/Event.js"
 import { approvalOpFor, type InputItem } from "../../rpc/Op.js"
+import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import { makeHumanOutput } from "./HumanOutput.js"
 import { type ResumeTarget, resumeThread } from "./ResumeThread.js"
 import { makeThreadEventEncoder, type TurnOutcome } from "./ThreadEventEncoder.js"
@@ -82,7 +83,8 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   const answer = (event: Event) =>
     APPROVAL_REQUESTS.has(event.msg.type)
       ? conversation.submit({ type: approvalOpFor(event.msg.type), id: event.id, decision: "denied", reason: NO_APPROVER })
-      : Effect.void
+      // Nobody can answer questions either: the task hears so at once.
+      : answerNobodyAsked(conversation, event)
 
   if (request.json) yield* show(conversation.sessionConfigured)
   else {

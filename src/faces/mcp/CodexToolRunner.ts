@@ -8,6 +8,7 @@
  */
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
+import type { McpElicitAnswer, UserInputAnswers } from "../../rpc/Op.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import {
   CODEX_TOOL,
@@ -16,7 +17,7 @@ import {
   unknownCodexArguments,
   unknownCodexArgumentsText
 } from "../../rpc/CodexTools.js"
-import type { Event } from "../../rpc/Event.js"
+import type { Event, EventOf } from "../../rpc/Event.js"
 import { type CallTool, type CallToolParams, type CallToolResult, Elicit } from "../../rpc/Mcp.js"
 import { CodexEventNotification } from "../../rpc/Notifications.js"
 import { RELATED_TASK_META_KEY } from "../../rpc/Tasks.js"
@@ -30,6 +31,7 @@ import { execElicitation, mcpToolCallElicitation, patchElicitation } from "./Eli
 import type { Handler, RequestContext } from "../../server/Handlers.js"
 import { type CallProgress, startCallProgress } from "./CallProgress.js"
 import { progressMessage } from "./ProgressMessages.js"
+import { mcpElicitAnswer, mcpServerElicitation, userInputAnswers, userInputElicitation } from "./UserInputElicitation.js"
 
 const describe = (error: Schema.SchemaError) => error.message.replace(/\n\s*/g, " ")
 const decodeCodexArguments = Schema.decodeUnknownResult(CodexToolArguments)
@@ -83,10 +85,10 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     if (!capabilities.canElicit()) return denyApproval(conversation, event, APPROVALS_UNAVAILABLE)
     const toolCallId = String(request.id)
     const questions = event.msg.type === "exec_approval_request"
-      ? execElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      ? execElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
       : event.msg.type === "apply_patch_approval_request"
-      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId)
-      : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId)
+      ? patchElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
+      : mcpToolCallElicitation({ id: event.id, msg: event.msg }, toolCallId, conversation.id)
     const params = request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) }
     const asking = sender.sendRequest(Elicit, params, { relatedRequestId: request.id })
     return forwardApproval({
@@ -96,6 +98,52 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
       ask: request.task === undefined ? asking : request.task.whileInputRequired(asking),
       errorReason: (error) => error.code === -32601 ? APPROVALS_UNAVAILABLE : clientErrorReason(error)
     }).pipe(Effect.forkScoped, Effect.asVoid)
+  }
+
+  /** Asks the model's questions through a form elicitation; no answer when the client cannot be asked or fails. */
+  const askUser = (conversation: Conversation, event: { readonly id: string; readonly msg: EventOf<"request_user_input"> }, request: RequestContext) => {
+    const reply = (answers: UserInputAnswers) =>
+      conversation.submit({ type: "user_input_answer", id: event.id, response: { answers } }).pipe(Effect.ignore)
+    if (!capabilities.canElicit()) return reply({})
+    const questions = userInputElicitation(event, String(request.id), conversation.id)
+    const asking = sender.sendRequest(Elicit, request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) })
+    return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
+      Effect.map((answer) => userInputAnswers(event.msg.questions, answer)),
+      Effect.catch((error) =>
+        Effect.logWarning("the client did not answer the model's questions").pipe(
+          Effect.annotateLogs({ code: error.code, error: error.message }),
+          Effect.as({})
+        )
+      ),
+      Effect.flatMap(reply),
+      Effect.forkScoped,
+      Effect.asVoid
+    )
+  }
+
+  /** Passes a configured MCP server's form to the client; a client that cannot be asked, or fails, cancels it. */
+  const forwardServerForm = (
+    conversation: Conversation,
+    event: { readonly id: string; readonly msg: EventOf<"mcp_elicitation_request"> },
+    request: RequestContext
+  ) => {
+    const reply = (response: McpElicitAnswer) =>
+      conversation.submit({ type: "mcp_elicitation_answer", id: event.id, response }).pipe(Effect.ignore)
+    if (!capabilities.canElicit()) return reply({ action: "cancel" })
+    const form = mcpServerElicitation(event, String(request.id), conversation.id)
+    const asking = sender.sendRequest(Elicit, request.task === undefined ? form : { ...form, _meta: relatedTaskMeta(request) })
+    return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
+      Effect.map(mcpElicitAnswer),
+      Effect.catch((error) =>
+        Effect.logWarning("the client did not answer an MCP server's form").pipe(
+          Effect.annotateLogs({ server: event.msg.server, code: error.code, error: error.message }),
+          Effect.as<McpElicitAnswer>({ action: "cancel" })
+        )
+      ),
+      Effect.flatMap(reply),
+      Effect.forkScoped,
+      Effect.asVoid
+    )
   }
 
   /** Forwards events until the task ends; the answer is the call's result. */
@@ -125,6 +173,10 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
               case "apply_patch_approval_request":
               case "mcp_tool_call_approval_request":
                 return yield* approve(conversation, { id: event.id, msg: event.msg }, request)
+              case "mcp_elicitation_request":
+                return yield* forwardServerForm(conversation, { id: event.id, msg: event.msg }, request)
+              case "request_user_input":
+                return yield* askUser(conversation, { id: event.id, msg: event.msg }, request)
               case "task_complete":
                 outcome = successResult(conversation.id, event.msg.last_agent_message ?? "")
                 return
