@@ -11,6 +11,7 @@ import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { Event, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
+import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import type { ThreadItem, TurnError, UserInput } from "./Items.js"
 import { addUsage, commandActions, commandText, decisionOf, emptyUsage, fileUpdates, mcpItem, usageOf } from "./ItemMapping.js"
 import * as P from "./Protocol.js"
@@ -376,7 +377,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         onEvent(event).pipe(
           Effect.andThen(
             !isApprovalEvent(event)
-              ? Effect.void
+              // `item/tool/requestUserInput` and `mcpServer/elicitation/request` are not served yet: answered
+              // with nothing at once, so the turn goes on instead of waiting on nobody.
+              ? answerNobodyAsked(conversation, event)
               : event.msg.type === "mcp_tool_call_approval_request"
               // No v2 request for it here: a prompt denial beats a turn waiting on nobody.
               ? denyApproval(conversation, event, "MCP tool calls that need approval are not supported over app-server")
