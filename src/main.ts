@@ -10,6 +10,7 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { clusterCommand } from "./cli/ClusterCommands.js"
 import { makeExecCommand } from "./faces/exec/ExecCommand.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
@@ -218,7 +219,7 @@ const codexEffect = root.pipe(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, exec, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
+  Command.withSubcommands([mcp, exec, login, logout, makeSessionCommands(resolveCodexHome(process.env)), clusterCommand])
 )
 
 /** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */

@@ -20,6 +20,8 @@ export interface StoredSummary {
   readonly conversationId: string
   /** ISO 8601. */
   readonly createdAt: string
+  /** The working directory it runs in. */
+  readonly cwd: string | undefined
   /** The first items of its history, enough to find its first user message. */
   readonly head: ReadonlyArray<ResponseItem>
 }
@@ -105,8 +107,8 @@ export class ConversationStore extends Context.Service<ConversationStore, {
         }).pipe(Effect.mapError(storeError(`could not read conversation ${conversationId}`))),
       list: ({ pageSize, after, archived }) =>
         Effect.gen(function*() {
-          const rows = yield* sql<{ readonly id: string; readonly created_at: Date }>`
-            SELECT id, created_at FROM codex_conversations WHERE archived = ${archived}
+          const rows = yield* sql<{ readonly id: string; readonly created_at: Date; readonly cwd: string | null }>`
+            SELECT id, created_at, config->>'cwd' AS cwd FROM codex_conversations WHERE archived = ${archived}
             ${
             after === undefined
               ? sql``
@@ -120,6 +122,7 @@ export class ConversationStore extends Context.Service<ConversationStore, {
               (items) => ({
                 conversationId: row.id,
                 createdAt: new Date(row.created_at).toISOString(),
+                cwd: row.cwd ?? undefined,
                 head: items.map((entry) => entry.item)
               })
             ))

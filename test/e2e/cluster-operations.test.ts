@@ -1,0 +1,122 @@
+/**
+ * Operating a cluster (`mcp --cluster`): what an operator sees (`sessions --cluster`, `cluster status`,
+ * `listConversations` on every front, shard moves in each runner's log) and what a rolling restart
+ * (SIGTERM on each runner in turn) does to the calls in flight.
+ */
+import { spawnSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
+import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
+import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
+
+const hasPostgres = postgresBinDir() !== undefined
+if (!hasPostgres && process.env.CI === "true") {
+  throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
+}
+
+/** Re-checks `ready` until it holds, failing loudly after `timeoutMs`. */
+const waitUntil = async (ready: () => boolean, timeoutMs: number, describe: () => string) => {
+  const deadline = Date.now() + timeoutMs
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`)
+    // PostgreSQL has no event to wait on here: look again shortly.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** Shards held per runner (advisory locks, one session each) in the database at `url`, smallest first. */
+const shardSplit = (url: string) =>
+  spawnSync(join(postgresBinDir()!, "psql"), [
+    url,
+    "-tAc",
+    `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'
+       AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY pid) AS held`
+  ], { encoding: "utf8", timeout: 10_000 }).stdout.trim()
+
+const cli = (args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, [SERVER_BIN, ...args], { encoding: "utf8", timeout: 30_000 })
+
+describe.skipIf(!hasPostgres)("operating a cluster", () => {
+  let pg: Postgres
+  beforeAll(async () => {
+    pg = await startPostgres()
+  }, 60_000)
+  afterAll(() => pg?.stop())
+
+  const database = (name: string) => {
+    pg.query(`CREATE DATABASE ${name}`)
+    return pg.url.replace(/\/postgres$/, `/${name}`)
+  }
+
+  it("lists clustered conversations on every front, in `sessions --cluster`, and runners in `cluster status`", async () => {
+    const url = database("operable")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const ports = [await freePort(), await freePort()]
+    const fronts = ports.map((port) =>
+      new ServerProcess({ codexHome: home, args: ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${port}`] })
+    )
+    try {
+      await Promise.all(fronts.map((front) => front.initialize()))
+      await waitUntil(() => shardSplit(url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(url)}`)
+
+      const COUNT = 6
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("answered")))
+      const ids: Array<string> = []
+      for (let i = 0; i < COUNT; i++) {
+        const answer = await fronts[i % 2]!.request("tools/call", {
+          name: "codex",
+          arguments: { prompt: `prompt number ${i}`, cwd: workspace }
+        }, 30_000)
+        assert.strictEqual(answer.result?.structuredContent?.content, "answered", JSON.stringify(answer))
+        ids.push(answer.result.structuredContent.threadId)
+      }
+
+      for (const front of fronts) {
+        const listed = await front.request("listConversations", { pageSize: 50 })
+        const found = (listed.result.items as Array<{ conversationId: string; preview: string }>)
+        assert.sameMembers(found.map((item) => item.conversationId), ids, JSON.stringify(listed))
+        assert.include(found.map((item) => item.preview), "prompt number 3")
+      }
+
+      const sessions = cli(["sessions", "--cluster", url])
+      assert.strictEqual(sessions.status, 0, sessions.stderr)
+      const lines = sessions.stdout.trim().split("\n")
+      assert.strictEqual(lines.length, COUNT, sessions.stdout)
+      for (let i = 0; i < COUNT; i++) {
+        const line = lines.find((text) => text.startsWith(ids[i]!))
+        assert.isDefined(line, `${ids[i]} listed: ${sessions.stdout}`)
+        assert.include(line, workspace)
+        assert.include(line, `prompt number ${i}`)
+      }
+
+      const status = cli(["cluster", "status", "--cluster", url])
+      assert.strictEqual(status.status, 0, status.stderr)
+      const rows = status.stdout.trim().split("\n")
+      assert.strictEqual(rows.length, 2, status.stdout)
+      let conversations = 0
+      for (const port of ports) {
+        const row = rows.find((text) => text.startsWith(`127.0.0.1:${port} `))
+        assert.isDefined(row, `runner ${port} in ${status.stdout}`)
+        assert.match(row!, /healthy .* shards 150 /)
+        conversations += Number(/conversations (\d+)/.exec(row!)![1])
+      }
+      assert.strictEqual(conversations, COUNT, status.stdout)
+
+      // Each runner logged the shards it took.
+      for (const front of fronts) assert.match(front.stderr, /took \d+ shards: default:/)
+
+      const unreachable = cli(["cluster", "status", "--cluster", `postgres://codex:hunter2@127.0.0.1:${await freePort()}/codex`])
+      assert.strictEqual(unreachable.status, 1)
+      assert.include(unreachable.stderr, "cannot read the cluster at postgres://codex@127.0.0.1:")
+      assert.notInclude(unreachable.stderr, "hunter2")
+    } finally {
+      for (const front of fronts) front.child.kill("SIGKILL")
+      await mock.close()
+    }
+  }, 120_000)
+})
