@@ -53,6 +53,8 @@ export class Router extends Context.Service<Router, {
   readonly handle: (line: IncomingLine) => Effect.Effect<void>
   /** Interrupts every request still running (their clients get no answer). */
   readonly interruptAll: Effect.Effect<void>
+  /** Returns once no request is running. */
+  readonly awaitIdle: Effect.Effect<void>
 }>()("codex-effect/Router") {
   static readonly layer = Layer.effect(Router, Effect.gen(function*() {
     const sender = yield* OutgoingSender
@@ -153,6 +155,6 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running) })
+    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running), awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)) })
   }))
 }

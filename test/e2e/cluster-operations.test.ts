@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
@@ -34,6 +36,29 @@ const shardSplit = (url: string) =>
     `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'
        AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY pid) AS held`
   ], { encoding: "utf8", timeout: 10_000 }).stdout.trim()
+
+const TOKEN = "cluster-operations-token-0123456789"
+
+/** A runner that is also an HTTP front, and an SDK client connected to that front. */
+interface HttpRunner {
+  readonly process: ServerProcess
+  readonly client: Client
+}
+
+const startHttpRunner = async (home: string, url: string, runnerPort: number): Promise<HttpRunner> => {
+  const process = new ServerProcess({
+    codexHome: home,
+    env: { FRONT_TOKEN: TOKEN },
+    args: ["mcp", "--http", "127.0.0.1:0", "--auth-token-env", "FRONT_TOKEN", "--cluster", url, "--runner-address", `127.0.0.1:${runnerPort}`]
+  })
+  const line = await process.waitForStderr(/serving MCP at (http:\/\/\S+?)"/, 30_000)
+  const front = /http:\/\/\S+?(?=")/.exec(line)![0]
+  const client = new Client({ name: "rolling restart", version: "0.0.0" })
+  await client.connect(new StreamableHTTPClientTransport(new URL(front), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }))
+  return { process, client }
+}
+
+const text = (result: any): string => result.structuredContent?.content ?? JSON.stringify(result)
 
 const cli = (args: ReadonlyArray<string>) =>
   spawnSync(process.execPath, [SERVER_BIN, ...args], { encoding: "utf8", timeout: 30_000 })
@@ -119,4 +144,84 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 120_000)
+
+  it("a rolling restart (SIGTERM each runner in turn, then restart it) answers every call in flight", async () => {
+    const url = database("rolling")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const ports = [await freePort(), await freePort(), await freePort()]
+    const runners: Array<HttpRunner> = []
+    try {
+      for (const port of ports) runners.push(await startHttpRunner(home, url, port))
+      await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
+
+      const COUNT = 12
+      const indices = Array.from({ length: COUNT }, (_, i) => i)
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("started")))
+      const threads = await Promise.all(indices.map(async (i) => {
+        const result: any = await runners[i % 3]!.client.callTool({ name: "codex", arguments: { prompt: `start ${i}`, cwd: workspace } }, undefined, {
+          timeout: 30_000
+        })
+        assert.strictEqual(text(result), "started", `conversation ${i}: ${JSON.stringify(result)}`)
+        return result.structuredContent.threadId as string
+      }))
+
+      for (let round = 0; round < 3; round++) {
+        const before = mock.requests.length
+        mock.push(...MockTurn.times(COUNT, MockTurn.held(MockTurn.message(`round ${round} answer`))))
+        const calls = indices.map((i) =>
+          runners[i % 3]!.client.callTool({
+            name: "codex-reply",
+            arguments: { prompt: `round ${round} of ${i}`, threadId: threads[i] }
+          }, undefined, { timeout: 60_000 }) as Promise<any>
+        )
+        // Every turn is in flight, on whichever runner hosts it, when the runner goes down.
+        await mock.waitForRequests(before + COUNT, 30_000)
+        const stopping = runners[round]!
+        const started = Date.now()
+        stopping.process.child.kill("SIGTERM")
+        await stopping.process.waitForStderr(/draining: new requests are refused, \d+ calls to answer/, 30_000)
+        // A draining front takes no new call; the ones it has are answered.
+        const refused = await stopping.client.callTool({ name: "codex", arguments: { prompt: "too late", cwd: workspace } }).then(
+          (result) => JSON.stringify(result),
+          (error) => String(error)
+        )
+        assert.match(refused, /shutting down/)
+        mock.release()
+        const results = await Promise.all(calls)
+        for (const i of indices) assert.strictEqual(text(results[i]), `round ${round} answer`, `round ${round}, conversation ${i}`)
+        const { code } = await stopping.process.waitForExit(60_000)
+        assert.strictEqual(code, 0, stopping.process.stderr.slice(-3000))
+        console.log(`round ${round}: runner drained and exited ${Date.now() - started} ms after SIGTERM`)
+        await stopping.client.close().catch(() => undefined)
+        runners[round] = await startHttpRunner(home, url, ports[round]!)
+        const rejoined = Date.now()
+        await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
+        console.log(`round ${round}: shards even again ${Date.now() - rejoined} ms after the restarted runner listened`)
+      }
+
+      // Every acknowledged prompt is in its conversation's history, in order.
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("last")))
+      const lasts = await Promise.all(indices.map((i) =>
+        runners[(i + 1) % 3]!.client.callTool({ name: "codex-reply", arguments: { prompt: `last of ${i}`, threadId: threads[i] } }, undefined, {
+          timeout: 60_000
+        }) as Promise<any>
+      ))
+      for (const i of indices) {
+        assert.strictEqual(text(lasts[i]), "last")
+        const body = mock.requests.map((request) => JSON.stringify(request.body)).find((b) => b.includes(`last of ${i}"`))!
+        const said = [`start ${i}"`, `round 0 of ${i}"`, `round 1 of ${i}"`, `round 2 of ${i}"`, `last of ${i}"`].map((t) => body.indexOf(t))
+        assert.isFalse(said.includes(-1), `conversation ${i} holds every prompt: ${said}`)
+        assert.deepEqual([...said].sort((a, b) => a - b), said, `conversation ${i} in order`)
+      }
+    } finally {
+      for (const runner of runners) {
+        await runner.client.close().catch(() => undefined)
+        runner.process.kill()
+      }
+      await mock.close()
+    }
+  }, 180_000)
 })

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, Exit, Layer, Scope, Sink } from "effect"
 import type { RequestId } from "../../rpc/Enums.js"
-import { answeredId, type EncodedMessage, type IncomingMessage } from "../../rpc/JsonRpc.js"
+import { answeredId, type EncodedMessage, type IncomingMessage, JSONRPC_VERSION, type OutgoingMessage } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../OutgoingSender.js"
 import { Router } from "../Router.js"
 import { type ServerOptions, sessionLayer } from "../ServerLayer.js"
@@ -41,6 +41,12 @@ export interface HttpSession {
   readonly wasUsed: () => boolean
   /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
   readonly isIdle: (idleMs: number) => boolean
+  /** How many POSTed requests wait for their answer. */
+  readonly awaited: () => number
+  /** Returns once no POSTed request waits for its answer (new ones must be refused meanwhile: a drain). */
+  readonly drain: Effect.Effect<void>
+  /** Answers every request still waiting with a JSON-RPC error saying `message` (a drain that ran out of time). */
+  readonly failWaiting: (message: string) => Effect.Effect<void>
   /** Interrupts the session's requests and ends its streams. */
   readonly close: Effect.Effect<void>
 }
@@ -53,6 +59,8 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
   const scope = yield* Scope.make()
   const events = new SessionEvents()
   const waiting = new Map<string, Deferred.Deferred<Answer>>()
+  /** The id of each waiting request, to answer it when a drain runs out of time. */
+  const waitingIds = new Map<string, RequestId>()
 
   const route = (messages: ReadonlyArray<EncodedMessage>) =>
     Effect.sync(() => {
@@ -62,6 +70,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
         const waiter = key === undefined ? undefined : waiting.get(key)
         if (key !== undefined && waiter !== undefined) {
           waiting.delete(key)
+          waitingIds.delete(key)
           Deferred.doneUnsafe(waiter, Exit.succeed(encoded))
         } else {
           events.push(encoded.json)
@@ -78,6 +87,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
   const settle = (key: string) => {
     const waiter = waiting.get(key)
     waiting.delete(key)
+    waitingIds.delete(key)
     if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(undefined))
   }
 
@@ -95,6 +105,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       Effect.sync(() => {
         const waiter = Deferred.makeUnsafe<Answer>()
         waiting.set(requestKey(id), waiter)
+        waitingIds.set(requestKey(id), id)
         return Deferred.await(waiter)
       }),
     touch: () => {
@@ -104,6 +115,23 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     wasUsed: () => used,
     isIdle: (idleMs) => waiting.size === 0 && !events.hasReader && Date.now() - lastActive > idleMs,
     dropAnswer: (id) => Effect.sync(() => settle(requestKey(id))),
+    awaited: () => waiting.size,
+    // Awaits the answers waited for now, then looks again: a request may have come in meanwhile.
+    drain: Effect.whileLoop({
+      while: () => waiting.size > 0,
+      body: () => Effect.forEach([...waiting.values()], Deferred.await, { discard: true }),
+      step: () => undefined
+    }),
+    failWaiting: (message) =>
+      Effect.sync(() => {
+        for (const [key, id] of [...waitingIds]) {
+          const error: OutgoingMessage = { jsonrpc: JSONRPC_VERSION, id, error: { code: -32000, message } }
+          const waiter = waiting.get(key)
+          waiting.delete(key)
+          waitingIds.delete(key)
+          if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed({ message: error, json: JSON.stringify(error) }))
+        }
+      }),
     close: Effect.suspend(() => {
       events.close()
       for (const key of [...waiting.keys()]) settle(key)
