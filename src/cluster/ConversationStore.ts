@@ -46,7 +46,14 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   ) => Effect.Effect<void, ConversationStoreError>
   /** The conversation's config and full history; undefined when no such conversation was ever created. */
   readonly load: (conversationId: string) => Effect.Effect<StoredConversation | undefined, ConversationStoreError>
-  /** Appends items to the history, in order. */
+  /**
+   * Keeps a user message sent while a task runs, until the task takes it: `append` of that message removes
+   * it, and a runner that takes the conversation over moves what is left into the history (`adoptQueued`).
+   */
+  readonly queue: (conversationId: string, item: ResponseItem) => Effect.Effect<void, ConversationStoreError>
+  /** Appends the queued messages to the history (the runner that queued them is gone); true when there were any. */
+  readonly adoptQueued: (conversationId: string) => Effect.Effect<boolean, ConversationStoreError>
+  /** Appends items to the history, in order (a queued message among them leaves the queue). */
   readonly append: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
   /** A page of conversations (archived or not), newest first, after the one named `after`. */
   readonly list: (options: {
@@ -77,6 +84,11 @@ export class ConversationStore extends Context.Service<ConversationStore, {
       )`
       yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
       yield* sql`ALTER TABLE codex_conversations ADD COLUMN IF NOT EXISTS archived BOOLEAN NOT NULL DEFAULT false`
+      yield* sql`CREATE TABLE IF NOT EXISTS codex_queued (
+        seq BIGSERIAL PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
+        item JSONB NOT NULL
+      )`
     }))
 
     // One statement per batch keeps a batch's items together and in order.
@@ -134,9 +146,26 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             Effect.mapError(storeError(`could not ${archived ? "archive" : "unarchive"} conversation ${conversationId}`))
           ),
       append: (conversationId, items) =>
-        insertItems(conversationId, items).pipe(
-          Effect.mapError(storeError(`could not append to conversation ${conversationId}`))
+        sql.withTransaction(Effect.gen(function*() {
+          yield* insertItems(conversationId, items)
+          for (const item of items) {
+            if (item.type !== "message" || item.role !== "user") continue
+            yield* sql`DELETE FROM codex_queued WHERE seq = (SELECT min(seq) FROM codex_queued
+              WHERE conversation_id = ${conversationId} AND item = ${JSON.stringify(item)}::jsonb)`
+          }
+        })).pipe(Effect.mapError(storeError(`could not append to conversation ${conversationId}`))),
+      queue: (conversationId, item) =>
+        sql`INSERT INTO codex_queued (conversation_id, item) VALUES (${conversationId}, ${JSON.stringify(item)})`.pipe(
+          Effect.asVoid,
+          Effect.mapError(storeError(`could not queue a message for conversation ${conversationId}`))
         ),
+      adoptQueued: (conversationId) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const moved = yield* sql<{ readonly seq: string }>`
+            WITH taken AS (DELETE FROM codex_queued WHERE conversation_id = ${conversationId} RETURNING seq, item)
+            INSERT INTO codex_history (conversation_id, item) SELECT ${conversationId}, item FROM taken ORDER BY seq RETURNING seq`
+          return moved.length > 0
+        })).pipe(Effect.mapError(storeError(`could not move the queued messages of ${conversationId} into its history`))),
       replace: (conversationId, items) =>
         sql.withTransaction(Effect.gen(function*() {
           yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`

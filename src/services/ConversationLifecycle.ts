@@ -54,6 +54,8 @@ export interface StartOptions {
 export interface HistorySink {
   readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
   readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  /** Keeps a user message that waits for the running task to take it (see `Conversation`'s `onQueue`). */
+  readonly queue?: ((item: ResponseItem) => Effect.Effect<void, ConversationUnavailable>) | undefined
 }
 
 export interface NewConversation {
