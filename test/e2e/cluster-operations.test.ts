@@ -224,4 +224,89 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 180_000)
+
+  it("keeps messages sent during a turn, in order, when the runner hosting it dies, and never after a later prompt", async () => {
+    const url = database("queued")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const clusterArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const front = new ServerProcess({ codexHome: home, args: await clusterArgs() })
+    const runner = new ServerProcess({ codexHome: home, args: await clusterArgs() })
+    const items = (value: string) => [{ type: "text", data: { text: value } }]
+    const taskComplete = (conversationId: string, after: number) =>
+      front.waitFor(
+        (m) => m.method === "codex/event/task_complete" && m.params.conversationId === conversationId && front.messages.indexOf(m) >= after,
+        `task_complete of ${conversationId}`,
+        60_000
+      )
+    const lastBody = () => JSON.stringify(mock.requests.at(-1)!.body)
+    try {
+      await front.initialize()
+      await waitUntil(() => shardSplit(url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(url)}`)
+
+      // A conversation the second runner hosts (its log names the conversations whose turns it runs).
+      let conversationId: string | undefined
+      for (let k = 0; conversationId === undefined; k++) {
+        assert.isBelow(k, 30, "one of 30 new conversations lands on the second runner")
+        const created = (await front.request("newConversation", { cwd: workspace }, 30_000)).result
+        assert.isString(created?.conversationId, JSON.stringify(created))
+        await front.request("addConversationListener", { conversationId: created.conversationId })
+        mock.push(MockTurn.message("first answer"))
+        const mark = front.messages.length
+        assert.deepEqual((await front.request("sendUserMessage", { conversationId: created.conversationId, items: items(`probe ${k}`) }, 30_000)).result, {})
+        await taskComplete(created.conversationId, mark)
+        if (runner.stderr.includes(`conversation=${created.conversationId}`)) conversationId = created.conversationId
+      }
+
+      mock.push(MockTurn.held(MockTurn.message("never seen")))
+      const requests = mock.requests.length
+      await front.request("sendUserMessage", { conversationId, items: items("a long task") }, 30_000)
+      await mock.waitForRequests(requests + 1, 30_000)
+      // Acknowledged while the turn runs: each must reach the model later, in this order.
+      for (const said of ["during one", "during two", "during three"]) {
+        assert.deepEqual((await front.request("sendUserMessage", { conversationId, items: items(said) }, 30_000)).result, {})
+      }
+      const mark = front.messages.length
+      runner.child.kill("SIGKILL")
+      await front.waitFor(
+        (m) => m.method === "codex/event/error" && m.params.conversationId === conversationId && front.messages.indexOf(m) >= mark,
+        "the lost turn's error",
+        60_000
+      )
+      mock.release()
+
+      // A listener ends with its runner ("runner lost"); the client listens again.
+      await front.request("addConversationListener", { conversationId }, 30_000)
+      mock.push(MockTurn.message("after the failover"))
+      const resumed = front.messages.length
+      await front.request("sendUserMessage", { conversationId, items: items("after the failover") }, 60_000)
+      await taskComplete(conversationId!, resumed)
+      const body = lastBody()
+      const order = ["a long task", "during one", "during two", "during three", "after the failover"].map((said) => body.indexOf(`"${said}"`))
+      assert.isFalse(order.includes(-1), `every acknowledged message reached the model: ${order}`)
+      assert.deepEqual([...order].sort((a, b) => a - b), order, "in the order they were sent")
+
+      // Without a failure: a message sent during a turn that ends without a tool call comes before the next prompt.
+      mock.push(MockTurn.held(MockTurn.message("held answer")), MockTurn.message("next answer"))
+      const before = mock.requests.length
+      let done = front.messages.length
+      await front.request("sendUserMessage", { conversationId, items: items("another task") }, 30_000)
+      await mock.waitForRequests(before + 1, 30_000)
+      await front.request("sendUserMessage", { conversationId, items: items("said during it") }, 30_000)
+      mock.release()
+      await taskComplete(conversationId!, done)
+      done = front.messages.length
+      await front.request("sendUserMessage", { conversationId, items: items("the next prompt") }, 30_000)
+      await taskComplete(conversationId!, done)
+      const next = lastBody()
+      assert.isBelow(next.indexOf(`"said during it"`), next.indexOf(`"the next prompt"`), next)
+      assert.isAbove(next.indexOf(`"said during it"`), next.indexOf(`"held answer"`), next)
+    } finally {
+      runner.kill()
+      front.kill()
+      await mock.close()
+    }
+  }, 120_000)
 })
