@@ -53,7 +53,7 @@ const LOCK_NAMESPACE_OID = ((text: string) => {
 
 const withDatabase = <A, E>(url: string, effect: Effect.Effect<A, E, SqlClient.SqlClient | ConversationStore>) =>
   effect.pipe(
-    Effect.provide(ConversationStore.layer.pipe(
+    Effect.provide(ConversationStore.layerFor(withoutPassword(url)).pipe(
       Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), applicationName: "codex-effect-inspect" }))
     )),
     Effect.catchCause((cause) =>

@@ -58,7 +58,7 @@ export const clusteredConversations = (options: ClusterOptions) => {
   )
   const hosting = ConversationHosting.layer.pipe(Layer.provide(ConversationManager.layer))
   return Layer.merge(ClusterConversationManager.layer, hosting).pipe(
-    Layer.provide(ConversationStore.layer),
+    Layer.provide(ConversationStore.layerFor(withoutPassword(options.url))),
     Layer.provide(sharding),
     Layer.provide(sql),
     // The runner storage dies (rather than fails) when PostgreSQL is unreachable: say which database, once.

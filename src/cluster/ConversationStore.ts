@@ -34,8 +34,11 @@ export interface StoredConversation {
   readonly history: ReadonlyArray<ResponseItem>
 }
 
-const storeError = (what: string) => (error: unknown) =>
-  new ConversationStoreError({ message: `${what}: ${error instanceof Error ? error.message : String(error)}` })
+/** Every store error names the database, so an outage reads as one wherever it surfaces. */
+const storeErrorIn = (database: string) => (what: string) => (error: unknown) =>
+  new ConversationStoreError({
+    message: `${what} (PostgreSQL at ${database}): ${error instanceof Error ? error.message : String(error)}`
+  })
 
 export class ConversationStore extends Context.Service<ConversationStore, {
   /** Records a new conversation with the history it starts from. */
@@ -66,7 +69,9 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   /** Replaces the whole history (compaction). */
   readonly replace: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
 }>()("codex-effect/ConversationStore") {
-  static readonly layer = Layer.effect(ConversationStore, Effect.gen(function*() {
+  /** The store in the database `database` names (a URL without its password) to its errors. */
+  static readonly layerFor = (database: string) => Layer.effect(ConversationStore, Effect.gen(function*() {
+    const storeError = storeErrorIn(database)
     const sql = yield* SqlClient.SqlClient
     // Runners starting together would race on CREATE TABLE IF NOT EXISTS (a unique violation in pg_type):
     // one transaction-scoped advisory lock lets one create the tables while the others wait.

@@ -309,4 +309,36 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 120_000)
+
+  it("answers a call with an error naming the database when PostgreSQL is down", async () => {
+    // Its own PostgreSQL: this one is stopped.
+    const own = await startPostgres()
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const front = new ServerProcess({ codexHome: home, args: ["mcp", "--cluster", own.url, "--runner-address", `127.0.0.1:${await freePort()}`] })
+    try {
+      await front.initialize()
+      await waitUntil(() => shardSplit(own.url) === "300", 30_000, () => `shards per runner: ${shardSplit(own.url)}`)
+      mock.push(MockTurn.message("first answer"))
+      const first = await front.request("tools/call", { name: "codex", arguments: { prompt: "first", cwd: workspace } }, 30_000)
+      assert.strictEqual(first.result?.structuredContent?.content, "first answer", JSON.stringify(first))
+      own.stop()
+      const started = Date.now()
+      const second = await front.request("tools/call", {
+        name: "codex-reply",
+        arguments: { prompt: "second", threadId: first.result.structuredContent.threadId }
+      }, 60_000)
+      const said = JSON.stringify(second)
+      console.log(`database down: answered in ${Date.now() - started} ms`)
+      assert.isTrue(second.result?.isError, said)
+      assert.notInclude(said, "All fibers interrupted")
+      assert.include(said, `PostgreSQL at ${own.url}`)
+    } finally {
+      front.kill()
+      own.stop()
+      await mock.close()
+    }
+  }, 120_000)
 })
