@@ -63,8 +63,9 @@ export const layer = ConversationEntity.toLayer(
           `cannot host conversation ${conversationId} on runner ${runner.host}:${runner.port}: its cwd ${problem} here`
         ))
       }
+      // A write the store refuses fails the turn (or the submission) with the store's error.
       const persist = (what: Effect.Effect<void, { readonly message: string }>) =>
-        what.pipe(Effect.catch((error) => Effect.logError(error.message)))
+        what.pipe(Effect.mapError((error) => unavailable(error.message)))
       const { conversation } = yield* manager.startConversation({
         config: stored.config,
         history: stored.history,

@@ -34,11 +34,20 @@ export interface StoredConversation {
   readonly history: ReadonlyArray<ResponseItem>
 }
 
+/** An error's message and those of its causes ("Query failed: <what PostgreSQL said>"). */
+const messageChain = (error: unknown): string => {
+  const parts: Array<string> = []
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const message = current instanceof Error ? current.message : typeof current === "object" ? undefined : String(current)
+    if (message !== undefined && message !== "" && !parts.includes(message)) parts.push(message)
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return parts.join(": ")
+}
+
 /** Every store error names the database, so an outage reads as one wherever it surfaces. */
 const storeErrorIn = (database: string) => (what: string) => (error: unknown) =>
-  new ConversationStoreError({
-    message: `${what} (PostgreSQL at ${database}): ${error instanceof Error ? error.message : String(error)}`
-  })
+  new ConversationStoreError({ message: `${what} (PostgreSQL at ${database}): ${messageChain(error)}` })
 
 export class ConversationStore extends Context.Service<ConversationStore, {
   /** Records a new conversation with the history it starts from. */

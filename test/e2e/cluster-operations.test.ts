@@ -310,7 +310,7 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
     }
   }, 120_000)
 
-  it("answers a call with an error naming the database when PostgreSQL is down", async () => {
+  it("fails a call whose history write PostgreSQL refuses, and names the database when it is down", async () => {
     // Its own PostgreSQL: this one is stopped.
     const own = await startPostgres()
     const mock = await startMockModelServer()
@@ -324,6 +324,20 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       mock.push(MockTurn.message("first answer"))
       const first = await front.request("tools/call", { name: "codex", arguments: { prompt: "first", cwd: workspace } }, 30_000)
       assert.strictEqual(first.result?.structuredContent?.content, "first answer", JSON.stringify(first))
+
+      // A history write the database refuses fails the call with the store's error (it was only logged).
+      own.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'poison refused'; END $$`)
+      own.query(`CREATE TRIGGER refuse_poison BEFORE INSERT ON codex_history FOR EACH ROW
+        WHEN (NEW.item::text LIKE '%poison%') EXECUTE FUNCTION refuse_poison()`)
+      const refused = await front.request("tools/call", {
+        name: "codex-reply",
+        arguments: { prompt: "poison", threadId: first.result.structuredContent.threadId }
+      }, 30_000)
+      assert.isTrue(refused.result?.isError, JSON.stringify(refused))
+      assert.match(JSON.stringify(refused.result.content), /could not append to conversation .*PostgreSQL at .*poison refused/)
+      assert.strictEqual(mock.requests.length, 1, "the model is not asked with a history the store does not hold")
+
       own.stop()
       const started = Date.now()
       const second = await front.request("tools/call", {

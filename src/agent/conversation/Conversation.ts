@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Cause, Clock, Deferred, Effect, Fiber, PubSub, Queue, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Deferred, Effect, Fiber, PubSub, Queue, Result, type Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
@@ -32,16 +32,10 @@ import { type TurnContext, turnContextForUserTurn } from "../TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
 import { runTask } from "../TurnLoop.js"
+import { ConversationUnavailable } from "./ConversationUnavailable.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
-/**
- * The conversation cannot be reached or its store failed (under `--cluster`: its runner is lost or
- * PostgreSQL is unreachable); the server's problem, never the request's. A conversation of this process
- * never fails so.
- */
-export class ConversationUnavailable extends Schema.TaggedError<ConversationUnavailable>()("ConversationUnavailable", {
-  message: Schema.String
-}) {}
+export { ConversationUnavailable }
 
 export interface Conversation {
   readonly id: string
@@ -76,10 +70,10 @@ interface ConversationOptions {
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
   /** Items to start from: the context messages, or a resumed conversation's history. */
   readonly initialHistory: ReadonlyArray<ResponseItem>
-  /** Called with every item appended to the history (the rollout writer). */
-  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  /** Called with every item appended to the history (the rollout writer); a failure fails the task. */
+  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
   /** Called with the whole new history when compaction replaces it (the rollout writer). */
-  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
   /**
    * Called with a user message that arrives while a task runs, before it is acknowledged: it waits for the
    * task to take it, and must survive the process meanwhile (a clustered conversation's store).
@@ -163,7 +157,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     id: string,
     items: ReadonlyArray<InlineInputItem>,
     turn: TurnContext,
-    body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError> = runTask
+    body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError | ConversationUnavailable> = runTask
   ) {
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
@@ -181,8 +175,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     // Input that arrived after the last task took its own comes first: it was sent before this prompt.
     const queued = pendingInput.map(userMessageFromInput)
     pendingInput = []
-    yield* record(queued)
-    if (items.length > 0) yield* record([userMessageFromInput(items)])
+    yield* record(queued).pipe(
+      Effect.andThen(items.length > 0 ? record([userMessageFromInput(items)]) : Effect.void),
+      // A store that refuses the input ends the task before it asks the model.
+      Effect.tapError((error) => publish(id, { type: "error", message: error.message }).pipe(Effect.andThen(finishTask(running, null))))
+    )
     const toolContext: ToolContext = {
       submissionId: id,
       turn,
@@ -304,6 +301,13 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       Effect.as(true)
     )
 
+  /** A store failure of an op nobody waits on is said as an `error` event. */
+  const reportFailure = (id: string) => (effect: Effect.Effect<void, ConversationUnavailable>) =>
+    effect.pipe(
+      Effect.catch((error) => publish(id, { type: "error", message: error.message })),
+      Effect.as(true)
+    )
+
   const handle = (submission: Submission): Effect.Effect<boolean> => {
     const { id, op } = submission
     switch (op.type) {
@@ -312,9 +316,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "user_turn":
         return acknowledge(submission, input(id, op.items, turnContextForUserTurn(turnContext, op)))
       case "override_turn_context":
-        return override(id, op).pipe(Effect.as(true))
+        return override(id, op).pipe(reportFailure(id))
       case "compact":
-        return compact(id).pipe(Effect.as(true))
+        return compact(id).pipe(reportFailure(id))
       case "add_to_history":
         return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":
