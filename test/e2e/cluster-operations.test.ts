@@ -157,7 +157,7 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       for (const port of ports) runners.push(await startHttpRunner(home, url, port))
       await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
 
-      const COUNT = 12
+      const COUNT = 30
       const indices = Array.from({ length: COUNT }, (_, i) => i)
       mock.push(...MockTurn.times(COUNT, MockTurn.message("started")))
       const threads = await Promise.all(indices.map(async (i) => {
