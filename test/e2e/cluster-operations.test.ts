@@ -355,4 +355,57 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 120_000)
+
+  it("keeps every acknowledged message through a PostgreSQL restart between turns", async () => {
+    // Its own PostgreSQL: this one restarts.
+    const own = await startPostgres()
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const clusterArgs = async () => ["mcp", "--cluster", own.url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const fronts = [new ServerProcess({ codexHome: home, args: await clusterArgs() }), new ServerProcess({ codexHome: home, args: await clusterArgs() })]
+    try {
+      await Promise.all(fronts.map((front) => front.initialize()))
+      await waitUntil(() => shardSplit(own.url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(own.url)}`)
+      const COUNT = 10
+      const indices = Array.from({ length: COUNT }, (_, i) => i)
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("before")))
+      const threads = await Promise.all(indices.map(async (i) => {
+        const answer = await fronts[i % 2]!.request("tools/call", { name: "codex", arguments: { prompt: `before ${i}`, cwd: workspace } }, 30_000)
+        assert.strictEqual(answer.result?.structuredContent?.content, "before", JSON.stringify(answer))
+        return answer.result.structuredContent.threadId as string
+      }))
+
+      const restarted = Date.now()
+      own.restart()
+      // Shard locks die with their sessions, so conversations may move: a call in that moment ends with a clear
+      // error ("runner lost", or one naming the database), and the same call again goes through.
+      mock.push(...MockTurn.times(3 * COUNT, MockTurn.message("after")))
+      const failures: Array<string> = []
+      await Promise.all(indices.map(async (i) => {
+        for (let attempt = 0;; attempt++) {
+          const answer = await fronts[(i + 1) % 2]!.request("tools/call", {
+            name: "codex-reply",
+            arguments: { prompt: `after ${i}`, threadId: threads[i] }
+          }, 60_000)
+          if (answer.result?.structuredContent?.content === "after") return
+          const said = JSON.stringify(answer)
+          failures.push(said)
+          assert.isBelow(attempt, 2, said)
+          assert.match(said, /runner lost|PostgreSQL at /)
+        }
+      }))
+      console.log(`PostgreSQL restart: every conversation answered ${Date.now() - restarted} ms after it (${failures.length} calls repeated)`)
+      for (const i of indices) {
+        const body = mock.requests.map((request) => JSON.stringify(request.body)).find((b) => b.includes(`"after ${i}"`))!
+        assert.include(body, `"before ${i}"`, `conversation ${i} kept its history`)
+        assert.isBelow(body.indexOf(`"before ${i}"`), body.indexOf(`"after ${i}"`), `conversation ${i} in order`)
+      }
+    } finally {
+      for (const front of fronts) front.kill()
+      own.stop()
+      await mock.close()
+    }
+  }, 120_000)
 })
