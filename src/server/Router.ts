@@ -55,6 +55,8 @@ export class Router extends Context.Service<Router, {
   readonly interruptAll: Effect.Effect<void>
   /** Returns once no request is running. */
   readonly awaitIdle: Effect.Effect<void>
+  /** How many requests are running. */
+  readonly running: Effect.Effect<number>
 }>()("codex-effect/Router") {
   static readonly layer = Layer.effect(Router, Effect.gen(function*() {
     const sender = yield* OutgoingSender
@@ -155,6 +157,8 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running), awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)) })
+    return Router.of({ receive, handle, interruptAll: FiberMap.clear(running), awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
+      running: FiberMap.size(running)
+    })
   }))
 }

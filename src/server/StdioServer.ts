@@ -33,7 +33,8 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
   const router = yield* Router
   const sender = yield* OutgoingSender
   yield* Effect.addFinalizer(() =>
-    router.awaitIdle.pipe(
+    Effect.flatMap(router.running, (running) => running === 0 ? Effect.void : Effect.logInfo(`draining: ${running} requests to answer`)).pipe(
+      Effect.andThen(router.awaitIdle),
       Effect.interruptible,
       Effect.timeoutOption(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS),
       Effect.tap((drained) =>

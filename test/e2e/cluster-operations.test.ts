@@ -408,4 +408,28 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 120_000)
+
+  it("drains a stdio front on SIGTERM: the call it carries gets its answer, then it exits 0", async () => {
+    const url = database("stdio_drain")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const front = new ServerProcess({ codexHome: home, args: ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`] })
+    try {
+      await front.initialize()
+      mock.push(MockTurn.held(MockTurn.message("answered while draining")))
+      front.send({ id: 7, method: "tools/call", params: { name: "codex", arguments: { prompt: "hold on", cwd: workspace } } })
+      await mock.waitForRequests(1, 30_000)
+      front.child.kill("SIGTERM")
+      await front.waitForStderr(/draining: 1 requests to answer/, 10_000)
+      mock.release()
+      const answer = await front.waitFor((m) => m.id === 7, "the call's answer", 30_000)
+      assert.strictEqual(answer.result?.structuredContent?.content, "answered while draining", JSON.stringify(answer))
+      assert.strictEqual((await front.waitForExit(30_000)).code, 0)
+    } finally {
+      front.kill()
+      await mock.close()
+    }
+  }, 60_000)
 })
