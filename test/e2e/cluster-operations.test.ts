@@ -432,4 +432,59 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       await mock.close()
     }
   }, 60_000)
+
+  it("takes a runner joining while turns run: every prompt stays in its conversation's history", async () => {
+    const url = database("joining")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const clusterArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const fronts = [new ServerProcess({ codexHome: home, args: await clusterArgs() }), new ServerProcess({ codexHome: home, args: await clusterArgs() })]
+    let joining: ServerProcess | undefined
+    try {
+      await Promise.all(fronts.map((front) => front.initialize()))
+      await waitUntil(() => shardSplit(url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(url)}`)
+      const COUNT = 10
+      const indices = Array.from({ length: COUNT }, (_, i) => i)
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("first")))
+      const threads = await Promise.all(indices.map(async (i) => {
+        const answer = await fronts[i % 2]!.request("tools/call", { name: "codex", arguments: { prompt: `first ${i}`, cwd: workspace } }, 30_000)
+        assert.strictEqual(answer.result?.structuredContent?.content, "first", JSON.stringify(answer))
+        return answer.result.structuredContent.threadId as string
+      }))
+
+      mock.push(...MockTurn.times(COUNT, MockTurn.held(MockTurn.message("second"))))
+      const seconds = indices.map((i) =>
+        fronts[i % 2]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `second ${i}`, threadId: threads[i] } }, 60_000)
+      )
+      await mock.waitForRequests(2 * COUNT, 30_000)
+      const joined = Date.now()
+      joining = new ServerProcess({ codexHome: home, args: await clusterArgs() })
+      await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
+      console.log(`a runner joining: shards even ${Date.now() - joined} ms after it started`)
+      mock.release()
+      // A turn on a shard that moved ends with "runner lost"; the others complete.
+      for (const answer of await Promise.all(seconds)) {
+        const said = JSON.stringify(answer)
+        if (answer.result?.structuredContent?.content !== "second") assert.match(said, /runner lost/)
+      }
+
+      mock.push(...MockTurn.times(COUNT, MockTurn.message("third")))
+      const thirds = await Promise.all(indices.map((i) =>
+        fronts[(i + 1) % 2]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `third ${i}`, threadId: threads[i] } }, 60_000)
+      ))
+      for (const answer of thirds) assert.strictEqual(answer.result?.structuredContent?.content, "third", JSON.stringify(answer))
+      for (const i of indices) {
+        const body = mock.requests.map((request) => JSON.stringify(request.body)).find((b) => b.includes(`"third ${i}"`))!
+        const order = [`"first ${i}"`, `"second ${i}"`, `"third ${i}"`].map((said) => body.indexOf(said))
+        assert.isFalse(order.includes(-1), `conversation ${i} holds every prompt: ${order}`)
+        assert.deepEqual([...order].sort((a, b) => a - b), order, `conversation ${i} in order`)
+      }
+    } finally {
+      joining?.kill()
+      for (const front of fronts) front.kill()
+      await mock.close()
+    }
+  }, 120_000)
 })
