@@ -1,7 +1,8 @@
 /**
  * What an operator reads from a cluster's database without joining it: its conversations
  * (`sessions --cluster`) and its runners, the shards each holds and how many conversations live on those
- * shards (`cluster status`). Only reads: a runner's shard locks, registrations and histories stay theirs.
+ * shards (`cluster status`). It takes no lock and registers nothing: it only reads (creating the store's tables
+ * if the cluster never ran).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Cause, Data, Effect, Layer, Redacted } from "effect"
@@ -67,20 +68,18 @@ const withDatabase = <A, E>(url: string, effect: Effect.Effect<A, E, SqlClient.S
     )
   )
 
+const allConversations = Effect.gen(function*() {
+  const store = yield* ConversationStore
+  const all: Array<StoredSummary> = []
+  for (;;) {
+    const page = yield* store.list({ pageSize: PAGE, after: all.at(-1)?.conversationId, archived: false })
+    all.push(...page)
+    if (page.length < PAGE) return all
+  }
+})
+
 /** Every unarchived conversation of the cluster, newest first. */
-export const listClusterConversations = (url: string) =>
-  withDatabase(
-    url,
-    Effect.gen(function*() {
-      const store = yield* ConversationStore
-      const all: Array<StoredSummary> = []
-      for (;;) {
-        const page = yield* store.list({ pageSize: PAGE, after: all.at(-1)?.conversationId, archived: false })
-        all.push(...page)
-        if (page.length < PAGE) return all
-      }
-    })
-  )
+export const listClusterConversations = (url: string) => withDatabase(url, allConversations)
 
 /** The runners registered in the cluster, with their shards and conversations. */
 export const clusterStatus = (url: string, shards: number = DEFAULT_SHARDS) =>
@@ -100,12 +99,12 @@ export const clusterStatus = (url: string, shards: number = DEFAULT_SHARDS) =>
         const address = runnerOfApplicationName(row.application_name)
         return address === undefined ? [] : [{ shard_id: `default:${Number(row.objid) - 1_000_000}`, address }]
       })
-      const conversations = yield* sql<{ readonly id: string }>`SELECT id FROM codex_conversations WHERE archived = false`
+      const conversations = yield* allConversations
       const owner = new Map(locks.map((lock) => [lock.shard_id, lock.address]))
       const perRunner = new Map<string, number>()
       let unowned = 0
-      for (const { id } of conversations) {
-        const address = owner.get(shardOf(id, shards))
+      for (const { conversationId } of conversations) {
+        const address = owner.get(shardOf(conversationId, shards))
         if (address === undefined) unowned += 1
         else perRunner.set(address, (perRunner.get(address) ?? 0) + 1)
       }
