@@ -10,6 +10,7 @@ import { Cause, Console, Data, Effect, Exit, Layer, Option, References } from "e
 import { CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { makeAuthCommands } from "./cli/AuthCommands.js"
 import { makeSessionCommands } from "./cli/SessionCommands.js"
+import { clusterCommand } from "./cli/ClusterCommands.js"
 import { makeExecCommand } from "./faces/exec/ExecCommand.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
@@ -79,11 +80,11 @@ const clusterConversations = (cluster: ClusterOptions | undefined) =>
     )
   )
 
-const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions) =>
+const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions, drainTimeoutMs?: number) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
-    yield* serveStdio().pipe(
+    yield* serveStdio({ drainTimeoutMs }).pipe(
       Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
       Effect.provideService(ProcessEnvironment, env),
       Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) })
@@ -99,7 +100,8 @@ const runHttpServer = (
   cliOverrides: ReadonlyArray<string>,
   listen: ListenAddress,
   authTokenEnv: Option.Option<string>,
-  cluster: ClusterOptions | undefined
+  cluster: ClusterOptions | undefined,
+  drainTimeoutMs: number
 ) =>
   Effect.gen(function*() {
     const stderrLogLevel = yield* stderrThreshold
@@ -124,6 +126,7 @@ const runHttpServer = (
       progressIntervalMs,
       listen,
       authToken,
+      drainTimeoutMs,
       conversations: clusterConversations(cluster)
     }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
@@ -185,21 +188,29 @@ const runnerAddressFlag = Flag.String("runner-address").pipe(
   Flag.mapTryCatch(parseRunnerAddress, (error) => (error instanceof Error ? error.message : String(error)))
 )
 
+const drainTimeoutFlag = Flag.Int("drain-timeout").pipe(
+  Flag.withDescription(
+    "On SIGTERM, seconds the requests running may take to get their answers (new ones are refused) before they end with an error (default 300)."
+  ),
+  Flag.withDefault(300)
+)
+
 const mcp = Command.make("mcp", {
   http: httpFlag,
   authTokenEnv: authTokenEnvFlag,
   cluster: clusterFlag,
-  runnerAddress: runnerAddressFlag
-}, ({ authTokenEnv, cluster: clusterUrl, http, runnerAddress }) =>
+  runnerAddress: runnerAddressFlag,
+  drainTimeout: drainTimeoutFlag
+}, ({ authTokenEnv, cluster: clusterUrl, drainTimeout, http, runnerAddress }) =>
   Effect.gen(function*() {
     const config = withProfile(yield* root)
     const cluster = Option.isSome(clusterUrl) ? { url: clusterUrl.value, ...runnerAddress } : undefined
-    if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster)
+    if (Option.isSome(http)) return yield* runHttpServer(config, http.value, authTokenEnv, cluster, drainTimeout * 1000)
     // A token meant to protect an HTTP server that is not started: the user meant --http.
     if (Option.isSome(authTokenEnv)) {
       return yield* Effect.fail(new AuthTokenError({ message: "--auth-token-env applies only with --http [HOST:]PORT" }))
     }
-    yield* runServer(config, cluster)
+    yield* runServer(config, cluster, drainTimeout * 1000)
   })).pipe(
     Command.withDescription(
       "Run the MCP server on stdin/stdout (the default), or over HTTP with --http: the `codex` and `codex-reply` tools and the conversation JSON-RPC API."
@@ -236,7 +247,7 @@ const codexEffect = root.pipe(
     "A coding agent that speaks the Codex wire protocols over stdio (or HTTP: `mcp --http`). Logs go to stderr (level: --log-level, else CODEX_EFFECT_LOG; default info); " +
       "configuration is read from $CODEX_HOME/config.toml (default ~/.codex)."
   ),
-  Command.withSubcommands([mcp, exec, appServer, login, logout, makeSessionCommands(resolveCodexHome(process.env))])
+  Command.withSubcommands([mcp, exec, appServer, login, logout, makeSessionCommands(resolveCodexHome(process.env)), clusterCommand])
 )
 
 /** `help` and `help <command>` mean `--help` and `<command> --help`, as in most CLIs. */

@@ -3,6 +3,7 @@ import type { Effect } from "effect"
 import type { ModelClient } from "../model/ModelClient.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { Tool, ToolContext } from "./Tool.js"
+import type { ConversationUnavailable } from "./conversation/ConversationUnavailable.js"
 
 export interface TaskEnvironment {
   readonly conversationId: string
@@ -11,9 +12,10 @@ export interface TaskEnvironment {
   readonly toolContext: ToolContext
   /** The conversation's history so far (including this task's user message). */
   readonly history: () => ReadonlyArray<ResponseItem>
-  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  /** Appends to the history; fails when its store refuses the items (the task fails with it). */
+  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
   /** Replaces the whole history (compaction); the rollout records the replacement. */
-  readonly replaceHistory: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  readonly replaceHistory: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
   /** Input that arrived while the task runs, already converted to user messages. */
   readonly takePendingInput: () => ReadonlyArray<ResponseItem>
 }

@@ -2,10 +2,12 @@
  * `codex-effect sessions` lists the conversations saved under CODEX_HOME/sessions (id, start, cwd,
  * first prompt), newest first; `sessions prune --older-than 30d` deletes the ones not written to for
  * that long (`--dry-run` only lists them). Any of those ids can be passed to `codex-reply`.
+ * `sessions --cluster URL` lists a cluster's conversations from its PostgreSQL database instead.
  */
-import { Console, Effect } from "effect"
+import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { sessionsDir } from "../persistence/Rollout.js"
+import { previewOf } from "../persistence/RolloutIndex.js"
 import { listSavedSessions, pruneSavedSessions, type SavedSession } from "../persistence/SavedSessions.js"
 
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }
@@ -28,7 +30,7 @@ const formatDate = (iso: string | undefined) => {
 
 const PROMPT_CHARS = 80
 
-const formatSession = (session: SavedSession) => {
+const formatSession = (session: Pick<SavedSession, "id" | "startedAt" | "cwd" | "firstPrompt">) => {
   const prompt = session.firstPrompt.replace(/\s+/g, " ").trim()
   const clipped = prompt.length > PROMPT_CHARS ? `${prompt.slice(0, PROMPT_CHARS - 1)}…` : prompt
   return [session.id, formatDate(session.startedAt), session.cwd ?? "?", clipped === "" ? "(no prompt yet)" : clipped].join("  ")
@@ -49,8 +51,24 @@ export const makeSessionCommands = (codexHome: string) => {
       yield* Console.log(dryRun ? `Would delete ${count}.` : `Deleted ${count}.`)
     })).pipe(Command.withDescription("Delete saved conversations not written to for longer than --older-than."))
 
-  return Command.make("sessions", {}, () =>
+  const cluster = Flag.String("cluster").pipe(
+    Flag.withDescription("List the conversations of the cluster over this PostgreSQL URL instead of CODEX_HOME's."),
+    Flag.optional
+  )
+
+  return Command.make("sessions", { cluster }, ({ cluster }) =>
     Effect.gen(function*() {
+      if (Option.isSome(cluster)) {
+        // Loaded only here: listing saved files never needs the PostgreSQL driver.
+        const { listClusterConversations } = yield* Effect.promise(() => import("../cluster/ClusterInspection.js"))
+        const stored = yield* listClusterConversations(cluster.value)
+        if (stored.length === 0) return yield* Console.log("No conversations in the cluster.")
+        for (const row of stored) {
+          const firstPrompt = row.head.map(previewOf).find((text) => text !== undefined) ?? ""
+          yield* Console.log(formatSession({ id: row.conversationId, startedAt: row.createdAt, cwd: row.cwd, firstPrompt }))
+        }
+        return
+      }
       const sessions = yield* Effect.try(() => listSavedSessions(codexHome))
       if (sessions.length === 0) return yield* Console.log(`No saved conversations in ${sessionsDir(codexHome)}.`)
       for (const session of sessions) yield* Console.log(formatSession(session))

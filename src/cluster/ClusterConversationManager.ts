@@ -43,6 +43,12 @@ const describe = (error: unknown): string =>
     ? error.message
     : String(error)
 
+/** What ended a reader's stream; an interruption alone says where to look instead of "All fibers interrupted". */
+const causeText = (cause: Cause.Cause<unknown>): string =>
+  Cause.hasInterruptsOnly(cause)
+    ? "the cluster interrupted the call: its runner or PostgreSQL is unreachable"
+    : describe(Cause.squash(cause))
+
 const unavailable = (error: unknown) =>
   error instanceof ConversationUnavailable ? error : new ConversationUnavailable({ message: describe(error) })
 
@@ -80,10 +86,10 @@ export const layer: Layer.Layer<
       subscribe: entity.Cursor().pipe(
         Effect.map((cursor) =>
           entity.Events({ from: cursor }).pipe(
-            Stream.catchCause((cause) => Stream.make(runnerLostEvent(conversationId, describe(Cause.squash(cause)))))
+            Stream.catchCause((cause) => Stream.make(runnerLostEvent(conversationId, causeText(cause))))
           )
         ),
-        Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, describe(Cause.squash(cause))))))
+        Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, causeText(cause)))))
       ),
       submit: (op) => entity.Submit({ op }).pipe(Effect.mapError(unavailable)),
       submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.mapError(unavailable), Effect.asVoid),

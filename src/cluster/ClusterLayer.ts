@@ -10,7 +10,7 @@ import { type MessageStorage, RunnerAddress, type Runners, type Sharding } from 
 import { clusterSecret } from "./ClusterSecret.js"
 import { runnerTransport } from "./RunnerTransport.js"
 import { ConversationManager } from "../services/ConversationManager.js"
-import type { ClusterOptions } from "./ClusterOptions.js"
+import { type ClusterOptions, DEFAULT_SHARDS, runnerApplicationName, withoutPassword } from "./ClusterOptions.js"
 import * as ClusterConversationManager from "./ClusterConversationManager.js"
 import * as ConversationHosting from "./ConversationHosting.js"
 import { ConversationStore } from "./ConversationStore.js"
@@ -20,17 +20,6 @@ type ShardingServices = Sharding.Sharding | Runners.Runners | MessageStorage.Mes
 
 /** The cluster could not start on this process; the message says what to fix. */
 export class ClusterStartError extends Data.TaggedError("ClusterStartError")<{ readonly message: string }> {}
-
-/** The URL as logs may show it. */
-const withoutPassword = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    parsed.password = ""
-    return parsed.toString()
-  } catch {
-    return "the --cluster URL (not a valid URL)"
-  }
-}
 
 /**
  * How fast a dead runner is noticed and its shards move: the lock a runner holds on each of its shards
@@ -46,14 +35,15 @@ const failoverTimings = {
 
 /** The cluster's ConversationManager; it needs what `ConversationManager.layer` needs, to host conversations here. */
 export const clusteredConversations = (options: ClusterOptions) => {
-  const sql = PgClient.layer({ url: Redacted.make(options.url), applicationName: "codex-effect" })
+  // The application name carries the runner's address: `cluster status` finds who holds which shard lock by it.
+  const sql = PgClient.layer({ url: Redacted.make(options.url), applicationName: runnerApplicationName(options) })
   // Other runners are reached, and reach this one, only with the cluster's key (see `RunnerTransport`).
   const sharding = Layer.unwrap(Effect.map(clusterSecret, (secret) =>
     runnerTransport(secret, {
       host: options.host,
       port: options.port,
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port)),
-      shardsPerGroup: options.shards ?? 300,
+      shardsPerGroup: options.shards ?? DEFAULT_SHARDS,
       ...failoverTimings
     })
   )).pipe(
@@ -68,7 +58,7 @@ export const clusteredConversations = (options: ClusterOptions) => {
   )
   const hosting = ConversationHosting.layer.pipe(Layer.provide(ConversationManager.layer))
   return Layer.merge(ClusterConversationManager.layer, hosting).pipe(
-    Layer.provide(ConversationStore.layer),
+    Layer.provide(ConversationStore.layerFor(withoutPassword(options.url))),
     Layer.provide(sharding),
     Layer.provide(sql),
     // The runner storage dies (rather than fails) when PostgreSQL is unreachable: say which database, once.

@@ -10,7 +10,7 @@ export interface ClusterOptions {
   /** The address other runners reach this one at. */
   readonly host: string
   readonly port: number
-  /** Shards per group; must be the same on every runner (default 300). */
+  /** Shards per group; must be the same on every runner (default `DEFAULT_SHARDS`). */
   readonly shards?: number | undefined
 }
 
@@ -20,3 +20,27 @@ export const parseRunnerAddress = (text: string): { readonly host: string; reado
   if (address.port < 1) throw new Error(`expected [HOST:]PORT with a port from 1 to 65535, got "${text}"`)
   return address
 }
+
+/** Shards per group when not given. */
+export const DEFAULT_SHARDS = 300
+
+/** The URL as logs and output may show it. */
+export const withoutPassword = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ""
+    return parsed.toString()
+  } catch {
+    return "the --cluster URL (not a valid URL)"
+  }
+}
+
+const APPLICATION_PREFIX = "codex-effect runner "
+
+/** The PostgreSQL application name of a runner's connections: it says which runner holds a session's locks. */
+export const runnerApplicationName = (options: Pick<ClusterOptions, "host" | "port">) =>
+  `${APPLICATION_PREFIX}${options.host}:${options.port}`
+
+/** The runner address in an application name `runnerApplicationName` made, if it is one. */
+export const runnerOfApplicationName = (name: string): string | undefined =>
+  name.startsWith(APPLICATION_PREFIX) ? name.slice(APPLICATION_PREFIX.length) : undefined

@@ -52,6 +52,9 @@ export const layer = ConversationEntity.toLayer(
     const unavailable = (message: string) => new ConversationUnavailable({ message })
 
     const start = Effect.gen(function*() {
+      // Messages acknowledged to a runner that died before its task took them: the history holds them now.
+      const adopted = yield* store.adoptQueued(conversationId).pipe(Effect.mapError((error) => unavailable(error.message)))
+      if (adopted) yield* Effect.logInfo(`conversation ${conversationId}: queued messages of its last runner moved into its history`)
       const stored = yield* store.load(conversationId).pipe(Effect.mapError((error) => unavailable(error.message)))
       if (stored === undefined) return yield* Effect.fail(unavailable(`conversation not found: ${conversationId}`))
       const problem = missingCwd(stored.config.cwd)
@@ -60,15 +63,17 @@ export const layer = ConversationEntity.toLayer(
           `cannot host conversation ${conversationId} on runner ${runner.host}:${runner.port}: its cwd ${problem} here`
         ))
       }
+      // A write the store refuses fails the turn (or the submission) with the store's error.
       const persist = (what: Effect.Effect<void, { readonly message: string }>) =>
-        what.pipe(Effect.catch((error) => Effect.logError(error.message)))
+        what.pipe(Effect.mapError((error) => unavailable(error.message)))
       const { conversation } = yield* manager.startConversation({
         config: stored.config,
         history: stored.history,
         conversationId,
         historySink: {
           record: (items) => persist(store.append(conversationId, items)),
-          replace: (items) => persist(store.replace(conversationId, items))
+          replace: (items) => persist(store.replace(conversationId, items)),
+          queue: (item) => store.queue(conversationId, item).pipe(Effect.mapError((error) => unavailable(error.message)))
         }
       })
       yield* Effect.addFinalizer(() => manager.remove(conversationId))

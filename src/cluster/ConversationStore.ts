@@ -20,6 +20,8 @@ export interface StoredSummary {
   readonly conversationId: string
   /** ISO 8601. */
   readonly createdAt: string
+  /** The working directory it runs in. */
+  readonly cwd: string | undefined
   /** The first items of its history, enough to find its first user message. */
   readonly head: ReadonlyArray<ResponseItem>
 }
@@ -32,8 +34,20 @@ export interface StoredConversation {
   readonly history: ReadonlyArray<ResponseItem>
 }
 
-const storeError = (what: string) => (error: unknown) =>
-  new ConversationStoreError({ message: `${what}: ${error instanceof Error ? error.message : String(error)}` })
+/** An error's message and those of its causes ("Query failed: <what PostgreSQL said>"). */
+const messageChain = (error: unknown): string => {
+  const parts: Array<string> = []
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const message = current instanceof Error ? current.message : typeof current === "object" ? undefined : String(current)
+    if (message !== undefined && message !== "" && !parts.includes(message)) parts.push(message)
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return parts.join(": ")
+}
+
+/** Every store error names the database, so an outage reads as one wherever it surfaces. */
+const storeErrorIn = (database: string) => (what: string) => (error: unknown) =>
+  new ConversationStoreError({ message: `${what} (PostgreSQL at ${database}): ${messageChain(error)}` })
 
 export class ConversationStore extends Context.Service<ConversationStore, {
   /** Records a new conversation with the history it starts from. */
@@ -44,7 +58,14 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   ) => Effect.Effect<void, ConversationStoreError>
   /** The conversation's config and full history; undefined when no such conversation was ever created. */
   readonly load: (conversationId: string) => Effect.Effect<StoredConversation | undefined, ConversationStoreError>
-  /** Appends items to the history, in order. */
+  /**
+   * Keeps a user message sent while a task runs, until the task takes it: `append` of that message removes
+   * it, and a runner that takes the conversation over moves what is left into the history (`adoptQueued`).
+   */
+  readonly queue: (conversationId: string, item: ResponseItem) => Effect.Effect<void, ConversationStoreError>
+  /** Appends the queued messages to the history (the runner that queued them is gone); true when there were any. */
+  readonly adoptQueued: (conversationId: string) => Effect.Effect<boolean, ConversationStoreError>
+  /** Appends items to the history, in order (a queued message among them leaves the queue). */
   readonly append: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
   /** A page of conversations (archived or not), newest first, after the one named `after`. */
   readonly list: (options: {
@@ -57,7 +78,9 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   /** Replaces the whole history (compaction). */
   readonly replace: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
 }>()("codex-effect/ConversationStore") {
-  static readonly layer = Layer.effect(ConversationStore, Effect.gen(function*() {
+  /** The store in the database `database` names (a URL without its password) to its errors. */
+  static readonly layerFor = (database: string) => Layer.effect(ConversationStore, Effect.gen(function*() {
+    const storeError = storeErrorIn(database)
     const sql = yield* SqlClient.SqlClient
     // Runners starting together would race on CREATE TABLE IF NOT EXISTS (a unique violation in pg_type):
     // one transaction-scoped advisory lock lets one create the tables while the others wait.
@@ -75,6 +98,11 @@ export class ConversationStore extends Context.Service<ConversationStore, {
       )`
       yield* sql`CREATE INDEX IF NOT EXISTS codex_history_conversation ON codex_history (conversation_id, seq)`
       yield* sql`ALTER TABLE codex_conversations ADD COLUMN IF NOT EXISTS archived BOOLEAN NOT NULL DEFAULT false`
+      yield* sql`CREATE TABLE IF NOT EXISTS codex_queued (
+        seq BIGSERIAL PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
+        item JSONB NOT NULL
+      )`
     }))
 
     // One statement per batch keeps a batch's items together and in order.
@@ -105,8 +133,8 @@ export class ConversationStore extends Context.Service<ConversationStore, {
         }).pipe(Effect.mapError(storeError(`could not read conversation ${conversationId}`))),
       list: ({ pageSize, after, archived }) =>
         Effect.gen(function*() {
-          const rows = yield* sql<{ readonly id: string; readonly created_at: Date }>`
-            SELECT id, created_at FROM codex_conversations WHERE archived = ${archived}
+          const rows = yield* sql<{ readonly id: string; readonly created_at: Date; readonly cwd: string | null }>`
+            SELECT id, created_at, config->>'cwd' AS cwd FROM codex_conversations WHERE archived = ${archived}
             ${
             after === undefined
               ? sql``
@@ -120,6 +148,7 @@ export class ConversationStore extends Context.Service<ConversationStore, {
               (items) => ({
                 conversationId: row.id,
                 createdAt: new Date(row.created_at).toISOString(),
+                cwd: row.cwd ?? undefined,
                 head: items.map((entry) => entry.item)
               })
             ))
@@ -131,9 +160,26 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             Effect.mapError(storeError(`could not ${archived ? "archive" : "unarchive"} conversation ${conversationId}`))
           ),
       append: (conversationId, items) =>
-        insertItems(conversationId, items).pipe(
-          Effect.mapError(storeError(`could not append to conversation ${conversationId}`))
+        sql.withTransaction(Effect.gen(function*() {
+          yield* insertItems(conversationId, items)
+          for (const item of items) {
+            if (item.type !== "message" || item.role !== "user") continue
+            yield* sql`DELETE FROM codex_queued WHERE seq = (SELECT min(seq) FROM codex_queued
+              WHERE conversation_id = ${conversationId} AND item = ${JSON.stringify(item)}::jsonb)`
+          }
+        })).pipe(Effect.mapError(storeError(`could not append to conversation ${conversationId}`))),
+      queue: (conversationId, item) =>
+        sql`INSERT INTO codex_queued (conversation_id, item) VALUES (${conversationId}, ${JSON.stringify(item)})`.pipe(
+          Effect.asVoid,
+          Effect.mapError(storeError(`could not queue a message for conversation ${conversationId}`))
         ),
+      adoptQueued: (conversationId) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const moved = yield* sql<{ readonly seq: string }>`
+            WITH taken AS (DELETE FROM codex_queued WHERE conversation_id = ${conversationId} RETURNING seq, item)
+            INSERT INTO codex_history (conversation_id, item) SELECT ${conversationId}, item FROM taken ORDER BY seq RETURNING seq`
+          return moved.length > 0
+        })).pipe(Effect.mapError(storeError(`could not move the queued messages of ${conversationId} into its history`))),
       replace: (conversationId, items) =>
         sql.withTransaction(Effect.gen(function*() {
           yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`

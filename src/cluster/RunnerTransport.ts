@@ -17,6 +17,7 @@ import { RunnerHealth, Runners, ShardingConfig, SocketRunner, SqlMessageStorage,
 import { RpcClient, RpcSerialization } from "effect/rpc"
 import { Socket } from "effect/socket"
 import type { TlsOptions } from "node:tls"
+import { logShardMoves } from "./ShardMoveLog.js"
 
 /** The PSK identity every runner presents: the key, not the name, is the secret. */
 const IDENTITY = "codex-effect-runner"
@@ -70,7 +71,7 @@ export const runnerTransport = (
     Layer.provide([socketServer(secret, host, port), client]),
     Layer.provide(health),
     Layer.provideMerge(SqlMessageStorage.layer.pipe(Layer.provide(NodeCrypto.layerDigest))),
-    Layer.provide(Layer.orDie(SqlRunnerStorage.layer)),
+    Layer.provide(logShardMoves(Layer.orDie(SqlRunnerStorage.layer))),
     Layer.provide(ShardingConfig.layerFromEnv(config)),
     Layer.provide(RpcSerialization.layerNdjson)
   )

@@ -75,6 +75,10 @@ export class Router extends Context.Service<Router, {
   readonly handle: (line: IncomingLine) => Effect.Effect<void>
   /** Interrupts every request still running (their clients get no answer). */
   readonly interruptAll: Effect.Effect<void>
+  /** Returns once no request is running. */
+  readonly awaitIdle: Effect.Effect<void>
+  /** How many requests are running. */
+  readonly running: Effect.Effect<number>
 }>()("codex-effect/Router") {
   static readonly layer = Layer.effect(Router, Effect.gen(function*() {
     const sender = yield* OutgoingSender
@@ -161,6 +165,12 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return Router.of({ receive, handle: lineHandler(receive, sender), interruptAll: FiberMap.clear(running) })
+    return Router.of({
+      receive,
+      handle: lineHandler(receive, sender),
+      interruptAll: FiberMap.clear(running),
+      awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
+      running: FiberMap.size(running)
+    })
   }))
 }

@@ -45,7 +45,12 @@ export interface ServerOptions extends CodexLayerOptions {
   readonly stderrLogLevel: LogLevel.LogLevel
   /** How often a `tools/call` with a progress token hears from the server at least (default 5 s). */
   readonly progressIntervalMs?: number | undefined
+  /** On SIGTERM, how long the requests running may take to finish before they are answered with an error. */
+  readonly drainTimeoutMs?: number | undefined
 }
+
+/** The drain timeout when none is given: long enough for a turn that runs commands. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5 * 60 * 1000
 
 /**
  * One client's side of the server over `sender`: its logging level and capabilities, the handlers and

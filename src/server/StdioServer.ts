@@ -10,12 +10,16 @@
  * handling waits for the client to read. After EOF, lines still waiting for room get a short grace
  * period and are then dropped, the sender stops waiting, and the final flush has a deadline: the
  * server exits within a second even when nobody reads its stdout.
+ *
+ * SIGTERM (an interrupt) drains the server instead: no new line is handled, the requests running get
+ * their answers (up to the drain timeout; then they are interrupted), and what is left to write is flushed.
  */
 import { type Cause, Deferred, Duration, Effect, Queue, Stdio, Stream } from "effect"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type IncomingLine, readLines } from "./LineReader.js"
 import { Router } from "./Router.js"
+import { DEFAULT_DRAIN_TIMEOUT_MS } from "./ServerLayer.js"
 
 /** Input read but not yet handled, at most (one longer line is still admitted alone). */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -24,11 +28,21 @@ const SHUTDOWN_GRACE = Duration.millis(400)
 
 const sizeOf = (line: IncomingLine) => line._tag === "Line" ? line.text.length : 0
 
-/** Serves the protocol on the `Stdio` service's stdin until it ends (stdout is the `OutgoingSender`'s). */
-export const serveStdio = Effect.fnUntraced(function*() {
+const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: number | undefined }) {
   const stdio = yield* Stdio.Stdio
   const router = yield* Router
   const sender = yield* OutgoingSender
+  yield* Effect.addFinalizer(() =>
+    Effect.flatMap(router.running, (running) => running === 0 ? Effect.void : Effect.logInfo(`draining: ${running} requests to answer`)).pipe(
+      Effect.andThen(router.awaitIdle),
+      Effect.interruptible,
+      Effect.timeoutOption(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS),
+      Effect.tap((drained) =>
+        drained._tag === "None" ? Effect.logWarning("drain timeout ran out; interrupting the requests still running") : Effect.void
+      ),
+      Effect.andThen(sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE)))
+    )
+  )
   yield* Effect.logDebug("codex-effect server ready")
 
   const readAhead = new ByteBudget(READ_AHEAD_BYTES)
@@ -70,4 +84,7 @@ export const serveStdio = Effect.fnUntraced(function*() {
   yield* sender.close
   yield* router.interruptAll
   yield* sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE))
-}, Effect.scoped)
+})
+
+/** Serves the protocol on the `Stdio` service's stdin until it ends (stdout is the `OutgoingSender`'s). */
+export const serveStdio = (options: { readonly drainTimeoutMs?: number | undefined } = {}) => Effect.scoped(serve(options))

@@ -138,6 +138,7 @@ export const makeConversationHost = Effect.gen(function*() {
         : rollout === undefined
         ? undefined
         : (items) => replaceInRollout(rollout, items),
+      onQueue: sink?.queue,
       historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
       sessionConfigured: {
         type: "session_configured",

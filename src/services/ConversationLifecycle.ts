@@ -52,8 +52,10 @@ export interface StartOptions {
 
 /** Receives every item a conversation records, and the whole history when compaction replaces it. */
 export interface HistorySink {
-  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
-  readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>
+  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
+  readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
+  /** Keeps a user message that waits for the running task to take it (see `Conversation`'s `onQueue`). */
+  readonly queue?: ((item: ResponseItem) => Effect.Effect<void, ConversationUnavailable>) | undefined
 }
 
 export interface NewConversation {

@@ -33,7 +33,7 @@ describe.skipIf(!hasPostgres)("ConversationStore", () => {
   }, 60_000)
   afterAll(() => pg?.stop())
 
-  const store = () => ConversationStore.layer.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) })))
+  const store = () => ConversationStore.layerFor(pg.url).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) })))
 
   it.effect("round-trips config and history, appends in order, replaces on compaction", () =>
     Effect.gen(function*() {

@@ -205,13 +205,16 @@ describe("mcp --http on the wire", () => {
 })
 
 describe("mcp --http shutdown", () => {
-  it("exits 0 on SIGTERM while a turn runs and a stream is open", async () => {
-    const { server, url, model } = await start([MockTurn.stall(["thinking"])], { config: { approvalPolicy: "never" } })
+  it("exits 0 on SIGTERM while a turn runs and a stream is open, the call answered with an error after the drain timeout", async () => {
+    const { server, url, model } = await start([MockTurn.stall(["thinking"])], {
+      config: { approvalPolicy: "never" },
+      args: ["--drain-timeout", "1"]
+    })
     const client = await connect(url)
-    // Never answered: the server goes away; closing the client (cleanup) ends the call.
-    void client.callTool({ name: "codex", arguments: { prompt: "stall" } }).catch(() => undefined)
+    const call = client.callTool({ name: "codex", arguments: { prompt: "stall" } }).then(JSON.stringify, String)
     await model.waitForRequests(1)
     server.child.kill("SIGTERM")
-    expect(await server.waitForExit(2_000)).toEqual({ code: 0, signal: null })
+    expect(await call).toMatch(/did not finish within the drain timeout \(1000 ms\)/)
+    expect(await server.waitForExit(5_000)).toEqual({ code: 0, signal: null })
   })
 })

@@ -35,6 +35,8 @@ export interface Postgres {
   /** Runs one statement with psql and returns its rows, unaligned (`|` between columns). */
   readonly query: (statement: string) => string
   readonly stop: () => void
+  /** Stops the server at once (open sessions and their advisory locks die) and starts it again on the same port. */
+  readonly restart: () => void
 }
 
 const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
@@ -53,17 +55,19 @@ export const startPostgres = async (): Promise<Postgres> => {
   const port = await freePort()
   execFileSync("chown", ["postgres", root])
   asPostgres(bin, ["initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
-  asPostgres(bin, [
-    "pg_ctl",
-    "-D",
-    data,
-    "-l",
-    join(root, "log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    "start"
-  ])
+  const start = () =>
+    asPostgres(bin, [
+      "pg_ctl",
+      "-D",
+      data,
+      "-l",
+      join(root, "log"),
+      "-w",
+      "-o",
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      "start"
+    ])
+  start()
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   return {
     url,
@@ -75,6 +79,10 @@ export const startPostgres = async (): Promise<Postgres> => {
       } catch {
         // Already stopped: nothing to do.
       }
+    },
+    restart: () => {
+      asPostgres(bin, ["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+      start()
     }
   }
 }

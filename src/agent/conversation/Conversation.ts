@@ -4,7 +4,7 @@
  * (see docs/architecture.md, The conversation fiber). Everything it owns (the loop, the task, pending
  * approvals, the task's child processes) lives in the scope it is made in: closing that scope ends it all.
  */
-import { Cause, Clock, Effect, Exit, Fiber, PubSub, Queue, Result, Schema, Scope, Stream } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, PubSub, Queue, Result, Scope, Stream } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
@@ -35,16 +35,10 @@ import { type TurnContext, turnContextForUserTurn } from "../TurnContext.js"
 import { overrideTurnContext } from "./TurnContextOverride.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
 import { runTask } from "../TurnLoop.js"
+import { ConversationUnavailable } from "./ConversationUnavailable.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
-/**
- * The conversation cannot be reached or its store failed (under `--cluster`: its runner is lost or
- * PostgreSQL is unreachable); the server's problem, never the request's. A conversation of this process
- * never fails so.
- */
-export class ConversationUnavailable extends Schema.TaggedError<ConversationUnavailable>()("ConversationUnavailable", {
-  message: Schema.String
-}) {}
+export { ConversationUnavailable }
 
 export interface Conversation {
   readonly id: string
@@ -79,16 +73,28 @@ interface ConversationOptions {
   readonly toolsFor: (turn: TurnContext) => ReadonlyArray<Tool>
   /** Items to start from: the context messages, or a resumed conversation's history. */
   readonly initialHistory: ReadonlyArray<ResponseItem>
-  /** Called with every item appended to the history (the rollout writer). */
-  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  /** Called with every item appended to the history (the rollout writer); a failure fails the task. */
+  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
   /** Called with the whole new history when compaction replaces it (the rollout writer). */
-  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void>) | undefined
+  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  /**
+   * Called with a user message that arrives while a task runs, before it is acknowledged: it waits for the
+   * task to take it, and must survive the process meanwhile (a clustered conversation's store).
+   */
+  readonly onQueue?: ((item: ResponseItem) => Effect.Effect<void, ConversationUnavailable>) | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
   readonly rolloutPath?: string | undefined
   /** Tools from other MCP servers (`mcp_servers`). */
   readonly mcpTools?: ConversationMcpTools | undefined
+}
+
+/** An op to handle; input carries what its submitter waits on. */
+interface Submission {
+  readonly id: string
+  readonly op: Op
+  readonly acknowledged?: Deferred.Deferred<void, ConversationUnavailable> | undefined
 }
 
 /** Events a subscriber may lag behind before publishers wait for it. */
@@ -104,7 +110,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   // Every sandbox of the process protects this conversation's workspaces while it lives (see `LiveWorkspaces`).
   const workspaces = yield* holdLiveWorkspaces
   workspaces.hold(options.turnContext.cwd)
-  const submissions = yield* Queue.unbounded<{ readonly id: string; readonly op: Op }>()
+  const submissions = yield* Queue.unbounded<Submission>()
   const history: Array<ResponseItem> = [...options.initialHistory]
   const session: SessionApprovals = {
     approvedCommands: new Set(),
@@ -156,7 +162,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     id: string,
     items: ReadonlyArray<InlineInputItem>,
     turn: TurnContext,
-    body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError> = runTask
+    body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError | ConversationUnavailable> = runTask
   ) {
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
@@ -171,7 +177,14 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       prompt: promptText(items)
     }))
     yield* publish(id, { type: "task_started", model_context_window: turn.limits.contextWindow ?? null })
-    if (items.length > 0) yield* record([userMessageFromInput(items)])
+    // Input that arrived after the last task took its own comes first: it was sent before this prompt.
+    const queued = pendingInput.map(userMessageFromInput)
+    pendingInput = []
+    yield* record(queued).pipe(
+      Effect.andThen(items.length > 0 ? record([userMessageFromInput(items)]) : Effect.void),
+      // A store that refuses the input ends the task before it asks the model.
+      Effect.tapError((error) => publish(id, { type: "error", message: error.message }).pipe(Effect.andThen(finishTask(running, null))))
+    )
     // What the task leaves running between tool calls dies with it, before its end is announced.
     const taskScope = yield* Scope.make()
     const toolContext: ToolContext = {
@@ -264,10 +277,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     appendUserInput(historyLog, items).pipe(
       Effect.andThen(inlineLocalImages(items, turn.cwd)),
       Effect.flatMap((inline) =>
-        Effect.suspend(() => {
+        Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
           if (task === undefined) return startTask(id, inline, turn)
-          pendingInput.push(inline)
-          return Effect.void
+          return (options.onQueue?.(userMessageFromInput(inline)) ?? Effect.void).pipe(
+            Effect.andThen(Effect.sync(() => void pendingInput.push(inline)))
+          )
         })
       )
     )
@@ -292,16 +306,37 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
     decision === "abort" ? abortTask("interrupted").pipe(Effect.asVoid) : approvals.decide(id, decision, reason)
 
-  const handle = ({ id, op }: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> => {
+  /** Input is acknowledged once handled: queued (and stored, see `onQueue`) or its task started. */
+  const acknowledge = (submission: Submission, effect: Effect.Effect<void, ConversationUnavailable>) =>
+    effect.pipe(
+      Effect.matchEffect({
+        onFailure: (error) =>
+          submission.acknowledged === undefined
+            ? publish(submission.id, { type: "error", message: error.message })
+            : Deferred.fail(submission.acknowledged, error),
+        onSuccess: () => submission.acknowledged === undefined ? Effect.void : Deferred.succeed(submission.acknowledged, undefined)
+      }),
+      Effect.as(true)
+    )
+
+  /** A store failure of an op nobody waits on is said as an `error` event. */
+  const reportFailure = (id: string) => (effect: Effect.Effect<void, ConversationUnavailable>) =>
+    effect.pipe(
+      Effect.catch((error) => publish(id, { type: "error", message: error.message })),
+      Effect.as(true)
+    )
+
+  const handle = (submission: Submission): Effect.Effect<boolean> => {
+    const { id, op } = submission
     switch (op.type) {
       case "user_input":
-        return input(id, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }).pipe(Effect.as(true))
+        return acknowledge(submission, input(id, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }))
       case "user_turn":
-        return input(id, op.items, turnContextForUserTurn(turnContext, op)).pipe(Effect.as(true))
+        return acknowledge(submission, input(id, op.items, turnContextForUserTurn(turnContext, op)))
       case "override_turn_context":
-        return override(id, op).pipe(Effect.as(true))
+        return override(id, op).pipe(reportFailure(id))
       case "compact":
-        return compact(id).pipe(Effect.as(true))
+        return compact(id).pipe(reportFailure(id))
       case "add_to_history":
         return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":
@@ -343,8 +378,10 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
    * A submission whose handling broke (a defect before its task could start) is answered with an
    * `error` event, and the loop goes on: one bad submission must not leave every later one unanswered.
    */
-  const handleSafely = (submission: { readonly id: string; readonly op: Op }): Effect.Effect<boolean> =>
+  const handleSafely = (submission: Submission): Effect.Effect<boolean> =>
     Effect.suspend(() => handle(submission)).pipe(
+      // A defect is answered with an `error` event: its submitter waits no longer.
+      Effect.ensuring(submission.acknowledged === undefined ? Effect.void : Deferred.succeed(submission.acknowledged, undefined)),
       Effect.catchCause((cause) =>
         Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.suspend(() => {
           // A task that was announced but never forked is ended here, or it would block every later input.
@@ -359,11 +396,32 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       )
     )
 
+  /** Offers a submission; input returns once acknowledged (see `acknowledge`), the rest at once. */
+  const enqueue = (id: string, op: Op): Effect.Effect<void, ConversationUnavailable> => {
+    if (op.type !== "user_input" && op.type !== "user_turn") return Queue.offer(submissions, { id, op }).pipe(Effect.asVoid)
+    if (ended) return Effect.fail(new ConversationUnavailable({ message: `conversation ${options.id} has ended` }))
+    const acknowledged = Deferred.makeUnsafe<void, ConversationUnavailable>()
+    return Queue.offer(submissions, { id, op, acknowledged }).pipe(Effect.andThen(Deferred.await(acknowledged)))
+  }
+
+  /** Input that can no longer be handled (the loop ended) is refused instead of waiting forever. */
+  let ended = false
+  const refuseWaiting = Effect.suspend(() => {
+    ended = true
+    return Effect.flatMap(Queue.clear(submissions), (left) =>
+      Effect.forEach(left, (submission) =>
+        submission.acknowledged === undefined
+          ? Effect.void
+          : Deferred.fail(submission.acknowledged, new ConversationUnavailable({ message: `conversation ${options.id} has ended` })), {
+        discard: true
+      }))
+  })
+
   const loop = Effect.gen(function*() {
     while (yield* Queue.take(submissions).pipe(Effect.flatMap(handleSafely))) {
       // each submission is handled in order; `shutdown` ends the loop
     }
-  })
+  }).pipe(Effect.ensuring(refuseWaiting))
   yield* Effect.forkIn(loop, scope)
 
   return {
@@ -375,9 +433,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     submit: (op) =>
       Effect.suspend(() => {
         const id = String(nextSubmissionId++)
-        return Queue.offer(submissions, { id, op }).pipe(Effect.as(id))
+        return Effect.as(enqueue(id, op), id)
       }),
-    submitWithId: (id, op) => Queue.offer(submissions, { id, op }).pipe(Effect.asVoid),
+    submitWithId: enqueue,
     isTaskRunning: Effect.sync(() => task !== undefined),
     history: Effect.sync(() => [...history]),
     attach: (effect) => Effect.forkIn(effect, scope).pipe(Effect.asVoid)

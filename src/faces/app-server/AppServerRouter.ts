@@ -106,5 +106,11 @@ export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() 
     }
   }
 
-  return Router.of({ receive, handle: lineHandler(receive, sender), interruptAll: FiberMap.clear(running) })
+  return Router.of({
+    receive,
+    handle: lineHandler(receive, sender),
+    interruptAll: FiberMap.clear(running),
+    awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
+    running: FiberMap.size(running)
+  })
 }))

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Duration, Effect, Exit, Layer, Scope, Sink, type Stream } from "effect"
 import type { RequestId } from "../../rpc/Enums.js"
-import { answeredId, type EncodedMessage, type IncomingMessage } from "../../rpc/JsonRpc.js"
+import { answeredId, type EncodedMessage, type IncomingMessage, JSONRPC_VERSION, type OutgoingMessage } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../OutgoingSender.js"
 import { Router } from "../Router.js"
 import { type ServerOptions, sessionLayer } from "../ServerLayer.js"
@@ -31,6 +31,9 @@ const MAX_UNCLAIMED_STREAMS = 16
  * must not wait forever on nobody.
  */
 export const UNREAD_REQUEST_MS = 2 * 60 * 1000
+
+/** How often a drain looks whether the last answer is out. */
+const DRAIN_CHECK_MS = 50
 
 /** Settings of a session beyond the server's (tests shorten them). */
 export interface HttpSessionOptions extends Pick<ServerOptions, "stderrLogLevel" | "progressIntervalMs"> {
@@ -71,6 +74,12 @@ export interface HttpSession {
   readonly wasUsed: () => boolean
   /** Whether the session has not been used for `idleMs`: no request in progress, no stream read, no recent call. */
   readonly isIdle: (idleMs: number) => boolean
+  /** How many POSTed requests wait for their answer (a JSON response or a stream not yet finished). */
+  readonly awaited: () => number
+  /** Returns once no POSTed request waits for its answer (new ones must be refused meanwhile: a drain). */
+  readonly drain: Effect.Effect<void>
+  /** Answers every request still waiting with a JSON-RPC error saying `message` (a drain that ran out of time). */
+  readonly failWaiting: (message: string) => Effect.Effect<void>
   /** Interrupts the session's requests and ends its streams. */
   readonly close: Effect.Effect<void>
 }
@@ -98,6 +107,9 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       streams.delete(key)
     }
   }
+  /** The id of each request taken and not yet answered, to answer it when a drain runs out of time. */
+  const takenIds = new Map<string, RequestId>()
+  const awaited = () => waiting.size + [...streams.values()].filter((stream) => !stream.isFinished).length
   const makeStream = (key: string) => {
     const stream: SessionEvents = new SessionEvents(REQUEST_LOG_BYTES, `${nextStream++}/`, () => forget(key, stream))
     streams.set(key, stream)
@@ -111,6 +123,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       const key = id === null ? undefined : requestKey(id)
       const stream = key === undefined ? undefined : streams.get(key)
       const waiter = key === undefined ? undefined : waiting.get(key)
+      if (key !== undefined) takenIds.delete(key)
       if (stream !== undefined) {
         stream.finish(encoded.json)
         evictUnclaimed()
@@ -173,6 +186,7 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
   sender = Context.get(context, OutgoingSender)
 
   const settle = (key: string) => {
+    takenIds.delete(key)
     const waiter = waiting.get(key)
     waiting.delete(key)
     if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(undefined))
@@ -202,9 +216,14 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       Effect.sync(() => {
         const waiter = Deferred.makeUnsafe<Answer>()
         waiting.set(requestKey(id), waiter)
+        takenIds.set(requestKey(id), id)
         return Deferred.await(waiter)
       }),
-    openStream: (id) => Effect.sync(() => makeStream(requestKey(id)).open(undefined)),
+    openStream: (id) =>
+      Effect.sync(() => {
+        takenIds.set(requestKey(id), id)
+        return makeStream(requestKey(id)).open(undefined)
+      }),
     answeredStream: (id, answer) =>
       Effect.sync(() => {
         const stream = makeStream(requestKey(id))
@@ -229,6 +248,24 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
       waiting.size === 0 && !events.hasReader && [...streams.values()].every((stream) => stream.isFinished && !stream.hasReader) &&
       Date.now() - lastActive > idleMs,
     dropAnswer: (id) => Effect.sync(() => settle(requestKey(id))),
+    awaited,
+    // Shutdown only: checks again until the last answer is out, since a request may still come in meanwhile.
+    drain: Effect.gen(function*() {
+      while (awaited() > 0) yield* Effect.sleep(Duration.millis(DRAIN_CHECK_MS))
+    }),
+    failWaiting: (message) =>
+      Effect.sync(() => {
+        for (const [key, id] of [...takenIds]) {
+          const error: OutgoingMessage = { jsonrpc: JSONRPC_VERSION, id, error: { code: -32000, message } }
+          const answer: EncodedMessage = { message: error, json: JSON.stringify(error) }
+          takenIds.delete(key)
+          const waiter = waiting.get(key)
+          waiting.delete(key)
+          if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(answer))
+          const stream = streams.get(key)
+          if (stream !== undefined && !stream.isFinished) stream.finish(answer.json)
+        }
+      }),
     close: Effect.suspend(() => {
       events.close()
       for (const key of [...waiting.keys(), ...streams.keys()]) settle(key)

@@ -43,6 +43,13 @@ export class HttpSessions extends Context.Service<HttpSessions, {
   readonly remove: (id: string) => Effect.Effect<boolean>
   /** Closes every session (shutdown). */
   readonly closeAll: Effect.Effect<void>
+  /**
+   * Shutdown's first step: refuse new sessions and requests from now on (`draining`), and return once every
+   * request taken has its answer, or after `timeoutMs`, answering those still running with an error.
+   */
+  readonly drain: (timeoutMs: number) => Effect.Effect<void>
+  /** Whether a drain has begun: new requests are refused. */
+  readonly draining: () => boolean
 }>()("codex-effect/HttpSessions") {
   static readonly layer = (
     options: HttpSessionOptions & {
@@ -98,6 +105,22 @@ export class HttpSessions extends Context.Service<HttpSessions, {
         return true
       })
 
+      let draining = false
+      const drain = (timeoutMs: number) =>
+        Effect.gen(function*() {
+          draining = true
+          const open = [...sessions.values()]
+          yield* Effect.logInfo(`draining: new requests are refused, ${open.reduce((n, session) => n + session.awaited(), 0)} calls to answer`)
+          const drained = yield* Effect.forEach(open, (session) => session.drain, { concurrency: "unbounded", discard: true }).pipe(
+            Effect.interruptible,
+            Effect.timeoutOption(timeoutMs)
+          )
+          if (drained._tag === "Some") return
+          const message = `server shutting down: the call did not finish within the drain timeout (${timeoutMs} ms)`
+          yield* Effect.logWarning(`drain timeout (${timeoutMs} ms) ran out; answering the calls still running with an error`)
+          yield* Effect.forEach(open, (session) => session.failWaiting(message), { discard: true })
+        })
+
       return HttpSessions.of({
         // One at a time, so concurrent `initialize`s all see the sessions opened before them.
         create: (client) =>
@@ -117,7 +140,9 @@ export class HttpSessions extends Context.Service<HttpSessions, {
           return session
         },
         remove,
-        closeAll
+        closeAll,
+        drain,
+        draining: () => draining
       })
     }))
 }

@@ -129,6 +129,10 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
       status: 400
     })
   }
+  // A draining server finishes the calls it has (answers to its elicitations included) but takes no new one.
+  if (message._tag === "Request" && (yield* HttpSessions).draining()) {
+    return failure(503, -32000, "Server shutting down: it takes no new requests; retry on another server", { "retry-after": "1" })
+  }
   if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message)
 
   const found = yield* sessionOf(request)

@@ -1,14 +1,15 @@
 /**
  * `codex-effect mcp --http [HOST:]PORT`: the same server as stdio, over MCP's streamable HTTP transport.
  * One agent (conversations, auth, config, model) is shared by every HTTP session; each session has its
- * own router and client state. On SIGTERM (an interrupt) the sessions close first (their requests are
- * interrupted and their streams end), then the listener, then the agent (which kills running commands).
+ * own router and client state. On SIGTERM (an interrupt) the server drains: it refuses new requests (503)
+ * while the requests it has get their answers (or, after the drain timeout, an error); then the sessions
+ * close (their streams end), then the listener, then the agent (which kills running commands).
  */
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Data, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
-import { agentLayer, type ServerOptions } from "../ServerLayer.js"
+import { agentLayer, DEFAULT_DRAIN_TIMEOUT_MS, type ServerOptions } from "../ServerLayer.js"
 import { HttpSessions } from "./HttpSessions.js"
 import type { ListenAddress } from "../../config/ListenAddress.js"
 import { MCP_PATH, mcpHttpApp } from "./McpHttpApp.js"
@@ -53,8 +54,11 @@ export const serveHttp = (options: HttpServeOptions) =>
       Effect.provideContext(context)
     )
     const sessions = yield* HttpSessions.pipe(Effect.provideContext(context))
-    // Runs before the listener's own finalizer: open streams end, so closing the listener does not wait for them.
-    yield* Effect.addFinalizer(() => sessions.closeAll)
+    // Runs before the listener's own finalizer (the listener stays open for the answers to elicitations while
+    // draining); open streams end after, so closing the listener does not wait for them.
+    yield* Effect.addFinalizer(() =>
+      sessions.drain(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS).pipe(Effect.andThen(sessions.closeAll))
+    )
     yield* HttpServer.addressFormattedWith((address) => Effect.logInfo(`serving MCP at ${address}${MCP_PATH}`)).pipe(
       Effect.provideContext(context)
     )
