@@ -89,8 +89,8 @@ const openEvents = async (
   signal: AbortSignal
 ): Promise<OpenedStream> => {
   // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
-  // The Responses body is serialised a few history items at a time as it is sent (see `RequestBodyParts`): a
-  // long conversation then costs no whole-history string or buffer per request. The SDK still parses the SSE.
+  // The Responses body is streamed from each history item's cached JSON (see `RequestBodyParts`): a long
+  // conversation then costs no whole-history string or buffer per request. The SDK still parses the SSE.
   const { data, response } = provider.wireApi === "responses"
     ? await client.post<SdkStream<unknown>>("/responses", {
       body: ReadableStream.from(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem)),

@@ -1,42 +1,37 @@
 /**
- * A JSON request body whose big array (the history resent with every request) is serialised a few items
- * at a time, as the body is read: a long conversation then costs no whole-history string or buffer per
- * request, and nothing is kept between requests, so the history items alone hold the conversation's text.
- * (Keeping each item's JSON bytes beside it to reuse them held every turn's text twice: measured in
- * docs/performance.md.)
+ * A JSON request body whose big array (the history resent with every request) is serialised one item at
+ * a time and each item only once. History items never change, so each one's JSON bytes are kept beside
+ * it (a `WeakMap`, dropped with the item) and every later request reuses them: a turn encodes only what
+ * it added, instead of building and encoding the whole history as one string per request, which for a
+ * long conversation is megabytes of garbage per turn.
  */
 const encoder = new TextEncoder()
-
-/** Items are encoded into chunks of about this many characters: few writes, no big string. */
-const CHUNK_CHARS = 64 * 1024
+const itemBytes = new WeakMap<object, Uint8Array<ArrayBuffer>>()
+const COMMA = encoder.encode(",")
+const CLOSE = encoder.encode("]}")
 
 /**
  * `body` as JSON in parts, with `body[key]` replaced by `items`, each written as `toWire(item)`. The parts
  * concatenate to the same JSON as `JSON.stringify({ ...body, [key]: items.map(toWire) })` but with `key` last.
- * The items are those of the call (a later change to the array does not reach the body); each is serialised
- * only when the reader gets to it.
  */
 export const jsonBodyParts = <Item extends object>(
   body: Record<string, unknown>,
   key: string,
   items: ReadonlyArray<Item>,
   toWire: (item: Item) => unknown
-): Iterable<Uint8Array<ArrayBuffer>> => {
+): Array<Uint8Array<ArrayBuffer>> => {
   const { [key]: _replaced, ...rest } = body
   const head = JSON.stringify(rest)
-  const open = `${head.slice(0, -1)}${head === "{}" ? "" : ","}${JSON.stringify(key)}:[`
-  const snapshot = items.slice()
-  return {
-    *[Symbol.iterator]() {
-      let pending = open
-      for (let index = 0; index < snapshot.length; index++) {
-        pending += `${index > 0 ? "," : ""}${JSON.stringify(toWire(snapshot[index]!))}`
-        if (pending.length >= CHUNK_CHARS) {
-          yield encoder.encode(pending)
-          pending = ""
-        }
-      }
-      yield encoder.encode(`${pending}]}`)
+  const parts = [encoder.encode(`${head.slice(0, -1)}${head === "{}" ? "" : ","}${JSON.stringify(key)}:[`)]
+  items.forEach((item, index) => {
+    let bytes = itemBytes.get(item)
+    if (bytes === undefined) {
+      bytes = encoder.encode(JSON.stringify(toWire(item)))
+      itemBytes.set(item, bytes)
     }
-  }
+    if (index > 0) parts.push(COMMA)
+    parts.push(bytes)
+  })
+  parts.push(CLOSE)
+  return parts
 }
