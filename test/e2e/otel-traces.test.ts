@@ -60,7 +60,7 @@ const attribute = (span: OtlpSpan, key: string) => {
   return value?.stringValue ?? (value?.intValue !== undefined ? Number(value.intValue) : value?.boolValue)
 }
 
-const runExec = async (model: MockModelServer, otel: string) => {
+const runExec = async (model: MockModelServer, otel: string, args: ReadonlyArray<string> = []) => {
   const codexHome = makeTempDir("codex-home-")
   writeFileSync(
     join(codexHome, "config.toml"),
@@ -71,7 +71,7 @@ const runExec = async (model: MockModelServer, otel: string) => {
   execFileSync("git", ["init", "-q", work])
   const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: codexHome }
   return new Promise<{ status: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [SERVER_BIN, "exec", "run it"], { env, cwd: work })
+    const child = spawn(process.execPath, [SERVER_BIN, "exec", ...args, "run it"], { env, cwd: work })
     let stderr = ""
     child.stderr.on("data", (chunk) => (stderr += chunk))
     child.stdin.end()
@@ -86,6 +86,7 @@ describe("[otel] traces", () => {
     const model = await startMockModelServer([
       MockTurn.status(500),
       MockTurn.shell(["bash", "-c", "echo hi; exit 3"]),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n"),
       MockTurn.message("All done.")
     ])
     closers.push(() => model.close())
@@ -104,25 +105,48 @@ describe("[otel] traces", () => {
     expect(String(attribute(turn!, "codex.conversation_id"))).toMatch(/^[0-9a-f-]{36}$/)
 
     const requests = named("codex.model_request")
-    expect(requests).toHaveLength(2)
+    expect(requests).toHaveLength(3)
     for (const request of requests) {
       expect(request.parentSpanId).toBe(turn!.spanId)
       expect(request.traceId).toBe(turn!.traceId)
       expect(attribute(request, "codex.conversation_id")).toBe(attribute(turn!, "codex.conversation_id"))
     }
     // The first request was answered 500 once, then retried within the same span.
-    expect(requests.map((request) => attribute(request, "codex.retries")).sort()).toEqual([0, 1])
+    expect(requests.map((request) => attribute(request, "codex.retries")).sort()).toEqual([0, 0, 1])
+    expect(requests.some((request) => attribute(request, "gen_ai.usage.output_tokens") !== undefined)).toBe(true)
 
-    const [toolCall] = named("codex.tool_call")
-    expect(toolCall).toBeDefined()
+    const [command] = named("codex.command")
+    const toolCall = named("codex.tool_call").find((span) => span.spanId === command?.parentSpanId)
+    expect(toolCall, JSON.stringify(receiver.spans.map((span) => span.name))).toBeDefined()
     expect(requests.map((request) => request.spanId)).toContain(toolCall!.parentSpanId)
     expect(attribute(toolCall!, "codex.tool.name")).toBe("shell")
 
-    const [command] = named("codex.command")
-    expect(command?.parentSpanId).toBe(toolCall!.spanId)
     expect(attribute(command!, "process.exit.code")).toBe(3)
     expect(Number(attribute(command!, "codex.duration_ms"))).toBeGreaterThanOrEqual(0)
     expect(BigInt(command!.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(command!.startTimeUnixNano))
+
+    const [patch] = named("codex.patch")
+    const patchCall = named("codex.tool_call").find((span) => span.spanId === patch?.parentSpanId)
+    // The mock sends the patch as `apply_patch` through the shell tool, as the models do.
+    expect(requests.map((request) => request.spanId)).toContain(patchCall?.parentSpanId)
+    expect(attribute(patch!, "codex.success")).toBe(true)
+    expect(attribute(patch!, "codex.files")).toBe(1)
+  })
+
+  it("an approval wait is a span of its tool call, with the decision", async () => {
+    const receiver = await startReceiver()
+    closers.push(receiver.close)
+    const model = await startMockModelServer([MockTurn.shell(["touch", "made-by-the-model"]), MockTurn.message("Not allowed.")])
+    closers.push(() => model.close())
+    const otel = `\n[otel]\nexporter = { otlp-http = { endpoint = "${receiver.url}", protocol = "json" } }\n`
+    // exec answers every approval itself: denied, since nobody can approve there.
+    expect((await runExec(model, otel, ["-c", "approval_policy=untrusted"])).status).toBe(0)
+    const wait = receiver.spans.find((span) => span.name === "codex.approval_wait")
+    expect(wait, JSON.stringify(receiver.spans.map((span) => span.name))).toBeDefined()
+    expect(attribute(wait!, "codex.approval.kind")).toBe("exec")
+    expect(attribute(wait!, "codex.decision")).toBe("denied")
+    const toolCall = receiver.spans.find((span) => span.spanId === wait!.parentSpanId)
+    expect(toolCall?.name).toBe("codex.tool_call")
   })
 
   it("sends nothing without [otel], and warns that otlp-grpc is not supported yet", async () => {
