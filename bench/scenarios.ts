@@ -247,6 +247,29 @@ export const scenarios: ReadonlyArray<Scenario> = [
     })
   }),
   {
+    // The same conversation to 500 turns: does the growth per turn stay flat as the history gets long?
+    metrics: [
+      { name: "500-turn conversation: RSS growth per turn, turns 101–200", unit: "KiB" },
+      { name: "500-turn conversation: RSS growth per turn, turns 101–500", unit: "KiB" },
+      { name: "peak RSS, 500-turn conversation", unit: "MiB" }
+    ],
+    runs: 3,
+    sample: (target) =>
+      withServer(target, Array.from({ length: 500 }, (_, n) => MockTurn.message(kilobytes(2, n))), async (server) => {
+        await server.initialize()
+        let sessionId = ""
+        const peaks = new Map<number, number>()
+        for (let turn = 1; turn <= 500; turn++) {
+          const prompt = kilobytes(2, turn)
+          if (turn === 1) sessionId = (await codexCall(server, prompt)).result.structuredContent.threadId
+          else await replyCall(server, sessionId, prompt)
+          if (turn === 100 || turn === 200 || turn === 500) peaks.set(turn, peakRssMiB(server.child.pid!))
+        }
+        const growth = (from: number, to: number) => ((peaks.get(to)! - peaks.get(from)!) * 1024) / (to - from)
+        return [growth(100, 200), growth(100, 500), peaks.get(500)!]
+      })
+  },
+  {
     // One conversation of 200 turns, each adding ~4 KB to the history (2 KB prompt + 2 KB answer).
     metrics: [
       { name: "200-turn conversation: turns 1–10", unit: "ms/turn" },

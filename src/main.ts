@@ -23,6 +23,7 @@ import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 import { closeInheritedDescriptors } from "./agent/exec/InheritedDescriptors.js"
+import { otelTracingLayer } from "./server/OtelTracing.js"
 
 // Before anything starts a process: no child of this server inherits what its launcher left open.
 closeInheritedDescriptors()
@@ -254,6 +255,8 @@ const codexEffect = root.pipe(
 const argsOf = (argv: ReadonlyArray<string>) => (argv[0] === "help" ? [...argv.slice(1), "--help"] : argv)
 
 const program = Command.runWith(codexEffect, { version: VERSION })(argsOf(process.argv.slice(2))).pipe(
+  // `[otel]`: spans go out while the program runs and are flushed when it ends.
+  Effect.provide(otelTracingLayer(resolveCodexHome(process.env))),
   // Commands other than the server log through this logger; `--log-level` overrides the minimum level in them.
   Effect.provide(Layer.mergeAll(
     NodeServices.layer,

@@ -68,6 +68,7 @@ export const dispatchToolCall = (
           Effect.annotateLogs({ tool: call.name, call_id: call.callId, cause: boundedText(Cause.pretty(cause), 4000) }),
           Effect.as(defectText(call, Cause.squash(cause)))
         )
-    )
+    ),
+    Effect.withSpan("codex.tool_call", { attributes: { "codex.tool.name": call.name, "codex.call_id": call.callId } })
   )
 }

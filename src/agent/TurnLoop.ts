@@ -71,6 +71,11 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
           tokens.input += usage.input_tokens
           tokens.output += usage.output_tokens
           turn.totalTokens = usage.total_tokens
+          yield* Effect.annotateCurrentSpan({
+            "gen_ai.usage.input_tokens": usage.input_tokens,
+            "gen_ai.usage.output_tokens": usage.output_tokens,
+            "codex.total_tokens": usage.total_tokens
+          })
           yield* emit(env, {
             type: "token_count",
             input_tokens: usage.input_tokens,
@@ -125,13 +130,25 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
       promptCacheKey: env.conversationId
     }
     let turn = emptyTurn()
+    let retries = 0
     return env.model.stream(prompt, context.provider).pipe(
-      Stream.runForEach((event) =>
-        handleEvent(env, turn, event, tokens).pipe(Effect.map((next) => {
+      Stream.runForEach((event) => {
+        if (event._tag === "Retrying") retries++
+        return handleEvent(env, turn, event, tokens).pipe(Effect.map((next) => {
           turn = next
         }))
-      ),
-      Effect.map(() => turn)
+      }),
+      Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("codex.retries", retries))),
+      Effect.map(() => turn),
+      Effect.withSpan("codex.model_request", {
+        attributes: {
+          "codex.conversation_id": env.conversationId,
+          "gen_ai.request.model": context.model,
+          "codex.provider": context.provider.id,
+          "codex.wire_api": context.provider.wireApi,
+          "codex.history_items": prompt.input.length
+        }
+      })
     )
   })
 

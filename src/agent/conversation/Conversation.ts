@@ -222,6 +222,19 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       }
     }, running.tokens))).pipe(
       Effect.ensuring(Scope.close(taskScope, Exit.void)),
+      Effect.ensuring(Effect.suspend(() =>
+        Effect.annotateCurrentSpan({ "gen_ai.usage.input_tokens": running.tokens.input, "gen_ai.usage.output_tokens": running.tokens.output })
+      )),
+      Effect.withSpan("codex.turn", {
+        attributes: {
+          "codex.conversation_id": options.id,
+          "codex.turn_id": id,
+          "gen_ai.request.model": turn.model,
+          "codex.provider": turn.provider.id,
+          "codex.approval_policy": turn.approvalPolicy,
+          "codex.sandbox": turn.sandboxPolicy.mode
+        }
+      }),
       // Every end is announced, a defect too: a task that died silently would leave its call unanswered.
       Effect.matchCauseEffect({
         onSuccess: (outcome) =>

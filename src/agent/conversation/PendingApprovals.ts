@@ -73,8 +73,12 @@ export const makePendingApprovals = (options: {
         ...(outcome.reason !== undefined ? { reason: outcome.reason } : {})
       }))
       if (outcome.reason !== undefined) yield* publish(submissionId, { type: "background_event", message: outcome.reason })
+      yield* Effect.annotateCurrentSpan("codex.decision", outcome.decision)
       return outcome
-    }).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(submissionId))))
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => waiting.delete(submissionId))),
+      Effect.withSpan("codex.approval_wait", { attributes: { "codex.approval.kind": request.kind, "codex.call_id": request.callId } })
+    )
 
   /** Completes the approval the submission `id` waits on; a decision nobody waits for is logged. */
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>

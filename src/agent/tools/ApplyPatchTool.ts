@@ -115,9 +115,14 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
     // The files may have changed while the user was deciding.
     const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
     context.turnDiff.onPatchBegin(plan.success, now)
-    const applied = decision.inSandbox
-      ? yield* applyPatchInSandbox(patch, cwd, turnSandbox(context, env), context.turn.config.codexLinuxSandboxExe)
-      : applyPlan(plan.success, nodeFileOps, now)
+    const applied = yield* (decision.inSandbox
+      ? applyPatchInSandbox(patch, cwd, turnSandbox(context, env), context.turn.config.codexLinuxSandboxExe)
+      : Effect.sync(() => applyPlan(plan.success, nodeFileOps, now))).pipe(
+        Effect.tap((result) => Effect.annotateCurrentSpan("codex.success", result._tag === "Success")),
+        Effect.withSpan("codex.patch", {
+          attributes: { "codex.call_id": callId, "codex.files": paths.length, "codex.in_sandbox": decision.inSandbox }
+        })
+      )
     if (applied._tag === "Success") context.turnDiff.onPatchApplied(plan.success)
     const [stdout, stderr] = applied._tag === "Success" ? [applied.success, ""] : ["", applied.failure]
     yield* applied._tag === "Success"

@@ -93,9 +93,15 @@ const execute = (
         duration: durationFromMillis(performance.now() - started),
         formatted_output: ExecModelText.executionError(message)
       })
+      yield* Effect.annotateCurrentSpan({ "process.exit.code": -1, error: message })
       return { output: undefined, formatted: ExecModelText.executionError(message) }
     }
     const output = result.success
+    yield* Effect.annotateCurrentSpan({
+      "process.exit.code": output.exitCode,
+      "codex.duration_ms": Math.round(output.durationMs),
+      "codex.timed_out": output.timedOut
+    })
     yield* Effect.logInfo("command finished").pipe(Effect.annotateLogs({
       ...logged,
       exit_code: output.exitCode,
@@ -117,7 +123,15 @@ const execute = (
       formatted_output: formatted
     })
     return { output, formatted }
-  })
+  }).pipe(Effect.withSpan("codex.command", {
+    attributes: {
+      "codex.call_id": call.callId,
+      "process.command": call.command[0] ?? "",
+      "process.command_args": boundedArgv(call.command),
+      "process.cwd": call.cwd,
+      "codex.sandbox": sandbox === "none" ? "none" : sandbox.spec.policy.mode
+    }
+  }))
 
 /**
  * Why a command is over the argv caps (items, characters), or undefined. Checked after `apply_patch`
