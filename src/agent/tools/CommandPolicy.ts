@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Ref } from "effect"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
+import { durationFromMillis } from "../../rpc/Event.js"
 import { type Environment, ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import type { CommandSandbox } from "../exec/CommandRunner.js"
 import { assessCommandSafety, RETRY_WITHOUT_SANDBOX_REASON, sessionKey, shouldOfferRetryWithoutSandbox } from "../exec/ExecApproval.js"
@@ -165,4 +166,24 @@ export const runUnderPolicy = (request: PolicyCommand, context: ToolContext, exe
     context.session.approvedCommands.add(sessionKey(request.command))
     yield* context.emit({ type: "background_event", message: "retrying command without sandbox" })
     return (yield* runUnsandboxed).formatted
+  })
+
+/**
+ * A command that never ran (missing program or directory, no sandbox): the log line, the end event that says
+ * why, and what the model reads. `startedMs` is `performance.now()` when the attempt began.
+ */
+export const commandNotStarted = (context: ToolContext, callId: string, message: string, startedMs: number, logged: object) =>
+  Effect.gen(function*() {
+    yield* Effect.logWarning("command failed to start").pipe(Effect.annotateLogs({ ...logged, error: message }))
+    yield* context.emit({
+      type: "exec_command_end",
+      call_id: callId,
+      stdout: "",
+      stderr: message,
+      aggregated_output: message,
+      exit_code: -1,
+      duration: durationFromMillis(performance.now() - startedMs),
+      formatted_output: ExecModelText.executionError(message)
+    })
+    return { output: undefined, formatted: ExecModelText.executionError(message) }
   })

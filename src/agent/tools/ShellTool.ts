@@ -19,7 +19,7 @@ import { boundedArgv } from "../LogText.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import type { TurnContext } from "../TurnContext.js"
 import { applyPatchFromShell } from "./ApplyPatchTool.js"
-import { type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
+import { commandNotStarted, type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
 import { shellToolSpec } from "./ShellToolSpec.js"
 
 const ShellArgs = Schema.Struct({
@@ -82,19 +82,8 @@ const execute = (
     if (result._tag === "Failure") {
       // The command never ran (missing program or directory, no sandbox): the end event says why.
       const message = result.failure.message
-      yield* Effect.logWarning("command failed to start").pipe(Effect.annotateLogs({ ...logged, error: message }))
-      yield* context.emit({
-        type: "exec_command_end",
-        call_id: call.callId,
-        stdout: "",
-        stderr: message,
-        aggregated_output: message,
-        exit_code: -1,
-        duration: durationFromMillis(performance.now() - started),
-        formatted_output: ExecModelText.executionError(message)
-      })
       yield* Effect.annotateCurrentSpan({ "process.exit.code": -1, error: message })
-      return { output: undefined, formatted: ExecModelText.executionError(message) }
+      return yield* commandNotStarted(context, call.callId, message, started, logged)
     }
     const output = result.success
     yield* Effect.annotateCurrentSpan({

@@ -25,7 +25,7 @@ import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { shlexJoin } from "../exec/ShellQuote.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
-import { type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
+import { commandNotStarted, type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
 import { ExecCommandArgs, execCommandToolSpec, WriteStdinArgs, writeStdinToolSpec } from "./UnifiedExecToolSpec.js"
 
 const decodeExecArgs = Schema.decodeUnknownResult(Schema.fromJsonString(ExecCommandArgs))
@@ -114,19 +114,7 @@ const runExecCommand = (call: ToolCall, context: ToolContext): Effect.Effect<str
           onExit
         ).pipe(Effect.result)
         if (session._tag === "Failure") {
-          const message = session.failure.message
-          yield* Effect.logWarning("command failed to start").pipe(Effect.annotateLogs({ call_id: call.callId, cwd, error: message }))
-          yield* context.emit({
-            type: "exec_command_end",
-            call_id: call.callId,
-            stdout: "",
-            stderr: message,
-            aggregated_output: message,
-            exit_code: -1,
-            duration: durationFromMillis(performance.now() - started),
-            formatted_output: ExecModelText.executionError(message)
-          })
-          return { output: undefined, formatted: ExecModelText.executionError(message) }
+          return yield* commandNotStarted(context, call.callId, session.failure.message, started, { call_id: call.callId, cwd })
         }
         yield* Effect.logInfo("command started").pipe(Effect.annotateLogs({ call_id: call.callId, session_id: session.success.id, cwd, tty: args.tty === true }))
         return yield* collect(context, session.success, execYieldMs(args.yield_time_ms), maxBytes, noteFor)
