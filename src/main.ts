@@ -23,10 +23,13 @@ import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 import { closeInheritedDescriptors } from "./agent/exec/InheritedDescriptors.js"
+import { settleCertificateLoading } from "./agent/exec/CertificateLoading.js"
 import { otelTracingLayer } from "./server/OtelTracing.js"
 
-// Before anything starts a process: no child of this server inherits what its launcher left open.
+// Before anything starts a process: no child of this server inherits what its launcher left open,
+// nor the certificate files Node would read on a thread of its own while a child starts.
 closeInheritedDescriptors()
+settleCertificateLoading()
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
 class LogLevelError extends Data.TaggedError("LogLevelError")<{ readonly message: string }> {

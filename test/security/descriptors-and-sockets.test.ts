@@ -14,8 +14,8 @@
  * the i386 syscalls (`socketcall` and the direct ones) reached with `int 0x80`. The command's own
  * stream pairs, descriptor passing between its own ends included, keep working.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { createConnection, createServer, type Server, type Socket } from "node:net"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -105,6 +105,47 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
     socket.write("end\n")
     await waitUntil("the listener to read the end mark", () => listener.received.join("").includes("end\n"))
     expect(listener.received.join("")).toBe("end\n")
+  })
+
+  it.each(MODES)("under %s: nor a certificate file Node reads on a thread of its own", async (mode) => {
+    // NODE_EXTRA_CA_CERTS names a FIFO this test holds open for writing: whoever opens it to read the
+    // certificates blocks in `read` with the descriptor open until the test lets go. Node reads them on
+    // a thread of its own, without close-on-exec, once `tls` loads (the first model request): a command
+    // started meanwhile would inherit the descriptor. The server must finish that read before it
+    // starts anything, i.e. before it answers `initialize`; only then does the test let go at once.
+    const stage = makeStage()
+    const fifo = join(stage.root, "extra-ca.pem")
+    execFileSync("mkfifo", [fifo])
+    let writer: number | undefined = openSync(fifo, "r+")
+    const release = () => {
+      if (writer !== undefined) closeSync(writer)
+      writer = undefined
+    }
+    cleanups.push(release)
+    const holdsFifo = (pid: number) =>
+      readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo
+        } catch {
+          return false
+        }
+      })
+    const noBwrap = mode.endsWith("without bubblewrap")
+    try {
+      const { model, server } = await start(stage, [MockTurn.shell(["bash", "-c", probe]), MockTurn.message("done")], {
+        env: { NODE_EXTRA_CA_CERTS: fifo },
+        spawned: (server) => {
+          const reading = waitUntil("the server to read the certificates or answer", () =>
+            server.messages.length > 0 || holdsFifo(server.child.pid!))
+          void reading.then(() => server.messages.length === 0 && release())
+        },
+        ...(noBwrap ? { extra: `codex_linux_sandbox_exe = "${join(stage.root, "no-bwrap")}"` } : {})
+      })
+      await callCodex(server, { sandbox: noBwrap ? "danger-full-access" : mode, "approval-policy": "never", cwd: stage.work })
+      expect(commandOutput(toolOutputs(model)[0]!)).toBe("fds:\n0\n1\n2\nchecked\n")
+    } finally {
+      release()
+    }
   })
 
   it("the notify program inherits none either, and the server holds no descriptor a child could inherit", async () => {

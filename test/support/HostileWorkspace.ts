@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly codexHome?: string
   /** Descriptors the server inherits beyond stdio (see `SpawnOptions.inheritFds`). */
   readonly inheritFds?: Readonly<Record<number, number>>
+  /** Called with the server as soon as it is spawned, before it is initialized. */
+  readonly spawned?: (server: ServerProcess) => void
 }
 
 export interface HostileServer {
@@ -103,6 +105,7 @@ export const useHostileStage = () => {
       ...(options.inheritFds !== undefined ? { inheritFds: options.inheritFds } : {})
     })
     running.push({ server, model })
+    options.spawned?.(server)
     await server.initialize()
     return { server, model }
   }

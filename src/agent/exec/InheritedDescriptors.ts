@@ -10,7 +10,8 @@
  * That holds by construction for every process it will ever start, whatever the path (commands in
  * every sandbox mode and without one, MCP servers, the notify program, git): a child inherits only
  * the descriptors its `spawn` names plus whatever the parent holds without close-on-exec, and after
- * this sweep the server holds none, because Node opens every descriptor of its own close-on-exec.
+ * this sweep the server holds none, because Node opens every descriptor of its own close-on-exec
+ * (except the CA certificate files its `tls` thread reads: see `CertificateLoading`).
  * (The seccomp filter bwrap reads on fd 3 is such a named descriptor, made for each sandbox.) The
  * alternative, a prelude inside the sandbox that closes descriptors before the command starts, would
  * cover only sandboxed commands, cost a process per command and need a program that can close any
