@@ -3,7 +3,7 @@
  * JSON-RPC on stdio against the mock model. Every message the server sends is checked against the
  * reference's generated JSON Schema for its method (see test/support/AppServerSchema.ts).
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
@@ -496,5 +496,29 @@ describe("app-server v2", () => {
     const turnId = await startTurn(client, threadId, "echo")
     expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
     expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("not supported over app-server")
+  })
+
+  it("fuzzyFileSearch: paths under the roots matching the query in order, best first, .git skipped, bounded", async () => {
+    const { codexHome, cwd } = await setup([])
+    for (const dir of ["src/sub", ".git/objects", "many"]) mkdirSync(join(cwd, dir), { recursive: true })
+    for (const file of ["src/main.ts", "src/sub/mainly.txt", "README.md", ".git/objects/main", "other.js"]) {
+      writeFileSync(join(cwd, file), "")
+    }
+    for (let i = 0; i < 80; i++) writeFileSync(join(cwd, "many", `main-${i}.txt`), "")
+    const client = await launch(codexHome)
+    const search = async (query: string, roots = [cwd]) =>
+      (await client.request("fuzzyFileSearch", { query, roots, cancellationToken: null })).result.files
+    const files = await search("main.ts")
+    expect(files[0]).toEqual({ root: cwd, path: "src/main.ts", match_type: "file", file_name: "main.ts", score: expect.any(Number), indices: [4, 5, 6, 7, 8, 9, 10] })
+    const scattered = await search("smly")
+    expect(scattered.map((f: { path: string }) => f.path)).toEqual(["src/sub/mainly.txt"])
+    expect(scattered[0].indices).toEqual([0, 8, 12, 13])
+    const dirs = await search("sub")
+    expect(dirs[0]).toMatchObject({ path: "src/sub", match_type: "directory", file_name: "sub" })
+    const many = await search("main")
+    expect(many.length).toBe(50)
+    expect(many.some((f: { path: string }) => f.path.startsWith(".git"))).toBe(false)
+    expect(await search("")).toEqual([])
+    expect(await search("zzzz")).toEqual([])
   })
 })

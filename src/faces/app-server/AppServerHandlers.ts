@@ -11,6 +11,7 @@ import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
 import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
+import { FileSearch } from "../../services/FileSearch.js"
 import { invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
@@ -116,6 +117,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const threads = yield* AppServerThreads
   const sender = yield* OutgoingSender
   const account = yield* makeAccountHandlers
+  const fileSearch = yield* FileSearch
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -359,6 +361,18 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         },
         origins: {},
         layers: null
-      })
+      }),
+
+    fuzzyFileSearch: (params) =>
+      Effect.map(fileSearch.search(params.query, params.roots), (matches) => ({
+        files: matches.map((match) => ({
+          root: match.root,
+          path: match.path,
+          match_type: match.matchType,
+          file_name: match.fileName,
+          score: match.score,
+          indices: match.indices
+        }))
+      }))
   })
 }))

@@ -212,6 +212,20 @@ export class ConfigRead extends Rpc.make("config/read", {
   })
 }) {}
 
+export class FuzzyFileSearch extends Rpc.make("fuzzyFileSearch", {
+  payload: { query: Schema.String, roots: Schema.Array(Schema.String), cancellationToken: Maybe(Schema.String) },
+  success: Schema.Struct({
+    files: Schema.Array(Schema.Struct({
+      root: Schema.String,
+      path: Schema.String,
+      match_type: Schema.Literals(["file", "directory"]),
+      file_name: Schema.String,
+      score: Count,
+      indices: Schema.NullOr(Schema.Array(Count))
+    }))
+  })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -232,7 +246,8 @@ export const AppServerRequests = RpcGroup.make(
   AccountLoginCancel,
   AccountLogout,
   AccountRateLimitsRead,
-  ConfigRead
+  ConfigRead,
+  FuzzyFileSearch
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
