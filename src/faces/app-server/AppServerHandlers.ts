@@ -10,6 +10,7 @@ import type { ConversationOverrides, ResolvedConfig } from "../../config/Resolve
 import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
 import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
+import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { FileSearch } from "../../services/FileSearch.js"
 import { invalidRequest } from "../../rpc/JsonRpc.js"
@@ -118,6 +119,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const sender = yield* OutgoingSender
   const account = yield* makeAccountHandlers
   const fileSearch = yield* FileSearch
+  const configWriter = yield* ConfigWriter
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -362,6 +364,18 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         origins: {},
         layers: null
       }),
+
+    "config/value/write": (params) =>
+      configWriter.writeValue({
+        keyPath: params.keyPath,
+        value: params.value,
+        mergeStrategy: params.mergeStrategy,
+        expectedVersion: params.expectedVersion ?? undefined,
+        filePath: params.filePath ?? undefined
+      }).pipe(
+        Effect.mapError((error) => invalidRequest(error.message)),
+        Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
+      ),
 
     fuzzyFileSearch: (params) =>
       Effect.map(fileSearch.search(params.query, params.roots), (matches) => ({

@@ -7,6 +7,7 @@ import { stderrLoggerLayer } from "../../server/Logging.js"
 import { agentLayer } from "../../server/ServerLayer.js"
 import { serveStdio } from "../../server/StdioServer.js"
 import type { CodexLayerOptions } from "../../services/CodexLayer.js"
+import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { FileSearch } from "../../services/FileSearch.js"
 import { appServerHandlersLayer } from "./AppServerHandlers.js"
 import { appServerRouterLayer } from "./AppServerRouter.js"
@@ -22,7 +23,7 @@ export const appServerLayer = (options: AppServerOptions) =>
   appServerRouterLayer.pipe(
     Layer.provide(appServerHandlersLayer),
     Layer.provide(AppServerThreads.layer),
-    Layer.provide(FileSearch.layer),
+    Layer.provide(Layer.merge(FileSearch.layer, ConfigWriter.layer)),
     Layer.provide(agentLayer(options)),
     Layer.provideMerge(appServerSenderLayer),
     Layer.provide(Layer.mergeAll(

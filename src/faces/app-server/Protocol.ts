@@ -226,6 +226,22 @@ export class FuzzyFileSearch extends Rpc.make("fuzzyFileSearch", {
   })
 }) {}
 
+export class ConfigValueWrite extends Rpc.make("config/value/write", {
+  payload: {
+    keyPath: Schema.String,
+    value: Schema.Unknown,
+    mergeStrategy: Schema.Literals(["replace", "upsert"]),
+    expectedVersion: Maybe(Schema.String),
+    filePath: Maybe(Schema.String)
+  },
+  success: Schema.Struct({
+    status: Schema.Literal("ok"),
+    version: Schema.String,
+    filePath: Schema.String,
+    overriddenMetadata: Schema.Null
+  })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -247,7 +263,8 @@ export const AppServerRequests = RpcGroup.make(
   AccountLogout,
   AccountRateLimitsRead,
   ConfigRead,
-  FuzzyFileSearch
+  FuzzyFileSearch,
+  ConfigValueWrite
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
