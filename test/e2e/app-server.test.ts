@@ -546,4 +546,32 @@ describe("app-server v2", () => {
     const started = await client.request("thread/start", { cwd })
     expect(started.result).toMatchObject({ model: "written-model", approvalPolicy: "on-request" })
   })
+
+  it("command/exec: runs one command in the sandbox of the given policy, with its exit code, output cap, env and timeout", async () => {
+    const { codexHome, cwd } = await setup([])
+    const client = await launch(codexHome)
+    const exec = async (params: Record<string, unknown>) => {
+      const answer = await client.request("command/exec", { cwd, ...params })
+      expect(answer.error).toBeUndefined()
+      return answer.result
+    }
+    expect(await exec({ command: ["sh", "-c", "echo out; echo err >&2; echo \"$GREETING\" \"${HOME:-unset}\"; exit 3"], env: { GREETING: "hi", HOME: null } }))
+      .toEqual({ exitCode: 3, stdout: "out\nhi unset\n", stderr: "err\n" })
+    const readOnly = await exec({ command: ["sh", "-c", "touch made-read-only"], sandboxPolicy: { type: "readOnly" } })
+    expect(readOnly.exitCode).not.toBe(0)
+    expect(existsSync(join(cwd, "made-read-only"))).toBe(false)
+    const writable = { type: "workspaceWrite", writableRoots: [], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false }
+    expect((await exec({ command: ["sh", "-c", "touch made-writable"], sandboxPolicy: writable })).exitCode).toBe(0)
+    expect(existsSync(join(cwd, "made-writable"))).toBe(true)
+    expect((await exec({ command: ["sh", "-c", "cat $CODEX_HOME/config.toml 2>/dev/null || ls " + codexHome], sandboxPolicy: writable, env: { CODEX_HOME: codexHome } })).stdout)
+      .not.toContain("mock")
+    expect(await exec({ command: ["sh", "-c", "yes | head -c 100000"], outputBytesCap: 10 })).toEqual({ exitCode: 0, stdout: "y\ny\ny\ny\ny\n", stderr: "" })
+    const started = Date.now()
+    const slow = await exec({ command: ["sleep", "30"], timeoutMs: 300 })
+    expect(slow.exitCode).toBe(124)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect((await client.request("command/exec", { command: [] })).error).toMatchObject({ code: -32600, message: "command must not be empty" })
+    expect((await client.request("command/exec", { command: ["true"], tty: true })).error?.code).toBe(-32600)
+    expect((await client.request("command/exec", { command: ["no-such-program-here"] })).error?.message).toContain("no-such-program-here")
+  })
 })

@@ -4,6 +4,7 @@
  * face sees (saved as rollouts, resumable with `codex-reply` or `resumeConversation`).
  */
 import { randomUUID } from "node:crypto"
+import { resolve } from "node:path"
 import { Deferred, Effect, Layer } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
@@ -13,6 +14,7 @@ import { Config } from "../../services/Config.js"
 import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { FileSearch } from "../../services/FileSearch.js"
+import { StandaloneCommands } from "../../services/StandaloneCommands.js"
 import { invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
@@ -120,6 +122,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const account = yield* makeAccountHandlers
   const fileSearch = yield* FileSearch
   const configWriter = yield* ConfigWriter
+  const commands = yield* StandaloneCommands
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -376,6 +379,24 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         Effect.mapError((error) => invalidRequest(error.message)),
         Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
       ),
+
+    "command/exec": (params) =>
+      Effect.gen(function*() {
+        if (params.command.length === 0) return yield* invalidRequest("command must not be empty")
+        const unsupported = (["tty", "streamStdin", "streamStdoutStderr", "disableTimeout", "disableOutputCap"] as const)
+          .filter((flag) => params[flag] === true)
+        if (unsupported.length > 0) {
+          return yield* invalidRequest(`command/exec: ${unsupported.join(", ")} not supported (a command outside a turn is buffered, with a timeout and a cap)`)
+        }
+        return yield* commands.run({
+          argv: params.command,
+          cwd: resolve(config.base.cwd, params.cwd ?? "."),
+          policy: coreSandboxPolicy(params.sandboxPolicy ?? sandboxPolicyOf(config.base)),
+          env: params.env ?? {},
+          timeoutMs: params.timeoutMs ?? undefined,
+          outputBytesCap: params.outputBytesCap ?? undefined
+        }).pipe(Effect.mapError((error) => invalidRequest(error.message)))
+      }),
 
     fuzzyFileSearch: (params) =>
       Effect.map(fileSearch.search(params.query, params.roots), (matches) => ({

@@ -242,6 +242,23 @@ export class ConfigValueWrite extends Rpc.make("config/value/write", {
   })
 }) {}
 
+export class CommandExec extends Rpc.make("command/exec", {
+  payload: {
+    command: Schema.Array(Schema.String),
+    cwd: Maybe(Schema.String),
+    env: Maybe(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
+    sandboxPolicy: Maybe(SandboxPolicy),
+    timeoutMs: Maybe(Schema.Int.check(Schema.isGreaterThan(0))),
+    outputBytesCap: Maybe(Count),
+    disableTimeout: Schema.optionalKey(Schema.Boolean),
+    disableOutputCap: Schema.optionalKey(Schema.Boolean),
+    tty: Schema.optionalKey(Schema.Boolean),
+    streamStdin: Schema.optionalKey(Schema.Boolean),
+    streamStdoutStderr: Schema.optionalKey(Schema.Boolean)
+  },
+  success: Schema.Struct({ exitCode: Schema.Int, stdout: Schema.String, stderr: Schema.String })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -264,7 +281,8 @@ export const AppServerRequests = RpcGroup.make(
   AccountRateLimitsRead,
   ConfigRead,
   FuzzyFileSearch,
-  ConfigValueWrite
+  ConfigValueWrite,
+  CommandExec
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
