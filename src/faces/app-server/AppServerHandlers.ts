@@ -15,7 +15,8 @@ import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { FileSearch } from "../../services/FileSearch.js"
 import { StandaloneCommands } from "../../services/StandaloneCommands.js"
-import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { ThreadNames } from "../../services/ThreadNames.js"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
@@ -88,6 +89,7 @@ const threadOf = (options: {
   readonly status: ThreadStatus
   readonly turns?: ReadonlyArray<Turn>
   readonly createdAt?: number
+  readonly name?: string | null
 }): Thread => ({
   id: options.id,
   sessionId: options.id,
@@ -105,7 +107,7 @@ const threadOf = (options: {
   cwd: options.config.cwd,
   cliVersion: VERSION,
   source: "appServer",
-  name: null,
+  name: options.name ?? null,
   turns: options.turns ?? []
 })
 
@@ -123,6 +125,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const fileSearch = yield* FileSearch
   const configWriter = yield* ConfigWriter
   const commands = yield* StandaloneCommands
+  const names = yield* ThreadNames
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -156,11 +159,11 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     })
 
   /** A saved or live thread as `thread/read` and `thread/list` show it. */
-  const readThread = (threadId: string, includeTurns: boolean) =>
-    manager.read(threadId).pipe(
-      Effect.mapError(lifecycleError),
-      Effect.map((saved) =>
+  const readThread = (threadId: string, includeTurns: boolean, named?: ReadonlyMap<string, string>) =>
+    Effect.all([manager.read(threadId).pipe(Effect.mapError(lifecycleError)), named === undefined ? names.all : Effect.succeed(named)]).pipe(
+      Effect.map(([saved, named]) =>
         threadOf({
+          name: named.get(saved.conversationId) ?? null,
           id: saved.conversationId,
           config: { modelProviderId: config.base.modelProviderId, cwd: saved.cwd, model: saved.model },
           path: saved.rolloutPath,
@@ -201,7 +204,10 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         )
         yield* threads.follow(resumed.conversation)
         const history = resumed.history.length > 0 ? resumed.history : yield* Effect.orElseSucceed(resumed.conversation.history, () => [])
-        const thread = liveThread(resumed.conversation, previewOfHistory(history), turnsOfHistory(resumed.conversationId, history))
+        const thread = {
+          ...liveThread(resumed.conversation, previewOfHistory(history), turnsOfHistory(resumed.conversationId, history)),
+          name: (yield* names.all).get(resumed.conversationId) ?? null
+        }
         request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
         return settingsOf(resumed.conversation, thread)
       }),
@@ -251,6 +257,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
           cursor: params.cursor ?? undefined,
           archived: params.archived ?? undefined
         }).pipe(Effect.mapError(lifecycleError))
+        const named = yield* names.all
         const data = yield* Effect.forEach(page.items, (summary) => {
           // An archived thread cannot be read by id: what its summary says is all there is.
           const fromSummary = threadOf({
@@ -258,14 +265,25 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
             config: { modelProviderId: config.base.modelProviderId, cwd: "", model: null },
             path: summary.path,
             preview: summary.preview,
-            status: { type: "notLoaded" }
+            status: { type: "notLoaded" },
+            name: named.get(summary.conversationId) ?? null
           })
-          return readThread(summary.conversationId, false).pipe(
+          return readThread(summary.conversationId, false, named).pipe(
             Effect.orElseSucceed(() => fromSummary),
             Effect.map((thread) => ({ ...thread, preview: summary.preview, createdAt: secondsOf(summary.timestamp) }))
           )
         })
         return { data, nextCursor: page.nextCursor ?? null }
+      }),
+
+    "thread/name/set": (params, request) =>
+      Effect.gen(function*() {
+        const name = params.name.trim()
+        if (name.length === 0) return yield* invalidRequest("thread name must not be empty")
+        yield* manager.read(params.threadId).pipe(Effect.mapError(lifecycleError))
+        yield* names.set(params.threadId, name).pipe(Effect.mapError((error) => internalError(error.message)))
+        request.afterAnswer(sender.notify(P.ThreadNameUpdated, { threadId: params.threadId, threadName: name }))
+        return {}
       }),
 
     "thread/read": (params) => Effect.map(readThread(params.threadId, params.includeTurns === true), (thread) => ({ thread })),

@@ -10,6 +10,7 @@ import type { CodexLayerOptions } from "../../services/CodexLayer.js"
 import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { FileSearch } from "../../services/FileSearch.js"
 import { StandaloneCommands } from "../../services/StandaloneCommands.js"
+import { ThreadNames } from "../../services/ThreadNames.js"
 import { appServerHandlersLayer } from "./AppServerHandlers.js"
 import { appServerRouterLayer } from "./AppServerRouter.js"
 import { appServerSenderLayer } from "./Framing.js"
@@ -24,7 +25,7 @@ export const appServerLayer = (options: AppServerOptions) =>
   appServerRouterLayer.pipe(
     Layer.provide(appServerHandlersLayer),
     Layer.provide(AppServerThreads.layer),
-    Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer)),
+    Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer, ThreadNames.layer)),
     Layer.provide(agentLayer(options)),
     Layer.provideMerge(appServerSenderLayer),
     Layer.provide(Layer.mergeAll(

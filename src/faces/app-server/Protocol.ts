@@ -259,6 +259,11 @@ export class CommandExec extends Rpc.make("command/exec", {
   success: Schema.Struct({ exitCode: Schema.Int, stdout: Schema.String, stderr: Schema.String })
 }) {}
 
+export class ThreadNameSet extends Rpc.make("thread/name/set", {
+  payload: { threadId: Schema.String, name: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -282,7 +287,8 @@ export const AppServerRequests = RpcGroup.make(
   ConfigRead,
   FuzzyFileSearch,
   ConfigValueWrite,
-  CommandExec
+  CommandExec,
+  ThreadNameSet
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
@@ -294,6 +300,7 @@ const TurnScoped = { threadId: Schema.String, turnId: Schema.String }
 export const ThreadStarted = notification("thread/started", { thread: Thread })
 export const ThreadStatusChanged = notification("thread/status/changed", { threadId: Schema.String, status: ThreadStatus })
 export const ThreadArchived = notification("thread/archived", { threadId: Schema.String })
+export const ThreadNameUpdated = notification("thread/name/updated", { threadId: Schema.String, threadName: Schema.NullOr(Schema.String) })
 export const ThreadUnarchived = notification("thread/unarchived", { threadId: Schema.String })
 export const ThreadCompacted = notification("thread/compacted", TurnScoped)
 export const TurnStarted = notification("turn/started", { threadId: Schema.String, turn: Turn })
