@@ -591,4 +591,31 @@ describe("app-server v2", () => {
     expect((await second.request("thread/resume", { threadId })).result.thread.name).toBe("Fix the parser")
     expect(readFileSync(join(codexHome, "session_index.jsonl"), "utf8")).toContain(`"thread_name":"Fix the parser"`)
   })
+
+  it("thread/rollback drops the last turns from the thread, its saved history and what the model sees next", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("one done"),
+      MockTurn.message("two done"),
+      MockTurn.message("three done"),
+      MockTurn.message("four done")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    for (const text of ["first ask", "second ask", "third ask"]) {
+      expect((await client.turnCompleted(await startTurn(client, threadId, text))).params.turn.status).toBe("completed")
+    }
+    expect((await client.request("thread/rollback", { threadId, numTurns: 0 })).error?.code).toBe(-32600)
+    const rolled = await client.request("thread/rollback", { threadId, numTurns: 2 })
+    expect(rolled.error).toBeUndefined()
+    const userTexts = (thread: { turns: Array<{ items: Array<{ type: string; content?: Array<{ text: string }> }> }> }) =>
+      thread.turns.map((turn) => turn.items.filter((item) => item.type === "userMessage").map((item) => item.content![0]!.text))
+    expect(userTexts(rolled.result.thread)).toEqual([["first ask"]])
+    expect(userTexts((await client.request("thread/read", { threadId, includeTurns: true })).result.thread)).toEqual([["first ask"]])
+    expect((await client.turnCompleted(await startTurn(client, threadId, "fourth ask"))).params.turn.status).toBe("completed")
+    const sent = JSON.stringify(model.requests.at(-1)?.body)
+    expect(sent).toContain("first ask")
+    expect(sent).toContain("one done")
+    expect(sent).not.toContain("second ask")
+    expect(sent).not.toContain("three done")
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { resolve } from "node:path"
-import { Deferred, Effect, Layer } from "effect"
+import { Deferred, Effect, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
@@ -78,6 +78,9 @@ const inputItem = (input: UserInput): InputItem =>
     : input.type === "image"
     ? { type: "image", image_url: input.url }
     : { type: "local_image", path: input.path }
+
+/** How long a rollback (a history rewrite between turns) may take before the request fails. */
+const ROLLBACK_TIMEOUT_MS = 30_000
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -284,6 +287,32 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         yield* names.set(params.threadId, name).pipe(Effect.mapError((error) => internalError(error.message)))
         request.afterAnswer(sender.notify(P.ThreadNameUpdated, { threadId: params.threadId, threadName: name }))
         return {}
+      }),
+
+    "thread/rollback": (params) =>
+      Effect.gen(function*() {
+        if (params.numTurns < 1) return yield* invalidRequest("numTurns must be >= 1")
+        const { conversation, events } = yield* followed(params.threadId)
+        if (events.runningTurn() !== undefined || (yield* conversation.isTaskRunning)) {
+          return yield* invalidRequest(`a turn is running in thread ${params.threadId}; interrupt it first`)
+        }
+        const id = randomUUID()
+        const outcome = yield* Effect.scoped(Effect.gen(function*() {
+          const stream = yield* conversation.subscribe
+          yield* conversation.submitWithId(id, { type: "thread_rollback", num_turns: params.numTurns }).pipe(Effect.mapError(lifecycleError))
+          return yield* stream.pipe(
+            Stream.filter((event) => event.id === id && (event.msg.type === "thread_rolled_back" || event.msg.type === "error")),
+            Stream.runHead
+          )
+        })).pipe(Effect.timeoutOption(ROLLBACK_TIMEOUT_MS), Effect.map(Option.flatten))
+        if (Option.isNone(outcome)) return yield* internalError(`thread ${params.threadId} did not roll back`)
+        if (outcome.value.msg.type === "error") return yield* invalidRequest(outcome.value.msg.message)
+        const history = yield* conversation.history.pipe(Effect.mapError(lifecycleError))
+        const thread = {
+          ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
+          name: (yield* names.all).get(conversation.id) ?? null
+        }
+        return { thread }
       }),
 
     "thread/read": (params) => Effect.map(readThread(params.threadId, params.includeTurns === true), (thread) => ({ thread })),

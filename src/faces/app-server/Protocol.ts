@@ -264,6 +264,11 @@ export class ThreadNameSet extends Rpc.make("thread/name/set", {
   success: Schema.Struct({})
 }) {}
 
+export class ThreadRollback extends Rpc.make("thread/rollback", {
+  payload: { threadId: Schema.String, numTurns: Count },
+  success: Schema.Struct({ thread: Thread })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -288,7 +293,8 @@ export const AppServerRequests = RpcGroup.make(
   FuzzyFileSearch,
   ConfigValueWrite,
   CommandExec,
-  ThreadNameSet
+  ThreadNameSet,
+  ThreadRollback
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
