@@ -4,26 +4,23 @@
  * face sees (saved as rollouts, resumable with `codex-reply` or `resumeConversation`).
  */
 import { randomUUID } from "node:crypto"
-import { resolve } from "node:path"
 import { Deferred, Effect, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
-import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
 import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
-import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
-import { FileSearch } from "../../services/FileSearch.js"
-import { StandaloneCommands } from "../../services/StandaloneCommands.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
 import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import { makeAccountHandlers } from "./AccountHandlers.js"
+import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
+import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
 import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
-import type { SandboxPolicy, Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
+import type { Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
 import * as P from "./Protocol.js"
 import { AppServerThreads } from "./Threads.js"
 
@@ -45,32 +42,6 @@ const overridesOf = (params: {
   ...(params.baseInstructions != null ? { baseInstructions: params.baseInstructions } : {}),
   ...(params.developerInstructions != null ? { developerInstructions: params.developerInstructions } : {})
 })
-
-const sandboxPolicyOf = (config: ResolvedConfig): SandboxPolicy =>
-  config.sandboxMode === "danger-full-access"
-    ? { type: "dangerFullAccess" }
-    : config.sandboxMode === "read-only"
-    ? { type: "readOnly", networkAccess: false }
-    : {
-      type: "workspaceWrite",
-      writableRoots: [...config.sandboxWorkspaceWrite.writableRoots],
-      networkAccess: config.sandboxWorkspaceWrite.networkAccess,
-      excludeTmpdirEnvVar: config.sandboxWorkspaceWrite.excludeTmpdirEnvVar,
-      excludeSlashTmp: config.sandboxWorkspaceWrite.excludeSlashTmp
-    }
-
-const coreSandboxPolicy = (policy: SandboxPolicy): CoreSandboxPolicy =>
-  policy.type === "dangerFullAccess"
-    ? { mode: "danger-full-access" }
-    : policy.type === "readOnly"
-    ? { mode: "read-only" }
-    : {
-      mode: "workspace-write",
-      writable_roots: policy.writableRoots,
-      network_access: policy.networkAccess,
-      exclude_tmpdir_env_var: policy.excludeTmpdirEnvVar,
-      exclude_slash_tmp: policy.excludeSlashTmp
-    }
 
 const inputItem = (input: UserInput): InputItem =>
   input.type === "text"
@@ -125,9 +96,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const threads = yield* AppServerThreads
   const sender = yield* OutgoingSender
   const account = yield* makeAccountHandlers
-  const fileSearch = yield* FileSearch
-  const configWriter = yield* ConfigWriter
-  const commands = yield* StandaloneCommands
+  const workspace = yield* makeWorkspaceHandlers
   const names = yield* ThreadNames
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
@@ -179,6 +148,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
   return AppServerHandlers.of({
     ...account,
+    ...workspace,
     initialize: (params, request) =>
       Effect.sync(() => {
         const problem = config.startupError
@@ -413,48 +383,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         },
         origins: {},
         layers: null
-      }),
+      })
 
-    "config/value/write": (params) =>
-      configWriter.writeValue({
-        keyPath: params.keyPath,
-        value: params.value,
-        mergeStrategy: params.mergeStrategy,
-        expectedVersion: params.expectedVersion ?? undefined,
-        filePath: params.filePath ?? undefined
-      }).pipe(
-        Effect.mapError((error) => invalidRequest(error.message)),
-        Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
-      ),
-
-    "command/exec": (params) =>
-      Effect.gen(function*() {
-        if (params.command.length === 0) return yield* invalidRequest("command must not be empty")
-        const unsupported = (["tty", "streamStdin", "streamStdoutStderr", "disableTimeout", "disableOutputCap"] as const)
-          .filter((flag) => params[flag] === true)
-        if (unsupported.length > 0) {
-          return yield* invalidRequest(`command/exec: ${unsupported.join(", ")} not supported (a command outside a turn is buffered, with a timeout and a cap)`)
-        }
-        return yield* commands.run({
-          argv: params.command,
-          cwd: resolve(config.base.cwd, params.cwd ?? "."),
-          policy: coreSandboxPolicy(params.sandboxPolicy ?? sandboxPolicyOf(config.base)),
-          env: params.env ?? {},
-          timeoutMs: params.timeoutMs ?? undefined,
-          outputBytesCap: params.outputBytesCap ?? undefined
-        }).pipe(Effect.mapError((error) => invalidRequest(error.message)))
-      }),
-
-    fuzzyFileSearch: (params) =>
-      Effect.map(fileSearch.search(params.query, params.roots), (matches) => ({
-        files: matches.map((match) => ({
-          root: match.root,
-          path: match.path,
-          match_type: match.matchType,
-          file_name: match.fileName,
-          score: match.score,
-          indices: match.indices
-        }))
-      }))
   })
 }))
