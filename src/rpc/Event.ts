@@ -87,6 +87,7 @@ export const EventMsg = Schema.Union([
   event("error", { message: Schema.String }),
   event("task_started", { model_context_window: Schema.NullOr(Count) }),
   event("task_complete", { last_agent_message: Schema.NullOr(Schema.String) }),
+  event("thread_rolled_back", { num_turns: Count }),
   event("token_count", {
     ...TokenUsage,
     /** The context window of the task's model, when known; absent when nothing was known. */

@@ -85,6 +85,11 @@ export const Op = Schema.Union([
   }),
   /** Summarises the history with the model and replaces it with the summary and the recent user messages. */
   Schema.Struct({ type: Schema.Literal("compact") }),
+  /**
+   * Drops the last `num_turns` turns from the history (not their file changes), answered by
+   * `thread_rolled_back`; refused with an `error` event while a task runs.
+   */
+  Schema.Struct({ type: Schema.Literal("thread_rollback"), num_turns: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)) }),
   /** Appends `text` to `CODEX_HOME/history.jsonl` (unless `[history] persistence = "none"`). */
   Schema.Struct({ type: Schema.Literal("add_to_history"), text: Schema.String }),
   /** Asks for line `offset` of the history file `log_id`; answered by `get_history_entry_response`. */

@@ -194,4 +194,56 @@ describe("Conversation", () => {
       const missing = yield* manager.get(conversationId).pipe(Effect.flip)
       assert.strictEqual(missing.message, `conversation not found: ${conversationId}`)
     }).pipe(Effect.provide(agent([ScriptedTurn.hang(ResponseEvent.Created())]))))
+
+  it.live("thread_rollback is refused while a task runs, and between tasks drops the last turns from what the model sees", () => {
+    const gate = Deferred.makeUnsafe<void>()
+    const waitTool: Tool = {
+      name: "wait",
+      spec: { type: "function", name: "wait", description: "waits", strict: false, parameters: { type: "object", properties: {} } },
+      run: () => Deferred.await(gate).pipe(Effect.as("waited"))
+    }
+    /** Submits the rollback and answers its reply event. */
+    const rollback = (conversation: Conversation, turns: number) =>
+      Effect.scoped(Effect.gen(function*() {
+        const stream = yield* conversation.subscribe
+        const id = yield* conversation.submit({ type: "thread_rollback", num_turns: turns })
+        return yield* stream.pipe(Stream.filter((event) => event.id === id), Stream.runHead)
+      }))
+    return Effect.gen(function*() {
+      const manager = yield* ConversationManager
+      const { conversation } = yield* manager.newConversation({})
+      yield* Effect.scoped(Effect.gen(function*() {
+        const stream = yield* conversation.subscribe
+        yield* conversation.submit({ type: "user_input", items: [{ type: "text", text: "first" }] })
+        yield* stream.pipe(
+          Stream.tap((event) =>
+            event.msg.type === "task_started"
+              ? rollback(conversation, 1).pipe(
+                Effect.tap((reply) => Effect.sync(() => assert.deepStrictEqual(reply._tag === "Some" ? reply.value.msg : undefined, {
+                  type: "error",
+                  message: "cannot roll back while a turn is running"
+                }))),
+                Effect.andThen(Deferred.succeed(gate, undefined))
+              )
+              : Effect.void
+          ),
+          Stream.takeUntil((event) => event.msg.type === "task_complete"),
+          Stream.runCollect
+        )
+      }))
+      yield* runTurn(conversation, "second")
+      yield* runTurn(conversation, "third")
+      const reply = yield* rollback(conversation, 2)
+      assert.deepStrictEqual(reply._tag === "Some" ? reply.value.msg : undefined, { type: "thread_rolled_back", num_turns: 2 })
+      yield* runTurn(conversation, "fourth")
+      const prompts = yield* (yield* ScriptedModel).prompts
+      assert.deepStrictEqual(userTexts(prompts.at(-1)!.input).filter((text) => !text.startsWith("<")), ["first", "fourth"])
+    }).pipe(Effect.provide(agent([
+      ScriptedTurn.functionCall("wait", {}),
+      ScriptedTurn.text("one"),
+      ScriptedTurn.text("two"),
+      ScriptedTurn.text("three"),
+      ScriptedTurn.text("four")
+    ], [waitTool])))
+  })
 })

@@ -3,7 +3,7 @@
  * JSON-RPC on stdio against the mock model. Every message the server sends is checked against the
  * reference's generated JSON Schema for its method (see test/support/AppServerSchema.ts).
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
@@ -496,5 +496,126 @@ describe("app-server v2", () => {
     const turnId = await startTurn(client, threadId, "echo")
     expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
     expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("not supported over app-server")
+  })
+
+  it("fuzzyFileSearch: paths under the roots matching the query in order, best first, .git skipped, bounded", async () => {
+    const { codexHome, cwd } = await setup([])
+    for (const dir of ["src/sub", ".git/objects", "many"]) mkdirSync(join(cwd, dir), { recursive: true })
+    for (const file of ["src/main.ts", "src/sub/mainly.txt", "README.md", ".git/objects/main", "other.js"]) {
+      writeFileSync(join(cwd, file), "")
+    }
+    for (let i = 0; i < 80; i++) writeFileSync(join(cwd, "many", `main-${i}.txt`), "")
+    const client = await launch(codexHome)
+    const search = async (query: string, roots = [cwd]) =>
+      (await client.request("fuzzyFileSearch", { query, roots, cancellationToken: null })).result.files
+    const files = await search("main.ts")
+    expect(files[0]).toEqual({ root: cwd, path: "src/main.ts", match_type: "file", file_name: "main.ts", score: expect.any(Number), indices: [4, 5, 6, 7, 8, 9, 10] })
+    const scattered = await search("smly")
+    expect(scattered.map((f: { path: string }) => f.path)).toEqual(["src/sub/mainly.txt"])
+    expect(scattered[0].indices).toEqual([0, 8, 12, 13])
+    const dirs = await search("sub")
+    expect(dirs[0]).toMatchObject({ path: "src/sub", match_type: "directory", file_name: "sub" })
+    const many = await search("main")
+    expect(many.length).toBe(50)
+    expect(many.some((f: { path: string }) => f.path.startsWith(".git"))).toBe(false)
+    expect(await search("")).toEqual([])
+    expect(await search("zzzz")).toEqual([])
+  })
+
+  it("config/value/write: sets, merges and removes keys of config.toml, checks the version and the result, and new threads use it", async () => {
+    const { codexHome, cwd } = await setup([])
+    const path = join(codexHome, "config.toml")
+    const client = await launch(codexHome)
+    const write = (params: Record<string, unknown>) => client.request("config/value/write", { mergeStrategy: "replace", ...params })
+    const first = await write({ keyPath: "model", value: "written-model" })
+    expect(first.result).toEqual({ status: "ok", version: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), filePath: path, overriddenMetadata: null })
+    const nested = await write({ keyPath: "sandbox_workspace_write.network_access", value: true, mergeStrategy: "upsert", expectedVersion: first.result.version })
+    expect(nested.error).toBeUndefined()
+    expect((await write({ keyPath: "model", value: "x", expectedVersion: first.result.version })).error?.message).toContain("modified since last read")
+    const before = readFileSync(path, "utf8")
+    expect((await write({ keyPath: "approval_policy", value: "sometimes" })).error?.code).toBe(-32600)
+    expect((await write({ keyPath: "model", value: "y", filePath: join(cwd, "config.toml") })).error?.code).toBe(-32600)
+    expect(readFileSync(path, "utf8")).toBe(before)
+    await write({ keyPath: "sandbox_workspace_write", value: { exclude_slash_tmp: true }, mergeStrategy: "upsert" })
+    await write({ keyPath: "approval_policy", value: null })
+    const text = readFileSync(path, "utf8")
+    expect(text).toContain('model = "written-model"')
+    expect(text).toMatch(/\[sandbox_workspace_write\]\s*network_access = true\s*exclude_slash_tmp = true/)
+    expect(text).not.toContain("approval_policy")
+    expect(text).toContain("mock") // the provider settings are kept
+    const started = await client.request("thread/start", { cwd })
+    expect(started.result).toMatchObject({ model: "written-model", approvalPolicy: "on-request" })
+  })
+
+  it("command/exec: runs one command in the sandbox of the given policy, with its exit code, output cap, env and timeout", async () => {
+    const { codexHome, cwd } = await setup([])
+    const client = await launch(codexHome)
+    const exec = async (params: Record<string, unknown>) => {
+      const answer = await client.request("command/exec", { cwd, ...params })
+      expect(answer.error).toBeUndefined()
+      return answer.result
+    }
+    expect(await exec({ command: ["sh", "-c", "echo out; echo err >&2; echo \"$GREETING\" \"${HOME:-unset}\"; exit 3"], env: { GREETING: "hi", HOME: null } }))
+      .toEqual({ exitCode: 3, stdout: "out\nhi unset\n", stderr: "err\n" })
+    const readOnly = await exec({ command: ["sh", "-c", "touch made-read-only"], sandboxPolicy: { type: "readOnly" } })
+    expect(readOnly.exitCode).not.toBe(0)
+    expect(existsSync(join(cwd, "made-read-only"))).toBe(false)
+    const writable = { type: "workspaceWrite", writableRoots: [], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false }
+    expect((await exec({ command: ["sh", "-c", "touch made-writable"], sandboxPolicy: writable })).exitCode).toBe(0)
+    expect(existsSync(join(cwd, "made-writable"))).toBe(true)
+    expect((await exec({ command: ["sh", "-c", "cat $CODEX_HOME/config.toml 2>/dev/null || ls " + codexHome], sandboxPolicy: writable, env: { CODEX_HOME: codexHome } })).stdout)
+      .not.toContain("mock")
+    expect(await exec({ command: ["sh", "-c", "yes | head -c 100000"], outputBytesCap: 10 })).toEqual({ exitCode: 0, stdout: "y\ny\ny\ny\ny\n", stderr: "" })
+    const started = Date.now()
+    const slow = await exec({ command: ["sleep", "30"], timeoutMs: 300 })
+    expect(slow.exitCode).toBe(124)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect((await client.request("command/exec", { command: [] })).error).toMatchObject({ code: -32600, message: "command must not be empty" })
+    expect((await client.request("command/exec", { command: ["true"], tty: true })).error?.code).toBe(-32600)
+    expect((await client.request("command/exec", { command: ["no-such-program-here"] })).error?.message).toContain("no-such-program-here")
+  })
+
+  it("thread/name/set: thread/name/updated, and the name in thread/read, thread/list and a resume in a new process", async () => {
+    const { codexHome, cwd } = await setup([])
+    const first = await launch(codexHome)
+    const threadId = await startThread(first, cwd)
+    expect((await first.request("thread/name/set", { threadId, name: "  Fix the parser " })).result).toEqual({})
+    expect((await first.server.waitForNotification("thread/name/updated")).params).toEqual({ threadId, threadName: "Fix the parser" })
+    expect((await first.request("thread/read", { threadId })).result.thread.name).toBe("Fix the parser")
+    expect((await first.request("thread/name/set", { threadId, name: " " })).error).toMatchObject({ code: -32600, message: "thread name must not be empty" })
+    expect((await first.request("thread/name/set", { threadId: "00000000-0000-0000-0000-000000000000", name: "x" })).error).toBeDefined()
+    await first.server.closeAndWait()
+    const second = await launch(codexHome)
+    const listed = await second.request("thread/list", {})
+    expect(listed.result.data.map((t: { id: string; name: string | null }) => [t.id, t.name])).toEqual([[threadId, "Fix the parser"]])
+    expect((await second.request("thread/resume", { threadId })).result.thread.name).toBe("Fix the parser")
+    expect(readFileSync(join(codexHome, "session_index.jsonl"), "utf8")).toContain(`"thread_name":"Fix the parser"`)
+  })
+
+  it("thread/rollback drops the last turns from the thread, its saved history and what the model sees next", async () => {
+    const { codexHome, cwd, model } = await setup([
+      MockTurn.message("one done"),
+      MockTurn.message("two done"),
+      MockTurn.message("three done"),
+      MockTurn.message("four done")
+    ])
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    for (const text of ["first ask", "second ask", "third ask"]) {
+      expect((await client.turnCompleted(await startTurn(client, threadId, text))).params.turn.status).toBe("completed")
+    }
+    expect((await client.request("thread/rollback", { threadId, numTurns: 0 })).error?.code).toBe(-32600)
+    const rolled = await client.request("thread/rollback", { threadId, numTurns: 2 })
+    expect(rolled.error).toBeUndefined()
+    const userTexts = (thread: { turns: Array<{ items: Array<{ type: string; content?: Array<{ text: string }> }> }> }) =>
+      thread.turns.map((turn) => turn.items.filter((item) => item.type === "userMessage").map((item) => item.content![0]!.text))
+    expect(userTexts(rolled.result.thread)).toEqual([["first ask"]])
+    expect(userTexts((await client.request("thread/read", { threadId, includeTurns: true })).result.thread)).toEqual([["first ask"]])
+    expect((await client.turnCompleted(await startTurn(client, threadId, "fourth ask"))).params.turn.status).toBe("completed")
+    const sent = JSON.stringify(model.requests.at(-1)?.body)
+    expect(sent).toContain("first ask")
+    expect(sent).toContain("one done")
+    expect(sent).not.toContain("second ask")
+    expect(sent).not.toContain("three done")
   })
 })

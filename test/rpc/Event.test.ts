@@ -12,6 +12,7 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
   error: { type: "error", message: "stream disconnected" },
   task_started: { type: "task_started", model_context_window: null },
   task_complete: { type: "task_complete", last_agent_message: "done" },
+  thread_rolled_back: { type: "thread_rolled_back", num_turns: 2 },
   token_count: {
     type: "token_count",
     input_tokens: 10,

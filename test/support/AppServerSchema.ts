@@ -12,8 +12,9 @@ import type { JsonRpcMessage } from "./ServerProcess.ts"
 
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/app-server-schema.mjs")
 
-/** Methods without params name no params type to derive their response's from. */
+/** Responses whose schema is not named after the params' (methods without params, shared responses). */
 const RESPONSE_OF_PARAMLESS: Readonly<Record<string, string>> = {
+  "config/value/write": "ConfigWriteResponse",
   "account/logout": "LogoutAccountResponse",
   "account/rateLimits/read": "GetAccountRateLimitsResponse"
 }

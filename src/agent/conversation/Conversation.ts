@@ -36,6 +36,7 @@ import { overrideTurnContext } from "./TurnContextOverride.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
 import { runTask } from "../TurnLoop.js"
 import { ConversationUnavailable } from "./ConversationUnavailable.js"
+import { withoutLastTurns } from "./Rollback.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
 
 export { ConversationUnavailable }
@@ -307,6 +308,14 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       return Effect.void
     })
 
+  /** Between tasks only: a running task would record into the history being cut. */
+  const rollback = (id: string, turns: number) =>
+    Effect.suspend(() =>
+      task !== undefined
+        ? publish(id, { type: "error", message: "cannot roll back while a turn is running" })
+        : replaceHistory(withoutLastTurns(history, turns)).pipe(Effect.andThen(publish(id, { type: "thread_rolled_back", num_turns: turns })))
+    )
+
   const override = (id: string, op: Extract<Op, { type: "override_turn_context" }>) =>
     Effect.suspend(() => {
       const overridden = overrideTurnContext(turnContext, op)
@@ -350,6 +359,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return override(id, op).pipe(reportFailure(id))
       case "compact":
         return compact(id).pipe(reportFailure(id))
+      case "thread_rollback":
+        return rollback(id, op.num_turns).pipe(reportFailure(id))
       case "add_to_history":
         return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":

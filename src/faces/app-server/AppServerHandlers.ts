@@ -4,21 +4,23 @@
  * face sees (saved as rollouts, resumable with `codex-reply` or `resumeConversation`).
  */
 import { randomUUID } from "node:crypto"
-import { Deferred, Effect, Layer } from "effect"
+import { Deferred, Effect, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
-import type { SandboxPolicy as CoreSandboxPolicy } from "../../rpc/Enums.js"
 import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
-import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { ThreadNames } from "../../services/ThreadNames.js"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import { makeAccountHandlers } from "./AccountHandlers.js"
+import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
+import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
 import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
-import type { SandboxPolicy, Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
+import type { Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
 import * as P from "./Protocol.js"
 import { AppServerThreads } from "./Threads.js"
 
@@ -41,38 +43,15 @@ const overridesOf = (params: {
   ...(params.developerInstructions != null ? { developerInstructions: params.developerInstructions } : {})
 })
 
-const sandboxPolicyOf = (config: ResolvedConfig): SandboxPolicy =>
-  config.sandboxMode === "danger-full-access"
-    ? { type: "dangerFullAccess" }
-    : config.sandboxMode === "read-only"
-    ? { type: "readOnly", networkAccess: false }
-    : {
-      type: "workspaceWrite",
-      writableRoots: [...config.sandboxWorkspaceWrite.writableRoots],
-      networkAccess: config.sandboxWorkspaceWrite.networkAccess,
-      excludeTmpdirEnvVar: config.sandboxWorkspaceWrite.excludeTmpdirEnvVar,
-      excludeSlashTmp: config.sandboxWorkspaceWrite.excludeSlashTmp
-    }
-
-const coreSandboxPolicy = (policy: SandboxPolicy): CoreSandboxPolicy =>
-  policy.type === "dangerFullAccess"
-    ? { mode: "danger-full-access" }
-    : policy.type === "readOnly"
-    ? { mode: "read-only" }
-    : {
-      mode: "workspace-write",
-      writable_roots: policy.writableRoots,
-      network_access: policy.networkAccess,
-      exclude_tmpdir_env_var: policy.excludeTmpdirEnvVar,
-      exclude_slash_tmp: policy.excludeSlashTmp
-    }
-
 const inputItem = (input: UserInput): InputItem =>
   input.type === "text"
     ? { type: "text", text: input.text }
     : input.type === "image"
     ? { type: "image", image_url: input.url }
     : { type: "local_image", path: input.path }
+
+/** How long a rollback (a history rewrite between turns) may take before the request fails. */
+const ROLLBACK_TIMEOUT_MS = 30_000
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -84,6 +63,7 @@ const threadOf = (options: {
   readonly status: ThreadStatus
   readonly turns?: ReadonlyArray<Turn>
   readonly createdAt?: number
+  readonly name?: string | null
 }): Thread => ({
   id: options.id,
   sessionId: options.id,
@@ -101,7 +81,7 @@ const threadOf = (options: {
   cwd: options.config.cwd,
   cliVersion: VERSION,
   source: "appServer",
-  name: null,
+  name: options.name ?? null,
   turns: options.turns ?? []
 })
 
@@ -116,6 +96,8 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const threads = yield* AppServerThreads
   const sender = yield* OutgoingSender
   const account = yield* makeAccountHandlers
+  const workspace = yield* makeWorkspaceHandlers
+  const names = yield* ThreadNames
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
     thread,
@@ -149,11 +131,11 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     })
 
   /** A saved or live thread as `thread/read` and `thread/list` show it. */
-  const readThread = (threadId: string, includeTurns: boolean) =>
-    manager.read(threadId).pipe(
-      Effect.mapError(lifecycleError),
-      Effect.map((saved) =>
+  const readThread = (threadId: string, includeTurns: boolean, named?: ReadonlyMap<string, string>) =>
+    Effect.all([manager.read(threadId).pipe(Effect.mapError(lifecycleError)), named === undefined ? names.all : Effect.succeed(named)]).pipe(
+      Effect.map(([saved, named]) =>
         threadOf({
+          name: named.get(saved.conversationId) ?? null,
           id: saved.conversationId,
           config: { modelProviderId: config.base.modelProviderId, cwd: saved.cwd, model: saved.model },
           path: saved.rolloutPath,
@@ -166,6 +148,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
   return AppServerHandlers.of({
     ...account,
+    ...workspace,
     initialize: (params, request) =>
       Effect.sync(() => {
         const problem = config.startupError
@@ -194,7 +177,10 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         )
         yield* threads.follow(resumed.conversation)
         const history = resumed.history.length > 0 ? resumed.history : yield* Effect.orElseSucceed(resumed.conversation.history, () => [])
-        const thread = liveThread(resumed.conversation, previewOfHistory(history), turnsOfHistory(resumed.conversationId, history))
+        const thread = {
+          ...liveThread(resumed.conversation, previewOfHistory(history), turnsOfHistory(resumed.conversationId, history)),
+          name: (yield* names.all).get(resumed.conversationId) ?? null
+        }
         request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
         return settingsOf(resumed.conversation, thread)
       }),
@@ -244,6 +230,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
           cursor: params.cursor ?? undefined,
           archived: params.archived ?? undefined
         }).pipe(Effect.mapError(lifecycleError))
+        const named = yield* names.all
         const data = yield* Effect.forEach(page.items, (summary) => {
           // An archived thread cannot be read by id: what its summary says is all there is.
           const fromSummary = threadOf({
@@ -251,14 +238,51 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
             config: { modelProviderId: config.base.modelProviderId, cwd: "", model: null },
             path: summary.path,
             preview: summary.preview,
-            status: { type: "notLoaded" }
+            status: { type: "notLoaded" },
+            name: named.get(summary.conversationId) ?? null
           })
-          return readThread(summary.conversationId, false).pipe(
+          return readThread(summary.conversationId, false, named).pipe(
             Effect.orElseSucceed(() => fromSummary),
             Effect.map((thread) => ({ ...thread, preview: summary.preview, createdAt: secondsOf(summary.timestamp) }))
           )
         })
         return { data, nextCursor: page.nextCursor ?? null }
+      }),
+
+    "thread/name/set": (params, request) =>
+      Effect.gen(function*() {
+        const name = params.name.trim()
+        if (name.length === 0) return yield* invalidRequest("thread name must not be empty")
+        yield* manager.read(params.threadId).pipe(Effect.mapError(lifecycleError))
+        yield* names.set(params.threadId, name).pipe(Effect.mapError((error) => internalError(error.message)))
+        request.afterAnswer(sender.notify(P.ThreadNameUpdated, { threadId: params.threadId, threadName: name }))
+        return {}
+      }),
+
+    "thread/rollback": (params) =>
+      Effect.gen(function*() {
+        if (params.numTurns < 1) return yield* invalidRequest("numTurns must be >= 1")
+        const { conversation, events } = yield* followed(params.threadId)
+        if (events.runningTurn() !== undefined || (yield* conversation.isTaskRunning)) {
+          return yield* invalidRequest(`a turn is running in thread ${params.threadId}; interrupt it first`)
+        }
+        const id = randomUUID()
+        const outcome = yield* Effect.scoped(Effect.gen(function*() {
+          const stream = yield* conversation.subscribe
+          yield* conversation.submitWithId(id, { type: "thread_rollback", num_turns: params.numTurns }).pipe(Effect.mapError(lifecycleError))
+          return yield* stream.pipe(
+            Stream.filter((event) => event.id === id && (event.msg.type === "thread_rolled_back" || event.msg.type === "error")),
+            Stream.runHead
+          )
+        })).pipe(Effect.timeoutOption(ROLLBACK_TIMEOUT_MS), Effect.map(Option.flatten))
+        if (Option.isNone(outcome)) return yield* internalError(`thread ${params.threadId} did not roll back`)
+        if (outcome.value.msg.type === "error") return yield* invalidRequest(outcome.value.msg.message)
+        const history = yield* conversation.history.pipe(Effect.mapError(lifecycleError))
+        const thread = {
+          ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
+          name: (yield* names.all).get(conversation.id) ?? null
+        }
+        return { thread }
       }),
 
     "thread/read": (params) => Effect.map(readThread(params.threadId, params.includeTurns === true), (thread) => ({ thread })),
@@ -360,5 +384,6 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         origins: {},
         layers: null
       })
+
   })
 }))

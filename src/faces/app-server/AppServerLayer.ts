@@ -7,6 +7,10 @@ import { stderrLoggerLayer } from "../../server/Logging.js"
 import { agentLayer } from "../../server/ServerLayer.js"
 import { serveStdio } from "../../server/StdioServer.js"
 import type { CodexLayerOptions } from "../../services/CodexLayer.js"
+import { ConfigWriter } from "../../services/ConfigWriter.js"
+import { FileSearch } from "../../services/FileSearch.js"
+import { StandaloneCommands } from "../../services/StandaloneCommands.js"
+import { ThreadNames } from "../../services/ThreadNames.js"
 import { appServerHandlersLayer } from "./AppServerHandlers.js"
 import { appServerRouterLayer } from "./AppServerRouter.js"
 import { appServerSenderLayer } from "./Framing.js"
@@ -21,6 +25,7 @@ export const appServerLayer = (options: AppServerOptions) =>
   appServerRouterLayer.pipe(
     Layer.provide(appServerHandlersLayer),
     Layer.provide(AppServerThreads.layer),
+    Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer, ThreadNames.layer)),
     Layer.provide(agentLayer(options)),
     Layer.provideMerge(appServerSenderLayer),
     Layer.provide(Layer.mergeAll(

@@ -3,7 +3,7 @@
  * generated schema (`codex app-server generate-json-schema`) declares them. Only the subset served here;
  * each field the reference requires is present, optional ones the reference sends as `null` are sent so too.
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -139,15 +139,19 @@ export const Thread = Schema.Struct({
 export type Thread = typeof Thread.Type
 
 /** The sandbox in force, as the reference reports it (v2 names). */
+/** A field a client may leave out, as the reference's defaults allow. */
+const defaulted = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
+  schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
 export const SandboxPolicy = Schema.Union([
   Schema.Struct({ type: Schema.Literal("dangerFullAccess") }),
-  Schema.Struct({ type: Schema.Literal("readOnly"), networkAccess: Schema.Boolean }),
+  Schema.Struct({ type: Schema.Literal("readOnly"), networkAccess: defaulted(Schema.Boolean, false) }),
   Schema.Struct({
     type: Schema.Literal("workspaceWrite"),
-    writableRoots: Schema.Array(Schema.String),
-    networkAccess: Schema.Boolean,
-    excludeTmpdirEnvVar: Schema.Boolean,
-    excludeSlashTmp: Schema.Boolean
+    writableRoots: defaulted(Schema.Array(Schema.String), []),
+    networkAccess: defaulted(Schema.Boolean, false),
+    excludeTmpdirEnvVar: defaulted(Schema.Boolean, false),
+    excludeSlashTmp: defaulted(Schema.Boolean, false)
   })
 ])
 export type SandboxPolicy = typeof SandboxPolicy.Type

@@ -212,6 +212,63 @@ export class ConfigRead extends Rpc.make("config/read", {
   })
 }) {}
 
+export class FuzzyFileSearch extends Rpc.make("fuzzyFileSearch", {
+  payload: { query: Schema.String, roots: Schema.Array(Schema.String), cancellationToken: Maybe(Schema.String) },
+  success: Schema.Struct({
+    files: Schema.Array(Schema.Struct({
+      root: Schema.String,
+      path: Schema.String,
+      match_type: Schema.Literals(["file", "directory"]),
+      file_name: Schema.String,
+      score: Count,
+      indices: Schema.NullOr(Schema.Array(Count))
+    }))
+  })
+}) {}
+
+export class ConfigValueWrite extends Rpc.make("config/value/write", {
+  payload: {
+    keyPath: Schema.String,
+    value: Schema.Unknown,
+    mergeStrategy: Schema.Literals(["replace", "upsert"]),
+    expectedVersion: Maybe(Schema.String),
+    filePath: Maybe(Schema.String)
+  },
+  success: Schema.Struct({
+    status: Schema.Literal("ok"),
+    version: Schema.String,
+    filePath: Schema.String,
+    overriddenMetadata: Schema.Null
+  })
+}) {}
+
+export class CommandExec extends Rpc.make("command/exec", {
+  payload: {
+    command: Schema.Array(Schema.String),
+    cwd: Maybe(Schema.String),
+    env: Maybe(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
+    sandboxPolicy: Maybe(SandboxPolicy),
+    timeoutMs: Maybe(Schema.Int.check(Schema.isGreaterThan(0))),
+    outputBytesCap: Maybe(Count),
+    disableTimeout: Schema.optionalKey(Schema.Boolean),
+    disableOutputCap: Schema.optionalKey(Schema.Boolean),
+    tty: Schema.optionalKey(Schema.Boolean),
+    streamStdin: Schema.optionalKey(Schema.Boolean),
+    streamStdoutStderr: Schema.optionalKey(Schema.Boolean)
+  },
+  success: Schema.Struct({ exitCode: Schema.Int, stdout: Schema.String, stderr: Schema.String })
+}) {}
+
+export class ThreadNameSet extends Rpc.make("thread/name/set", {
+  payload: { threadId: Schema.String, name: Schema.String },
+  success: Schema.Struct({})
+}) {}
+
+export class ThreadRollback extends Rpc.make("thread/rollback", {
+  payload: { threadId: Schema.String, numTurns: Count },
+  success: Schema.Struct({ thread: Thread })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -232,7 +289,12 @@ export const AppServerRequests = RpcGroup.make(
   AccountLoginCancel,
   AccountLogout,
   AccountRateLimitsRead,
-  ConfigRead
+  ConfigRead,
+  FuzzyFileSearch,
+  ConfigValueWrite,
+  CommandExec,
+  ThreadNameSet,
+  ThreadRollback
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 
@@ -244,6 +306,7 @@ const TurnScoped = { threadId: Schema.String, turnId: Schema.String }
 export const ThreadStarted = notification("thread/started", { thread: Thread })
 export const ThreadStatusChanged = notification("thread/status/changed", { threadId: Schema.String, status: ThreadStatus })
 export const ThreadArchived = notification("thread/archived", { threadId: Schema.String })
+export const ThreadNameUpdated = notification("thread/name/updated", { threadId: Schema.String, threadName: Schema.NullOr(Schema.String) })
 export const ThreadUnarchived = notification("thread/unarchived", { threadId: Schema.String })
 export const ThreadCompacted = notification("thread/compacted", TurnScoped)
 export const TurnStarted = notification("turn/started", { threadId: Schema.String, turn: Turn })
