@@ -22,7 +22,8 @@ const codexBin = () => {
     mkdirSync(prefix, { recursive: true })
     process.stderr.write(`installing @openai/codex@${CODEX_VERSION} into ${prefix} (test only)\n`)
     execFileSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", `@openai/codex@${CODEX_VERSION}`], {
-      stdio: ["ignore", "inherit", "inherit"]
+      // npm's output to stderr: stdout carries only the schema directory, which the tests read.
+      stdio: ["ignore", 2, 2]
     })
   }
   return bin
