@@ -619,3 +619,37 @@ describe("app-server v2", () => {
     expect(sent).not.toContain("three done")
   })
 })
+
+describe("app-server v2: the model's questions", () => {
+  it("request_user_input goes to the client as item/tool/requestUserInput, and its answers back to the model", async () => {
+    const questions = [{
+      id: "color",
+      header: "Color",
+      question: "Which color should the button be?",
+      options: [{ label: "Red", description: "Matches the brand" }, { label: "Blue", description: "Calmer" }]
+    }]
+    const { codexHome, cwd, model } = await setup([MockTurn.functionCall("request_user_input", { questions }, "call-q"), MockTurn.message("noted")])
+    // A model family that is offered request_user_input.
+    writeFileSync(
+      join(codexHome, "config.toml"),
+      mockConfigToml(model.url, { approvalPolicy: "never", extra: `model = "gpt-5.1-codex"` }).replace(`model = "mock-model"\n`, "")
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "style it")
+    const asked = await client.server.waitForServerRequest("item/tool/requestUserInput", 20_000)
+    expect(asked.params).toEqual({
+      threadId,
+      turnId,
+      itemId: "call-q",
+      isBlocking: true,
+      questions: [{ ...questions[0], isOther: true, isSecret: false }]
+    })
+    client.answer(asked, { answers: { color: { answers: ["Blue"] } } })
+    await client.turnCompleted(turnId)
+
+    expect(client.server.messages.find((m) => m.method === "serverRequest/resolved")?.params).toEqual({ threadId, requestId: asked.id })
+    const toolOutput = (model.requests[1]!.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === "tool")?.content
+    expect(toolOutput).toContain("Blue")
+  })
+})

@@ -426,5 +426,20 @@ export class FileChangeRequestApproval extends Rpc.make("item/fileChange/request
   success: Schema.Struct({ decision: ApprovalDecision })
 }) {}
 
+/** One question of the model's `request_user_input`, as the client shows it. */
+const UserInputQuestionV2 = Schema.Struct({
+  id: Schema.String,
+  header: Schema.String,
+  question: Schema.String,
+  isOther: Schema.Boolean,
+  isSecret: Schema.Boolean,
+  options: Schema.NullOr(Schema.Array(Schema.Struct({ label: Schema.String, description: Schema.String })))
+})
+
+export class ToolRequestUserInput extends Rpc.make("item/tool/requestUserInput", {
+  payload: { ...TurnScoped, itemId: Schema.String, isBlocking: Schema.Boolean, questions: Schema.Array(UserInputQuestionV2) },
+  success: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
+}) {}
+
 /** Everything this server asks an app-server client. */
-export const AppServerServerRequests = RpcGroup.make(CommandExecutionRequestApproval, FileChangeRequestApproval)
+export const AppServerServerRequests = RpcGroup.make(CommandExecutionRequestApproval, FileChangeRequestApproval, ToolRequestUserInput)

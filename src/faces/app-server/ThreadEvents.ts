@@ -135,6 +135,33 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     )
   }
 
+  /**
+   * Puts the model's questions to the client (`item/tool/requestUserInput`) and submits its answers; a client
+   * that answers with an error, or a turn that ends first, leaves the model with no answer, never waiting.
+   */
+  const askUser = (turnId: string, event: Event & { readonly msg: { readonly type: "request_user_input" } }) => {
+    let requestId = -1
+    return sender.sendRequest(P.ToolRequestUserInput, {
+      threadId,
+      turnId,
+      itemId: event.msg.call_id,
+      isBlocking: true,
+      questions: event.msg.questions.map((question) => ({
+        id: question.id,
+        header: question.header,
+        question: question.question,
+        // The model's questions always take a free-form answer besides their options.
+        isOther: true,
+        isSecret: false,
+        options: question.options.length === 0 ? null : question.options
+      }))
+    }, { onIssued: (id) => void (requestId = id) }).pipe(
+      Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
+      Effect.flatMap(({ answers }) => conversation.submit({ type: "user_input_answer", id: event.id, response: { answers } })),
+      Effect.catch(() => answerNobodyAsked(conversation, event))
+    )
+  }
+
   const endTurn = (turnId: string, status_: "completed" | "interrupted" | "failed") =>
     Effect.gen(function*() {
       const error = status_ === "failed" ? turnError ?? { message: "turn failed", codexErrorInfo: null, additionalDetails: null } : null
@@ -376,9 +403,12 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       Stream.runForEach((event) =>
         onEvent(event).pipe(
           Effect.andThen(
-            !isApprovalEvent(event)
-              // `item/tool/requestUserInput` and `mcpServer/elicitation/request` are not served yet: answered
-              // with nothing at once, so the turn goes on instead of waiting on nobody.
+            event.msg.type === "request_user_input"
+              // Beside the event loop, like an approval: the turn waits for the answer, events keep flowing.
+              ? conversation.attach(askUser(event.id, event as Event & { readonly msg: { readonly type: "request_user_input" } }))
+              : !isApprovalEvent(event)
+              // `mcpServer/elicitation/request` is not served yet: a server's form is answered with nothing at
+              // once, so the turn goes on instead of waiting on nobody.
               ? answerNobodyAsked(conversation, event)
               : event.msg.type === "mcp_tool_call_approval_request"
               // No v2 request for it here: a prompt denial beats a turn waiting on nobody.
