@@ -653,3 +653,25 @@ describe("app-server v2: the model's questions", () => {
     expect(toolOutput).toContain("Blue")
   })
 })
+
+describe("app-server v2: a configured MCP server's forms", () => {
+  it("go to the client as mcpServer/elicitation/request, and its answer back to the server", async () => {
+    const { codexHome, cwd, model } = await setup(
+      [MockTurn.functionCall("everything__trigger-elicitation-request", {}, "call-mcp"), MockTurn.message("done")],
+      "never",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "ask me")
+    const asked = await client.server.waitForServerRequest("mcpServer/elicitation/request", 30_000)
+    expect(asked.params).toMatchObject({ threadId, turnId, serverName: "everything", mode: "form" })
+    expect(asked.params.requestedSchema.properties.name).toMatchObject({ type: "string" })
+    client.answer(asked, { action: "accept", content: { name: "Ada Lovelace", check: true } })
+    await client.turnCompleted(turnId)
+
+    expect(client.server.messages.find((m) => m.method === "serverRequest/resolved")?.params).toEqual({ threadId, requestId: asked.id })
+    const toolOutput = (model.requests[1]!.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === "tool")?.content
+    expect(toolOutput).toContain("Ada Lovelace")
+  }, 60_000)
+})

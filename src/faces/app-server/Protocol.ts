@@ -441,5 +441,26 @@ export class ToolRequestUserInput extends Rpc.make("item/tool/requestUserInput",
   success: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
 }) {}
 
+/** A configured MCP server's form, put to the client (the server's own `requestedSchema` governs its fields). */
+export class McpServerElicitationRequest extends Rpc.make("mcpServer/elicitation/request", {
+  payload: {
+    threadId: Schema.String,
+    turnId: Schema.NullOr(Schema.String),
+    serverName: Schema.String,
+    mode: Schema.Literal("form"),
+    message: Schema.String,
+    requestedSchema: Schema.Record(Schema.String, Schema.Unknown)
+  },
+  success: Schema.Struct({
+    action: Schema.Literals(["accept", "decline", "cancel"]),
+    content: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)))
+  })
+}) {}
+
 /** Everything this server asks an app-server client. */
-export const AppServerServerRequests = RpcGroup.make(CommandExecutionRequestApproval, FileChangeRequestApproval, ToolRequestUserInput)
+export const AppServerServerRequests = RpcGroup.make(
+  CommandExecutionRequestApproval,
+  FileChangeRequestApproval,
+  ToolRequestUserInput,
+  McpServerElicitationRequest
+)

@@ -162,6 +162,29 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     )
   }
 
+  /** Puts a configured MCP server's form to the client and sends its answer back; an error answer cancels it. */
+  const askForServer = (turnId: string, event: Event & { readonly msg: { readonly type: "mcp_elicitation_request" } }) => {
+    let requestId = -1
+    return sender.sendRequest(P.McpServerElicitationRequest, {
+      threadId,
+      turnId,
+      serverName: event.msg.server,
+      mode: "form",
+      message: event.msg.message,
+      requestedSchema: event.msg.requested_schema
+    }, { onIssued: (id) => void (requestId = id) }).pipe(
+      Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
+      Effect.flatMap(({ action, content }) =>
+        conversation.submit({
+          type: "mcp_elicitation_answer",
+          id: event.id,
+          response: action === "accept" && content != null ? { action, content } : { action }
+        })
+      ),
+      Effect.catch(() => answerNobodyAsked(conversation, event))
+    )
+  }
+
   const endTurn = (turnId: string, status_: "completed" | "interrupted" | "failed") =>
     Effect.gen(function*() {
       const error = status_ === "failed" ? turnError ?? { message: "turn failed", codexErrorInfo: null, additionalDetails: null } : null
@@ -406,10 +429,10 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
             event.msg.type === "request_user_input"
               // Beside the event loop, like an approval: the turn waits for the answer, events keep flowing.
               ? conversation.attach(askUser(event.id, event as Event & { readonly msg: { readonly type: "request_user_input" } }))
+              : event.msg.type === "mcp_elicitation_request"
+              ? conversation.attach(askForServer(event.id, event as Event & { readonly msg: { readonly type: "mcp_elicitation_request" } }))
               : !isApprovalEvent(event)
-              // `mcpServer/elicitation/request` is not served yet: a server's form is answered with nothing at
-              // once, so the turn goes on instead of waiting on nobody.
-              ? answerNobodyAsked(conversation, event)
+              ? Effect.void
               : event.msg.type === "mcp_tool_call_approval_request"
               // No v2 request for it here: a prompt denial beats a turn waiting on nobody.
               ? denyApproval(conversation, event, "MCP tool calls that need approval are not supported over app-server")
