@@ -378,7 +378,8 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
         return answer.result.structuredContent.threadId as string
       }))
 
-      // Every turn waits on the model when PostgreSQL goes down and comes back.
+      // Every turn waits on the model when PostgreSQL goes down; the model answers while it is down, so the
+      // turns record their answers while it comes back.
       const before = mock.requests.length
       mock.push(...MockTurn.times(COUNT, MockTurn.held(MockTurn.message("during"))))
       const during = indices.map((i) =>
@@ -386,8 +387,9 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
       )
       await mock.waitForRequests(before + COUNT, 30_000)
       const restarted = Date.now()
-      own.restart()
+      own.stop()
       mock.release()
+      own.start()
       // A turn whose runner lost its shard, or whose history write met the restart, ends with a clear error.
       const duringAnswers = await Promise.all(during)
       const acknowledged = duringAnswers.map((answer) => answer.result?.structuredContent?.content === "during")

@@ -37,6 +37,8 @@ export interface Postgres {
   readonly stop: () => void
   /** Stops the server at once (open sessions and their advisory locks die) and starts it again on the same port. */
   readonly restart: () => void
+  /** Starts a server `stop` stopped, on the same port. */
+  readonly start: () => void
 }
 
 const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
@@ -89,6 +91,7 @@ export const startPostgres = async (also?: { readonly address: string; readonly 
     restart: () => {
       asPostgres(bin, ["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
       start()
-    }
+    },
+    start
   }
 }
