@@ -150,8 +150,8 @@ describe.skipIf(unavailable !== undefined)("a partitioned cluster runner", () =>
         const answers = body.split(`"during answer"`).length - 1
         assert.strictEqual(answers, ok(duringAnswers[i]) ? 1 : 0, `conversation ${i}: ${body}`)
 
-        // Never two runners on one conversation: a turn starts only after every other runner's turn of the
-        // conversation ended, except the cut-off runner's stranded turn, which it never finishes.
+        // Never two runners on one conversation: a turn starts only after the model answered every other
+        // runner's turn of it, except the cut-off runner's stranded turn, whose answer is never recorded (above).
         const turns = turnsOf(mock.requests, i)
         for (const a of turns) {
           for (const b of turns) {
