@@ -356,7 +356,7 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
     }
   }, 120_000)
 
-  it("keeps every acknowledged message through a PostgreSQL restart between turns", async () => {
+  it("keeps every acknowledged message through a PostgreSQL restart in the middle of 30 turns", async () => {
     // Its own PostgreSQL: this one restarts.
     const own = await startPostgres()
     const mock = await startMockModelServer()
@@ -364,28 +364,49 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
     const workspace = makeTempDir("workspace-")
     writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
     const clusterArgs = async () => ["mcp", "--cluster", own.url, "--runner-address", `127.0.0.1:${await freePort()}`]
-    const fronts = [new ServerProcess({ codexHome: home, args: await clusterArgs() }), new ServerProcess({ codexHome: home, args: await clusterArgs() })]
+    const fronts: Array<ServerProcess> = []
+    for (let i = 0; i < 3; i++) fronts.push(new ServerProcess({ codexHome: home, args: await clusterArgs() }))
     try {
       await Promise.all(fronts.map((front) => front.initialize()))
-      await waitUntil(() => shardSplit(own.url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(own.url)}`)
-      const COUNT = 10
+      await waitUntil(() => shardSplit(own.url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(own.url)}`)
+      const COUNT = 30
       const indices = Array.from({ length: COUNT }, (_, i) => i)
       mock.push(...MockTurn.times(COUNT, MockTurn.message("before")))
       const threads = await Promise.all(indices.map(async (i) => {
-        const answer = await fronts[i % 2]!.request("tools/call", { name: "codex", arguments: { prompt: `before ${i}`, cwd: workspace } }, 30_000)
+        const answer = await fronts[i % 3]!.request("tools/call", { name: "codex", arguments: { prompt: `before ${i}`, cwd: workspace } }, 30_000)
         assert.strictEqual(answer.result?.structuredContent?.content, "before", JSON.stringify(answer))
         return answer.result.structuredContent.threadId as string
       }))
 
+      // Every turn waits on the model when PostgreSQL goes down; the model answers while it is down, so the
+      // turns record their answers while it comes back.
+      const before = mock.requests.length
+      mock.push(...MockTurn.times(COUNT, MockTurn.held(MockTurn.message("during"))))
+      const during = indices.map((i) =>
+        fronts[i % 3]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `during ${i}`, threadId: threads[i] } }, 90_000)
+      )
+      await mock.waitForRequests(before + COUNT, 30_000)
       const restarted = Date.now()
-      own.restart()
+      own.stop()
+      mock.release()
+      own.start()
+      // A turn whose runner lost its shard, or whose history write met the restart, ends with a clear error.
+      const duringAnswers = await Promise.all(during)
+      const acknowledged = duringAnswers.map((answer) => answer.result?.structuredContent?.content === "during")
+      for (const answer of duringAnswers.filter((_, i) => !acknowledged[i])) {
+        assert.match(JSON.stringify(answer), /runner lost|PostgreSQL at /)
+      }
+      console.log(`PostgreSQL restart mid-turn: the turns in flight settled ${Date.now() - restarted} ms after it (${
+        acknowledged.filter((yes) => !yes).length
+      } failed)`)
+
       // Shard locks die with their sessions, so conversations may move: a call in that moment ends with a clear
       // error ("runner lost", or one naming the database), and the same call again goes through.
       mock.push(...MockTurn.times(3 * COUNT, MockTurn.message("after")))
       const failures: Array<string> = []
       await Promise.all(indices.map(async (i) => {
         for (let attempt = 0;; attempt++) {
-          const answer = await fronts[(i + 1) % 2]!.request("tools/call", {
+          const answer = await fronts[(i + 1) % 3]!.request("tools/call", {
             name: "codex-reply",
             arguments: { prompt: `after ${i}`, threadId: threads[i] }
           }, 60_000)
@@ -396,11 +417,13 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
           assert.match(said, /runner lost|PostgreSQL at /)
         }
       }))
-      console.log(`PostgreSQL restart: every conversation answered ${Date.now() - restarted} ms after it (${failures.length} calls repeated)`)
+      console.log(`PostgreSQL restart mid-turn: every conversation answered ${Date.now() - restarted} ms after it (${failures.length} calls repeated)`)
       for (const i of indices) {
-        const body = mock.requests.map((request) => JSON.stringify(request.body)).find((b) => b.includes(`"after ${i}"`))!
-        assert.include(body, `"before ${i}"`, `conversation ${i} kept its history`)
-        assert.isBelow(body.indexOf(`"before ${i}"`), body.indexOf(`"after ${i}"`), `conversation ${i} in order`)
+        const body = mock.requests.map((request) => JSON.stringify(request.body)).findLast((b) => b.includes(`"after ${i}"`))!
+        const order = [`"before ${i}"`, ...(acknowledged[i] ? [`"during ${i}"`] : []), `"after ${i}"`].map((said) => body.indexOf(said))
+        assert.isFalse(order.includes(-1), `conversation ${i} holds every acknowledged prompt: ${order}`)
+        assert.deepEqual([...order].sort((a, b) => a - b), order, `conversation ${i} in order`)
+        if (acknowledged[i]) assert.strictEqual(body.split(`"during ${i}"`).length - 1, 1, `conversation ${i} holds its prompt once: ${body}`)
       }
     } finally {
       for (const front of fronts) front.kill()
@@ -440,39 +463,41 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
     const workspace = makeTempDir("workspace-")
     writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
     const clusterArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
-    const fronts = [new ServerProcess({ codexHome: home, args: await clusterArgs() }), new ServerProcess({ codexHome: home, args: await clusterArgs() })]
+    const fronts: Array<ServerProcess> = []
+    for (let i = 0; i < 3; i++) fronts.push(new ServerProcess({ codexHome: home, args: await clusterArgs() }))
     let joining: ServerProcess | undefined
     try {
       await Promise.all(fronts.map((front) => front.initialize()))
-      await waitUntil(() => shardSplit(url) === "150,150", 30_000, () => `shards per runner: ${shardSplit(url)}`)
-      const COUNT = 10
+      await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
+      const COUNT = 30
       const indices = Array.from({ length: COUNT }, (_, i) => i)
       mock.push(...MockTurn.times(COUNT, MockTurn.message("first")))
       const threads = await Promise.all(indices.map(async (i) => {
-        const answer = await fronts[i % 2]!.request("tools/call", { name: "codex", arguments: { prompt: `first ${i}`, cwd: workspace } }, 30_000)
+        const answer = await fronts[i % 3]!.request("tools/call", { name: "codex", arguments: { prompt: `first ${i}`, cwd: workspace } }, 30_000)
         assert.strictEqual(answer.result?.structuredContent?.content, "first", JSON.stringify(answer))
         return answer.result.structuredContent.threadId as string
       }))
 
       mock.push(...MockTurn.times(COUNT, MockTurn.held(MockTurn.message("second"))))
       const seconds = indices.map((i) =>
-        fronts[i % 2]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `second ${i}`, threadId: threads[i] } }, 60_000)
+        fronts[i % 3]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `second ${i}`, threadId: threads[i] } }, 60_000)
       )
       await mock.waitForRequests(2 * COUNT, 30_000)
       const joined = Date.now()
       joining = new ServerProcess({ codexHome: home, args: await clusterArgs() })
-      await waitUntil(() => shardSplit(url) === "100,100,100", 60_000, () => `shards per runner: ${shardSplit(url)}`)
+      await waitUntil(() => shardSplit(url) === "75,75,75,75", 60_000, () => `shards per runner: ${shardSplit(url)}`)
       console.log(`a runner joining: shards even ${Date.now() - joined} ms after it started`)
       mock.release()
       // A turn on a shard that moved ends with "runner lost"; the others complete.
-      for (const answer of await Promise.all(seconds)) {
+      const secondAnswers = await Promise.all(seconds)
+      for (const answer of secondAnswers) {
         const said = JSON.stringify(answer)
         if (answer.result?.structuredContent?.content !== "second") assert.match(said, /runner lost/)
       }
 
       mock.push(...MockTurn.times(COUNT, MockTurn.message("third")))
       const thirds = await Promise.all(indices.map((i) =>
-        fronts[(i + 1) % 2]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `third ${i}`, threadId: threads[i] } }, 60_000)
+        fronts[(i + 1) % 3]!.request("tools/call", { name: "codex-reply", arguments: { prompt: `third ${i}`, threadId: threads[i] } }, 60_000)
       ))
       for (const answer of thirds) assert.strictEqual(answer.result?.structuredContent?.content, "third", JSON.stringify(answer))
       for (const i of indices) {
@@ -480,6 +505,9 @@ describe.skipIf(!hasPostgres)("operating a cluster", () => {
         const order = [`"first ${i}"`, `"second ${i}"`, `"third ${i}"`].map((said) => body.indexOf(said))
         assert.isFalse(order.includes(-1), `conversation ${i} holds every prompt: ${order}`)
         assert.deepEqual([...order].sort((a, b) => a - b), order, `conversation ${i} in order`)
+        if (secondAnswers[i]!.result?.structuredContent?.content === "second") {
+          assert.strictEqual(body.split(`"second ${i}"`).length, 2, `conversation ${i} holds its second prompt once: ${body}`)
+        }
       }
     } finally {
       joining?.kill()

@@ -81,6 +81,11 @@ export interface RecordedRequest {
   readonly headers: IncomingMessage["headers"]
   /** The parsed JSON body (the raw text if it wasn't JSON); `any` so tests can dig into it without casts. */
   readonly body: any
+  /** The client's address: which runner of a cluster asked, when runners have addresses of their own. */
+  readonly remoteAddress: string | undefined
+  /** When the request arrived, and when its connection closed (undefined while it is open), in ms since the epoch. */
+  readonly receivedAt: number
+  closedAt: number | undefined
 }
 
 /** One SSE event: `data: <json>` and a blank line. */
@@ -201,7 +206,11 @@ const waitUntil = (waiters: Set<() => void>, ready: () => boolean, timeoutMs: nu
     check()
   })
 
-export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []): Promise<MockModelServer> => {
+export const startMockModelServer = async (
+  turns: ReadonlyArray<MockTurn> = [],
+  /** The loopback address by default; a test that builds its own network passes the address it created. */
+  host = "127.0.0.1"
+): Promise<MockModelServer> => {
   const script = [...turns]
   const requests: Array<RecordedRequest> = []
   const disconnected = new Set<number>()
@@ -222,10 +231,20 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
       body = text
     }
     const index = requests.length
-    requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), headers: request.headers, body })
+    const recorded: RecordedRequest = {
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: request.headers,
+      body,
+      remoteAddress: request.socket.remoteAddress,
+      receivedAt: Date.now(),
+      closedAt: undefined
+    }
+    requests.push(recorded)
     open.add(response)
     let finishedByServer = false
     response.once("close", () => {
+      recorded.closedAt = Date.now()
       open.delete(response)
       if (!finishedByServer && !response.writableFinished) {
         disconnected.add(index)
@@ -300,11 +319,11 @@ export const startMockModelServer = async (turns: ReadonlyArray<MockTurn> = []):
     request.on("data", (chunk: string) => (text += chunk))
     request.on("end", () => handle(request, response, text))
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const { port } = server.address() as AddressInfo
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://${host}:${port}/v1`,
     requests,
     push: (...more) => void script.push(...more),
     release: () => {

@@ -4,7 +4,7 @@
  * `.ci/run` installs the Debian package; without it `postgresBinDir()` is undefined.
  */
 import { execFileSync } from "node:child_process"
-import { chmodSync, existsSync, readdirSync } from "node:fs"
+import { appendFileSync, chmodSync, existsSync, readdirSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { makeTempDir } from "./TempDirs.ts"
@@ -37,6 +37,8 @@ export interface Postgres {
   readonly stop: () => void
   /** Stops the server at once (open sessions and their advisory locks die) and starts it again on the same port. */
   readonly restart: () => void
+  /** Starts a server `stop` stopped, on the same port. */
+  readonly start: () => void
 }
 
 const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
@@ -45,7 +47,11 @@ const asPostgres = (bin: string, args: ReadonlyArray<string>) =>
     timeout: 60_000
   })
 
-export const startPostgres = async (): Promise<Postgres> => {
+/**
+ * `also`: one more address to listen on, and the network (CIDR) whose clients it trusts there, for a test
+ * that builds its own network; the URL stays on the loopback address.
+ */
+export const startPostgres = async (also?: { readonly address: string; readonly network: string }): Promise<Postgres> => {
   const bin = postgresBinDir()
   if (bin === undefined) throw new Error(`PostgreSQL is not installed (no initdb under ${ROOT}); .ci/run installs it`)
   // Under /tmp, not TMPDIR: the postgres user must reach it, and its socket path must stay short.
@@ -55,6 +61,8 @@ export const startPostgres = async (): Promise<Postgres> => {
   const port = await freePort()
   execFileSync("chown", ["postgres", root])
   asPostgres(bin, ["initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+  if (also !== undefined) appendFileSync(join(data, "pg_hba.conf"), `host all all ${also.network} trust\n`)
+  const listen = also === undefined ? "127.0.0.1" : `127.0.0.1,${also.address}`
   const start = () =>
     asPostgres(bin, [
       "pg_ctl",
@@ -64,7 +72,7 @@ export const startPostgres = async (): Promise<Postgres> => {
       join(root, "log"),
       "-w",
       "-o",
-      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      `-p ${port} -k ${root} -c listen_addresses=${listen} -c fsync=off -c max_connections=200`,
       "start"
     ])
   start()
@@ -83,6 +91,7 @@ export const startPostgres = async (): Promise<Postgres> => {
     restart: () => {
       asPostgres(bin, ["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
       start()
-    }
+    },
+    start
   }
 }
