@@ -5,37 +5,18 @@
  */
 import { spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
+import { shardSplit, waitUntil } from "../support/ClusterProbes.js"
 
 const hasPostgres = postgresBinDir() !== undefined
 if (!hasPostgres && process.env.CI === "true") {
   throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
 }
-
-/** Re-checks `ready` until it holds, failing loudly after `timeoutMs`. */
-const waitUntil = async (ready: () => boolean, timeoutMs: number, describe: () => string) => {
-  const deadline = Date.now() + timeoutMs
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`)
-    // PostgreSQL has no event to wait on here: look again shortly.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-/** Shards held per runner (advisory locks, one session each) in the database at `url`, smallest first. */
-const shardSplit = (url: string) =>
-  spawnSync(join(postgresBinDir()!, "psql"), [
-    url,
-    "-tAc",
-    `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'
-       AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY pid) AS held`
-  ], { encoding: "utf8", timeout: 10_000 }).stdout.trim()
 
 const TOKEN = "cluster-operations-token-0123456789"
 

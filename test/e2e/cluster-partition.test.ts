@@ -4,36 +4,16 @@
  * while 30 turns run, then reconnected. The mock model records which runner (by address) asked for each turn,
  * so the test sees whether two runners ever ran one conversation at once.
  */
-import { spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { MockTurn, mockConfigToml, type RecordedRequest, startMockModelServer } from "../support/MockModelServer.js"
 import { type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
 import { createTestNetwork, type TestNetwork, testNetworkUnavailable } from "../support/TestNetwork.js"
+import { shardSplit, waitUntil } from "../support/ClusterProbes.js"
 
 const unavailable = postgresBinDir() === undefined ? "PostgreSQL is not installed" : testNetworkUnavailable()
 if (unavailable !== undefined) console.warn(`skipping the partition test: ${unavailable}`)
-
-/** Re-checks `ready` until it holds, failing loudly after `timeoutMs`. */
-const waitUntil = async (ready: () => boolean, timeoutMs: number, describe: () => string) => {
-  const deadline = Date.now() + timeoutMs
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`)
-    // PostgreSQL has no event to wait on here: look again shortly.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-/** Shards held per runner (advisory locks, one session each) in the database at `url`, smallest first. */
-const shardSplit = (url: string) =>
-  spawnSync(join(postgresBinDir()!, "psql"), [
-    url,
-    "-tAc",
-    `SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'
-       AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY pid) AS held`
-  ], { encoding: "utf8", timeout: 10_000 }).stdout.trim()
 
 const COUNT = 30
 const indices = Array.from({ length: COUNT }, (_, i) => i)

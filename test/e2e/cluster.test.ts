@@ -13,19 +13,10 @@ import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockM
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
 import { connectSdkClient, type SdkConnection } from "../support/SdkClient.js"
 import { makeTempDir, ServerProcess } from "../support/ServerProcess.js"
+import { waitUntil } from "../support/ClusterProbes.js"
 
 const CONVERSATIONS = 30
 const label = (i: number) => `c${String(i).padStart(2, "0")}`
-
-/** Re-checks `ready` whenever PostgreSQL may have changed, failing loudly after `timeoutMs`. */
-const waitUntil = async (ready: () => boolean, timeoutMs: number, describe: () => string) => {
-  const deadline = Date.now() + timeoutMs
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`)
-    // PostgreSQL has no event to wait on here: look again shortly.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 /**
  * Each runner holds each of its shards as an advisory lock on its own session: the shard counts per session in
