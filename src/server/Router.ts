@@ -68,6 +68,20 @@ export const lineHandler = (
   }
 }
 
+/** A router from its `receive` and the fibers of the requests it runs: shared by every router over stdio. */
+export const routerOf = (
+  receive: (message: IncomingMessage) => Effect.Effect<void>,
+  sender: OutgoingSender["Service"],
+  running: FiberMap.FiberMap<string>
+) =>
+  Router.of({
+    receive,
+    handle: lineHandler(receive, sender),
+    interruptAll: FiberMap.clear(running),
+    awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
+    running: FiberMap.size(running)
+  })
+
 export class Router extends Context.Service<Router, {
   /** Handles one incoming message; returns once ordered work is done and other work is started. */
   readonly receive: (message: IncomingMessage) => Effect.Effect<void>
@@ -165,12 +179,6 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return Router.of({
-      receive,
-      handle: lineHandler(receive, sender),
-      interruptAll: FiberMap.clear(running),
-      awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
-      running: FiberMap.size(running)
-    })
+    return routerOf(receive, sender, running)
   }))
 }

@@ -12,7 +12,7 @@ import type { RequestId } from "../../rpc/Enums.js"
 import { internalError, invalidParams, invalidRequest, type JsonRpcError, methodNotFound } from "../../rpc/JsonRpc.js"
 import type { IncomingMessage } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
-import { lineHandler, Router } from "../../server/Router.js"
+import { Router, routerOf } from "../../server/Router.js"
 import { type AppServerRequest, AppServerRequests } from "./Protocol.js"
 
 export interface AppServerRequestContext {
@@ -106,11 +106,5 @@ export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() 
     }
   }
 
-  return Router.of({
-    receive,
-    handle: lineHandler(receive, sender),
-    interruptAll: FiberMap.clear(running),
-    awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
-    running: FiberMap.size(running)
-  })
+  return routerOf(receive, sender, running)
 }))
