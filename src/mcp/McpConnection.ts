@@ -16,6 +16,7 @@ import type { Environment } from "../services/ProcessEnvironment.js"
 import { VERSION } from "../version.js"
 import { resolveServerProgram, serverProgramPath } from "../agent/exec/ServerPrograms.js"
 import { isToolEnabled, type McpServerConfig } from "../config/McpServerConfig.js"
+import { keepNotificationsBeforeAnswers } from "./NotificationOrder.js"
 import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
 /** Why a server could not be used; `message` names the server and, for a process, ends with its stderr. */
@@ -142,6 +143,7 @@ const start = (
         transport = makeTransport(server, context)
         await client.connect(transport, { signal, timeout: server.startupTimeoutMs })
         const owned = transport
+        keepNotificationsBeforeAnswers(owned)
         // Set after connect: the client installs its own handler, which this one calls on.
         const clientOnClose = owned.onclose
         owned.onclose = () => {
