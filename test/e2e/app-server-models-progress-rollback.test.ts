@@ -121,6 +121,14 @@ describe("app-server model/list", () => {
     expect(ids(all)).toEqual(REFERENCE_VISIBLE)
     expect(all.result.data.filter((entry: { isDefault: boolean }) => entry.isDefault).map((entry: { id: string }) => entry.id)).toEqual(["gpt-5.2"])
   })
+
+  it("a hidden family configured is shown, in its place, as the default", async () => {
+    const client = await launch(homeWith(`model = "o3"\n`))
+    const all = await client.request("model/list", {})
+    const o3 = all.result.data.find((entry: { id: string }) => entry.id === "o3")
+    expect(o3).toMatchObject({ hidden: false, isDefault: true, supportedReasoningEfforts: [{ reasoningEffort: "low" }, { reasoningEffort: "medium" }, { reasoningEffort: "high" }] })
+    expect(ids(all).slice(0, REFERENCE_VISIBLE.length)).toEqual(REFERENCE_VISIBLE)
+  })
 })
 
 describe("app-server item/mcpToolCall/progress", () => {

@@ -87,7 +87,7 @@ const entryOf = (preset: Preset, isDefault: boolean) => ({
   isDefault
 })
 
-export type CatalogueEntry = ReturnType<typeof entryOf>
+type CatalogueEntry = ReturnType<typeof entryOf>
 
 /** The configured model as an entry: its family says whether it takes an effort. */
 const configuredPreset = (configured: Configured): Preset => ({
@@ -105,10 +105,12 @@ export interface Configured {
   readonly effort: ReasoningEffort
 }
 
-/** Every entry, hidden ones included, the default first among equals (it keeps its place). */
-export const catalogue = (configured: Configured): ReadonlyArray<CatalogueEntry> => {
+/** Every entry, hidden ones included; the configured model is the default, and never hidden. */
+const catalogue = (configured: Configured): ReadonlyArray<CatalogueEntry> => {
   const known = PRESETS.some((preset) => preset.model === configured.model)
-  const entries = PRESETS.map((preset) => entryOf(preset, preset.model === configured.model))
+  const entries = PRESETS.map((preset) =>
+    preset.model === configured.model ? entryOf({ ...preset, hidden: false }, true) : entryOf(preset, false)
+  )
   return known ? entries : [entryOf(configuredPreset(configured), true), ...entries]
 }
 
