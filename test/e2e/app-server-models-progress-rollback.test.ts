@@ -111,6 +111,8 @@ describe("app-server model/list", () => {
     expect(ids(one)).toEqual(["mock-model"])
     expect((await client.request("model/list", { cursor: "7" })).result).toEqual({ data: [], nextCursor: null })
     expect((await client.request("model/list", { cursor: "abc" })).error).toEqual({ code: -32600, message: "invalid cursor: abc" })
+    expect((await client.request("model/list", { cursor: "-1" })).error).toEqual({ code: -32600, message: "invalid cursor: -1" })
+    expect(ids(await client.request("model/list", { cursor: "+6" }))).toEqual(["gpt-5.2"])
     expect((await client.request("model/list", { cursor: "99" })).error).toEqual({ code: -32600, message: "cursor 99 exceeds total models 7" })
   })
 

@@ -122,10 +122,10 @@ export const modelPage = (
   Effect.suspend(() => {
     const entries = catalogue(configured).filter((entry) => params.includeHidden === true || !entry.hidden)
     const cursor = params.cursor ?? "0"
-    if (!/^\d+$/.test(cursor)) return Effect.fail(invalidRequest(`invalid cursor: ${cursor}`))
+    if (!/^\+?\d+$/.test(cursor)) return Effect.fail(invalidRequest(`invalid cursor: ${cursor}`))
     const start = Number(cursor)
     if (start > entries.length) return Effect.fail(invalidRequest(`cursor ${start} exceeds total models ${entries.length}`))
-    // As the reference: a limit of 0 is a page of one.
+    // As the reference (a Rust usize): "+1" is 1, and a limit of 0 is a page of one.
     const end = params.limit == null ? entries.length : Math.min(entries.length, start + Math.max(1, params.limit))
     return Effect.succeed({ data: entries.slice(start, end), nextCursor: end < entries.length ? String(end) : null })
   })
