@@ -11,11 +11,12 @@ import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
-import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
+import { internalError, invalidRequest, type JsonRpcError } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import { makeAccountHandlers } from "./AccountHandlers.js"
+import { modelPage } from "./ModelCatalogue.js"
 import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
 import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
@@ -123,11 +124,14 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     })
 
   /** The thread, followed on this connection (a live conversation another client started is followed now). */
-  const followed = (threadId: string) =>
+  const followed = (threadId: string, notLoaded?: () => JsonRpcError) =>
     Effect.suspend(() => {
       const known = threads.find(threadId)
       if (known !== undefined) return Effect.succeed(known)
-      return manager.get(threadId).pipe(Effect.mapError(lifecycleError), Effect.flatMap(threads.follow))
+      return manager.get(threadId).pipe(
+        Effect.mapError((error) => notLoaded !== undefined && error._tag === "ConversationNotFound" ? notLoaded() : lifecycleError(error)),
+        Effect.flatMap(threads.follow)
+      )
     })
 
   /** A saved or live thread as `thread/read` and `thread/list` show it. */
@@ -261,8 +265,10 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
     "thread/rollback": (params) =>
       Effect.gen(function*() {
+        yield* sender.notify(P.DeprecationNotice, { summary: "thread/rollback is deprecated and will be removed soon", details: null })
         if (params.numTurns < 1) return yield* invalidRequest("numTurns must be >= 1")
-        const { conversation, events } = yield* followed(params.threadId)
+        // As the reference: only a thread loaded in this process rolls back; a saved one is resumed first.
+        const { conversation, events } = yield* followed(params.threadId, () => invalidRequest(`thread not found: ${params.threadId}`))
         if (events.runningTurn() !== undefined || (yield* conversation.isTaskRunning)) {
           return yield* invalidRequest(`a turn is running in thread ${params.threadId}; interrupt it first`)
         }
@@ -354,23 +360,8 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         return {}
       }),
 
-    "model/list": () =>
-      Effect.succeed({
-        data: [{
-          id: config.base.model,
-          model: config.base.model,
-          displayName: config.base.model,
-          description: `The configured model (provider ${config.base.modelProviderId})`,
-          hidden: false,
-          supportedReasoningEfforts: (["minimal", "low", "medium", "high"] as const).map((effort) => ({
-            reasoningEffort: effort,
-            description: `${effort} reasoning effort`
-          })),
-          defaultReasoningEffort: config.base.modelReasoningEffort,
-          isDefault: true
-        }],
-        nextCursor: null
-      }),
+    "model/list": (params) =>
+      modelPage({ model: config.base.model, provider: config.base.modelProviderId, effort: config.base.modelReasoningEffort }, params),
 
     "config/read": () =>
       Effect.succeed({

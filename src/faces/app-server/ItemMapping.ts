@@ -57,6 +57,10 @@ export const mcpItem = (msg: Pick<EventOf<"mcp_tool_call_begin">, "call_id" | "i
     durationMs: null
   }) as const
 
+/** What `item/mcpToolCall/progress` says: the server's own message (or "working") and how far it is. */
+export const mcpProgressMessage = (msg: Pick<EventOf<"mcp_tool_call_progress">, "progress" | "total" | "message">) =>
+  `${msg.message ?? "working"} (${msg.total !== undefined ? `${msg.progress}/${msg.total}` : msg.progress})`
+
 export const emptyUsage: TokenUsageBreakdown = {
   totalTokens: 0,
   inputTokens: 0,

@@ -132,21 +132,37 @@ export class TurnInterrupt extends Rpc.make("turn/interrupt", {
 
 const ReasoningEffortOption = Schema.Struct({ reasoningEffort: ReasoningEffort, description: Schema.String })
 
+/** A `model/list` entry: the reference's `Model`, with the fields our catalogue fills. */
+const ModelEntry = Schema.Struct({
+  id: Schema.String,
+  model: Schema.String,
+  upgrade: Schema.NullOr(Schema.String),
+  upgradeInfo: Schema.NullOr(Schema.Struct({
+    model: Schema.String,
+    upgradeCopy: Schema.NullOr(Schema.String),
+    modelLink: Schema.NullOr(Schema.String),
+    migrationMarkdown: Schema.NullOr(Schema.String),
+    retirementAt: Schema.NullOr(Schema.Int)
+  })),
+  availabilityNux: Schema.Null,
+  displayName: Schema.String,
+  description: Schema.String,
+  modelSpecialty: Schema.Null,
+  hidden: Schema.Boolean,
+  supportedReasoningEfforts: Schema.Array(ReasoningEffortOption),
+  defaultReasoningEffort: ReasoningEffort,
+  inputModalities: Schema.Array(Schema.Literals(["text", "image"])),
+  supportsPersonality: Schema.Boolean,
+  multiAgentVersion: Schema.Null,
+  additionalSpeedTiers: Schema.Array(Schema.String),
+  serviceTiers: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String, description: Schema.String })),
+  defaultServiceTier: Schema.Null,
+  isDefault: Schema.Boolean
+})
+
 export class ModelList extends Rpc.make("model/list", {
-  payload: { cursor: Maybe(Schema.String), limit: Maybe(Count) },
-  success: Schema.Struct({
-    data: Schema.Array(Schema.Struct({
-      id: Schema.String,
-      model: Schema.String,
-      displayName: Schema.String,
-      description: Schema.String,
-      hidden: Schema.Boolean,
-      supportedReasoningEfforts: Schema.Array(ReasoningEffortOption),
-      defaultReasoningEffort: ReasoningEffort,
-      isDefault: Schema.Boolean
-    })),
-    nextCursor: Schema.NullOr(Schema.String)
-  })
+  payload: { cursor: Maybe(Schema.String), limit: Maybe(Count), includeHidden: Maybe(Schema.Boolean) },
+  success: Schema.Struct({ data: Schema.Array(ModelEntry), nextCursor: Schema.NullOr(Schema.String) })
 }) {}
 
 export class AccountRead extends Rpc.make("account/read", {
@@ -330,6 +346,8 @@ export const ReasoningTextDelta = notification("item/reasoning/textDelta", {
   delta: Schema.String,
   contentIndex: Count
 })
+/** A method the client used is on its way out (said before the answer, as the reference does for `thread/rollback`). */
+export const DeprecationNotice = notification("deprecationNotice", { summary: Schema.String, details: Schema.NullOr(Schema.String) })
 /** Something the user should know that is not an error (e.g. an approval counted as denied after its timeout). */
 export const Warning = notification("warning", { threadId: Schema.NullOr(Schema.String), message: Schema.String })
 /** The server's config.toml could not be used as it is (the defaults apply): said once, after `initialize`. */
@@ -345,6 +363,8 @@ export const FileChangeOutputDelta = notification("item/fileChange/outputDelta",
   itemId: Schema.String,
   delta: Schema.String
 })
+/** Progress a configured MCP server reported during the tool call `itemId`. */
+export const McpToolCallProgress = notification("item/mcpToolCall/progress", { ...TurnScoped, itemId: Schema.String, message: Schema.String })
 export const TurnDiffUpdated = notification("turn/diff/updated", { ...TurnScoped, diff: Schema.String })
 export const TurnPlanUpdated = notification("turn/plan/updated", {
   ...TurnScoped,
@@ -386,9 +406,11 @@ export type AppServerNotification =
   | typeof ReasoningSummaryTextDelta
   | typeof ReasoningTextDelta
   | typeof ConfigWarning
+  | typeof DeprecationNotice
   | typeof Warning
   | typeof CommandOutputDelta
   | typeof FileChangeOutputDelta
+  | typeof McpToolCallProgress
   | typeof TurnDiffUpdated
   | typeof TurnPlanUpdated
   | typeof TokenUsageUpdated

@@ -13,7 +13,7 @@ import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSe
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
 import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import type { ThreadItem, TurnError, UserInput } from "./Items.js"
-import { addUsage, commandActions, commandText, decisionOf, emptyUsage, fileUpdates, mcpItem, usageOf } from "./ItemMapping.js"
+import { addUsage, commandActions, commandText, decisionOf, emptyUsage, fileUpdates, mcpItem, mcpProgressMessage, usageOf } from "./ItemMapping.js"
 import * as P from "./Protocol.js"
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
@@ -382,6 +382,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         })
       case "mcp_tool_call_begin":
         return started(turnId, mcpItem(msg, "inProgress"))
+      case "mcp_tool_call_progress":
+        return sender.notify(P.McpToolCallProgress, { threadId, turnId, itemId: msg.call_id, message: mcpProgressMessage(msg) })
       case "mcp_tool_call_end":
         return completed(turnId, {
           ...mcpItem(msg, "Ok" in msg.result ? "completed" : "failed"),
