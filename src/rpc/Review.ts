@@ -1,6 +1,6 @@
 /**
  * The review a reviewer model gives back, as the review instructions ask for it and as the reference's
- * `exited_review_mode` event carries it.
+ * `exited_review_mode` event carries it, and the review as text, as the reference shows it to the user.
  */
 import { Schema } from "effect"
 
@@ -26,3 +26,33 @@ export const ReviewOutput = Schema.Struct({
   overall_confidence_score: Schema.Finite
 })
 export type ReviewOutput = typeof ReviewOutput.Type
+
+/** Rust's `str::lines`: no trailing empty line, `\r\n` ends a line too. */
+const linesOf = (text: string) => {
+  if (text === "") return []
+  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""))
+  return text.endsWith("\n") ? lines.slice(0, -1) : lines
+}
+
+/** The findings as a list: a header, then per finding its title, location and indented body. */
+export const findingsBlock = (findings: ReadonlyArray<ReviewFinding>): string =>
+  [
+    "",
+    findings.length > 1 ? "Full review comments:" : "Review comment:",
+    ...findings.flatMap((finding) => {
+      const { absolute_file_path: path, line_range: range } = finding.code_location
+      return ["", `- ${finding.title} — ${path}:${range.start}-${range.end}`, ...linesOf(finding.body).map((line) => `  ${line}`)]
+    })
+  ].join("\n")
+
+/** What a reviewer said when it said nothing usable (and what an interrupted review shows). */
+export const REVIEW_FALLBACK_MESSAGE = "Reviewer failed to output a response."
+
+/** The review as the user reads it: the explanation, then the findings. */
+export const reviewText = (output: ReviewOutput): string => {
+  const sections: Array<string> = []
+  const explanation = output.overall_explanation.trim()
+  if (explanation !== "") sections.push(explanation)
+  if (output.findings.length > 0) sections.push(findingsBlock(output.findings).trim())
+  return sections.length > 0 ? sections.join("\n\n") : REVIEW_FALLBACK_MESSAGE
+}

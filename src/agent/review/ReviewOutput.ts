@@ -1,10 +1,10 @@
 /**
  * What a review gives back: the reviewer model's final message read as the review JSON its instructions
- * ask for (`findings`, `overall_correctness`, ...), and the texts made of it, as the reference makes them:
- * the review shown to the user, and the pair of messages that tell the thread's model what the review said.
+ * ask for (`findings`, `overall_correctness`, ...), and the messages that tell the thread's model what the
+ * review said (or that it was interrupted), as the reference records them.
  */
 import { Option, Schema } from "effect"
-import { type ReviewFinding, ReviewOutput } from "../../rpc/Review.js"
+import { findingsBlock, ReviewOutput } from "../../rpc/Review.js"
 
 const decodeOutput = Schema.decodeUnknownOption(ReviewOutput)
 
@@ -28,36 +28,6 @@ export const parseReviewOutput = (text: string): ReviewOutput => {
   const inner = start >= 0 && start < end ? fromJson(text.slice(start, end + 1)) : Option.none()
   if (Option.isSome(inner)) return inner.value
   return { findings: [], overall_correctness: "", overall_explanation: text, overall_confidence_score: 0 }
-}
-
-/** Rust's `str::lines`: no trailing empty line, `\r\n` ends a line too. */
-const linesOf = (text: string) => {
-  if (text === "") return []
-  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""))
-  return text.endsWith("\n") ? lines.slice(0, -1) : lines
-}
-
-/** The findings as a list: a header, then per finding its title, location and indented body. */
-export const findingsBlock = (findings: ReadonlyArray<ReviewFinding>): string =>
-  [
-    "",
-    findings.length > 1 ? "Full review comments:" : "Review comment:",
-    ...findings.flatMap((finding) => {
-      const { absolute_file_path: path, line_range: range } = finding.code_location
-      return ["", `- ${finding.title} — ${path}:${range.start}-${range.end}`, ...linesOf(finding.body).map((line) => `  ${line}`)]
-    })
-  ].join("\n")
-
-/** What a reviewer said when it said nothing usable (and what an interrupted review shows). */
-export const REVIEW_FALLBACK_MESSAGE = "Reviewer failed to output a response."
-
-/** The review as the user reads it: the explanation, then the findings. */
-export const reviewText = (output: ReviewOutput): string => {
-  const sections: Array<string> = []
-  const explanation = output.overall_explanation.trim()
-  if (explanation !== "") sections.push(explanation)
-  if (output.findings.length > 0) sections.push(findingsBlock(output.findings).trim())
-  return sections.length > 0 ? sections.join("\n\n") : REVIEW_FALLBACK_MESSAGE
 }
 
 /** The user message recorded in the thread after a review: what the thread's model later reads of it. */

@@ -10,19 +10,13 @@ import { Effect } from "effect"
 import type { ModelError } from "../../model/ModelError.js"
 import { assistantText, type ResponseItem, userText } from "../../model/ResponseItem.js"
 import type { EventMsg } from "../../rpc/Event.js"
-import type { ReviewOutput } from "../../rpc/Review.js"
+import { type ReviewOutput, reviewText } from "../../rpc/Review.js"
 import type { ConversationUnavailable } from "../conversation/ConversationUnavailable.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
 import type { TurnContext } from "../TurnContext.js"
 import { runTask } from "../TurnLoop.js"
 import { REVIEW_INSTRUCTIONS } from "./ReviewInstructions.js"
-import {
-  parseReviewOutput,
-  REVIEW_INTERRUPTED_MESSAGE,
-  REVIEW_INTERRUPTED_TEXT,
-  reviewResultsMessage,
-  reviewText
-} from "./ReviewOutput.js"
+import { parseReviewOutput, REVIEW_INTERRUPTED_MESSAGE, REVIEW_INTERRUPTED_TEXT, reviewResultsMessage } from "./ReviewOutput.js"
 
 export interface ReviewRequest {
   readonly prompt: string

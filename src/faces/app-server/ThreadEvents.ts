@@ -10,7 +10,7 @@
  */
 import { Deferred, Effect, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
-import { REVIEW_FALLBACK_MESSAGE, reviewText } from "../../agent/review/ReviewOutput.js"
+import { REVIEW_FALLBACK_MESSAGE, reviewText } from "../../rpc/Review.js"
 import type { Event, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
