@@ -187,6 +187,13 @@ describe("app-server review/start", () => {
       { role: "user", text: "fix it" }
     ])
     expect(after.some((m) => m.text === "an earlier question")).toBe(true)
+
+    // Read back from the saved rollout: the review is a turn of review items, not the user action's text.
+    const read = await client.request("thread/read", { threadId, includeTurns: true })
+    expect(read.result.thread.preview).toBe("an earlier question")
+    const reviewTurn = read.result.thread.turns.at(-2)
+    expect(reviewTurn.items.map((item: any) => item.type)).toEqual(["exitedReviewMode", "agentMessage"])
+    expect(reviewTurn.items[0].review).toBe(REVIEW_TEXT)
   })
 
   it("a base branch: the prompt names the merge base, read by git that runs none of the repository's programs", async () => {
