@@ -6,6 +6,7 @@
  */
 import { Schema } from "effect"
 import { FileChanges, TurnAbortReason } from "./Enums.js"
+import { ReviewOutput } from "./Review.js"
 
 const event = <const Type extends string, const Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({ type: Schema.Literal(type), ...fields })
@@ -192,6 +193,10 @@ export const EventMsg = Schema.Union([
   }),
   /** The answer to `list_mcp_tools`: every MCP tool offered, by the name the model sees. */
   event("mcp_list_tools_response", { tools: Schema.Record(Schema.String, McpObject) }),
+  /** A review task started (`review` op): what it was asked, and what clients call it. */
+  event("entered_review_mode", { prompt: Schema.String, user_facing_hint: Schema.String }),
+  /** The review task ended: its findings, or `null` when it was interrupted or failed. */
+  event("exited_review_mode", { review_output: Schema.NullOr(ReviewOutput) }),
   event("shutdown_complete", {})
 ])
 export type EventMsg = typeof EventMsg.Type

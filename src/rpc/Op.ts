@@ -120,6 +120,15 @@ export const Op = Schema.Union([
     id: Schema.String,
     response: McpElicitAnswer
   }),
+  /**
+   * Reviews a change in a task of its own: the model gets `prompt` with the review instructions and a
+   * history of its own, and what it finds is recorded in this conversation (`entered_review_mode`, then
+   * `exited_review_mode`); `user_facing_hint` names the review for clients. Refused while a task runs.
+   */
+  Schema.Struct({
+    type: Schema.Literal("review"),
+    review_request: Schema.Struct({ prompt: Schema.String, user_facing_hint: Schema.String })
+  }),
   /** List the MCP tools offered to the model: answered with `mcp_list_tools_response`. */
   Schema.Struct({ type: Schema.Literal("list_mcp_tools") }),
   /** End the conversation: `shutdown_complete` is its last event. */

@@ -145,6 +145,22 @@ const samples: { readonly [T in EventType]: EventOf<T> } = {
     type: "mcp_list_tools_response",
     tools: { everything__echo: { name: "echo", inputSchema: { type: "object" } } }
   },
+  entered_review_mode: { type: "entered_review_mode", prompt: "Review the current code changes.", user_facing_hint: "current changes" },
+  exited_review_mode: {
+    type: "exited_review_mode",
+    review_output: {
+      findings: [{
+        title: "[P1] Off by one",
+        body: "The loop skips the last item.",
+        confidence_score: 0.8,
+        priority: 1,
+        code_location: { absolute_file_path: "/w/a.ts", line_range: { start: 3, end: 4 } }
+      }],
+      overall_correctness: "patch is incorrect",
+      overall_explanation: "One bug.",
+      overall_confidence_score: 0.7
+    }
+  },
   shutdown_complete: { type: "shutdown_complete" }
 }
 

@@ -25,6 +25,7 @@ import { promptText, type RunningTask, taskFailureMessage, turnEndAnnotations } 
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
 import { runCompactTask } from "../compact/Compaction.js"
+import { type ReviewRequest, reviewTurnContext, runReviewTask } from "../review/ReviewTask.js"
 import {
   appendUserInput,
   type ConversationHistoryLog,
@@ -308,6 +309,14 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       return Effect.void
     })
 
+  /** Between tasks only, like the reference: a review is a task of its own. */
+  const review = (id: string, request: ReviewRequest) =>
+    Effect.suspend(() =>
+      task !== undefined
+        ? publish(id, { type: "error", message: "cannot start a review while a turn is running" })
+        : startTask(id, [], reviewTurnContext(turnContext), runReviewTask(request))
+    )
+
   /** Between tasks only: a running task would record into the history being cut. */
   const rollback = (id: string, turns: number) =>
     Effect.suspend(() =>
@@ -359,6 +368,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
         return override(id, op).pipe(reportFailure(id))
       case "compact":
         return compact(id).pipe(reportFailure(id))
+      case "review":
+        return review(id, op.review_request).pipe(reportFailure(id))
       case "thread_rollback":
         return rollback(id, op.num_turns).pipe(reportFailure(id))
       case "add_to_history":

@@ -18,6 +18,7 @@ import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import { makeAccountHandlers } from "./AccountHandlers.js"
 import { modelPage } from "./ModelCatalogue.js"
 import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
+import { makeReviewHandlers } from "./ReviewHandlers.js"
 import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
 import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
@@ -134,6 +135,19 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
       )
     })
 
+  /** A fork of the thread, followed on this connection, and the thread it is. */
+  const forkThread = (threadId: string, overrides: ConversationOverrides) =>
+    Effect.gen(function*() {
+      const { conversation } = yield* manager.fork(threadId, overrides).pipe(Effect.mapError(lifecycleError))
+      const followed = yield* threads.follow(conversation)
+      const history = yield* Effect.orElseSucceed(conversation.history, () => [])
+      const thread = {
+        ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
+        forkedFromId: threadId
+      }
+      return { followed, thread }
+    })
+
   /** A saved or live thread as `thread/read` and `thread/list` show it. */
   const readThread = (threadId: string, includeTurns: boolean, named?: ReadonlyMap<string, string>) =>
     Effect.all([manager.read(threadId).pipe(Effect.mapError(lifecycleError)), named === undefined ? names.all : Effect.succeed(named)]).pipe(
@@ -150,9 +164,20 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
       )
     )
 
+  const review = yield* makeReviewHandlers({
+    followed,
+    // A detached review's thread is announced before the answer, as the reference announces it.
+    fork: (threadId) =>
+      forkThread(threadId, {}).pipe(
+        Effect.tap(({ thread }) => sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } })),
+        Effect.map(({ followed }) => followed)
+      )
+  })
+
   return AppServerHandlers.of({
     ...account,
     ...workspace,
+    ...review,
     initialize: (params, request) =>
       Effect.sync(() => {
         const problem = config.startupError
@@ -191,15 +216,9 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
 
     "thread/fork": (params, request) =>
       Effect.gen(function*() {
-        const { conversation } = yield* manager.fork(params.threadId, overridesOf(params)).pipe(Effect.mapError(lifecycleError))
-        yield* threads.follow(conversation)
-        const history = yield* Effect.orElseSucceed(conversation.history, () => [])
-        const thread = {
-          ...liveThread(conversation, previewOfHistory(history), turnsOfHistory(conversation.id, history)),
-          forkedFromId: params.threadId
-        }
+        const { followed, thread } = yield* forkThread(params.threadId, overridesOf(params))
         request.afterAnswer(sender.notify(P.ThreadStarted, { thread: { ...thread, turns: [] } }))
-        return settingsOf(conversation, thread)
+        return settingsOf(followed.conversation, thread)
       }),
 
     "thread/compact/start": (params, request) =>

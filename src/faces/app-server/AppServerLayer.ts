@@ -9,6 +9,7 @@ import { serveStdio } from "../../server/StdioServer.js"
 import type { CodexLayerOptions } from "../../services/CodexLayer.js"
 import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { FileSearch } from "../../services/FileSearch.js"
+import { ReviewPrompts } from "../../services/ReviewPrompts.js"
 import { StandaloneCommands } from "../../services/StandaloneCommands.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
 import { appServerHandlersLayer } from "./AppServerHandlers.js"
@@ -25,7 +26,7 @@ export const appServerLayer = (options: AppServerOptions) =>
   appServerRouterLayer.pipe(
     Layer.provide(appServerHandlersLayer),
     Layer.provide(AppServerThreads.layer),
-    Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer, ThreadNames.layer)),
+    Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer, ThreadNames.layer, ReviewPrompts.layer)),
     Layer.provide(agentLayer(options)),
     Layer.provideMerge(appServerSenderLayer),
     Layer.provide(Layer.mergeAll(

@@ -1,8 +1,9 @@
 /**
  * A saved conversation's history as v2 turns (`thread/read`, `thread/resume`): each user message opens a
  * turn, and the assistant's messages, reasoning and tool calls that follow are its items. The context
- * messages the agent adds itself (instructions, environment) are not turns. What the history keeps is
- * less than the live events carried (no exit codes or durations): those fields are `null`.
+ * messages the agent adds itself (instructions, environment) are not turns. A review's record (its
+ * `<user_action>` message and the review) is a turn with an `exitedReviewMode` item and the review. What the
+ * history keeps is less than the live events carried (no exit codes or durations): those fields are `null`.
  */
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ThreadItem, Turn } from "./Items.js"
@@ -14,12 +15,15 @@ const textOf = (item: Extract<ResponseItem, { type: "message" }>) =>
 
 const isContextMessage = (text: string) => CONTEXT_PREFIXES.some((prefix) => text.trimStart().startsWith(prefix))
 
+/** The user message a review leaves in the history (see `ReviewTask`). */
+const isReviewRecord = (text: string) => text.startsWith("<user_action>") && text.includes("<action>review</action>")
+
 /** The first real user message of a history, for previews. */
 export const previewOfHistory = (items: ReadonlyArray<ResponseItem>): string => {
   for (const item of items) {
     if (item.type === "message" && item.role === "user") {
       const text = textOf(item)
-      if (!isContextMessage(text)) return text
+      if (!isContextMessage(text) && !isReviewRecord(text)) return text
     }
   }
   return ""
@@ -27,7 +31,7 @@ export const previewOfHistory = (items: ReadonlyArray<ResponseItem>): string => 
 
 export const turnsOfHistory = (threadId: string, items: ReadonlyArray<ResponseItem>): Array<Turn> => {
   const turns: Array<Turn> = []
-  let current: { id: string; items: Array<ThreadItem> } | undefined
+  let current: { id: string; items: Array<ThreadItem>; review?: boolean } | undefined
   const push = (item: ThreadItem) => current?.items.push(item)
   const close = () => {
     if (current === undefined) return
@@ -51,9 +55,17 @@ export const turnsOfHistory = (threadId: string, items: ReadonlyArray<ResponseIt
         if (item.role === "user") {
           if (isContextMessage(text)) return
           close()
+          if (isReviewRecord(text)) {
+            current = { id: `turn:${id}`, items: [], review: true }
+            return
+          }
           current = { id: `turn:${id}`, items: [] }
           push({ type: "userMessage", id, content: [{ type: "text", text, text_elements: [] }] })
         } else if (item.role === "assistant") {
+          if (current?.review === true) {
+            current.review = false
+            push({ type: "exitedReviewMode", id: `${id}:review`, review: text })
+          }
           push({ type: "agentMessage", id, text })
         }
         return

@@ -78,7 +78,11 @@ export const ThreadItem = Schema.Union([
   item("webSearch", { query: Schema.String }),
   item("imageView", { path: Schema.String }),
   item("plan", { text: Schema.String }),
-  item("contextCompaction", {})
+  item("contextCompaction", {}),
+  /** A review began: `review` names it (the request's user-facing hint). */
+  item("enteredReviewMode", { review: Schema.String }),
+  /** A review ended: `review` is what it found, as text. */
+  item("exitedReviewMode", { review: Schema.String })
 ])
 export type ThreadItem = typeof ThreadItem.Type
 export type ThreadItemOf<T extends ThreadItem["type"]> = Extract<ThreadItem, { readonly type: T }>

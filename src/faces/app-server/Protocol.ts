@@ -285,6 +285,21 @@ export class ThreadRollback extends Rpc.make("thread/rollback", {
   success: Schema.Struct({ thread: Thread })
 }) {}
 
+/** What to review: the work tree, the change since a base branch's merge base, one commit, or anything described. */
+export const ReviewTarget = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("uncommittedChanges") }),
+  Schema.Struct({ type: Schema.Literal("baseBranch"), branch: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("commit"), sha: Schema.String, title: Maybe(Schema.String) }),
+  Schema.Struct({ type: Schema.Literal("custom"), instructions: Schema.String })
+])
+export type ReviewTarget = typeof ReviewTarget.Type
+
+/** A review as a turn: in the thread (`inline`, the default) or in a fork of it (`detached`, its id in `reviewThreadId`). */
+export class ReviewStart extends Rpc.make("review/start", {
+  payload: { threadId: Schema.String, target: ReviewTarget, delivery: Maybe(Schema.Literals(["inline", "detached"])) },
+  success: Schema.Struct({ turn: Turn, reviewThreadId: Schema.String })
+}) {}
+
 /** Every method a client may call on the app-server. */
 export const AppServerRequests = RpcGroup.make(
   Initialize,
@@ -310,7 +325,8 @@ export const AppServerRequests = RpcGroup.make(
   ConfigValueWrite,
   CommandExec,
   ThreadNameSet,
-  ThreadRollback
+  ThreadRollback,
+  ReviewStart
 )
 export type AppServerRequest = RpcGroup.Rpcs<typeof AppServerRequests>
 

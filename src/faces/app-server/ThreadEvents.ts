@@ -4,10 +4,13 @@
  * `item/commandExecution/requestApproval` / `item/fileChange/requestApproval` requests. The order is the
  * reference's: a turn's `turn/started` waits for the `turn/start` answer (the gate); a command's
  * `item/started` precedes its approval request, then `serverRequest/resolved`, output deltas and
- * `item/completed` (status `declined` when the client declined).
+ * `item/completed` (status `declined` when the client declined). A review turn's items are
+ * `enteredReviewMode`, the reviewer's prompt as a `userMessage`, its tool items, `exitedReviewMode` and the
+ * review as an `agentMessage`.
  */
 import { Deferred, Effect, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
+import { REVIEW_FALLBACK_MESSAGE, reviewText } from "../../rpc/Review.js"
 import type { Event, ParsedCommand } from "../../rpc/Event.js"
 import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSender.js"
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
@@ -21,8 +24,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
 /** What a client's `turn/start` left for the thread's events: the answer's gate and the input to echo. */
 export interface PendingTurn {
   readonly answered: Deferred.Deferred<void>
-  /** The user's input, echoed as a `userMessage` item; none for a compaction turn. */
+  /** The user's input, echoed as a `userMessage` item; none for a compaction or review turn. */
   readonly input?: ReadonlyArray<UserInput> | undefined
+  /** A review turn (`review/start`): its items come with its review-mode events. */
+  readonly review?: boolean | undefined
 }
 
 export interface ThreadEvents {
@@ -260,10 +265,25 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           })
           runningTurn = turnId
           if (turn?.input !== undefined) yield* userMessage(turnId, turn.input)
-          else if (turn !== undefined) {
+          else if (turn !== undefined && turn.review !== true) {
             compaction = nextId("compaction")
             yield* started(turnId, { type: "contextCompaction", id: compaction })
           }
+        })
+      case "entered_review_mode":
+        return Effect.suspend(() => {
+          const entered = { type: "enteredReviewMode", id: nextId("review"), review: msg.user_facing_hint } as const
+          // The reviewer's prompt is shown as the turn's user message, as the reference shows it.
+          return started(turnId, entered).pipe(
+            Effect.andThen(completed(turnId, entered)),
+            Effect.andThen(userMessage(turnId, [{ type: "text", text: msg.prompt, text_elements: [] }]))
+          )
+        })
+      case "exited_review_mode":
+        return Effect.suspend(() => {
+          const review = msg.review_output === null ? REVIEW_FALLBACK_MESSAGE : reviewText(msg.review_output)
+          const exited = { type: "exitedReviewMode", id: nextId("review"), review } as const
+          return started(turnId, exited).pipe(Effect.andThen(completed(turnId, exited)))
         })
       case "agent_message_delta":
         return Effect.suspend(() => {
