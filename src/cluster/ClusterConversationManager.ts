@@ -95,7 +95,7 @@ export const layer: Layer.Layer<
       submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.mapError(unavailable), Effect.asVoid),
       isTaskRunning: entity.IsTaskRunning().pipe(Effect.orElseSucceed(() => false)),
       history: entity.History().pipe(Effect.mapError(unavailable)),
-      attach: (effect) => Effect.forkIn(effect, managerScope).pipe(Effect.asVoid)
+      attach: (effect) => Effect.forkIn(effect, managerScope)
     }
   }
 

@@ -63,7 +63,7 @@ export interface Conversation {
   /** The conversation's history as the model sees it. */
   readonly history: Effect.Effect<ReadonlyArray<ResponseItem>, ConversationUnavailable>
   /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
-  readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<void>
+  readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<Fiber.Fiber<void>>
 }
 
 interface ConversationOptions {
@@ -473,6 +473,6 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     submitWithId: enqueue,
     isTaskRunning: Effect.sync(() => task !== undefined),
     history: Effect.sync(() => [...history]),
-    attach: (effect) => Effect.forkIn(effect, scope).pipe(Effect.asVoid)
+    attach: (effect) => Effect.forkIn(effect, scope)
   } satisfies Conversation
 })

@@ -8,7 +8,7 @@
  * `enteredReviewMode`, the reviewer's prompt as a `userMessage`, its tool items, `exitedReviewMode` and the
  * review as an `agentMessage`.
  */
-import { Deferred, Effect, Stream } from "effect"
+import { Deferred, Effect, Fiber, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import { REVIEW_FALLBACK_MESSAGE, reviewText } from "../../rpc/Review.js"
 import type { Event, ParsedCommand } from "../../rpc/Event.js"
@@ -55,6 +55,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
   let turnError: TurnError | undefined
   let agentMessage: { readonly id: string; text: string } | undefined
   let reasoning: { readonly id: string; text: string } | undefined
+  /** The client requests (approvals, questions, forms) still waiting, settled before their turn completes. */
+  const asking = new Set<Fiber.Fiber<void>>()
   let counter = 0
   const nextId = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${counter++}`
 
@@ -97,6 +99,10 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
         : Effect.void
     })
 
+  /** Tells the client that a request it was sent (`requestId`, once issued) is no longer waited for. */
+  const settled = (requestId: number) =>
+    requestId < 0 ? Effect.void : sender.notify(P.ServerRequestResolved, { threadId, requestId })
+
   /** Asks the client about `event` (after its item started) and submits the decision. */
   const askClient = (turnId: string, event: ApprovalEvent): Effect.Effect<unknown, ClientRequestError> => {
     const msg = event.msg
@@ -132,11 +138,7 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       Effect.tapError(() => declineOpen(turnId, msg.call_id)),
       // Nobody waits for the answer any more (approval_timeout_ms, or the turn ended): the client hears that the
       // request is settled, and the item ends declined, as the conversation counted the silence.
-      Effect.onInterrupt(() =>
-        requestId < 0
-          ? Effect.void
-          : sender.notify(P.ServerRequestResolved, { threadId, requestId }).pipe(Effect.andThen(declineOpen(turnId, msg.call_id)))
-      )
+      Effect.onInterrupt(() => requestId < 0 ? Effect.void : settled(requestId).pipe(Effect.andThen(declineOpen(turnId, msg.call_id))))
     )
   }
 
@@ -163,7 +165,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     }, { onIssued: (id) => void (requestId = id) }).pipe(
       Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
       Effect.flatMap(({ answers }) => conversation.submit({ type: "user_input_answer", id: event.id, response: { answers } })),
-      Effect.catch(() => answerNobodyAsked(conversation, event))
+      Effect.catch(() => answerNobodyAsked(conversation, event)),
+      Effect.onInterrupt(() => settled(requestId))
     )
   }
 
@@ -186,7 +189,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
           response: action === "accept" && content != null ? { action, content } : { action }
         })
       ),
-      Effect.catch(() => answerNobodyAsked(conversation, event))
+      Effect.catch(() => answerNobodyAsked(conversation, event)),
+      Effect.onInterrupt(() => settled(requestId))
     )
   }
 
@@ -198,6 +202,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       compaction = undefined
       agentMessage = undefined
       reasoning = undefined
+      // Nothing waits for them any more: each says `serverRequest/resolved` (and declines its item) before the turn ends.
+      yield* Fiber.interruptAll([...asking])
+      asking.clear()
       // Tool items the turn's end cut short (an interrupted command) end as failed, not open forever.
       for (const item of [...open.values()]) {
         yield* completed(
@@ -443,23 +450,29 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
     }
   }
 
+  /** Forks a client request beside the event loop (the turn waits for its answer, events keep flowing). */
+  const ask = (request: Effect.Effect<void>) =>
+    Effect.flatMap(conversation.attach(request), (fiber) =>
+      Effect.sync(() => {
+        asking.add(fiber)
+        fiber.addObserver(() => asking.delete(fiber))
+      }))
+
   const forward = (events: Stream.Stream<Event>) =>
     events.pipe(
       Stream.runForEach((event) =>
         onEvent(event).pipe(
           Effect.andThen(
             event.msg.type === "request_user_input"
-              // Beside the event loop, like an approval: the turn waits for the answer, events keep flowing.
-              ? conversation.attach(askUser(event.id, event as Event & { readonly msg: { readonly type: "request_user_input" } }))
+              ? ask(askUser(event.id, event as Event & { readonly msg: { readonly type: "request_user_input" } }))
               : event.msg.type === "mcp_elicitation_request"
-              ? conversation.attach(askForServer(event.id, event as Event & { readonly msg: { readonly type: "mcp_elicitation_request" } }))
+              ? ask(askForServer(event.id, event as Event & { readonly msg: { readonly type: "mcp_elicitation_request" } }))
               : !isApprovalEvent(event)
               ? Effect.void
               : event.msg.type === "mcp_tool_call_approval_request"
               // No v2 request for it here: a prompt denial beats a turn waiting on nobody.
               ? denyApproval(conversation, event, "MCP tool calls that need approval are not supported over app-server")
-              // Beside the event loop (events keep flowing), and gone with the conversation.
-              : conversation.attach(forwardApproval({ conversation, event, ask: askClient(event.id, event) }))
+              : ask(forwardApproval({ conversation, event, ask: askClient(event.id, event) }))
           )
         )
       )
