@@ -5,7 +5,8 @@
  */
 import { resolve } from "node:path"
 import { Effect } from "effect"
-import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { InvalidRequest } from "effect/ai/McpSchema"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { Config } from "../../services/Config.js"
 import { ConfigWriter } from "../../services/ConfigWriter.js"
 import { FileSearch } from "../../services/FileSearch.js"
@@ -30,7 +31,11 @@ export const makeWorkspaceHandlers = Effect.gen(function*() {
         expectedVersion: params.expectedVersion ?? undefined,
         filePath: params.filePath ?? undefined
       }).pipe(
-        Effect.mapError((error) => invalidRequest(error.message)),
+        Effect.mapError((error) =>
+          error.reason === "configUnreadable" || error.reason === "writeFailed"
+            ? internalError(error.message)
+            : new InvalidRequest({ message: error.message, data: { config_write_error_code: error.reason } })
+        ),
         Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
       ),
 
