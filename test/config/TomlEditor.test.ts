@@ -169,7 +169,7 @@ describe("writeTomlValue over generated documents", () => {
     for (let seed = 1; seed <= 3000; seed++) {
       const next = random(seed)
       const { text, comments } = generate(next)
-      let before: ReturnType<typeof parse>
+      let before: Record<string, unknown>
       try {
         before = parse(text)
       } catch {
