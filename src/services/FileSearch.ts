@@ -9,7 +9,7 @@
  * not entered. Unlike it, `.git` directories are skipped (the reference lists their insides); symlinks
  * are listed but not followed.
  */
-import { access, readdir, readFile } from "node:fs/promises"
+import { access, readdir, readFile, stat } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
 import { Context, Effect, Layer } from "effect"
 import { emptyChain, type IgnoreChain, isIgnored, parseIgnoreFile, withFile } from "./IgnoreRules.js"
@@ -57,8 +57,14 @@ export const matchPath = (query: string, path: string): { readonly score: number
   return { score, indices }
 }
 
-const readIgnoreFile = (base: string, file: string) =>
-  readFile(file, "utf8").then((text) => parseIgnoreFile(base, text), () => undefined)
+/** Larger ignore files (or ones that are not regular files) are not read: a hostile tree must not stall the search. */
+const MAX_IGNORE_FILE_BYTES = 1 << 20
+
+const readIgnoreFile = async (base: string, file: string) => {
+  const info = await stat(file).catch(() => undefined)
+  if (info === undefined || !info.isFile() || info.size > MAX_IGNORE_FILE_BYTES) return undefined
+  return readFile(file, "utf8").then((text) => parseIgnoreFile(base, text), () => undefined)
+}
 
 /** The top directory of the git repository holding `dir`, if any. */
 const gitTopOf = async (dir: string): Promise<string | undefined> => {
