@@ -5,7 +5,8 @@
  * after the last table under the same parent or at the end of the document; a table written whole
  * becomes a `[table]` block. Removing a key removes its line and the comment lines just above it;
  * removing a table removes its header, its keys and its sub-tables. Keys inside an inline table are
- * changed by writing that inline table again (inline tables hold no comments).
+ * changed by writing that inline table again (inline tables hold no comments). Line breaks come out as
+ * `\n`, as the reference writes them.
  */
 import { parse, type TomlTable } from "smol-toml"
 import { isPrefix, scanToml, type TomlDocument, type TomlStatement } from "./TomlDocument.js"
@@ -125,7 +126,10 @@ const insertNew = (text: string, current: TomlTable, path: ReadonlyArray<string>
   // The parent is a table made of dotted keys: the new key joins them.
   const dotted = document.statements.filter((s) => s.kind === "keyValue" && !s.inArray && s.tablePath.length < depth && isPrefix(parent, s.path))
   const last = dotted.at(-1)
-  return last === undefined ? insertTable(text, parent, { [rest[0]!]: value }) : insertKey(text, last, path, value)
+  if (last !== undefined) return insertKey(text, last, path, value)
+  // The parent only exists through its sub-tables' headers: its own header goes just before the first of them.
+  const child = document.statements.find((s) => s.kind !== "keyValue" && isPrefix(parent, s.path))!
+  return insertLines(text, child.prefixStart, `${child.prefixStart > 0 ? "\n" : ""}${tomlTableBlock(parent, { [rest[0]!]: value })}`)
 }
 
 /** A new dotted key written after `sibling`, relative to the same header. */
@@ -202,7 +206,9 @@ export const withoutEmptyTables = (table: JsonTable): JsonTable => {
  * values intended; anything else (a value TOML cannot hold, a path through a value) throws a
  * `TomlValueError` and nothing is to be written. `text` must be valid TOML.
  */
-export const writeTomlValue = (text: string, path: ReadonlyArray<string>, value: unknown, mergeStrategy: "replace" | "upsert"): string => {
+export const writeTomlValue = (original: string, path: ReadonlyArray<string>, value: unknown, mergeStrategy: "replace" | "upsert"): string => {
+  // The reference writes every line break as `\n`, whatever the file had.
+  const text = original.replaceAll("\r\n", "\n")
   const table = parse(text)
   if (blockedParent(table, path)) throw new TomlValueError("cannot set value on non-table parent")
   const existing = valueAt(table, path)
