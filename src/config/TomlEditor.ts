@@ -156,6 +156,9 @@ export const setTomlValue = (text: string, path: ReadonlyArray<string>, value: u
     let result = text
     if (replace) {
       for (const key of Object.keys(existing)) if (!Object.hasOwn(value, key)) result = removeAt(result, [...path, key])
+      // A table of dotted keys that lost them all is gone: it comes back as a `[table]`.
+      const left = parse(result)
+      if (valueAt(left, path) === undefined) return insertNew(result, left, path, value)
     }
     for (const [key, item] of Object.entries(value)) result = setTomlValue(result, [...path, key], item, replace)
     return result
@@ -210,7 +213,11 @@ export const writeTomlValue = (original: string, path: ReadonlyArray<string>, va
   // The reference writes every line break as `\n`, whatever the file had.
   const text = original.replaceAll("\r\n", "\n")
   const table = parse(text)
-  if (blockedParent(table, path)) throw new TomlValueError("cannot set value on non-table parent")
+  if (blockedParent(table, path)) {
+    // Nothing to remove under a value; nothing can be written there.
+    if (value === null) return text
+    throw new TomlValueError("cannot set value on non-table parent")
+  }
   const existing = valueAt(table, path)
   const target = mergeStrategy === "upsert" && isJsonTable(existing) && isJsonTable(value) ? merged(existing, value) : value
   const intended = target === null ? (existing === undefined ? table : withValueAt(table, path, undefined)) : withValueAt(table, path, target)

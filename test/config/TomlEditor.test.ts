@@ -83,6 +83,12 @@ describe("writeTomlValue", () => {
     expect(writeTomlValue(before, ["list"], null, "replace")).not.toContain("nested")
   })
 
+  it("answers as the reference where a generated document found a gap: null under a value, a dotted table replaced whole", () => {
+    expect(writeTomlValue("e_1 = -7 # c\n", ["e_1", "gamma"], null, "replace")).toBe("e_1 = -7 # c\n")
+    expect(writeTomlValue("# c0\na = 1\ne_1.x = 3.5 # c3\n# c4\n", ["e_1"], { k: { deep: true } }, "replace"))
+      .toBe("# c0\na = 1\n\n[e_1]\n\n[e_1.k]\ndeep = true\n# c4\n")
+  })
+
   it("refuses a path through a value and a value TOML cannot hold", () => {
     expect(() => writeTomlValue("model = \"a\"\n", ["model", "x"], 1, "replace")).toThrow("cannot set value on non-table parent")
     expect(() => writeTomlValue("", ["x"], [null], "replace")).toThrow("expected any valid TOML value")
