@@ -216,7 +216,7 @@ export const writeTomlValue = (original: string, path: ReadonlyArray<string>, va
   if (blockedParent(table, path)) {
     // Nothing to remove under a value; nothing can be written there.
     if (value === null) return text
-    throw new TomlValueError("cannot set value on non-table parent")
+    throw new TomlValueError({ message: "cannot set value on non-table parent" })
   }
   const existing = valueAt(table, path)
   const target = mergeStrategy === "upsert" && isJsonTable(existing) && isJsonTable(value) ? merged(existing, value) : value
@@ -226,8 +226,8 @@ export const writeTomlValue = (original: string, path: ReadonlyArray<string>, va
   try {
     reread = parse(rendered)
   } catch (error) {
-    throw new TomlValueError(`the edit of ${tomlKeyPath(path)} would not parse: ${String(error)}`)
+    throw new TomlValueError({ message: `the edit of ${tomlKeyPath(path)} would not parse: ${String(error)}` })
   }
-  if (!sameValue(withoutEmptyTables(reread), withoutEmptyTables(intended))) throw new TomlValueError(`the edit of ${tomlKeyPath(path)} would not read back as written`)
+  if (!sameValue(withoutEmptyTables(reread), withoutEmptyTables(intended))) throw new TomlValueError({ message: `the edit of ${tomlKeyPath(path)} would not read back as written` })
   return rendered
 }

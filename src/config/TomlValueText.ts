@@ -6,7 +6,10 @@
  * reference's message.
  */
 
-export class TomlValueError extends Error {}
+import { Data } from "effect"
+
+/** A value or an edit the document cannot take; the message is the reference's where it has one. */
+export class TomlValueError extends Data.TaggedError("TomlValueError")<{ readonly message: string }> {}
 
 export type JsonTable = { readonly [key: string]: unknown }
 
@@ -51,14 +54,14 @@ const MAX_INTEGER = 2n ** 63n - 1n
 
 /** A value written inline (on the right of `key = `). */
 export const tomlInline = (value: unknown): string => {
-  if (value === null || value === undefined) throw new TomlValueError("invalid value: invalid type: null, expected any valid TOML value")
+  if (value === null || value === undefined) throw new TomlValueError({ message: "invalid value: invalid type: null, expected any valid TOML value" })
   if (typeof value === "string") return tomlString(value)
   if (typeof value === "boolean") return value ? "true" : "false"
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf"
     if (Number.isInteger(value)) {
-      if (BigInt(value) > MAX_INTEGER) throw new TomlValueError("invalid value: u64 value was too large")
-      if (BigInt(value) < -MAX_INTEGER - 1n) throw new TomlValueError("invalid value: i64 value was too small")
+      if (BigInt(value) > MAX_INTEGER) throw new TomlValueError({ message: "invalid value: u64 value was too large" })
+      if (BigInt(value) < -MAX_INTEGER - 1n) throw new TomlValueError({ message: "invalid value: i64 value was too small" })
       return BigInt(value).toString()
     }
     return String(value)
@@ -68,7 +71,7 @@ export const tomlInline = (value: unknown): string => {
     const entries = Object.entries(value).map(([key, item]) => `${tomlKey(key)} = ${tomlInline(item)}`)
     return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`
   }
-  throw new TomlValueError(`invalid value: ${typeof value} is not a TOML value`)
+  throw new TomlValueError({ message: `invalid value: ${typeof value} is not a TOML value` })
 }
 
 /** A table written as a `[path]` block: its other values first, then its tables as blocks of their own. */

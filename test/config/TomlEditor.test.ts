@@ -1,6 +1,8 @@
 /**
  * The in-place TOML editor behind `config/value/write`: the same bytes as the reference's editor for the
- * writes measured on it (fixtures/config-write-reference.jsonl, from `codex app-server` 0.153.4), and,
+ * writes measured on it (fixtures/config-write-reference.jsonl: each line a config.toml, one
+ * `config/value/write` sent to `codex app-server` 0.153.4 with CODEX_HOME in a temp dir, and the file it left;
+ * the `generated-*` lines are documents like the ones below where our bytes and the reference's agree), and,
  * over many generated documents full of comments, a write changes that key and nothing else.
  */
 import { readFileSync } from "node:fs"
