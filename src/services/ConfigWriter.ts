@@ -1,6 +1,6 @@
 /**
- * Writes one value into `$CODEX_HOME/config.toml`, for the app-server's `config/value/write`. As the
- * reference: the key is a dotted path (quoted parts may hold dots), `null` removes it, `upsert` merges a
+ * Writes values into `$CODEX_HOME/config.toml`, for the app-server's `config/value/write` (one edit) and
+ * `config/batchWrite` (several, written together or not at all). As the reference: the key is a dotted path (quoted parts may hold dots), `null` removes it, `upsert` merges a
  * table into the one there and `replace` sets it whole; the file as it would be must still be a valid
  * config, and a client holding a version other than the file's is refused. The version is the sha256 of
  * the config's values as canonical JSON (keys sorted), so it ignores comments and layout. The file is
@@ -24,10 +24,15 @@ export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("Co
   message: Schema.String
 }) {}
 
-export interface ConfigValueWrite {
+export interface ConfigEdit {
   readonly keyPath: string
   readonly value: unknown
   readonly mergeStrategy: "replace" | "upsert"
+}
+
+/** Edits made one after the other and written together (`config/batchWrite`), or not at all. */
+export interface ConfigWrite {
+  readonly edits: ReadonlyArray<ConfigEdit>
   readonly expectedVersion?: string | undefined
   readonly filePath?: string | undefined
 }
@@ -68,8 +73,8 @@ export const splitKeyPath = (keyPath: string): ReadonlyArray<string> | undefined
 }
 
 export class ConfigWriter extends Context.Service<ConfigWriter, {
-  /** Writes the value; answers the file's path and its new version. */
-  readonly writeValue: (write: ConfigValueWrite) => Effect.Effect<{ readonly filePath: string; readonly version: string }, ConfigWriteError>
+  /** Makes the edits; answers the file's path and its new version. Only the whole result is validated. */
+  readonly write: (write: ConfigWrite) => Effect.Effect<{ readonly filePath: string; readonly version: string }, ConfigWriteError>
 }>()("codex-effect/ConfigWriter") {
   static readonly layer = Layer.effect(ConfigWriter, Effect.gen(function*() {
     const config = yield* Config
@@ -78,10 +83,14 @@ export class ConfigWriter extends Context.Service<ConfigWriter, {
     const invalid = (error: unknown) =>
       new ConfigWriteError({ reason: "configValidationError", message: error instanceof TomlValueError ? error.message : `Invalid configuration: ${String(error)}` })
 
-    const writeValue = Effect.fn("ConfigWriter.writeValue")(function*(write: ConfigValueWrite) {
-      if (write.keyPath.length === 0) return yield* fail("configValidationError", "keyPath must not be empty")
-      const segments = splitKeyPath(write.keyPath)
-      if (segments === undefined) return yield* fail("configValidationError", "keyPath segments must not be empty")
+    const write = Effect.fn("ConfigWriter.write")(function*(write: ConfigWrite) {
+      const paths: Array<ReadonlyArray<string>> = []
+      for (const edit of write.edits) {
+        if (edit.keyPath.length === 0) return yield* fail("configValidationError", "keyPath must not be empty")
+        const segments = splitKeyPath(edit.keyPath)
+        if (segments === undefined) return yield* fail("configValidationError", "keyPath segments must not be empty")
+        paths.push(segments)
+      }
       if (write.filePath !== undefined && write.filePath !== path) {
         return yield* fail("configLayerReadonly", "Only writes to the user config are allowed")
       }
@@ -96,7 +105,10 @@ export class ConfigWriter extends Context.Service<ConfigWriter, {
       if (write.expectedVersion !== undefined && write.expectedVersion !== configVersion(table)) {
         return yield* fail("configVersionConflict", "Configuration was modified since last read. Fetch latest version and retry.")
       }
-      const rendered = yield* Effect.try({ try: () => writeTomlValue(text, segments, write.value, write.mergeStrategy), catch: invalid })
+      const rendered = yield* Effect.try({
+        try: () => write.edits.reduce((edited, edit, index) => writeTomlValue(edited, paths[index]!, edit.value, edit.mergeStrategy), text),
+        catch: invalid
+      })
       const reread = parse(rendered)
       const checked = resolveConfig(reread, {}, { codexHome: config.codexHome, processCwd: config.base.cwd, env: {} })
       if (Result.isFailure(checked)) return yield* fail("configValidationError", `Invalid configuration: ${checked.failure}`)
@@ -116,6 +128,6 @@ export class ConfigWriter extends Context.Service<ConfigWriter, {
       }
       return { filePath: path, version: configVersion(reread) }
     })
-    return ConfigWriter.of({ writeValue })
+    return ConfigWriter.of({ write })
   }))
 }

@@ -633,6 +633,34 @@ describe("app-server v2", () => {
     }
   })
 
+  it("config/batchWrite: edits made in order and written together, validated as a whole, or nothing written", async () => {
+    const { codexHome, model } = await setup([])
+    const path = join(codexHome, "config.toml")
+    const original = `# my settings\n${mockConfigToml(model.url)}`
+    writeFileSync(path, original)
+    const client = await launch(codexHome)
+    const batch = (edits: ReadonlyArray<Record<string, unknown>>, extra: Record<string, unknown> = {}) =>
+      client.request("config/batchWrite", { edits: edits.map((edit) => ({ mergeStrategy: "replace", ...edit })), ...extra })
+    // An invalid value on the way is fine when a later edit fixes it, as the reference.
+    const written = await batch([
+      { keyPath: "model", value: "first" },
+      { keyPath: "approval_policy", value: "sometimes" },
+      { keyPath: "approval_policy", value: "never" },
+      { keyPath: "tui.notifications", value: true }
+    ], { reloadUserConfig: true })
+    expect(written.result).toMatchObject({ status: "ok", filePath: path, overriddenMetadata: null })
+    const expected = `${original.replace('model = "mock-model"', 'model = "first"').replace(/approval_policy = .*/, 'approval_policy = "never"')}\n[tui]\nnotifications = true\n`
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expect((await batch([{ keyPath: "model", value: "second" }, { keyPath: "approval_policy", value: "sometimes" }])).error)
+      .toMatchObject({ code: -32600, data: { config_write_error_code: "configValidationError" } })
+    expect((await batch([{ keyPath: "model", value: "second" }, { keyPath: "a..b", value: 1 }])).error)
+      .toMatchObject({ code: -32600, message: "keyPath segments must not be empty" })
+    expect((await batch([{ keyPath: "model", value: "second" }], { expectedVersion: "sha256:0" })).error)
+      .toMatchObject({ code: -32600, data: { config_write_error_code: "configVersionConflict" } })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expect((await batch([])).result.version).toBe(written.result.version)
+  })
+
   it("command/exec: runs one command in the sandbox of the given policy, with its exit code, output cap, env and timeout", async () => {
     const { codexHome, cwd } = await setup([])
     const client = await launch(codexHome)
