@@ -28,6 +28,8 @@ export interface TomlStatement {
 export interface TomlDocument {
   readonly text: string
   readonly statements: ReadonlyArray<TomlStatement>
+  /** Where the first statement's comment lines may start (after a byte order mark). */
+  readonly bodyStart: number
   /** Where the comment and blank lines after the last statement start. */
   readonly trailerStart: number
 }
@@ -140,8 +142,9 @@ export const scanToml = (text: string): TomlDocument => {
   const statements: Array<TomlStatement> = []
   let tablePath: ReadonlyArray<string> = []
   let inArray = false
-  let prefixStart = 0
-  let i = 0
+  // A byte order mark stays where it is, ahead of everything.
+  let i = text.startsWith("\uFEFF") ? 1 : 0
+  let prefixStart = i
   while (i < text.length) {
     const start = skipBlanks(text, i)
     const char = text[start]
@@ -166,7 +169,7 @@ export const scanToml = (text: string): TomlDocument => {
     statements.push({ kind: "keyValue", path: [...tablePath, ...key.parts], tablePath, inArray, prefixStart, start, valueStart, valueEnd, end })
     prefixStart = i = end
   }
-  return { text, statements, trailerStart: prefixStart }
+  return { text, statements, bodyStart: text.startsWith("\uFEFF") ? 1 : 0, trailerStart: prefixStart }
 }
 
 /** Whether `prefix` is `path` or one of its ancestors. */

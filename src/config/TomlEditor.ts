@@ -54,7 +54,7 @@ const splice = (text: string, from: number, to: number, insert: string) => text.
 
 /** `insert` placed at `at`, on a line of its own. */
 const insertLines = (text: string, at: number, insert: string) =>
-  splice(text, at, at, (at > 0 && text[at - 1] !== "\n" ? "\n" : "") + insert)
+  splice(text, at, at, (at > 0 && text[at - 1] !== "\n" && text[at - 1] !== "\uFEFF" ? "\n" : "") + insert)
 
 /** The key-value whose value holds `path` (the key itself or an inline table around it). */
 const keyValueHolding = (document: TomlDocument, path: ReadonlyArray<string>) =>
@@ -120,7 +120,7 @@ const insertNew = (text: string, current: TomlTable, path: ReadonlyArray<string>
   }
   if (depth === 0 || headerOf(document, parent) !== undefined) {
     const last = lastOfBody(document, parent)
-    const at = last?.end ?? headerOf(document, parent)?.end ?? 0
+    const at = last?.end ?? headerOf(document, parent)?.end ?? document.bodyStart
     return insertLines(text, at, `${tomlKeyPath(rest)} = ${tomlInline(value)}\n`)
   }
   // The parent is a table made of dotted keys: the new key joins them.

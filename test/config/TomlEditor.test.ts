@@ -91,6 +91,12 @@ describe("writeTomlValue", () => {
       .toBe("# c0\na = 1\n\n[e_1]\n\n[e_1.k]\ndeep = true\n# c4\n")
   })
 
+  it("keeps a byte order mark and writes into a document that starts with one", () => {
+    expect(writeTomlValue("\uFEFF# c\nmodel = \"a\"\n", ["model"], "b", "replace")).toBe("\uFEFF# c\nmodel = \"b\"\n")
+    expect(writeTomlValue("\uFEFFmodel = \"a\"\n", ["model"], null, "replace")).toBe("\uFEFF")
+    expect(writeTomlValue("\uFEFF[t]\nk = 1\n", ["model"], "m", "replace")).toBe("\uFEFFmodel = \"m\"\n[t]\nk = 1\n")
+  })
+
   it("refuses a path through a value and a value TOML cannot hold", () => {
     expect(() => writeTomlValue("model = \"a\"\n", ["model", "x"], 1, "replace")).toThrow("cannot set value on non-table parent")
     expect(() => writeTomlValue("", ["x"], [null], "replace")).toThrow("expected any valid TOML value")
