@@ -2,7 +2,7 @@
  * `.gitignore`-style rules, as the reference's file walker (the `ignore` crate) applies them: a file's
  * patterns hold for the paths under its directory; the last matching pattern of a file decides (`!`
  * re-includes); a deeper file overrides a shallower one; `.ignore` files override `.gitignore` files,
- * which override the repository's `.git/info/exclude`. Patterns: `#` comments, `\` escapes, a trailing
+ * which override the repository's `.git/info/exclude`, which overrides git's global excludes file. Patterns: `#` comments, `\` escapes, a trailing
  * `/` for directories only, a `/` elsewhere anchors the pattern to the file's directory, `*`, `?`,
  * `[...]` classes and `**` across directories.
  */
@@ -20,7 +20,7 @@ export interface IgnoreFile {
 }
 
 /** Which kind of file the rules come from; earlier kinds win over later ones. */
-export type IgnoreKind = "ignore" | "gitignore" | "exclude"
+export type IgnoreKind = "ignore" | "gitignore" | "exclude" | "global"
 
 const escapeRegex = (char: string) => (/[\\^$.*+?()[\]{}|/]/.test(char) ? `\\${char}` : char)
 
@@ -101,16 +101,17 @@ export interface IgnoreChain {
   readonly ignore: ReadonlyArray<IgnoreFile>
   readonly gitignore: ReadonlyArray<IgnoreFile>
   readonly exclude: ReadonlyArray<IgnoreFile>
+  readonly global: ReadonlyArray<IgnoreFile>
 }
 
-export const emptyChain: IgnoreChain = { ignore: [], gitignore: [], exclude: [] }
+export const emptyChain: IgnoreChain = { ignore: [], gitignore: [], exclude: [], global: [] }
 
 export const withFile = (chain: IgnoreChain, kind: IgnoreKind, file: IgnoreFile): IgnoreChain =>
   file.rules.length === 0 ? chain : { ...chain, [kind]: [...chain[kind], file] }
 
 /** Whether `path` (absolute) is ignored: the first kind with a verdict decides, the deepest file first. */
 export const isIgnored = (chain: IgnoreChain, path: string, directory: boolean): boolean => {
-  for (const files of [chain.ignore, chain.gitignore, chain.exclude]) {
+  for (const files of [chain.ignore, chain.gitignore, chain.exclude, chain.global]) {
     for (let i = files.length - 1; i >= 0; i--) {
       const verdict = verdictOf(files[i]!, path, directory)
       if (verdict !== undefined) return verdict

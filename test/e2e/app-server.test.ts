@@ -51,8 +51,8 @@ interface Client {
   readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
 }
 
-const launch = async (codexHome: string): Promise<Client> => {
-  const server = spawnServer({ codexHome, args: ["app-server"] })
+const launch = async (codexHome: string, env?: Record<string, string | undefined>): Promise<Client> => {
+  const server = spawnServer({ codexHome, args: ["app-server"], ...(env === undefined ? {} : { env }) })
   const methods = new Map<unknown, string>()
   servers.push({ server, methods })
   let nextId = 1
@@ -548,7 +548,7 @@ describe("app-server v2", () => {
     expect(started.result).toMatchObject({ model: "written-model", approvalPolicy: "on-request" })
   })
 
-  it("fuzzyFileSearch: leaves out what .gitignore (nested, negated, above the root), .ignore and .git/info/exclude ignore, as the reference", async () => {
+  it("fuzzyFileSearch: leaves out what .gitignore (nested, negated, above the root), .ignore, .git/info/exclude and the global excludes ignore, as the reference", async () => {
     const { codexHome, cwd } = await setup([])
     execFileSync("git", ["init", "-q", cwd])
     const files = [
@@ -564,7 +564,9 @@ describe("app-server v2", () => {
     writeFileSync(join(cwd, "nested/.gitignore"), "secret.txt\n!keep.log\n")
     writeFileSync(join(cwd, ".ignore"), "vendored/\n")
     writeFileSync(join(cwd, ".git/info/exclude"), "excluded.md\n")
-    const client = await launch(codexHome)
+    // A HOME of its own: the user's global git excludes must not change the answers.
+    const home = makeTempDir("home-")
+    const client = await launch(codexHome, { HOME: home, XDG_CONFIG_HOME: undefined })
     const search = async (query: string, root = cwd) =>
       ((await client.request("fuzzyFileSearch", { query, roots: [root], cancellationToken: null })).result.files as Array<{ path: string }>)
         .map((file) => file.path).sort()
@@ -579,6 +581,13 @@ describe("app-server v2", () => {
     expect(await search("build")).toEqual([])
     // A root below the repository's top: the .gitignore files above it still hold.
     expect(await search("log", join(cwd, "nested"))).toEqual(["keep.log"])
+    // git's global excludes file counts too: the default one, or core.excludesFile (with `~/`).
+    mkdirSync(join(home, ".config/git"), { recursive: true })
+    writeFileSync(join(home, ".config/git/ignore"), "README.md\n")
+    expect(await search("md")).toEqual(["dist/main.d.ts"])
+    writeFileSync(join(home, ".gitconfig"), "[user]\n\tname = x\n[core]\n\texcludesFile = ~/my-excludes\n")
+    writeFileSync(join(home, "my-excludes"), "*.ts\n")
+    expect(await search("md")).toEqual(["README.md"])
     // Outside a git repository .gitignore files do not count; .ignore files do.
     rmSync(join(cwd, ".git"), { recursive: true })
     expect(await search("log")).toEqual(["app.log", "nested/keep.log", "nested/x.log"])
