@@ -103,6 +103,10 @@ const insertTable = (text: string, path: ReadonlyArray<string>, table: JsonTable
   return insertLines(text, at, at > 0 && document.statements.length > 0 ? `\n${block}` : block)
 }
 
+/** The dotted key-values that write into the table at `parent` from a header above it. */
+const dottedUnder = (document: TomlDocument, parent: ReadonlyArray<string>) =>
+  document.statements.filter((s) => s.kind === "keyValue" && !s.inArray && s.tablePath.length < parent.length && isPrefix(parent, s.path))
+
 /** Adds `path = value`, where nothing is at `path` yet and no key-value holds it. */
 const insertNew = (text: string, current: TomlTable, path: ReadonlyArray<string>, value: unknown): string => {
   const document = scanToml(text)
@@ -112,8 +116,8 @@ const insertNew = (text: string, current: TomlTable, path: ReadonlyArray<string>
   const parent = path.slice(0, depth)
   const rest = path.slice(depth)
   if (isJsonTable(value) || rest.length > 1) {
-    const dotted = document.statements.filter((s) => s.kind === "keyValue" && !s.inArray && s.tablePath.length < depth && isPrefix(parent, s.path))
-    if (depth > 0 && dotted.length > 0 && !isJsonTable(value)) return insertKey(text, dotted.at(-1)!, path, value)
+    const dotted = dottedUnder(document, parent).at(-1)
+    if (depth > 0 && dotted !== undefined && !isJsonTable(value)) return insertKey(text, dotted, path, value)
     return isJsonTable(value)
       ? insertTable(text, path, value)
       : insertTable(text, path.slice(0, -1), { [path.at(-1)!]: value })
@@ -124,8 +128,7 @@ const insertNew = (text: string, current: TomlTable, path: ReadonlyArray<string>
     return insertLines(text, at, `${tomlKeyPath(rest)} = ${tomlInline(value)}\n`)
   }
   // The parent is a table made of dotted keys: the new key joins them.
-  const dotted = document.statements.filter((s) => s.kind === "keyValue" && !s.inArray && s.tablePath.length < depth && isPrefix(parent, s.path))
-  const last = dotted.at(-1)
+  const last = dottedUnder(document, parent).at(-1)
   if (last !== undefined) return insertKey(text, last, path, value)
   // The parent only exists through its sub-tables' headers: its own header goes just before the first of them.
   const child = document.statements.find((s) => s.kind !== "keyValue" && isPrefix(parent, s.path))!
@@ -140,7 +143,7 @@ const insertKey = (text: string, sibling: TomlStatement, path: ReadonlyArray<str
  * The document with `value` at `path`: a key's value replaced, a table's keys written one by one
  * (`replace` also removes the keys `value` lacks), or something new added.
  */
-export const setTomlValue = (text: string, path: ReadonlyArray<string>, value: unknown, replace: boolean): string => {
+const setTomlValue = (text: string, path: ReadonlyArray<string>, value: unknown, replace: boolean): string => {
   const current = parse(text)
   const existing = valueAt(current, path)
   if (sameValue(existing, value)) return text
@@ -170,7 +173,7 @@ export const setTomlValue = (text: string, path: ReadonlyArray<string>, value: u
 }
 
 /** The document without what is at `path` (unchanged when nothing is). */
-export const removeTomlValue = (text: string, path: ReadonlyArray<string>): string =>
+const removeTomlValue = (text: string, path: ReadonlyArray<string>): string =>
   valueAt(parse(text), path) === undefined ? text : removeAt(text, path)
 
 const merged = (into: JsonTable, from: JsonTable): JsonTable => {
