@@ -32,8 +32,9 @@ export const internalError = (message: string) => new InternalError({ message })
 /** The line is not JSON. Answered with id `null`. */
 export const parseError = (message: string) => new ParseError({ message })
 
-/** The wire form of an error: `{code, message}`. */
-export const toErrorObject = (error: JsonRpcError): JsonRpcErrorObject => ({ code: error.code, message: error.message })
+/** The wire form of an error: `{code, message}`, and `data` when the error carries some. */
+export const toErrorObject = (error: JsonRpcError): JsonRpcErrorObject =>
+  error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data }
 
 const Version = Schema.Literal(JSONRPC_VERSION)
 

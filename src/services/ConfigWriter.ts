@@ -1,109 +1,133 @@
 /**
- * Writes one value into `$CODEX_HOME/config.toml`, for the app-server's `config/value/write`. As the
- * reference: the key is a dotted path, `null` removes it, `upsert` merges a table into the one there and
- * `replace` sets it whole; the file as it would be must still be a valid config, and a client holding a
- * version older than the file's is refused. The version is the file's sha256. smol-toml rewrites the
- * file, so its comments and layout are not kept (the keys and values are). The file is replaced by a
- * rename, so a reader never sees half of it.
+ * Writes values into `$CODEX_HOME/config.toml`, for the app-server's `config/value/write` (one edit) and
+ * `config/batchWrite` (several, written together or not at all). As the reference: the key is a dotted path (quoted parts may hold dots), `null` removes it, `upsert` merges a
+ * table into the one there and `replace` sets it whole; the file as it would be must still be a valid
+ * config, and a client holding a version other than the file's is refused. The version is the sha256 of
+ * the config's values as canonical JSON (keys sorted), so it ignores comments and layout. The file is
+ * edited in place (see TomlEditor): comments, blank lines and the order of the other keys survive. What
+ * would be written is parsed again and must hold exactly the values intended, else nothing is written.
+ * The file is replaced by a rename, so a reader never sees half of it.
  */
 import { createHash, randomUUID } from "node:crypto"
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
-import { parse, stringify, type TomlTable, type TomlValue } from "smol-toml"
+import { parse, type TomlTable } from "smol-toml"
+import { writeTomlValue } from "../config/TomlEditor.js"
+import { isJsonTable, TomlValueError } from "../config/TomlValueText.js"
 import { resolveConfig } from "../config/ResolveConfig.js"
 import { Config } from "./Config.js"
 
 export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("ConfigWriteError", {
-  reason: Schema.Literals(["configVersionConflict", "configValidationError", "userLayerNotFound", "writeFailed"]),
+  /** The reference's `config_write_error_code`; `configUnreadable` is its internal error (the file does not parse). */
+  reason: Schema.Literals(["configVersionConflict", "configValidationError", "configLayerReadonly", "configUnreadable", "writeFailed"]),
   message: Schema.String
 }) {}
 
-export interface ConfigValueWrite {
+export interface ConfigEdit {
   readonly keyPath: string
   readonly value: unknown
   readonly mergeStrategy: "replace" | "upsert"
+}
+
+/** Edits made one after the other and written together (`config/batchWrite`), or not at all. */
+export interface ConfigWrite {
+  readonly edits: ReadonlyArray<ConfigEdit>
   readonly expectedVersion?: string | undefined
   readonly filePath?: string | undefined
 }
 
-const versionOf = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`
-
-const isTable = (value: unknown): value is TomlTable =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date)
-
-/** `into` with `from`'s keys merged in, tables recursively. */
-const merged = (into: TomlTable, from: TomlTable): TomlTable => {
-  const result: TomlTable = { ...into }
-  for (const [key, value] of Object.entries(from)) {
-    const existing = result[key]
-    result[key] = isTable(existing) && isTable(value) ? merged(existing, value) : value
-  }
-  return result
+/** Values as serde_json writes a TOML document: keys sorted, date-times as toml's private wrapper. */
+const canonical = (value: unknown): unknown => {
+  if (value instanceof Date) return { $__toml_private_datetime: value.toISOString() }
+  if (Array.isArray(value)) return value.map(canonical)
+  if (isJsonTable(value)) return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
+  return value
 }
 
-/** `table` with `value` at `path` (removed when `null`); the tables on the way are created. */
-const withValue = (table: TomlTable, path: ReadonlyArray<string>, value: unknown, upsert: boolean): TomlTable => {
-  const [key, ...rest] = path as [string, ...Array<string>]
-  const result: TomlTable = { ...table }
-  if (rest.length > 0) {
-    const inner = result[key]
-    result[key] = withValue(isTable(inner) ? inner : {}, rest, value, upsert)
-  } else if (value === null) {
-    delete result[key]
-  } else {
-    const existing = result[key]
-    result[key] = upsert && isTable(existing) && isTable(value) ? merged(existing, value) : (value as TomlValue)
+export const configVersion = (table: TomlTable) =>
+  `sha256:${createHash("sha256").update(JSON.stringify(canonical(table))).digest("hex")}`
+
+/** Splits `a."b.c".d` into its parts; undefined when a part is empty. */
+export const splitKeyPath = (keyPath: string): ReadonlyArray<string> | undefined => {
+  const parts: Array<string> = []
+  let current = ""
+  let quoted = false
+  let wasQuoted = false
+  for (const char of keyPath) {
+    if (char === "\"") {
+      quoted = !quoted
+      wasQuoted = true
+    } else if (char === "." && !quoted) {
+      parts.push(current)
+      if (current.length === 0 && !wasQuoted) return undefined
+      current = ""
+      wasQuoted = false
+    } else {
+      current += char
+    }
   }
-  return result
+  if (current.length === 0 && !wasQuoted) return undefined
+  parts.push(current)
+  return parts
 }
 
 export class ConfigWriter extends Context.Service<ConfigWriter, {
-  /** Writes the value; answers the file's path and its new version. */
-  readonly writeValue: (write: ConfigValueWrite) => Effect.Effect<{ readonly filePath: string; readonly version: string }, ConfigWriteError>
+  /** Makes the edits; answers the file's path and its new version. Only the whole result is validated. */
+  readonly write: (write: ConfigWrite) => Effect.Effect<{ readonly filePath: string; readonly version: string }, ConfigWriteError>
 }>()("codex-effect/ConfigWriter") {
   static readonly layer = Layer.effect(ConfigWriter, Effect.gen(function*() {
     const config = yield* Config
     const path = join(config.codexHome, "config.toml")
     const fail = (reason: ConfigWriteError["reason"], message: string) => Effect.fail(new ConfigWriteError({ reason, message }))
+    const invalid = (error: unknown) =>
+      new ConfigWriteError({ reason: "configValidationError", message: error instanceof TomlValueError ? error.message : `Invalid configuration: ${String(error)}` })
 
-    const writeValue = Effect.fn("ConfigWriter.writeValue")(function*(write: ConfigValueWrite) {
-      if (write.filePath !== undefined && write.filePath !== path) {
-        return yield* fail("userLayerNotFound", `only the user config ${path} can be written, not ${write.filePath}`)
+    const write = Effect.fn("ConfigWriter.write")(function*(write: ConfigWrite) {
+      const paths: Array<ReadonlyArray<string>> = []
+      for (const edit of write.edits) {
+        if (edit.keyPath.length === 0) return yield* fail("configValidationError", "keyPath must not be empty")
+        const segments = splitKeyPath(edit.keyPath)
+        if (segments === undefined) return yield* fail("configValidationError", "keyPath segments must not be empty")
+        paths.push(segments)
       }
-      const segments = write.keyPath.split(".")
-      if (segments.some((segment) => segment.length === 0)) return yield* fail("configValidationError", `Invalid key path: ${JSON.stringify(write.keyPath)}`)
+      if (write.filePath !== undefined && write.filePath !== path) {
+        return yield* fail("configLayerReadonly", "Only writes to the user config are allowed")
+      }
       const text = yield* Effect.try({
         try: () => readFileSync(path, "utf8"),
         catch: (error) => error as NodeJS.ErrnoException
       }).pipe(Effect.catch((error) => (error.code === "ENOENT" ? Effect.succeed("") : fail("writeFailed", `cannot read ${path}: ${error.message}`))))
-      if (write.expectedVersion !== undefined && write.expectedVersion !== versionOf(text)) {
+      const table = yield* Effect.try({
+        try: () => parse(text),
+        catch: (error) => new ConfigWriteError({ reason: "configUnreadable", message: `failed to load configuration: ${path}: ${String(error)}` })
+      })
+      if (write.expectedVersion !== undefined && write.expectedVersion !== configVersion(table)) {
         return yield* fail("configVersionConflict", "Configuration was modified since last read. Fetch latest version and retry.")
       }
-      const table = yield* Effect.try({ try: () => parse(text), catch: (error) => new ConfigWriteError({ reason: "configValidationError", message: `Invalid configuration: ${path}: ${String(error)}` }) })
-      const next = withValue(table, segments, write.value, write.mergeStrategy === "upsert")
       const rendered = yield* Effect.try({
-        try: () => stringify(next),
-        catch: (error) => new ConfigWriteError({ reason: "configValidationError", message: `Invalid configuration: ${String(error)}` })
+        try: () => write.edits.reduce((edited, edit, index) => writeTomlValue(edited, paths[index]!, edit.value, edit.mergeStrategy), text),
+        catch: invalid
       })
-      // What is written must be read back the same, and be a config every conversation can start from.
-      const reread = yield* Effect.try({ try: () => parse(rendered), catch: (error) => new ConfigWriteError({ reason: "configValidationError", message: `Invalid configuration: ${String(error)}` }) })
+      const reread = parse(rendered)
       const checked = resolveConfig(reread, {}, { codexHome: config.codexHome, processCwd: config.base.cwd, env: {} })
       if (Result.isFailure(checked)) return yield* fail("configValidationError", `Invalid configuration: ${checked.failure}`)
-      yield* Effect.try({
-        try: () => {
-          const temporary = `${path}.${randomUUID()}.tmp`
-          try {
-            writeFileSync(temporary, rendered, { mode: 0o600 })
-            renameSync(temporary, path)
-          } finally {
-            rmSync(temporary, { force: true })
-          }
-        },
-        catch: (error) => new ConfigWriteError({ reason: "writeFailed", message: `cannot write ${path}: ${String(error)}` })
-      })
-      return { filePath: path, version: versionOf(rendered) }
+      if (rendered !== text) {
+        yield* Effect.try({
+          try: () => {
+            const temporary = `${path}.${randomUUID()}.tmp`
+            try {
+              writeFileSync(temporary, rendered, { mode: 0o600 })
+              renameSync(temporary, path)
+            } finally {
+              rmSync(temporary, { force: true })
+            }
+          },
+          catch: (error) => new ConfigWriteError({ reason: "writeFailed", message: `cannot write ${path}: ${String(error)}` })
+        })
+      }
+      return { filePath: path, version: configVersion(reread) }
     })
-    return ConfigWriter.of({ writeValue })
+    return ConfigWriter.of({ write })
   }))
 }

@@ -2,12 +2,18 @@
  * Fuzzy search of file and directory paths under a set of roots, for the app-server's `fuzzyFileSearch`:
  * the query's characters must appear in order in the path relative to its root (case-insensitive); a
  * contiguous run, a match at a word start and a match in the last component score higher. The walk is
- * bounded (entries visited and results returned) so a search of a huge tree answers promptly; `.git`
- * directories are skipped, symlinks are listed but not followed.
+ * bounded (entries visited and results returned) so a search of a huge tree answers promptly, and stops
+ * when the request is cancelled. As the reference's walker: hidden files are listed, `.ignore` files
+ * and, inside a git repository, `.gitignore` files (of the root, its sub-directories and the directories
+ * above it up to the repository's top), `.git/info/exclude` and git's global excludes file leave paths
+ * out, an ignored directory is not entered. Unlike it, `.git` directories are skipped (the reference
+ * lists their insides); symlinks are listed but not followed.
  */
-import { readdir } from "node:fs/promises"
-import { basename, join } from "node:path"
+import { access, readdir, readFile, stat } from "node:fs/promises"
+import { basename, dirname, join, resolve } from "node:path"
 import { Context, Effect, Layer } from "effect"
+import { emptyChain, type IgnoreChain, isIgnored, parseIgnoreFile, withFile } from "./IgnoreRules.js"
+import { type Environment, ProcessEnvironment } from "./ProcessEnvironment.js"
 
 export interface FileMatch {
   readonly root: string
@@ -52,23 +58,102 @@ export const matchPath = (query: string, path: string): { readonly score: number
   return { score, indices }
 }
 
-const searchRoot = async (root: string, query: string, found: Array<FileMatch>) => {
-  const pending: Array<string> = [""]
+/** Larger ignore files (or ones that are not regular files) are not read: a hostile tree must not stall the search. */
+const MAX_IGNORE_FILE_BYTES = 1 << 20
+
+const readIgnoreFile = async (base: string, file: string) => {
+  const info = await stat(file).catch(() => undefined)
+  if (info === undefined || !info.isFile() || info.size > MAX_IGNORE_FILE_BYTES) return undefined
+  return readFile(file, "utf8").then((text) => parseIgnoreFile(base, text), () => undefined)
+}
+
+/** The top directory of the git repository holding `dir`, if any. */
+const gitTopOf = async (dir: string): Promise<string | undefined> => {
+  for (let current = dir; ; current = dirname(current)) {
+    if (await access(join(current, ".git")).then(() => true, () => false)) return current
+    if (dirname(current) === current) return undefined
+  }
+}
+
+/** `core.excludesFile` of a git config file's text, if set. */
+const excludesFileSetting = (text: string): string | undefined => {
+  let inCore = false
+  let setting: string | undefined
+  for (const line of text.split("\n")) {
+    const section = /^\s*\[([^\]]+)\]/.exec(line)
+    if (section !== null) inCore = section[1]!.trim().toLowerCase() === "core"
+    const entry = inCore ? /^\s*excludesfile\s*=\s*(.*?)\s*$/i.exec(line) : null
+    if (entry !== null) setting = entry[1]!.replace(/^"(.*)"$/, "$1")
+  }
+  return setting
+}
+
+/** git's global excludes file: `core.excludesFile` (~/.gitconfig over $XDG_CONFIG_HOME/git/config), else $XDG_CONFIG_HOME/git/ignore. */
+const globalExcludesFile = async (env: Environment): Promise<string | undefined> => {
+  const home = env.HOME
+  const configHome = env.XDG_CONFIG_HOME || (home === undefined ? undefined : join(home, ".config"))
+  for (const config of [home && join(home, ".gitconfig"), configHome && join(configHome, "git", "config")]) {
+    if (!config) continue
+    const setting = await readFile(config, "utf8").then(excludesFileSetting, () => undefined)
+    if (setting !== undefined) return setting.startsWith("~/") && home !== undefined ? join(home, setting.slice(2)) : setting
+  }
+  return configHome && join(configHome, "git", "ignore")
+}
+
+/**
+ * The rules from above `root` that hold under it: `.ignore` files, and in a repository its `.gitignore`
+ * files, `.git/info/exclude` and git's global excludes file.
+ */
+const rulesAbove = async (root: string, gitTop: string | undefined, env: Environment): Promise<IgnoreChain> => {
+  let chain = emptyChain
+  if (gitTop !== undefined) {
+    const exclude = await readIgnoreFile(gitTop, join(gitTop, ".git", "info", "exclude"))
+    if (exclude !== undefined) chain = withFile(chain, "exclude", exclude)
+    const globalPath = await globalExcludesFile(env)
+    const global = globalPath === undefined ? undefined : await readIgnoreFile(gitTop, globalPath)
+    if (global !== undefined) chain = withFile(chain, "global", global)
+  }
+  const above: Array<string> = []
+  for (let current = dirname(root); current !== root && !above.includes(current); current = dirname(current)) above.unshift(current)
+  for (const dir of above) {
+    const ignore = await readIgnoreFile(dir, join(dir, ".ignore"))
+    if (ignore !== undefined) chain = withFile(chain, "ignore", ignore)
+    if (gitTop !== undefined && (dir === gitTop || dir.startsWith(`${gitTop}/`))) {
+      const gitignore = await readIgnoreFile(dir, join(dir, ".gitignore"))
+      if (gitignore !== undefined) chain = withFile(chain, "gitignore", gitignore)
+    }
+  }
+  return chain
+}
+
+const searchRoot = async (root: string, query: string, found: Array<FileMatch>, env: Environment, signal: AbortSignal) => {
+  const base = resolve(root)
+  const gitTop = await gitTopOf(base)
+  const pending: Array<{ readonly relative: string; readonly chain: IgnoreChain }> = [{ relative: "", chain: await rulesAbove(base, gitTop, env) }]
   let visited = 0
-  while (pending.length > 0 && visited < MAX_VISITED) {
-    const relative = pending.shift()!
-    const entries = await readdir(join(root, relative), { withFileTypes: true }).catch(() => [])
+  while (pending.length > 0 && visited < MAX_VISITED && !signal.aborted) {
+    const { relative, chain: above } = pending.shift()!
+    const directory = join(base, relative)
+    const entries = await readdir(directory, { withFileTypes: true }).catch(() => [])
+    let chain = above
+    for (const kind of ["ignore", "gitignore"] as const) {
+      if ((kind === "ignore" || gitTop !== undefined) && entries.some((entry) => entry.name === `.${kind}` && entry.isFile())) {
+        const file = await readIgnoreFile(directory === "/" ? "" : directory, join(directory, `.${kind}`))
+        if (file !== undefined) chain = withFile(chain, kind, file)
+      }
+    }
     for (const entry of entries) {
       if (++visited > MAX_VISITED) break
+      const isDirectory = entry.isDirectory()
+      if (entry.name === ".git" || isIgnored(chain, join(directory, entry.name), isDirectory)) continue
       const path = relative === "" ? entry.name : `${relative}/${entry.name}`
-      const directory = entry.isDirectory()
-      if (directory && entry.name !== ".git") pending.push(path)
+      if (isDirectory) pending.push({ relative: path, chain })
       const match = matchPath(query, path)
       if (match === undefined) continue
       found.push({
         root,
         path,
-        matchType: directory ? "directory" : "file",
+        matchType: isDirectory ? "directory" : "file",
         fileName: basename(path),
         score: match.score,
         indices: match.indices
@@ -81,15 +166,18 @@ export class FileSearch extends Context.Service<FileSearch, {
   /** The best matches of `query` under `roots` (none for an empty query), best first, then by path. */
   readonly search: (query: string, roots: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<FileMatch>>
 }>()("codex-effect/FileSearch") {
-  static readonly layer = Layer.succeed(FileSearch, {
-    search: Effect.fn("FileSearch.search")(function*(query: string, roots: ReadonlyArray<string>) {
-      const lowered = query.toLowerCase()
-      if (lowered.length === 0) return []
-      const found: Array<FileMatch> = []
-      yield* Effect.promise(() => Promise.all(roots.map((root) => searchRoot(root, lowered, found))))
-      return found
-        .sort((a, b) => b.score - a.score || a.path.length - b.path.length || a.path.localeCompare(b.path))
-        .slice(0, MAX_MATCHES)
+  static readonly layer = Layer.effect(FileSearch, Effect.gen(function*() {
+    const env = yield* ProcessEnvironment
+    return FileSearch.of({
+      search: Effect.fn("FileSearch.search")(function*(query: string, roots: ReadonlyArray<string>) {
+        const lowered = query.toLowerCase()
+        if (lowered.length === 0) return []
+        const found: Array<FileMatch> = []
+        yield* Effect.promise((signal) => Promise.all(roots.map((root) => searchRoot(root, lowered, found, env, signal))))
+        return found
+          .sort((a, b) => b.score - a.score || a.path.length - b.path.length || a.path.localeCompare(b.path))
+          .slice(0, MAX_MATCHES)
+      })
     })
-  })
+  }))
 }

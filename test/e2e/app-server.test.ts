@@ -3,8 +3,9 @@
  * JSON-RPC on stdio against the mock model. Every message the server sends is checked against the
  * reference's generated JSON Schema for its method (see test/support/AppServerSchema.ts).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
@@ -50,8 +51,8 @@ interface Client {
   readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
 }
 
-const launch = async (codexHome: string): Promise<Client> => {
-  const server = spawnServer({ codexHome, args: ["app-server"] })
+const launch = async (codexHome: string, env?: Record<string, string | undefined>): Promise<Client> => {
+  const server = spawnServer({ codexHome, args: ["app-server"], ...(env === undefined ? {} : { env }) })
   const methods = new Map<unknown, string>()
   servers.push({ server, methods })
   let nextId = 1
@@ -545,6 +546,128 @@ describe("app-server v2", () => {
     expect(text).toContain("mock") // the provider settings are kept
     const started = await client.request("thread/start", { cwd })
     expect(started.result).toMatchObject({ model: "written-model", approvalPolicy: "on-request" })
+  })
+
+  it("fuzzyFileSearch: leaves out what .gitignore (nested, negated, above the root), .ignore, .git/info/exclude and the global excludes ignore, as the reference", async () => {
+    const { codexHome, cwd } = await setup([])
+    execFileSync("git", ["init", "-q", cwd])
+    const files = [
+      "src/main.ts", "src/sub/main.py", "node_modules/pkg/main.js", "build/main.o", ".hidden/main.cfg", ".mainrc", "dist/main.d.ts",
+      "nested/main.txt", "nested/secret.txt", "nested/keep.log", "nested/x.log", "app.log", "nested/deep/main.rs", "vendored/main.c",
+      "excluded.md", "README.md"
+    ]
+    for (const file of files) {
+      mkdirSync(dirname(join(cwd, file)), { recursive: true })
+      writeFileSync(join(cwd, file), "")
+    }
+    writeFileSync(join(cwd, ".gitignore"), "build/\n*.log\nnode_modules\n")
+    writeFileSync(join(cwd, "nested/.gitignore"), "secret.txt\n!keep.log\n")
+    writeFileSync(join(cwd, ".ignore"), "vendored/\n")
+    writeFileSync(join(cwd, ".git/info/exclude"), "excluded.md\n")
+    // A HOME of its own: the user's global git excludes must not change the answers.
+    const home = makeTempDir("home-")
+    const client = await launch(codexHome, { HOME: home, XDG_CONFIG_HOME: undefined })
+    const search = async (query: string, root = cwd) =>
+      ((await client.request("fuzzyFileSearch", { query, roots: [root], cancellationToken: null })).result.files as Array<{ path: string }>)
+        .map((file) => file.path).sort()
+    // Each set as `codex app-server` 0.153.4 answers it for this tree (it also lists the insides of .git).
+    expect(await search("main")).toEqual(
+      [".hidden/main.cfg", ".mainrc", "dist/main.d.ts", "nested/deep/main.rs", "nested/main.txt", "src/main.ts", "src/sub/main.py"]
+    )
+    expect(await search("log")).toEqual(["nested/keep.log"])
+    expect(await search("md")).toEqual(["README.md", "dist/main.d.ts"])
+    expect(await search("ignore")).toEqual([".gitignore", ".ignore", "nested/.gitignore"])
+    expect(await search("secret")).toEqual([])
+    expect(await search("build")).toEqual([])
+    // A root below the repository's top: the .gitignore files above it still hold.
+    expect(await search("log", join(cwd, "nested"))).toEqual(["keep.log"])
+    // git's global excludes file counts too: the default one, or core.excludesFile (with `~/`).
+    mkdirSync(join(home, ".config/git"), { recursive: true })
+    writeFileSync(join(home, ".config/git/ignore"), "README.md\n")
+    expect(await search("md")).toEqual(["dist/main.d.ts"])
+    writeFileSync(join(home, ".gitconfig"), "[user]\n\tname = x\n[core]\n\texcludesFile = ~/my-excludes\n")
+    writeFileSync(join(home, "my-excludes"), "*.ts\n")
+    expect(await search("md")).toEqual(["README.md"])
+    // Outside a git repository .gitignore files do not count; .ignore files do.
+    rmSync(join(cwd, ".git"), { recursive: true })
+    expect(await search("log")).toEqual(["app.log", "nested/keep.log", "nested/x.log"])
+    expect(await search("vendored")).toEqual([])
+    expect((await search("main")).filter((path) => path.startsWith("node_modules/") || path.startsWith("build/"))).toEqual(["build/main.o", "node_modules/pkg/main.js"])
+  })
+
+  it("config/value/write: edits config.toml in place, keeping comments, blank lines and key order, with the reference's errors and versions", async () => {
+    const { codexHome, model } = await setup([])
+    const path = join(codexHome, "config.toml")
+    const original = `# my settings\n${mockConfigToml(model.url)}`
+      .replace("[model_providers.mock_provider]", "# the mock\n[model_providers.mock_provider] # note")
+      .concat("\n# the TUI\n[tui]\n# keep me\nnotifications = false # why\n\n# the end\n")
+    writeFileSync(path, original)
+    const client = await launch(codexHome)
+    const write = (params: Record<string, unknown>) => client.request("config/value/write", { mergeStrategy: "replace", ...params })
+    let expected = original.replace('model = "mock-model"', 'model = "written"')
+    const first = await write({ keyPath: "model", value: "written" })
+    expect(first.result).toMatchObject({ status: "ok", filePath: path })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expected = expected.replace("notifications = false # why", "notifications = true # why")
+    await write({ keyPath: "tui.notifications", value: true })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expected = expected.replace("# why\n", "# why\nanimations = [\"a\", \"b\"]\n")
+    await write({ keyPath: "tui.animations", value: ["a", "b"], mergeStrategy: "upsert" })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expected = expected.replace("\n# the end\n", "\n[sandbox_workspace_write]\nnetwork_access = true\nwritable_roots = [\"/w\"]\n\n# the end\n")
+    const added = await write({ keyPath: "sandbox_workspace_write", value: { network_access: true, writable_roots: ["/w"] } })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expected = expected.replace(/approval_policy = .*\n/, "")
+    await write({ keyPath: "approval_policy", value: null, expectedVersion: added.result.version })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    // The version is of the values, not the text: a comment added by hand does not make it stale.
+    const latest = await write({ keyPath: "model", value: "written" })
+    writeFileSync(path, `${expected}# added by hand\n`)
+    expect((await write({ keyPath: "model", value: "again", expectedVersion: latest.result.version })).error).toBeUndefined()
+    expect((await write({ keyPath: "model", value: "x", expectedVersion: latest.result.version })).error).toMatchObject({
+      code: -32600, data: { config_write_error_code: "configVersionConflict" }, message: "Configuration was modified since last read. Fetch latest version and retry."
+    })
+    const before = readFileSync(path, "utf8")
+    const refused = async (params: Record<string, unknown>) => (await write(params)).error
+    expect(await refused({ keyPath: "approval_policy", value: "sometimes" })).toMatchObject({ code: -32600, data: { config_write_error_code: "configValidationError" } })
+    expect(await refused({ keyPath: "model.x", value: 1 })).toMatchObject({ code: -32600, message: "cannot set value on non-table parent" })
+    expect(await refused({ keyPath: "a..b", value: 1 })).toMatchObject({ code: -32600, message: "keyPath segments must not be empty" })
+    expect(await refused({ keyPath: "x", value: [null] })).toMatchObject({ code: -32600, message: "invalid value: invalid type: null, expected any valid TOML value" })
+    expect(await refused({ keyPath: "model", value: "y", filePath: join(codexHome, "other.toml") })).toMatchObject({
+      code: -32600, data: { config_write_error_code: "configLayerReadonly" }, message: "Only writes to the user config are allowed"
+    })
+    expect(readFileSync(path, "utf8")).toBe(before)
+    for (const comment of ["# my settings", "# the mock", "# note", "# the TUI", "# keep me", "# why", "# the end", "# added by hand"]) {
+      expect(before).toContain(comment)
+    }
+  })
+
+  it("config/batchWrite: edits made in order and written together, validated as a whole, or nothing written", async () => {
+    const { codexHome, model } = await setup([])
+    const path = join(codexHome, "config.toml")
+    const original = `# my settings\n${mockConfigToml(model.url)}`
+    writeFileSync(path, original)
+    const client = await launch(codexHome)
+    const batch = (edits: ReadonlyArray<Record<string, unknown>>, extra: Record<string, unknown> = {}) =>
+      client.request("config/batchWrite", { edits: edits.map((edit) => ({ mergeStrategy: "replace", ...edit })), ...extra })
+    // An invalid value on the way is fine when a later edit fixes it, as the reference.
+    const written = await batch([
+      { keyPath: "model", value: "first" },
+      { keyPath: "approval_policy", value: "sometimes" },
+      { keyPath: "approval_policy", value: "never" },
+      { keyPath: "tui.notifications", value: true }
+    ], { reloadUserConfig: true })
+    expect(written.result).toMatchObject({ status: "ok", filePath: path, overriddenMetadata: null })
+    const expected = `${original.replace('model = "mock-model"', 'model = "first"').replace(/approval_policy = .*/, 'approval_policy = "never"')}\n[tui]\nnotifications = true\n`
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expect((await batch([{ keyPath: "model", value: "second" }, { keyPath: "approval_policy", value: "sometimes" }])).error)
+      .toMatchObject({ code: -32600, data: { config_write_error_code: "configValidationError" } })
+    expect((await batch([{ keyPath: "model", value: "second" }, { keyPath: "a..b", value: 1 }])).error)
+      .toMatchObject({ code: -32600, message: "keyPath segments must not be empty" })
+    expect((await batch([{ keyPath: "model", value: "second" }], { expectedVersion: "sha256:0" })).error)
+      .toMatchObject({ code: -32600, data: { config_write_error_code: "configVersionConflict" } })
+    expect(readFileSync(path, "utf8")).toBe(expected)
+    expect((await batch([])).result.version).toBe(written.result.version)
   })
 
   it("command/exec: runs one command in the sandbox of the given policy, with its exit code, output cap, env and timeout", async () => {

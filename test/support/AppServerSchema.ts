@@ -15,6 +15,7 @@ const SCRIPT = resolve(import.meta.dirname, "../../scripts/app-server-schema.mjs
 /** Responses whose schema is not named after the params' (methods without params, shared responses). */
 const RESPONSE_OF_PARAMLESS: Readonly<Record<string, string>> = {
   "config/value/write": "ConfigWriteResponse",
+  "config/batchWrite": "ConfigWriteResponse",
   "account/logout": "LogoutAccountResponse",
   "account/rateLimits/read": "GetAccountRateLimitsResponse"
 }

@@ -258,6 +258,18 @@ export class ConfigValueWrite extends Rpc.make("config/value/write", {
   })
 }) {}
 
+const ConfigEdit = Schema.Struct({ keyPath: Schema.String, value: Schema.Unknown, mergeStrategy: Schema.Literals(["replace", "upsert"]) })
+
+export class ConfigBatchWrite extends Rpc.make("config/batchWrite", {
+  payload: {
+    edits: Schema.Array(ConfigEdit),
+    expectedVersion: Maybe(Schema.String),
+    filePath: Maybe(Schema.String),
+    reloadUserConfig: Schema.optionalKey(Schema.Boolean)
+  },
+  success: ConfigValueWrite.successSchema
+}) {}
+
 export class CommandExec extends Rpc.make("command/exec", {
   payload: {
     command: Schema.Array(Schema.String),
@@ -323,6 +335,7 @@ export const AppServerRequests = RpcGroup.make(
   ConfigRead,
   FuzzyFileSearch,
   ConfigValueWrite,
+  ConfigBatchWrite,
   CommandExec,
   ThreadNameSet,
   ThreadRollback,

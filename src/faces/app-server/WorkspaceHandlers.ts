@@ -1,19 +1,20 @@
 /**
  * The app-server's methods on the workspace rather than a thread, each over a service that does the file
- * or process work: `fuzzyFileSearch` (`FileSearch`), `config/value/write` (`ConfigWriter`) and
+ * or process work: `fuzzyFileSearch` (`FileSearch`), `config/value/write` and `config/batchWrite` (`ConfigWriter`) and
  * `command/exec` (`StandaloneCommands`).
  */
 import { resolve } from "node:path"
 import { Effect } from "effect"
-import { invalidRequest } from "../../rpc/JsonRpc.js"
+import { InvalidRequest } from "effect/ai/McpSchema"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { Config } from "../../services/Config.js"
-import { ConfigWriter } from "../../services/ConfigWriter.js"
+import { type ConfigWrite, ConfigWriter } from "../../services/ConfigWriter.js"
 import { FileSearch } from "../../services/FileSearch.js"
 import { StandaloneCommands } from "../../services/StandaloneCommands.js"
 import type { AppServerHandlerMap } from "./AppServerRouter.js"
 import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
 
-type WorkspaceHandlerMap = Pick<AppServerHandlerMap, "fuzzyFileSearch" | "config/value/write" | "command/exec">
+type WorkspaceHandlerMap = Pick<AppServerHandlerMap, "fuzzyFileSearch" | "config/value/write" | "config/batchWrite" | "command/exec">
 
 export const makeWorkspaceHandlers = Effect.gen(function*() {
   const config = yield* Config
@@ -21,18 +22,27 @@ export const makeWorkspaceHandlers = Effect.gen(function*() {
   const configWriter = yield* ConfigWriter
   const commands = yield* StandaloneCommands
 
+  const writeConfig = (write: ConfigWrite) =>
+    configWriter.write(write).pipe(
+      Effect.mapError((error) =>
+        error.reason === "configUnreadable" || error.reason === "writeFailed"
+          ? internalError(error.message)
+          : new InvalidRequest({ message: error.message, data: { config_write_error_code: error.reason } })
+      ),
+      Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
+    )
+
   const handlers: WorkspaceHandlerMap = {
     "config/value/write": (params) =>
-      configWriter.writeValue({
-        keyPath: params.keyPath,
-        value: params.value,
-        mergeStrategy: params.mergeStrategy,
+      writeConfig({
+        edits: [{ keyPath: params.keyPath, value: params.value, mergeStrategy: params.mergeStrategy }],
         expectedVersion: params.expectedVersion ?? undefined,
         filePath: params.filePath ?? undefined
-      }).pipe(
-        Effect.mapError((error) => invalidRequest(error.message)),
-        Effect.map(({ filePath, version }) => ({ status: "ok" as const, version, filePath, overriddenMetadata: null }))
-      ),
+      }),
+
+    // `reloadUserConfig` needs nothing: every conversation reads config.toml when it starts.
+    "config/batchWrite": (params) =>
+      writeConfig({ edits: params.edits, expectedVersion: params.expectedVersion ?? undefined, filePath: params.filePath ?? undefined }),
 
     "command/exec": (params) =>
       Effect.gen(function*() {
