@@ -213,6 +213,35 @@ describe("I2: the repositories in a directory of checkouts", () => {
   })
 })
 
+describe("I2: repositories nested deeper in the workspace", () => {
+  it("the user's repositories two and four levels down (packages/lib, vendor/a/b/c) keep a read-only .git; one the model makes stays its own", async () => {
+    const stage = makeStage()
+    const lib = join(stage.work, "packages", "lib")
+    const deep = join(stage.work, "vendor", "a", "b", "c")
+    makeRepo(lib)
+    makeRepo(deep)
+    const marker = join(stage.outside, "hook-ran")
+    const plant = (repo: string) =>
+      `printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${repo}/.git/hooks/post-checkout && chmod +x ${repo}/.git/hooks/post-checkout && echo planted`
+    const { server, model } = await start(stage, [
+      sh(plant("packages/lib"), "lib"),
+      sh(plant("vendor/a/b/c"), "deep"),
+      sh("mv vendor v2 && cp -a v2 vendor && echo copied", "copy"),
+      sh("mkdir -p tools/mine && cd tools/mine && git init -q && git -c user.email=m@x -c user.name=m commit -q --allow-empty -m mine && echo committed", "own"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    const [libOut, deepOut, copyOut, ownOut] = toolOutputs(model).map((output) => JSON.parse(output).output as string)
+    expect(libOut).not.toContain("planted")
+    expect(deepOut).not.toContain("planted")
+    expect(copyOut).not.toContain("copied")
+    expect(ownOut).toContain("committed")
+    git(lib, "checkout", "-q", "-b", "other")
+    git(deep, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
 describe("I2: a workspace kept inside CODEX_HOME", () => {
   it("a repository in it cannot be renamed and copied back with a writable .git", async () => {
     const stage = makeStage()
@@ -284,8 +313,9 @@ describe("I2: another conversation or process cannot redirect this one's roots",
 
   it("a workspace path re-pointed by a command before the user starts a conversation there is refused, not bound where it leads", async () => {
     const { stage, pool, target } = makePool()
+    // Not a repository: a checkout in the pool is protected with its ancestors from the first command on.
     const repo = join(pool, "x", "repo")
-    makeRepo(repo)
+    mkdirSync(repo, { recursive: true })
     const { server, model } = await startOnPool({ stage, pool, target }, [
       sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "b1"),
       MockTurn.message("done"),

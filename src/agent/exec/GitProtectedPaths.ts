@@ -6,9 +6,9 @@
  * friends keep hooks in the work tree), `core.fsmonitor` when it names a script, and `include.path` /
  * `includeIf.*.path` files, which could set either.
  *
- * `WorkspaceRoots` applies this to each writable root and to the directories directly inside the
- * workspace and the configured roots. A repository nested deeper (or one the model creates) keeps a
- * writable `.git`, and a git run inside it obeys its config: that is the limit. The agent's own git
+ * `WorkspaceRoots` applies this to each writable root, to the directories directly inside the
+ * workspace and the configured roots, and to the repositories found deeper when the process first
+ * looked (see `NestedRepositories`). One the model creates deeper down keeps a writable `.git`. The agent's own git
  * commands run inside the sandbox, so only a git the user runs later in that directory is affected.
  */
 import { lstatSync, realpathSync } from "node:fs"
