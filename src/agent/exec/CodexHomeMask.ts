@@ -48,6 +48,12 @@ const realPath = (path: string): string => {
   }
 }
 
+/** Where CODEX_HOME's secret entries are, each as named and as its symlinks lead (those that exist). */
+export const codexHomeSecretPaths = (codexHome: string): Array<string> => {
+  const home = realPath(codexHome)
+  return [...new Set(SECRET_ENTRIES.flatMap((name) => [join(home, name), realPath(join(home, name))]))]
+}
+
 const hide = (path: string) =>
   isDirectory(path) ? ["--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]
 

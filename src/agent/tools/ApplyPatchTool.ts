@@ -24,6 +24,7 @@ import { checkRootIdentities } from "../exec/RootIdentities.js"
 import { sandboxWritable } from "../exec/ServerPrograms.js"
 import { rootsEnvOf, type WorkspaceRoots, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
+import { readableForModel } from "../ModelReadable.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
 import { applyPatchInSandbox } from "../patch/SandboxedPatch.js"
 import { type Hunk, parsePatch } from "../patch/PatchParser.js"
@@ -93,7 +94,9 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       yield* Effect.logInfo("patch rejected").pipe(Effect.annotateLogs({ ...logged, reason: decision.reason }))
       return decision.reason
     }
-    const planned = yield* readFileStates(paths)
+    // Read unsandboxed, for events and approval requests too: never one of the server's secrets.
+    const readable = readableForModel(context.turn.config.codexHome)
+    const planned = yield* readFileStates(paths, readable)
     const plan = planPatch(hunks.success, cwd, planned)
     if (plan._tag === "Failure") {
       yield* Effect.logWarning("patch does not apply").pipe(Effect.annotateLogs({ ...logged, error: boundedText(plan.failure) }))
@@ -113,7 +116,7 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       changes: plan.success.fileChanges
     })
     // The files may have changed while the user was deciding.
-    const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
+    const now = decision._tag === "Ask" ? yield* readFileStates(paths, readable) : planned
     context.turnDiff.onPatchBegin(plan.success, now)
     const applied = yield* (decision.inSandbox
       ? applyPatchInSandbox(patch, cwd, turnSandbox(context, env), context.turn.config.codexLinuxSandboxExe)
@@ -129,7 +132,7 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       ? Effect.logInfo("patch applied").pipe(Effect.annotateLogs(logged))
       : Effect.logWarning("patch failed").pipe(Effect.annotateLogs({ ...logged, error: boundedText(applied.failure) }))
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
-    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths()))
+    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths(), readable))
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })
     return formatExecOutputForModel({
       aggregatedOutput: stdout + stderr,
