@@ -10,6 +10,7 @@ import { Effect, Schema } from "effect"
 import { readUntrustedFile } from "../../files/UntrustedFile.js"
 import { MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
+import { readableForModel } from "../ModelReadable.js"
 import { isInsideOrEqual } from "../exec/WorkspaceRoots.js"
 import { IMAGE_MAX_BYTES } from "../InputMessages.js"
 import type { Tool } from "../Tool.js"
@@ -63,7 +64,12 @@ export const viewImageTool: Tool = {
       if (args.success.path.length > MAX_PATH_CHARS) return `unable to attach image: ${overLimit("the path", args.success.path.length, MAX_PATH_CHARS, "characters")}`
       const path = resolve(context.turn.cwd, args.success.path)
       const bytes = yield* allowedPath(path, context.turn.config.codexHome, context.turn.cwd).pipe(
-        Effect.flatMap((real) => readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }).pipe(Effect.mapError((error) => error.message)))
+        // Checked again on the descriptor: a component of `real` swapped meanwhile must not lead to a secret.
+        Effect.flatMap((real) =>
+          readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }, readableForModel(context.turn.config.codexHome)).pipe(
+            Effect.mapError((error) => error.message)
+          )
+        )
       )
       const mime = imageMimeOf(bytes)
       if (mime === undefined) return yield* Effect.fail(`${path}: not a PNG, JPEG, GIF or WebP image`)
