@@ -191,4 +191,17 @@ describe("counts inside a call", () => {
     expect(outputs[1]).toMatch(/the command: too large \(1572868 characters, the limit is 1048576\)/)
     expect(outputs[2]).toMatch(/the workdir: too large \(5000 characters, the limit is 4096\)/)
   })
+
+  it("a timeout_ms of 1e15 (or -1): the command still ends at the server's ceiling, the turn goes on", async () => {
+    // The ceiling is an hour; the server's test knob lowers it to 1.5 s so the test need not wait.
+    const agent = await start([
+      MockTurn.functionCall("shell", { command: ["sleep", "600"], timeout_ms: 1e15 }, "forever"),
+      MockTurn.functionCall("shell", { command: ["sh", "-c", "echo ran"], timeout_ms: -1 }, "negative"),
+      MockTurn.message("done")
+    ], {}, { CODEX_EFFECT_MAX_COMMAND_TIMEOUT_MS: "1500" })
+    expect(resultText(await run(agent))).toBe("done")
+    const [forever] = toolOutputs(agent.model)
+    expect(JSON.parse(forever!).metadata.exit_code).toBe(124)
+    expect(forever).toMatch(/command timed out after 1\d{3} milliseconds/)
+  })
 })
