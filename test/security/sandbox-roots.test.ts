@@ -10,6 +10,7 @@
  * conversation working on the same pool — then checks the real files, and runs git as the user would
  * afterwards where a planted hook would fire.
  */
+import { execFileSync } from "node:child_process"
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -238,6 +239,32 @@ describe("I2: repositories nested deeper in the workspace", () => {
     expect(ownOut).toContain("committed")
     git(lib, "checkout", "-q", "-b", "other")
     git(deep, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I2: hooks the user's own git configuration puts in the work tree", () => {
+  it("a global core.hooksPath relative to the work tree (.githooks): the model can neither fill it nor create it", async () => {
+    const stage = makeStage()
+    makeRepo(stage.work)
+    mkdirSync(join(stage.work, ".githooks"))
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    writeFileSync(join(stage.home, ".gitconfig"), "[core]\n\thooksPath = .githooks\n")
+    const marker = join(stage.outside, "hook-ran")
+    const plant = (dir: string) =>
+      `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+    const { server, model } = await start(stage, [
+      sh(plant(".githooks"), "existing"),
+      sh(plant("app/.githooks"), "missing"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    for (const output of toolOutputs(model)) expect(JSON.parse(output).output).not.toContain("planted")
+    // The user's git, with the user's global config.
+    for (const repo of [stage.work, app]) {
+      execFileSync("git", ["checkout", "-q", "-b", "other"], { cwd: repo, env: { ...process.env, HOME: stage.home }, stdio: "pipe" })
+    }
     expect(existsSync(marker)).toBe(false)
   })
 })
