@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
 
@@ -266,6 +266,41 @@ describe("I2: hooks the user's own git configuration puts in the work tree", () 
       execFileSync("git", ["checkout", "-q", "-b", "other"], { cwd: repo, env: { ...process.env, HOME: stage.home }, stdio: "pipe" })
     }
     expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I2: asking to leave the sandbox under approval `never`", () => {
+  const write = (outside: string, name: string) => `echo pwned > ${join(outside, name)}`
+  it.each([
+    {
+      tool: "shell (with_escalated_permissions, a workdir outside)",
+      extra: "",
+      calls: (outside: string) => [
+        MockTurn.functionCall("shell", { command: ["sh", "-c", write(outside, "a")], with_escalated_permissions: true, justification: "needed" }, "esc"),
+        MockTurn.functionCall("shell", { command: ["sh", "-c", write(outside, "b")], workdir: outside }, "workdir")
+      ]
+    },
+    {
+      tool: "exec_command (require_escalated, a workdir outside, a tty, a shell of its choosing)",
+      extra: "experimental_use_unified_exec_tool = true",
+      calls: (outside: string) => [
+        MockTurn.functionCall("exec_command", {
+          cmd: write(outside, "c"),
+          sandbox_permissions: "require_escalated",
+          workdir: outside,
+          tty: true,
+          shell: "/bin/bash",
+          yield_time_ms: 5000
+        }, "uexec")
+      ]
+    }
+  ])("$tool: nobody is asked, nothing lands outside", async ({ extra, calls }) => {
+    const stage = makeStage()
+    const { server, model } = await start(stage, [...calls(stage.outside), MockTurn.message("done")], { extra })
+    const { asked } = await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    expect(asked).toEqual([])
+    expect(listTree(stage.outside)).toEqual(["keep.txt"])
+    for (const output of toolOutputs(model)) expect(output).toContain("Read-only file system")
   })
 })
 
