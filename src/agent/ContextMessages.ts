@@ -9,7 +9,7 @@ import { basename, dirname, join } from "node:path"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { codexHomeProtectedPaths } from "./exec/CodexHomeMask.js"
 import { isInsideOrEqual } from "./exec/WorkspaceRoots.js"
-import { PSEUDO_FILE_SYSTEMS } from "./ModelReadable.js"
+import { PSEUDO_FILE_SYSTEMS } from "../files/ModelReadable.js"
 import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
 
 const PROJECT_DOC = "AGENTS.md"

@@ -113,13 +113,13 @@ const readAll = async (
   limit: ReadLimit,
   allowed: ((realPath: string) => boolean) | undefined
 ): Promise<Buffer | UntrustedFileError> => {
+  const stats = await handle.stat()
+  const problem = check(path, stats, limit)
+  if (problem !== undefined) return problem
   if (allowed !== undefined) {
     const real = openedPath(handle.fd)
     if (real === undefined || !allowed(real)) return refusedByCaller(path)
   }
-  const stats = await handle.stat()
-  const problem = check(path, stats, limit)
-  if (problem !== undefined) return problem
   const chunks: Array<Buffer> = []
   let total = 0
   // Reading past the cap tells a file that is too large (or grew) from one that is exactly at it.
@@ -171,13 +171,13 @@ export const readUntrustedFileSync = (
     return fromSystemError(path, error)
   }
   try {
+    const stats = fstatSync(fd)
+    const problem = check(path, stats, limit)
+    if (problem !== undefined) return problem
     if (allowed !== undefined) {
       const real = openedPath(fd)
       if (real === undefined || !allowed(real)) return refusedByCaller(path)
     }
-    const stats = fstatSync(fd)
-    const problem = check(path, stats, limit)
-    if (problem !== undefined) return problem
     const chunks: Array<Buffer> = []
     let total = 0
     while (total <= limit.maxBytes) {

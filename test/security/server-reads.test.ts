@@ -61,4 +61,18 @@ describe("I3: the server reads no file for the model where a command could not",
     expect(everything).not.toContain(API_KEY)
     expect(everything).not.toContain(TOKEN)
   })
+
+  it("an instructions file the config names in the workspace, linked by the model to the server's environment: the next conversation's model never gets it", async () => {
+    const stage = makeStage()
+    writeFileSync(join(stage.work, "INSTRUCTIONS.md"), "Be brief.\n")
+    const { server, model } = await start(stage, [
+      MockTurn.shell(["sh", "-c", "ln -sf /proc/self/environ INSTRUCTIONS.md && echo linked"], { callId: "ln" }),
+      MockTurn.message("done"),
+      MockTurn.message("second")
+    ], { env: { OPENAI_API_KEY: API_KEY }, extra: `experimental_instructions_file = "INSTRUCTIONS.md"` })
+    await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    const second = await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    expect(JSON.stringify(model.requests.map((request) => request.body))).not.toContain(API_KEY)
+    expect(JSON.stringify(second.result)).toContain("leads where the server does not read for the model")
+  })
 })

@@ -22,12 +22,13 @@
  */
 import { lstatSync, mkdirSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
+import { CODEX_HOME_SECRET_ENTRIES } from "../../files/ModelReadable.js"
 import { isDirectory } from "./PathLookup.js"
 import { pinsFor } from "./AncestorPins.js"
 import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
-const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
+const SECRET_ENTRIES = CODEX_HOME_SECRET_ENTRIES
 /** Entries that steer later conversations: read-only even under full access. */
 const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
 /** Everything the server itself reads or writes in CODEX_HOME: never part of a writable root. */
@@ -46,12 +47,6 @@ const realPath = (path: string): string => {
     const parent = dirname(path)
     return parent === path ? path : join(realPath(parent), basename(path))
   }
-}
-
-/** Where CODEX_HOME's secret entries are, each as named and as its symlinks lead (those that exist). */
-export const codexHomeSecretPaths = (codexHome: string): Array<string> => {
-  const home = realPath(codexHome)
-  return [...new Set(SECRET_ENTRIES.flatMap((name) => [join(home, name), realPath(join(home, name))]))]
 }
 
 const hide = (path: string) =>
