@@ -304,6 +304,29 @@ describe("I2: asking to leave the sandbox under approval `never`", () => {
   })
 })
 
+describe("I2: an approval names the files that will be written", () => {
+  it("a patch through a workspace symlink the model pointed outside: the approval shows where it lands, and a link re-pointed after the yes changes nothing", async () => {
+    const stage = makeStage()
+    const elsewhere = join(stage.root, "elsewhere")
+    mkdirSync(elsewhere)
+    const { server, model } = await start(stage, [
+      sh(`ln -s ${stage.outside} src && echo linked`, "ln"),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: src/evil.txt\n+x\n*** End Patch", { callId: "p" }),
+      MockTurn.message("done")
+    ])
+    server.send({ id: "call", method: "tools/call", params: { name: "codex", arguments: { prompt: "do it", sandbox: "workspace-write", "approval-policy": "on-request", cwd: stage.work } } })
+    const asked = await server.waitFor((m) => m.method === "elicitation/create", "the patch approval", 20_000)
+    expect(Object.keys(asked.params.codex_changes)).toEqual([join(stage.outside, "evil.txt")])
+    // The link re-pointed while the user reads the request (a command of another conversation could).
+    execFileSync("ln", ["-sfn", elsewhere, join(stage.work, "src")])
+    server.send({ id: asked.id!, result: { decision: "approved" } })
+    await server.waitFor((m) => m.id === "call" && m.method === undefined, "the call's result", 20_000)
+    expect(listTree(elsewhere)).toEqual([])
+    expect(readFileSync(join(stage.outside, "evil.txt"), "utf8")).toBe("x\n")
+    expect(toolOutputs(model).length).toBe(2)
+  })
+})
+
 describe("I2: a workspace kept inside CODEX_HOME", () => {
   it("a repository in it cannot be renamed and copied back with a writable .git", async () => {
     const stage = makeStage()
