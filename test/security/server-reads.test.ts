@@ -12,7 +12,8 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { callCodex, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
 const { makeStage, start } = useHostileStage()
@@ -74,5 +75,19 @@ describe("I3: the server reads no file for the model where a command could not",
     const second = await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
     expect(JSON.stringify(model.requests.map((request) => request.body))).not.toContain(API_KEY)
     expect(JSON.stringify(second.result)).toContain("leads where the server does not read for the model")
+  })
+
+  it("held: a configured MCP server's environment holds none of the server's secrets (the model asks it with get-env)", async () => {
+    const stage = makeStage()
+    const mcp = mcpServerToml("everything", everythingStdio())
+    const { server, model } = await start(stage, [
+      MockTurn.functionCall("everything__get-env", {}, "env"),
+      MockTurn.message("done")
+    ], { env: { OPENAI_API_KEY: API_KEY, SOME_TOKEN: TOKEN }, workspaceWrite: `\n${mcp}` })
+    await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    const [env] = toolOutputs(model)
+    expect(env).toContain("PATH")
+    expect(env).not.toContain(API_KEY)
+    expect(env).not.toContain(TOKEN)
   })
 })
