@@ -6,7 +6,7 @@
  * when the call could be read, an `error` event when the response itself was too large — the server's
  * memory stays bounded, and the next conversation works. Built server, mock model.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
@@ -203,5 +203,25 @@ describe("counts inside a call", () => {
     const [forever] = toolOutputs(agent.model)
     expect(JSON.parse(forever!).metadata.exit_code).toBe(124)
     expect(forever).toMatch(/command timed out after 1\d{3} milliseconds/)
+  })
+
+  it("view_image of a 20 MiB image, 30 times in one response and again in the next: the history's images stay capped, memory bounded", async () => {
+    const work = makeTempDir("sizes-work-")
+    const png = Buffer.alloc(20 * MIB, 0x41)
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+    writeFileSync(join(work, "big.png"), png)
+    const call = (i: number) => ({ type: "function_call", name: "view_image", call_id: `v${i}`, arguments: JSON.stringify({ path: "big.png" }) })
+    const agent = await start([
+      responsesItems(...Array.from({ length: 30 }, (_, i) => call(i))),
+      responsesItems(...Array.from({ length: 30 }, (_, i) => call(30 + i))),
+      MockTurn.message("done")
+    ], { wireApi: "responses" })
+    expect(resultText(await run(agent, work))).toBe("done")
+    const input = (agent.model.requests.at(-1)!.body.input ?? []) as Array<{ type: string; output?: unknown }>
+    const outputs = input.filter((item) => item.type === "function_call_output").map((item) => String(item.output))
+    expect(outputs.length).toBe(60)
+    expect(outputs.filter((output) => output === "attached local image path").length).toBeLessThanOrEqual(3)
+    expect(outputs.at(-1)).toMatch(/unable to attach image: the conversation's images: too large/)
+    expect(peakRssMib(agent)).toBeLessThan(700)
   })
 })
