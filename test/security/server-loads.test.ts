@@ -7,6 +7,7 @@
  * - CODEX_HOME (config.toml, `.env`, auth.json) inside the workspace, or below a directory a command
  *   can rename.
  */
+import { spawn } from "node:child_process"
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -353,5 +354,44 @@ describe("I1: the server's own code", () => {
     const second = await codex(server, work)
     expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
     expect(existsSync(marker)).toBe(false)
+  })
+
+  it("installed inside the workspace: a module planted in a node_modules above it (ws's optional bufferutil) is never loaded, --http included", async () => {
+    const work = makeTempDir("work-")
+    const app = join(work, "app")
+    cpSync(copyOfDist(), join(app, "dist"), { recursive: true })
+    cpSync(resolve(import.meta.dirname, "../../package.json"), join(app, "package.json"))
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-module-ran")
+    const payload = `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran with " + process.env.OPENAI_API_KEY); module.exports = { mask() {}, unmask() {} }`
+    const plant = (dir: string) =>
+      ["bufferutil", "utf-8-validate"].map((name) =>
+        `mkdir -p ${dir}/node_modules/${name} && printf '%s\\n' '${payload}' > ${dir}/node_modules/${name}/index.js`
+      ).join(" && ")
+    const { server, model } = await launch({ dist: join(app, "dist"), codexHome, turns: shells([plant(app), plant(work)]) })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([0, 0])
+    // The next start serves HTTP, which loads ws (whose optional native helpers it would look up).
+    const http = spawn(process.execPath, [join(app, "dist", "codex-effect.mjs"), "mcp", "--http", "127.0.0.1:0", "--auth-token-env", "TOKEN"], {
+      env: { ...process.env, CODEX_HOME: codexHome, TOKEN: "t0ken", OPENAI_API_KEY: "sk-test", NODE_COMPILE_CACHE: undefined },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    try {
+      let stderr = ""
+      await new Promise<void>((serving, failed) => {
+        const timer = setTimeout(() => failed(new Error(`no "serving MCP" within 15 s: ${stderr}`)), 15_000)
+        http.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk
+          if (stderr.includes("serving MCP at")) {
+            clearTimeout(timer)
+            serving()
+          }
+        })
+      })
+      expect(existsSync(marker)).toBe(false)
+    } finally {
+      http.kill("SIGKILL")
+    }
   })
 })
