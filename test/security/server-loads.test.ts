@@ -8,8 +8,8 @@
  *   can rename.
  */
 import { spawn } from "node:child_process"
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { useServerCleanup } from "../support/AgentServer.js"
 import { toolOutputs } from "../support/HostileWorkspace.js"
@@ -45,6 +45,8 @@ interface Launch {
   readonly extra?: string
   /** Give the config as `-c` overrides and write no config.toml (one a command could then create). */
   readonly noConfigFile?: boolean
+  /** The Node binary to run the server on (default: the one running the tests). */
+  readonly node?: string
 }
 
 /** Starts the server with a mock model playing `turns`, under `workspace-write` + `never`; stopped after the test. */
@@ -63,7 +65,7 @@ const launch = async (options: Launch) => {
     codexHome: options.codexHome,
     // The suite's own compile cache setting would hide the server's choice.
     env: { NODE_COMPILE_CACHE: undefined, ...options.env },
-    command: { file: process.execPath, args: [bin, "mcp", ...overrides] }
+    command: { file: options.node ?? process.execPath, args: [bin, "mcp", ...overrides] }
   })
   track({ server, model })
   return { server, model }
@@ -393,5 +395,24 @@ describe("I1: the server's own code", () => {
     } finally {
       http.kill("SIGKILL")
     }
+  })
+
+  it("run on a Node binary inside the workspace: the binary can be neither changed nor moved away", async () => {
+    const work = makeTempDir("work-")
+    const node = join(work, "runtime", "bin", "node")
+    mkdirSync(dirname(node), { recursive: true })
+    cpSync(process.execPath, node)
+    const before = statSync(node)
+    const codexHome = makeTempDir("codex-home-")
+    const { server, model } = await launch({
+      node,
+      codexHome,
+      turns: shells([`printf x >> ${node}`, `mv ${join(work, "runtime")} ${join(work, "moved")}`, `mv ${dirname(node)} ${join(work, "bin2")}`, `rm -f ${node}`])
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model).filter((code) => code === 0)).toEqual([])
+    const after = statSync(node)
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino])
   })
 })
