@@ -16,6 +16,7 @@ import * as NodeModule from "node:module"
 import * as v8 from "node:v8"
 import { fileURLToPath } from "node:url"
 import { APPLY_PATCH_IN_SANDBOX, registerPatchApplierEntry } from "./agent/patch/PatchApplierEntry.js"
+import { refuseInstalledModules } from "./BundledModulesOnly.js"
 import { compileCacheDir } from "./CompileCacheDir.js"
 
 const REQUIRED = [22, 19]
@@ -33,6 +34,9 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
   )
   process.exit(1)
 }
+
+// Before any other module of the CLI loads: nothing is ever looked up in a `node_modules` (see `BundledModulesOnly`).
+refuseInstalledModules()
 
 // The server allocates steadily (every request resends the history) and keeps little: left alone, V8
 // grows the young generation to 64 MiB for it, which stays resident. At its initial size the server

@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { codexHomeProtectedPaths } from "./exec/CodexHomeMask.js"
 import { isInsideOrEqual } from "./exec/WorkspaceRoots.js"
+import { PSEUDO_FILE_SYSTEMS } from "../files/ModelReadable.js"
 import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
 
 const PROJECT_DOC = "AGENTS.md"
@@ -42,9 +43,6 @@ const projectDocDirectories = (cwd: string, rootMarkers: ReadonlyArray<string>):
     if (dirname(dir) === dir) return [start]
   }
 }
-
-/** File systems whose files are the reading process's own state: the server's environment, its descriptors. */
-const PSEUDO_FILE_SYSTEMS = ["/proc", "/sys", "/dev"]
 
 /**
  * Where a project doc may lead. The project's files are the model's: a command can make AGENTS.md a

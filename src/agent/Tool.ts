@@ -64,6 +64,8 @@ export interface SessionApprovals {
   readonly saidWarnings: Set<string>
   /** The writable roots as the conversation first saw them: a sandbox refuses to start if one changed. */
   readonly roots: RootIdentities
+  /** Bytes of the images `view_image` attached so far (see `MAX_CONVERSATION_IMAGE_BYTES`). */
+  readonly attachedImages: { bytes: number }
 }
 
 /** A configured MCP server's form, asked during the tool call `callId`. */

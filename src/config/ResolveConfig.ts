@@ -7,6 +7,7 @@
 import { resolve } from "node:path"
 import { Result, Schema, SchemaIssue } from "effect"
 import type { TomlTable } from "smol-toml"
+import { readableForModel } from "../files/ModelReadable.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { AskForApproval, AuthMode, ReasoningEffort, ReasoningSummary, SandboxMode } from "../rpc/Enums.js"
 import { McpServerToml, resolveMcpServers } from "./McpServerConfig.js"
@@ -126,10 +127,19 @@ const withOrigin = (context: ResolveContext, path: ReadonlyArray<string>, messag
   return origin === undefined ? message : `${origin}: ${message}`
 }
 
-/** The trimmed contents of an instructions or prompt file (`what` names it in errors); `path` is resolved against `base`. */
-const readInstructionsFile = (path: string, base: string, what = "experimental instructions file"): Result.Result<string, string> => {
+/**
+ * The trimmed contents of an instructions or prompt file (`what` names it in errors); `path` is resolved
+ * against `base`. Its text goes to the model, and the file may lie in a workspace (the older key is
+ * relative to the cwd), where the model can turn it into a link to one of the server's secrets.
+ */
+const readInstructionsFile = (
+  path: string,
+  base: string,
+  codexHome: string,
+  what = "experimental instructions file"
+): Result.Result<string, string> => {
   const absolute = resolve(base, path)
-  const bytes = readUntrustedFileSync(absolute, { maxBytes: INSTRUCTIONS_FILE_MAX_BYTES })
+  const bytes = readUntrustedFileSync(absolute, { maxBytes: INSTRUCTIONS_FILE_MAX_BYTES }, readableForModel(codexHome))
   if (!Buffer.isBuffer(bytes)) return Result.fail(`failed to read ${what} ${absolute}: ${bytes.reason}`)
   const text = bytes.toString("utf8").trim()
   return text.length > 0 ? Result.succeed(text) : Result.fail(`${what} is empty: ${absolute}`)
@@ -180,8 +190,8 @@ export const resolveConfig = (
   const instructionsFile = pick("experimental_instructions_file")
   if (overrides.baseInstructions === undefined && (modelInstructionsFile !== undefined || instructionsFile !== undefined)) {
     const file = modelInstructionsFile !== undefined
-      ? readInstructionsFile(modelInstructionsFile, context.codexHome, "model instructions file")
-      : readInstructionsFile(instructionsFile!, cwd)
+      ? readInstructionsFile(modelInstructionsFile, context.codexHome, context.codexHome, "model instructions file")
+      : readInstructionsFile(instructionsFile!, cwd, context.codexHome)
     const key = modelInstructionsFile !== undefined ? "model_instructions_file" : "experimental_instructions_file"
     if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath(key), file.failure))
     baseInstructions = file.success
@@ -190,7 +200,7 @@ export const resolveConfig = (
   let compactPrompt = overrides.compactPrompt ?? toml.compact_prompt
   const compactPromptFile = pick("experimental_compact_prompt_file")
   if (compactPrompt === undefined && compactPromptFile !== undefined) {
-    const file = readInstructionsFile(compactPromptFile, context.codexHome, "compact prompt file")
+    const file = readInstructionsFile(compactPromptFile, context.codexHome, context.codexHome, "compact prompt file")
     if (Result.isFailure(file)) return Result.fail(withOrigin(context, pickedPath("experimental_compact_prompt_file"), file.failure))
     compactPrompt = file.success
   }

@@ -96,10 +96,30 @@ const finish = (path: string, chunks: ReadonlyArray<Buffer>, total: number, limi
 const nextChunk = (stats: Stats, total: number) =>
   Buffer.allocUnsafe(total === 0 ? Math.min(CHUNK_BYTES, Math.ceil((stats.size + 1) / 8) * 8) : CHUNK_BYTES)
 
-const readAll = async (path: string, handle: FileHandle, limit: ReadLimit): Promise<Buffer | UntrustedFileError> => {
+/** Where an open descriptor leads, as the kernel names it. */
+const openedPath = (fd: number): string | undefined => {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`)
+  } catch {
+    return undefined
+  }
+}
+
+const refusedByCaller = (path: string) => failure(path, "unreadable", "leads where the server does not read for the model")
+
+const readAll = async (
+  path: string,
+  handle: FileHandle,
+  limit: ReadLimit,
+  allowed: ((realPath: string) => boolean) | undefined
+): Promise<Buffer | UntrustedFileError> => {
   const stats = await handle.stat()
   const problem = check(path, stats, limit)
   if (problem !== undefined) return problem
+  if (allowed !== undefined) {
+    const real = openedPath(handle.fd)
+    if (real === undefined || !allowed(real)) return refusedByCaller(path)
+  }
   const chunks: Array<Buffer> = []
   let total = 0
   // Reading past the cap tells a file that is too large (or grew) from one that is exactly at it.
@@ -113,11 +133,18 @@ const readAll = async (path: string, handle: FileHandle, limit: ReadLimit): Prom
   return finish(path, chunks, total, limit)
 }
 
-/** The bytes of the regular file at `path` (symlinks followed), read off the event loop, at most `limit.maxBytes`. */
-export const readUntrustedFile = Effect.fn("UntrustedFile.read")(function*(path: string, limit: ReadLimit) {
+/**
+ * The bytes of the regular file at `path` (symlinks followed), read off the event loop, at most
+ * `limit.maxBytes`; `allowed` as for `readUntrustedFileSync`.
+ */
+export const readUntrustedFile = Effect.fn("UntrustedFile.read")(function*(
+  path: string,
+  limit: ReadLimit,
+  allowed?: (realPath: string) => boolean
+) {
   const result = yield* Effect.acquireUseRelease(
     Effect.tryPromise({ try: () => open(path, OPEN_FLAGS), catch: (error) => fromSystemError(path, error) }),
-    (handle) => Effect.tryPromise({ try: () => readAll(path, handle, limit), catch: (error) => fromSystemError(path, error) }),
+    (handle) => Effect.tryPromise({ try: () => readAll(path, handle, limit, allowed), catch: (error) => fromSystemError(path, error) }),
     (handle) => Effect.promise(() => handle.close().catch(() => undefined))
   )
   return result instanceof UntrustedFileError ? yield* result : result
@@ -126,15 +153,6 @@ export const readUntrustedFile = Effect.fn("UntrustedFile.read")(function*(path:
 /** `readUntrustedFile` as UTF-8 text. */
 export const readUntrustedText = (path: string, limit: ReadLimit) =>
   readUntrustedFile(path, limit).pipe(Effect.map((bytes) => bytes.toString("utf8")))
-
-/** Where an open descriptor leads, as the kernel names it. */
-const openedPath = (fd: number): string | undefined => {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`)
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * The same checks and cap, synchronously: only for small files (a config, project docs). `allowed`,
@@ -153,13 +171,13 @@ export const readUntrustedFileSync = (
     return fromSystemError(path, error)
   }
   try {
-    if (allowed !== undefined) {
-      const real = openedPath(fd)
-      if (real === undefined || !allowed(real)) return failure(path, "unreadable", "leads where the server does not read for the model")
-    }
     const stats = fstatSync(fd)
     const problem = check(path, stats, limit)
     if (problem !== undefined) return problem
+    if (allowed !== undefined) {
+      const real = openedPath(fd)
+      if (real === undefined || !allowed(real)) return refusedByCaller(path)
+    }
     const chunks: Array<Buffer> = []
     let total = 0
     while (total <= limit.maxBytes) {

@@ -29,6 +29,13 @@ export const MAX_STREAM_EVENT_BYTES = 16 * 1024 * 1024
  */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
+/**
+ * Bytes of the images `view_image` attaches over a whole conversation. Each stays in the history and is
+ * sent again, base64, with every later request: 30 calls on a 20 MiB file took the server to 2 GiB and
+ * stalled it for 20 s. 32 MiB holds one image of the per-image maximum, or a hundred screenshots.
+ */
+export const MAX_CONVERSATION_IMAGE_BYTES = 32 * 1024 * 1024
+
 /** Output items (messages, reasoning, calls) of one response: the turn keeps each of them. */
 export const MAX_OUTPUT_ITEMS_PER_RESPONSE = 256
 

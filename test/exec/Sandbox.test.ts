@@ -35,8 +35,8 @@ describe("bwrapArgs", () => {
   it("read-only: the whole filesystem read-only, fresh /dev and /proc, no network, nothing writable", () => {
     const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: cwd, env }, cwd)
     assert.deepStrictEqual(args, [
-      "--die-with-parent", "--unshare-pid", "--cap-drop", "ALL", "--unshare-net",
-      "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+      "--die-with-parent", "--unshare-pid", "--cap-drop", "ALL", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+      "--unshare-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
       "--seccomp", "3",
       "--chdir", cwd
     ])

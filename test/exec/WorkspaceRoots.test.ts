@@ -98,10 +98,13 @@ describe("git paths kept read-only", () => {
     assert.deepStrictEqual(workspaceRoots(WW, dir(), {}).readOnly, [])
   })
 
-  it("repositories directly inside the workspace, not deeper", () => {
+  it("repositories inside the workspace at any depth when first looked at; one made deeper later is not", () => {
     const work = dir()
     for (const repo of ["a", "b", join("c", "deep")]) mkdirSync(join(work, repo, ".git"), { recursive: true })
-    assert.sameMembers([...workspaceRoots(WW, work, {}).readOnly], [join(work, "a", ".git"), join(work, "b", ".git")])
+    const first = [join(work, "a", ".git"), join(work, "b", ".git"), join(work, "c", "deep", ".git")]
+    assert.sameMembers([...workspaceRoots(WW, work, {}).readOnly], first)
+    mkdirSync(join(work, "d", "later", ".git"), { recursive: true })
+    assert.sameMembers([...workspaceRoots(WW, work, {}).readOnly], first)
   })
 
   it("a worktree's .git file, its git directory and the common directory, when inside a root", () => {

@@ -6,7 +6,7 @@
  * when the call could be read, an `error` event when the response itself was too large — the server's
  * memory stays bounded, and the next conversation works. Built server, mock model.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
@@ -190,5 +190,38 @@ describe("counts inside a call", () => {
     expect(outputs[0]).toMatch(/the command: too large \(20001 arguments, the limit is 16384\)/)
     expect(outputs[1]).toMatch(/the command: too large \(1572868 characters, the limit is 1048576\)/)
     expect(outputs[2]).toMatch(/the workdir: too large \(5000 characters, the limit is 4096\)/)
+  })
+
+  it("a timeout_ms of 1e15 (or -1): the command still ends at the server's ceiling, the turn goes on", async () => {
+    // The ceiling is an hour; the server's test knob lowers it to 1.5 s so the test need not wait.
+    const agent = await start([
+      MockTurn.functionCall("shell", { command: ["sleep", "600"], timeout_ms: 1e15 }, "forever"),
+      MockTurn.functionCall("shell", { command: ["sh", "-c", "echo ran"], timeout_ms: -1 }, "negative"),
+      MockTurn.message("done")
+    ], {}, { CODEX_EFFECT_MAX_COMMAND_TIMEOUT_MS: "1500" })
+    expect(resultText(await run(agent))).toBe("done")
+    const [forever] = toolOutputs(agent.model)
+    expect(JSON.parse(forever!).metadata.exit_code).toBe(124)
+    expect(forever).toMatch(/command timed out after 1\d{3} milliseconds/)
+  })
+
+  it("view_image of a 20 MiB image, 30 times in one response and again in the next: the history's images stay capped, memory bounded", async () => {
+    const work = makeTempDir("sizes-work-")
+    const png = Buffer.alloc(20 * MIB, 0x41)
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+    writeFileSync(join(work, "big.png"), png)
+    const call = (i: number) => ({ type: "function_call", name: "view_image", call_id: `v${i}`, arguments: JSON.stringify({ path: "big.png" }) })
+    const agent = await start([
+      responsesItems(...Array.from({ length: 30 }, (_, i) => call(i))),
+      responsesItems(...Array.from({ length: 30 }, (_, i) => call(30 + i))),
+      MockTurn.message("done")
+    ], { wireApi: "responses" })
+    expect(resultText(await run(agent, work))).toBe("done")
+    const input = (agent.model.requests.at(-1)!.body.input ?? []) as Array<{ type: string; output?: unknown }>
+    const outputs = input.filter((item) => item.type === "function_call_output").map((item) => String(item.output))
+    expect(outputs.length).toBe(60)
+    expect(outputs.filter((output) => output === "attached local image path").length).toBeLessThanOrEqual(3)
+    expect(outputs.at(-1)).toMatch(/unable to attach image: the conversation's images: too large/)
+    expect(peakRssMib(agent)).toBeLessThan(700)
   })
 })

@@ -10,10 +10,11 @@
  * conversation working on the same pool — then checks the real files, and runs git as the user would
  * afterwards where a planted hook would fire.
  */
+import { execFileSync } from "node:child_process"
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
 
@@ -213,6 +214,119 @@ describe("I2: the repositories in a directory of checkouts", () => {
   })
 })
 
+describe("I2: repositories nested deeper in the workspace", () => {
+  it("the user's repositories two and four levels down (packages/lib, vendor/a/b/c) keep a read-only .git; one the model makes stays its own", async () => {
+    const stage = makeStage()
+    const lib = join(stage.work, "packages", "lib")
+    const deep = join(stage.work, "vendor", "a", "b", "c")
+    makeRepo(lib)
+    makeRepo(deep)
+    const marker = join(stage.outside, "hook-ran")
+    const plant = (repo: string) =>
+      `printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${repo}/.git/hooks/post-checkout && chmod +x ${repo}/.git/hooks/post-checkout && echo planted`
+    const { server, model } = await start(stage, [
+      sh(plant("packages/lib"), "lib"),
+      sh(plant("vendor/a/b/c"), "deep"),
+      sh("mv vendor v2 && cp -a v2 vendor && echo copied", "copy"),
+      sh("mkdir -p tools/mine && cd tools/mine && git init -q && git -c user.email=m@x -c user.name=m commit -q --allow-empty -m mine && echo committed", "own"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    const [libOut, deepOut, copyOut, ownOut] = toolOutputs(model).map((output) => JSON.parse(output).output as string)
+    expect(libOut).not.toContain("planted")
+    expect(deepOut).not.toContain("planted")
+    expect(copyOut).not.toContain("copied")
+    expect(ownOut).toContain("committed")
+    git(lib, "checkout", "-q", "-b", "other")
+    git(deep, "checkout", "-q", "-b", "other")
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I2: hooks the user's own git configuration puts in the work tree", () => {
+  it("a global core.hooksPath relative to the work tree (.githooks): the model can neither fill it nor create it", async () => {
+    const stage = makeStage()
+    makeRepo(stage.work)
+    mkdirSync(join(stage.work, ".githooks"))
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    writeFileSync(join(stage.home, ".gitconfig"), "[core]\n\thooksPath = .githooks\n")
+    const marker = join(stage.outside, "hook-ran")
+    const plant = (dir: string) =>
+      `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+    const { server, model } = await start(stage, [
+      sh(plant(".githooks"), "existing"),
+      sh(plant("app/.githooks"), "missing"),
+      MockTurn.message("done")
+    ])
+    await call(server, { cwd: stage.work })
+    for (const output of toolOutputs(model)) expect(JSON.parse(output).output).not.toContain("planted")
+    // The user's git, with the user's global config.
+    for (const repo of [stage.work, app]) {
+      execFileSync("git", ["checkout", "-q", "-b", "other"], { cwd: repo, env: { ...process.env, HOME: stage.home }, stdio: "pipe" })
+    }
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("I2: asking to leave the sandbox under approval `never`", () => {
+  const write = (outside: string, name: string) => `echo pwned > ${join(outside, name)}`
+  it.each([
+    {
+      tool: "shell (with_escalated_permissions, a workdir outside)",
+      extra: "",
+      calls: (outside: string) => [
+        MockTurn.functionCall("shell", { command: ["sh", "-c", write(outside, "a")], with_escalated_permissions: true, justification: "needed" }, "esc"),
+        MockTurn.functionCall("shell", { command: ["sh", "-c", write(outside, "b")], workdir: outside }, "workdir")
+      ]
+    },
+    {
+      tool: "exec_command (require_escalated, a workdir outside, a tty, a shell of its choosing)",
+      extra: "experimental_use_unified_exec_tool = true",
+      calls: (outside: string) => [
+        MockTurn.functionCall("exec_command", {
+          cmd: write(outside, "c"),
+          sandbox_permissions: "require_escalated",
+          workdir: outside,
+          tty: true,
+          shell: "/bin/bash",
+          yield_time_ms: 5000
+        }, "uexec")
+      ]
+    }
+  ])("$tool: nobody is asked, nothing lands outside", async ({ extra, calls }) => {
+    const stage = makeStage()
+    const { server, model } = await start(stage, [...calls(stage.outside), MockTurn.message("done")], { extra })
+    const { asked } = await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+    expect(asked).toEqual([])
+    expect(listTree(stage.outside)).toEqual(["keep.txt"])
+    for (const output of toolOutputs(model)) expect(output).toContain("Read-only file system")
+  })
+})
+
+describe("I2: an approval names the files that will be written", () => {
+  it("a patch through a workspace symlink the model pointed outside: the approval shows where it lands, and a link re-pointed after the yes changes nothing", async () => {
+    const stage = makeStage()
+    const elsewhere = join(stage.root, "elsewhere")
+    mkdirSync(elsewhere)
+    const { server, model } = await start(stage, [
+      sh(`ln -s ${stage.outside} src && echo linked`, "ln"),
+      MockTurn.applyPatch("*** Begin Patch\n*** Add File: src/evil.txt\n+x\n*** End Patch", { callId: "p" }),
+      MockTurn.message("done")
+    ])
+    server.send({ id: "call", method: "tools/call", params: { name: "codex", arguments: { prompt: "do it", sandbox: "workspace-write", "approval-policy": "on-request", cwd: stage.work } } })
+    const asked = await server.waitFor((m) => m.method === "elicitation/create", "the patch approval", 20_000)
+    expect(Object.keys(asked.params.codex_changes)).toEqual([join(stage.outside, "evil.txt")])
+    // The link re-pointed while the user reads the request (a command of another conversation could).
+    execFileSync("ln", ["-sfn", elsewhere, join(stage.work, "src")])
+    server.send({ id: asked.id!, result: { decision: "approved" } })
+    await server.waitFor((m) => m.id === "call" && m.method === undefined, "the call's result", 20_000)
+    expect(listTree(elsewhere)).toEqual([])
+    expect(readFileSync(join(stage.outside, "evil.txt"), "utf8")).toBe("x\n")
+    expect(toolOutputs(model).length).toBe(2)
+  })
+})
+
 describe("I2: a workspace kept inside CODEX_HOME", () => {
   it("a repository in it cannot be renamed and copied back with a writable .git", async () => {
     const stage = makeStage()
@@ -284,8 +398,9 @@ describe("I2: another conversation or process cannot redirect this one's roots",
 
   it("a workspace path re-pointed by a command before the user starts a conversation there is refused, not bound where it leads", async () => {
     const { stage, pool, target } = makePool()
+    // Not a repository: a checkout in the pool is protected with its ancestors from the first command on.
     const repo = join(pool, "x", "repo")
-    makeRepo(repo)
+    mkdirSync(repo, { recursive: true })
     const { server, model } = await startOnPool({ stage, pool, target }, [
       sh(`mv ${join(pool, "x")} ${join(pool, "x2")} && mkdir ${join(pool, "x")} && ln -s ${target} ${repo}`, "b1"),
       MockTurn.message("done"),

@@ -7,8 +7,9 @@
  * - CODEX_HOME (config.toml, `.env`, auth.json) inside the workspace, or below a directory a command
  *   can rename.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { spawn } from "node:child_process"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { useServerCleanup } from "../support/AgentServer.js"
 import { toolOutputs } from "../support/HostileWorkspace.js"
@@ -44,6 +45,8 @@ interface Launch {
   readonly extra?: string
   /** Give the config as `-c` overrides and write no config.toml (one a command could then create). */
   readonly noConfigFile?: boolean
+  /** The Node binary to run the server on (default: the one running the tests). */
+  readonly node?: string
 }
 
 /** Starts the server with a mock model playing `turns`, under `workspace-write` + `never`; stopped after the test. */
@@ -62,7 +65,7 @@ const launch = async (options: Launch) => {
     codexHome: options.codexHome,
     // The suite's own compile cache setting would hide the server's choice.
     env: { NODE_COMPILE_CACHE: undefined, ...options.env },
-    command: { file: process.execPath, args: [bin, "mcp", ...overrides] }
+    command: { file: options.node ?? process.execPath, args: [bin, "mcp", ...overrides] }
   })
   track({ server, model })
   return { server, model }
@@ -353,5 +356,63 @@ describe("I1: the server's own code", () => {
     const second = await codex(server, work)
     expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
     expect(existsSync(marker)).toBe(false)
+  })
+
+  it("installed inside the workspace: a module planted in a node_modules above it (ws's optional bufferutil) is never loaded, --http included", async () => {
+    const work = makeTempDir("work-")
+    const app = join(work, "app")
+    cpSync(copyOfDist(), join(app, "dist"), { recursive: true })
+    cpSync(resolve(import.meta.dirname, "../../package.json"), join(app, "package.json"))
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-module-ran")
+    const payload = `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran with " + process.env.OPENAI_API_KEY); module.exports = { mask() {}, unmask() {} }`
+    const plant = (dir: string) =>
+      ["bufferutil", "utf-8-validate"].map((name) =>
+        `mkdir -p ${dir}/node_modules/${name} && printf '%s\\n' '${payload}' > ${dir}/node_modules/${name}/index.js`
+      ).join(" && ")
+    const { server, model } = await launch({ dist: join(app, "dist"), codexHome, turns: shells([plant(app), plant(work)]) })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([0, 0])
+    // The next start serves HTTP, which loads ws (whose optional native helpers it would look up).
+    const http = spawn(process.execPath, [join(app, "dist", "codex-effect.mjs"), "mcp", "--http", "127.0.0.1:0", "--auth-token-env", "TOKEN"], {
+      env: { ...process.env, CODEX_HOME: codexHome, TOKEN: "t0ken", OPENAI_API_KEY: "sk-test", NODE_COMPILE_CACHE: undefined },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    try {
+      let stderr = ""
+      await new Promise<void>((serving, failed) => {
+        const timer = setTimeout(() => failed(new Error(`no "serving MCP" within 15 s: ${stderr}`)), 15_000)
+        http.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk
+          if (stderr.includes("serving MCP at")) {
+            clearTimeout(timer)
+            serving()
+          }
+        })
+      })
+      expect(existsSync(marker)).toBe(false)
+    } finally {
+      http.kill("SIGKILL")
+    }
+  })
+
+  it("run on a Node binary inside the workspace: the binary can be neither changed nor moved away", async () => {
+    const work = makeTempDir("work-")
+    const node = join(work, "runtime", "bin", "node")
+    mkdirSync(dirname(node), { recursive: true })
+    cpSync(process.execPath, node)
+    const before = statSync(node)
+    const codexHome = makeTempDir("codex-home-")
+    const { server, model } = await launch({
+      node,
+      codexHome,
+      turns: shells([`printf x >> ${node}`, `mv ${join(work, "runtime")} ${join(work, "moved")}`, `mv ${dirname(node)} ${join(work, "bin2")}`, `rm -f ${node}`])
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model).filter((code) => code === 0)).toEqual([])
+    const after = statSync(node)
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino])
   })
 })

@@ -117,7 +117,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const session: SessionApprovals = {
     approvedCommands: new Set(),
     saidWarnings: new Set(),
-    roots: rootIdentitiesAt(options.turnContext.cwd)
+    roots: rootIdentitiesAt(options.turnContext.cwd),
+    attachedImages: { bytes: 0 }
   }
   let pendingInput: Array<ReadonlyArray<InlineInputItem>> = []
   const historyLog = options.historyLog ?? disabledHistoryLog

@@ -22,12 +22,13 @@
  */
 import { lstatSync, mkdirSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
+import { CODEX_HOME_SECRET_ENTRIES } from "../../files/ModelReadable.js"
 import { isDirectory } from "./PathLookup.js"
 import { pinsFor } from "./AncestorPins.js"
 import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
-const SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
+const SECRET_ENTRIES = CODEX_HOME_SECRET_ENTRIES
 /** Entries that steer later conversations: read-only even under full access. */
 const CONFIG_ENTRIES = ["config.toml", "AGENTS.md"]
 /** Everything the server itself reads or writes in CODEX_HOME: never part of a writable root. */

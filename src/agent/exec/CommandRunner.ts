@@ -7,7 +7,7 @@
  * - Only a bounded head and tail of each stream is kept (256 KiB per stream by default, plenty for
  *   the model's 10 KiB and a client's end event); the rest is counted and dropped, so `yes` cannot
  *   grow the server's memory.
- * - On timeout (default 10 s; exit code 124, `timedOut`), on interruption, and once the command itself
+ * - On timeout (default 10 s, at most an hour; exit code 124, `timedOut`), on interruption, and once the command itself
  *   has exited, the whole process group gets SIGKILL: background jobs and grandchildren included.
  *
  * Node's `child_process` is used directly rather than `effect/process`: the runner needs SIGKILL to
@@ -24,6 +24,15 @@ import { closeMounts, openMounts, type SandboxMount } from "./SandboxMounts.js"
 
 /** The reference's default command timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000
+/**
+ * The longest any command may run, whatever timeout the model asks for: a `timeout_ms` of 1e15 would
+ * otherwise hold the turn (and whatever the command holds) for good, with no model request to show for
+ * it. An hour covers a full build or test run. `CODEX_EFFECT_MAX_COMMAND_TIMEOUT_MS` (undocumented)
+ * lowers it for tests, so they need not wait an hour.
+ */
+const MAX_TIMEOUT_MS = ((value) => (Number.isInteger(value) && value > 0 ? value : 60 * 60_000))(
+  Number(process.env.CODEX_EFFECT_MAX_COMMAND_TIMEOUT_MS)
+)
 /** The exit code reported for a command killed by its timeout (as `timeout(1)` does). */
 const TIMEOUT_EXIT_CODE = 124
 const DEFAULT_CAPTURE_BYTES = 256 * 1024
@@ -249,7 +258,7 @@ export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutpu
       }))
     )
     const finished = yield* Effect.all([pump("stdout"), pump("stderr"), exit], { concurrency: "unbounded", discard: true }).pipe(
-      Effect.timeoutOption(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      Effect.timeoutOption(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS))
     )
     // Output still draining after the command exited (a pipe held by a process that left the group)
     // is cut at the deadline, but the command did not time out.

@@ -2,14 +2,15 @@
  * The parts of a git repository that make git run code later, outside the sandbox, and so must stay
  * read-only inside a writable root: its `.git` (a directory, or the file of a worktree or submodule
  * together with the git directory it names and that directory's common directory), and whatever the
- * repository's own config points into the work tree for that purpose — `core.hooksPath` (husky and
- * friends keep hooks in the work tree), `core.fsmonitor` when it names a script, and `include.path` /
+ * repository's config (its own, the user's and the system's) points into the work tree for that
+ * purpose — `core.hooksPath` (husky and friends keep hooks in the work tree; a global `.githooks` names
+ * one in every repository), `core.fsmonitor` when it names a script, and `include.path` /
  * `includeIf.*.path` files, which could set either.
  *
- * `WorkspaceRoots` applies this to each writable root and to the directories directly inside the
- * workspace and the configured roots. A repository nested deeper (or one the model creates) keeps a
- * writable `.git`, and a git run inside it obeys its config: that is the limit. The agent's own git
- * commands run inside the sandbox, so only a git the user runs later in that directory is affected.
+ * `WorkspaceRoots` applies this to each writable root, to the directories directly inside the
+ * workspace and the configured roots, and to the repositories found deeper when the process first
+ * looked (see `NestedRepositories`). One the model creates deeper down keeps a writable `.git`. The
+ * agent's own git commands run inside the sandbox, so only a git the user runs later there is affected.
  */
 import { lstatSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
@@ -121,16 +122,30 @@ const protectedFor = (path: string): string => {
   return ancestor
 }
 
+/**
+ * The user's and the system's git config files: git reads them in every repository, and a relative
+ * `core.hooksPath` there (`.githooks`, a team convention) names a directory in each work tree.
+ */
+const userConfigFiles = (home: string | undefined): Array<string> => [
+  "/etc/gitconfig",
+  ...(home === undefined ? [] : [join(home, ".gitconfig"), join(home, ".config", "git", "config")])
+]
+
 /** The protected paths of the repository whose work tree is `root` (none when it has no `.git`). */
 export const gitProtectedPaths = (root: string, home: string | undefined): GitProtectedPaths => {
   const dotGit = join(root, ".git")
   if (!exists(dotGit)) return { existing: [], missingHookDirs: [] }
   const real = realPath(dotGit)
   const gitDirs = isDirectory(real) ? [real] : gitDirsNamedBy(real).map(realPath)
-  const configured = gitDirs.flatMap((gitDir) =>
-    codePathValues(readText(join(gitDir, "config")) ?? "").flatMap((codePath) =>
-      candidatePaths(codePath.value, root, gitDir, home).map((path) => ({ path, isHooksPath: codePath.isHooksPath }))
-    )
+  const configs = [
+    ...userConfigFiles(home).map((file) => ({ file, dir: dirname(file) })),
+    ...gitDirs.map((gitDir) => ({ file: join(gitDir, "config"), dir: gitDir }))
+  ]
+  // In git's order (system, user, repository): the last `core.hooksPath` is the one git uses.
+  const values = configs.flatMap(({ file, dir }) => codePathValues(readText(file) ?? "").map((codePath) => ({ codePath, dir })))
+  const lastHooksPath = values.findLastIndex(({ codePath }) => codePath.isHooksPath)
+  const configured = values.flatMap(({ codePath, dir }, index) =>
+    candidatePaths(codePath.value, root, dir, home).map((path) => ({ path, isHooksPath: index === lastHooksPath }))
   )
   const usable = configured.map((entry) => ({ ...entry, outcome: lstatOutcome(entry.path) }))
     .filter(({ outcome }) => outcome !== "unusable")

@@ -103,6 +103,9 @@ export const planSandbox = (
     ...contained,
     // Run as root, bwrap would leave the command every capability: enough to remount `/` read-write.
     "--cap-drop", "ALL",
+    // Objects found by number or name rather than path (System V IPC, POSIX message queues, the hostname)
+    // live in namespaces: fresh ones leave the command nothing of the host's to write but the binds.
+    "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
     ...(networkAllowed(spec.policy) ? [] : ["--unshare-net"]),
     "--ro-bind", "/", "/",
     "--dev", "/dev",

@@ -3,7 +3,8 @@
  * the first `mcp_servers` entry, the HTTP server, the cluster) and imports `effect` from `node_modules`
  * at run time; wherever the package is installed — a project's `node_modules`, a checkout the agent
  * works on — a command that could write there would have its code run by the server itself. So the
- * built code (`dist`) and every runtime dependency's package directory are bound read-only in every
+ * built code (`dist`), every runtime dependency's package directory and the Node binary the server
+ * runs on are bound read-only in every
  * sandbox where a writable root holds them, with the directories above them pinned (see
  * `AncestorPins`) so none can be renamed away and rebuilt.
  */
@@ -60,7 +61,8 @@ export const serverCodePaths = (): ReadonlyArray<string> => {
   const pkg = root === undefined ? undefined : readPackageJson(root)
   const dependencies = Object.keys({ ...pkg?.dependencies, ...pkg?.peerDependencies }).map(dependencyRoot)
   const own = root === undefined ? [] : [join(root, "dist")]
-  const present = [...own, ...dependencies].filter((path): path is string => path !== undefined && existsSync(path))
+  // The Node binary the server runs on is its code too: a project-local Node (`node_modules/node`) is the model's to replace otherwise.
+  const present = [...own, ...dependencies, process.execPath].filter((path): path is string => path !== undefined && existsSync(path))
   cached = [...new Set(present.map((path) => realpathSync(path)))]
   return cached
 }

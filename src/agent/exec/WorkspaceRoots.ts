@@ -11,8 +11,9 @@
  * - Each root's `.git` stays read-only, with what its config points to in the work tree (see
  *   `GitProtectedPaths`): hooks and config there run code later, outside the sandbox. The
  *   repositories directly inside the workspace and the configured roots are covered too, as are
- *   their submodules and a repository that holds a root; deeper ones (and any created during the
- *   conversation) are not. The workspaces of the process's other live conversations that lie in
+ *   those nested deeper that were there when the process first looked (see `NestedRepositories`),
+ *   their submodules and a repository that holds a root; one a command creates deeper down is the
+ *   model's own. The workspaces of the process's other live conversations that lie in
  *   these roots are protected the same way (see `LiveWorkspaces`).
  * - What the sandbox relies on cannot be moved from inside it: every root, every protected path and
  *   each of their ancestors inside a writable root is pinned (see `AncestorPins`), so a command can
@@ -30,6 +31,7 @@ import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
 import { liveWorkspaces } from "./LiveWorkspaces.js"
+import { nestedRepositories } from "./NestedRepositories.js"
 import { isDirectory } from "./PathLookup.js"
 
 /** The server's environment as far as the roots care. */
@@ -177,7 +179,8 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   // A root inside a writable root is pinned with its ancestors there, which may hold a repository (a
   // workspace in a subdirectory of a checkout under /tmp): that repository's `.git` is protected too.
   const rootAncestors = writable.flatMap((root) => pinsFor(dirname(root), writable))
-  const topRepos = [...new Set([...writable, ...rootAncestors, ...others, ...projects.flatMap(childDirectories)])]
+  const nested = projects.flatMap((root) => nestedRepositories(root))
+  const topRepos = [...new Set([...writable, ...rootAncestors, ...others, ...projects.flatMap(childDirectories), ...nested])]
   const repos = [...topRepos, ...topRepos.flatMap(submoduleDirectories)]
   const git = repos.map((root) => gitProtectedPaths(root, home))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)

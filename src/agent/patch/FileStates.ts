@@ -4,7 +4,9 @@
  * `PATCH_FILE_MAX_BYTES` each and `PATCH_READ_MAX_BYTES` for all the paths of one snapshot (a patch
  * of a thousand hunks on large files must not read gigabytes). The tool reads a snapshot off the
  * event loop before it plans and again before it applies; `fileStateSync` gives the same answers
- * synchronously for callers that hold no snapshot (tests, embedding programs).
+ * synchronously for callers that hold no snapshot (tests, embedding programs). The server reads them
+ * unsandboxed, so the tool passes `readableForModel`: a path the model linked to one of the server's
+ * secrets reads as unreadable.
  */
 import { Effect } from "effect"
 import {
@@ -45,9 +47,12 @@ const overBudget: FileState = {
 
 const limitFor = (used: number) => ({ maxBytes: Math.min(PATCH_FILE_MAX_BYTES, PATCH_READ_MAX_BYTES - used) })
 
+/** Decides, on the opened file's real path, whether it may be read (see `readableForModel`); none means any. */
+export type ReadAllowed = ((realPath: string) => boolean) | undefined
+
 /** Reads what `path` holds now (following symlinks), synchronously; bounded like a snapshot's single file. */
-export const fileStateSync: FileStates = (path) => {
-  const read = readUntrustedFileSync(path, limitFor(0))
+export const fileStateSync = (path: string, allowed?: ReadAllowed): FileState => {
+  const read = readUntrustedFileSync(path, limitFor(0), allowed)
   return Buffer.isBuffer(read) ? { kind: "file", bytes: read } : stateOfError(read)
 }
 
@@ -55,7 +60,7 @@ export const fileStateSync: FileStates = (path) => {
  * Reads every one of `paths` off the event loop, one at a time, within the snapshot budget. A path
  * asked for later that the snapshot does not hold is read synchronously (it should not happen).
  */
-export const readFileStates = Effect.fn("FileStates.read")(function*(paths: Iterable<string>) {
+export const readFileStates = Effect.fn("FileStates.read")(function*(paths: Iterable<string>, allowed?: ReadAllowed) {
   const states = new Map<string, FileState>()
   let used = 0
   for (const path of new Set(paths)) {
@@ -63,7 +68,7 @@ export const readFileStates = Effect.fn("FileStates.read")(function*(paths: Iter
       states.set(path, overBudget)
       continue
     }
-    const read = yield* readUntrustedFile(path, limitFor(used)).pipe(Effect.result)
+    const read = yield* readUntrustedFile(path, limitFor(used), allowed).pipe(Effect.result)
     if (read._tag === "Failure") {
       const tooLargeForBudget = read.failure.problem === "too-large" && limitFor(used).maxBytes < PATCH_FILE_MAX_BYTES
       states.set(path, tooLargeForBudget ? overBudget : stateOfError(read.failure))
@@ -72,5 +77,5 @@ export const readFileStates = Effect.fn("FileStates.read")(function*(paths: Iter
     used += read.success.length
     states.set(path, { kind: "file", bytes: read.success })
   }
-  return (path: string): FileState => states.get(path) ?? fileStateSync(path)
+  return (path: string): FileState => states.get(path) ?? fileStateSync(path, allowed)
 })

@@ -13,6 +13,7 @@
  * the roots — however it is spelled: `..`, absolute, through a symlink, as a `Move to:` target — or
  * inside `.git` or CODEX_HOME is never read or written without the user's yes.
  */
+import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { boundedPaths, boundedText } from "../LogText.js"
 import { denialText, type ToolCall, type ToolContext, type Tool } from "../Tool.js"
@@ -24,13 +25,14 @@ import { checkRootIdentities } from "../exec/RootIdentities.js"
 import { sandboxWritable } from "../exec/ServerPrograms.js"
 import { rootsEnvOf, type WorkspaceRoots, workspaceRoots } from "../exec/WorkspaceRoots.js"
 import { readFileStates } from "../patch/FileStates.js"
+import { readableForModel } from "../../files/ModelReadable.js"
 import { applyPlan, nodeFileOps } from "../patch/PatchApply.js"
 import { applyPatchInSandbox } from "../patch/SandboxedPatch.js"
 import { type Hunk, parsePatch } from "../patch/PatchParser.js"
 import { patchPaths, planPatch } from "../patch/PatchPlan.js"
 import { applyPatchFunctionToolSpec } from "../patch/ApplyPatchToolSpec.js"
 import { invocationCwd, parseApplyPatchInvocation } from "../patch/PatchInvocation.js"
-import { allWithinWritableRoots } from "../patch/WritableRoots.js"
+import { allWithinWritableRoots, realPathOf } from "../patch/WritableRoots.js"
 
 /** `inSandbox`: every path is inside the writable roots of a `workspace-write` turn, so the sandbox applies it. */
 type PatchDecision =
@@ -68,6 +70,16 @@ const decidePatch = (
   return { _tag: "Ask", inSandbox: false }
 }
 
+/**
+ * `hunk` with its paths made real (symlinks resolved as far as they exist). A path through a link the
+ * model made in the workspace can lead anywhere: the user must be asked about where the file lands,
+ * and the write must go there even if the link is re-pointed while the user decides.
+ */
+const resolvedHunk = (cwd: string) => (hunk: Hunk): Hunk =>
+  hunk._tag === "UpdateFile"
+    ? { ...hunk, path: realPathOf(resolve(cwd, hunk.path)), movePath: hunk.movePath === undefined ? undefined : realPathOf(resolve(cwd, hunk.movePath)) }
+    : { ...hunk, path: realPathOf(resolve(cwd, hunk.path)) }
+
 /** The turn's sandbox, as its commands get it (see `ShellTool`). */
 const turnSandbox = (context: ToolContext, env: Environment): SandboxSpec => ({
   policy: context.turn.sandboxPolicy,
@@ -85,16 +97,22 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       yield* Effect.logWarning("patch invalid").pipe(Effect.annotateLogs({ call_id: callId, error: boundedText(hunks.failure.message) }))
       return `error: ${hunks.failure.message}`
     }
-    const paths = patchPaths(hunks.success, cwd)
-    const logged = { call_id: callId, files: boundedPaths(paths) }
+    const lexicalPaths = patchPaths(hunks.success, cwd)
     const env = yield* ProcessEnvironment
-    const decision = decidePatch(hunks.success, paths, context, env)
+    const decision = decidePatch(hunks.success, lexicalPaths, context, env)
     if (decision._tag === "Reject") {
+      const logged = { call_id: callId, files: boundedPaths(lexicalPaths) }
       yield* Effect.logInfo("patch rejected").pipe(Effect.annotateLogs({ ...logged, reason: decision.reason }))
       return decision.reason
     }
-    const planned = yield* readFileStates(paths)
-    const plan = planPatch(hunks.success, cwd, planned)
+    // What the server writes itself after a yes is what the approval names: the real paths, resolved once.
+    const resolved = decision._tag === "Ask" && !decision.inSandbox ? hunks.success.map(resolvedHunk(cwd)) : hunks.success
+    const paths = patchPaths(resolved, cwd)
+    const logged = { call_id: callId, files: boundedPaths(paths) }
+    // Read unsandboxed, for events and approval requests too: never one of the server's secrets.
+    const readable = readableForModel(context.turn.config.codexHome)
+    const planned = yield* readFileStates(paths, readable)
+    const plan = planPatch(resolved, cwd, planned)
     if (plan._tag === "Failure") {
       yield* Effect.logWarning("patch does not apply").pipe(Effect.annotateLogs({ ...logged, error: boundedText(plan.failure) }))
       return `error: ${plan.failure}`
@@ -113,7 +131,7 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       changes: plan.success.fileChanges
     })
     // The files may have changed while the user was deciding.
-    const now = decision._tag === "Ask" ? yield* readFileStates(paths) : planned
+    const now = decision._tag === "Ask" ? yield* readFileStates(paths, readable) : planned
     context.turnDiff.onPatchBegin(plan.success, now)
     const applied = yield* (decision.inSandbox
       ? applyPatchInSandbox(patch, cwd, turnSandbox(context, env), context.turn.config.codexLinuxSandboxExe)
@@ -129,7 +147,7 @@ const runPatch = (patch: string, cwd: string, callId: string, context: ToolConte
       ? Effect.logInfo("patch applied").pipe(Effect.annotateLogs(logged))
       : Effect.logWarning("patch failed").pipe(Effect.annotateLogs({ ...logged, error: boundedText(applied.failure) }))
     yield* context.emit({ type: "patch_apply_end", call_id: callId, stdout, stderr, success: applied._tag === "Success" })
-    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths()))
+    const diff = context.turnDiff.unifiedDiff(cwd, yield* readFileStates(context.turnDiff.currentPaths(), readable))
     if (diff !== "") yield* context.emit({ type: "turn_diff", unified_diff: diff })
     return formatExecOutputForModel({
       aggregatedOutput: stdout + stderr,

@@ -8,8 +8,9 @@ import { realpath } from "node:fs/promises"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { readUntrustedFile } from "../../files/UntrustedFile.js"
-import { MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
+import { MAX_CONVERSATION_IMAGE_BYTES, MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
+import { readableForModel } from "../../files/ModelReadable.js"
 import { isInsideOrEqual } from "../exec/WorkspaceRoots.js"
 import { IMAGE_MAX_BYTES } from "../InputMessages.js"
 import type { Tool } from "../Tool.js"
@@ -62,11 +63,24 @@ export const viewImageTool: Tool = {
       if (args._tag === "Failure") return `failed to parse function arguments: ${args.failure.message.replace(/\n\s*/g, " ")}`
       if (args.success.path.length > MAX_PATH_CHARS) return `unable to attach image: ${overLimit("the path", args.success.path.length, MAX_PATH_CHARS, "characters")}`
       const path = resolve(context.turn.cwd, args.success.path)
+      // Every image stays in the history and goes out with each later request: the conversation has a budget.
+      const attached = context.session.attachedImages
+      const left = MAX_CONVERSATION_IMAGE_BYTES - attached.bytes
       const bytes = yield* allowedPath(path, context.turn.config.codexHome, context.turn.cwd).pipe(
-        Effect.flatMap((real) => readUntrustedFile(real, { maxBytes: IMAGE_MAX_BYTES }).pipe(Effect.mapError((error) => error.message)))
+        // Checked again on the descriptor: a component of `real` swapped meanwhile must not lead to a secret.
+        Effect.flatMap((real) =>
+          readUntrustedFile(real, { maxBytes: Math.min(IMAGE_MAX_BYTES, Math.max(left, 0)) }, readableForModel(context.turn.config.codexHome)).pipe(
+            Effect.mapError((error) =>
+              error.problem === "too-large" && left < IMAGE_MAX_BYTES
+                ? `${overLimit("the conversation's images", attached.bytes, MAX_CONVERSATION_IMAGE_BYTES, "bytes attached already")}; this one does not fit`
+                : error.message
+            )
+          )
+        )
       )
       const mime = imageMimeOf(bytes)
       if (mime === undefined) return yield* Effect.fail(`${path}: not a PNG, JPEG, GIF or WebP image`)
+      attached.bytes += bytes.length
       yield* context.queueInput([{ type: "image", image_url: `data:${mime};base64,${bytes.toString("base64")}` }])
       return "attached local image path"
     }).pipe(Effect.catch((reason) => Effect.succeed(`unable to attach image: ${reason}`)))
