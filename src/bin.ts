@@ -34,6 +34,15 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
   process.exit(1)
 }
 
+// Node's own modules that the start loads, loaded before the V8 flags below change: Node ships them
+// precompiled, and V8 takes that code only under the flags it was made with, so each one loaded after
+// a flag changes is compiled from source (see docs/performance.md). `tls` is left out: only a model
+// request or NODE_EXTRA_CA_CERTS needs it.
+// Imported as the bundle imports them: an import runs every lazy getter of the module (util's, crypto's).
+await Promise.all(["child_process", "crypto", "fs/promises", "readline", "stream", "stream/consumers", "util"].map((name) =>
+  import(`node:${name}`)
+))
+
 // The server allocates steadily (every request resends the history) and keeps little: left alone, V8
 // grows the young generation to 64 MiB for it, which stays resident. At its initial size the server
 // keeps the same speed (bench: 200-turn conversation, peak RSS 143 -> 119 MiB, same latency).
