@@ -34,6 +34,10 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
   process.exit(1)
 }
 
+// The patch applier the server starts inside a command's sandbox: no compile cache, no CLI, none
+// of what follows; it exits when done.
+if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/SandboxedPatchMain.js")
+
 // Node's own modules that the start loads, loaded before the V8 flags below change: Node ships them
 // precompiled, and V8 takes that code only under the flags it was made with, so each one loaded after
 // a flag changes is compiled from source (see docs/performance.md). `tls` is left out: only a model
@@ -57,8 +61,6 @@ v8.setFlagsFromString("--heap-growing-percent=10")
 // thread's malloc arena for good. The baseline (Liftoff) code parses as fast for what a server streams.
 v8.setFlagsFromString("--wasm-tiering-budget=2000000000")
 
-// The patch applier the server starts inside a command's sandbox: no compile cache, no CLI; it exits when done.
-if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/SandboxedPatchMain.js")
 registerPatchApplierEntry(fileURLToPath(import.meta.url))
 
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.
