@@ -51,20 +51,30 @@ interface Row {
   readonly peer: Samples | undefined
 }
 
-/** `runs` samples of every metric of the scenario (result[metric][run]), or the failure that stopped it. */
-const sampleAll = async (scenario: Scenario, target: Target): Promise<ReadonlyArray<Samples>> => {
-  const samples: Array<Array<number>> = scenario.metrics.map(() => [])
-  try {
-    for (let run = 0; run < Math.min(runs, scenario.runs ?? runs); run++) {
-      const values = await scenario.sample(target)
-      values.forEach((value, metric) => samples[metric]!.push(value))
+/**
+ * `runs` samples of every metric of the scenario for each target (result[target][metric][run]), or the
+ * failure that stopped a target. The targets take turns run by run, so a change in the machine's load
+ * falls on both alike.
+ */
+const sampleAll = async (scenario: Scenario, targets: ReadonlyArray<Target>): Promise<ReadonlyArray<ReadonlyArray<Samples>>> => {
+  const samples: Array<Array<Array<number>>> = targets.map(() => scenario.metrics.map(() => []))
+  const failures: Array<string | undefined> = targets.map(() => undefined)
+  for (let run = 0; run < Math.min(runs, scenario.runs ?? runs); run++) {
+    for (const [index, target] of targets.entries()) {
+      if (failures[index] !== undefined) continue
+      try {
+        const values = await scenario.sample(target)
+        values.forEach((value, metric) => samples[index]![metric]!.push(value))
+      } catch (error) {
+        failures[index] = error instanceof Error ? error.message.slice(0, 200) : String(error)
+        process.stderr.write(`  ${target.name} failed: ${failures[index]}\n`)
+      }
     }
-    return samples
-  } catch (error) {
-    const failed = error instanceof Error ? error.message.slice(0, 200) : String(error)
-    process.stderr.write(`  ${target.name} failed: ${failed}\n`)
-    return scenario.metrics.map(() => ({ failed }))
   }
+  return targets.map((_, index) => {
+    const failed = failures[index]
+    return failed === undefined ? samples[index]! : scenario.metrics.map(() => ({ failed }))
+  })
 }
 
 const format = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1))
@@ -92,12 +102,10 @@ const main = async () => {
     const names = scenario.metrics.map((metric) => metric.name)
     if (only !== undefined && !names.some((name) => name.includes(only))) continue
     process.stderr.write(`${names.join(", ")}…\n`)
-    const oursSamples = await sampleAll(scenario, ours)
-    const peerSamples = peer === undefined || scenario.floor === true || scenario.oursOnly === true
-      ? undefined
-      : await sampleAll(scenario, peer)
+    const withPeer = peer !== undefined && scenario.floor !== true && scenario.oursOnly !== true
+    const [oursSamples, peerSamples] = await sampleAll(scenario, withPeer ? [ours, peer] : [ours])
     scenario.metrics.forEach((metric, index) =>
-      rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples[index]!, peer: peerSamples?.[index] })
+      rows.push({ scenario: metric.name, unit: metric.unit, ours: oursSamples![index]!, peer: peerSamples?.[index] })
     )
     writeResults(rows, peerBin)
   }

@@ -38,22 +38,38 @@ if (major < REQUIRED[0]! || (major === REQUIRED[0] && minor < REQUIRED[1]!)) {
 // Before any other module of the CLI loads: nothing is ever looked up in a `node_modules` (see `BundledModulesOnly`).
 refuseInstalledModules()
 
-// The server allocates steadily (every request resends the history) and keeps little: left alone, V8
-// grows the young generation to 64 MiB for it, which stays resident. At its initial size the server
-// keeps the same speed (bench: 200-turn conversation, peak RSS 143 -> 119 MiB, same latency).
-v8.setFlagsFromString("--semi-space-growth-factor=1")
-// The old generation likewise: by default V8 lets it grow well past the live data before a full
-// collection, so the garbage of past requests stays resident (200-turn conversation: peak 130 ->
-// 115 MiB, +178 -> +27 KiB per turn, same latency). `--optimize-for-size` saves as much but halves
-// streaming throughput. Set before the compile cache is enabled, the flags key its cache directory.
-v8.setFlagsFromString("--heap-growing-percent=10")
-// Node's fetch parses HTTP with llhttp compiled to WebAssembly. After a few model requests V8 recompiles
-// it with its optimizing compiler on a worker thread, whose ~10 MiB of compiler memory then stays in that
-// thread's malloc arena for good. The baseline (Liftoff) code parses as fast for what a server streams.
-v8.setFlagsFromString("--wasm-tiering-budget=2000000000")
-
-// The patch applier the server starts inside a command's sandbox: no compile cache, no CLI; it exits when done.
+// The patch applier the server starts inside a command's sandbox: no compile cache, no CLI, none
+// of what follows; it exits when done.
 if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/SandboxedPatchMain.js")
+
+// Node's own modules that the start loads, loaded before the V8 flags below change: Node ships them
+// precompiled, and V8 takes that code only under the flags it was made with, so each one loaded after
+// a flag changes is compiled from source (see docs/performance.md). `tls` is left out: only a model
+// request or NODE_EXTRA_CA_CERTS needs it.
+// Imported as the bundle imports them: an import runs every lazy getter of the module (util's, crypto's).
+await Promise.all(["child_process", "crypto", "fs/promises", "readline", "stream", "stream/consumers", "util"].map((name) =>
+  import(`node:${name}`)
+))
+
+// For a server, which runs long. `exec` (as the SDK runs it: `codex-effect exec ...`) runs one turn and
+// exits: it keeps V8's defaults, so the modules its turn loads (fetch's, ~1 MB) keep Node's precompiled
+// code (exec turn: 30% less main-thread time).
+if (process.argv[2] !== "exec") {
+  // The server allocates steadily (every request resends the history) and keeps little: left alone, V8
+  // grows the young generation to 64 MiB for it, which stays resident. At its initial size the server
+  // keeps the same speed (bench: 200-turn conversation, peak RSS 143 -> 119 MiB, same latency).
+  v8.setFlagsFromString("--semi-space-growth-factor=1")
+  // The old generation likewise: by default V8 lets it grow well past the live data before a full
+  // collection, so the garbage of past requests stays resident (200-turn conversation: peak 130 ->
+  // 115 MiB, +178 -> +27 KiB per turn, same latency). `--optimize-for-size` saves as much but halves
+  // streaming throughput. Set before the compile cache is enabled, the flags key its cache directory.
+  v8.setFlagsFromString("--heap-growing-percent=10")
+  // Node's fetch parses HTTP with llhttp compiled to WebAssembly. After a few model requests V8 recompiles
+  // it with its optimizing compiler on a worker thread, whose ~10 MiB of compiler memory then stays in that
+  // thread's malloc arena for good. The baseline (Liftoff) code parses as fast for what a server streams.
+  v8.setFlagsFromString("--wasm-tiering-budget=2000000000")
+}
+
 registerPatchApplierEntry(fileURLToPath(import.meta.url))
 
 // A namespace import: a named one would fail to link on a Node without it, before the check above runs.

@@ -55,6 +55,8 @@ const editDistance = (a: string, b: string): number => {
 export const nearestKey = (key: string, known: ReadonlyArray<string>): string | undefined => {
   let best: { readonly key: string; readonly distance: number } | undefined
   for (const candidate of known) {
+    // Lengths that differ by more than two are more than two edits apart: not worth the table.
+    if (Math.abs(candidate.length - key.length) > 2) continue
     const distance = editDistance(key.toLowerCase(), candidate)
     if (best === undefined || distance < best.distance) best = { key: candidate, distance }
   }
