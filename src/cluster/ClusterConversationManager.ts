@@ -91,8 +91,10 @@ export const layer: Layer.Layer<
         ),
         Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, causeText(cause)))))
       ),
-      submit: (op) => entity.Submit({ op }).pipe(Effect.mapError(unavailable)),
-      submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.mapError(unavailable), Effect.asVoid),
+      // One key per client request, chosen here: the cluster's re-deliveries of this Submit carry the same one.
+      submit: (op) => Effect.suspend(() => entity.Submit({ key: randomUUID(), op })).pipe(Effect.mapError(unavailable)),
+      submitWithId: (id, op) =>
+        Effect.suspend(() => entity.Submit({ id, key: randomUUID(), op })).pipe(Effect.mapError(unavailable), Effect.asVoid),
       isTaskRunning: entity.IsTaskRunning().pipe(Effect.orElseSucceed(() => false)),
       history: entity.History().pipe(Effect.mapError(unavailable)),
       attach: (effect) => Effect.forkIn(effect, managerScope).pipe(Effect.asVoid)

@@ -40,9 +40,14 @@ export const Events = Rpc.make("Events", {
   stream: true
 })
 
-/** Submits an op (under `id` when given) and returns its submission id. */
+/**
+ * Submits an op (under `id` when given) and returns its submission id. `key` is the idempotency key the
+ * front chose once for the client's request: the cluster delivers a message again to the conversation's
+ * next runner when the runner it went to became unreachable before answering, and an op whose key was
+ * already applied (recorded with its write, see `ConversationStore`) is answered with its first id instead.
+ */
 export const Submit = Rpc.make("Submit", {
-  payload: { id: Schema.optionalKey(Schema.String), op: Op },
+  payload: { id: Schema.optionalKey(Schema.String), key: Schema.String, op: Op },
   success: Schema.String,
   error: ConversationUnavailable
 })
