@@ -92,7 +92,7 @@ describe.skipIf(!hasPostgres)("a Submit delivered twice", () => {
       yield* client.Events({ from: cursor }).pipe(
         Stream.takeUntil((event) => event.msg.type === type && event.id === id),
         Stream.runDrain,
-        Effect.timeoutOrElse({ duration: "20 seconds", onTimeout: () => Effect.die(`no ${type} for ${key}`) })
+        Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`no ${type} for ${key}`) })
       )
       return id
     })
