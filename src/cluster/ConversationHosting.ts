@@ -109,7 +109,11 @@ export const layer = ConversationEntity.toLayer(
     /** The answers of the submissions this incarnation took, by key, oldest first. */
     const seen = new Map<string, Deferred.Deferred<string, ConversationUnavailable>>()
 
-    /** Applies a submission unless its key was applied already; either way, answers with its submission id. */
+    /**
+     * Applies a submission unless its key was applied already; either way, answers with its submission id.
+     * The first delivery's work runs to its end even if its caller goes away (the cluster gave up on it), so a
+     * later delivery gets its outcome instead of applying the op a second time.
+     */
     const submitOnce = (key: string, apply: Effect.Effect<string, ConversationUnavailable>) =>
       Effect.suspend(() => {
         const first = seen.get(key)
@@ -117,7 +121,7 @@ export const layer = ConversationEntity.toLayer(
         const answer = Deferred.makeUnsafe<string, ConversationUnavailable>()
         seen.set(key, answer)
         if (seen.size > SEEN_KEYS) seen.delete(seen.keys().next().value!)
-        return store.submitted(conversationId, key).pipe(
+        const work = store.submitted(conversationId, key).pipe(
           Effect.mapError((error) => unavailable(error.message)),
           Effect.flatMap((recorded) => recorded !== undefined ? Effect.succeed(recorded) : apply),
           Effect.onExit((exit) =>
@@ -128,6 +132,7 @@ export const layer = ConversationEntity.toLayer(
             })
           )
         )
+        return Effect.forkIn(work, entityScope).pipe(Effect.andThen(Deferred.await(answer)))
       })
 
     const cursorOf = (state: Hosted): EventCursor => ({ incarnation, next: state.base + state.log.length })
