@@ -29,8 +29,15 @@ export const Open = Rpc.make("Open", {
   error: ConversationUnavailable
 })
 
-/** The cursor from which a new reader sees every event published after this call. */
-export const Cursor = Rpc.make("Cursor", { success: EventCursor, error: ConversationUnavailable })
+/**
+ * The cursor from which a new reader sees every event published after this call, or with `fromStart` every
+ * event this incarnation published (as far as its tail still holds them).
+ */
+export const Cursor = Rpc.make("Cursor", {
+  payload: { fromStart: Schema.optionalKey(Schema.Boolean) },
+  success: EventCursor,
+  error: ConversationUnavailable
+})
 
 /** Every event from `from.next` on, for as long as the reader reads; fails with RunnerLost for a gone incarnation. */
 export const Events = Rpc.make("Events", {

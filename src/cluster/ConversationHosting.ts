@@ -158,7 +158,8 @@ export const layer = ConversationEntity.toLayer(
     return ConversationEntity.of({
       Open: () =>
         Effect.map(host, (state) => ({ sessionConfigured: state.conversation.sessionConfigured, cursor: cursorOf(state) })),
-      Cursor: () => Effect.map(host, cursorOf),
+      Cursor: ({ payload }) =>
+        Effect.map(host, (state) => payload.fromStart === true ? { incarnation, next: state.base } : cursorOf(state)),
       Events: ({ payload }) => eventsFrom(payload.from),
       Submit: ({ payload }) =>
         Effect.flatMap(host, ({ conversation }) =>

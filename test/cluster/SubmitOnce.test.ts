@@ -87,7 +87,7 @@ describe.skipIf(!hasPostgres)("a Submit delivered twice", () => {
   /** Submits `op` under `key` and waits for its event `type`; its submission id. */
   const submitAndWait = (client: Client, key: string, op: Op, type: string) =>
     Effect.gen(function*() {
-      const cursor = yield* client.Cursor()
+      const cursor = yield* client.Cursor({})
       const id = yield* client.Submit({ key, op })
       yield* client.Events({ from: cursor }).pipe(
         Stream.takeUntil((event) => event.msg.type === type && event.id === id),

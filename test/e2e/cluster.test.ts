@@ -233,7 +233,10 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
       mock.push(MockTurn.message("answered on the survivor"))
       const sent = await front.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "go on" } }] }, 60_000)
       assert.deepEqual(sent.result, {}, JSON.stringify(sent))
-      const complete = await front.waitFor(ofIt("task_complete"), "the next turn's task_complete on the same listener", 60_000)
+      const complete = await front.waitFor(ofIt("task_complete"), "the next turn's task_complete on the same listener", 60_000).catch((e) => {
+        console.log(front.stderr.slice(-6000))
+        throw e
+      })
       assert.strictEqual(complete.params.msg.last_agent_message, "answered on the survivor")
     } finally {
       runner.child.kill("SIGKILL")

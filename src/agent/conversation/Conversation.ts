@@ -54,6 +54,12 @@ export interface Conversation {
   /** Subscribes now: the stream holds every event published from this moment on. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   /**
+   * Where a conversation moves between hosts (a cluster's runners): every event its current host published,
+   * as far as that host still keeps them, then the live ones. A reader that follows the conversation to its
+   * next host reads from there, so it misses nothing the new host published before it arrived.
+   */
+  readonly subscribeFromStart?: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope> | undefined
+  /**
    * Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. `key`: the
    * idempotency key a clustered front chose for the client's request; the op's durable write carries it.
    */

@@ -209,9 +209,10 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           const conversation = yield* find(params.conversationId)
           const subscriptionId = randomUUID()
           const subscribed = yield* Deferred.make<void>()
-          const forward = (current: Conversation) =>
+          const forward = (current: Conversation, followed: boolean) =>
             Effect.scoped(Effect.gen(function*() {
-              const events = yield* current.subscribe
+              // Followed to its next runner: from the first event there, which may precede this subscription.
+              const events = yield* (followed ? current.subscribeFromStart ?? current.subscribe : current.subscribe)
               yield* Deferred.succeed(subscribed, undefined)
               yield* events.pipe(
                 Stream.runForEach((event) =>
@@ -225,8 +226,8 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
             }))
           const follow = Effect.gen(function*() {
             let current = conversation
-            while (true) {
-              yield* forward(current)
+            for (let followed = false;; followed = true) {
+              yield* forward(current, followed)
               // A conversation of this process ended for good: it is gone, or it is the same one.
               yield* Effect.sleep(REFOLLOW_PAUSE)
               const again = yield* Effect.option(manager.get(current.id))
