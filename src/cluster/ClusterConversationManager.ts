@@ -77,22 +77,28 @@ export const layer: Layer.Layer<
 
   const proxy = (conversationId: string, resolved: ResolvedConfig, sessionConfigured: Event): Conversation => {
     const entity = clientFor(conversationId)
-    return {
-      id: conversationId,
-      config: resolved,
-      rolloutPath: undefined,
-      sessionConfigured,
-      // The cursor is taken now, so the stream holds every event published from this moment on.
-      subscribe: entity.Cursor().pipe(
+    // The cursor is taken now, so the stream holds every event published from this moment on (or, from the
+    // start, every event of the conversation's current hosting).
+    const subscribeFrom = (fromStart: boolean) =>
+      entity.Cursor({ fromStart }).pipe(
         Effect.map((cursor) =>
           entity.Events({ from: cursor }).pipe(
             Stream.catchCause((cause) => Stream.make(runnerLostEvent(conversationId, causeText(cause))))
           )
         ),
         Effect.catchCause((cause) => Effect.succeed(Stream.make(runnerLostEvent(conversationId, causeText(cause)))))
-      ),
-      submit: (op) => entity.Submit({ op }).pipe(Effect.mapError(unavailable)),
-      submitWithId: (id, op) => entity.Submit({ id, op }).pipe(Effect.mapError(unavailable), Effect.asVoid),
+      )
+    return {
+      id: conversationId,
+      config: resolved,
+      rolloutPath: undefined,
+      sessionConfigured,
+      subscribe: subscribeFrom(false),
+      subscribeFromStart: subscribeFrom(true),
+      // One key per client request, chosen here: the cluster's re-deliveries of this Submit carry the same one.
+      submit: (op) => Effect.suspend(() => entity.Submit({ key: randomUUID(), op })).pipe(Effect.mapError(unavailable)),
+      submitWithId: (id, op) =>
+        Effect.suspend(() => entity.Submit({ id, key: randomUUID(), op })).pipe(Effect.mapError(unavailable), Effect.asVoid),
       isTaskRunning: entity.IsTaskRunning().pipe(Effect.orElseSucceed(() => false)),
       history: entity.History().pipe(Effect.mapError(unavailable)),
       attach: (effect) => Effect.forkIn(effect, managerScope)

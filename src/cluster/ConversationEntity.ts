@@ -29,8 +29,15 @@ export const Open = Rpc.make("Open", {
   error: ConversationUnavailable
 })
 
-/** The cursor from which a new reader sees every event published after this call. */
-export const Cursor = Rpc.make("Cursor", { success: EventCursor, error: ConversationUnavailable })
+/**
+ * The cursor from which a new reader sees every event published after this call, or with `fromStart` every
+ * event this incarnation published (as far as its tail still holds them).
+ */
+export const Cursor = Rpc.make("Cursor", {
+  payload: { fromStart: Schema.optionalKey(Schema.Boolean) },
+  success: EventCursor,
+  error: ConversationUnavailable
+})
 
 /** Every event from `from.next` on, for as long as the reader reads; fails with RunnerLost for a gone incarnation. */
 export const Events = Rpc.make("Events", {
@@ -40,9 +47,14 @@ export const Events = Rpc.make("Events", {
   stream: true
 })
 
-/** Submits an op (under `id` when given) and returns its submission id. */
+/**
+ * Submits an op (under `id` when given) and returns its submission id. `key` is the idempotency key the
+ * front chose once for the client's request: the cluster delivers a message again to the conversation's
+ * next runner when the runner it went to became unreachable before answering, and an op whose key was
+ * already applied (recorded with its write, see `ConversationStore`) is answered with its first id instead.
+ */
 export const Submit = Rpc.make("Submit", {
-  payload: { id: Schema.optionalKey(Schema.String), op: Op },
+  payload: { id: Schema.optionalKey(Schema.String), key: Schema.String, op: Op },
   success: Schema.String,
   error: ConversationUnavailable
 })

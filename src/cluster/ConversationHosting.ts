@@ -3,10 +3,14 @@
  * message to it loads the conversation's config and history from the store and starts it on the local
  * ConversationManager; everything it records goes back to the store. Its events are numbered and kept
  * (a bounded tail) so a front can read from the cursor it took before submitting, without a gap.
+ *
+ * A `Submit` is applied once per key: a key this incarnation has seen gets the answer of its first delivery
+ * (awaited if still running), and a key an earlier runner applied (recorded in the store with its write) is
+ * answered with the submission id recorded there, without applying the op again.
  */
 import { randomUUID } from "node:crypto"
 import { statSync } from "node:fs"
-import { Effect, PubSub, Scope, Semaphore, Stream } from "effect"
+import { Deferred, Effect, PubSub, Scope, Semaphore, Stream } from "effect"
 import { Entity } from "effect/cluster"
 import { type Conversation, ConversationUnavailable } from "../agent/conversation/Conversation.js"
 import type { Event } from "../rpc/Event.js"
@@ -16,6 +20,9 @@ import { ConversationStore } from "./ConversationStore.js"
 
 /** Events kept for readers that start behind the live end (a front's cursor taken just before its submit). */
 const EVENT_TAIL = 4096
+
+/** Submission keys this incarnation remembers in memory (older ones are found in the store). */
+const SEEN_KEYS = 1024
 
 /** Conversations are kept while idle this long, then passivated; the next message reloads them from the store. */
 const MAX_IDLE = "30 minutes"
@@ -71,9 +78,9 @@ export const layer = ConversationEntity.toLayer(
         history: stored.history,
         conversationId,
         historySink: {
-          record: (items) => persist(store.append(conversationId, items)),
-          replace: (items) => persist(store.replace(conversationId, items)),
-          queue: (item) => store.queue(conversationId, item).pipe(Effect.mapError((error) => unavailable(error.message)))
+          record: (items, stamp) => persist(store.append(conversationId, items, stamp)),
+          replace: (items, stamp) => persist(store.replace(conversationId, items, stamp)),
+          queue: (item, stamp) => persist(store.queue(conversationId, item, stamp))
         }
       })
       yield* Effect.addFinalizer(() => manager.remove(conversationId))
@@ -99,6 +106,35 @@ export const layer = ConversationEntity.toLayer(
       }))
     ))
 
+    /** The answers of the submissions this incarnation took, by key, oldest first. */
+    const seen = new Map<string, Deferred.Deferred<string, ConversationUnavailable>>()
+
+    /**
+     * Applies a submission unless its key was applied already; either way, answers with its submission id.
+     * The first delivery's work runs to its end even if its caller goes away (the cluster gave up on it), so a
+     * later delivery gets its outcome instead of applying the op a second time.
+     */
+    const submitOnce = (key: string, apply: Effect.Effect<string, ConversationUnavailable>) =>
+      Effect.suspend(() => {
+        const first = seen.get(key)
+        if (first !== undefined) return Deferred.await(first)
+        const answer = Deferred.makeUnsafe<string, ConversationUnavailable>()
+        seen.set(key, answer)
+        if (seen.size > SEEN_KEYS) seen.delete(seen.keys().next().value!)
+        const work = store.submitted(conversationId, key).pipe(
+          Effect.mapError((error) => unavailable(error.message)),
+          Effect.flatMap((recorded) => recorded !== undefined ? Effect.succeed(recorded) : apply),
+          Effect.onExit((exit) =>
+            Effect.suspend(() => {
+              // A submission that failed wrote nothing: a later delivery of it may try again.
+              if (exit._tag === "Failure" && seen.get(key) === answer) seen.delete(key)
+              return Deferred.done(answer, exit)
+            })
+          )
+        )
+        return Effect.forkIn(work, entityScope).pipe(Effect.andThen(Deferred.await(answer)))
+      })
+
     const cursorOf = (state: Hosted): EventCursor => ({ incarnation, next: state.base + state.log.length })
 
     const eventsFrom = (from: EventCursor) =>
@@ -122,13 +158,17 @@ export const layer = ConversationEntity.toLayer(
     return ConversationEntity.of({
       Open: () =>
         Effect.map(host, (state) => ({ sessionConfigured: state.conversation.sessionConfigured, cursor: cursorOf(state) })),
-      Cursor: () => Effect.map(host, cursorOf),
+      Cursor: ({ payload }) =>
+        Effect.map(host, (state) => payload.fromStart === true ? { incarnation, next: state.base } : cursorOf(state)),
       Events: ({ payload }) => eventsFrom(payload.from),
       Submit: ({ payload }) =>
         Effect.flatMap(host, ({ conversation }) =>
-          payload.id !== undefined
-            ? Effect.as(conversation.submitWithId(payload.id, payload.op), payload.id)
-            : conversation.submit(payload.op)),
+          submitOnce(
+            payload.key,
+            payload.id !== undefined
+              ? Effect.as(conversation.submitWithId(payload.id, payload.op, payload.key), payload.id)
+              : conversation.submit(payload.op, payload.key)
+          )),
       History: () => Effect.flatMap(host, ({ conversation }) => conversation.history),
       IsTaskRunning: () => Effect.flatMap(host, ({ conversation }) => conversation.isTaskRunning)
     })

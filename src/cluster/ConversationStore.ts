@@ -2,9 +2,15 @@
  * Where a clustered conversation lives between runners: its resolved config and its history, in
  * PostgreSQL. Whichever runner hosts the conversation reads them when it takes the conversation over and
  * appends to them as the turn records items, so a runner that dies takes nothing acknowledged with it.
+ *
+ * A write that applies a client's submission carries the submission's idempotency key (`SubmissionStamp`),
+ * recorded in the same transaction: the cluster may deliver a submission again to the conversation's next
+ * runner, which then finds the key (`submitted`) and answers with the id the first delivery got, and a
+ * write whose key is already there is skipped. The last `KEPT_SUBMISSIONS` keys of each conversation are kept.
  */
 import { Array as Arr, Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import type { SubmissionStamp } from "../agent/conversation/Conversation.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 
@@ -25,6 +31,9 @@ export interface StoredSummary {
   /** The first items of its history, enough to find its first user message. */
   readonly head: ReadonlyArray<ResponseItem>
 }
+
+/** Submission keys kept per conversation: far more than the cluster ever re-delivers (it does so within seconds). */
+const KEPT_SUBMISSIONS = 1000
 
 /** Items read per conversation to find its preview (the context messages come first). */
 const HEAD_ITEMS = 8
@@ -62,11 +71,17 @@ export class ConversationStore extends Context.Service<ConversationStore, {
    * Keeps a user message sent while a task runs, until the task takes it: `append` of that message removes
    * it, and a runner that takes the conversation over moves what is left into the history (`adoptQueued`).
    */
-  readonly queue: (conversationId: string, item: ResponseItem) => Effect.Effect<void, ConversationStoreError>
+  readonly queue: (conversationId: string, item: ResponseItem, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationStoreError>
   /** Appends the queued messages to the history (the runner that queued them is gone); true when there were any. */
   readonly adoptQueued: (conversationId: string) => Effect.Effect<boolean, ConversationStoreError>
   /** Appends items to the history, in order (a queued message among them leaves the queue). */
-  readonly append: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
+  readonly append: (
+    conversationId: string,
+    items: ReadonlyArray<ResponseItem>,
+    stamp?: SubmissionStamp
+  ) => Effect.Effect<void, ConversationStoreError>
+  /** The submission id a write stamped with `key` recorded, or undefined when no write carried that key. */
+  readonly submitted: (conversationId: string, key: string) => Effect.Effect<string | undefined, ConversationStoreError>
   /** A page of conversations (archived or not), newest first, after the one named `after`. */
   readonly list: (options: {
     readonly pageSize: number
@@ -76,7 +91,11 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   /** Marks a conversation archived or not; false when there is no such conversation. */
   readonly setArchived: (conversationId: string, archived: boolean) => Effect.Effect<boolean, ConversationStoreError>
   /** Replaces the whole history (compaction). */
-  readonly replace: (conversationId: string, items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationStoreError>
+  readonly replace: (
+    conversationId: string,
+    items: ReadonlyArray<ResponseItem>,
+    stamp?: SubmissionStamp
+  ) => Effect.Effect<void, ConversationStoreError>
 }>()("codex-effect/ConversationStore") {
   /** The store in the database `database` names (a URL without its password) to its errors. */
   static readonly layerFor = (database: string) => Layer.effect(ConversationStore, Effect.gen(function*() {
@@ -103,7 +122,31 @@ export class ConversationStore extends Context.Service<ConversationStore, {
         conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
         item JSONB NOT NULL
       )`
+      // The primary key is what makes a submission apply once, even if two runners raced on it.
+      yield* sql`CREATE TABLE IF NOT EXISTS codex_submissions (
+        conversation_id TEXT NOT NULL REFERENCES codex_conversations (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        submission_id TEXT NOT NULL,
+        seq BIGSERIAL NOT NULL,
+        PRIMARY KEY (conversation_id, key)
+      )`
+      yield* sql`CREATE INDEX IF NOT EXISTS codex_submissions_age ON codex_submissions (conversation_id, seq)`
     }))
+
+    /**
+     * Runs `write` once per stamp, in one transaction with the stamp's key: false (and nothing written) when
+     * the key is already there. Older keys beyond the kept ones go in the same transaction.
+     */
+    const once = (conversationId: string, stamp: SubmissionStamp | undefined, write: Effect.Effect<void, unknown>) =>
+      stamp === undefined ? sql.withTransaction(write) : sql.withTransaction(Effect.gen(function*() {
+        const fresh = yield* sql`INSERT INTO codex_submissions (conversation_id, key, submission_id)
+          VALUES (${conversationId}, ${stamp.key}, ${stamp.id}) ON CONFLICT DO NOTHING RETURNING key`
+        if (fresh.length === 0) return
+        yield* write
+        yield* sql`DELETE FROM codex_submissions WHERE conversation_id = ${conversationId} AND seq <= (
+          SELECT seq FROM codex_submissions WHERE conversation_id = ${conversationId}
+          ORDER BY seq DESC OFFSET ${KEPT_SUBMISSIONS} LIMIT 1)`
+      }))
 
     // One statement per batch keeps a batch's items together and in order.
     const insertItems = (conversationId: string, items: ReadonlyArray<ResponseItem>) => {
@@ -159,20 +202,31 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             Effect.map((rows) => rows.length > 0),
             Effect.mapError(storeError(`could not ${archived ? "archive" : "unarchive"} conversation ${conversationId}`))
           ),
-      append: (conversationId, items) =>
-        sql.withTransaction(Effect.gen(function*() {
-          yield* insertItems(conversationId, items)
-          for (const item of items) {
-            if (item.type !== "message" || item.role !== "user") continue
-            yield* sql`DELETE FROM codex_queued WHERE seq = (SELECT min(seq) FROM codex_queued
-              WHERE conversation_id = ${conversationId} AND item = ${JSON.stringify(item)}::jsonb)`
-          }
-        })).pipe(Effect.mapError(storeError(`could not append to conversation ${conversationId}`))),
-      queue: (conversationId, item) =>
-        sql`INSERT INTO codex_queued (conversation_id, item) VALUES (${conversationId}, ${JSON.stringify(item)})`.pipe(
-          Effect.asVoid,
-          Effect.mapError(storeError(`could not queue a message for conversation ${conversationId}`))
+      append: (conversationId, items, stamp) =>
+        once(
+          conversationId,
+          stamp,
+          Effect.gen(function*() {
+            yield* insertItems(conversationId, items)
+            for (const item of items) {
+              if (item.type !== "message" || item.role !== "user") continue
+              yield* sql`DELETE FROM codex_queued WHERE seq = (SELECT min(seq) FROM codex_queued
+                WHERE conversation_id = ${conversationId} AND item = ${JSON.stringify(item)}::jsonb)`
+            }
+          })
+        ).pipe(Effect.mapError(storeError(`could not append to conversation ${conversationId}`))),
+      submitted: (conversationId, key) =>
+        sql<{ readonly submission_id: string }>`
+          SELECT submission_id FROM codex_submissions WHERE conversation_id = ${conversationId} AND key = ${key}`.pipe(
+          Effect.map((rows) => rows[0]?.submission_id),
+          Effect.mapError(storeError(`could not look up a submission to conversation ${conversationId}`))
         ),
+      queue: (conversationId, item, stamp) =>
+        once(
+          conversationId,
+          stamp,
+          sql`INSERT INTO codex_queued (conversation_id, item) VALUES (${conversationId}, ${JSON.stringify(item)})`.pipe(Effect.asVoid)
+        ).pipe(Effect.mapError(storeError(`could not queue a message for conversation ${conversationId}`))),
       adoptQueued: (conversationId) =>
         sql.withTransaction(Effect.gen(function*() {
           const moved = yield* sql<{ readonly seq: string }>`
@@ -180,11 +234,15 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             INSERT INTO codex_history (conversation_id, item) SELECT ${conversationId}, item FROM taken ORDER BY seq RETURNING seq`
           return moved.length > 0
         })).pipe(Effect.mapError(storeError(`could not move the queued messages of ${conversationId} into its history`))),
-      replace: (conversationId, items) =>
-        sql.withTransaction(Effect.gen(function*() {
-          yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`
-          yield* insertItems(conversationId, items)
-        })).pipe(Effect.mapError(storeError(`could not replace the history of ${conversationId}`)))
+      replace: (conversationId, items, stamp) =>
+        once(
+          conversationId,
+          stamp,
+          Effect.gen(function*() {
+            yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`
+            yield* insertItems(conversationId, items)
+          })
+        ).pipe(Effect.mapError(storeError(`could not replace the history of ${conversationId}`)))
     })
   }))
 }

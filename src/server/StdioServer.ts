@@ -11,13 +11,16 @@
  * period and are then dropped, the sender stops waiting, and the final flush has a deadline: the
  * server exits within a second even when nobody reads its stdout.
  *
- * SIGTERM (an interrupt) drains the server instead: no new line is handled, the requests running get
- * their answers (up to the drain timeout; then they are interrupted), and what is left to write is flushed.
+ * SIGTERM (an interrupt) drains the server instead: a new request is refused with an error, the requests
+ * running get their answers (up to the drain timeout; then they are interrupted), and what is left to write
+ * is flushed. The input is still read meanwhile, so a call that waits on its client (an approval) gets the
+ * client's answer and ends, instead of waiting out the drain timeout.
  */
 import { type Cause, Deferred, Duration, Effect, Queue, Stdio, Stream } from "effect"
+import { internalError } from "../rpc/JsonRpc.js"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { type IncomingLine, readLines } from "./LineReader.js"
+import { decodeLine, type IncomingLine, readLines } from "./LineReader.js"
 import { Router } from "./Router.js"
 import { DEFAULT_DRAIN_TIMEOUT_MS } from "./ServerLayer.js"
 
@@ -32,17 +35,6 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
   const stdio = yield* Stdio.Stdio
   const router = yield* Router
   const sender = yield* OutgoingSender
-  yield* Effect.addFinalizer(() =>
-    Effect.flatMap(router.running, (running) => running === 0 ? Effect.void : Effect.logInfo(`draining: ${running} requests to answer`)).pipe(
-      Effect.andThen(router.awaitIdle),
-      Effect.interruptible,
-      Effect.timeoutOption(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS),
-      Effect.tap((drained) =>
-        drained._tag === "None" ? Effect.logWarning("drain timeout ran out; interrupting the requests still running") : Effect.void
-      ),
-      Effect.andThen(sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE)))
-    )
-  )
   yield* Effect.logDebug("codex-effect server ready")
 
   const readAhead = new ByteBudget(READ_AHEAD_BYTES)
@@ -53,6 +45,28 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
     Effect.andThen(Queue.end(pending)),
     Effect.ensuring(Deferred.succeed(inputEnded, undefined)),
     Effect.forkScoped
+  )
+
+  /** While draining: a request is refused, anything else (the client's answers, a cancel) is handled. */
+  const handleDraining = (line: IncomingLine) => {
+    const decoded = decodeLine(line)
+    const refused = decoded._tag === "Message" && decoded.message._tag === "Request"
+      ? sender.sendError(decoded.message.id, internalError("Server shutting down: it takes no new requests"))
+      : router.handle(line)
+    return refused.pipe(Effect.andThen(Effect.sync(() => readAhead.release(sizeOf(line)))))
+  }
+  // Added after the reader, so it runs before the reader is interrupted: the drain still reads the input.
+  yield* Effect.addFinalizer(() =>
+    Effect.flatMap(router.running, (running) => running === 0 ? Effect.void : Effect.logInfo(`draining: ${running} requests to answer`)).pipe(
+      Effect.andThen(router.awaitIdle),
+      Effect.raceFirst(Stream.fromQueue(pending).pipe(Stream.runForEach(handleDraining), Effect.andThen(Effect.never))),
+      Effect.interruptible,
+      Effect.timeoutOption(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS),
+      Effect.tap((drained) =>
+        drained._tag === "None" ? Effect.logWarning("drain timeout ran out; interrupting the requests still running") : Effect.void
+      ),
+      Effect.andThen(sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE)))
+    )
   )
 
   /** Room in the outgoing queue; after EOF only for a grace period (false: give up). */

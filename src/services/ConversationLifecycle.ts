@@ -6,7 +6,7 @@
  * protocol's answers. In the app-server's words a conversation is a thread.
  */
 import { type Effect, Schema } from "effect"
-import type { Conversation, ConversationUnavailable } from "../agent/conversation/Conversation.js"
+import type { Conversation, ConversationUnavailable, SubmissionStamp } from "../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ConversationSummary } from "../rpc/ConversationApi.js"
@@ -50,12 +50,15 @@ export interface StartOptions {
   readonly historySink?: HistorySink | undefined
 }
 
-/** Receives every item a conversation records, and the whole history when compaction replaces it. */
+/**
+ * Receives every item a conversation records, and the whole history when compaction replaces it. A write
+ * that applies a clustered submission carries its `stamp`, to be recorded with it (see `SubmissionStamp`).
+ */
 export interface HistorySink {
-  readonly record: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
-  readonly replace: (items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>
+  readonly record: (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>
+  readonly replace: (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>
   /** Keeps a user message that waits for the running task to take it (see `Conversation`'s `onQueue`). */
-  readonly queue?: ((item: ResponseItem) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  readonly queue?: ((item: ResponseItem, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>) | undefined
 }
 
 export interface NewConversation {

@@ -1,7 +1,8 @@
 /**
  * The conversation store on a real PostgreSQL: a conversation's config and history round-trip as JSON, items
  * append in order, compaction replaces the history, conversations do not see each other's items, an
- * unknown id is undefined, and conversations list newest first and archive out of the list. Runs where
+ * unknown id is undefined, a write stamped with a known submission key is skipped, and conversations list
+ * newest first and archive out of the list. Runs where
  * PostgreSQL is installed; on CI its absence fails the file.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
@@ -57,6 +58,29 @@ describe.skipIf(!hasPostgres)("ConversationStore", () => {
       assert.deepStrictEqual((yield* conversations.load("a"))?.history, [message("user", "summary")])
       assert.deepStrictEqual((yield* conversations.load("b"))?.history, [message("user", "other")])
       assert.isUndefined(yield* conversations.load("missing"))
+    }).pipe(Effect.provide(store())), 60_000)
+
+  it.effect("applies a write stamped with a submission key once, remembers the key's id, and keeps the last 1000 keys", () =>
+    Effect.gen(function*() {
+      const conversations = yield* ConversationStore
+      yield* conversations.create("s", config, [])
+      const stamp = { key: "k1", id: "7" }
+      yield* conversations.append("s", [message("user", "once")], stamp)
+      yield* conversations.append("s", [message("user", "once")], stamp)
+      yield* conversations.queue("s", message("user", "queued once"), { key: "k2", id: "8" })
+      yield* conversations.queue("s", message("user", "queued once"), { key: "k2", id: "8" })
+      yield* conversations.replace("s", [message("user", "replaced")], { key: "k1", id: "7" })
+      assert.strictEqual(yield* conversations.submitted("s", "k1"), "7")
+      assert.strictEqual(yield* conversations.submitted("s", "k2"), "8")
+      assert.isUndefined(yield* conversations.submitted("s", "k3"))
+      assert.isUndefined(yield* conversations.submitted("other", "k1"))
+      assert.isTrue(yield* conversations.adoptQueued("s"))
+      assert.deepStrictEqual((yield* conversations.load("s"))?.history, [message("user", "once"), message("user", "queued once")])
+
+      for (let i = 0; i < 1000; i++) yield* conversations.append("s", [], { key: `later ${i}`, id: String(i) })
+      assert.isUndefined(yield* conversations.submitted("s", "k1"), "the oldest key is pruned")
+      assert.strictEqual(yield* conversations.submitted("s", "later 0"), "0")
+      assert.strictEqual(yield* conversations.submitted("s", "later 999"), "999")
     }).pipe(Effect.provide(store())), 60_000)
 
   it.effect("lists conversations newest first a page at a time, with their first items, and archives them out of the list", () =>

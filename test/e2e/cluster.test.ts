@@ -203,6 +203,48 @@ describe.skipIf(!hasPostgres)("mcp --cluster", () => {
     }
   }, 120_000)
 
+  it("keeps a conversation-API listener across the death of the runner hosting its conversation", async () => {
+    pg.query("CREATE DATABASE listener")
+    const url = pg.url.replace(/\/postgres$/, "/listener")
+    const mock = await startMockModelServer()
+    const home = makeTempDir("codex-home-")
+    const workspace = makeTempDir("workspace-")
+    writeFileSync(`${home}/config.toml`, mockConfigToml(mock.url))
+    const runnerArgs = async () => ["mcp", "--cluster", url, "--runner-address", `127.0.0.1:${await freePort()}`]
+    const front = new ServerProcess({ codexHome: home, args: await runnerArgs() })
+    const runner = new ServerProcess({ codexHome: home, args: await runnerArgs() })
+    try {
+      await front.initialize()
+      const split = shardSplit("listener")
+      await waitUntil(() => pg.query(split) === "150,150", 30_000, () => `shards per runner: ${pg.query(split)}`)
+      let conversationId: string | undefined
+      for (let k = 0; conversationId === undefined; k++) {
+        assert.isBelow(k, 30, "one of 30 new conversations lands on the second runner")
+        mock.push(MockTurn.message("probed"))
+        const answer = await front.request("tools/call", { name: "codex", arguments: { prompt: `probe-${k}-end`, cwd: workspace } }, 30_000)
+        if (runner.stderr.includes(`prompt=probe-${k}-end`)) conversationId = answer.result.structuredContent.threadId
+      }
+      const ofIt = (type: string) => (m: any) => m.method === `codex/event/${type}` && m.params?.conversationId === conversationId
+      assert.isDefined((await front.request("addConversationListener", { conversationId })).result?.subscriptionId)
+
+      runner.child.kill("SIGKILL")
+      const lost = await front.waitFor(ofIt("error"), "the listener's runner lost event", 60_000)
+      assert.match(lost.params.msg.message, /runner lost/)
+      mock.push(MockTurn.message("answered on the survivor"))
+      const sent = await front.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "go on" } }] }, 60_000)
+      assert.deepEqual(sent.result, {}, JSON.stringify(sent))
+      const complete = await front.waitFor(ofIt("task_complete"), "the next turn's task_complete on the same listener", 60_000).catch((e) => {
+        console.log(front.stderr.slice(-6000))
+        throw e
+      })
+      assert.strictEqual(complete.params.msg.last_agent_message, "answered on the survivor")
+    } finally {
+      runner.child.kill("SIGKILL")
+      await front.closeAndWait(10_000)
+      await mock.close()
+    }
+  }, 120_000)
+
   it("exits 1 saying which database it could not reach, without its password", async () => {
     const port = await freePort()
     const server = new ServerProcess({

@@ -159,3 +159,22 @@ describe("progress", () => {
     ])
   })
 })
+
+describe("an approval while the server drains (SIGTERM)", () => {
+  it("still takes the client's answer: the call ends with its result, new requests are refused, and the server exits 0", async () => {
+    const workdir = makeTempDir("codex-work-")
+    const { server } = await start([MockTurn.shell(["touch", "drained.txt"], { workdir }), MockTurn.message("done while draining")])
+    server.send({ id: 1, method: "tools/call", params: { name: "codex", arguments: { prompt: "touch" } } })
+    const elicitation = await server.waitForServerRequest("elicitation/create")
+    server.child.kill("SIGTERM")
+    await server.waitForStderr(/draining: 1 requests to answer/, 10_000)
+    server.send({ id: 2, method: "ping" })
+    const refused = await server.waitFor((m) => m.id === 2, "the refusal of a new request")
+    expect(refused.error?.message).toMatch(/^Server shutting down/)
+    server.send({ id: elicitation.id!, result: { decision: "approved" } })
+    const answer = await server.waitFor((m) => m.id === 1, "the codex tool result")
+    expect(answer.result.content).toEqual([{ type: "text", text: "done while draining" }])
+    expect(existsSync(join(workdir, "drained.txt"))).toBe(true)
+    expect((await server.waitForExit(10_000)).code).toBe(0)
+  })
+})

@@ -54,10 +54,19 @@ export interface Conversation {
   readonly sessionConfigured: Event
   /** Subscribes now: the stream holds every event published from this moment on. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
-  /** Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. */
-  readonly submit: (op: Op) => Effect.Effect<string, ConversationUnavailable>
-  /** Submits an op under a caller-chosen id (the `codex` tool uses its request id). */
-  readonly submitWithId: (id: string, op: Op) => Effect.Effect<void, ConversationUnavailable>
+  /**
+   * Where a conversation moves between hosts (a cluster's runners): every event its current host published,
+   * as far as that host still keeps them, then the live ones. A reader that follows the conversation to its
+   * next host reads from there, so it misses nothing the new host published before it arrived.
+   */
+  readonly subscribeFromStart?: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope> | undefined
+  /**
+   * Submits an op with the next automatic submission id (`"0"`, `"1"`, …) and returns that id. `key`: the
+   * idempotency key a clustered front chose for the client's request; the op's durable write carries it.
+   */
+  readonly submit: (op: Op, key?: string) => Effect.Effect<string, ConversationUnavailable>
+  /** Submits an op under a caller-chosen id (the `codex` tool uses its request id); `key` as for `submit`. */
+  readonly submitWithId: (id: string, op: Op, key?: string) => Effect.Effect<void, ConversationUnavailable>
   /** Whether a task is running right now. */
   readonly isTaskRunning: Effect.Effect<boolean>
   /** The conversation's history as the model sees it. */
@@ -65,6 +74,18 @@ export interface Conversation {
   /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
   readonly attach: (effect: Effect.Effect<void>) => Effect.Effect<Fiber.Fiber<void>>
 }
+
+/**
+ * Which submission a durable write applies: the idempotency key its front chose and the id the op got. A
+ * store records the key in the same transaction as the write, and skips a write whose key it already holds.
+ */
+export interface SubmissionStamp {
+  readonly key: string
+  readonly id: string
+}
+
+/** Writes the history to wherever it survives the process; `stamp` names the submission the write applies. */
+type DurableWrite<A> = (value: A, stamp?: SubmissionStamp | undefined) => Effect.Effect<void, ConversationUnavailable>
 
 interface ConversationOptions {
   readonly id: string
@@ -76,14 +97,14 @@ interface ConversationOptions {
   /** Items to start from: the context messages, or a resumed conversation's history. */
   readonly initialHistory: ReadonlyArray<ResponseItem>
   /** Called with every item appended to the history (the rollout writer); a failure fails the task. */
-  readonly onRecord?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  readonly onRecord?: DurableWrite<ReadonlyArray<ResponseItem>> | undefined
   /** Called with the whole new history when compaction replaces it (the rollout writer). */
-  readonly onReplace?: ((items: ReadonlyArray<ResponseItem>) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  readonly onReplace?: DurableWrite<ReadonlyArray<ResponseItem>> | undefined
   /**
    * Called with a user message that arrives while a task runs, before it is acknowledged: it waits for the
    * task to take it, and must survive the process meanwhile (a clustered conversation's store).
    */
-  readonly onQueue?: ((item: ResponseItem) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  readonly onQueue?: DurableWrite<ResponseItem> | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
@@ -96,6 +117,8 @@ interface ConversationOptions {
 interface Submission {
   readonly id: string
   readonly op: Op
+  /** The idempotency key of a clustered submission (see `SubmissionStamp`). */
+  readonly key?: string | undefined
   readonly acknowledged?: Deferred.Deferred<void, ConversationUnavailable> | undefined
 }
 
@@ -132,18 +155,21 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   const publish = (id: string, msg: EventMsg) => PubSub.publish(events, { id, msg }).pipe(Effect.asVoid)
 
-  const record = (items: ReadonlyArray<ResponseItem>) =>
+  const record = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
     Effect.suspend(() => {
       if (items.length === 0) return Effect.void
       history.push(...items)
-      return options.onRecord?.(items) ?? Effect.void
+      return options.onRecord?.(items, stamp) ?? Effect.void
     })
 
-  const replaceHistory = (items: ReadonlyArray<ResponseItem>) =>
+  const replaceHistory = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
     Effect.suspend(() => {
       history.splice(0, history.length, ...items)
-      return options.onReplace?.(items) ?? Effect.void
+      return options.onReplace?.(items, stamp) ?? Effect.void
     })
+
+  const stampOf = (submission: { readonly id: string; readonly key?: string | undefined }): SubmissionStamp | undefined =>
+    submission.key === undefined ? undefined : { key: submission.key, id: submission.id }
 
   const approvals = makePendingApprovals({ timeoutMs: options.config.approvalTimeoutMs, publish })
   const userInput = makePendingUserInput(publish)
@@ -160,13 +186,23 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       )
     })
 
-  /** Starts a task: a user turn (`items`) by default, or another body (`compact`). */
+  /**
+   * Starts a task: a user turn (`items`) by default, or another body (`compact`). The task's first durable
+   * write (its prompt, or the compaction's new history) carries `stamp`.
+   */
   const startTask = Effect.fnUntraced(function*(
     id: string,
     items: ReadonlyArray<InlineInputItem>,
     turn: TurnContext,
+    stamp: SubmissionStamp | undefined,
     body: (env: TaskEnvironment, tokens: TaskTokens) => Effect.Effect<TaskOutcome, ModelError | ConversationUnavailable> = runTask
   ) {
+    let unstamped = stamp
+    const takeStamp = () => {
+      const taken = unstamped
+      unstamped = undefined
+      return taken
+    }
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
     workspaces.hold(turn.cwd)
@@ -180,11 +216,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       prompt: promptText(items)
     }))
     yield* publish(id, { type: "task_started", model_context_window: turn.limits.contextWindow ?? null })
-    // Input that arrived after the last task took its own comes first: it was sent before this prompt.
+    // Input that arrived after the last task took its own comes first: it was sent before this prompt
+    // (and was stamped when it was queued).
     const queued = pendingInput.map(userMessageFromInput)
     pendingInput = []
     yield* record(queued).pipe(
-      Effect.andThen(items.length > 0 ? record([userMessageFromInput(items)]) : Effect.void),
+      Effect.andThen(items.length > 0 ? record([userMessageFromInput(items)], takeStamp()) : Effect.void),
       // A store that refuses the input ends the task before it asks the model.
       Effect.tapError((error) => publish(id, { type: "error", message: error.message }).pipe(Effect.andThen(finishTask(running, null))))
     )
@@ -216,8 +253,8 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       tools: [...options.toolsFor(turn), ...extraTools],
       toolContext,
       history: () => history,
-      record,
-      replaceHistory,
+      record: (items) => record(items, takeStamp()),
+      replaceHistory: (items) => replaceHistory(items, takeStamp()),
       takePendingInput: () => {
         const taken = pendingInput
         pendingInput = []
@@ -289,13 +326,13 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   })
 
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
-  const input = (id: string, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
+  const input = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
     appendUserInput(historyLog, items).pipe(
       Effect.andThen(inlineLocalImages(items, turn.cwd)),
       Effect.flatMap((inline) =>
         Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
-          if (task === undefined) return startTask(id, inline, turn)
-          return (options.onQueue?.(userMessageFromInput(inline)) ?? Effect.void).pipe(
+          if (task === undefined) return startTask(submission.id, inline, turn, stampOf(submission))
+          return (options.onQueue?.(userMessageFromInput(inline), stampOf(submission)) ?? Effect.void).pipe(
             Effect.andThen(Effect.sync(() => void pendingInput.push(inline)))
           )
         })
@@ -303,36 +340,40 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     )
 
   /** A compact op while a task runs asks that task's model to summarise instead, as the reference does. */
-  const compact = (id: string) =>
+  const compact = (submission: Submission) =>
     Effect.suspend(() => {
-      if (task === undefined) return startTask(id, [], turnContext, runCompactTask)
+      if (task === undefined) return startTask(submission.id, [], turnContext, stampOf(submission), runCompactTask)
       pendingInput.push([{ type: "text", text: "Start Summarization" }])
       return Effect.void
     })
 
   /** Between tasks only, like the reference: a review is a task of its own. */
-  const review = (id: string, request: ReviewRequest) =>
+  const review = (submission: Submission, request: ReviewRequest) =>
     Effect.suspend(() =>
       task !== undefined
-        ? publish(id, { type: "error", message: "cannot start a review while a turn is running" })
-        : startTask(id, [], reviewTurnContext(turnContext), runReviewTask(request))
+        ? publish(submission.id, { type: "error", message: "cannot start a review while a turn is running" })
+        : startTask(submission.id, [], reviewTurnContext(turnContext), stampOf(submission), runReviewTask(request))
     )
 
   /** Between tasks only: a running task would record into the history being cut. */
-  const rollback = (id: string, turns: number) =>
-    Effect.suspend(() =>
-      task !== undefined
-        ? publish(id, { type: "error", message: "cannot roll back while a turn is running" })
-        : replaceHistory(withoutLastTurns(history, turns)).pipe(Effect.andThen(publish(id, { type: "thread_rolled_back", num_turns: turns })))
-    )
-
-  const override = (id: string, op: Extract<Op, { type: "override_turn_context" }>) =>
+  const rollback = (submission: Submission, turns: number) =>
     Effect.suspend(() => {
+      const { id } = submission
+      return task !== undefined
+        ? publish(id, { type: "error", message: "cannot roll back while a turn is running" })
+        : replaceHistory(withoutLastTurns(history, turns), stampOf(submission)).pipe(
+          Effect.andThen(publish(id, { type: "thread_rolled_back", num_turns: turns }))
+        )
+    })
+
+  const override = (submission: Submission, op: Extract<Op, { type: "override_turn_context" }>) =>
+    Effect.suspend(() => {
+      const { id } = submission
       const overridden = overrideTurnContext(turnContext, op)
       if (Result.isFailure(overridden)) return publish(id, { type: "error", message: overridden.failure })
       turnContext = overridden.success.turn
       const message = overridden.success.environmentMessage
-      return message === undefined ? Effect.void : record([message])
+      return message === undefined ? Effect.void : record([message], stampOf(submission))
     })
 
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
@@ -362,17 +403,17 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     const { id, op } = submission
     switch (op.type) {
       case "user_input":
-        return acknowledge(submission, input(id, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }))
+        return acknowledge(submission, input(submission, op.items, { ...turnContext, outputSchema: op.final_output_json_schema }))
       case "user_turn":
-        return acknowledge(submission, input(id, op.items, turnContextForUserTurn(turnContext, op)))
+        return acknowledge(submission, input(submission, op.items, turnContextForUserTurn(turnContext, op)))
       case "override_turn_context":
-        return override(id, op).pipe(reportFailure(id))
+        return override(submission, op).pipe(reportFailure(id))
       case "compact":
-        return compact(id).pipe(reportFailure(id))
+        return compact(submission).pipe(reportFailure(id))
       case "review":
-        return review(id, op.review_request).pipe(reportFailure(id))
+        return review(submission, op.review_request).pipe(reportFailure(id))
       case "thread_rollback":
-        return rollback(id, op.num_turns).pipe(reportFailure(id))
+        return rollback(submission, op.num_turns).pipe(reportFailure(id))
       case "add_to_history":
         return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":
@@ -433,11 +474,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     )
 
   /** Offers a submission; input returns once acknowledged (see `acknowledge`), the rest at once. */
-  const enqueue = (id: string, op: Op): Effect.Effect<void, ConversationUnavailable> => {
-    if (op.type !== "user_input" && op.type !== "user_turn") return Queue.offer(submissions, { id, op }).pipe(Effect.asVoid)
+  const enqueue = (id: string, op: Op, key?: string): Effect.Effect<void, ConversationUnavailable> => {
+    if (op.type !== "user_input" && op.type !== "user_turn") return Queue.offer(submissions, { id, op, key }).pipe(Effect.asVoid)
     if (ended) return Effect.fail(new ConversationUnavailable({ message: `conversation ${options.id} has ended` }))
     const acknowledged = Deferred.makeUnsafe<void, ConversationUnavailable>()
-    return Queue.offer(submissions, { id, op, acknowledged }).pipe(Effect.andThen(Deferred.await(acknowledged)))
+    return Queue.offer(submissions, { id, op, key, acknowledged }).pipe(Effect.andThen(Deferred.await(acknowledged)))
   }
 
   /** Input that can no longer be handled (the loop ended) is refused instead of waiting forever. */
@@ -466,10 +507,10 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     rolloutPath: options.rolloutPath,
     sessionConfigured: { id: "", msg: options.sessionConfigured },
     subscribe: PubSub.subscribe(events).pipe(Effect.map(Stream.fromSubscription)),
-    submit: (op) =>
+    submit: (op, key) =>
       Effect.suspend(() => {
         const id = String(nextSubmissionId++)
-        return Effect.as(enqueue(id, op), id)
+        return Effect.as(enqueue(id, op, key), id)
       }),
     submitWithId: enqueue,
     isTaskRunning: Effect.sync(() => task !== undefined),

@@ -3,6 +3,10 @@
  * send messages and turns, interrupt, and listen. Conversations created here forward their approval
  * requests to the client as `execCommandApproval` / `applyPatchApproval` whether or not a listener
  * exists; listeners receive every event as `codex/event/<type>`.
+ *
+ * In a cluster, a conversation's event stream ends (after a `runner lost` error event) when the runner
+ * hosting it is lost: a listener then reaches the conversation again, on the runner that takes it over, and
+ * follows its events (and forwards its approvals) from there.
  */
 import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, FiberMap, Layer, Schema, Stream } from "effect"
@@ -74,6 +78,9 @@ export const lifecycleError = (
       return invalidRequest(error.message)
   }
 }
+
+/** How long a listener whose conversation's runner was lost waits before reaching the conversation again. */
+const REFOLLOW_PAUSE = "500 millis"
 
 /** The handlers of `ConversationRequests`, minus persistence (provided by `ConversationStoreHandlers`). */
 type LiveConversationHandlerMap = Omit<
@@ -202,19 +209,35 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
           const conversation = yield* find(params.conversationId)
           const subscriptionId = randomUUID()
           const subscribed = yield* Deferred.make<void>()
-          yield* FiberMap.run(listeners, subscriptionId, Effect.scoped(Effect.gen(function*() {
-            const events = yield* conversation.subscribe
-            yield* Deferred.succeed(subscribed, undefined)
-            yield* events.pipe(
-              Stream.runForEach((event) =>
-                sender.notify(conversationEventNotification(event.msg.type), {
-                  id: event.id,
-                  msg: event.msg,
-                  conversationId: conversation.id
-                })
+          const forward = (current: Conversation, followed: boolean) =>
+            Effect.scoped(Effect.gen(function*() {
+              // Followed to its next runner: from the first event there, which may precede this subscription.
+              const events = yield* (followed ? current.subscribeFromStart ?? current.subscribe : current.subscribe)
+              yield* Deferred.succeed(subscribed, undefined)
+              yield* events.pipe(
+                Stream.runForEach((event) =>
+                  sender.notify(conversationEventNotification(event.msg.type), {
+                    id: event.id,
+                    msg: event.msg,
+                    conversationId: current.id
+                  })
+                )
               )
-            )
-          })))
+            }))
+          const follow = Effect.gen(function*() {
+            let current = conversation
+            for (let followed = false;; followed = true) {
+              yield* forward(current, followed)
+              // A conversation of this process ended for good: it is gone, or it is the same one.
+              yield* Effect.sleep(REFOLLOW_PAUSE)
+              const again = yield* Effect.option(manager.get(current.id))
+              if (again._tag === "None" || again.value === current) return
+              current = again.value
+              yield* Effect.logInfo(`listener ${subscriptionId}: following conversation ${current.id} on its new runner`)
+              yield* forwardApprovals(current)
+            }
+          })
+          yield* FiberMap.run(listeners, subscriptionId, follow)
           yield* Deferred.await(subscribed)
           return { subscriptionId }
         }),
