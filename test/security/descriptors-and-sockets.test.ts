@@ -7,12 +7,13 @@
  * see them nor use them, and neither must the notify program; the server itself must hold no
  * descriptor a child could inherit.
  *
- * Sockets: the test listens on a Unix datagram socket (a path outside the workspace, and an abstract
- * name) and a Unix stream socket; a Python probe inside the sandbox tries every way a socket it may
- * create could reach them: datagram, raw (a datagram pair by another name) and seqpacket socketpairs,
- * with and without type flags, `sendto`, `connect`, `SCM_RIGHTS`, stream pairs aimed elsewhere, and
- * the i386 syscalls (`socketcall` and the direct ones) reached with `int 0x80`. The command's own
- * stream pairs, descriptor passing between its own ends included, keep working.
+ * Sockets: the test listens on a Unix datagram and a Unix seqpacket socket (each at a path outside the
+ * workspace and at an abstract name) and a Unix stream socket; a Python probe inside the sandbox tries
+ * every way a socket it may create could reach them: datagram and raw (a datagram pair by another
+ * name) socketpairs, with and without type flags, `sendto`, `connect`, `SCM_RIGHTS`, stream and
+ * seqpacket pairs aimed elsewhere or bound to a listener's name, and the i386 syscalls (`socketcall`
+ * and the direct ones) reached with `int 0x80`. The command's own stream and seqpacket pairs keep
+ * working: descriptor passing between a stream pair's ends, messages between a process and its child.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
@@ -180,7 +181,9 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
 const SOCKET_PROBE = String.raw`
 import array, ctypes, errno, os, platform, socket, struct, sys
 dgram, abstract, stream = sys.argv[1], "\0" + sys.argv[2], sys.argv[3]
-U, DGRAM, STREAM = socket.AF_UNIX, socket.SOCK_DGRAM, socket.SOCK_STREAM
+seqpacket, seqpacket_abstract = sys.argv[4], "\0" + sys.argv[5]
+U, DGRAM, STREAM, SEQPACKET = socket.AF_UNIX, socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_SEQPACKET
+FLAGS = socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
 def attempt(name, run):
     try:
         run()
@@ -200,23 +203,49 @@ def orphaned(kind, how):
     b.close() if how == "closed" else a.shutdown(socket.SHUT_RDWR)
     return a
 def own_pair():
-    a, b = pair(STREAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
+    a, b = pair(STREAM | FLAGS)
     a.sendmsg([b"x"], rights())
     message, ancillary, _, _ = b.recvmsg(1, socket.CMSG_SPACE(4))
     assert message == b"x" and len(ancillary) == 1
+def seqpacket_aimed(to, kind=SEQPACKET, ancillary=()):
+    # A seqpacket pair drops the destination: the message reaches the pair's other end, nowhere else.
+    a, b = pair(kind)
+    a.sendmsg([b"aimed"], list(ancillary), 0, to)
+    message, received, _, _ = b.recvmsg(16, socket.CMSG_SPACE(4))
+    assert message == b"aimed" and len(received) == len(ancillary)
+def own_seqpacket_pair():
+    a, b = pair(SEQPACKET | socket.SOCK_CLOEXEC)
+    if os.fork() == 0:
+        a.close()
+        b.send(b"ping")
+        os._exit(0 if b.recv(16) == b"pong" else 1)
+    b.close()
+    assert a.recv(16) == b"ping"
+    a.send(b"pong")
+    assert os.waitstatus_to_exitcode(os.wait()[1]) == 0
 attempt("dgram-sendto", lambda: pair(DGRAM)[0].sendto(b"sendto", dgram))
 attempt("dgram-flags-sendto", lambda: pair(DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)[0].sendto(b"flags", dgram))
 attempt("dgram-abstract", lambda: pair(DGRAM)[0].sendto(b"abstract", abstract))
 attempt("dgram-rights", lambda: pair(DGRAM)[0].sendmsg([b"rights"], rights(), 0, dgram))
 attempt("dgram-connect", lambda: connect_then_send(DGRAM, dgram))
 attempt("raw-sendto", lambda: pair(socket.SOCK_RAW)[0].sendto(b"raw", dgram))
-attempt("seqpacket", lambda: pair(socket.SOCK_SEQPACKET))
+attempt("seqpacket-sendto", lambda: seqpacket_aimed(dgram))
+attempt("seqpacket-flags-sendto", lambda: seqpacket_aimed(seqpacket, SEQPACKET | FLAGS))
+attempt("seqpacket-abstract", lambda: seqpacket_aimed(seqpacket_abstract))
+attempt("seqpacket-rights", lambda: seqpacket_aimed(abstract, ancillary=rights()))
+attempt("seqpacket-connect", lambda: connect_then_send(SEQPACKET, seqpacket))
+attempt("seqpacket-connect-abstract", lambda: connect_then_send(SEQPACKET | FLAGS, seqpacket_abstract))
+attempt("seqpacket-peer-closed-connect", lambda: orphaned(SEQPACKET, "closed").connect(seqpacket))
+attempt("seqpacket-shut-down-sendto", lambda: orphaned(SEQPACKET, "shutdown").sendto(b"shut", dgram))
+attempt("seqpacket-bind-taken", lambda: pair(SEQPACKET)[0].bind(seqpacket))
+attempt("seqpacket-bind-abstract-taken", lambda: pair(SEQPACKET)[0].bind(seqpacket_abstract))
 attempt("stream-connect", lambda: connect_then_send(STREAM, stream))
 attempt("stream-sendto", lambda: pair(STREAM)[0].sendto(b"stream", dgram))
 attempt("stream-rights", lambda: pair(STREAM)[0].sendmsg([b"rights"], rights(), 0, dgram))
 attempt("stream-peer-closed-connect", lambda: orphaned(STREAM, "closed").connect(stream))
 attempt("stream-shut-down-sendto", lambda: orphaned(STREAM, "shutdown").sendto(b"shut", dgram))
 attempt("own-stream-pair", own_pair)
+attempt("own-seqpacket-pair", own_seqpacket_pair)
 sys.stdout.flush()
 # The i386 ABI from this 64-bit process: int 0x80 with 32-bit pointers (MAP_32BIT), in a child in
 # case the kernel has no 32-bit support.
@@ -234,23 +263,35 @@ if platform.machine() == "x86_64" and os.fork() == 0:
         print(name, "ok" if r >= 0 else errno.errorcode.get(-r, -r))
     ctypes.memmove(page + 1024, struct.pack("<IIII", U, DGRAM, 0, page + 2048), 16)
     int80("i386-socketcall-dgram-pair", 102, 8, page + 1024, 0, 0)
+    ctypes.memmove(page + 1536, struct.pack("<IIII", U, SEQPACKET, 0, page + 2048), 16)
+    int80("i386-socketcall-seqpacket-pair", 102, 8, page + 1536, 0, 0)
     int80("i386-dgram-pair", 360, U, DGRAM, 0, page + 2048)
     int80("i386-stream-pair", 360, U, STREAM, 0, page + 2048)
+    int80("i386-seqpacket-pair", 360, U, SEQPACKET | socket.SOCK_CLOEXEC, 0, page + 2048)
     sys.stdout.flush()
     os._exit(0)
 elif platform.machine() == "x86_64" and os.WIFSIGNALED(os.wait()[1]):
     print("i386 unavailable")
 `
 
-/** Binds a datagram socket at `path` and at the abstract `name`; on stdin EOF prints what arrived, then `end`. */
-const DGRAM_LISTENER = String.raw`
+/**
+ * Binds a datagram socket at `path` and at the abstract `name`, and listens on a seqpacket socket at
+ * `seqpacket` and at the abstract `seqpacketName`; on stdin EOF prints what arrived, then `end`.
+ */
+const HOST_LISTENERS = String.raw`
 import socket, sys
-sockets = []
+sockets, listeners = [], []
 for address in (sys.argv[1], "\0" + sys.argv[2]):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(address)
     s.setblocking(False)
     sockets.append(s)
+for address in (sys.argv[3], "\0" + sys.argv[4]):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.bind(address)
+    s.listen(8)
+    s.setblocking(False)
+    listeners.append(s)
 print("ready", flush=True)
 sys.stdin.read()
 for s in sockets:
@@ -260,6 +301,13 @@ for s in sockets:
         except BlockingIOError:
             break
         print("received", data.decode(), len(ancillary))
+for s in listeners:
+    while True:
+        try:
+            s.accept()
+        except BlockingIOError:
+            break
+        print("received a seqpacket connection")
 print("end", flush=True)
 `
 
@@ -270,24 +318,43 @@ const REFUSED = {
   "dgram-rights": "EACCES",
   "dgram-connect": "EACCES",
   "raw-sendto": "EACCES",
-  "seqpacket": "EACCES",
+  "seqpacket-sendto": "ok",
+  "seqpacket-flags-sendto": "ok",
+  "seqpacket-abstract": "ok",
+  "seqpacket-rights": "ok",
+  "seqpacket-connect": "EISCONN",
+  "seqpacket-connect-abstract": "EISCONN",
+  "seqpacket-peer-closed-connect": "EISCONN",
+  // Shut down, it sends nowhere, the address it names included.
+  "seqpacket-shut-down-sendto": "EPIPE",
+  "seqpacket-bind-taken": "EADDRINUSE",
+  "seqpacket-bind-abstract-taken": "EADDRINUSE",
   "stream-connect": "EISCONN",
   "stream-sendto": "EISCONN",
   "stream-rights": "EISCONN",
   // Still connected for the kernel once its peer is gone or it is shut down: it cannot be aimed again.
   "stream-peer-closed-connect": "EISCONN",
   "stream-shut-down-sendto": "EISCONN",
-  "own-stream-pair": "ok"
+  "own-stream-pair": "ok",
+  "own-seqpacket-pair": "ok"
 }
-const REFUSED_I386 = { "i386-socketcall-dgram-pair": "EACCES", "i386-dgram-pair": "EACCES", "i386-stream-pair": "ok" }
+const REFUSED_I386 = {
+  "i386-socketcall-dgram-pair": "EACCES",
+  "i386-socketcall-seqpacket-pair": "EACCES",
+  "i386-dgram-pair": "EACCES",
+  "i386-stream-pair": "ok",
+  "i386-seqpacket-pair": "ok"
+}
 
 describe("I6: no socket of any type reaches a host socket path", () => {
-  const listenDgram = async (stage: Stage) => {
+  const listenHost = async (stage: Stage) => {
     const script = join(stage.root, "listener.py")
-    writeFileSync(script, DGRAM_LISTENER)
+    writeFileSync(script, HOST_LISTENERS)
     const path = join(stage.root, "host-dgram.sock")
     const abstract = `codex-effect-i6-${process.pid}-${Date.now()}`
-    const child: ChildProcessWithoutNullStreams = spawn("python3", [script, path, abstract])
+    const seqpacket = join(stage.root, "host-seqpacket.sock")
+    const seqpacketAbstract = `${abstract}-seqpacket`
+    const child: ChildProcessWithoutNullStreams = spawn("python3", [script, path, abstract, seqpacket, seqpacketAbstract])
     cleanups.push(() => child.kill("SIGKILL"))
     let out = ""
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk))
@@ -298,18 +365,26 @@ describe("I6: no socket of any type reaches a host socket path", () => {
       await waitUntil("the datagram listener to drain", () => out.includes("end\n"))
       return out.split("\n").filter((line) => line.startsWith("received"))
     }
-    return { path, abstract, received }
+    return { path, abstract, seqpacket, seqpacketAbstract, received }
   }
 
   for (const [mode, workspaceWrite] of [["read-only", ""], ["workspace-write", "network_access = true"]] as const) {
-    it(`under ${mode}${workspaceWrite === "" ? "" : " with network access"}: every datagram, raw and seqpacket pair refused, stream pairs cannot be aimed elsewhere`, async () => {
+    it(`under ${mode}${workspaceWrite === "" ? "" : " with network access"}: every datagram and raw pair refused, stream and seqpacket pairs work but cannot be aimed elsewhere`, async () => {
       const stage = makeStage()
-      const dgram = await listenDgram(stage)
+      const host = await listenHost(stage)
       const stream = await streamListener(join(stage.root, "host-stream.sock"))
       const probe = join(stage.root, "probe.py")
       writeFileSync(probe, SOCKET_PROBE)
       const { server, model } = await start(stage, [
-        MockTurn.shell(["python3", probe, dgram.path, dgram.abstract, join(stage.root, "host-stream.sock")]),
+        MockTurn.shell([
+          "python3",
+          probe,
+          host.path,
+          host.abstract,
+          join(stage.root, "host-stream.sock"),
+          host.seqpacket,
+          host.seqpacketAbstract
+        ]),
         MockTurn.message("done")
       ], { workspaceWrite })
       await callCodex(server, { sandbox: mode, "approval-policy": "never", cwd: stage.work })
@@ -318,8 +393,13 @@ describe("I6: no socket of any type reaches a host socket path", () => {
       const results = Object.fromEntries(lines.map((line) => line.split(" ") as [string, string]))
       // A kernel without the i386 ABI kills the probe's `int 0x80` (nothing to reach there).
       const i386 = results.i386 === "unavailable" ? { i386: "unavailable" } : process.arch === "x64" ? REFUSED_I386 : {}
-      expect(results).toEqual({ ...REFUSED, ...i386 })
-      expect(await dgram.received()).toEqual([])
+      // Abstract names live in a network namespace: without network access the sandbox has its own,
+      // where the host's names do not exist (nothing to connect to, nothing taken).
+      const abstractNames = workspaceWrite === "" ?
+        { "seqpacket-connect-abstract": "ECONNREFUSED", "seqpacket-bind-abstract-taken": "ok" } :
+        {}
+      expect(results).toEqual({ ...REFUSED, ...abstractNames, ...i386 })
+      expect(await host.received()).toEqual([])
       expect(stream.connections()).toBe(0)
     })
   }

@@ -9,11 +9,13 @@
  * namespace is shared. Only Unix-domain sockets have paths, and each way a command could hold one is
  * closed:
  * - `socket(AF_UNIX, …)` is refused, which also rules out listening and `accept`;
- * - `socketpair(2)` (always Unix-domain) is allowed only for `SOCK_STREAM`, whatever its
- *   SOCK_CLOEXEC/SOCK_NONBLOCK flags: that is what pipes between a command and its own children
- *   (Node's, Python's) need, and a connected stream socket refuses `connect` and any destination in
- *   `sendto`/`sendmsg` (EISCONN). A datagram pair (`SOCK_RAW` is one too) would `sendto` any host
- *   socket path, descriptors attached; it and `SOCK_SEQPACKET` are refused;
+ * - `socketpair(2)` (always Unix-domain) is allowed only for `SOCK_STREAM` and `SOCK_SEQPACKET`,
+ *   whatever their SOCK_CLOEXEC/SOCK_NONBLOCK flags: that is what pipes between a command and its own
+ *   children need (Node's and Python's use stream pairs, Chromium's seqpacket ones). Neither can be
+ *   aimed elsewhere: a connected stream socket refuses any destination in `sendto`/`sendmsg`
+ *   (EISCONN), a seqpacket one drops it and delivers to its peer, and both refuse `connect`; a name
+ *   `bind` gives either end cannot be listened on nor reached. A datagram pair (`SOCK_RAW` is one
+ *   too) would `sendto` any host socket path, descriptors attached: it is refused;
  * - a descriptor received (`SCM_RIGHTS`) comes from a peer it already holds, and one taken with
  *   `pidfd_getfd` from a process of its own PID namespace, all of which run under this filter;
  * - an inherited one: a command inherits none (see `InheritedDescriptors`).
@@ -30,6 +32,7 @@
 
 const AF_UNIX = 1
 const SOCK_STREAM = 1
+const SOCK_SEQPACKET = 5
 /** The flags `socket(2)` and `socketpair(2)` accept in the type argument, besides the type. */
 const SOCK_FLAGS = 0x8_0000 | 0x800 // SOCK_CLOEXEC | SOCK_NONBLOCK
 /** `socketcall(2)`'s first argument for `socket` and `socketpair`. */
@@ -111,11 +114,12 @@ const program = ([native, compat]: readonly [Abi, Abi]): Array<Instruction> => [
   { op: "load", offset: ARG0_LOW },
   { op: "jumpIfEqual", value: AF_UNIX, to: "refuseSocket" },
   { op: "return", value: SECCOMP_RET_ALLOW },
-  // Every socketpair is Unix-domain: only the stream type passes, whatever its flags.
+  // Every socketpair is Unix-domain: only the connected types pass, whatever their flags.
   { op: "label", name: "checkPairType" },
   { op: "load", offset: ARG1_LOW },
   { op: "and", mask: ~SOCK_FLAGS },
   { op: "jumpIfEqual", value: SOCK_STREAM, to: "allow" },
+  { op: "jumpIfEqual", value: SOCK_SEQPACKET, to: "allow" },
   { op: "return", value: SECCOMP_RET_ERRNO | EACCES },
   // The arguments are in memory seccomp cannot read: every socket or pair a 32-bit process makes this way is refused.
   { op: "label", name: "checkSocketcall" },
