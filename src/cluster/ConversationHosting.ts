@@ -76,11 +76,13 @@ export const layer = ConversationEntity.toLayer(
       const { conversation } = yield* manager.startConversation({
         config: stored.config,
         history: stored.history,
+        turnOverride: stored.turnOverride,
         conversationId,
         historySink: {
           record: (items, stamp) => persist(store.append(conversationId, items, stamp)),
           replace: (items, stamp) => persist(store.replace(conversationId, items, stamp)),
-          queue: (item, stamp) => persist(store.queue(conversationId, item, stamp))
+          queue: (item, stamp) => persist(store.queue(conversationId, item, stamp)),
+          override: (override, items, stamp) => persist(store.override(conversationId, override, items, stamp))
         }
       })
       yield* Effect.addFinalizer(() => manager.remove(conversationId))

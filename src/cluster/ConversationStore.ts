@@ -11,6 +11,7 @@
 import { Array as Arr, Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SubmissionStamp } from "../agent/conversation/Conversation.js"
+import type { TurnContextOverride } from "../agent/conversation/TurnContextOverride.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 
@@ -41,6 +42,8 @@ const HEAD_ITEMS = 8
 export interface StoredConversation {
   readonly config: ResolvedConfig
   readonly history: ReadonlyArray<ResponseItem>
+  /** The settings its `override_turn_context` ops set (the later one's fields win), if any. */
+  readonly turnOverride: TurnContextOverride | undefined
 }
 
 /** An error's message and those of its causes ("Query failed: <what PostgreSQL said>"). */
@@ -90,6 +93,16 @@ export class ConversationStore extends Context.Service<ConversationStore, {
   }) => Effect.Effect<ReadonlyArray<StoredSummary>, ConversationStoreError>
   /** Marks a conversation archived or not; false when there is no such conversation. */
   readonly setArchived: (conversationId: string, archived: boolean) => Effect.Effect<boolean, ConversationStoreError>
+  /**
+   * Keeps the fields of an `override_turn_context` over those stored before, and appends what it records,
+   * in one transaction.
+   */
+  readonly override: (
+    conversationId: string,
+    override: TurnContextOverride,
+    items: ReadonlyArray<ResponseItem>,
+    stamp?: SubmissionStamp
+  ) => Effect.Effect<void, ConversationStoreError>
   /** Replaces the whole history (compaction). */
   readonly replace: (
     conversationId: string,
@@ -131,6 +144,7 @@ export class ConversationStore extends Context.Service<ConversationStore, {
         PRIMARY KEY (conversation_id, key)
       )`
       yield* sql`CREATE INDEX IF NOT EXISTS codex_submissions_age ON codex_submissions (conversation_id, seq)`
+      yield* sql`ALTER TABLE codex_conversations ADD COLUMN IF NOT EXISTS turn_override JSONB`
     }))
 
     /**
@@ -160,19 +174,19 @@ export class ConversationStore extends Context.Service<ConversationStore, {
       create: (conversationId, config, history) =>
         sql.withTransaction(Effect.gen(function*() {
           yield* sql`INSERT INTO codex_conversations (id, config) VALUES (${conversationId}, ${JSON.stringify(config)})
-            ON CONFLICT (id) DO UPDATE SET config = EXCLUDED.config`
+            ON CONFLICT (id) DO UPDATE SET config = EXCLUDED.config, turn_override = NULL`
           yield* sql`DELETE FROM codex_history WHERE conversation_id = ${conversationId}`
           yield* insertItems(conversationId, history)
         })).pipe(Effect.mapError(storeError(`could not store conversation ${conversationId}`))),
       load: (conversationId) =>
         Effect.gen(function*() {
-          const rows = yield* sql<{ readonly config: ResolvedConfig }>`
-            SELECT config FROM codex_conversations WHERE id = ${conversationId}`
+          const rows = yield* sql<{ readonly config: ResolvedConfig; readonly turn_override: TurnContextOverride | null }>`
+            SELECT config, turn_override FROM codex_conversations WHERE id = ${conversationId}`
           const row = rows[0]
           if (row === undefined) return undefined
           const items = yield* sql<{ readonly item: ResponseItem }>`
             SELECT item FROM codex_history WHERE conversation_id = ${conversationId} ORDER BY seq`
-          return { config: row.config, history: items.map((entry) => entry.item) }
+          return { config: row.config, history: items.map((entry) => entry.item), turnOverride: row.turn_override ?? undefined }
         }).pipe(Effect.mapError(storeError(`could not read conversation ${conversationId}`))),
       list: ({ pageSize, after, archived }) =>
         Effect.gen(function*() {
@@ -234,6 +248,17 @@ export class ConversationStore extends Context.Service<ConversationStore, {
             INSERT INTO codex_history (conversation_id, item) SELECT ${conversationId}, item FROM taken ORDER BY seq RETURNING seq`
           return moved.length > 0
         })).pipe(Effect.mapError(storeError(`could not move the queued messages of ${conversationId} into its history`))),
+      override: (conversationId, override, items, stamp) =>
+        once(
+          conversationId,
+          stamp,
+          Effect.gen(function*() {
+            yield* sql`UPDATE codex_conversations SET turn_override = coalesce(turn_override, '{}'::jsonb) || ${
+              JSON.stringify(override)
+            }::jsonb WHERE id = ${conversationId}`
+            yield* insertItems(conversationId, items)
+          })
+        ).pipe(Effect.mapError(storeError(`could not store the settings of conversation ${conversationId}`))),
       replace: (conversationId, items, stamp) =>
         once(
           conversationId,

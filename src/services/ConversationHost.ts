@@ -5,8 +5,9 @@
  * its pending approvals. `ConversationManager` builds its lifecycle on it, and so does a cluster runner.
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Result, Scope } from "effect"
 import { type Conversation, makeConversation } from "../agent/conversation/Conversation.js"
+import { overrideTurnContext } from "../agent/conversation/TurnContextOverride.js"
 import {
   environmentContextText,
   loadUserInstructions,
@@ -85,6 +86,17 @@ const readHistoryMetadata = (codexHome: string) =>
     Effect.catch((error) => Effect.logWarning(`message history: ${error.message}`).pipe(Effect.as({ logId: 0, entryCount: 0 })))
   )
 
+/** The config's settings, with the stored override over them (one whose cwd is gone here is dropped). */
+const startingTurnContext = (options: StartOptions) =>
+  Effect.suspend(() => {
+    const base = turnContextFromConfig(options.config)
+    if (options.turnOverride === undefined) return Effect.succeed(base)
+    const overridden = overrideTurnContext(base, options.turnOverride)
+    return Result.isSuccess(overridden)
+      ? Effect.succeed(overridden.success.turn)
+      : Effect.logWarning(`stored settings not applied: ${overridden.failure}`).pipe(Effect.as(base))
+  })
+
 export interface ConversationHost {
   readonly start: (options: StartOptions) => Effect.Effect<NewConversation>
   /** The live conversation, or undefined. */
@@ -122,7 +134,7 @@ export const makeConversationHost = Effect.gen(function*() {
     const conversation = yield* makeConversation({
       id: conversationId,
       config: options.config,
-      turnContext: turnContextFromConfig(options.config),
+      turnContext: yield* startingTurnContext(options),
       model,
       toolsFor: tools.toolsFor,
       mcpTools,
@@ -139,6 +151,7 @@ export const makeConversationHost = Effect.gen(function*() {
         ? undefined
         : (items) => replaceInRollout(rollout, items),
       onQueue: sink?.queue,
+      onOverride: sink?.override,
       historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
       sessionConfigured: {
         type: "session_configured",

@@ -7,6 +7,7 @@
  */
 import { type Effect, Schema } from "effect"
 import type { Conversation, ConversationUnavailable, SubmissionStamp } from "../agent/conversation/Conversation.js"
+import type { TurnContextOverride } from "../agent/conversation/TurnContextOverride.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { ConversationSummary } from "../rpc/ConversationApi.js"
@@ -48,6 +49,8 @@ export interface StartOptions {
   readonly rolloutPath?: string | undefined
   /** Keeps the history here instead of in a rollout file (a clustered conversation's store). */
   readonly historySink?: HistorySink | undefined
+  /** Settings an earlier `override_turn_context` stored, applied over `config`'s (a clustered conversation's store). */
+  readonly turnOverride?: TurnContextOverride | undefined
 }
 
 /**
@@ -59,6 +62,10 @@ export interface HistorySink {
   readonly replace: (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>
   /** Keeps a user message that waits for the running task to take it (see `Conversation`'s `onQueue`). */
   readonly queue?: ((item: ResponseItem, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  /** Keeps the settings of an `override_turn_context` with what it records (see `Conversation`'s `onOverride`). */
+  readonly override?:
+    | ((override: TurnContextOverride, items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>)
+    | undefined
 }
 
 export interface NewConversation {

@@ -33,7 +33,7 @@ import {
   historyEntryResponse
 } from "./ConversationHistoryLog.js"
 import { type TurnContext, turnContextForUserTurn } from "../TurnContext.js"
-import { overrideTurnContext } from "./TurnContextOverride.js"
+import { overrideTurnContext, type TurnContextOverride } from "./TurnContextOverride.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "../TaskEnvironment.js"
 import { runTask } from "../TurnLoop.js"
 import { ConversationUnavailable } from "./ConversationUnavailable.js"
@@ -105,6 +105,14 @@ interface ConversationOptions {
    * task to take it, and must survive the process meanwhile (a clustered conversation's store).
    */
   readonly onQueue?: DurableWrite<ResponseItem> | undefined
+  /**
+   * Called with an `override_turn_context` (its cwd resolved) and what it records (the environment message),
+   * before it takes effect: the settings must survive the process (a clustered conversation's store). Without
+   * it the items go to `onRecord` and the settings live in memory only.
+   */
+  readonly onOverride?:
+    | ((override: TurnContextOverride, items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>)
+    | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
@@ -121,6 +129,16 @@ interface Submission {
   readonly key?: string | undefined
   readonly acknowledged?: Deferred.Deferred<void, ConversationUnavailable> | undefined
 }
+
+/** The ops whose submitter waits until they are handled: each writes what must survive the process. */
+const ACKNOWLEDGED_OPS: ReadonlySet<Op["type"]> = new Set([
+  "user_input",
+  "user_turn",
+  "override_turn_context",
+  "compact",
+  "review",
+  "thread_rollback"
+])
 
 /** Events a subscriber may lag behind before publishers wait for it. */
 const EVENT_BUFFER = 256
@@ -158,15 +176,15 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   const record = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
     Effect.suspend(() => {
       if (items.length === 0) return Effect.void
-      history.push(...items)
-      return options.onRecord?.(items, stamp) ?? Effect.void
+      // Written first: what the store refused is not in the history the model sees either.
+      return (options.onRecord?.(items, stamp) ?? Effect.void).pipe(Effect.andThen(Effect.sync(() => void history.push(...items))))
     })
 
   const replaceHistory = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
-    Effect.suspend(() => {
-      history.splice(0, history.length, ...items)
-      return options.onReplace?.(items, stamp) ?? Effect.void
-    })
+    Effect.suspend(() =>
+      (options.onReplace?.(items, stamp) ?? Effect.void).pipe(
+        Effect.andThen(Effect.sync(() => void history.splice(0, history.length, ...items)))
+      ))
 
   const stampOf = (submission: { readonly id: string; readonly key?: string | undefined }): SubmissionStamp | undefined =>
     submission.key === undefined ? undefined : { key: submission.key, id: submission.id }
@@ -339,12 +357,17 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       )
     )
 
-  /** A compact op while a task runs asks that task's model to summarise instead, as the reference does. */
+  /**
+   * A compact op while a task runs asks that task's model to summarise instead, as the reference does: the
+   * request waits in the queue (stored, like input) for the task to take it.
+   */
   const compact = (submission: Submission) =>
     Effect.suspend(() => {
       if (task === undefined) return startTask(submission.id, [], turnContext, stampOf(submission), runCompactTask)
-      pendingInput.push([{ type: "text", text: "Start Summarization" }])
-      return Effect.void
+      const request: ReadonlyArray<InlineInputItem> = [{ type: "text", text: "Start Summarization" }]
+      return (options.onQueue?.(userMessageFromInput(request), stampOf(submission)) ?? Effect.void).pipe(
+        Effect.andThen(Effect.sync(() => void pendingInput.push(request)))
+      )
     })
 
   /** Between tasks only, like the reference: a review is a task of its own. */
@@ -371,15 +394,26 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       const { id } = submission
       const overridden = overrideTurnContext(turnContext, op)
       if (Result.isFailure(overridden)) return publish(id, { type: "error", message: overridden.failure })
-      turnContext = overridden.success.turn
-      const message = overridden.success.environmentMessage
-      return message === undefined ? Effect.void : record([message], stampOf(submission))
+      const { turn, environmentMessage } = overridden.success
+      const items = environmentMessage === undefined ? [] : [environmentMessage]
+      // The settings change once stored: a refused write leaves them as they were.
+      const write = options.onOverride === undefined
+        ? record(items, stampOf(submission))
+        : options.onOverride({ ...op, ...(op.cwd !== undefined ? { cwd: turn.cwd } : {}) }, items, stampOf(submission)).pipe(
+          Effect.andThen(Effect.sync(() => void history.push(...items)))
+        )
+      return write.pipe(Effect.andThen(Effect.sync(() => {
+        turnContext = turn
+      })))
     })
 
   const decide = (id: string, decision: ReviewDecision, reason: string | undefined) =>
     decision === "abort" ? abortTask("interrupted").pipe(Effect.asVoid) : approvals.decide(id, decision, reason)
 
-  /** Input is acknowledged once handled: queued (and stored, see `onQueue`) or its task started. */
+  /**
+   * Input and every op that changes what survives the process is acknowledged once handled: queued (and
+   * stored, see `onQueue`), its task started (its prompt stored), or its write (override, rollback) stored.
+   */
   const acknowledge = (submission: Submission, effect: Effect.Effect<void, ConversationUnavailable>) =>
     effect.pipe(
       Effect.matchEffect({
@@ -392,13 +426,6 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       Effect.as(true)
     )
 
-  /** A store failure of an op nobody waits on is said as an `error` event. */
-  const reportFailure = (id: string) => (effect: Effect.Effect<void, ConversationUnavailable>) =>
-    effect.pipe(
-      Effect.catch((error) => publish(id, { type: "error", message: error.message })),
-      Effect.as(true)
-    )
-
   const handle = (submission: Submission): Effect.Effect<boolean> => {
     const { id, op } = submission
     switch (op.type) {
@@ -407,13 +434,13 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       case "user_turn":
         return acknowledge(submission, input(submission, op.items, turnContextForUserTurn(turnContext, op)))
       case "override_turn_context":
-        return override(submission, op).pipe(reportFailure(id))
+        return acknowledge(submission, override(submission, op))
       case "compact":
-        return compact(submission).pipe(reportFailure(id))
+        return acknowledge(submission, compact(submission))
       case "review":
-        return review(submission, op.review_request).pipe(reportFailure(id))
+        return acknowledge(submission, review(submission, op.review_request))
       case "thread_rollback":
-        return rollback(submission, op.num_turns).pipe(reportFailure(id))
+        return acknowledge(submission, rollback(submission, op.num_turns))
       case "add_to_history":
         return historyLog.append(op.text).pipe(Effect.as(true))
       case "get_history_entry_request":
@@ -473,9 +500,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       )
     )
 
-  /** Offers a submission; input returns once acknowledged (see `acknowledge`), the rest at once. */
+  /** Offers a submission; input and durable ops return once acknowledged (see `acknowledge`), the rest at once. */
   const enqueue = (id: string, op: Op, key?: string): Effect.Effect<void, ConversationUnavailable> => {
-    if (op.type !== "user_input" && op.type !== "user_turn") return Queue.offer(submissions, { id, op, key }).pipe(Effect.asVoid)
+    if (!ACKNOWLEDGED_OPS.has(op.type)) return Queue.offer(submissions, { id, op, key }).pipe(Effect.asVoid)
     if (ended) return Effect.fail(new ConversationUnavailable({ message: `conversation ${options.id} has ended` }))
     const acknowledged = Deferred.makeUnsafe<void, ConversationUnavailable>()
     return Queue.offer(submissions, { id, op, key, acknowledged }).pipe(Effect.andThen(Deferred.await(acknowledged)))
