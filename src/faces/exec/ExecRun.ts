@@ -5,6 +5,7 @@
  * denied with a note telling the model why. The turn's end decides the exit: a completed turn returns,
  * a failed or interrupted one fails with `ExecFailed` (its message goes to stderr).
  */
+import { closeSync, constants, openSync, statSync } from "node:fs"
 import { Data, Effect, FileSystem, Stream } from "effect"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
@@ -14,6 +15,17 @@ import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import { makeHumanOutput } from "./HumanOutput.js"
 import { type ResumeTarget, resumeThread } from "./ResumeThread.js"
 import { makeThreadEventEncoder, type TurnOutcome } from "./ThreadEventEncoder.js"
+
+/** A FIFO without a reader, which a write would wait on forever (a FIFO with one, `-o >(cat)`, is fine). */
+const isUnreadFifo = (path: string) => {
+  try {
+    if (!statSync(path).isFIFO()) return false
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK))
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENXIO"
+  }
+}
 
 /** The turn did not complete; `exitCode` is what the process exits with. */
 export class ExecFailed extends Data.TaggedError("ExecFailed")<{ readonly message: string; readonly exitCode: number }> {}
@@ -118,8 +130,11 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   if (lastMessage !== undefined && request.outputLastMessage !== undefined) {
     const path = request.outputLastMessage
     const fs = yield* FileSystem.FileSystem
+    const failed = (reason: string) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${reason}`, exitCode: 1 })
+    if (isUnreadFifo(path)) return yield* failed("a FIFO that no process reads")
     yield* fs.writeFileString(path, lastMessage).pipe(
-      Effect.mapError((error) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${error.message}`, exitCode: 1 }))
+      // The system's reason ("EISDIR: illegal operation on a directory") says more than the platform's kind.
+      Effect.mapError((error) => failed(error.cause instanceof Error ? error.cause.message : error.message))
     )
   }
   if (lastMessage !== undefined && lastMessage !== "" && !request.json) {
