@@ -1,6 +1,6 @@
 /**
  * `codex-effect app-server` driven by a hostile or sloppy client: answers to the server's approval
- * requests that are garbage, interrupts sent twice. Whatever the client sends, every request gets one
+ * requests that are garbage, params nested 10,000 levels deep. Whatever the client sends, every request gets one
  * answer, no turn hangs, a command is never run without a real approval, and the server keeps serving.
  */
 import { existsSync, writeFileSync } from "node:fs"
@@ -80,5 +80,23 @@ describe("app-server against a hostile client", () => {
       expect(client.server.messages.slice(before).filter((m) => m.id === approval.id && m.method === undefined), what).toEqual([])
     }
     expect((await client.request("thread/list", {})).result.data).toHaveLength(1)
+  })
+
+  it("answers params nested 10,000 levels deep with -32602 naming the field, then still runs a turn", async () => {
+    const client = await launch([MockTurn.message("still here")])
+    const deep = `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`
+    const cases = [
+      ["thread/start", `{"config":${deep}}`, "config.a.a.a…"],
+      ["config/value/write", `{"keyPath":"x","value":${deep},"mergeStrategy":"replace"}`, "value.a.a.a…"],
+      ["turn/start", `{"threadId":"${client.threadId}","input":[{"type":"text","text":"x","text_elements":[${deep}]}]}`, "input[0].text_elements[0]…"]
+    ] as const
+    for (const [index, [method, params, field]] of cases.entries()) {
+      const id = `deep-${index}`
+      client.server.sendLine(`{"id":"${id}","method":"${method}","params":${params}}`)
+      const answer = await client.server.waitFor((m) => m.id === id, `the answer to the deep ${method}`)
+      expect(answer.error).toEqual({ code: -32602, message: `Invalid params for ${method}: ${field}: nested more than 128 levels deep` })
+    }
+    const turnId = await client.startTurn("hello")
+    expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
   })
 })
