@@ -5,8 +5,8 @@
  * denied with a note telling the model why. The turn's end decides the exit: a completed turn returns,
  * a failed or interrupted one fails with `ExecFailed` (its message goes to stderr).
  */
-import { closeSync, constants, openSync, statSync } from "node:fs"
 import { Data, Effect, FileSystem, Stream } from "effect"
+import { isUnreadFifo } from "../../files/UntrustedFile.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import type { Event } from "../../rpc/Event.js"
@@ -15,17 +15,6 @@ import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import { makeHumanOutput } from "./HumanOutput.js"
 import { type ResumeTarget, resumeThread } from "./ResumeThread.js"
 import { makeThreadEventEncoder, type TurnOutcome } from "./ThreadEventEncoder.js"
-
-/** A FIFO without a reader, which a write would wait on forever (a FIFO with one, `-o >(cat)`, is fine). */
-const isUnreadFifo = (path: string) => {
-  try {
-    if (!statSync(path).isFIFO()) return false
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK))
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENXIO"
-  }
-}
 
 /** The turn did not complete; `exitCode` is what the process exits with. */
 export class ExecFailed extends Data.TaggedError("ExecFailed")<{ readonly message: string; readonly exitCode: number }> {}
