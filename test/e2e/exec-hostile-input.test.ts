@@ -1,7 +1,8 @@
 /**
  * `codex-effect exec` given hostile input by its caller: an `--output-schema` nested deeper than any real
- * schema, and `--output-last-message` naming a FIFO nobody reads. Each ends promptly with exit 1 and a
- * message saying what is wrong with which flag, instead of a misleading error or a process that never exits.
+ * schema, `--output-last-message` naming a FIFO nobody reads, a reader that closes stdout mid-turn
+ * (`exec --json | head -1`). Each ends promptly with exit 1 and a message saying what is wrong, instead of
+ * a misleading error, a crash or a process that never exits.
  */
 import { execFileSync, spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
@@ -23,12 +24,16 @@ const start = async (turns: ReadonlyArray<MockTurn>) => {
   const work = makeTempDir("exec-hostile-")
   const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: codexHome }
   /** Runs exec to the end (asynchronously: the mock answers from this process), killing it after `timeoutMs`. */
-  const exec = (args: ReadonlyArray<string>, timeoutMs = 15_000) =>
+  const exec = (args: ReadonlyArray<string>, options: { readonly closeStdoutEarly?: boolean } = {}, timeoutMs = 15_000) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [SERVER_BIN, "exec", "--skip-git-repo-check", ...args], { env, cwd: work })
       let stdout = ""
       let stderr = ""
-      child.stdout.on("data", (chunk) => (stdout += chunk))
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk
+        // The first event read, the reader is gone: every later write of exec's meets EPIPE.
+        if (options.closeStdoutEarly === true) child.stdout.destroy()
+      })
       child.stderr.on("data", (chunk) => (stderr += chunk))
       child.stdin.end()
       const timer = setTimeout(() => {
@@ -61,5 +66,13 @@ describe("codex-effect exec against hostile input", () => {
     const result = await exec(["-o", fifo, "answer"])
     expect(result.status).toBe(1)
     expect(result.stderr).toContain(`could not write --output-last-message ${fifo}: a FIFO that no process reads`)
+  })
+
+  it("ends with exit 1 and a message, not a crash, when the reader closes stdout mid-turn", async () => {
+    const { exec } = await start([MockTurn.deltas(Array.from({ length: 2_000 }, (_, index) => `part ${index} `))])
+    const result = await exec(["--json", "stream a lot"], { closeStdoutEarly: true })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("codex-effect: stdout was closed before the turn ended (EPIPE)")
+    expect(result.stderr).not.toContain("Unhandled 'error' event")
   })
 })
