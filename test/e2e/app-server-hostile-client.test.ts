@@ -1,6 +1,6 @@
 /**
  * `codex-effect app-server` driven by a hostile or sloppy client: answers to the server's approval
- * requests that are garbage, params nested 10,000 levels deep. Whatever the client sends, every request gets one
+ * requests that are garbage, params nested 10,000 levels deep, turns on threads that do not exist. Whatever the client sends, every request gets one
  * answer, no turn hangs, a command is never run without a real approval, and the server keeps serving.
  */
 import { existsSync, writeFileSync } from "node:fs"
@@ -98,5 +98,20 @@ describe("app-server against a hostile client", () => {
     }
     const turnId = await client.startTurn("hello")
     expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
+  })
+
+  it("answers turn methods on a thread that does not exist with -32600 thread not found, as the reference", async () => {
+    const client = await launch([])
+    const unknown = "00000000-0000-0000-0000-000000000000"
+    const calls = [
+      ["turn/start", { threadId: unknown, input: text("hello") }],
+      ["turn/steer", { threadId: unknown, expectedTurnId: "t", input: text("more") }],
+      ["turn/interrupt", { threadId: unknown, turnId: "t" }],
+      ["thread/compact/start", { threadId: unknown }],
+      ["turn/start", { threadId: "../../etc/passwd", input: text("hello") }]
+    ] as const
+    for (const [method, params] of calls) {
+      expect((await client.request(method, params)).error, method).toEqual({ code: -32600, message: `thread not found: ${params.threadId}` })
+    }
   })
 })
