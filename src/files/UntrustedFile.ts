@@ -9,8 +9,9 @@
  *
  * `readUntrustedFile` reads on libuv's thread pool. `readUntrustedFileSync` is for small files read
  * where the caller is synchronous (config.toml, AGENTS.md): the same checks, the same cap.
+ * `isUnreadFifo` is the writing side's one trap: a FIFO nobody reads, which a write would wait on forever.
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats } from "node:fs"
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats, statSync } from "node:fs"
 import { type FileHandle, open } from "node:fs/promises"
 import { Effect, Schema } from "effect"
 
@@ -192,5 +193,16 @@ export const readUntrustedFileSync = (
     return fromSystemError(path, error)
   } finally {
     closeSync(fd)
+  }
+}
+
+/** Whether `path` is a FIFO no process reads: opening it to write would block forever (one with a reader, `-o >(cat)`, is fine). */
+export const isUnreadFifo = (path: string): boolean => {
+  try {
+    if (!statSync(path).isFIFO()) return false
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK))
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENXIO"
   }
 }

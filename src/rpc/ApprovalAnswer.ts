@@ -1,7 +1,7 @@
 /**
  * Reads a client's answer to an approval request (an `elicitation/create`, `execCommandApproval` or
  * `applyPatchApproval`) as a `ReviewDecision`, either the reference's `{decision}` or a
- * standard MCP `{action, content?}`. Anything else, and any JSON-RPC error, counts as `denied`.
+ * standard MCP `{action, content?}` (with both, the stricter). Anything else, and any JSON-RPC error, counts as `denied`.
  */
 import { Schema } from "effect"
 import { ReviewDecision } from "./Enums.js"
@@ -15,17 +15,26 @@ const ActionAnswer = Schema.Struct({
 const decodeDecision = Schema.decodeUnknownOption(DecisionAnswer)
 const decodeAction = Schema.decodeUnknownOption(ActionAnswer)
 
-export const decisionFromAnswer = (answer: unknown): ReviewDecision => {
-  const direct = decodeDecision(answer)
-  if (direct._tag === "Some") return direct.value.decision
-  const mcp = decodeAction(answer)
-  if (mcp._tag === "None") return "denied"
-  switch (mcp.value.action) {
+/** From the most to the least restrictive. */
+const STRICTNESS: ReadonlyArray<ReviewDecision> = ["abort", "denied", "approved", "approved_for_session"]
+
+const actionDecision = (answer: typeof ActionAnswer.Type): ReviewDecision => {
+  switch (answer.action) {
     case "accept":
-      return mcp.value.content?.decision ?? "approved"
+      return answer.content?.decision ?? "approved"
     case "decline":
       return "denied"
     case "cancel":
       return "abort"
   }
+}
+
+export const decisionFromAnswer = (answer: unknown): ReviewDecision => {
+  const direct = decodeDecision(answer)
+  const mcp = decodeAction(answer)
+  if (mcp._tag === "None") return direct._tag === "Some" ? direct.value.decision : "denied"
+  if (direct._tag === "None") return actionDecision(mcp.value)
+  // Both forms in one answer that disagree: the stricter one, so a "decline" never runs the command.
+  const decisions = [direct.value.decision, actionDecision(mcp.value)]
+  return STRICTNESS.find((decision) => decisions.includes(decision)) ?? "denied"
 }

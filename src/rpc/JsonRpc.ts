@@ -84,6 +84,12 @@ const isRequestId = Schema.is(RequestId)
 
 const isErrorObject = Schema.is(JsonRpcErrorObject)
 
+/** An `error` member that is not `{code, message}`, as the error it stands for. */
+const malformedError = (error: unknown): JsonRpcErrorObject => ({
+  code: -32600,
+  message: `Invalid Request: \`error\` must be {code, message}, got ${(JSON.stringify(error) ?? String(error)).slice(0, 200)}`
+})
+
 /**
  * Classifies a parsed JSON value as a request, notification, response or error response.
  * `jsonrpc` is optional on input, as in the reference. A message with a `method` and an `id` that is
@@ -111,10 +117,10 @@ export const classifyMessage = (value: unknown): IncomingMessage => {
     return { _tag: "Response", id, result: message.result }
   }
   if (hasId && "error" in message) {
-    if (!isErrorObject(message.error)) {
-      return { _tag: "Invalid", id, reason: "Invalid Request: `error` must be {code, message}" }
-    }
-    return { _tag: "ErrorResponse", id, error: message.error }
+    if (isErrorObject(message.error)) return { _tag: "ErrorResponse", id, error: message.error }
+    // Still the client's answer to one of our requests: it settles that request as a failure (an approval
+    // counts as denied) instead of leaving it waiting, and nothing is sent back under an id the client chose.
+    return { _tag: "ErrorResponse", id, error: malformedError(message.error) }
   }
   return { _tag: "Invalid", id, reason: "Invalid Request: not a request, notification or response" }
 }

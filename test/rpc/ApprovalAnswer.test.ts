@@ -44,9 +44,12 @@ describe("decisionFromAnswer", () => {
     assert.strictEqual(decisionFromAnswer(answer), expected)
   })
 
-  it("reads the reference's {decision} first when an answer carries both forms", () => {
-    // Documents current behaviour: `decision` wins over `action`.
-    assert.strictEqual(decisionFromAnswer({ decision: "approved", action: "decline" }), "approved")
+  it("takes the stricter of the two forms when an answer carries both", () => {
+    assert.strictEqual(decisionFromAnswer({ decision: "approved", action: "decline" }), "denied")
+    assert.strictEqual(decisionFromAnswer({ decision: "approved_for_session", action: "cancel" }), "abort")
     assert.strictEqual(decisionFromAnswer({ decision: "denied", action: "accept" }), "denied")
+    assert.strictEqual(decisionFromAnswer({ decision: "approved_for_session", action: "accept" }), "approved")
+    assert.strictEqual(decisionFromAnswer({ decision: "approved", action: "accept", content: { decision: "approved_for_session" } }), "approved")
+    assert.strictEqual(decisionFromAnswer({ decision: "approved", action: "bogus" }), "approved")
   })
 })

@@ -94,9 +94,23 @@ describe("classifyMessage", () => {
     }],
     ["method null without id", { method: null }, { _tag: "Invalid", id: null, reason: BAD_METHOD }],
     ["response with a bad id", { id: true, result: 1 }, { _tag: "Invalid", id: null, reason: BAD_ID }],
-    ["error that is a string", { id: 1, error: "no" }, { _tag: "Invalid", id: 1, reason: BAD_ERROR }],
-    ["error without message", { id: "e", error: { code: 1 } }, { _tag: "Invalid", id: "e", reason: BAD_ERROR }],
-    ["error with a fractional code", { id: 2, error: { code: 1.5, message: "m" } }, { _tag: "Invalid", id: 2, reason: BAD_ERROR }],
+    // A malformed error is still an answer: it fails the request it names (an approval counts as denied).
+    ["error that is a string", { id: 1, error: "no" }, {
+      _tag: "ErrorResponse",
+      id: 1,
+      error: { code: -32600, message: `${BAD_ERROR}, got "no"` }
+    }],
+    ["error without message", { id: "e", error: { code: 1 } }, {
+      _tag: "ErrorResponse",
+      id: "e",
+      error: { code: -32600, message: `${BAD_ERROR}, got {"code":1}` }
+    }],
+    ["error with a fractional code", { id: 2, error: { code: 1.5, message: "m" } }, {
+      _tag: "ErrorResponse",
+      id: 2,
+      error: { code: -32600, message: `${BAD_ERROR}, got {"code":1.5,"message":"m"}` }
+    }],
+    ["error that is null", { id: 0, error: null }, { _tag: "ErrorResponse", id: 0, error: { code: -32600, message: `${BAD_ERROR}, got null` } }],
     ["result without id", { result: 1 }, { _tag: "Invalid", id: null, reason: NOTHING }],
     ["only an id", { id: 9 }, { _tag: "Invalid", id: 9, reason: NOTHING }],
     ["empty object", {}, { _tag: "Invalid", id: null, reason: NOTHING }]

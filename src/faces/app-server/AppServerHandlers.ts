@@ -11,7 +11,7 @@ import type { InputItem } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
-import { internalError, invalidRequest, type JsonRpcError } from "../../rpc/JsonRpc.js"
+import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
@@ -124,13 +124,16 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
       turns
     })
 
-  /** The thread, followed on this connection (a live conversation another client started is followed now). */
-  const followed = (threadId: string, notLoaded?: () => JsonRpcError) =>
+  /**
+   * The thread, followed on this connection (a live conversation another client started is followed now).
+   * One not loaded in this process is -32600 `thread not found: <id>`, the reference's answer.
+   */
+  const followed = (threadId: string) =>
     Effect.suspend(() => {
       const known = threads.find(threadId)
       if (known !== undefined) return Effect.succeed(known)
       return manager.get(threadId).pipe(
-        Effect.mapError((error) => notLoaded !== undefined && error._tag === "ConversationNotFound" ? notLoaded() : lifecycleError(error)),
+        Effect.mapError((error) => error._tag === "ConversationNotFound" ? invalidRequest(`thread not found: ${threadId}`) : lifecycleError(error)),
         Effect.flatMap(threads.follow)
       )
     })
@@ -287,7 +290,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         yield* sender.notify(P.DeprecationNotice, { summary: "thread/rollback is deprecated and will be removed soon", details: null })
         if (params.numTurns < 1) return yield* invalidRequest("numTurns must be >= 1")
         // As the reference: only a thread loaded in this process rolls back; a saved one is resumed first.
-        const { conversation, events } = yield* followed(params.threadId, () => invalidRequest(`thread not found: ${params.threadId}`))
+        const { conversation, events } = yield* followed(params.threadId)
         if (events.runningTurn() !== undefined || (yield* conversation.isTaskRunning)) {
           return yield* invalidRequest(`a turn is running in thread ${params.threadId}; interrupt it first`)
         }

@@ -2,15 +2,16 @@
  * The app-server's router, in the `Router` slot the stdio loop drives: requests of `AppServerRequests` to
  * their handler, answers to the server's own requests back to `OutgoingSender`. Anything else answers a
  * JSON-RPC error: -32601 for a method outside the subset (the reference answers -32600 there), -32602 for
- * params that fail the method's schema, -32600 before `initialize` and for a second one. A handler may
- * queue work to run once its answer is queued (`afterAnswer`), so `thread/started` and `turn/started`
- * follow their answers as in the reference.
+ * params that fail the method's schema or nest deeper than 128 levels, -32600 before `initialize` and for
+ * a second one. A handler may queue work to run once its answer is queued (`afterAnswer`), so
+ * `thread/started` and `turn/started` follow their answers as in the reference.
  */
 import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
 import type { Rpc } from "effect/rpc"
 import type { RequestId } from "../../rpc/Enums.js"
 import { internalError, invalidParams, invalidRequest, type JsonRpcError, methodNotFound } from "../../rpc/JsonRpc.js"
 import type { IncomingMessage } from "../../rpc/JsonRpc.js"
+import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "../../server/NestingDepth.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { Router, routerOf } from "../../server/Router.js"
 import { type AppServerRequest, AppServerRequests } from "./Protocol.js"
@@ -73,6 +74,11 @@ export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() 
     if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
     if (method === "initialize" ? initialized : !initialized) {
       return yield* sender.sendError(id, invalidRequest(initialized ? "Already initialized" : "Not initialized"))
+    }
+    // Decoding and what follows it (config merging, JSON → TOML) recurse: a 10,000-deep `config` would overflow the stack.
+    const tooDeep = pathBeyondDepth(params)
+    if (tooDeep !== undefined) {
+      return yield* sender.sendError(id, invalidParams(`Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`))
     }
     const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
     if (decoded._tag === "Failure") {

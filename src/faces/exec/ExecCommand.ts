@@ -13,6 +13,7 @@ import type { Environment } from "../../services/ProcessEnvironment.js"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { readUntrustedFileSync } from "../../files/UntrustedFile.js"
 import { stderrLoggerLayer } from "../../server/Logging.js"
+import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "../../server/NestingDepth.js"
 import { ModelAuth } from "../../model/ModelAuth.js"
 import { ModelClient } from "../../model/ModelClient.js"
 import { CodexLayer } from "../../services/CodexLayer.js"
@@ -99,7 +100,12 @@ const readOutputSchema = (path: string) =>
     try {
       const schema: unknown = JSON.parse(bytes.toString("utf8"))
       if (typeof schema === "object" && schema !== null && !Array.isArray(schema)) {
-        return Effect.succeed(schema as Record<string, unknown>)
+        // Deeper than this, encoding the model request overflows the stack (a "connection error" then).
+        const tooDeep = pathBeyondDepth(schema)
+        if (tooDeep === undefined) return Effect.succeed(schema as Record<string, unknown>)
+        return Effect.fail(new ExecUsageError({
+          message: `--output-schema ${path}: ${describePath(tooDeep)} is nested more than ${MAX_PARAMS_DEPTH} levels deep`
+        }))
       }
     } catch {
       // reported below

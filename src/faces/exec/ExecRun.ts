@@ -6,6 +6,7 @@
  * a failed or interrupted one fails with `ExecFailed` (its message goes to stderr).
  */
 import { Data, Effect, FileSystem, Stream } from "effect"
+import { isUnreadFifo } from "../../files/UntrustedFile.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import type { Event } from "../../rpc/Event.js"
@@ -46,6 +47,21 @@ const APPROVAL_REQUESTS: ReadonlySet<string> = new Set([
 
 const write = (stream: NodeJS.WriteStream, text: string) => Effect.sync(() => void stream.write(text))
 
+/**
+ * Fails once `stream` errors: its reader is gone (`exec --json | head -1` closes stdout: EPIPE). The run
+ * then ends as a failure, its scopes closing the turn and its commands, instead of the process dying on an
+ * unhandled 'error' event; later errors on the stream are swallowed, so the exit itself cannot crash.
+ */
+const readerGone = (stream: NodeJS.WriteStream, name: string) =>
+  Effect.callback<never, ExecFailed>((resume) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      stream.on("error", () => {})
+      resume(Effect.fail(new ExecFailed({ message: `${name} was closed before the turn ended (${error.code ?? error.message})`, exitCode: 1 })))
+    }
+    stream.once("error", onError)
+    return Effect.sync(() => void stream.off("error", onError))
+  })
+
 /** Resolves once everything written so far has been handed to the OS, so an exit loses nothing. */
 const flush = (stream: NodeJS.WriteStream) =>
   Effect.callback<void>((resume) => void stream.write("", () => resume(Effect.void)))
@@ -68,7 +84,7 @@ const failureOf = (outcome: TurnOutcome | undefined): ExecFailed | undefined =>
     ? new ExecFailed({ message: "interrupted", exitCode: 130 })
     : undefined
 
-export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
+const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
   const { conversation, conversationId } = yield* startConversation(request)
   const events = yield* conversation.subscribe
   const encoder = makeThreadEventEncoder()
@@ -118,8 +134,11 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   if (lastMessage !== undefined && request.outputLastMessage !== undefined) {
     const path = request.outputLastMessage
     const fs = yield* FileSystem.FileSystem
+    const failed = (reason: string) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${reason}`, exitCode: 1 })
+    if (isUnreadFifo(path)) return yield* failed("a FIFO that no process reads")
     yield* fs.writeFileString(path, lastMessage).pipe(
-      Effect.mapError((error) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${error.message}`, exitCode: 1 }))
+      // The system's reason ("EISDIR: illegal operation on a directory") says more than the platform's kind.
+      Effect.mapError((error) => failed(error.cause instanceof Error ? error.cause.message : error.message))
     )
   }
   if (lastMessage !== undefined && lastMessage !== "" && !request.json) {
@@ -129,3 +148,7 @@ export const runExec = Effect.fn("Exec.run")(function*(request: ExecRequest) {
   const failed = failureOf(outcome)
   if (failed !== undefined) return yield* failed
 })
+
+export const runExec = Effect.fn("Exec.run")((request: ExecRequest) =>
+  runTurn(request).pipe(Effect.raceFirst(readerGone(process.stdout, "stdout")), Effect.raceFirst(readerGone(process.stderr, "stderr")))
+)

@@ -78,7 +78,7 @@ export interface HttpSession {
   readonly awaited: () => number
   /** Returns once no POSTed request waits for its answer (new ones must be refused meanwhile: a drain). */
   readonly drain: Effect.Effect<void>
-  /** Answers every request still waiting with a JSON-RPC error saying `message` (a drain that ran out of time). */
+  /** Answers every request still waiting with a JSON-RPC error saying `message` (a drain that ran out of time, a DELETE). */
   readonly failWaiting: (message: string) => Effect.Effect<void>
   /** Interrupts the session's requests and ends its streams. */
   readonly close: Effect.Effect<void>
@@ -269,7 +269,8 @@ export const makeHttpSession = Effect.fnUntraced(function*<A>(
     close: Effect.suspend(() => {
       events.close()
       for (const key of [...waiting.keys(), ...streams.keys()]) settle(key)
-      for (const stream of streams.values()) stream.close()
+      // A stream whose answer is logged (`failWaiting` before a DELETE) stays readable to that answer.
+      for (const stream of streams.values()) if (!stream.isFinished) stream.close()
       streams.clear()
       return router.interruptAll.pipe(Effect.andThen(Scope.close(scope, Exit.void)))
     })

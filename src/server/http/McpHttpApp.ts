@@ -3,11 +3,12 @@
  * - POST one JSON-RPC message. A request is answered in the response body, as JSON or, when the client
  *   accepts it, as an event stream carrying the request's notifications and elicitations, then its
  *   answer; notifications and answers to our requests get 202. `initialize`
- *   opens a session and returns its `Mcp-Session-Id`; every later request must carry it.
+ *   opens a session and returns its `Mcp-Session-Id`; every later request must carry it (an `initialize`
+ *   carrying it is that session's second, -32600).
  * - GET opens the session's event stream: notifications and our requests not tied to a request; with
  *   `Last-Event-ID` it resumes the stream that event was on (the GET stream, or a POST's: the rest of
  *   that request's messages and its answer).
- * - DELETE ends the session.
+ * - DELETE ends the session: its calls still running are answered with an error.
  * Every request first passes the `Origin` check and the bearer token (`RequestGuards`).
  */
 import { Effect, Option, type Semaphore, Stream } from "effect"
@@ -133,7 +134,12 @@ const handlePost = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSe
   if (message._tag === "Request" && (yield* HttpSessions).draining()) {
     return failure(503, -32000, "Server shutting down: it takes no new requests; retry on another server", { "retry-after": "1" })
   }
-  if (message._tag === "Request" && message.method === "initialize") return yield* handleInitialize(request, message)
+  if (message._tag === "Request" && message.method === "initialize") {
+    // In a session already open, `initialize` is that session's second one (-32600), not a new session.
+    const named = request.headers["mcp-session-id"]
+    const open = named === undefined ? undefined : (yield* HttpSessions).get(named)
+    if (open === undefined) return yield* handleInitialize(request, message)
+  }
 
   const found = yield* sessionOf(request)
   if (HttpServerResponse.isHttpServerResponse(found)) return found
@@ -178,6 +184,8 @@ const handleGet = Effect.fnUntraced(function*(request: HttpServerRequest.HttpSer
 const handleDelete = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
   const found = yield* sessionOf(request)
   if (HttpServerResponse.isHttpServerResponse(found)) return found
+  // The calls still running end with an error answer, not a silently closed response.
+  yield* found.failWaiting("Session closed: the client ended it (DELETE) before the call finished")
   yield* (yield* HttpSessions).remove(found.id)
   return HttpServerResponse.empty({ status: 200 })
 })
