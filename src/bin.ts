@@ -43,10 +43,13 @@ v8.setFlagsFromString("--semi-space-growth-factor=1")
 // 115 MiB, +178 -> +27 KiB per turn, same latency). `--optimize-for-size` saves as much but halves
 // streaming throughput. Set before the compile cache is enabled, the flags key its cache directory.
 v8.setFlagsFromString("--heap-growing-percent=10")
-// Node's fetch parses HTTP with llhttp compiled to WebAssembly. After a few model requests V8 recompiles
-// it with its optimizing compiler on a worker thread, whose ~10 MiB of compiler memory then stays in that
-// thread's malloc arena for good. The baseline (Liftoff) code parses as fast for what a server streams.
-v8.setFlagsFromString("--wasm-tiering-budget=2000000000")
+// Node's fetch parses HTTP with llhttp compiled to WebAssembly. Once its parse function has run enough, V8
+// recompiles it with its optimizing compiler on a worker thread: a 24 MiB compilation zone whose memory then
+// stays in that thread's malloc arena (a ~20 MiB step in peak RSS). A bigger tiering budget only delays it
+// (to ~200 model requests), and set at run time `--liftoff-only` or `--no-wasm-tier-up` alone do not stop it:
+// both tiering flags must be off. The baseline (Liftoff) code parses as fast for what a server streams.
+v8.setFlagsFromString("--no-wasm-dynamic-tiering")
+v8.setFlagsFromString("--no-wasm-tier-up")
 
 // The patch applier the server starts inside a command's sandbox: no compile cache, no CLI; it exits when done.
 if (process.argv[2] === APPLY_PATCH_IN_SANDBOX) await import("./agent/patch/SandboxedPatchMain.js")
