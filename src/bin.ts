@@ -47,6 +47,11 @@ v8.setFlagsFromString("--heap-growing-percent=10")
 // grow ~3 MiB over turns 100–500 instead of ~11; peak RSS of the 200-turn conversation 105 MiB instead of
 // 114; the same turn latency and streaming throughput).
 v8.setFlagsFromString("--memory-saver-mode")
+// No Maglev (V8's mid-tier compiler; hot code goes from baseline to TurboFan). Under load its background
+// jobs pile up (244 queued at once, 21 MiB of compilation zones, seen with --trace-zone-stats) and the
+// worker arenas that held them stay resident: 200-turn conversation, RSS growth over turns 101–200
+// 10–26 KiB a turn instead of 62–76, with turn latency and streaming throughput the same within noise.
+v8.setFlagsFromString("--no-maglev")
 // Node's fetch parses HTTP with llhttp compiled to WebAssembly. Once its parse function has run enough, V8
 // recompiles it with its optimizing compiler on a worker thread: a 24 MiB compilation zone whose memory then
 // stays in that thread's malloc arena (a ~20 MiB step in peak RSS). A bigger tiering budget only delays it
