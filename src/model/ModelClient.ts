@@ -22,7 +22,7 @@ import type { Prompt } from "./Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "./ProviderRequest.js"
 import { requestError, streamError } from "./ProviderErrors.js"
 import { ResponseEvent } from "./ResponseEvent.js"
-import { jsonBodyParts } from "./RequestBodyParts.js"
+import { BODY_CHUNK_BYTES, inChunks, jsonBodyParts } from "./RequestBodyParts.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "./ResponsesWire.js"
 import { ResponseDeadline } from "./ResponseDeadline.js"
 import { fetchWithEventCap } from "./SseEventCap.js"
@@ -90,10 +90,12 @@ const openEvents = async (
 ): Promise<OpenedStream> => {
   // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
   // The Responses body is streamed from each history item's cached JSON (see `RequestBodyParts`): a long
-  // conversation then costs no whole-history string or buffer per request. The SDK still parses the SSE.
+  // conversation then costs no whole-history string per request. The SDK still parses the SSE.
   const { data, response } = provider.wireApi === "responses"
     ? await client.post<SdkStream<unknown>>("/responses", {
-      body: ReadableStream.from(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem)),
+      body: ReadableStream.from(
+        inChunks(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem), BODY_CHUNK_BYTES)
+      ),
       headers: { "content-type": "application/json" },
       stream: true,
       signal

@@ -1,6 +1,6 @@
 /** The streamed request body: the same JSON as serialising the whole body, each history item encoded once. */
 import { assert, describe, it } from "@effect/vitest"
-import { jsonBodyParts } from "../../src/model/RequestBodyParts.js"
+import { inChunks, jsonBodyParts } from "../../src/model/RequestBodyParts.js"
 
 const text = (parts: ReadonlyArray<Uint8Array>) => new TextDecoder().decode(Buffer.concat(parts))
 
@@ -31,5 +31,16 @@ describe("jsonBodyParts", () => {
     assert.strictEqual(encoded, 3)
     assert.strictEqual(second[1], first[1])
     assert.deepStrictEqual(JSON.parse(text(second)).input, [{ turn: 1 }, { turn: 2 }, { turn: 3 }])
+  })
+
+  it("inChunks copies the parts into chunks of the given size, the last one shorter, with the same bytes", () => {
+    const parts = jsonBodyParts({ model: "m" }, "input", Array.from({ length: 50 }, (_, n) => ({ n, text: "é".repeat(n) })), (item) => item)
+    const total = parts.reduce((sum, part) => sum + part.length, 0)
+    const chunks = inChunks(parts, 100)
+    assert.strictEqual(chunks.length, Math.ceil(total / 100))
+    assert.deepStrictEqual(chunks.slice(0, -1).map((chunk) => chunk.length), chunks.slice(0, -1).map(() => 100))
+    assert.strictEqual(text(chunks), text(parts))
+    assert.strictEqual(text(inChunks(parts, 1 << 20)), text(parts))
+    assert.strictEqual(inChunks(parts, 1 << 20).length, 1)
   })
 })
