@@ -82,6 +82,7 @@ export const layer = ConversationEntity.toLayer(
           record: (items, stamp) => persist(store.append(conversationId, items, stamp)),
           replace: (items, stamp) => persist(store.replace(conversationId, items, stamp)),
           queue: (item, stamp) => persist(store.queue(conversationId, item, stamp)),
+          dropQueued: () => persist(store.dropQueued(conversationId)),
           override: (override, items, stamp) => persist(store.override(conversationId, override, items, stamp))
         }
       })

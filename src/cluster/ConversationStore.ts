@@ -75,6 +75,8 @@ export class ConversationStore extends Context.Service<ConversationStore, {
    * it, and a runner that takes the conversation over moves what is left into the history (`adoptQueued`).
    */
   readonly queue: (conversationId: string, item: ResponseItem, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationStoreError>
+  /** Forgets the queued messages: an interrupt dropped them from the running task. */
+  readonly dropQueued: (conversationId: string) => Effect.Effect<void, ConversationStoreError>
   /** Appends the queued messages to the history (the runner that queued them is gone); true when there were any. */
   readonly adoptQueued: (conversationId: string) => Effect.Effect<boolean, ConversationStoreError>
   /** Appends items to the history, in order (a queued message among them leaves the queue). */
@@ -241,6 +243,11 @@ export class ConversationStore extends Context.Service<ConversationStore, {
           stamp,
           sql`INSERT INTO codex_queued (conversation_id, item) VALUES (${conversationId}, ${JSON.stringify(item)})`.pipe(Effect.asVoid)
         ).pipe(Effect.mapError(storeError(`could not queue a message for conversation ${conversationId}`))),
+      dropQueued: (conversationId) =>
+        sql`DELETE FROM codex_queued WHERE conversation_id = ${conversationId}`.pipe(
+          Effect.asVoid,
+          Effect.mapError(storeError(`could not drop the queued messages of ${conversationId}`))
+        ),
       adoptQueued: (conversationId) =>
         sql.withTransaction(Effect.gen(function*() {
           const moved = yield* sql<{ readonly seq: string }>`

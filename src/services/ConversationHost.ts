@@ -151,6 +151,7 @@ export const makeConversationHost = Effect.gen(function*() {
         ? undefined
         : (items) => replaceInRollout(rollout, items),
       onQueue: sink?.queue,
+      onDropQueued: sink?.dropQueued,
       onOverride: sink?.override,
       historyLog: conversationHistoryLog(options.config.codexHome, options.config.history, conversationId),
       sessionConfigured: {

@@ -62,6 +62,8 @@ export interface HistorySink {
   readonly replace: (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>
   /** Keeps a user message that waits for the running task to take it (see `Conversation`'s `onQueue`). */
   readonly queue?: ((item: ResponseItem, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>) | undefined
+  /** Forgets the kept messages an interrupt dropped (see `Conversation`'s `onDropQueued`). */
+  readonly dropQueued?: (() => Effect.Effect<void, ConversationUnavailable>) | undefined
   /** Keeps the settings of an `override_turn_context` with what it records (see `Conversation`'s `onOverride`). */
   readonly override?:
     | ((override: TurnContextOverride, items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>)

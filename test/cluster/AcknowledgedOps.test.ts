@@ -1,7 +1,8 @@
 /**
  * Acknowledged means recorded, for the ops that change what survives a runner: `override_turn_context`,
  * `thread_rollback` and `compact` answer their `Submit` only once their write is in PostgreSQL, and a write
- * the store refuses fails the `Submit` with `ConversationUnavailable` instead of an acknowledgement. Each
+ * the store refuses fails the `Submit` with `ConversationUnavailable` instead of an acknowledgement; what an
+ * interrupt drops is dropped from the store too. Each
  * "runner" is the Conversation entity (`ConversationHosting.layer`) behind effect's test client, with its own
  * scripted model, on one real PostgreSQL store; the store refuses a conversation's writes through triggers.
  */
@@ -160,6 +161,29 @@ describe.skipIf(!hasPostgres)("an op that changes what survives a runner", () =>
       yield* refuse("refused-compact")
       const error = yield* Effect.flip(conversation.Submit({ key: "compact", op: { type: "compact" } }))
       assert.strictEqual(error._tag, "ConversationUnavailable")
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("input queued during a turn and dropped by its interrupt is not delivered by the next runner", () =>
+    Effect.gen(function*() {
+      const where = dirs()
+      yield* created(where, "dropped")
+      const conversation = yield* (yield* runner(where, [ScriptedTurn.hang()])).client("dropped")
+      yield* submitAndWait(conversation, "prompt", say("a long turn"), "task_started")
+      yield* conversation.Submit({ key: "queued", op: say("sent during the turn") })
+      const cursor = yield* conversation.Cursor({})
+      yield* conversation.Submit({ key: "interrupt", op: { type: "interrupt" } })
+      // The event names the aborted task, not the interrupt.
+      yield* conversation.Events({ from: cursor }).pipe(
+        Stream.takeUntil((event) => event.msg.type === "turn_aborted"),
+        Stream.runDrain,
+        Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die("no turn_aborted") })
+      )
+
+      const next = yield* runner(where, [ScriptedTurn.text("next answer")])
+      yield* submitAndWait(yield* next.client("dropped"), "next", say("on the next runner"), "task_complete")
+      const [prompt] = yield* next.model.prompts
+      assert.strictEqual(timesSaid(prompt?.input ?? [], "on the next runner"), 1)
+      assert.strictEqual(timesSaid(prompt?.input ?? [], "sent during the turn"), 0)
     }).pipe(Effect.scoped), 60_000)
 
   it.live("an acknowledged override and rollback survive their runner: the next one runs with them", () =>

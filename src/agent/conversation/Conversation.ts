@@ -113,6 +113,11 @@ interface ConversationOptions {
   readonly onOverride?:
     | ((override: TurnContextOverride, items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) => Effect.Effect<void, ConversationUnavailable>)
     | undefined
+  /**
+   * Called when an interrupt drops the input queued during the task (as the reference drops it): what
+   * `onQueue` kept must go too, or a runner that takes the conversation over would deliver it.
+   */
+  readonly onDropQueued?: (() => Effect.Effect<void, ConversationUnavailable>) | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
@@ -332,6 +337,12 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     const running = task
     if (running === undefined) return false
     task = undefined
+    if (pendingInput.length > 0 && options.onDropQueued !== undefined) {
+      // The interrupt itself must not fail: a queue left behind is delivered late, which the log says.
+      yield* options.onDropQueued().pipe(
+        Effect.catch((error) => Effect.logWarning(`queued input dropped by the interrupt stays stored: ${error.message}`))
+      )
+    }
     pendingInput = []
     if (running.fiber !== undefined) yield* Fiber.interrupt(running.fiber)
     yield* turnEndAnnotations(running).pipe(
