@@ -23,13 +23,14 @@ import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
 import { VERSION } from "./version.js"
 import { closeInheritedDescriptors } from "./agent/exec/InheritedDescriptors.js"
-import { settleCertificateLoading } from "./agent/exec/CertificateLoading.js"
+import { settleCertificateLoading, settlesAfterFirstAnswer } from "./services/CertificateLoading.js"
 import { otelTracingLayer } from "./server/OtelTracing.js"
 
 // Before anything starts a process: no child of this server inherits what its launcher left open,
-// nor the certificate files Node would read on a thread of its own while a child starts.
+// nor the certificate files Node would read on a thread of its own while a child starts (the stdio
+// server reads those after its first answer, see `CertificateLoading`).
 closeInheritedDescriptors()
-settleCertificateLoading()
+if (!settlesAfterFirstAnswer(process.argv.slice(2))) settleCertificateLoading()
 
 /** A `CODEX_EFFECT_LOG` naming no level: an error, like an unknown `--log-level`. */
 class LogLevelError extends Data.TaggedError("LogLevelError")<{ readonly message: string }> {

@@ -18,6 +18,7 @@ import {
   methodNotFound
 } from "../rpc/JsonRpc.js"
 import { CancelledParams } from "../rpc/Mcp.js"
+import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type RequestContext, RequestHandlers } from "./Handlers.js"
 import { decodeLine, type IncomingLine } from "./LineReader.js"
@@ -121,6 +122,8 @@ export class Router extends Context.Service<Router, {
 
     const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
       const { id, method, params } = message
+      // Any request but `initialize` may start a process or a model request: the certificates are read first.
+      if (method !== "initialize") settleCertificateLoading()
       const rpc = ClientRequests.requests.get(method) as Rpc.AnyWithProps | undefined
       if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
       const tooDeep = pathBeyondDepth(params)

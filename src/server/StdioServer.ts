@@ -17,6 +17,7 @@
  * client's answer and ends, instead of waiting out the drain timeout.
  */
 import { type Cause, Deferred, Duration, Effect, Queue, Stdio, Stream } from "effect"
+import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { internalError } from "../rpc/JsonRpc.js"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
@@ -69,6 +70,14 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
     )
   )
 
+  /** After the first line's answer is written (`initialize`'s, in the client's eyes the start): the certificates. */
+  let answeredFirst = false
+  const afterFirstLine = Effect.suspend(() => {
+    if (answeredFirst) return Effect.void
+    answeredFirst = true
+    return sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE), Effect.andThen(Effect.sync(settleCertificateLoading)))
+  })
+
   /** Room in the outgoing queue; after EOF only for a grace period (false: give up). */
   const room = Effect.flatMap(sender.hasRoom, (now) =>
     now ? Effect.succeed(true) : sender.awaitRoom.pipe(
@@ -83,6 +92,7 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
           hasRoom
             ? router.handle(line).pipe(
               Effect.andThen(Effect.sync(() => readAhead.release(sizeOf(line)))),
+              Effect.andThen(afterFirstLine),
               // The handler just started runs up to its first wait (a quick one has queued its answer
               // by then), so the room checked before the next line counts it.
               Effect.andThen(Effect.yieldNow)

@@ -8,6 +8,7 @@
  * probes for it).
  */
 import { Duration, Effect, Layer } from "effect"
+import { settleCertificateLoading } from "./CertificateLoading.js"
 import { findBwrap } from "../agent/exec/Sandbox.js"
 import { Config } from "./Config.js"
 
@@ -17,6 +18,8 @@ const PROBE_DELAY = Duration.millis(500)
 export const layer = Layer.effectDiscard(Effect.gen(function*() {
   const { base } = yield* Config
   yield* Effect.sleep(PROBE_DELAY).pipe(
+    // bwrap is a process like any other: it starts with the certificate files read and closed.
+    Effect.andThen(Effect.sync(settleCertificateLoading)),
     Effect.andThen(findBwrap(base.codexLinuxSandboxExe)),
     Effect.flatMap((path) => Effect.logDebug(`sandbox: ${path} works`)),
     Effect.catch((unavailable) => Effect.logWarning(unavailable.message)),

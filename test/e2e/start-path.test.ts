@@ -3,10 +3,11 @@
  * no `Intl.Segmenter` (the first loads ICU data, 10–30 ms) and loads none of Node's big modules after the
  * launcher changes V8's flags (V8 then refuses Node's precompiled code for them and each is compiled
  * from source). `exec` changes no flag at all: its turn loads fetch's modules (~1 MB) after the start.
- * A preloaded script watches and reports at exit.
+ * A preloaded script watches and reports at exit. The CA certificates of `NODE_EXTRA_CA_CERTS` (16–30 ms)
+ * are read after the `initialize` answer.
  */
-import { spawn } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { useServerCleanup } from "../support/AgentServer.js"
@@ -55,6 +56,16 @@ const BIG_MODULES = [
 
 const track = useServerCleanup()
 
+/** Whether process `pid` has `path` open. */
+const holdsFile = (pid: number, path: string) =>
+  readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path
+    } catch {
+      return false
+    }
+  })
+
 /** The preloaded watcher, and where it reports. */
 const watcher = () => {
   const dir = makeTempDir("start-path-")
@@ -96,5 +107,35 @@ describe("the start path", () => {
     expect({ status, stdout }).toEqual({ status: 0, stdout: "done\n" })
     const { flags } = JSON.parse(readFileSync(report, "utf8"))
     expect(flags).toEqual([])
+  })
+
+  it("the stdio server answers initialize before it reads NODE_EXTRA_CA_CERTS", async () => {
+    // A FIFO held open for writing: whoever reads it blocks until the test lets go.
+    const dir = makeTempDir("extra-ca-")
+    const fifo = join(dir, "extra-ca.pem")
+    execFileSync("mkfifo", [fifo])
+    const writer = openSync(fifo, "r+")
+    let released = false
+    const release = () => {
+      if (!released) closeSync(writer)
+      released = true
+    }
+    const model = await startMockModelServer([])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url))
+    const server = new ServerProcess({ codexHome, env: { NODE_EXTRA_CA_CERTS: fifo }, command: { file: process.execPath, args: [SERVER_BIN, "mcp"] } })
+    track({ server, model })
+    try {
+      await server.initialize()
+      // Then it reads them (and waits in `read` until the test lets go), before its next answer.
+      const deadline = Date.now() + 10_000
+      while (!holdsFile(server.child.pid!, fifo)) {
+        if (Date.now() > deadline) throw new Error("timed out after 10000 ms waiting for the server to read the certificates")
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      release()
+    }
+    expect(await server.request("ping")).toMatchObject({ result: {} })
   })
 })

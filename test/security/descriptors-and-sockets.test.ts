@@ -113,7 +113,8 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
     // certificates blocks in `read` with the descriptor open until the test lets go. Node reads them on
     // a thread of its own, without close-on-exec, once `tls` loads (the first model request): a command
     // started meanwhile would inherit the descriptor. The server must finish that read before it
-    // starts anything, i.e. before it answers `initialize`; only then does the test let go at once.
+    // starts anything (it does it once `initialize` is answered): the test lets go as soon as the
+    // server holds the FIFO, and sends the tool call only after that.
     const stage = makeStage()
     const fifo = join(stage.root, "extra-ca.pem")
     execFileSync("mkfifo", [fifo])
@@ -132,16 +133,17 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
         }
       })
     const noBwrap = mode.endsWith("without bubblewrap")
+    let reading: Promise<void> | undefined
     try {
       const { model, server } = await start(stage, [MockTurn.shell(["bash", "-c", probe]), MockTurn.message("done")], {
         env: { NODE_EXTRA_CA_CERTS: fifo },
         spawned: (server) => {
-          const reading = waitUntil("the server to read the certificates or answer", () =>
-            server.messages.length > 0 || holdsFifo(server.child.pid!))
-          void reading.then(() => server.messages.length === 0 && release())
+          reading = waitUntil("the server to read the certificates before any request", () => holdsFifo(server.child.pid!))
+          void reading.then(release, () => {})
         },
         ...(noBwrap ? { extra: `codex_linux_sandbox_exe = "${join(stage.root, "no-bwrap")}"` } : {})
       })
+      await reading
       await callCodex(server, { sandbox: noBwrap ? "danger-full-access" : mode, "approval-policy": "never", cwd: stage.work })
       expect(commandOutput(toolOutputs(model)[0]!)).toBe("fds:\n0\n1\n2\nchecked\n")
     } finally {
