@@ -64,10 +64,8 @@ if (process.argv[2] !== "exec") {
   // 115 MiB, +178 -> +27 KiB per turn, same latency). `--optimize-for-size` saves as much but halves
   // streaming throughput. Set before the compile cache is enabled, the flags key its cache directory.
   v8.setFlagsFromString("--heap-growing-percent=10")
-  // And V8's memory saver mode, which collects the old generation sooner (500-turn conversation: V8's pages
-  // grow ~3 MiB over turns 100–500 instead of ~11; peak RSS of the 200-turn conversation 105 MiB instead of
-  // 114; the same turn latency and streaming throughput).
-  v8.setFlagsFromString("--memory-saver-mode")
+  // Not `--memory-saver-mode`: it saves memory over long conversations (docs/performance.md) but under load a
+  // process set with it at times never exits (the main thread joins a V8 worker that waits forever).
   // No Maglev (V8's mid-tier compiler; hot code goes from baseline to TurboFan). Under load its background
   // jobs pile up (244 queued at once, 21 MiB of compilation zones, seen with --trace-zone-stats) and the
   // worker arenas that held them stay resident: 200-turn conversation, RSS growth over turns 101–200
