@@ -7,29 +7,18 @@
  */
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { afterEach, describe, expect, it } from "vitest"
+import { useAppServers } from "../support/AppServerClient.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { type JsonRpcMessage, makeTempDir } from "../support/ServerProcess.js"
 
-let schema: AppServerSchema
-const servers: Array<{ readonly server: ServerProcess; readonly methods: Map<unknown, string> }> = []
+const { launch: launchIn } = useAppServers()
 let model: MockModelServer | undefined
 
-beforeAll(() => {
-  schema = loadAppServerSchema()
-}, 600_000)
-
 afterEach(async () => {
-  const checked = servers.splice(0)
-  for (const { server } of checked) server.kill()
   await model?.close()
   model = undefined
-  const problems = checked.flatMap(({ server, methods }) =>
-    server.messages.flatMap((message) => schema.problems(message, methods.get(message.id)))
-  )
-  expect(problems).toEqual([])
 })
 
 const homeWith = (toml: string) => {
@@ -39,26 +28,14 @@ const homeWith = (toml: string) => {
 }
 
 const launch = async (codexHome: string) => {
-  const server = spawnServer({ codexHome, args: ["app-server"] })
-  const methods = new Map<unknown, string>()
-  servers.push({ server, methods })
-  let nextId = 1
-  const request = (method: string, params?: unknown) => {
-    const id = nextId++
-    methods.set(id, method)
-    server.sendLine(JSON.stringify(params === undefined ? { id, method } : { id, method, params }))
-    return server.waitFor((m) => m.id === id && m.method === undefined, `answer to ${method} (id ${id})`, 20_000)
-  }
-  await request("initialize", { clientInfo: { name: "e2e", title: null, version: "1.0.0" }, capabilities: null })
-  server.sendLine(JSON.stringify({ method: "initialized" }))
+  const client = await launchIn(codexHome)
   const turn = async (threadId: string, text: string) => {
-    const answer = await request("turn/start", { threadId, input: [{ type: "text", text, text_elements: [] }] })
+    const answer = await client.request("turn/start", { threadId, input: [{ type: "text", text, text_elements: [] }] })
     const turnId = answer.result.turn.id as string
-    const completed = await server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, `turn/completed of ${turnId}`, 20_000)
-    expect(completed.params.turn.status).toBe("completed")
+    expect((await client.turnCompleted(turnId)).params.turn.status).toBe("completed")
     return turnId
   }
-  return { server, request, turn }
+  return { ...client, turn }
 }
 
 const ids = (answer: JsonRpcMessage) => answer.result.data.map((entry: { id: string }) => entry.id)

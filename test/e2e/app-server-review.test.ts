@@ -8,28 +8,17 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { afterEach, describe, expect, it } from "vitest"
+import { type AppServerClient, useAppServers } from "../support/AppServerClient.js"
 import { type MockModelServer, MockTurn, mockConfigToml, type RecordedRequest, startMockModelServer } from "../support/MockModelServer.js"
-import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
+import { makeTempDir, type ServerProcess } from "../support/ServerProcess.js"
 
-let schema: AppServerSchema
-const servers: Array<{ readonly server: ServerProcess; readonly methods: Map<unknown, string> }> = []
+const { launch: launchIn } = useAppServers()
 let model: MockModelServer | undefined
 
-beforeAll(() => {
-  schema = loadAppServerSchema()
-}, 600_000)
-
 afterEach(async () => {
-  const checked = servers.splice(0)
-  for (const { server } of checked) server.kill()
   await model?.close()
   model = undefined
-  const problems = checked.flatMap(({ server, methods }) =>
-    server.messages.flatMap((message) => schema.problems(message, methods.get(message.id)))
-  )
-  expect(problems).toEqual([])
 })
 
 const REVIEW = {
@@ -65,34 +54,13 @@ const makeRepo = () => {
   return repo
 }
 
-interface Client {
-  readonly server: ServerProcess
-  readonly request: (method: string, params?: unknown) => Promise<JsonRpcMessage>
-  readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
-}
+type Client = AppServerClient
 
 const launch = async (turns: ReadonlyArray<MockTurn>): Promise<Client> => {
   model = await startMockModelServer(turns)
   const codexHome = makeTempDir("codex-home-")
   writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never", wireApi: "responses" }))
-  const server = spawnServer({ codexHome, args: ["app-server"] })
-  const methods = new Map<unknown, string>()
-  servers.push({ server, methods })
-  let nextId = 1
-  const request = (method: string, params?: unknown) => {
-    const id = nextId++
-    methods.set(id, method)
-    server.send(params === undefined ? { id, method } : { id, method, params })
-    return server.waitFor((m) => m.id === id && m.method === undefined, `answer to ${method} (id ${id})`, 20_000)
-  }
-  await request("initialize", { clientInfo: { name: "e2e", title: null, version: "1.0.0" }, capabilities: null })
-  server.send({ method: "initialized" })
-  return {
-    server,
-    request,
-    turnCompleted: (turnId) =>
-      server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, `turn/completed of ${turnId}`, 20_000)
-  }
+  return launchIn(codexHome)
 }
 
 const startThread = async (client: Client, cwd: string) => {

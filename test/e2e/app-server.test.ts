@@ -6,31 +6,19 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type AppServerSchema, loadAppServerSchema } from "../support/AppServerSchema.js"
+import { afterEach, describe, expect, it } from "vitest"
+import { type AppServerClient, useAppServers } from "../support/AppServerClient.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { waitForProcessExit } from "../support/Processes.js"
 import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
 
-let schema: AppServerSchema
-const servers: Array<{ readonly server: ServerProcess; readonly methods: Map<unknown, string> }> = []
+const { launch, track } = useAppServers()
 let model: MockModelServer | undefined
 
-beforeAll(() => {
-  schema = loadAppServerSchema()
-}, 600_000)
-
 afterEach(async () => {
-  const checked = servers.splice(0)
-  for (const { server } of checked) server.kill()
   await model?.close()
   model = undefined
-  // Every message of every server of the test, against the reference's schema.
-  const problems = checked.flatMap(({ server, methods }) =>
-    server.messages.flatMap((message) => schema.problems(message, methods.get(message.id)))
-  )
-  expect(problems).toEqual([])
 })
 
 const setup = async (
@@ -44,36 +32,7 @@ const setup = async (
   return { model, codexHome, cwd: makeTempDir("app-server-work-") }
 }
 
-interface Client {
-  readonly server: ServerProcess
-  readonly request: (method: string, params?: unknown) => Promise<JsonRpcMessage>
-  readonly answer: (request: JsonRpcMessage, result: unknown) => void
-  readonly turnCompleted: (turnId: string) => Promise<JsonRpcMessage>
-}
-
-const launch = async (codexHome: string, env?: Record<string, string | undefined>): Promise<Client> => {
-  const server = spawnServer({ codexHome, args: ["app-server"], ...(env === undefined ? {} : { env }) })
-  const methods = new Map<unknown, string>()
-  servers.push({ server, methods })
-  let nextId = 1
-  const request = (method: string, params?: unknown) => {
-    const id = nextId++
-    methods.set(id, method)
-    // Without "jsonrpc", as the reference's clients write.
-    server.sendLine(JSON.stringify(params === undefined ? { id, method } : { id, method, params }))
-    return server.waitFor((m) => m.id === id && m.method === undefined, `answer to ${method} (id ${id})`, 20_000)
-  }
-  const initialized = await request("initialize", { clientInfo: { name: "e2e", title: null, version: "1.0.0" }, capabilities: null })
-  expect(initialized.result.codexHome).toBe(codexHome)
-  server.sendLine(JSON.stringify({ method: "initialized" }))
-  return {
-    server,
-    request,
-    answer: (message, result) => server.sendLine(JSON.stringify({ id: message.id, result })),
-    turnCompleted: (turnId) =>
-      server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turnId, `turn/completed of ${turnId}`, 20_000)
-  }
-}
+type Client = AppServerClient
 
 const textInput = (text: string) => [{ type: "text", text, text_elements: [] }]
 
@@ -123,7 +82,7 @@ describe("app-server v2", () => {
     const { codexHome } = await setup([])
     const server = spawnServer({ codexHome, args: ["app-server"] })
     const methods = new Map<unknown, string>([[1, "thread/list"], [2, "initialize"], [3, "initialize"], [4, "thread/list"]])
-    servers.push({ server, methods })
+    track(server, methods)
     server.send({ id: 1, method: "thread/list", params: {} })
     expect((await server.waitFor((m) => m.id === 1, "answer 1")).error).toEqual({ code: -32600, message: "Not initialized" })
     server.send({ id: 2, method: "initialize", params: { clientInfo: { name: "e2e", version: "1" } } })
@@ -397,8 +356,8 @@ describe("app-server v2", () => {
     await app.turnCompleted(await startTurn(app, threadId, "remember 42"))
     await app.server.closeAndWait()
 
-    const mcp = spawnServer({ codexHome })
-    servers.push({ server: mcp, methods: new Map() })
+    // The MCP server's messages follow its own protocol, not app-server's.
+    const mcp = track(spawnServer({ codexHome }))
     await mcp.initialize()
     const reply = await mcp.request("tools/call", { name: "codex-reply", arguments: { threadId, prompt: "what was it?" } }, 20_000)
     expect(reply.result.structuredContent).toEqual({ threadId, content: "it was 42" })
@@ -406,8 +365,6 @@ describe("app-server v2", () => {
     const call = await mcp.request("tools/call", { name: "codex", arguments: { prompt: "from mcp", cwd } }, 20_000)
     const mcpThread = call.result.structuredContent.threadId as string
     await mcp.closeAndWait()
-    // The MCP server's messages follow its own protocol, not app-server's.
-    servers.pop()
 
     const again = await launch(codexHome)
     const resumed = await again.request("thread/resume", { threadId: mcpThread })
