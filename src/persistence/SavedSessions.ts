@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, rmdirSync, statSync, unlinkSync } from "node:fs"
 import { basename, dirname, sep } from "node:path"
-import { decodeLine, sessionsDir } from "./Rollout.js"
+import { archivedSessionsDir, decodeLine, sessionsDir } from "./Rollout.js"
 import { ROLLOUT_NAME, rolloutPaths, summarize } from "./RolloutIndex.js"
 
 export interface SavedSession {
@@ -22,7 +22,13 @@ export interface SavedSession {
 
 /** The rollout of conversation `id`, newest first if there are several, or undefined. */
 export const findRollout = (codexHome: string, id: string): string | undefined =>
-  rolloutPaths(sessionsDir(codexHome)).find((path) => ROLLOUT_NAME.exec(basename(path))?.[1] === id)
+  rolloutIn(sessionsDir(codexHome), id)
+
+/** The rollout of archived conversation `id` (under `archived_sessions/`), or undefined. */
+export const findArchivedRollout = (codexHome: string, id: string): string | undefined =>
+  rolloutIn(archivedSessionsDir(codexHome), id)
+
+const rolloutIn = (dir: string, id: string) => rolloutPaths(dir).find((path) => ROLLOUT_NAME.exec(basename(path))?.[1] === id)
 
 /** The first line of a file, read in small pieces: the session meta, however long the rollout. */
 const firstLine = (path: string): string => {

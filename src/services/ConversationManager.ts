@@ -9,7 +9,7 @@ import { type Conversation, ConversationUnavailable } from "../agent/conversatio
 import type { ConversationOverrides } from "../config/ResolvedConfig.js"
 import { readRollout } from "../persistence/Rollout.js"
 import { archiveRollout, listRollouts, summarize, unarchiveRollout } from "../persistence/RolloutIndex.js"
-import { findRollout } from "../persistence/SavedSessions.js"
+import { findArchivedRollout, findRollout } from "../persistence/SavedSessions.js"
 import { Config } from "./Config.js"
 import { makeConversationHost } from "./ConversationHost.js"
 import {
@@ -117,7 +117,13 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
           const items = yield* live.history
           return { conversationId, rolloutPath: live.rolloutPath, cwd: live.config.cwd, model: live.config.model, items }
         }
-        const saved = yield* loadSaved({ conversationId })
+        const saved = yield* loadSaved({ conversationId }).pipe(
+          // An archived conversation can still be read (not resumed), as the reference reads it.
+          Effect.catchTag("ConversationNotFound", (notFound) => {
+            const archived = findArchivedRollout(config.codexHome, conversationId)
+            return archived === undefined ? Effect.fail(notFound) : loadSaved({ rolloutPath: archived })
+          })
+        )
         return { conversationId, rolloutPath: saved.path, cwd: saved.meta.cwd, model: saved.meta.model, items: saved.items }
       })
 

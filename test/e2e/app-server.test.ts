@@ -280,6 +280,9 @@ describe("app-server v2", () => {
     await second.server.waitForNotification("thread/archived")
     expect((await second.request("thread/list", {})).result.data).toEqual([])
     expect((await second.request("thread/list", { archived: true })).result.data).toHaveLength(1)
+    // Archived, it can still be read, as the reference reads it.
+    const archivedRead = await second.request("thread/read", { threadId, includeTurns: true })
+    expect(archivedRead.result.thread.turns).toHaveLength(2)
     const unarchived = await second.request("thread/unarchive", { threadId })
     expect(unarchived.result.thread.id).toBe(threadId)
     expect((await second.request("thread/list", {})).result.data).toHaveLength(1)
