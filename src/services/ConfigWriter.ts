@@ -18,6 +18,8 @@ import { isJsonTable, TomlValueError } from "../config/TomlValueText.js"
 import { resolveConfig } from "../config/ResolveConfig.js"
 import { Config } from "./Config.js"
 
+const RESERVED_SEGMENTS = new Set(["__proto__", "constructor", "prototype"])
+
 export class ConfigWriteError extends Schema.TaggedError<ConfigWriteError>()("ConfigWriteError", {
   /** The reference's `config_write_error_code`; `configUnreadable` is its internal error (the file does not parse). */
   reason: Schema.Literals(["configVersionConflict", "configValidationError", "configLayerReadonly", "configUnreadable", "writeFailed"]),
@@ -89,6 +91,9 @@ export class ConfigWriter extends Context.Service<ConfigWriter, {
         if (edit.keyPath.length === 0) return yield* fail("configValidationError", "keyPath must not be empty")
         const segments = splitKeyPath(edit.keyPath)
         if (segments === undefined) return yield* fail("configValidationError", "keyPath segments must not be empty")
+        // No config key has these names, and as object keys they would reach prototypes, not the document.
+        const reserved = segments.find((segment) => RESERVED_SEGMENTS.has(segment))
+        if (reserved !== undefined) return yield* fail("configValidationError", `keyPath segment \`${reserved}\` is not a config key`)
         paths.push(segments)
       }
       if (write.filePath !== undefined && write.filePath !== path) {

@@ -592,6 +592,7 @@ describe("app-server v2", () => {
     expect(await refused({ keyPath: "approval_policy", value: "sometimes" })).toMatchObject({ code: -32600, data: { config_write_error_code: "configValidationError" } })
     expect(await refused({ keyPath: "model.x", value: 1 })).toMatchObject({ code: -32600, message: "cannot set value on non-table parent" })
     expect(await refused({ keyPath: "a..b", value: 1 })).toMatchObject({ code: -32600, message: "keyPath segments must not be empty" })
+    expect(await refused({ keyPath: "__proto__.x", value: 1 })).toMatchObject({ code: -32600, data: { config_write_error_code: "configValidationError" } })
     expect(await refused({ keyPath: "x", value: [null] })).toMatchObject({ code: -32600, message: "invalid value: invalid type: null, expected any valid TOML value" })
     expect(await refused({ keyPath: "model", value: "y", filePath: join(codexHome, "other.toml") })).toMatchObject({
       code: -32600, data: { config_write_error_code: "configLayerReadonly" }, message: "Only writes to the user config are allowed"
