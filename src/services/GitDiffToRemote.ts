@@ -4,6 +4,7 @@
  * files appended as additions. The workspace is the model's to write, so git runs the way
  * `WorkspaceGit` runs it: sandboxed, its program-running config switched off, time- and size-limited.
  */
+import { statSync } from "node:fs"
 import { Effect } from "effect"
 import { workspaceGit as git, WorkspaceGitFailed, type WorkspaceGitOptions } from "../agent/exec/WorkspaceGit.js"
 
@@ -12,12 +13,16 @@ const MAX_DIFF_CHARS = 32 * 1024 * 1024
 
 const GitFailed = (args: ReadonlyArray<string>, reason: string) => new WorkspaceGitFailed({ args, reason, internal: false })
 
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+
 const lines = (text: string) => text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0)
 
 const optional = <R>(effect: Effect.Effect<string, WorkspaceGitFailed, R>) =>
   effect.pipe(Effect.map((out) => out.trim()), Effect.orElseSucceed(() => ""))
 
 export const gitDiffToRemote = Effect.fnUntraced(function*(repo: WorkspaceGitOptions) {
+  // A directory that is not there is the request's mistake, not git failing to run.
+  if (!isDirectory(repo.cwd)) return yield* GitFailed([], "no such directory")
   const inside = yield* git(repo, ["rev-parse", "--is-inside-work-tree"])
   if (inside.trim() !== "true") return yield* GitFailed(["rev-parse"], "not a work tree")
   const remotes = lines(yield* git(repo, ["remote"])).sort((a, b) => (a === "origin" ? -1 : b === "origin" ? 1 : 0))

@@ -41,7 +41,7 @@ const handlers = (overrides: Partial<ConversationManager["Service"]> = {}) =>
   ConversationStoreHandlers.layer.pipe(
     Layer.provideMerge(ConversationHandlers.layer),
     Layer.provide(manager(overrides)),
-    // Only gitDiffToRemote reads the config (where bwrap and CODEX_HOME are); these tests never call it.
+    // Only gitDiffToRemote reads the config (where bwrap and CODEX_HOME are); no test here gets as far as running git.
     Layer.provide(Layer.succeed(Config, { codexHome: "/nonexistent", base: {} } as unknown as Config["Service"])),
     Layer.provide(OutgoingSender.layerWith(() => Effect.void))
   )
@@ -66,6 +66,16 @@ describe("conversation API answers to lifecycle failures", () => {
         ],
         [-32603, -32603, -32603, -32603, -32603]
       )
+    }).pipe(Effect.provide(handlers())))
+
+  it.effect("gitDiffToRemote of a directory that does not exist is the request's error (-32600)", () =>
+    Effect.gen(function*() {
+      const saved = yield* ConversationStoreHandlers
+      const error = yield* Effect.flip(saved.gitDiffToRemote({ cwd: "/nonexistent/repo" }, request))
+      assert.deepStrictEqual({ code: error.code, message: error.message }, {
+        code: -32600,
+        message: "failed to compute git diff to remote for cwd: \"/nonexistent/repo\""
+      })
     }).pipe(Effect.provide(handlers())))
 
   it.effect("a conversation whose runner is gone fails the message sent to it with -32603", () =>
