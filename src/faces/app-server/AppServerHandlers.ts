@@ -22,7 +22,7 @@ import { makeReviewHandlers } from "./ReviewHandlers.js"
 import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
 import { previewOfHistory, turnsOfHistory } from "./HistoryTurns.js"
-import type { Thread, ThreadStatus, Turn, UserInput } from "./Items.js"
+import { type Thread, type ThreadStatus, type Turn, turnInProgress, type UserInput } from "./Items.js"
 import * as P from "./Protocol.js"
 import { AppServerThreads } from "./Threads.js"
 
@@ -354,18 +354,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
         events.expectTurn(turnId, { answered, input: params.input })
         request.afterAnswer(Deferred.succeed(answered, undefined).pipe(Effect.asVoid))
         yield* fail(conversation.submitWithId(turnId, { type: "user_input", items: params.input.map(inputItem) }))
-        return {
-          turn: {
-            id: turnId,
-            items: [],
-            itemsView: "notLoaded" as const,
-            status: "inProgress" as const,
-            error: null,
-            startedAt: null,
-            completedAt: null,
-            durationMs: null
-          }
-        }
+        return { turn: turnInProgress(turnId) }
       }),
 
     "turn/interrupt": (params) =>

@@ -109,6 +109,18 @@ export const Turn = Schema.Struct({
 })
 export type Turn = typeof Turn.Type
 
+/** A turn as the answer that starts it shows it: in progress, nothing timed yet. */
+export const turnInProgress = (id: string, items: ReadonlyArray<ThreadItem> = []): Turn => ({
+  id,
+  items,
+  itemsView: "notLoaded",
+  status: "inProgress",
+  error: null,
+  startedAt: null,
+  completedAt: null,
+  durationMs: null
+})
+
 export const ThreadStatus = Schema.Union([
   Schema.Struct({ type: Schema.Literal("notLoaded") }),
   Schema.Struct({ type: Schema.Literal("idle") }),

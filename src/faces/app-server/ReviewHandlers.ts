@@ -10,6 +10,7 @@ import { invalidRequest, type JsonRpcError } from "../../rpc/JsonRpc.js"
 import { ReviewPrompts, type ReviewTarget } from "../../services/ReviewPrompts.js"
 import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import type { AppServerHandlerMap } from "./AppServerRouter.js"
+import { turnInProgress } from "./Items.js"
 import type * as P from "./Protocol.js"
 import type { FollowedThread } from "./Threads.js"
 
@@ -68,17 +69,10 @@ export const makeReviewHandlers = (threads: ReviewThreads) =>
           request.afterAnswer(Deferred.succeed(answered, undefined).pipe(Effect.asVoid))
           yield* conversation.submitWithId(turnId, { type: "review", review_request: review }).pipe(Effect.mapError(lifecycleError))
           return {
-            turn: {
-              id: turnId,
-              // What the reference's answer holds: the review's name as the turn's user message.
-              items: [{ type: "userMessage" as const, id: turnId, content: [{ type: "text" as const, text: review.user_facing_hint, text_elements: [] }] }],
-              itemsView: "notLoaded" as const,
-              status: "inProgress" as const,
-              error: null,
-              startedAt: null,
-              completedAt: null,
-              durationMs: null
-            },
+            // What the reference's answer holds: the review's name as the turn's user message.
+            turn: turnInProgress(turnId, [
+              { type: "userMessage", id: turnId, content: [{ type: "text", text: review.user_facing_hint, text_elements: [] }] }
+            ]),
             reviewThreadId: conversation.id
           }
         })
