@@ -6,31 +6,28 @@
  * "runner" is the Conversation entity (`ConversationHosting.layer`) behind effect's test client, with its own
  * scripted model, on one real PostgreSQL store; the store refuses a conversation's writes through triggers.
  */
-import * as PgClient from "@effect/sql-pg/PgClient"
-import { mkdirSync } from "node:fs"
-import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Redacted, Stream } from "effect"
-import { Entity, ShardingConfig } from "effect/cluster"
+import { Effect, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { ConversationEntity } from "../../src/cluster/ConversationEntity.js"
-import * as ConversationHosting from "../../src/cluster/ConversationHosting.js"
 import { ConversationStore } from "../../src/cluster/ConversationStore.js"
 import type { ResponseItem } from "../../src/model/ResponseItem.js"
-import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
+import { ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import type { Op } from "../../src/rpc/Op.js"
-import { CodexLayer } from "../../src/services/CodexLayer.js"
-import { Config } from "../../src/services/Config.js"
-import { initialContextMessages } from "../../src/services/ConversationHost.js"
+import {
+  createdConversation,
+  entityRunner,
+  type RunnerDirs,
+  runnerDirs,
+  say,
+  storeLayer,
+  submitAndWait
+} from "../support/EntityRunners.js"
 import { type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
-import { makeTempDir } from "../support/TempDirs.js"
 
 const hasPostgres = postgresBinDir() !== undefined
 if (!hasPostgres && process.env.CI === "true") {
   throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
 }
-
-const say = (text: string): Op => ({ type: "user_input", items: [{ type: "text", text }] })
 
 /** How many user messages of `items` contain `text`. */
 const timesSaid = (items: ReadonlyArray<ResponseItem>, text: string) =>
@@ -62,63 +59,26 @@ describe.skipIf(!hasPostgres)("an op that changes what survives a runner", () =>
   }, 60_000)
   afterAll(() => pg?.stop())
 
-  const dirs = () => {
-    const root = makeTempDir("acknowledged-ops-")
-    mkdirSync(join(root, "home"))
-    mkdirSync(join(root, "work"))
-    return { codexHome: join(root, "home"), cwd: join(root, "work") }
-  }
-
-  const storeLayer = () => ConversationStore.layerFor(pg.url).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) })))
-
-  /** One runner: the entity with its own conversations and model (`turns`), on the shared store. */
-  const runner = (where: { readonly codexHome: string; readonly cwd: string }, turns: ReadonlyArray<ScriptedTurn>) =>
-    Effect.gen(function*() {
-      // Built in the test's scope: the runner lives until the test ends.
-      const scripted = yield* Layer.build(ScriptedModel.layer(turns))
-      const services = yield* Layer.build(Layer.mergeAll(
-        ShardingConfig.layer(),
-        CodexLayer({ ...where, model: Layer.succeedContext(scripted) }),
-        ConversationStore.layerFor(pg.url)
-      ).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(pg.url) }))))
-      const client = yield* Entity.makeTestClient(ConversationEntity, ConversationHosting.layer).pipe(Effect.provide(services))
-      return { client, model: Context.get(scripted, ScriptedModel) }
-    })
+  const dirs = () => runnerDirs("acknowledged-ops-")
+  const runner = (where: RunnerDirs, turns: ReadonlyArray<ScriptedTurn>) => entityRunner(pg.url, where, turns)
 
   let triggers = false
   /** A conversation in the store, as a front creates it; `refused`: every later write to it fails. */
-  const created = (where: { readonly codexHome: string; readonly cwd: string }, conversationId: string) =>
-    Effect.gen(function*() {
-      const config = yield* (yield* Config).load({ cwd: where.cwd, approvalPolicy: "never" })
-      yield* (yield* ConversationStore).create(conversationId, config, initialContextMessages(config))
-      if (!triggers) {
+  const created = (where: RunnerDirs, conversationId: string) =>
+    createdConversation(pg.url, where, conversationId).pipe(Effect.tap(() =>
+      Effect.sync(() => {
+        if (triggers) return
         for (const statement of REFUSING_TRIGGERS) pg.query(statement)
         triggers = true
-      }
-      return config
-    }).pipe(Effect.provide(Layer.mergeAll(CodexLayer(where), storeLayer())))
+      })
+    ))
 
   const refuse = (conversationId: string) => Effect.sync(() => pg.query(`INSERT INTO test_refused VALUES ('${conversationId}')`))
   const allow = (conversationId: string) =>
     Effect.sync(() => pg.query(`DELETE FROM test_refused WHERE conversation_id = '${conversationId}'`))
 
   const stored = (conversationId: string) =>
-    Effect.flatMap(ConversationStore, (store) => store.load(conversationId)).pipe(Effect.provide(storeLayer()))
-
-  type Client = Effect.Success<ReturnType<Effect.Success<ReturnType<typeof runner>>["client"]>>
-
-  /** Submits `op` under `key` and waits for its event `type`; its submission id. */
-  const submitAndWait = (client: Client, key: string, op: Op, type: string) =>
-    Effect.gen(function*() {
-      const cursor = yield* client.Cursor({})
-      const id = yield* client.Submit({ key, op })
-      yield* client.Events({ from: cursor }).pipe(
-        Stream.takeUntil((event) => event.msg.type === type && event.id === id),
-        Stream.runDrain,
-        Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`no ${type} for ${key}`) })
-      )
-      return id
-    })
+    Effect.flatMap(ConversationStore, (store) => store.load(conversationId)).pipe(Effect.provide(storeLayer(pg.url)))
 
   const override: Op = { type: "override_turn_context", model: "override-model", approval_policy: "on-request" }
 

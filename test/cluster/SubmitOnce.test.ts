@@ -5,31 +5,27 @@
  * with its own conversations and scripted model, all on one real PostgreSQL store. Every delivery of a key
  * gets the submission id of the first, and the stored history holds the message once.
  */
-import * as PgClient from "@effect/sql-pg/PgClient"
-import { mkdirSync } from "node:fs"
-import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Stream } from "effect"
-import { Entity, ShardingConfig } from "effect/cluster"
+import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { ConversationEntity } from "../../src/cluster/ConversationEntity.js"
-import * as ConversationHosting from "../../src/cluster/ConversationHosting.js"
 import { ConversationStore } from "../../src/cluster/ConversationStore.js"
 import type { ResponseItem } from "../../src/model/ResponseItem.js"
-import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
-import type { Op } from "../../src/rpc/Op.js"
-import { CodexLayer } from "../../src/services/CodexLayer.js"
-import { Config } from "../../src/services/Config.js"
-import { initialContextMessages } from "../../src/services/ConversationHost.js"
+import { ScriptedTurn } from "../../src/model/ScriptedModel.js"
+import {
+  createdConversation,
+  entityRunner,
+  type RunnerDirs,
+  runnerDirs,
+  say,
+  storeLayer,
+  submitAndWait
+} from "../support/EntityRunners.js"
 import { type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
-import { makeTempDir } from "../support/TempDirs.js"
 
 const hasPostgres = postgresBinDir() !== undefined
 if (!hasPostgres && process.env.CI === "true") {
   throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
 }
-
-const say = (text: string): Op => ({ type: "user_input", items: [{ type: "text", text }] })
 
 /** How many times `text` is a user message of `items`. */
 const timesSaid = (items: ReadonlyArray<ResponseItem>, text: string) =>
@@ -44,58 +40,15 @@ describe.skipIf(!hasPostgres)("a Submit delivered twice", () => {
   }, 60_000)
   afterAll(() => pg?.stop())
 
-  const dirs = () => {
-    const root = makeTempDir("submit-once-")
-    mkdirSync(join(root, "home"))
-    mkdirSync(join(root, "work"))
-    return { codexHome: join(root, "home"), cwd: join(root, "work") }
-  }
-
-  /** One runner: the entity with its own conversations and model (`turns`), on the shared store. */
-  const runner = (where: { readonly codexHome: string; readonly cwd: string }, turns: ReadonlyArray<ScriptedTurn>) =>
-    Effect.gen(function*() {
-      // Built in the test's scope: the runner lives until the test ends.
-      const services = yield* Layer.build(Layer.mergeAll(
-        ShardingConfig.layer(),
-        CodexLayer({ ...where, model: ScriptedModel.layer(turns) }),
-        ConversationStore.layerFor(pg.url)
-      ).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(pg.url) }))))
-      return yield* Entity.makeTestClient(ConversationEntity, ConversationHosting.layer).pipe(Effect.provide(services))
-    })
-
-  /** A conversation in the store, as a front creates it. */
-  const created = (where: { readonly codexHome: string; readonly cwd: string }, conversationId: string) =>
-    Effect.gen(function*() {
-      const config = yield* (yield* Config).load({ cwd: where.cwd, approvalPolicy: "never" })
-      yield* (yield* ConversationStore).create(conversationId, config, initialContextMessages(config))
-    }).pipe(
-      Effect.provide(Layer.mergeAll(CodexLayer(where), ConversationStore.layerFor(pg.url)).pipe(
-        Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) }))
-      ))
-    )
-
+  const dirs = () => runnerDirs("submit-once-")
+  const runner = (where: RunnerDirs, turns: ReadonlyArray<ScriptedTurn>) =>
+    Effect.map(entityRunner(pg.url, where, turns), ({ client }) => client)
+  const created = (where: RunnerDirs, conversationId: string) => createdConversation(pg.url, where, conversationId)
   const storedHistory = (conversationId: string) =>
-    Effect.gen(function*() {
-      const stored = yield* (yield* ConversationStore).load(conversationId)
-      return stored?.history ?? []
-    }).pipe(
-      Effect.provide(ConversationStore.layerFor(pg.url).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) }))))
+    Effect.flatMap(ConversationStore, (store) => store.load(conversationId)).pipe(
+      Effect.map((stored) => stored?.history ?? []),
+      Effect.provide(storeLayer(pg.url))
     )
-
-  type Client = Effect.Success<ReturnType<Effect.Success<ReturnType<typeof runner>>>>
-
-  /** Submits `op` under `key` and waits for its event `type`; its submission id. */
-  const submitAndWait = (client: Client, key: string, op: Op, type: string) =>
-    Effect.gen(function*() {
-      const cursor = yield* client.Cursor({})
-      const id = yield* client.Submit({ key, op })
-      yield* client.Events({ from: cursor }).pipe(
-        Stream.takeUntil((event) => event.msg.type === type && event.id === id),
-        Stream.runDrain,
-        Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`no ${type} for ${key}`) })
-      )
-      return id
-    })
 
   it.live("to the same runner, at once and later: applied once, each delivery answered with the first's id", () =>
     Effect.gen(function*() {
