@@ -227,6 +227,7 @@ describe("app-server v2", () => {
     expect(interrupted.result).toEqual({})
     const completed = await client.turnCompleted(turnId)
     expect(completed.params.turn.status).toBe("interrupted")
+    expect((await client.request("turn/interrupt", { threadId, turnId })).result).toEqual({})
     const ends = kinds(turnMessages(client.server, turnId)).slice(-2)
     expect(ends).toEqual(["item/completed commandExecution", "turn/completed"])
     const running = readdirSync("/proc").filter((pid) => {

@@ -360,9 +360,8 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     "turn/interrupt": (params) =>
       Effect.gen(function*() {
         const { conversation, events } = yield* followed(params.threadId)
-        if (!(yield* conversation.isTaskRunning)) {
-          return yield* invalidRequest(`no turn is running in thread ${params.threadId}`)
-        }
+        // Nothing left to interrupt (the turn ended, or a second interrupt): `{}`, as the reference answers.
+        if (!(yield* conversation.isTaskRunning)) return {}
         const running = events.runningTurn()
         if (running !== undefined && running !== params.turnId) {
           return yield* invalidRequest(`turn ${params.turnId} is not the running turn (${running})`)
