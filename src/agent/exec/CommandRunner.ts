@@ -50,9 +50,14 @@ interface RunCommandOptions {
   readonly cwd: string
   /** The child's whole environment (see `buildCommandEnv`); nothing else is inherited. */
   readonly env: Readonly<Record<string, string>>
-  readonly timeoutMs?: number | undefined
+  /** `"never"` is for a client's own command (`command/exec` with `disableTimeout`), never the model's. */
+  readonly timeoutMs?: number | "never" | undefined
   /** Default `"none"`. */
   readonly sandbox?: CommandSandbox | undefined
+  /** Keep stdin open as a pipe (see `onStarted`) instead of closing it or writing `input`. */
+  readonly openStdin?: boolean | undefined
+  /** Called once the command runs, with the process: for a caller that writes to it or signals it. */
+  readonly onStarted?: ((spawned: Spawned) => Effect.Effect<void>) | undefined
   /** Called with each chunk as it arrives, in order per stream. */
   readonly onOutput?: ((stream: OutputStream, chunk: Uint8Array) => Effect.Effect<void>) | undefined
   /** Bytes kept per stream (half head, half tail); default 256 KiB. */
@@ -231,7 +236,9 @@ export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutpu
     const aggregated = new BoundedOutput(half, half)
 
     const started = performance.now()
-    const { child, exited, killGroup } = yield* startCommand(options)
+    const spawned = yield* startCommand(options)
+    const { child, exited, killGroup } = spawned
+    if (options.onStarted !== undefined) yield* options.onStarted(spawned)
 
     const pump = (stream: OutputStream) =>
       Effect.gen(function*() {
@@ -257,9 +264,10 @@ export const runCommand: (options: RunCommandOptions) => Effect.Effect<ExecOutpu
         killGroup()
       }))
     )
-    const finished = yield* Effect.all([pump("stdout"), pump("stderr"), exit], { concurrency: "unbounded", discard: true }).pipe(
-      Effect.timeoutOption(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS))
-    )
+    const all = Effect.all([pump("stdout"), pump("stderr"), exit], { concurrency: "unbounded", discard: true })
+    const finished = yield* options.timeoutMs === "never"
+      ? Effect.asSome(all)
+      : all.pipe(Effect.timeoutOption(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)))
     // Output still draining after the command exited (a pipe held by a process that left the group)
     // is cut at the deadline, but the command did not time out.
     const timedOut = Option.isNone(finished) && status === undefined

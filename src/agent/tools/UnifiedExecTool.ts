@@ -23,7 +23,7 @@ import type { ExecSession, SessionExit } from "../exec/ExecSessions.js"
 import { ExecModelText, outputBudgetBytes, truncateForModel } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
-import { shlexJoin } from "../exec/ShellQuote.js"
+import { underPseudoTerminal } from "../exec/PseudoTerminal.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 import { commandNotStarted, type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
 import { ExecCommandArgs, execCommandToolSpec, WriteStdinArgs, writeStdinToolSpec } from "./UnifiedExecToolSpec.js"
@@ -85,7 +85,7 @@ const runExecCommand = (call: ToolCall, context: ToolContext): Effect.Effect<str
     const cwd = resolve(context.turn.cwd, workdir)
     // What is approved and shown is the shell command; a PTY only wraps how it is launched.
     const command = [args.shell ?? DEFAULT_SHELL, args.login === false ? "-c" : "-lc", args.cmd]
-    const launched = args.tty === true ? ["script", "-qefc", shlexJoin(command), "/dev/null"] : command
+    const launched = args.tty === true ? underPseudoTerminal(command) : command
     const maxBytes = budgetBytes(context, args.max_output_tokens)
     const env = buildCommandEnv(context.turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {
       networkDisabled: networkAccessOf(context.turn.sandboxPolicy) === "restricted",

@@ -18,6 +18,7 @@ import { lifecycleError } from "../conversation-api/ConversationHandlers.js"
 import { makeAccountHandlers } from "./AccountHandlers.js"
 import { modelPage } from "./ModelCatalogue.js"
 import { coreSandboxPolicy, sandboxPolicyOf } from "./SandboxPolicies.js"
+import { makeCommandExecHandlers } from "./CommandExecHandlers.js"
 import { makeReviewHandlers } from "./ReviewHandlers.js"
 import { makeWorkspaceHandlers } from "./WorkspaceHandlers.js"
 import { AppServerHandlers } from "./AppServerRouter.js"
@@ -99,6 +100,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   const sender = yield* OutgoingSender
   const account = yield* makeAccountHandlers
   const workspace = yield* makeWorkspaceHandlers
+  const commandExec = yield* makeCommandExecHandlers
   const names = yield* ThreadNames
 
   const settingsOf = (conversation: Conversation, thread: Thread) => ({
@@ -180,6 +182,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
   return AppServerHandlers.of({
     ...account,
     ...workspace,
+    ...commandExec,
     ...review,
     initialize: (params, request) =>
       Effect.sync(() => {

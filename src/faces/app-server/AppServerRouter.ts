@@ -33,8 +33,18 @@ export class AppServerHandlers extends Context.Service<AppServerHandlers, AppSer
   "codex-effect/AppServerHandlers"
 ) {}
 
-/** Methods that complete before the next message is read: a later `turn/start` finds its thread. */
-const ORDERED_METHODS: ReadonlySet<string> = new Set(["initialize", "thread/start", "thread/resume"])
+/**
+ * Methods that complete before the next message is read: a later `turn/start` finds its thread, and
+ * writes to a command's stdin arrive in the order sent.
+ */
+const ORDERED_METHODS: ReadonlySet<string> = new Set([
+  "initialize",
+  "thread/start",
+  "thread/resume",
+  "command/exec/write",
+  "command/exec/resize",
+  "command/exec/terminate"
+])
 
 type WireSchema = Schema.Codec<unknown, unknown>
 type AnyHandler = (payload: unknown, context: AppServerRequestContext) => Effect.Effect<unknown, JsonRpcError>

@@ -270,6 +270,12 @@ export class ConfigBatchWrite extends Rpc.make("config/batchWrite", {
   success: ConfigValueWrite.successSchema
 }) {}
 
+/** A terminal's size in character cells (a `u16` each, as the reference). */
+const TerminalSize = Schema.Struct({
+  rows: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })),
+  cols: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+})
+
 export class CommandExec extends Rpc.make("command/exec", {
   payload: {
     command: Schema.Array(Schema.String),
@@ -280,11 +286,28 @@ export class CommandExec extends Rpc.make("command/exec", {
     outputBytesCap: Maybe(Count),
     disableTimeout: Schema.optionalKey(Schema.Boolean),
     disableOutputCap: Schema.optionalKey(Schema.Boolean),
+    processId: Maybe(Schema.String),
     tty: Schema.optionalKey(Schema.Boolean),
+    size: Maybe(TerminalSize),
     streamStdin: Schema.optionalKey(Schema.Boolean),
     streamStdoutStderr: Schema.optionalKey(Schema.Boolean)
   },
   success: Schema.Struct({ exitCode: Schema.Int, stdout: Schema.String, stderr: Schema.String })
+}) {}
+
+export class CommandExecWrite extends Rpc.make("command/exec/write", {
+  payload: { processId: Schema.String, deltaBase64: Maybe(Schema.String), closeStdin: Schema.optionalKey(Schema.Boolean) },
+  success: Schema.Struct({})
+}) {}
+
+export class CommandExecResize extends Rpc.make("command/exec/resize", {
+  payload: { processId: Schema.String, size: TerminalSize },
+  success: Schema.Struct({})
+}) {}
+
+export class CommandExecTerminate extends Rpc.make("command/exec/terminate", {
+  payload: { processId: Schema.String },
+  success: Schema.Struct({})
 }) {}
 
 export class ThreadNameSet extends Rpc.make("thread/name/set", {
@@ -337,6 +360,9 @@ export const AppServerRequests = RpcGroup.make(
   ConfigValueWrite,
   ConfigBatchWrite,
   CommandExec,
+  CommandExecWrite,
+  CommandExecResize,
+  CommandExecTerminate,
   ThreadNameSet,
   ThreadRollback,
   ReviewStart
@@ -415,6 +441,12 @@ export const AccountLoginCompleted = notification("account/login/completed", {
   success: Schema.Boolean,
   error: Schema.NullOr(Schema.String)
 })
+export const CommandExecOutputDelta = notification("command/exec/outputDelta", {
+  processId: Schema.String,
+  stream: Schema.Literals(["stdout", "stderr"]),
+  deltaBase64: Schema.String,
+  capReached: Schema.Boolean
+})
 export const ServerRequestResolved = notification("serverRequest/resolved", {
   threadId: Schema.String,
   requestId: Schema.Union([Schema.String, Schema.Int])
@@ -447,6 +479,7 @@ export type AppServerNotification =
   | typeof ServerRequestResolved
   | typeof AccountUpdated
   | typeof AccountLoginCompleted
+  | typeof CommandExecOutputDelta
 
 const ApprovalDecision = Schema.Literals(["accept", "acceptForSession", "decline", "cancel"])
 export type ApprovalDecision = typeof ApprovalDecision.Type
