@@ -9,11 +9,11 @@
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { DateTime, Deferred, Duration, Effect, FiberSet, Option, Ref, type Scope } from "effect"
-import { readAuthFile, withLogin, writeAuthFile } from "./AuthDotJson.js"
+import { Deferred, Duration, Effect, FiberSet, Ref, type Scope } from "effect"
 import { AuthError, describeCause } from "./AuthError.js"
 import { authorizeUrl, makePkce, makeState, redirectUriFor } from "./AuthorizationRequest.js"
-import { exchangeAuthorizationCode, exchangeForApiKey, type TokenEndpoint } from "./TokenEndpoint.js"
+import { completeLogin } from "./CompleteLogin.js"
+import type { TokenEndpoint } from "./TokenEndpoint.js"
 
 export const DEFAULT_LOGIN_PORT = 1455
 const LOGIN_TIMEOUT = Duration.minutes(10)
@@ -34,15 +34,19 @@ export interface LoginOutcome {
   readonly error?: string
 }
 
-export interface LoginSession {
+/** A ChatGPT login under way, whichever way the user signs in. */
+export interface PendingLogin {
   readonly loginId: string
-  readonly authUrl: string
-  /** The port the server listens on (the chosen one when the options said 0). */
-  readonly port: number
   /** Waits for the login to end, for whatever reason. */
   readonly outcome: Effect.Effect<LoginOutcome>
   /** Ends the login as not completed; does nothing once it has ended. */
   readonly cancel: Effect.Effect<void>
+}
+
+export interface LoginSession extends PendingLogin {
+  readonly authUrl: string
+  /** The port the server listens on (the chosen one when the options said 0). */
+  readonly port: number
 }
 
 /** waiting → exchanging (one callback claims the code) → saved (the success page may be served) or failed. */
@@ -108,17 +112,6 @@ export const startLoginServer = Effect.fnUntraced(function*(
   // Request handlers run as fibers of this set, so closing the scope interrupts an exchange in flight.
   const runFork = yield* FiberSet.makeRuntime<never>()
 
-  const saveLogin = Effect.fnUntraced(function*(code: string, redirectUri: string) {
-    const tokens = yield* exchangeAuthorizationCode(endpoint, { code, redirectUri, codeVerifier: pkce.verifier })
-    const apiKey = yield* exchangeForApiKey(endpoint, tokens.idToken).pipe(
-      Effect.tapError((error) => Effect.logDebug(`continuing without an API key: ${error.message}`)),
-      Effect.option
-    )
-    // A corrupt auth.json is replaced now that a new login has succeeded.
-    const existing = yield* readAuthFile(codexHome).pipe(Effect.orElseSucceed(() => Option.none()))
-    yield* writeAuthFile(codexHome, withLogin(existing, { ...tokens, apiKey: Option.getOrUndefined(apiKey) }, yield* DateTime.now))
-  })
-
   const handleCallback = Effect.fnUntraced(function*(query: URLSearchParams, response: ServerResponse, port: number) {
     if (query.get("state") !== state) return yield* reply(response, 400, "State mismatch")
     const code = query.get("code")
@@ -127,7 +120,7 @@ export const startLoginServer = Effect.fnUntraced(function*(
       current === "waiting" ? [true, "exchanging"] : [false, current]
     )
     if (!claimed) return yield* reply(response, 409, "This login has already received its callback")
-    const saved = yield* Effect.result(saveLogin(code, redirectUriFor(port)))
+    const saved = yield* Effect.result(completeLogin(codexHome, endpoint, { code, redirectUri: redirectUriFor(port), codeVerifier: pkce.verifier }))
     if (saved._tag === "Failure") {
       yield* Ref.set(phase, "failed")
       yield* reply(response, 500, `Login failed: ${saved.failure.message}`)

@@ -51,14 +51,19 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
     apiKey: Flag.String("api-key").pipe(
       Flag.withDescription("Store this API key instead of logging in with ChatGPT; `-` reads it from stdin."),
       Flag.optional
+    ),
+    deviceAuth: Flag.Boolean("device-auth").pipe(
+      Flag.withDescription("Log in with ChatGPT on another device: prints a URL and a one-time code to enter there (for machines without a browser)."),
+      Flag.withDefault(false)
     )
-  }, ({ apiKey }) =>
+  }, ({ apiKey, deviceAuth }) =>
     withAuth(Effect.gen(function*() {
       const auth = yield* AuthManager
       const forced = (yield* Config).base.forcedLoginMethod
       if (forced === "chatgpt" && Option.isSome(apiKey)) {
         return yield* new LoginError({ message: "forced_login_method = \"chatgpt\": log in with ChatGPT (`codex-effect login`), not an API key" })
       }
+      if (Option.isSome(apiKey) && deviceAuth) return yield* new LoginError({ message: "--api-key and --device-auth exclude each other" })
       if (forced === "api" && Option.isNone(apiKey)) {
         return yield* new LoginError({ message: "forced_login_method = \"api\": log in with an API key (`codex-effect login --api-key`)" })
       }
@@ -68,13 +73,22 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
         yield* auth.loginApiKey(key)
         return yield* Console.log("Saved the API key.")
       }
-      const { loginId, authUrl } = yield* auth.startChatGptLogin
-      yield* Console.log(`Open this URL in your browser to log in:\n\n${authUrl}\n\nWaiting for the browser…`)
+      const loginId = deviceAuth
+        ? yield* auth.startDeviceCodeLogin.pipe(Effect.tap(({ userCode, verificationUrl }) =>
+          Console.log(
+            `To log in with ChatGPT:\n\n1. Open ${verificationUrl} in a browser on any device and sign in\n` +
+              `2. Enter this one-time code (it expires in 15 minutes): ${userCode}\n\n` +
+              `Device codes are a common phishing target: never share this one.\nWaiting for the code to be entered…`
+          )
+        ), Effect.map(({ loginId }) => loginId))
+        : yield* auth.startChatGptLogin.pipe(Effect.tap(({ authUrl }) =>
+          Console.log(`Open this URL in your browser to log in:\n\n${authUrl}\n\nWaiting for the browser…`)
+        ), Effect.map(({ loginId }) => loginId))
       const outcome = yield* auth.awaitLogin(loginId)
       if (!outcome.success) return yield* Effect.fail(new Error(outcome.error ?? "login failed"))
       yield* Console.log("Successfully logged in.")
     }))).pipe(
-      Command.withDescription("Log in with ChatGPT in a browser, or store an API key with --api-key."),
+      Command.withDescription("Log in with ChatGPT in a browser (or with a one-time code: --device-auth), or store an API key with --api-key."),
       Command.withSubcommands([status])
     )
 

@@ -9,7 +9,8 @@ import { Context, DateTime, Deferred, Effect, Exit, Layer, Option, PubSub, Redac
 import { authFilePath, deleteAuthFile, readAuthFile, type TokenData, withRefresh, writeAuthFile } from "../auth/AuthDotJson.js"
 import { AuthError } from "../auth/AuthError.js"
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "../auth/AuthorizationRequest.js"
-import { DEFAULT_LOGIN_PORT, type LoginOutcome, type LoginSession, startLoginServer } from "../auth/LoginServer.js"
+import { startDeviceCodeLogin } from "../auth/DeviceCodeLogin.js"
+import { DEFAULT_LOGIN_PORT, type LoginOutcome, type PendingLogin, startLoginServer } from "../auth/LoginServer.js"
 import { type AuthToken, authModeOf, type CodexAuth, needsRefresh, resolveAuth, type StoredAuth, tokenOf } from "../auth/ResolveAuth.js"
 import { refreshTokens, type TokenEndpoint } from "../auth/TokenEndpoint.js"
 import { ProcessEnvironment } from "./ProcessEnvironment.js"
@@ -82,6 +83,12 @@ export class AuthManager extends Context.Service<AuthManager, {
    * login is cancelled first. Fails with `failed to start login server: <reason>` (e.g. port busy).
    */
   readonly startChatGptLogin: Effect.Effect<{ readonly loginId: string; readonly authUrl: string }, AuthError>
+  /**
+   * Starts a device-code login: returns the code the user enters at the verification URL, and polls the
+   * issuer until it is entered. A running login is cancelled first. Ends and is awaited, cancelled and
+   * announced as a browser login is.
+   */
+  readonly startDeviceCodeLogin: Effect.Effect<{ readonly loginId: string; readonly verificationUrl: string; readonly userCode: string }, AuthError>
   /** Cancels the running login with this id and waits until it has closed; fails `login id not found: <id>`. */
   readonly cancelChatGptLogin: (loginId: string) => Effect.Effect<void, AuthError>
   /** Waits for the latest login, which must have this id, to end and be announced (for the CLI). */
@@ -117,7 +124,7 @@ type RefreshStep =
   | { readonly _tag: "Start"; readonly tokens: TokenData }
 
 interface ActiveLogin {
-  readonly session: LoginSession
+  readonly session: PendingLogin
   /** Completed once the login has ended, been announced, and (on success) auth reloaded. */
   readonly announced: Deferred.Deferred<LoginOutcome>
 }
@@ -234,21 +241,30 @@ const makeAuthManager = Effect.fnUntraced(function*(options: AuthOptions) {
       return outcome
     }).pipe(Effect.onExit((exit) => Deferred.done(login.announced, exit)))
 
-  // Uninterruptible: a server once started must reach its supervisor, or nothing would ever close it.
-  const startChatGptLogin = loginLock.withPermit(Effect.uninterruptible(Effect.gen(function*() {
-    // With the fixed port 1455 the old server must be gone before the new one binds.
-    yield* endActiveLogin
-    const loginScope = yield* Scope.fork(managerScope)
-    const session = yield* startLoginServer({ codexHome, endpoint, port: options.loginPort ?? DEFAULT_LOGIN_PORT }).pipe(
-      Scope.provide(loginScope),
-      Effect.onError(() => Scope.close(loginScope, Exit.void))
-    )
-    const login: ActiveLogin = { session, announced: yield* Deferred.make<LoginOutcome>() }
-    yield* Ref.set(activeLogin, login)
-    yield* Ref.set(latestLogin, login)
-    yield* Effect.forkIn(superviseLogin(login, loginScope), managerScope)
-    return { loginId: session.loginId, authUrl: session.authUrl }
-  })))
+  /**
+   * Cancels the running login, starts `start`'s in a scope of its own and supervises it. Uninterruptible:
+   * a login once started must reach its supervisor, or nothing would ever end it.
+   */
+  const beginLogin = <S extends PendingLogin>(start: Effect.Effect<S, AuthError, Scope.Scope>) =>
+    loginLock.withPermit(Effect.uninterruptible(Effect.gen(function*() {
+      // With the fixed port 1455 the old server must be gone before the new one binds.
+      yield* endActiveLogin
+      const loginScope = yield* Scope.fork(managerScope)
+      const session = yield* start.pipe(Scope.provide(loginScope), Effect.onError(() => Scope.close(loginScope, Exit.void)))
+      const login: ActiveLogin = { session, announced: yield* Deferred.make<LoginOutcome>() }
+      yield* Ref.set(activeLogin, login)
+      yield* Ref.set(latestLogin, login)
+      yield* Effect.forkIn(superviseLogin(login, loginScope), managerScope)
+      return session
+    })))
+
+  const startChatGptLogin = beginLogin(startLoginServer({ codexHome, endpoint, port: options.loginPort ?? DEFAULT_LOGIN_PORT })).pipe(
+    Effect.map((session) => ({ loginId: session.loginId, authUrl: session.authUrl }))
+  )
+
+  const startDeviceLogin = beginLogin(startDeviceCodeLogin({ codexHome, endpoint })).pipe(
+    Effect.map((session) => ({ loginId: session.loginId, verificationUrl: session.verificationUrl, userCode: session.userCode }))
+  )
 
   const findLogin = (logins: Ref.Ref<ActiveLogin | undefined>, loginId: string) =>
     Ref.get(logins).pipe(
@@ -287,6 +303,7 @@ const makeAuthManager = Effect.fnUntraced(function*(options: AuthOptions) {
       yield* publishStatus
     }),
     startChatGptLogin,
+    startDeviceCodeLogin: startDeviceLogin,
     cancelChatGptLogin: Effect.fn("AuthManager.cancelChatGptLogin")(function*(loginId: string) {
       yield* loginLock.withPermit(findLogin(activeLogin, loginId).pipe(Effect.flatMap(endLogin)))
     }),

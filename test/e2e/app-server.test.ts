@@ -9,6 +9,7 @@ import { dirname, join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { type AppServerClient, useAppServers } from "../support/AppServerClient.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
+import { DEVICE, startMockIssuer } from "../support/MockIssuer.js"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
 import { waitForProcessExit } from "../support/Processes.js"
 import { type JsonRpcMessage, makeTempDir, type ServerProcess, spawnServer } from "../support/ServerProcess.js"
@@ -104,6 +105,28 @@ describe("app-server v2", () => {
     expect((await client.request("account/logout")).result).toEqual({})
     expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: null })
     expect((await client.request("account/read", {})).result.account).toBeNull()
+  })
+
+  it("account: a ChatGPT device-code login answers the code, then account/login/completed and account/updated once it is entered", async () => {
+    const issuer = await startMockIssuer()
+    try {
+      const { codexHome } = await setup([], "untrusted", { extra: `auth_issuer = "${issuer.url}"` })
+      const client = await launch(codexHome)
+      const started = await client.request("account/login/start", { type: "chatgptDeviceCode" })
+      expect(started.result).toEqual({
+        type: "chatgptDeviceCode",
+        loginId: expect.any(String),
+        verificationUrl: `${issuer.url}/codex/device`,
+        userCode: DEVICE.userCode
+      })
+      issuer.approveDevice()
+      expect((await client.server.waitForNotification("account/login/completed", 10_000)).params)
+        .toEqual({ loginId: started.result.loginId, success: true, error: null })
+      expect((await client.server.waitForNotification("account/updated")).params).toEqual({ authMode: "chatgpt" })
+      expect((await client.request("account/read", {})).result.account).toMatchObject({ type: "chatgpt" })
+    } finally {
+      await issuer.close()
+    }
   })
 
   it("a plain turn: the answers come before thread/started and turn/started, items in order, deltas adding up to the text", async () => {

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
+import { DEVICE, type MockIssuer, startMockIssuer } from "../support/MockIssuer.js"
 import { makeTempDir, SERVER_BIN } from "../support/ServerProcess.js"
 
 let issuer: MockIssuer | undefined
@@ -144,5 +144,31 @@ describe("codex-effect", () => {
     expect(await exited).toBe(0)
     expect(stdout).toContain("Successfully logged in.")
     expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).tokens.account_id).toBe("acct-123")
+  })
+
+  it("logs in with a device code: prints the URL and the code, and finishes once the code is entered", async () => {
+    issuer = await startMockIssuer()
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), `auth_issuer = "${issuer.url}"\n`)
+    const child = spawn(process.execPath, [SERVER_BIN, "login", "--device-auth"], { env: { ...process.env, CODEX_HOME: codexHome } })
+    let stdout = ""
+    const codeSeen = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no device code within 10 s; stdout: ${stdout}`)), 10_000)
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8")
+        if (stdout.includes(DEVICE.userCode)) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
+    await codeSeen
+    expect(stdout).toContain(`${issuer.url}/codex/device`)
+    issuer.approveDevice()
+    expect(await exited).toBe(0)
+    expect(stdout).toContain("Successfully logged in.")
+    expect(JSON.parse(readFileSync(join(codexHome, "auth.json"), "utf8")).tokens.account_id).toBe("acct-123")
+    expect(run(["login", "--device-auth", "--api-key", "sk"], { codexHome }).stderr).toContain("--api-key and --device-auth exclude each other")
   })
 })

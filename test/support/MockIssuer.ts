@@ -3,7 +3,9 @@
  * authorization-code grant, the API-key token exchange and refreshes, with unsigned JWT id_tokens
  * carrying the claims codex reads. Every request is recorded; a grant can be made to fail with a
  * status, or held until the test releases it (to make concurrent callers overlap for certain), and a
- * test can wait for the n-th request of a grant without sleeping.
+ * test can wait for the n-th request of a grant without sleeping. The device-code endpoints
+ * (`/api/accounts/deviceauth/usercode` and `/token`) hand out one code, and answer the poll with 403 until
+ * the test approves it.
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -47,13 +49,25 @@ export interface MockIssuer {
   readonly hold: (grant: string) => () => void
   /** Resolves once `count` requests of `grant` have arrived; rejects loudly after `timeoutMs`. */
   readonly waitForRequests: (grant: string, count: number, timeoutMs?: number) => Promise<void>
+  /** The user enters the device code: the next poll gets the authorization code. */
+  readonly approveDevice: () => void
   readonly close: () => Promise<void>
 }
+
+/** What the device-code endpoints hand out, for tests to check against. */
+export const DEVICE = {
+  authId: "device-auth-1",
+  userCode: "ABCD-1234",
+  authorizationCode: "device-authorization-code",
+  codeVerifier: "device-code-verifier"
+} as const
 
 export interface MockIssuerOptions {
   readonly email?: string
   readonly plan?: string
   readonly accountId?: string
+  /** The polling interval the device-code endpoint names, in seconds (as a string, as the real one sends it). */
+  readonly deviceInterval?: string
 }
 
 const parseBody = (contentType: string, text: string): Record<string, string> => {
@@ -72,6 +86,7 @@ export const startMockIssuer = async (options: MockIssuerOptions = {}): Promise<
   const held = new Map<string, Promise<void>>()
   const arrivals = new Set<() => void>()
   let refreshes = 0
+  let deviceApproved = false
   const idToken = fakeJwt(chatGptClaims({
     email: options.email ?? "user@example.com",
     plan: options.plan ?? "plus",
@@ -98,6 +113,20 @@ export const startMockIssuer = async (options: MockIssuerOptions = {}): Promise<
       const grant = body.grant_type ?? ""
       requests.push({ path, contentType, grant, body })
       for (const arrived of arrivals) arrived()
+      const json = (status: number, value: unknown) =>
+        response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value))
+      if (request.method === "POST" && path === "/api/accounts/deviceauth/usercode") {
+        json(200, { device_auth_id: DEVICE.authId, user_code: DEVICE.userCode, interval: options.deviceInterval ?? "0" })
+        return
+      }
+      if (request.method === "POST" && path === "/api/accounts/deviceauth/token") {
+        if (!deviceApproved || body.device_auth_id !== DEVICE.authId || body.user_code !== DEVICE.userCode) {
+          json(403, { error: "deviceauth_authorization_pending" })
+          return
+        }
+        json(200, { authorization_code: DEVICE.authorizationCode, code_challenge: "device-challenge", code_verifier: DEVICE.codeVerifier })
+        return
+      }
       if (request.method !== "POST" || path !== "/oauth/token") {
         response.writeHead(404).end()
         return
@@ -145,6 +174,9 @@ export const startMockIssuer = async (options: MockIssuerOptions = {}): Promise<
         arrivals.add(check)
         check()
       }),
+    approveDevice: () => {
+      deviceApproved = true
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -45,16 +45,25 @@ export const makeAccountHandlers = Effect.gen(function*() {
         requiresOpenaiAuth: config.base.modelProvider.requiresOpenaiAuth
       })),
 
-    "account/login/start": (params) =>
-      params.type === "apiKey"
-        ? auth.loginApiKey(params.apiKey).pipe(
-          Effect.mapError((error) => internalError(`failed to save the API key: ${error.message}`)),
-          Effect.as({ type: "apiKey" as const })
-        )
-        : auth.startChatGptLogin.pipe(
-          Effect.mapError((error) => internalError(error.message)),
-          Effect.map(({ authUrl, loginId }) => ({ type: "chatgpt" as const, loginId, authUrl }))
-        ),
+    "account/login/start": (params) => {
+      switch (params.type) {
+        case "apiKey":
+          return auth.loginApiKey(params.apiKey).pipe(
+            Effect.mapError((error) => internalError(`failed to save the API key: ${error.message}`)),
+            Effect.as({ type: "apiKey" as const })
+          )
+        case "chatgpt":
+          return auth.startChatGptLogin.pipe(
+            Effect.mapError((error) => internalError(error.message)),
+            Effect.map(({ authUrl, loginId }) => ({ type: "chatgpt" as const, loginId, authUrl }))
+          )
+        case "chatgptDeviceCode":
+          return auth.startDeviceCodeLogin.pipe(
+            Effect.mapError((error) => internalError(error.message)),
+            Effect.map((started) => ({ type: "chatgptDeviceCode" as const, ...started }))
+          )
+      }
+    },
 
     "account/login/cancel": (params) =>
       auth.cancelChatGptLogin(params.loginId).pipe(

@@ -179,11 +179,13 @@ export class AccountRead extends Rpc.make("account/read", {
 export class AccountLoginStart extends Rpc.make("account/login/start", {
   payload: Schema.Union([
     Schema.Struct({ type: Schema.Literal("apiKey"), apiKey: Schema.String }),
-    Schema.Struct({ type: Schema.Literal("chatgpt") })
+    Schema.Struct({ type: Schema.Literal("chatgpt") }),
+    Schema.Struct({ type: Schema.Literal("chatgptDeviceCode") })
   ]),
   success: Schema.Union([
     Schema.Struct({ type: Schema.Literal("apiKey") }),
-    Schema.Struct({ type: Schema.Literal("chatgpt"), loginId: Schema.String, authUrl: Schema.String })
+    Schema.Struct({ type: Schema.Literal("chatgpt"), loginId: Schema.String, authUrl: Schema.String }),
+    Schema.Struct({ type: Schema.Literal("chatgptDeviceCode"), loginId: Schema.String, verificationUrl: Schema.String, userCode: Schema.String })
   ])
 }) {}
 
