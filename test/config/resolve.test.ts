@@ -157,6 +157,16 @@ describe("profiles", () => {
   })
 
   it.each([
+    ["unset", {}, undefined],
+    ["the legacy key", { experimental_use_unified_exec_tool: true }, true],
+    ["[features] unified_exec over the legacy key", { experimental_use_unified_exec_tool: true, features: { unified_exec: false, apps: true } }, false],
+    ["the profile's legacy key over the top level's flags", { features: { unified_exec: true }, profile: "p", profiles: { p: { experimental_use_unified_exec_tool: false } } }, false],
+    ["the profile's flags over its legacy key", { profile: "p", profiles: { p: { experimental_use_unified_exec_tool: false, features: { unified_exec: true } } } }, true]
+  ] as const)("chooses exec_command or shell: %s", (_, toml, expected) => {
+    assert.strictEqual(resolved(toml).useUnifiedExecTool, expected)
+  })
+
+  it.each([
     ["an unknown profile override", table, { profile: "nope" }, "config profile `nope` not found"],
     ["an unknown `profile` key", { ...table, profile: "ghost" }, {}, "config profile `ghost` not found"],
     ["a profile with no profiles table", { profile: "solo" }, {}, "config profile `solo` not found"],
