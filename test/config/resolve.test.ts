@@ -286,6 +286,29 @@ describe("providers", () => {
   })
 })
 
+describe("the Codex CLI's web search and compact prompt keys", () => {
+  it.each([
+    ["web_search = \"live\"", { web_search: "live" }, "live"],
+    ["web_search = \"cached\"", { web_search: "cached" }, "cached"],
+    ["web_search = \"disabled\" over [tools] web_search = true", { web_search: "disabled", tools: { web_search: true } }, "disabled"],
+    ["a [tools.web_search] table", { tools: { web_search: { context_size: "low", allowed_domains: ["a.example"] } } }, "live"],
+    ["[tools] web_search = false", { tools: { web_search: false } }, "disabled"],
+    ["a profile's web_search over the top level's", { web_search: "live", profile: "p", profiles: { p: { web_search: "cached" } } }, "cached"]
+  ] as const)("%s", (_, toml, mode) => {
+    assert.strictEqual(resolved(toml).webSearchMode, mode)
+  })
+
+  it("reads experimental_compact_prompt_file from CODEX_HOME; compact_prompt and the request's win over it", () => {
+    const codexHome = tempDir()
+    writeFileSync(join(codexHome, "compact.md"), "Summarize from the file.\n")
+    const ctx = { ...context, codexHome }
+    assert.strictEqual(resolved({ experimental_compact_prompt_file: "compact.md" }, {}, ctx).compactPrompt, "Summarize from the file.")
+    const both = { experimental_compact_prompt_file: "compact.md", compact_prompt: "Inline." }
+    assert.strictEqual(resolved(both, {}, ctx).compactPrompt, "Inline.")
+    assert.strictEqual(resolved(both, { compactPrompt: "From the call." }, ctx).compactPrompt, "From the call.")
+  })
+})
+
 describe("base instructions", () => {
   it("come from `instructions`, then the instructions file, then the typed override", () => {
     const cwd = tempDir()
