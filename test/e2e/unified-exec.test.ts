@@ -105,6 +105,17 @@ describe("exec_command and write_stdin", () => {
     expect(output).not.toContain("BASHRC-WAS-READ")
   })
 
+  it("a chunk over the model's budget keeps its head and its tail", async () => {
+    const { server, model } = await start([
+      MockTurn.functionCall("exec_command", { cmd: "head -c 20000 /dev/zero | tr '\\0' a; echo; echo END", login: false, max_output_tokens: 250 }, "c1"),
+      MockTurn.message("done")
+    ])
+    await callCodex(server, { model: "gpt-5.1", sandbox: "danger-full-access" })
+    const [output] = toolOutputs(model)
+    expect(output).toContain("Original token count: 5002\n")
+    expect(output).toMatch(/Output:\na{500}…4752 tokens truncated…a{495}\nEND\n$/)
+  })
+
   it("runs under the same sandbox and approvals as shell", async () => {
     const outside = makeTempDir("unified-exec-outside-")
     const { server, model } = await start([
