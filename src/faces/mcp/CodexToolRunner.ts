@@ -134,6 +134,8 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     const reply = (response: McpElicitAnswer) =>
       conversation.submit({ type: "mcp_elicitation_answer", id: event.id, response }).pipe(Effect.ignore)
     if (!capabilities.canElicit()) return reply({ action: "cancel" })
+    // A page to open, for a client that only shows forms: the server hears a refusal, not a wait.
+    if (event.msg.url !== undefined && !capabilities.canElicitUrl()) return reply({ action: "decline" })
     const form = mcpServerElicitation(event, String(request.id), conversation.id)
     const asking = sender.sendRequest(
       Elicit,
