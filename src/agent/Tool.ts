@@ -69,12 +69,13 @@ export interface SessionApprovals {
 }
 
 /** A configured MCP server's form, asked during the tool call `callId`. */
-export interface McpElicitation {
-  readonly callId: string
-  readonly server: string
-  readonly message: string
-  readonly requestedSchema: Readonly<Record<string, unknown>>
-}
+/** An MCP server's question during a tool call: a form (`requestedSchema`), or a page to open (`url`). */
+export type McpElicitation =
+  & { readonly callId: string; readonly server: string; readonly message: string }
+  & (
+    | { readonly requestedSchema: Readonly<Record<string, unknown>> }
+    | { readonly url: string; readonly elicitationId: string }
+  )
 
 export interface ToolContext {
   /** The submission id of the task: every event of the task carries it. */

@@ -30,7 +30,10 @@ const ProfileFields = {
   experimental_compact_prompt_file: Schema.optionalKey(Schema.String),
   web_search: Schema.optionalKey(WebSearchMode),
   include_plan_tool: Schema.optionalKey(Schema.Boolean),
-  include_apply_patch_tool: Schema.optionalKey(Schema.Boolean)
+  include_apply_patch_tool: Schema.optionalKey(Schema.Boolean),
+  experimental_use_unified_exec_tool: Schema.optionalKey(Schema.Boolean),
+  // The Codex CLI's feature flags; `unified_exec` is today's name of the switch above (the others are its own).
+  features: Schema.optionalKey(Schema.Struct({ unified_exec: Schema.optionalKey(Schema.Boolean) }))
 }
 
 /** The keys a profile may set, so that a `-c` override of one can win over the selected profile's. */
@@ -44,7 +47,6 @@ export const ConfigToml = Schema.Struct({
   project_doc_fallback_filenames: Schema.optionalKey(Schema.Array(Schema.String)),
   project_root_markers: Schema.optionalKey(Schema.Array(Schema.String)),
   tool_output_token_limit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
-  experimental_use_unified_exec_tool: Schema.optionalKey(Schema.Boolean),
   forced_login_method: Schema.optionalKey(Schema.Literals(["chatgpt", "api"])),
   // Read so the Codex CLI's trust decisions are valid here; they change nothing (there is no per-project config layer).
   projects: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
@@ -258,7 +260,9 @@ export const resolveConfig = (
     projectDocFallbackFilenames: toml.project_doc_fallback_filenames ?? [],
     projectRootMarkers: toml.project_root_markers ?? [".git"],
     toolOutputTokenLimit: toml.tool_output_token_limit,
-    useUnifiedExecTool: toml.experimental_use_unified_exec_tool,
+    // As the Codex CLI layers them: the profile's flags over its legacy key, over the top level's flags and key.
+    useUnifiedExecTool: profile.features?.unified_exec ?? profile.experimental_use_unified_exec_tool ?? toml.features?.unified_exec ??
+      toml.experimental_use_unified_exec_tool,
     forcedLoginMethod: toml.forced_login_method,
     includeViewImageTool: toml.tools?.view_image ?? true,
     mcpServers: mcpServers.success,

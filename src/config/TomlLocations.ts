@@ -56,7 +56,9 @@ export const tomlLocations = (text: string): TomlLocations => {
     const header = HEADER.exec(line)
     if (header !== null) {
       table = splitDottedKey(header[1]!)
-      return remember(table, index + 1)
+      // `[a.b]` also places `a` when no line of its own names it, for a problem reported on `a` itself.
+      for (let length = 1; length <= table.length; length++) remember(table.slice(0, length), index + 1)
+      return
     }
     const assignment = ASSIGNMENT.exec(line)
     if (assignment !== null) {

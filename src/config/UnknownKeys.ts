@@ -20,7 +20,6 @@ const CODEX_CLI_KEYS: ReadonlySet<string> = new Set([
   "cli_auth_credentials_store",
   "disable_paste_burst",
   "disable_response_storage",
-  "features",
   "file_opener",
   "forced_chatgpt_workspace_id",
   "hide_agent_reasoning",

@@ -3,9 +3,9 @@
  * time-out, list the tools it offers, call them with the tool time-out. A stdio server that crashed is
  * started again on the next call. Closing kills the server's process group.
  *
- * The client declares the `elicitation` capability (forms): a server that asks the user during a tool
- * call gets the answer of whoever made that call (`CallHooks.elicit`), and its progress notifications
- * go to that call too. A form that arrives with no call running is declined.
+ * The client declares the `elicitation` capability (forms and URLs): a server that asks the user during a
+ * tool call gets the answer of whoever made that call (`CallHooks.elicit`), and its progress notifications
+ * go to that call too. A request that arrives with no call running is declined.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
@@ -48,9 +48,14 @@ interface Live {
   readonly tools: ReadonlyArray<McpTool>
 }
 
+/** A server's question: a form (`requestedSchema`), or a page to open (`url`, URL mode, with its `elicitationId`). */
+export type ServerElicitation =
+  | { readonly message: string; readonly requestedSchema: Record<string, unknown> }
+  | { readonly message: string; readonly url: string; readonly elicitationId: string }
+
 /** What a tool call does with the server's questions and progress while it runs. */
 export interface CallHooks {
-  readonly elicit: (request: { readonly message: string; readonly requestedSchema: Record<string, unknown> }) => Promise<ElicitResult>
+  readonly elicit: (request: ServerElicitation) => Promise<ElicitResult>
   readonly progress: (progress: Progress) => void
 }
 
@@ -132,11 +137,11 @@ const start = (
 ) =>
   Effect.gen(function*() {
     let transport: Transport | undefined
-    const client = new Client(CLIENT_INFO, { capabilities: { elicitation: { form: {} } } })
-    client.setRequestHandler(ElicitRequestSchema, (request) =>
-      "requestedSchema" in request.params
-        ? elicit({ message: request.params.message, requestedSchema: request.params.requestedSchema as Record<string, unknown> })
-        : Promise.resolve({ action: "decline" })
+    const client = new Client(CLIENT_INFO, { capabilities: { elicitation: { form: {}, url: {} } } })
+    client.setRequestHandler(ElicitRequestSchema, ({ params }) =>
+      params.mode === "url"
+        ? elicit({ message: params.message, url: params.url, elicitationId: params.elicitationId })
+        : elicit({ message: params.message, requestedSchema: params.requestedSchema as Record<string, unknown> })
     )
     const connect = Effect.tryPromise({
       try: async (signal) => {

@@ -174,14 +174,17 @@ export const EventMsg = Schema.Union([
   /** The model asks the user one to three questions (`request_user_input`); answered by a `user_input_answer` op. */
   event("request_user_input", { call_id: Schema.String, questions: Schema.Array(UserInputQuestion) }),
   /**
-   * A configured MCP server asks the user for input (MCP form elicitation) during the tool call
-   * `call_id`; answered by an `mcp_elicitation_answer` op.
+   * A configured MCP server asks the user for input during the tool call `call_id`: a form
+   * (`requested_schema`), or a page to open (`url`, MCP's URL mode, with its `elicitation_id`); answered by
+   * an `mcp_elicitation_answer` op.
    */
   event("mcp_elicitation_request", {
     call_id: Schema.String,
     server: Schema.String,
     message: Schema.String,
-    requested_schema: McpObject
+    requested_schema: Schema.optionalKey(McpObject),
+    url: Schema.optionalKey(Schema.String),
+    elicitation_id: Schema.optionalKey(Schema.String)
   }),
   /** Progress the MCP server reported for the tool call `call_id` (its `notifications/progress`). */
   event("mcp_tool_call_progress", {

@@ -120,10 +120,16 @@ export const ApprovalRequestedSchema = {
   }
 } as const
 
-/** `elicitation/create` params: MCP's `{message, requestedSchema}` plus the reference's `codex_*` fields. */
+/**
+ * `elicitation/create` params: MCP's `{message, requestedSchema}` (a form) or `{mode: "url", message, url,
+ * elicitationId}` (a page to open), plus the reference's `codex_*` fields.
+ */
 export const ElicitParams = Schema.Struct({
+  mode: Schema.optionalKey(Schema.Literal("url")),
   message: Schema.String,
-  requestedSchema: Schema.Unknown,
+  requestedSchema: Schema.optionalKey(Schema.Unknown),
+  url: Schema.optionalKey(Schema.String),
+  elicitationId: Schema.optionalKey(Schema.String),
   /** The conversation the request comes from, as the reference sends it. */
   threadId: Schema.optionalKey(Schema.String),
   codex_elicitation: Schema.Literals(["exec-approval", "patch-approval", "mcp-tool-call", "request-user-input", "mcp-server-elicitation"]),

@@ -68,6 +68,18 @@ describe("lines", () => {
   })
 })
 
+describe("lines of tables only named in a sub-table's header", () => {
+  const locations = tomlLocations(["model = \"o3\"", "[permissions.dev]", "x = 1", "[[hooks.PreToolUse]]", "matcher = \"y\""].join("\n"))
+  it.each([
+    [["permissions"], 2],
+    [["permissions", "dev"], 2],
+    [["hooks"], 4],
+    [["hooks", "PreToolUse", "matcher"], 5]
+  ] as const)("%j is on line %s", (path, line) => {
+    assert.strictEqual(locations.lineOf(path), line)
+  })
+})
+
 describe("warnings", () => {
   it("name the file and line of each typo, and list every other ignored key once", () => {
     const file = { path: "/h/config.toml", table: parse(TOML), locations: tomlLocations(TOML) }

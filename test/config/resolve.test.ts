@@ -157,6 +157,16 @@ describe("profiles", () => {
   })
 
   it.each([
+    ["unset", {}, undefined],
+    ["the legacy key", { experimental_use_unified_exec_tool: true }, true],
+    ["[features] unified_exec over the legacy key", { experimental_use_unified_exec_tool: true, features: { unified_exec: false, apps: true } }, false],
+    ["the profile's legacy key over the top level's flags", { features: { unified_exec: true }, profile: "p", profiles: { p: { experimental_use_unified_exec_tool: false } } }, false],
+    ["the profile's flags over its legacy key", { profile: "p", profiles: { p: { experimental_use_unified_exec_tool: false, features: { unified_exec: true } } } }, true]
+  ] as const)("chooses exec_command or shell: %s", (_, toml, expected) => {
+    assert.strictEqual(resolved(toml).useUnifiedExecTool, expected)
+  })
+
+  it.each([
     ["an unknown profile override", table, { profile: "nope" }, "config profile `nope` not found"],
     ["an unknown `profile` key", { ...table, profile: "ghost" }, {}, "config profile `ghost` not found"],
     ["a profile with no profiles table", { profile: "solo" }, {}, "config profile `solo` not found"],
@@ -273,6 +283,29 @@ describe("providers", () => {
 
   it.each(["ghost", "toString"])("names an unknown provider %s", (id) => {
     assert.strictEqual(failure({ model_provider: id }), `Model provider \`${id}\` not found`)
+  })
+})
+
+describe("the Codex CLI's web search and compact prompt keys", () => {
+  it.each([
+    ["web_search = \"live\"", { web_search: "live" }, "live"],
+    ["web_search = \"cached\"", { web_search: "cached" }, "cached"],
+    ["web_search = \"disabled\" over [tools] web_search = true", { web_search: "disabled", tools: { web_search: true } }, "disabled"],
+    ["a [tools.web_search] table", { tools: { web_search: { context_size: "low", allowed_domains: ["a.example"] } } }, "live"],
+    ["[tools] web_search = false", { tools: { web_search: false } }, "disabled"],
+    ["a profile's web_search over the top level's", { web_search: "live", profile: "p", profiles: { p: { web_search: "cached" } } }, "cached"]
+  ] as const)("%s", (_, toml, mode) => {
+    assert.strictEqual(resolved(toml).webSearchMode, mode)
+  })
+
+  it("reads experimental_compact_prompt_file from CODEX_HOME; compact_prompt and the request's win over it", () => {
+    const codexHome = tempDir()
+    writeFileSync(join(codexHome, "compact.md"), "Summarize from the file.\n")
+    const ctx = { ...context, codexHome }
+    assert.strictEqual(resolved({ experimental_compact_prompt_file: "compact.md" }, {}, ctx).compactPrompt, "Summarize from the file.")
+    const both = { experimental_compact_prompt_file: "compact.md", compact_prompt: "Inline." }
+    assert.strictEqual(resolved(both, {}, ctx).compactPrompt, "Inline.")
+    assert.strictEqual(resolved(both, { compactPrompt: "From the call." }, ctx).compactPrompt, "From the call.")
   })
 })
 

@@ -782,4 +782,24 @@ describe("app-server v2: a configured MCP server's forms", () => {
     const toolOutput = (model.requests[1]!.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === "tool")?.content
     expect(toolOutput).toContain("Ada Lovelace")
   }, 60_000)
+
+  it("a page to open (URL mode) goes as mcpServer/elicitation/request with mode url, and its answer back", async () => {
+    const { codexHome, cwd, model } = await setup(
+      [
+        MockTurn.functionCall("everything__trigger-url-elicitation", { url: "https://example.com/authorize", elicitationId: "e-7" }, "call-url"),
+        MockTurn.message("done")
+      ],
+      "never",
+      { extra: mcpServerToml("everything", everythingStdio()) }
+    )
+    const client = await launch(codexHome)
+    const threadId = await startThread(client, cwd)
+    const turnId = await startTurn(client, threadId, "authorize")
+    const asked = await client.server.waitForServerRequest("mcpServer/elicitation/request", 30_000)
+    expect(asked.params).toMatchObject({ threadId, turnId, serverName: "everything", mode: "url", url: "https://example.com/authorize", elicitationId: "e-7" })
+    client.answer(asked, { action: "accept", content: null })
+    await client.turnCompleted(turnId)
+    const toolOutput = (model.requests[1]!.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === "tool")?.content
+    expect(toolOutput).toMatch(/accept/i)
+  }, 60_000)
 })

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { TEST_AUTHORIZATION, useHttpAgentServer, within } from "../support/HttpAgentServer.js"
+import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { makeTempDir, spawnServer } from "../support/ServerProcess.js"
 
@@ -84,12 +85,32 @@ const openSession = async (url: string) => {
   return headers
 }
 
-const call = (id: number, prompt: string) => ({
+const call = (id: number, prompt: string, extra: Record<string, unknown> = {}) => ({
   jsonrpc: "2.0",
   id,
   method: "tools/call",
-  params: { name: "codex", arguments: { prompt }, _meta: { progressToken: `p${id}` } }
+  params: { name: "codex", arguments: { prompt, ...extra }, _meta: { progressToken: `p${id}` } }
 })
+
+/**
+ * Runs call `id` on its own POST stream (this client never opens GET), answering each elicitation on it
+ * with `content`; returns the stream's messages.
+ */
+const callOnItsStream = async (url: string, headers: Record<string, string>, body: unknown, content: Record<string, unknown>) => {
+  const response = await post(url, body, headers)
+  const messages: Array<any> = []
+  await within("the call's stream to end", (async () => {
+    for await (const event of eventsOf(response)) {
+      if (event.message === undefined) continue
+      messages.push(event.message)
+      if (event.message.method === "elicitation/create") {
+        const answer = { jsonrpc: "2.0", id: event.message.id, result: { action: "accept", content } }
+        expect((await post(url, answer, headers)).status).toBe(202)
+      }
+    }
+  })())
+  return messages
+}
 
 const accept = (request: any) => ({ jsonrpc: "2.0", id: request.id, result: { action: "accept", content: {} } })
 
@@ -178,6 +199,31 @@ describe("mcp --http: a call's messages on its own stream", () => {
   })
 })
 
+describe("mcp --http: every question of a call on the call's stream", () => {
+  it("asks the model's request_user_input on the POST stream, and the answer reaches the model", async () => {
+    const questions = [{ id: "color", header: "Color", question: "Which color?", options: [{ label: "Red", description: "warm" }] }]
+    const { url, model } = await start([MockTurn.functionCall("request_user_input", { questions }, "q1"), MockTurn.message("asked")], {
+      config: { approvalPolicy: "never" }
+    })
+    const headers = await openSession(url)
+    const messages = await callOnItsStream(url, headers, call(8, "ask me", { model: "gpt-5.1-codex" }), { color: "Red" })
+    expect(messages.filter((message) => message.method === "elicitation/create")).toHaveLength(1)
+    expect(messages.at(-1)).toMatchObject({ id: 8, result: { content: [{ text: "asked" }] } })
+    expect(JSON.stringify(model.requests[1]!.body)).toContain(`{\\"answers\\":[\\"Red\\"]}`)
+  })
+
+  it("forwards a configured MCP server's form on the POST stream, and the answer reaches the server", async () => {
+    const { url, model } = await start([MockTurn.functionCall("everything__trigger-elicitation-request", {}), MockTurn.message("filled")], {
+      config: { approvalPolicy: "never", extra: mcpServerToml("everything", everythingStdio()) }
+    })
+    const headers = await openSession(url)
+    const messages = await callOnItsStream(url, headers, call(9, "ask me"), { name: "Ada Lovelace", check: true })
+    expect(messages.filter((message) => message.method === "elicitation/create")).toHaveLength(1)
+    expect(messages.at(-1)).toMatchObject({ id: 9, result: { content: [{ text: "filled" }] } })
+    expect(JSON.stringify(model.requests[1]!.body)).toContain("Ada Lovelace")
+  })
+})
+
 describe("mcp --http: clients that are gone", () => {
   it("denies an approval nobody reads (JSON responses, no GET stream) instead of waiting forever", async () => {
     const workdir = makeTempDir("codex-work-")
@@ -241,6 +287,17 @@ describe("mcp --http: listening", () => {
     } finally {
       taken.close()
     }
+  })
+
+  it("exits with `cannot listen on HOST:PORT (EADDRNOTAVAIL)` for an address this host does not have", async () => {
+    // 192.0.2.0/24 is TEST-NET-1: documentation only, never an address of this host.
+    const server = spawnServer({
+      env: { CODEX_EFFECT_TEST_HTTP_TOKEN: "t" },
+      args: ["mcp", "--http", "192.0.2.1:8123", "--auth-token-env", "CODEX_EFFECT_TEST_HTTP_TOKEN"]
+    })
+    const exited = await within("the server to exit", server.exited)
+    expect(exited.code).toBe(1)
+    expect(server.stderr).toContain("codex-effect: cannot listen on 192.0.2.1:8123 (EADDRNOTAVAIL)")
   })
 
   it("refuses --auth-token-env without --http", async () => {

@@ -5,7 +5,7 @@
  * running when the turn ends is killed with it (the reference leaves it running). `login: false` keeps
  * the machine's shell profile out of the output.
  */
-import { existsSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { processesWith } from "../exec/support.js"
@@ -89,6 +89,31 @@ describe("exec_command and write_stdin", () => {
     expect(tty).toContain("Process exited with code 0\n")
     expect(tty).toContain("is-a-tty")
     expect(unknown).toBe("write_stdin failed: Unknown process id 1000")
+  })
+
+  it("login: false reads no ~/.bashrc, even for a server started without SHLVL (its stdin is a socket)", async () => {
+    // bash takes a socket on stdin for a remote shell and then reads ~/.bashrc, unless SHLVL says it is nested.
+    const home = makeTempDir("unified-exec-home-")
+    writeFileSync(join(home, ".bashrc"), "echo BASHRC-WAS-READ\n")
+    const { server, model } = await start([
+      MockTurn.functionCall("exec_command", { cmd: "echo plain", login: false, yield_time_ms: 5000 }, "c1"),
+      MockTurn.message("done")
+    ], {}, { HOME: home, SHLVL: undefined })
+    await callCodex(server, { model: "gpt-5.1", sandbox: "danger-full-access" })
+    const [output] = toolOutputs(model)
+    expect(output).toMatch(/Output:\nplain\n$/)
+    expect(output).not.toContain("BASHRC-WAS-READ")
+  })
+
+  it("a chunk over the model's budget keeps its head and its tail", async () => {
+    const { server, model } = await start([
+      MockTurn.functionCall("exec_command", { cmd: "head -c 20000 /dev/zero | tr '\\0' a; echo; echo END", login: false, max_output_tokens: 250 }, "c1"),
+      MockTurn.message("done")
+    ])
+    await callCodex(server, { model: "gpt-5.1", sandbox: "danger-full-access" })
+    const [output] = toolOutputs(model)
+    expect(output).toContain("Original token count: 5002\n")
+    expect(output).toMatch(/Output:\na{500}…4752 tokens truncated…a{495}\nEND\n$/)
   })
 
   it("runs under the same sandbox and approvals as shell", async () => {

@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BoundedOutput } from "../../src/agent/exec/BoundedOutput.js"
-import { ExecModelText, formatExecOutputForModel, outputBudgetBytes, truncateForModel } from "../../src/agent/exec/ModelOutput.js"
+import { ExecModelText, formatExecOutputForModel, outputBudgetBytes, truncateForModel, truncateMiddleForModel } from "../../src/agent/exec/ModelOutput.js"
 
 const numbered = (count: number, width = 0) => Array.from({ length: count }, (_, n) => `line ${n}`.padEnd(width, "."))
 
@@ -33,6 +33,25 @@ describe("formatExecOutputForModel", () => {
     assert.strictEqual(ExecModelText.rejected("no sandbox"), "exec command rejected: no sandbox")
     assert.strictEqual(ExecModelText.executionError("boom"), "execution error: boom")
     assert.strictEqual(ExecModelText.retryFailed("boom"), "retry failed: boom")
+  })
+})
+
+describe("truncateMiddleForModel (exec_command, write_stdin)", () => {
+  it("passes output within the budget through untouched", () => {
+    assert.strictEqual(truncateMiddleForModel("short\n", 100), "short\n")
+  })
+
+  it("keeps the head and the tail of one long line, the removed tokens counted between them", () => {
+    const text = `${"a".repeat(10_000)}\nEND\n`
+    const cut = truncateMiddleForModel(text, 1000)
+    assert.isTrue(cut.startsWith("a".repeat(500)))
+    assert.isTrue(cut.endsWith(`${"a".repeat(495)}\nEND\n`))
+    assert.include(cut, `…${Math.ceil((text.length - 1000) / 4)} tokens truncated…`)
+  })
+
+  it("cuts on character boundaries", () => {
+    const cut = truncateMiddleForModel("é".repeat(1000), 101)
+    assert.isFalse(cut.includes("\uFFFD"))
   })
 })
 

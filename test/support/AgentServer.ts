@@ -39,7 +39,7 @@ export const useAgentServer = () => {
   return async (
     turns: ReadonlyArray<MockTurn>,
     config: Parameters<typeof mockConfigToml>[1] = {},
-    env: Record<string, string> = {}
+    env: Record<string, string | undefined> = {}
   ): Promise<AgentServer> => {
     const model = await startMockModelServer(turns)
     const codexHome = makeTempDir("codex-home-")

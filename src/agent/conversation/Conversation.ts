@@ -265,7 +265,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
           call_id: form.callId,
           server: form.server,
           message: form.message,
-          requested_schema: form.requestedSchema
+          ...("url" in form ? { url: form.url, elicitation_id: form.elicitationId } : { requested_schema: form.requestedSchema })
         })),
       execSessions: makeExecSessions(taskScope)
     }

@@ -121,6 +121,14 @@ interface Launch {
   readonly mounts: ReadonlyArray<SandboxMount>
 }
 
+/**
+ * Node's stdin pipe is a socket, and bash takes a socket on stdin for a remote shell: at a shell level
+ * below 2 it then reads ~/.bashrc even for `bash -c`, whose output lands in the command's. A `SHLVL` of at
+ * least 1 (bash counts itself) says it is nested, as it is under a pipe(2) stdin in the reference.
+ */
+const nestedShellEnv = (env: Readonly<Record<string, string>>): Readonly<Record<string, string>> =>
+  Number(env.SHLVL) >= 1 ? env : { ...env, SHLVL: "1" }
+
 const spawnInOwnGroup = (
   launch: Launch,
   cwd: string,
@@ -142,7 +150,7 @@ const spawnInOwnGroup = (
     try {
       const stdio: Array<"ignore" | "pipe" | number> = sandbox === "none" ? ["ignore", "pipe", "pipe"] : sandboxStdio(sandbox.spec.policy, "pipe")
       if (input !== undefined) stdio[0] = "pipe"
-      child = spawn(program, args, { cwd, env, detached: true, stdio: [...stdio, ...opened.fds] })
+      child = spawn(program, args, { cwd, env: input === undefined ? env : nestedShellEnv(env), detached: true, stdio: [...stdio, ...opened.fds] })
     } catch (error) {
       // Arguments Node refuses outright (a NUL byte, say) throw instead of emitting 'error'.
       return resume(Effect.fail(startFailed(error instanceof Error ? error.message : String(error))))

@@ -57,6 +57,19 @@ export const truncateForModel = (output: string, maxBytes: number = MAX_BYTES): 
   return head + marker + takeLastBytes(tail, tailBudget)
 }
 
+/**
+ * The model's copy of an `exec_command` / `write_stdin` chunk, cut as the reference cuts those: half the
+ * budget from the head, half from the tail, and between them how many tokens (4 bytes each) were left
+ * out. Unlike `truncateForModel`, a few very long lines keep their end (an error, a last line of output).
+ */
+export const truncateMiddleForModel = (output: string, maxBytes: number): string => {
+  const total = utf8Length(output)
+  if (total <= maxBytes) return output
+  const head = takeBytes(output, Math.floor(maxBytes / 2))
+  const tail = takeLastBytes(output, maxBytes - utf8Length(head))
+  return `${head}…${Math.ceil((total - utf8Length(head) - utf8Length(tail)) / 4)} tokens truncated…${tail}`
+}
+
 /** The fields of a finished command the model's text is made from. */
 interface ModelVisibleOutput {
   readonly aggregatedOutput: string

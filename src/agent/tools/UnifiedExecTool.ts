@@ -7,7 +7,8 @@
  * `tty: true` runs the command under `script(1)`, which gives it a pseudo-terminal without a native
  * module; without it the command gets plain pipes. Sessions belong to the task (`ExecSessions`): when
  * the turn ends, every command still running is killed, unlike the reference, which leaves them running.
- * The model's copy of the output is cut to its token budget; clients get every chunk as events.
+ * The model's copy of the output is cut to its token budget, keeping its head and its tail; clients get
+ * every chunk as events.
  */
 import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
@@ -20,7 +21,7 @@ import { networkAccessOf } from "../ContextMessages.js"
 import { buildCommandEnv } from "../exec/CommandEnvironment.js"
 import type { CommandSandbox } from "../exec/CommandRunner.js"
 import type { ExecSession, SessionExit } from "../exec/ExecSessions.js"
-import { ExecModelText, outputBudgetBytes, truncateForModel } from "../exec/ModelOutput.js"
+import { ExecModelText, outputBudgetBytes, truncateForModel, truncateMiddleForModel } from "../exec/ModelOutput.js"
 import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { underPseudoTerminal } from "../exec/PseudoTerminal.js"
@@ -53,7 +54,7 @@ const answer = (wallMs: number, state: string, text: string, totalBytes: number,
     state,
     `Original token count: ${Math.ceil(totalBytes / 4)}`,
     `Output:`,
-    truncateForModel(text, maxBytes)
+    truncateMiddleForModel(text, maxBytes)
   ].join("\n")
 
 /**

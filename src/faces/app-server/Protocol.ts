@@ -527,16 +527,28 @@ export class ToolRequestUserInput extends Rpc.make("item/tool/requestUserInput",
   success: Schema.Struct({ answers: Schema.Record(Schema.String, Schema.Struct({ answers: Schema.Array(Schema.String) })) })
 }) {}
 
-/** A configured MCP server's form, put to the client (the server's own `requestedSchema` governs its fields). */
+const McpServerElicitationScope = { threadId: Schema.String, turnId: Schema.NullOr(Schema.String), serverName: Schema.String }
+
+/**
+ * A configured MCP server's question, put to the client: a form (the server's own `requestedSchema` governs
+ * its fields) or a page to open (URL mode).
+ */
 export class McpServerElicitationRequest extends Rpc.make("mcpServer/elicitation/request", {
-  payload: {
-    threadId: Schema.String,
-    turnId: Schema.NullOr(Schema.String),
-    serverName: Schema.String,
-    mode: Schema.Literal("form"),
-    message: Schema.String,
-    requestedSchema: Schema.Record(Schema.String, Schema.Unknown)
-  },
+  payload: Schema.Union([
+    Schema.Struct({
+      ...McpServerElicitationScope,
+      mode: Schema.Literal("form"),
+      message: Schema.String,
+      requestedSchema: Schema.Record(Schema.String, Schema.Unknown)
+    }),
+    Schema.Struct({
+      ...McpServerElicitationScope,
+      mode: Schema.Literal("url"),
+      message: Schema.String,
+      url: Schema.String,
+      elicitationId: Schema.String
+    })
+  ]),
   success: Schema.Struct({
     action: Schema.Literals(["accept", "decline", "cancel"]),
     content: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)))

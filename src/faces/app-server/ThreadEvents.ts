@@ -177,9 +177,9 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
       threadId,
       turnId,
       serverName: event.msg.server,
-      mode: "form",
-      message: event.msg.message,
-      requestedSchema: event.msg.requested_schema
+      ...(event.msg.url !== undefined
+        ? { mode: "url" as const, message: event.msg.message, url: event.msg.url, elicitationId: event.msg.elicitation_id ?? event.id }
+        : { mode: "form" as const, message: event.msg.message, requestedSchema: event.msg.requested_schema ?? {} })
     }, { onIssued: (id) => void (requestId = id) }).pipe(
       Effect.tap(() => sender.notify(P.ServerRequestResolved, { threadId, requestId })),
       Effect.flatMap(({ action, content }) =>

@@ -16,14 +16,23 @@ export const APPROVALS_UNAVAILABLE =
 export class ClientCapabilities extends Context.Service<ClientCapabilities, {
   /** Whether the client declared `elicitation` (false before `initialize`). */
   readonly canElicit: () => boolean
+  /** Whether the client declared URL-mode elicitation (`elicitation.url`). */
+  readonly canElicitUrl: () => boolean
   /** Records the `capabilities` of `initialize`. */
   readonly record: (capabilities: { readonly elicitation?: unknown }) => Effect.Effect<void>
 }>()("codex-effect/ClientCapabilities") {
   static readonly layer = Layer.sync(ClientCapabilities, () => {
     let elicitation = false
+    let url = false
     return ClientCapabilities.of({
       canElicit: () => elicitation,
-      record: (capabilities) => Effect.sync(() => void (elicitation = capabilities.elicitation != null))
+      canElicitUrl: () => url,
+      record: (capabilities) =>
+        Effect.sync(() => {
+          elicitation = capabilities.elicitation != null
+          const declared = capabilities.elicitation as { readonly url?: unknown } | null | undefined
+          url = typeof declared === "object" && declared !== null && declared.url != null
+        })
     })
   })
 }

@@ -106,7 +106,11 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
       conversation.submit({ type: "user_input_answer", id: event.id, response: { answers } }).pipe(Effect.ignore)
     if (!capabilities.canElicit()) return reply({})
     const questions = userInputElicitation(event, String(request.id), conversation.id)
-    const asking = sender.sendRequest(Elicit, request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) })
+    const asking = sender.sendRequest(
+      Elicit,
+      request.task === undefined ? questions : { ...questions, _meta: relatedTaskMeta(request) },
+      { relatedRequestId: request.id }
+    )
     return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
       Effect.map((answer) => userInputAnswers(event.msg.questions, answer)),
       Effect.catch((error) =>
@@ -130,8 +134,14 @@ const makeCodexToolCalls = (options: CodexToolOptions) => Effect.gen(function*()
     const reply = (response: McpElicitAnswer) =>
       conversation.submit({ type: "mcp_elicitation_answer", id: event.id, response }).pipe(Effect.ignore)
     if (!capabilities.canElicit()) return reply({ action: "cancel" })
+    // A page to open, for a client that only shows forms: the server hears a refusal, not a wait.
+    if (event.msg.url !== undefined && !capabilities.canElicitUrl()) return reply({ action: "decline" })
     const form = mcpServerElicitation(event, String(request.id), conversation.id)
-    const asking = sender.sendRequest(Elicit, request.task === undefined ? form : { ...form, _meta: relatedTaskMeta(request) })
+    const asking = sender.sendRequest(
+      Elicit,
+      request.task === undefined ? form : { ...form, _meta: relatedTaskMeta(request) },
+      { relatedRequestId: request.id }
+    )
     return (request.task === undefined ? asking : request.task.whileInputRequired(asking)).pipe(
       Effect.map(mcpElicitAnswer),
       Effect.catch((error) =>

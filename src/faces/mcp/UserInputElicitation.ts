@@ -45,8 +45,9 @@ export const mcpServerElicitation = (
   toolCallId: string,
   threadId: string
 ): ElicitParams => ({
-  message: event.msg.message,
-  requestedSchema: event.msg.requested_schema,
+  ...(event.msg.url !== undefined
+    ? { mode: "url" as const, message: event.msg.message, url: event.msg.url, elicitationId: event.msg.elicitation_id ?? event.id }
+    : { message: event.msg.message, requestedSchema: event.msg.requested_schema ?? {} }),
   threadId,
   codex_elicitation: "mcp-server-elicitation",
   codex_mcp_tool_call_id: toolCallId,
