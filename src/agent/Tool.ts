@@ -68,7 +68,6 @@ export interface SessionApprovals {
   readonly attachedImages: { bytes: number }
 }
 
-/** A configured MCP server's form, asked during the tool call `callId`. */
 /** An MCP server's question during a tool call: a form (`requestedSchema`), or a page to open (`url`). */
 export type McpElicitation =
   & { readonly callId: string; readonly server: string; readonly message: string }
@@ -101,4 +100,9 @@ export interface Tool {
   readonly name: string
   readonly spec: ToolSpec
   readonly run: (call: ToolCall, context: ToolContext) => Effect.Effect<string>
+  /**
+   * Calls of this tool may run beside other such calls of the same response (an MCP server with
+   * `supports_parallel_tool_calls`); any other call waits until they have ended, and they for it.
+   */
+  readonly parallel?: boolean | undefined
 }

@@ -6,7 +6,7 @@
  * as the stream arrives; history is only written once a model turn completes, so an interrupted turn
  * leaves nothing half-recorded.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { compactConversation } from "./compact/Compaction.js"
 import { isContextOverflow, type ModelError } from "../model/ModelError.js"
 import { modelFamily, sendsReasoning } from "../model/ModelFamily.js"
@@ -15,6 +15,7 @@ import type { ResponseEvent } from "../model/ResponseEvent.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { EventMsg } from "../rpc/Event.js"
 import type { TaskEnvironment, TaskOutcome, TaskTokens } from "./TaskEnvironment.js"
+import type { ToolCall } from "./Tool.js"
 import { dispatchToolCall, recordedCallItem } from "./ToolDispatch.js"
 import { outputItemFor, repairDanglingCalls, toolCallOf } from "./ToolCallItems.js"
 
@@ -36,9 +37,19 @@ interface ModelTurn {
   lastAgentMessage: string | null
   /** The response's total tokens, when the provider reported usage. */
   totalTokens: number | undefined
+  /** Calls of parallel tools still running, in call order; their outputs are recorded once joined. */
+  running: Array<{ readonly call: ToolCall; readonly fiber: Fiber.Fiber<string> }>
 }
 
-const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null, totalTokens: undefined })
+const emptyTurn = (): ModelTurn => ({ items: [], ranTool: false, lastAgentMessage: null, totalTokens: undefined, running: [] })
+
+/** Waits for the parallel calls still running and records their outputs, in the order of the calls. */
+const joinRunning = (turn: ModelTurn) =>
+  Effect.gen(function*() {
+    for (const { call, fiber } of turn.running.splice(0)) turn.items.push(outputItemFor(call, yield* Fiber.join(fiber)))
+  })
+
+const isParallel = (env: TaskEnvironment, call: ToolCall) => env.tools.find((tool) => tool.name === call.name)?.parallel === true
 
 const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent, tokens: TaskTokens): Effect.Effect<ModelTurn> =>
   Effect.gen(function*() {
@@ -63,6 +74,7 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
         return turn
       case "Retrying":
         // The client starts the request again: what this attempt produced will be produced again.
+        yield* joinRunning(turn)
         yield* emit(env, { type: "stream_error", message: event.message })
         return emptyTurn()
       case "Completed":
@@ -102,9 +114,13 @@ const handleEvent = (env: TaskEnvironment, turn: ModelTurn, event: ResponseEvent
             for (const part of item.content ?? []) yield* emit(env, { type: "agent_reasoning_raw_content", text: part.text })
           }
         } else if (call !== undefined) {
-          const output = yield* dispatchToolCall(env.tools, call, env.toolContext)
-          turn.items.push(outputItemFor(call, output))
           turn.ranTool = true
+          if (isParallel(env, call)) {
+            turn.running.push({ call, fiber: yield* Effect.forkChild(dispatchToolCall(env.tools, call, env.toolContext)) })
+          } else {
+            yield* joinRunning(turn)
+            turn.items.push(outputItemFor(call, yield* dispatchToolCall(env.tools, call, env.toolContext)))
+          }
         }
         return turn
       }
@@ -127,7 +143,8 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
         : undefined,
       verbosity: modelFamily(context.model).supportsVerbosity ? context.config.modelVerbosity : undefined,
       outputSchema: context.outputSchema,
-      promptCacheKey: env.conversationId
+      promptCacheKey: env.conversationId,
+      parallelToolCalls: env.tools.some((tool) => tool.parallel === true)
     }
     let turn = emptyTurn()
     let retries = 0
@@ -138,6 +155,7 @@ const modelTurn = (env: TaskEnvironment, tokens: TaskTokens): Effect.Effect<Mode
           turn = next
         }))
       }),
+      Effect.andThen(Effect.suspend(() => joinRunning(turn))),
       Effect.ensuring(Effect.suspend(() => Effect.annotateCurrentSpan("codex.retries", retries))),
       Effect.map(() => turn),
       Effect.withSpan("codex.model_request", {

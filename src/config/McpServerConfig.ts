@@ -39,6 +39,7 @@ export const McpServerToml = Schema.Struct({
   enabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
   disabled_tools: Schema.optionalKey(Schema.Array(Schema.String)),
   required: Schema.optionalKey(Schema.Boolean),
+  supports_parallel_tool_calls: Schema.optionalKey(Schema.Boolean),
   default_tools_approval_mode: Schema.optionalKey(McpToolApprovalMode),
   /** Per tool: `[mcp_servers.<name>.tools.<tool>] approval_mode = …`. */
   tools: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ approval_mode: Schema.optionalKey(McpToolApprovalMode) })))
@@ -79,6 +80,8 @@ export interface McpServerConfig {
   readonly disabledTools: ReadonlyArray<string>
   /** `required = true`: a task does not run without this server (it fails, naming it, when the server cannot start). */
   readonly required?: boolean | undefined
+  /** `supports_parallel_tool_calls = true`: its tools' calls of one response run at the same time. */
+  readonly parallelToolCalls?: boolean | undefined
   /** `default_tools_approval_mode` and the per-tool `approval_mode`s; `auto` for every tool when unset. */
   readonly toolApproval?: {
     readonly defaultMode: McpToolApprovalMode
@@ -139,6 +142,7 @@ const resolveOne = (name: string, entry: McpServerToml): Result.Result<McpServer
     enabledTools: entry.enabled_tools,
     disabledTools: entry.disabled_tools ?? [],
     ...(entry.required === true ? { required: true } : {}),
+    ...(entry.supports_parallel_tool_calls === true ? { parallelToolCalls: true } : {}),
     ...(entry.default_tools_approval_mode !== undefined || entry.tools !== undefined
       ? {
         toolApproval: {

@@ -147,5 +147,6 @@ export const mcpTool = (connection: McpConnection, tool: McpTool, name: string):
     strict: false,
     parameters: sanitizeInputSchema(tool.inputSchema)
   },
-  run: (call, context) => runCall(connection, tool.name, call, context)
+  run: (call, context) => runCall(connection, tool.name, call, context),
+  ...(connection.server.parallelToolCalls === true ? { parallel: true } : {})
 })

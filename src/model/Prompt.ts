@@ -52,6 +52,8 @@ export interface Prompt {
   readonly outputSchema?: Readonly<Record<string, unknown>> | undefined
   /** Lets the provider cache the shared prefix of a conversation's requests (the conversation id). */
   readonly promptCacheKey?: string | undefined
+  /** The model may make several calls in one response (Responses API): some offered tool can run beside others. */
+  readonly parallelToolCalls?: boolean | undefined
 }
 
 /** The name a structured-output format goes under (the reference's). */

@@ -43,7 +43,7 @@ export const responsesRequestBody = (prompt: Prompt) => {
     input: prompt.input.map(wireItem),
     tools: prompt.tools,
     tool_choice: "auto",
-    parallel_tool_calls: false,
+    parallel_tool_calls: prompt.parallelToolCalls === true,
     reasoning,
     store: false,
     stream: true,

@@ -13,6 +13,8 @@ import type { AddressInfo } from "node:net"
 export type MockTurn =
   | { readonly kind: "message"; readonly text: string; readonly reasoning?: string }
   | { readonly kind: "functionCall"; readonly name: string; readonly arguments: string; readonly callId: string }
+  /** Several function calls in one response (Responses API only), as a model asked for parallel calls makes. */
+  | { readonly kind: "functionCalls"; readonly calls: ReadonlyArray<{ readonly name: string; readonly arguments: string; readonly callId: string }> }
   | { readonly kind: "deltas"; readonly chunks: ReadonlyArray<string> }
   | { readonly kind: "status"; readonly status: number; readonly retryAfter?: string; readonly body?: string }
   /** Sends the first part of a turn, then destroys the connection mid-event. */
@@ -42,6 +44,10 @@ export const MockTurn = {
     name,
     arguments: JSON.stringify(args),
     callId
+  }),
+  functionCalls: (...calls: ReadonlyArray<{ readonly name: string; readonly args: unknown; readonly callId: string }>): MockTurn => ({
+    kind: "functionCalls",
+    calls: calls.map(({ args, callId, name }) => ({ name, arguments: JSON.stringify(args), callId }))
   }),
   /** A `shell` call; `timeout` is the reference tests' alias of `timeout_ms`. */
   shell: (command: ReadonlyArray<string>, options: { callId?: string; workdir?: string; timeoutMs?: number } = {}): MockTurn =>
@@ -128,6 +134,17 @@ const responsesEvents = (turn: MockTurn, id: string): Array<string> => {
           type: "response.output_item.done",
           item: { type: "function_call", id: `fc_${id}`, status: "completed", name: turn.name, arguments: turn.arguments, call_id: turn.callId }
         }),
+        completed
+      ]
+    case "functionCalls":
+      return [
+        created,
+        ...turn.calls.map((call, index) =>
+          sse({
+            type: "response.output_item.done",
+            item: { type: "function_call", id: `fc_${id}_${index}`, status: "completed", name: call.name, arguments: call.arguments, call_id: call.callId }
+          })
+        ),
         completed
       ]
     case "stall":
