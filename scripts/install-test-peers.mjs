@@ -2,8 +2,9 @@
 /**
  * Installs the packages the tests drive but the package must never depend on, into `.test-peers/`
  * (gitignored): the official Codex SDK, pinned, with `--omit=optional` so its optional ~400 MB Codex
- * binary is not downloaded (the tests point the SDK at codex-effect with `codexPathOverride`). `npm
- * test` runs this first; when the pinned versions are already there it returns at once.
+ * binary is not downloaded (the tests point the SDK at codex-effect with `codexPathOverride`), and the
+ * MCP Inspector, whose CLI is one of the MCP clients the tests drive. `npm test` runs this first; when
+ * the pinned versions are already there it returns at once.
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
@@ -11,7 +12,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const TEST_PEERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../.test-peers")
-const TEST_PEERS = { "@openai/codex-sdk": "0.163.0" }
+const TEST_PEERS = { "@openai/codex-sdk": "0.163.0", "@modelcontextprotocol/inspector": "2.12.0" }
 
 const installedVersion = (name) => {
   try {
