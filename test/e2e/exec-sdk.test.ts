@@ -86,6 +86,17 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(readFileSync(join(work, "hello.txt"), "utf8")).toBe("hi\n")
   })
 
+  it("applies a patch sent through exec_command (the command tool of gpt-5.x models) and reports it as file_change", async () => {
+    const heredoc = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\nEOF"
+    const { codex, thread, work } = await setup([MockTurn.functionCall("exec_command", { cmd: heredoc }), MockTurn.message("patched")])
+    const { events } = await codex.startThread(thread({ model: "gpt-5.4", sandboxMode: "workspace-write" })).runStreamed("patch it")
+    const streamed = await collect(events)
+    expect(shapes(streamed)).toEqual(shapes(referenceEvents("patch")))
+    const completed = streamed.find((event) => event.type === "item.completed" && event.item.type === "file_change")
+    expect(completed!.item.changes).toEqual([{ path: join(work, "hello.txt"), kind: "add" }])
+    expect(readFileSync(join(work, "hello.txt"), "utf8")).toBe("hi\n")
+  })
+
   it("reports the plan as one todo_list item, completed with the turn, and an MCP tool call as mcp_tool_call", async () => {
     const { codex, thread } = await setup([
       MockTurn.functionCall("update_plan", { plan: [{ step: "look", status: "in_progress" }, { step: "fix", status: "pending" }] }),
