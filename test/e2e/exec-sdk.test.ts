@@ -119,7 +119,7 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(JSON.stringify(mcp[1]!.item.result.content)).toContain("hello mcp")
   })
 
-  it("resumes a thread in a new process and sends the model the history, and the image given after `resume`", async () => {
+  it("resumes a thread in a new process: the history sent, the image given after `resume`, usage counted on from the saved total", async () => {
     const { codex, model, thread } = await setup([MockTurn.message("first answer"), MockTurn.message("second answer")])
     const first = codex.startThread(thread())
     await first.run("first question")
@@ -131,6 +131,8 @@ describe("codex-effect exec under the Codex SDK", () => {
     const streamed = await collect(events)
     expect(streamed[0]).toEqual({ type: "thread.started", thread_id: first.id })
     expect(streamed.at(-2)!.item.text).toBe("second answer")
+    // The thread's running total, as the reference counts it: the first process's turn, then this one.
+    expect(streamed.at(-1)!.usage).toEqual({ input_tokens: 20, cached_input_tokens: 4, cache_write_input_tokens: 0, output_tokens: 10, reasoning_output_tokens: 0 })
     const texts = JSON.stringify(model.requests[1]!.body.input)
     for (const text of ["first question", "first answer", "second question"]) expect(texts).toContain(text)
     expect(texts).toContain(`data:image/png;base64,${PNG.toString("base64")}`)
