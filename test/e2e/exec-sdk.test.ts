@@ -230,6 +230,14 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(readFileSync(join(extra, "written"), "utf8")).toBe("out\n")
   })
 
+  it("takes webSearchMode as the reference does: cached keeps the search off the live web, disabled wins over config.toml", async () => {
+    const { codex, model, thread } = await setup([MockTurn.message("one"), MockTurn.message("two")], { extra: `web_search = "live"` })
+    await codex.startThread(thread({ webSearchMode: "cached" })).run("search")
+    await codex.startThread(thread({ webSearchMode: "disabled" })).run("search")
+    const searches = model.requests.map((request) => request.body.tools.filter((tool: any) => tool.type === "web_search"))
+    expect(searches).toEqual([[{ type: "web_search", external_web_access: false }], []])
+  })
+
   it("refuses to run outside a git repository unless skipGitRepoCheck is set", async () => {
     const { codex, model } = await setup([MockTurn.message("ran anyway")])
     const plain = makeTempDir("exec-no-git-")
