@@ -18,6 +18,7 @@ const rules = [
     allowed: ["agent/conversation/Conversation.ts", "agent/exec/ShellQuote.ts"],
     why: "transports and faces reach conversations through ConversationManager and the Conversation's public type"
   },
+  { from: ["server/Router.ts", "faces/"], forbidden: ["server/LineReader.ts"], why: "NDJSON framing is the stdio transport's: routers and faces see messages" },
   { from: ["faces/mcp/"], forbidden: ["faces/conversation-api/"], why: "one face does not use another" },
   { from: ["faces/conversation-api/"], forbidden: ["faces/mcp/"], why: "one face does not use another" },
   { from: ["model/"], forbidden: ["config/"], why: "the model client knows its provider, not the config file" },
