@@ -1,6 +1,6 @@
 // Lists import cycles among the modules under src/ (type-only and dynamic imports included: they tie modules
-// together as much as value imports do), and imports that break the layering rules below. Exits 1 when there
-// is either. Usage: node scripts/import-cycles.mjs
+// together as much as value imports do), imports that break the layering rules below, and text the cluster's code
+// may not contain. Exits 1 when there is any. Usage: node scripts/import-cycles.mjs
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
@@ -18,6 +18,7 @@ const rules = [
     allowed: ["agent/conversation/Conversation.ts", "agent/exec/ShellQuote.ts"],
     why: "transports and faces reach conversations through ConversationManager and the Conversation's public type"
   },
+  { from: ["server/Router.ts", "faces/"], forbidden: ["server/LineReader.ts"], why: "NDJSON framing is the stdio transport's: routers and faces see messages" },
   { from: ["faces/mcp/"], forbidden: ["faces/conversation-api/"], why: "one face does not use another" },
   { from: ["faces/conversation-api/"], forbidden: ["faces/mcp/"], why: "one face does not use another" },
   { from: ["model/"], forbidden: ["config/"], why: "the model client knows its provider, not the config file" },
@@ -27,6 +28,11 @@ const rules = [
 ]
 // Packages a face may not import: a face never touches files, processes or the model directly.
 const faceForbiddenPackages = ["node:fs", "node:fs/promises", "node:child_process", "openai"]
+// Text the cluster's code may not contain: its failures stay typed, and its entity uses the wire Schemas.
+const clusterForbiddenText = [
+  { text: /\borDie\b/, why: "a failure on the cluster path is typed (ConversationUnavailable, a start error), not a defect" },
+  { text: /Schema\.Unknown as unknown as/, why: "the cluster entity uses the Event, Op and ResponseItem Schemas" }
+]
 const packageSpecifier = /(?:(?:import|export)\s[^"']*?from\s*|import\(\s*)["']([^."'][^"']*)["']/g
 const matches = (path, prefixes) => prefixes.some((prefix) => prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix)
 const violations = []
@@ -86,6 +92,13 @@ for (const file of files) {
   for (const match of readFileSync(file, "utf8").matchAll(packageSpecifier)) {
     if (faceForbiddenPackages.includes(match[1])) violations.push(`${from} imports ${match[1]}: a face never touches files, processes or the model`)
   }
+}
+
+for (const file of files) {
+  const from = relative(root, file)
+  if (!from.startsWith("cluster/")) continue
+  const text = readFileSync(file, "utf8")
+  for (const rule of clusterForbiddenText) if (rule.text.test(text)) violations.push(`${from} contains ${rule.text.source}: ${rule.why}`)
 }
 
 for (const cycle of cycles) console.log(`cycle: ${cycle.map((file) => relative(root, file)).sort().join(", ")}`)

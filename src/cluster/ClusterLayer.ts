@@ -61,7 +61,7 @@ export const clusteredConversations = (options: ClusterOptions) => {
     Layer.provide(ConversationStore.layerFor(withoutPassword(options.url))),
     Layer.provide(sharding),
     Layer.provide(sql),
-    // The runner storage dies (rather than fails) when PostgreSQL is unreachable: say which database, once.
+    // PostgreSQL unreachable (or any other start failure, a defect included): say which database, once.
     Layer.catchCause((cause) => {
       if (Cause.hasInterruptsOnly(cause)) return Layer.unwrap<ConversationManager, never, never, never, never>(Effect.interrupt)
       const error = Cause.squash(cause)

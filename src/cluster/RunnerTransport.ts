@@ -7,7 +7,8 @@
  * authenticated, so a network observer reads nothing either.
  *
  * This is `@effect/platform-node`'s `NodeClusterSocket.layer` (SQL storage, NDJSON, ping health checks)
- * with its socket server and client protocol replaced by TLS ones.
+ * with its socket server and client protocol replaced by TLS ones, and the runner storage's SQL failure
+ * kept typed (effect's layer turns it into a defect) so `ClusterLayer` reports it as a start error.
  */
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
@@ -55,7 +56,7 @@ const clientProtocol = (secret: Uint8Array) =>
           Effect.provideService(Socket.Socket, socket),
           Effect.provideService(RpcSerialization.RpcSerialization, serialization)
         )
-      }, Effect.orDie)
+      })
     }
   }))
 
@@ -71,7 +72,7 @@ export const runnerTransport = (
     Layer.provide([socketServer(secret, host, port), client]),
     Layer.provide(health),
     Layer.provideMerge(SqlMessageStorage.layer.pipe(Layer.provide(NodeCrypto.layerDigest))),
-    Layer.provide(logShardMoves(Layer.orDie(SqlRunnerStorage.layer))),
+    Layer.provide(logShardMoves(SqlRunnerStorage.layer)),
     Layer.provide(ShardingConfig.layerFromEnv(config)),
     Layer.provide(RpcSerialization.layerNdjson)
   )

@@ -36,19 +36,19 @@ const loadSdk = Effect.promise(() => import("openai"))
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
-/** Providers already warned about, so a local model without a key is said once, not per request. */
-const warnedWithoutCredential = new Set<string>()
+/** The providers a client already warned about, so a local model without a key is said once, not per request. */
+type WarnedProviders = Set<string>
 const MAX_WARNED_PROVIDERS = 100
 
 /**
  * A request is about to go out with no credential: a local model wants none, but a hosted provider
  * that forgot its `env_key` would answer 401, and `login --api-key` does not help it. Said once per provider.
  */
-const warnNoCredential = (provider: ModelProviderInfo, env: Env) =>
+const warnNoCredential = (provider: ModelProviderInfo, env: Env, warned: WarnedProviders) =>
   Effect.suspend(() => {
     const headerNames = [...Object.keys(provider.httpHeaders), ...Object.keys(provider.envHttpHeaders).filter((h) => env[provider.envHttpHeaders[h]!])]
-    if (headerNames.some((name) => name.toLowerCase() === "authorization") || warnedWithoutCredential.has(provider.id)) return Effect.void
-    if (warnedWithoutCredential.size < MAX_WARNED_PROVIDERS) warnedWithoutCredential.add(provider.id)
+    if (headerNames.some((name) => name.toLowerCase() === "authorization") || warned.has(provider.id)) return Effect.void
+    if (warned.size < MAX_WARNED_PROVIDERS) warned.add(provider.id)
     return Effect.logWarning(
       `model provider \`${provider.id}\` has no credential: requests to ${provider.baseUrl ?? "its default address"} go out without an Authorization header ` +
         "(set `env_key` in its [model_providers] entry if it needs a key; the stored login is only for providers that need OpenAI auth)"
@@ -61,13 +61,13 @@ const warnNoCredential = (provider: ModelProviderInfo, env: Env) =>
  * auth (`requires_openai_auth`, as the built-in `openai` does): a third-party provider without an
  * `env_key` gets no Authorization header, so a config pointing at some other host cannot collect them.
  */
-const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env) =>
+const credentialsFor = (provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env, warned: WarnedProviders) =>
   Effect.gen(function*() {
     const fromEnv = envKeyCredentials(provider, env)
     if (fromEnv instanceof ModelError) return yield* fromEnv
     if (fromEnv !== undefined) return { credentials: Option.some(fromEnv), fromAuth: false }
     if (!provider.requiresOpenaiAuth) {
-      yield* warnNoCredential(provider, env)
+      yield* warnNoCredential(provider, env, warned)
       return { credentials: Option.none<ModelCredentials>(), fromAuth: false }
     }
     const found: Option.Option<ModelCredentials> = yield* auth.credentials
@@ -166,12 +166,13 @@ const connect = (
   provider: ModelProviderInfo,
   auth: ModelAuth["Service"],
   env: Env,
+  warned: WarnedProviders,
   abort: AbortSignal,
   deadline: ResponseDeadline,
   reauthenticated = false
 ): Effect.Effect<OpenedStream, ModelError> =>
   Effect.gen(function*() {
-    const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env)
+    const { credentials, fromAuth } = yield* credentialsFor(provider, auth, env, warned)
     const { default: SDK } = yield* loadSdk
     const target = requestTarget(provider, credentials, env, prompt.promptCacheKey)
     const client = new SDK({
@@ -205,7 +206,7 @@ const connect = (
       Effect.catch((error) =>
         error.status === 401 && fromAuth && Option.isSome(credentials) && !reauthenticated
           ? auth.onUnauthorized(credentials.value.token).pipe(
-            Effect.andThen(connect(prompt, provider, auth, env, abort, deadline, true))
+            Effect.andThen(connect(prompt, provider, auth, env, warned, abort, deadline, true))
           )
           : Effect.fail(error)
       )
@@ -213,7 +214,14 @@ const connect = (
   })
 
 /** One request and its stream, ending at the turn's completion; fails if the stream ends before it. */
-const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["Service"], env: Env, deadline: ResponseDeadline) =>
+const attempt = (
+  prompt: Prompt,
+  provider: ModelProviderInfo,
+  auth: ModelAuth["Service"],
+  env: Env,
+  warned: WarnedProviders,
+  deadline: ResponseDeadline
+) =>
   Stream.unwrap(Effect.gen(function*() {
     if (deadline.remainingMs === 0) return yield* deadline.exceeded()
     // Our own controller, not the fiber's signal: the idle watchdog below aborts the request through it too.
@@ -221,7 +229,7 @@ const attempt = (prompt: Prompt, provider: ModelProviderInfo, auth: ModelAuth["S
     // The stream's scope: closing it for any reason (done, failed, interrupted) closes the HTTP request.
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
     const startedMs = yield* Clock.currentTimeMillis
-    const { status, events } = yield* connect(prompt, provider, auth, env, controller.signal, deadline)
+    const { status, events } = yield* connect(prompt, provider, auth, env, warned, controller.signal, deadline)
     const idleMs = provider.streamIdleTimeoutMs
     const decoder = makeDecoder(provider)
     const watched = yield* watchIdle(events, idleMs, deadline)
@@ -301,10 +309,12 @@ export class ModelClient extends Context.Service<ModelClient, {
     Effect.gen(function*() {
       const auth = yield* ModelAuth
       const env = yield* ProcessEnvironment
+      // Per client, not per process: a second program embedding the agent is warned too.
+      const warned: WarnedProviders = new Set()
       return ModelClient.of({
         stream: (prompt, provider) =>
           withRetries(
-            (deadline) => attempt(prompt, provider, auth, env, deadline),
+            (deadline) => attempt(prompt, provider, auth, env, warned, deadline),
             provider,
             requestAnnotations(prompt, provider)
           )

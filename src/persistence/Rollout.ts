@@ -5,7 +5,9 @@
  * the line being written and a truncated file still loads up to its last whole line. Compaction
  * writes a `compacted` line holding the whole new history: loading starts over from it. A resumed
  * rollout whose last line was cut is ended with a newline before anything is appended, so the
- * fragment stays a line of its own (skipped on load) instead of swallowing the next item.
+ * fragment stays a line of its own (skipped on load) instead of swallowing the next item. After each model
+ * response an `event_msg` line holds the conversation's token counts so far (`total_token_usage`, the
+ * reference's line), so a resumed conversation counts on from them.
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { join } from "node:path"
@@ -33,6 +35,22 @@ const RolloutLine = Schema.Union([
 /** One line of a rollout, or `None` for a torn or unknown line. */
 export const decodeLine = Schema.decodeUnknownOption(Schema.fromJsonString(RolloutLine))
 
+/** A conversation's token counts so far, as the reference records them with each response. */
+export const TokenTotals = Schema.Struct({
+  input_tokens: Schema.Finite,
+  cached_input_tokens: Schema.Finite,
+  output_tokens: Schema.Finite,
+  reasoning_output_tokens: Schema.Finite,
+  total_tokens: Schema.Finite
+})
+export type TokenTotals = typeof TokenTotals.Type
+
+const UsageLine = Schema.Struct({
+  type: Schema.Literal("event_msg"),
+  payload: Schema.Struct({ type: Schema.Literal("token_count"), info: Schema.Struct({ total_token_usage: TokenTotals }) })
+})
+const decodeUsageLine = Schema.decodeUnknownOption(Schema.fromJsonString(UsageLine))
+
 /** The history that replaced everything before it (compaction). */
 const CompactedLine = Schema.Struct({
   type: Schema.Literal("compacted"),
@@ -58,10 +76,12 @@ export interface RolloutWriter {
   readonly append: (items: ReadonlyArray<ResponseItem>) => void
   /** Records that the history was replaced by `items` (compaction), synchronously. */
   readonly replace: (items: ReadonlyArray<ResponseItem>) => void
+  /** Records the conversation's token counts so far, synchronously. */
+  readonly recordUsage: (total: TokenTotals) => void
   readonly close: () => void
 }
 
-const line = (type: "session_meta" | "response_item" | "compacted", payload: unknown) =>
+const line = (type: "session_meta" | "response_item" | "compacted" | "event_msg", payload: unknown) =>
   JSON.stringify({ type, timestamp: new Date().toISOString(), payload }) + "\n"
 
 const writerFor = (path: string, fd: number): RolloutWriter => {
@@ -74,6 +94,9 @@ const writerFor = (path: string, fd: number): RolloutWriter => {
     },
     replace: (items) => {
       if (open) writeSync(fd, line("compacted", { replacement_history: items }))
+    },
+    recordUsage: (total) => {
+      if (open) writeSync(fd, line("event_msg", { type: "token_count", info: { total_token_usage: total } }))
     },
     close: () => {
       if (!open) return
@@ -121,6 +144,8 @@ export const reopenRollout = (path: string): RolloutWriter => {
 interface LoadedRollout {
   readonly meta: SessionMeta
   readonly items: ReadonlyArray<ResponseItem>
+  /** The token counts of its last recorded response, if any. */
+  readonly usage: TokenTotals | undefined
 }
 
 /** Characters decoded between yields: decoding 128 MiB at once would hold the event loop for seconds. */
@@ -133,6 +158,7 @@ const CHARS_PER_SLICE = 1024 * 1024
 export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: string) {
   let meta: SessionMeta | undefined
   const items: Array<ResponseItem> = []
+  let usage: TokenTotals | undefined
   let sliced = 0
   for (const text of contents.split("\n")) {
     sliced += text.length
@@ -145,12 +171,15 @@ export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: str
     if (parsed._tag === "None") {
       const compacted = text.startsWith(`{"type":"compacted"`) ? decodeCompactedLine(text) : undefined
       if (compacted?._tag === "Some") items.splice(0, items.length, ...compacted.value.payload.replacement_history)
+      // Any key order: a rollout the Codex CLI wrote (a shared CODEX_HOME) carries its counts too.
+      const counted = text.includes(`"token_count"`) ? decodeUsageLine(text) : undefined
+      if (counted?._tag === "Some") usage = counted.value.payload.info.total_token_usage
       continue
     }
     if (parsed.value.type === "session_meta") meta ??= parsed.value.payload
     else items.push(parsed.value.payload)
   }
-  const loaded: LoadedRollout | undefined = meta === undefined ? undefined : { meta, items }
+  const loaded: LoadedRollout | undefined = meta === undefined ? undefined : { meta, items, usage }
   return loaded
 })
 

@@ -2,8 +2,7 @@
  * Routes each incoming message: requests to their handler (each in its own fiber, so a long handler
  * never blocks `ping`), responses to the requests we are waiting on, `notifications/cancelled` to the
  * fiber it names. Every request gets exactly one answer, except a cancelled one, which gets none.
- * Transports hand it messages already decoded (`receive`); the stdio transport's lines go through `handle`,
- * which decodes them with the NDJSON framing (`LineReader.ts`).
+ * Transports hand it messages already decoded (`receive`): framing (NDJSON lines, HTTP bodies) is theirs.
  */
 import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
 import type { Rpc } from "effect/rpc"
@@ -21,7 +20,6 @@ import { CancelledParams } from "../rpc/Mcp.js"
 import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type RequestContext, RequestHandlers } from "./Handlers.js"
-import { decodeLine, type IncomingLine } from "./LineReader.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"
 
 /** Methods that complete before the next message is read, so later messages see their effect. */
@@ -47,37 +45,10 @@ type WireSchema = Schema.Codec<unknown, unknown>
 
 const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
 
-/**
- * A router's `handle`: a line decoded, then received as a message; a line that is no message is answered
- * with its error (id null), and a parse error is also logged. Shared by every router over stdio.
- */
-export const lineHandler = (
-  receive: (message: IncomingMessage) => Effect.Effect<void>,
-  sender: OutgoingSender["Service"]
-) =>
-(line: IncomingLine): Effect.Effect<void> => {
-  const decoded = decodeLine(line)
-  switch (decoded._tag) {
-    case "Message":
-      return receive(decoded.message)
-    case "Blank":
-      return Effect.void
-    case "Fault":
-      return (decoded.error.code === -32700 ? Effect.logWarning(decoded.error.message) : Effect.void).pipe(
-        Effect.andThen(sender.sendError(null, decoded.error))
-      )
-  }
-}
-
-/** A router from its `receive` and the fibers of the requests it runs: shared by every router over stdio. */
-export const routerOf = (
-  receive: (message: IncomingMessage) => Effect.Effect<void>,
-  sender: OutgoingSender["Service"],
-  running: FiberMap.FiberMap<string>
-) =>
+/** A router from its `receive` and the fibers of the requests it runs: shared by every router. */
+export const routerOf = (receive: (message: IncomingMessage) => Effect.Effect<void>, running: FiberMap.FiberMap<string>) =>
   Router.of({
     receive,
-    handle: lineHandler(receive, sender),
     interruptAll: FiberMap.clear(running),
     awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
     running: FiberMap.size(running)
@@ -86,8 +57,6 @@ export const routerOf = (
 export class Router extends Context.Service<Router, {
   /** Handles one incoming message; returns once ordered work is done and other work is started. */
   readonly receive: (message: IncomingMessage) => Effect.Effect<void>
-  /** `receive` for one NDJSON line; a line that holds no message is answered with id `null`. */
-  readonly handle: (line: IncomingLine) => Effect.Effect<void>
   /** Interrupts every request still running (their clients get no answer). */
   readonly interruptAll: Effect.Effect<void>
   /** Returns once no request is running. */
@@ -182,6 +151,6 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return routerOf(receive, sender, running)
+    return routerOf(receive, running)
   }))
 }

@@ -21,7 +21,7 @@ import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { internalError } from "../rpc/JsonRpc.js"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { decodeLine, type IncomingLine, readLines } from "./LineReader.js"
+import { type DecodedLine, decodeLine, type IncomingLine, readLines } from "./LineReader.js"
 import { Router } from "./Router.js"
 import { DEFAULT_DRAIN_TIMEOUT_MS } from "./ServerLayer.js"
 
@@ -32,10 +32,28 @@ const SHUTDOWN_GRACE = Duration.millis(400)
 
 const sizeOf = (line: IncomingLine) => line._tag === "Line" ? line.text.length : 0
 
+/**
+ * Where the NDJSON framing ends: a decoded line's message goes to the router, a blank line nowhere, and a line
+ * that holds no message is answered with its error (id null; a parse error is also logged).
+ */
+export const routeLine = (router: Router["Service"], sender: OutgoingSender["Service"]) => (decoded: DecodedLine): Effect.Effect<void> => {
+  switch (decoded._tag) {
+    case "Message":
+      return router.receive(decoded.message)
+    case "Blank":
+      return Effect.void
+    case "Fault":
+      return (decoded.error.code === -32700 ? Effect.logWarning(decoded.error.message) : Effect.void).pipe(
+        Effect.andThen(sender.sendError(null, decoded.error))
+      )
+  }
+}
+
 const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: number | undefined }) {
   const stdio = yield* Stdio.Stdio
   const router = yield* Router
   const sender = yield* OutgoingSender
+  const route = routeLine(router, sender)
   yield* Effect.logDebug("codex-effect server ready")
 
   const readAhead = new ByteBudget(READ_AHEAD_BYTES)
@@ -53,7 +71,7 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
     const decoded = decodeLine(line)
     const refused = decoded._tag === "Message" && decoded.message._tag === "Request"
       ? sender.sendError(decoded.message.id, internalError("Server shutting down: it takes no new requests"))
-      : router.handle(line)
+      : route(decoded)
     return refused.pipe(Effect.andThen(Effect.sync(() => readAhead.release(sizeOf(line)))))
   }
   // Added after the reader, so it runs before the reader is interrupted: the drain still reads the input.
@@ -90,7 +108,7 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
       room.pipe(
         Effect.tap((hasRoom) =>
           hasRoom
-            ? router.handle(line).pipe(
+            ? route(decodeLine(line)).pipe(
               Effect.andThen(Effect.sync(() => readAhead.release(sizeOf(line)))),
               Effect.andThen(afterFirstLine),
               // The handler just started runs up to its first wait (a quick one has queued its answer

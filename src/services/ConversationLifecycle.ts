@@ -10,6 +10,7 @@ import type { Conversation, ConversationUnavailable, SubmissionStamp } from "../
 import type { TurnContextOverride } from "../agent/conversation/TurnContextOverride.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
+import type { TokenTotals } from "../persistence/Rollout.js"
 import type { ConversationSummary } from "../rpc/ConversationApi.js"
 import type { Event } from "../rpc/Event.js"
 
@@ -47,6 +48,8 @@ export interface StartOptions {
   readonly conversationId?: string | undefined
   /** An existing rollout to keep appending to (a resumed conversation). */
   readonly rolloutPath?: string | undefined
+  /** The token counts it saved so far (a resumed conversation), to count on from. */
+  readonly tokenTotals?: TokenTotals | undefined
   /** Keeps the history here instead of in a rollout file (a clustered conversation's store). */
   readonly historySink?: HistorySink | undefined
   /** Settings an earlier `override_turn_context` stored, applied over `config`'s (a clustered conversation's store). */
@@ -92,6 +95,8 @@ export interface ResumeOptions {
 export interface ResumedConversation extends NewConversation {
   /** The history it continues from (empty for a conversation that was live). */
   readonly history: ReadonlyArray<ResponseItem>
+  /** The token counts it saved (its rollout's last total), when it was started again from them. */
+  readonly tokenTotals?: TokenTotals | undefined
 }
 
 /** A page of saved conversations, newest first; `nextCursor` (opaque) asks for the next page. */

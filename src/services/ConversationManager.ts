@@ -105,9 +105,10 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
           config: resolved,
           history: saved.items,
           conversationId: saved.meta.id,
-          rolloutPath: saved.path
+          rolloutPath: saved.path,
+          tokenTotals: saved.usage
         })
-        return { ...started, history: saved.items }
+        return { ...started, history: saved.items, tokenTotals: saved.usage }
       }))
 
     const read: ConversationLifecycle["read"] = (conversationId) =>

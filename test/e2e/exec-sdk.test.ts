@@ -86,6 +86,17 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(readFileSync(join(work, "hello.txt"), "utf8")).toBe("hi\n")
   })
 
+  it("applies a patch sent through exec_command (the command tool of gpt-5.x models) and reports it as file_change", async () => {
+    const heredoc = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\nEOF"
+    const { codex, thread, work } = await setup([MockTurn.functionCall("exec_command", { cmd: heredoc }), MockTurn.message("patched")])
+    const { events } = await codex.startThread(thread({ model: "gpt-5.4", sandboxMode: "workspace-write" })).runStreamed("patch it")
+    const streamed = await collect(events)
+    expect(shapes(streamed)).toEqual(shapes(referenceEvents("patch")))
+    const completed = streamed.find((event) => event.type === "item.completed" && event.item.type === "file_change")
+    expect(completed!.item.changes).toEqual([{ path: join(work, "hello.txt"), kind: "add" }])
+    expect(readFileSync(join(work, "hello.txt"), "utf8")).toBe("hi\n")
+  })
+
   it("reports the plan as one todo_list item, completed with the turn, and an MCP tool call as mcp_tool_call", async () => {
     const { codex, thread } = await setup([
       MockTurn.functionCall("update_plan", { plan: [{ step: "look", status: "in_progress" }, { step: "fix", status: "pending" }] }),
@@ -108,7 +119,7 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(JSON.stringify(mcp[1]!.item.result.content)).toContain("hello mcp")
   })
 
-  it("resumes a thread in a new process and sends the model the history, and the image given after `resume`", async () => {
+  it("resumes a thread in a new process: the history sent, the image given after `resume`, usage counted on from the saved total", async () => {
     const { codex, model, thread } = await setup([MockTurn.message("first answer"), MockTurn.message("second answer")])
     const first = codex.startThread(thread())
     await first.run("first question")
@@ -120,6 +131,8 @@ describe("codex-effect exec under the Codex SDK", () => {
     const streamed = await collect(events)
     expect(streamed[0]).toEqual({ type: "thread.started", thread_id: first.id })
     expect(streamed.at(-2)!.item.text).toBe("second answer")
+    // The thread's running total, as the reference counts it: the first process's turn, then this one.
+    expect(streamed.at(-1)!.usage).toEqual({ input_tokens: 20, cached_input_tokens: 4, cache_write_input_tokens: 0, output_tokens: 10, reasoning_output_tokens: 0 })
     const texts = JSON.stringify(model.requests[1]!.body.input)
     for (const text of ["first question", "first answer", "second question"]) expect(texts).toContain(text)
     expect(texts).toContain(`data:image/png;base64,${PNG.toString("base64")}`)
@@ -215,6 +228,14 @@ describe("codex-effect exec under the Codex SDK", () => {
     expect(body.reasoning.effort).toBe("high")
     expect(body.tools.map((tool: any) => tool.type)).toContain("web_search")
     expect(readFileSync(join(extra, "written"), "utf8")).toBe("out\n")
+  })
+
+  it("takes webSearchMode as the reference does: cached keeps the search off the live web, disabled wins over config.toml", async () => {
+    const { codex, model, thread } = await setup([MockTurn.message("one"), MockTurn.message("two")], { extra: `web_search = "live"` })
+    await codex.startThread(thread({ webSearchMode: "cached" })).run("search")
+    await codex.startThread(thread({ webSearchMode: "disabled" })).run("search")
+    const searches = model.requests.map((request) => request.body.tools.filter((tool: any) => tool.type === "web_search"))
+    expect(searches).toEqual([[{ type: "web_search", external_web_access: false }], []])
   })
 
   it("refuses to run outside a git repository unless skipGitRepoCheck is set", async () => {

@@ -6,7 +6,7 @@
  * TestClock; the rest take at most a couple of ~200 ms backoffs in real time.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
+import { Effect, Fiber, Layer, Logger, Option, Queue, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type ModelProviderInfo, providerFromToml } from "../../src/model/ModelProviderInfo.js"
 import { ModelAuth, type ModelCredentials } from "../../src/model/ModelAuth.js"
@@ -368,6 +368,27 @@ describe("ModelClient: provider settings and credentials", () => {
       const error = yield* collect(provider(mock.url, { envKey: "CODEX_EFFECT_TEST_REFUSED_KEY" })).pipe(Effect.flip)
       assert.strictEqual(error.status, 401)
       assert.lengthOf(mock.requests, 1)
+    }))
+})
+
+describe("ModelClient: the no-credential warning", () => {
+  it.effect("is said once per provider by each client, not once per process", () =>
+    Effect.gen(function*() {
+      const mock = yield* startMock([MockTurn.message("a"), MockTurn.message("b"), MockTurn.message("c")])
+      const warnings: Array<string> = []
+      const captured = Logger.layer([Logger.make((options) => {
+        const text = String(options.message)
+        if (text.includes("has no credential")) warnings.push(text)
+      })])
+      const info = provider(mock.url, { id: "mock-without-key" })
+      // One client (one embedding program) streaming twice, then a second client in the same process.
+      yield* Effect.gen(function*() {
+        const client = yield* ModelClient
+        yield* Stream.runDrain(client.stream(prompt, info))
+        yield* Stream.runDrain(client.stream(prompt, info))
+      }).pipe(Effect.provide(ModelClient.layer.pipe(Layer.provide(signedOut))), Effect.provide(captured))
+      yield* collect(info).pipe(Effect.provide(captured))
+      assert.strictEqual(warnings.length, 2)
     }))
 })
 

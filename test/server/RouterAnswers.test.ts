@@ -143,7 +143,7 @@ describe("Router faults it answers itself", () => {
   it.effect("an oversized line → -32600 with id null and its size", () =>
     withRouter({}, (peer) =>
       Effect.gen(function*() {
-        yield* peer.router.handle({ _tag: "Oversized", bytes: 17_000_000 })
+        yield* peer.sendLine({ _tag: "Oversized", bytes: 17_000_000 })
         assert.deepStrictEqual(yield* peer.memory.waitForId(null), {
           jsonrpc: "2.0",
           id: null,

@@ -7,7 +7,9 @@ import { Deferred, Effect, Layer } from "effect"
 import { ClientRequests } from "../../src/rpc/Groups.js"
 import type { CallToolResult } from "../../src/rpc/Mcp.js"
 import { type RequestContext, RequestHandlers } from "../../src/server/Handlers.js"
+import { decodeLine, type IncomingLine } from "../../src/server/LineReader.js"
 import { Router } from "../../src/server/Router.js"
+import { routeLine } from "../../src/server/StdioServer.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { makeMemorySink, type MemorySink } from "./MemorySink.js"
 
@@ -21,6 +23,8 @@ export interface Peer {
   readonly send: (message: unknown) => Effect.Effect<void>
   /** Hands raw text to the router as a line. */
   readonly sendText: (text: string) => Effect.Effect<void>
+  /** Hands a line as the stdio transport reads it (text, or an oversized line's size) to the router. */
+  readonly sendLine: (line: IncomingLine) => Effect.Effect<void>
 }
 
 /** Every method dies if called, except `ping`, unless the test overrides it. */
@@ -43,8 +47,10 @@ export const withRouter = <A, E>(overrides: Partial<Handlers>, use: (peer: Peer)
   return Effect.gen(function*() {
     const router = yield* Router
     const sender = yield* OutgoingSender
-    const sendText = (text: string) => router.handle({ _tag: "Line", text })
-    return yield* use({ router, sender, memory, sendText, send: (message) => sendText(JSON.stringify(message)) })
+    const route = routeLine(router, sender)
+    const sendLine = (line: IncomingLine) => route(decodeLine(line))
+    const sendText = (text: string) => sendLine({ _tag: "Line", text })
+    return yield* use({ router, sender, memory, sendLine, sendText, send: (message) => sendText(JSON.stringify(message)) })
   }).pipe(Effect.provide(layer))
 }
 

@@ -9,7 +9,7 @@ import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
-import type { Event, EventMsg } from "../../rpc/Event.js"
+import type { Event, EventMsg, EventOf } from "../../rpc/Event.js"
 import type { InputItem, McpElicitAnswer, Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
@@ -118,6 +118,8 @@ interface ConversationOptions {
    * `onQueue` kept must go too, or a runner that takes the conversation over would deliver it.
    */
   readonly onDropQueued?: (() => Effect.Effect<void, ConversationUnavailable>) | undefined
+  /** Called with each `token_count` before it is published (the rollout keeps the running total). */
+  readonly onTokenCount?: ((count: EventOf<"token_count">) => Effect.Effect<void>) | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
@@ -176,7 +178,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   /** Every log line of a turn names its conversation and submission. */
   const logAnnotations = (submissionId: string) => ({ conversation: options.id, turn: submissionId })
 
-  const publish = (id: string, msg: EventMsg) => PubSub.publish(events, { id, msg }).pipe(Effect.asVoid)
+  const publish = (id: string, msg: EventMsg) =>
+    (msg.type === "token_count" && options.onTokenCount !== undefined ? options.onTokenCount(msg) : Effect.void).pipe(
+      Effect.andThen(PubSub.publish(events, { id, msg })),
+      Effect.asVoid
+    )
 
   const record = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
     Effect.suspend(() => {

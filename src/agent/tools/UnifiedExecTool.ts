@@ -1,6 +1,7 @@
 /**
  * `exec_command` and `write_stdin`: a command that can keep running across tool calls. `exec_command`
- * starts `<shell> -lc <cmd>` as the turn's policies allow (`CommandPolicy`, the same rules as `shell`),
+ * starts `<shell> -lc <cmd>` as the turn's policies allow (`CommandPolicy`, the same rules as `shell`; a
+ * `cmd` that is an apply_patch heredoc goes to the apply_patch tool, as in `shell`),
  * waits up to `yield_time_ms` for it to end, and answers with the output so far and either its exit
  * code or a session id; `write_stdin` writes to that session (or only polls) and answers the same way.
  *
@@ -26,6 +27,7 @@ import { streamOutputDeltas } from "../exec/OutputDeltas.js"
 import { parseCommand } from "../exec/ParseCommand.js"
 import { underPseudoTerminal } from "../exec/PseudoTerminal.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
+import { applyPatchFromShell } from "./ApplyPatchTool.js"
 import { commandNotStarted, type FinishedOutput, runUnderPolicy } from "./CommandPolicy.js"
 import { ExecCommandArgs, execCommandToolSpec, WriteStdinArgs, writeStdinToolSpec } from "./UnifiedExecToolSpec.js"
 
@@ -86,6 +88,9 @@ const runExecCommand = (call: ToolCall, context: ToolContext): Effect.Effect<str
     const cwd = resolve(context.turn.cwd, workdir)
     // What is approved and shown is the shell command; a PTY only wraps how it is launched.
     const command = [args.shell ?? DEFAULT_SHELL, args.login === false ? "-c" : "-lc", args.cmd]
+    // gpt-5.x models write patches as `apply_patch <<'EOF'` commands here, as they do in `shell`.
+    const patched = yield* applyPatchFromShell(command, cwd, call.callId, context)
+    if (patched !== undefined) return patched
     const launched = args.tty === true ? underPseudoTerminal(command) : command
     const maxBytes = budgetBytes(context, args.max_output_tokens)
     const env = buildCommandEnv(context.turn.config.shellEnvironmentPolicy, yield* ProcessEnvironment, {

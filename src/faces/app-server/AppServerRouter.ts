@@ -122,5 +122,5 @@ export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() 
     }
   }
 
-  return routerOf(receive, sender, running)
+  return routerOf(receive, running)
 }))

@@ -71,6 +71,7 @@ const startConversation = (request: ExecRequest) =>
     if (request.resume !== undefined) return yield* resumeThread(request.resume, request.overrides)
     const manager = yield* ConversationManager
     return yield* manager.newConversation(request.overrides).pipe(
+      Effect.map((started) => ({ ...started, tokenTotals: undefined })),
       Effect.mapError((error) => new ExecFailed({ message: error.message, exitCode: 1 }))
     )
   })
@@ -85,9 +86,10 @@ const failureOf = (outcome: TurnOutcome | undefined): ExecFailed | undefined =>
     : undefined
 
 const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
-  const { conversation, conversationId } = yield* startConversation(request)
+  const started = yield* startConversation(request)
+  const { conversation, conversationId } = started
   const events = yield* conversation.subscribe
-  const encoder = makeThreadEventEncoder()
+  const encoder = makeThreadEventEncoder(started.tokenTotals)
   const human = makeHumanOutput(request.color)
   const config = conversation.config
 

@@ -3,8 +3,8 @@
  * same flags: the typed overrides (`--model`, `--sandbox`, `--cd`, `--add-dir`, approval
  * `never` unless `-c approval_policy` says otherwise), and the few things the official SDK passes that
  * are not config keys here: `-c openai_base_url=…` (the SDK's `baseUrl`) becomes the `openai`
- * provider's base URL, `CODEX_API_KEY` (the SDK's `apiKey`) the API key, and `-c web_search="live" |
- * "cached" | "disabled"` turns the hosted web search tool on or off. The SDK's efforts past `xhigh`
+ * provider's base URL and `CODEX_API_KEY` (the SDK's `apiKey`) the API key (`-c web_search="live" |
+ * "cached" | "disabled"` is a config key, read as config.toml's). The SDK's efforts past `xhigh`
  * (`max`, `ultra`, `persistent`) become `high`, the highest effort sent here.
  */
 import { resolve } from "node:path"
@@ -54,7 +54,6 @@ export const execSettings = (
   for (const override of cliOverrides) {
     const key = keyOf(override)
     if (key === "openai_base_url") baseUrl = stringValue(override) ?? baseUrl
-    else if (key === "web_search") kept.push(`tools.web_search=${stringValue(override) !== "disabled"}`)
     else if (key === "model_reasoning_effort" && BEYOND_HIGH.has(stringValue(override) ?? "")) kept.push(`model_reasoning_effort="high"`)
     else kept.push(override)
   }

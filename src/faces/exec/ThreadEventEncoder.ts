@@ -2,8 +2,8 @@
  * Turns a conversation's events into the SDK's thread events, one turn at a time. Stateful: items get
  * ids in order (`item_0`, `item_1`, …), a command's or a patch's end completes the item its begin
  * started, the plan becomes one `todo_list` item updated in place and completed when the turn ends,
- * and `turn.completed` carries the token counts of the whole thread so far. Events with no SDK
- * counterpart (deltas, diffs, background notes) produce nothing.
+ * and `turn.completed` carries the token counts of the whole thread so far (a resumed thread's saved total
+ * included). Events with no SDK counterpart (deltas, diffs, background notes) produce nothing.
  */
 import { shlexJoin } from "../../agent/exec/ShellQuote.js"
 import type { FileChange } from "../../rpc/Enums.js"
@@ -36,7 +36,15 @@ const mcpResult = (result: EventOf<"mcp_tool_call_end">["result"]): Pick<McpTool
   }
 }
 
-export const makeThreadEventEncoder = (): ThreadEventEncoder => {
+/** The thread's counts before this process (a resumed thread's saved total). */
+export interface UsageSoFar {
+  readonly input_tokens: number
+  readonly cached_input_tokens: number
+  readonly output_tokens: number
+  readonly reasoning_output_tokens: number
+}
+
+export const makeThreadEventEncoder = (before?: UsageSoFar): ThreadEventEncoder => {
   let nextItem = 0
   const newId = () => `item_${nextItem++}`
   /** Items started and not yet completed, by the call id of their begin event. */
@@ -45,7 +53,13 @@ export const makeThreadEventEncoder = (): ThreadEventEncoder => {
   let failure: string | undefined
   let lastMessage: string | undefined
   let outcome: TurnOutcome | undefined
-  const usage = { input_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 }
+  const usage = {
+    input_tokens: before?.input_tokens ?? 0,
+    cached_input_tokens: before?.cached_input_tokens ?? 0,
+    cache_write_input_tokens: 0,
+    output_tokens: before?.output_tokens ?? 0,
+    reasoning_output_tokens: before?.reasoning_output_tokens ?? 0
+  }
 
   const started = (callId: string, item: ThreadItem): ThreadEvent => {
     open.set(callId, item)

@@ -1,6 +1,6 @@
 /**
  * exec's command line → the agent's settings: the typed overrides, approval `never` by default, and
- * what the Codex SDK passes that is not a config key here (openai_base_url, CODEX_API_KEY, web_search).
+ * what the Codex SDK passes that is not a config key here (openai_base_url, CODEX_API_KEY, efforts past xhigh).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { type ExecFlags, execSettings } from "../../../src/faces/exec/ExecSettings.js"
@@ -29,14 +29,14 @@ describe("execSettings", () => {
     assert.deepStrictEqual(settings.overrides, { sandboxMode: "danger-full-access", approvalPolicy: "never" })
   })
 
-  it("turns the SDK's baseUrl, apiKey and web_search into what the agent reads", () => {
+  it("turns the SDK's baseUrl, apiKey and efforts past xhigh into what the agent reads; web_search stays a config key", () => {
     const settings = execSettings(
       none,
       ["model=\"m\"", "openai_base_url=\"http://127.0.0.1:9/v1\"", "web_search=\"live\"", "web_search=\"disabled\"", "model_reasoning_effort=\"max\""],
       { CODEX_API_KEY: "sk-1", PATH: "/bin" },
       "/p"
     )
-    assert.deepStrictEqual(settings.cliOverrides, ["model=\"m\"", "tools.web_search=true", "tools.web_search=false", "model_reasoning_effort=\"high\""])
+    assert.deepStrictEqual(settings.cliOverrides, ["model=\"m\"", "web_search=\"live\"", "web_search=\"disabled\"", "model_reasoning_effort=\"high\""])
     assert.deepStrictEqual(settings.env, { CODEX_API_KEY: "sk-1", PATH: "/bin", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "sk-1" })
     assert.strictEqual(settings.apiKeyFromEnv, true)
     assert.strictEqual(execSettings(none, [], { CODEX_API_KEY: "" }, "/p").apiKeyFromEnv, false)
