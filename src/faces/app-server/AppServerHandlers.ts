@@ -93,7 +93,8 @@ const secondsOf = (timestamp: string | null) => {
   return Number.isNaN(parsed) ? nowSeconds() : Math.floor(parsed / 1000)
 }
 
-export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
+/** Every app-server method's handler (`AppServerHandlers.layer` where this module is imported whole). */
+export const layer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
   const manager = yield* ConversationManager
   const config = yield* Config
   const threads = yield* AppServerThreads

@@ -12,9 +12,9 @@ import { FileSearch } from "../../services/FileSearch.js"
 import { ReviewPrompts } from "../../services/ReviewPrompts.js"
 import { StandaloneCommands } from "../../services/StandaloneCommands.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
-import { appServerHandlersLayer } from "./AppServerHandlers.js"
-import { appServerRouterLayer } from "./AppServerRouter.js"
-import { appServerSenderLayer } from "./Framing.js"
+import * as AppServerHandlers from "./AppServerHandlers.js"
+import * as AppServerRouter from "./AppServerRouter.js"
+import * as AppServerFraming from "./Framing.js"
 import { AppServerThreads } from "./Threads.js"
 
 export interface AppServerOptions extends CodexLayerOptions {
@@ -23,12 +23,12 @@ export interface AppServerOptions extends CodexLayerOptions {
 
 /** Everything `serveAppServer` needs but the platform (stdin, stdout, files, processes). */
 export const appServerLayer = (options: AppServerOptions) =>
-  appServerRouterLayer.pipe(
-    Layer.provide(appServerHandlersLayer),
+  AppServerRouter.layer.pipe(
+    Layer.provide(AppServerHandlers.layer),
     Layer.provide(AppServerThreads.layer),
     Layer.provide(Layer.mergeAll(FileSearch.layer, ConfigWriter.layer, StandaloneCommands.layer, ThreadNames.layer, ReviewPrompts.layer)),
     Layer.provide(agentLayer(options)),
-    Layer.provideMerge(appServerSenderLayer),
+    Layer.provideMerge(AppServerFraming.layer),
     Layer.provide(Layer.mergeAll(
       stderrLoggerLayer(options.stderrLogLevel),
       Layer.succeed(References.MinimumLogLevel, options.stderrLogLevel)

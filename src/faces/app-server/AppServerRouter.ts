@@ -51,7 +51,8 @@ type AnyHandler = (payload: unknown, context: AppServerRequestContext) => Effect
 
 const requestKey = (id: RequestId) => `${typeof id}:${id}`
 
-export const appServerRouterLayer = Layer.effect(Router, Effect.gen(function*() {
+/** The app-server's `Router` (`AppServerRouter.layer` where this module is imported whole). */
+export const layer = Layer.effect(Router, Effect.gen(function*() {
   const sender = yield* OutgoingSender
   const handlers = yield* AppServerHandlers
   const running = yield* FiberMap.make<string>()

@@ -23,8 +23,8 @@ export const appServerLines = (messages: ReadonlyArray<EncodedMessage>): string 
   return text
 }
 
-/** The app-server's writer: newline-delimited messages on the `Stdio` service's stdout. */
-export const appServerSenderLayer = Layer.unwrap(Effect.gen(function*() {
+/** The app-server's writer: newline-delimited messages on the `Stdio` service's stdout (`AppServerFraming.layer`). */
+export const layer = Layer.unwrap(Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
   return OutgoingSender.layerMessages(Sink.mapInput(stdio.stdout(), appServerLines))
 }))
