@@ -5,10 +5,9 @@
  * Transports hand it messages already decoded (`receive`); the stdio transport's lines go through `handle`,
  * which decodes them with the NDJSON framing (`LineReader.ts`).
  */
-import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
-import type { Rpc } from "effect/rpc"
+import { Cause, Context, Effect, FiberMap, Schema } from "effect"
+import type { Rpc, RpcGroup } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
-import { ClientRequests } from "../rpc/Groups.js"
 import {
   type IncomingMessage,
   internalError,
@@ -20,7 +19,7 @@ import {
 import { CancelledParams } from "../rpc/Mcp.js"
 import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { type RequestContext, RequestHandlers } from "./Handlers.js"
+import type { RequestContext } from "./Handlers.js"
 import { decodeLine, type IncomingLine } from "./LineReader.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"
 
@@ -44,6 +43,29 @@ const describeSchemaError = (method: string, error: Schema.SchemaError) =>
 /** Handlers seen through the router's eyes: payload and result are checked by the method's schemas. */
 type AnyHandler = (payload: unknown, request: RequestContext) => Effect.Effect<unknown, JsonRpcError>
 type WireSchema = Schema.Codec<unknown, unknown>
+
+/** A method the router answers: its Rpc (the payload and result schemas) and its handler. */
+export interface Route {
+  readonly rpc: Rpc.AnyWithProps
+  readonly handler: AnyHandler
+}
+
+/**
+ * The methods a router answers, by name: the route, or undefined for a method it does not know (-32601).
+ * An effect, so a table can load the code behind a method when a request first needs it (failing with
+ * the error to answer when that code could not be had).
+ */
+export type Routes = (method: string) => Effect.Effect<Route | undefined, JsonRpcError>
+
+/** The routes of `group`'s methods, each answered by the handler of the same name. */
+export const routesOf = <R extends Rpc.Any>(group: RpcGroup.RpcGroup<R>, handlers: object): Routes => (method) =>
+  Effect.sync(() => {
+    const rpc = group.requests.get(method) as Rpc.AnyWithProps | undefined
+    return rpc === undefined ? undefined : { rpc, handler: (handlers as Record<string, AnyHandler>)[method]! }
+  })
+
+/** On SIGTERM, how long the requests running may take to finish when no drain timeout is given: long enough for a turn that runs commands. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5 * 60 * 1000
 
 const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
 
@@ -80,7 +102,8 @@ export const routerOf = (
     handle: lineHandler(receive, sender),
     interruptAll: FiberMap.clear(running),
     awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
-    running: FiberMap.size(running)
+    running: FiberMap.size(running),
+    afterFirstAnswer: Effect.void
   })
 
 export class Router extends Context.Service<Router, {
@@ -94,94 +117,98 @@ export class Router extends Context.Service<Router, {
   readonly awaitIdle: Effect.Effect<void>
   /** How many requests are running. */
   readonly running: Effect.Effect<number>
-}>()("codex-effect/Router") {
-  static readonly layer = Layer.effect(Router, Effect.gen(function*() {
-    const sender = yield* OutgoingSender
-    const handlers = yield* RequestHandlers
-    const running = yield* FiberMap.make<string>()
+  /** Run once the first answer is written: starts loading, in the background, what later requests need. */
+  readonly afterFirstAnswer: Effect.Effect<void>
+}>()("codex-effect/Router") {}
 
-    const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
-      effect.pipe(
-        Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
-        Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
-        Effect.catchCause((cause) => {
-          if (Cause.hasInterruptsOnly(cause)) {
-            // An inner interruption, not the client's cancel (that interrupts this fiber, so nothing here
-            // runs and no answer is sent): the request still gets an answer.
-            return sender.sendError(id, internalError("Internal error: the request was interrupted"))
-          }
-          const failure = Cause.findErrorOption(cause)
-          if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
-            return sender.sendError(id, failure.value as JsonRpcError)
-          }
-          return Effect.logError(`request ${id} failed`, cause).pipe(
-            Effect.andThen(sender.sendError(id, internalError(`Internal error: ${Cause.squash(cause)}`)))
-          )
-        })
-      )
+/** A router over `routes`; `afterFirstAnswer` as given (default: nothing to do). */
+export const makeRouter = Effect.fnUntraced(function*(routes: Routes, afterFirstAnswer: Effect.Effect<void> = Effect.void) {
+  const sender = yield* OutgoingSender
+  const running = yield* FiberMap.make<string>()
 
-    const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
-      const { id, method, params } = message
-      // Any request but `initialize` may start a process or a model request: the certificates are read first.
-      if (method !== "initialize") settleCertificateLoading()
-      const rpc = ClientRequests.requests.get(method) as Rpc.AnyWithProps | undefined
-      if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
-      const tooDeep = pathBeyondDepth(params)
-      if (tooDeep !== undefined) {
-        const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
-        yield* Effect.logWarning(message)
-        return yield* sender.sendError(id, invalidParams(message))
-      }
-      const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
-      if (decoded._tag === "Failure") {
-        yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
-        return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
-      }
-      const handler = handlers[method as keyof typeof handlers] as unknown as AnyHandler
-      const context: RequestContext = { id, progressToken: progressTokenOf(params) }
-      const key = requestKey(id)
-      if (yield* FiberMap.has(running, key)) {
-        return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
-      }
-      const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
-      if (ORDERED_METHODS.has(method)) return yield* work
-      yield* FiberMap.run(running, key, work)
-    })
+  const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
+    effect.pipe(
+      Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
+      Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
+      Effect.catchCause((cause) => {
+        if (Cause.hasInterruptsOnly(cause)) {
+          // An inner interruption, not the client's cancel (that interrupts this fiber, so nothing here
+          // runs and no answer is sent): the request still gets an answer.
+          return sender.sendError(id, internalError("Internal error: the request was interrupted"))
+        }
+        const failure = Cause.findErrorOption(cause)
+        if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
+          return sender.sendError(id, failure.value as JsonRpcError)
+        }
+        return Effect.logError(`request ${id} failed`, cause).pipe(
+          Effect.andThen(sender.sendError(id, internalError(`Internal error: ${Cause.squash(cause)}`)))
+        )
+      })
+    )
 
-    const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
-      if (method === "notifications/cancelled") {
-        const request = decodeCancelled(params)
-        if (request._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
-        const key = requestKey(request.value.requestId)
-        if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
-        yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
-        return yield* FiberMap.remove(running, key)
-      }
-      yield* Effect.logDebug(`notification ${method}`)
-    })
-
-    const receive = (message: IncomingMessage): Effect.Effect<void> => {
-      switch (message._tag) {
-        case "Request":
-          return handleRequest(message)
-        case "Notification":
-          return handleNotification(message.method, message.params)
-        case "Response":
-          return sender.resolveResponse(message.id, message.result).pipe(
-            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`response to unknown request id ${message.id}`))
-          )
-        case "ErrorResponse":
-          if (message.id === null) return Effect.logWarning(`client reported an error: ${message.error.message}`)
-          return sender.rejectResponse(message.id, message.error).pipe(
-            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`error for unknown request id ${message.id}`))
-          )
-        case "Invalid":
-          return Effect.logWarning(message.reason).pipe(
-            Effect.andThen(sender.sendError(message.id, invalidRequest(message.reason)))
-          )
-      }
+  const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
+    const { id, method, params } = message
+    // Any request but `initialize` may start a process or a model request: the certificates are read first.
+    if (method !== "initialize") settleCertificateLoading()
+    // Waits here, holding the next message, while a route loads: later messages keep their order.
+    const route = yield* Effect.result(routes(method))
+    if (route._tag === "Failure") return yield* sender.sendError(id, route.failure)
+    if (route.success === undefined) return yield* sender.sendError(id, methodNotFound(method))
+    const { handler, rpc } = route.success
+    const tooDeep = pathBeyondDepth(params)
+    if (tooDeep !== undefined) {
+      const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
+      yield* Effect.logWarning(message)
+      return yield* sender.sendError(id, invalidParams(message))
     }
+    const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
+    if (decoded._tag === "Failure") {
+      yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
+      return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
+    }
+    const context: RequestContext = { id, progressToken: progressTokenOf(params) }
+    const key = requestKey(id)
+    if (yield* FiberMap.has(running, key)) {
+      return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
+    }
+    const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
+    if (ORDERED_METHODS.has(method)) return yield* work
+    yield* FiberMap.run(running, key, work)
+  })
 
-    return routerOf(receive, sender, running)
-  }))
-}
+  const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
+    if (method === "notifications/cancelled") {
+      const request = decodeCancelled(params)
+      if (request._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
+      const key = requestKey(request.value.requestId)
+      if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
+      yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
+      return yield* FiberMap.remove(running, key)
+    }
+    yield* Effect.logDebug(`notification ${method}`)
+  })
+
+  const receive = (message: IncomingMessage): Effect.Effect<void> => {
+    switch (message._tag) {
+      case "Request":
+        return handleRequest(message)
+      case "Notification":
+        return handleNotification(message.method, message.params)
+      case "Response":
+        return sender.resolveResponse(message.id, message.result).pipe(
+          Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`response to unknown request id ${message.id}`))
+        )
+      case "ErrorResponse":
+        if (message.id === null) return Effect.logWarning(`client reported an error: ${message.error.message}`)
+        return sender.rejectResponse(message.id, message.error).pipe(
+          Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`error for unknown request id ${message.id}`))
+        )
+      case "Invalid":
+        return Effect.logWarning(message.reason).pipe(
+          Effect.andThen(sender.sendError(message.id, invalidRequest(message.reason)))
+        )
+    }
+  }
+
+  return Router.of({ ...routerOf(receive, sender, running), afterFirstAnswer })
+})
