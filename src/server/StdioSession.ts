@@ -6,6 +6,7 @@
  * and the modules under it, ~400 KB) load once the first answer is written, or as soon as a request needs
  * them; such a request waits for them, holding the messages behind it so they keep their order.
  */
+import { flushCompileCache } from "node:module"
 import { Cause, Deferred, Effect, Layer, Scope } from "effect"
 import { McpLifecycleRequests } from "../rpc/Mcp.js"
 import { internalError, type JsonRpcError } from "../rpc/JsonRpc.js"
@@ -19,7 +20,11 @@ import { makeRouter, Router, type Routes, routesOf } from "./Router.js"
 import type { ServerOptions } from "./ServerLayer.js"
 
 const loadAgentRoutes = (options: ServerOptions) =>
-  Effect.flatMap(Effect.promise(() => import("./ServerLayer.js")), ({ agentRoutes }) => agentRoutes(options))
+  Effect.flatMap(Effect.promise(() => import("./ServerLayer.js")), ({ agentRoutes }) => agentRoutes(options)).pipe(
+    // Node writes its compile cache only at a clean exit, and the launcher wrote it before these chunks
+    // loaded: written now, a server that its client ends with a signal still loads them from cache next time.
+    Effect.tap(() => Effect.sync(flushCompileCache))
+  )
 
 const router = (options: ServerOptions) =>
   Layer.effect(Router, Effect.gen(function*() {
