@@ -46,7 +46,8 @@ const router = (options: ServerOptions) =>
         Effect.provideContext(session),
         Effect.provideService(Scope.Scope, scope),
         Effect.catchCause((cause) =>
-          Effect.logError("the agent could not be started", cause).pipe(
+          // Interrupted: the session is closing, nobody waits for the agent.
+          Cause.hasInterruptsOnly(cause) ? Effect.interrupt : Effect.logError("the agent could not be started", cause).pipe(
             Effect.andThen(Effect.fail(internalError(`Internal error: the agent could not be started: ${Cause.squash(cause)}`)))
           )
         ),
