@@ -119,96 +119,96 @@ export class Router extends Context.Service<Router, {
   readonly running: Effect.Effect<number>
   /** Run once the first answer is written: starts loading, in the background, what later requests need. */
   readonly afterFirstAnswer: Effect.Effect<void>
-}>()("codex-effect/Router") {}
+}>()("codex-effect/Router") {
+  /** A router over `routes`; `afterFirstAnswer` as given (default: nothing to do). */
+  static readonly make = Effect.fnUntraced(function*(routes: Routes, afterFirstAnswer: Effect.Effect<void> = Effect.void) {
+    const sender = yield* OutgoingSender
+    const running = yield* FiberMap.make<string>()
 
-/** A router over `routes`; `afterFirstAnswer` as given (default: nothing to do). */
-export const makeRouter = Effect.fnUntraced(function*(routes: Routes, afterFirstAnswer: Effect.Effect<void> = Effect.void) {
-  const sender = yield* OutgoingSender
-  const running = yield* FiberMap.make<string>()
+    const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
+      effect.pipe(
+        Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
+        Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
+        Effect.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) {
+            // An inner interruption, not the client's cancel (that interrupts this fiber, so nothing here
+            // runs and no answer is sent): the request still gets an answer.
+            return sender.sendError(id, internalError("Internal error: the request was interrupted"))
+          }
+          const failure = Cause.findErrorOption(cause)
+          if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
+            return sender.sendError(id, failure.value as JsonRpcError)
+          }
+          return Effect.logError(`request ${id} failed`, cause).pipe(
+            Effect.andThen(sender.sendError(id, internalError(`Internal error: ${Cause.squash(cause)}`)))
+          )
+        })
+      )
 
-  const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
-    effect.pipe(
-      Effect.flatMap((result) => Schema.encodeUnknownEffect(rpc.successSchema as WireSchema)(result)),
-      Effect.flatMap((encoded) => sender.sendResponse(id, encoded)),
-      Effect.catchCause((cause) => {
-        if (Cause.hasInterruptsOnly(cause)) {
-          // An inner interruption, not the client's cancel (that interrupts this fiber, so nothing here
-          // runs and no answer is sent): the request still gets an answer.
-          return sender.sendError(id, internalError("Internal error: the request was interrupted"))
-        }
-        const failure = Cause.findErrorOption(cause)
-        if (failure._tag === "Some" && "code" in failure.value && typeof failure.value.code === "number") {
-          return sender.sendError(id, failure.value as JsonRpcError)
-        }
-        return Effect.logError(`request ${id} failed`, cause).pipe(
-          Effect.andThen(sender.sendError(id, internalError(`Internal error: ${Cause.squash(cause)}`)))
-        )
-      })
-    )
+    const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
+      const { id, method, params } = message
+      // Any request but `initialize` may start a process or a model request: the certificates are read first.
+      if (method !== "initialize") settleCertificateLoading()
+      // Waits here, holding the next message, while a route loads: later messages keep their order.
+      const route = yield* Effect.result(routes(method))
+      if (route._tag === "Failure") return yield* sender.sendError(id, route.failure)
+      if (route.success === undefined) return yield* sender.sendError(id, methodNotFound(method))
+      const { handler, rpc } = route.success
+      const tooDeep = pathBeyondDepth(params)
+      if (tooDeep !== undefined) {
+        const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
+        yield* Effect.logWarning(message)
+        return yield* sender.sendError(id, invalidParams(message))
+      }
+      const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
+      if (decoded._tag === "Failure") {
+        yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
+        return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
+      }
+      const context: RequestContext = { id, progressToken: progressTokenOf(params) }
+      const key = requestKey(id)
+      if (yield* FiberMap.has(running, key)) {
+        return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
+      }
+      const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
+      if (ORDERED_METHODS.has(method)) return yield* work
+      yield* FiberMap.run(running, key, work)
+    })
 
-  const handleRequest = Effect.fnUntraced(function*(message: Extract<IncomingMessage, { _tag: "Request" }>) {
-    const { id, method, params } = message
-    // Any request but `initialize` may start a process or a model request: the certificates are read first.
-    if (method !== "initialize") settleCertificateLoading()
-    // Waits here, holding the next message, while a route loads: later messages keep their order.
-    const route = yield* Effect.result(routes(method))
-    if (route._tag === "Failure") return yield* sender.sendError(id, route.failure)
-    if (route.success === undefined) return yield* sender.sendError(id, methodNotFound(method))
-    const { handler, rpc } = route.success
-    const tooDeep = pathBeyondDepth(params)
-    if (tooDeep !== undefined) {
-      const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
-      yield* Effect.logWarning(message)
-      return yield* sender.sendError(id, invalidParams(message))
+    const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
+      if (method === "notifications/cancelled") {
+        const request = decodeCancelled(params)
+        if (request._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
+        const key = requestKey(request.value.requestId)
+        if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
+        yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
+        return yield* FiberMap.remove(running, key)
+      }
+      yield* Effect.logDebug(`notification ${method}`)
+    })
+
+    const receive = (message: IncomingMessage): Effect.Effect<void> => {
+      switch (message._tag) {
+        case "Request":
+          return handleRequest(message)
+        case "Notification":
+          return handleNotification(message.method, message.params)
+        case "Response":
+          return sender.resolveResponse(message.id, message.result).pipe(
+            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`response to unknown request id ${message.id}`))
+          )
+        case "ErrorResponse":
+          if (message.id === null) return Effect.logWarning(`client reported an error: ${message.error.message}`)
+          return sender.rejectResponse(message.id, message.error).pipe(
+            Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`error for unknown request id ${message.id}`))
+          )
+        case "Invalid":
+          return Effect.logWarning(message.reason).pipe(
+            Effect.andThen(sender.sendError(message.id, invalidRequest(message.reason)))
+          )
+      }
     }
-    const decoded = yield* Schema.decodeUnknownEffect(rpc.payloadSchema as WireSchema)(params ?? {}).pipe(Effect.result)
-    if (decoded._tag === "Failure") {
-      yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
-      return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
-    }
-    const context: RequestContext = { id, progressToken: progressTokenOf(params) }
-    const key = requestKey(id)
-    if (yield* FiberMap.has(running, key)) {
-      return yield* sender.sendError(id, invalidRequest(`Invalid Request: request id ${JSON.stringify(id)} is already in use`))
-    }
-    const work = answer(id, rpc, Effect.suspend(() => handler(decoded.success, context)))
-    if (ORDERED_METHODS.has(method)) return yield* work
-    yield* FiberMap.run(running, key, work)
+
+    return Router.of({ ...routerOf(receive, sender, running), afterFirstAnswer })
   })
-
-  const handleNotification = Effect.fnUntraced(function*(method: string, params: unknown) {
-    if (method === "notifications/cancelled") {
-      const request = decodeCancelled(params)
-      if (request._tag === "None") return yield* Effect.logWarning("notifications/cancelled without a valid requestId")
-      const key = requestKey(request.value.requestId)
-      if (!(yield* FiberMap.has(running, key))) return yield* Effect.logDebug(`cancel for a request not running: ${key}`)
-      yield* Effect.logDebug(`cancelling request ${request.value.requestId}`)
-      return yield* FiberMap.remove(running, key)
-    }
-    yield* Effect.logDebug(`notification ${method}`)
-  })
-
-  const receive = (message: IncomingMessage): Effect.Effect<void> => {
-    switch (message._tag) {
-      case "Request":
-        return handleRequest(message)
-      case "Notification":
-        return handleNotification(message.method, message.params)
-      case "Response":
-        return sender.resolveResponse(message.id, message.result).pipe(
-          Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`response to unknown request id ${message.id}`))
-        )
-      case "ErrorResponse":
-        if (message.id === null) return Effect.logWarning(`client reported an error: ${message.error.message}`)
-        return sender.rejectResponse(message.id, message.error).pipe(
-          Effect.flatMap((known) => known ? Effect.void : Effect.logWarning(`error for unknown request id ${message.id}`))
-        )
-      case "Invalid":
-        return Effect.logWarning(message.reason).pipe(
-          Effect.andThen(sender.sendError(message.id, invalidRequest(message.reason)))
-        )
-    }
-  }
-
-  return Router.of({ ...routerOf(receive, sender, running), afterFirstAnswer })
-})
+}

@@ -17,7 +17,7 @@ import { RequestHandlers } from "./Handlers.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { McpHandlers } from "../faces/mcp/McpHandlers.js"
 import { McpLifecycleHandlers } from "../faces/mcp/McpLifecycle.js"
-import { makeRouter, Router, routesOf } from "./Router.js"
+import { Router, routesOf } from "./Router.js"
 import * as SandboxStartupCheck from "../services/SandboxStartupCheck.js"
 import { TaskHandlers } from "../faces/mcp/tasks/TaskHandlers.js"
 import { TaskStore } from "../faces/mcp/tasks/TaskStore.js"
@@ -58,7 +58,7 @@ const requestHandlersLayer = (options: Pick<ServerOptions, "progressIntervalMs">
 
 /** The router over every method a client may call, answered by `RequestHandlers`. */
 export const routerLayer = Layer.effect(Router, Effect.gen(function*() {
-  return yield* makeRouter(routesOf(ClientRequests, yield* RequestHandlers))
+  return yield* Router.make(routesOf(ClientRequests, yield* RequestHandlers))
 }))
 
 /**

@@ -16,7 +16,7 @@ import { Config } from "../services/Config.js"
 import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
 import { ClientLogLevel, serverLoggerLayer } from "./Logging.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { makeRouter, Router, type Routes, routesOf } from "./Router.js"
+import { Router, type Routes, routesOf } from "./Router.js"
 import type { ServerOptions } from "./ServerLayer.js"
 
 const loadAgentRoutes = (options: ServerOptions) =>
@@ -32,7 +32,7 @@ const router = (options: ServerOptions) =>
     // `--cluster` builds its conversations at start, so a database it cannot reach still fails the start.
     if (options.conversations !== undefined) {
       const agent = yield* loadAgentRoutes(options)
-      return yield* makeRouter((method) => McpLifecycleRequests.requests.has(method) ? lifecycle(method) : agent(method))
+      return yield* Router.make((method) => McpLifecycleRequests.requests.has(method) ? lifecycle(method) : agent(method))
     }
     const scope = yield* Scope.Scope
     const session = yield* Effect.context<Effect.Services<ReturnType<typeof loadAgentRoutes>>>()
@@ -60,7 +60,7 @@ const router = (options: ServerOptions) =>
       McpLifecycleRequests.requests.has(method)
         ? lifecycle(method)
         : load.pipe(Effect.andThen(Deferred.await(agent)), Effect.flatMap((agentRoutes) => agentRoutes(method)))
-    return yield* makeRouter(routes, load)
+    return yield* Router.make(routes, load)
   }))
 
 /** Everything the stdio loop needs (stdin and stdout from `Stdio`). Fails with `ConfigError` when the startup config is broken. */

@@ -8,7 +8,7 @@ import { Deferred, Effect, Fiber } from "effect"
 import { RpcGroup } from "effect/rpc"
 import { CallTool, McpLifecycleRequests } from "../../src/rpc/Mcp.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
-import { makeRouter, type Routes, routesOf } from "../../src/server/Router.js"
+import { Router, type Routes, routesOf } from "../../src/server/Router.js"
 import { makeMemorySink, within } from "./MemorySink.js"
 import { callTool, cancel, gatedTool, ping } from "./RouterHarness.js"
 
@@ -21,7 +21,7 @@ describe("routes that load on first use", () => {
     const agent = routesOf(RpcGroup.make(CallTool), { "tools/call": tool.handler })
     const routes: Routes = (method) => McpLifecycleRequests.requests.has(method) ? lifecycle(method) : Effect.andThen(Deferred.await(loaded), agent(method))
     return Effect.gen(function*() {
-      const router = yield* makeRouter(routes)
+      const router = yield* Router.make(routes)
       const send = (message: unknown) => router.handle({ _tag: "Line", text: JSON.stringify(message) })
       yield* send(ping(1))
       assert.deepStrictEqual(yield* memory.waitForId(1), { jsonrpc: "2.0", id: 1, result: {} })
