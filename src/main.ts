@@ -17,7 +17,7 @@ import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { CommandIsolation, urlPassword } from "./services/CommandIsolation.js"
 import { ProcessEnvironment } from "./services/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
-import { serverLayer } from "./server/ServerLayer.js"
+import { stdioServerLayer } from "./server/StdioSession.js"
 import { resolveCodexHome } from "./services/Config.js"
 import { serveStdio } from "./server/StdioServer.js"
 import { type ListenAddress, parseListenAddress } from "./config/ListenAddress.js"
@@ -90,7 +90,7 @@ const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions
     const stderrLogLevel = yield* stderrThreshold
     const env = yield* serverEnvironment
     yield* serveStdio({ drainTimeoutMs }).pipe(
-      Effect.provide(serverLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
+      Effect.provide(stdioServerLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
       Effect.provideService(ProcessEnvironment, env),
       Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) })
     )

@@ -7,8 +7,7 @@ import { join } from "node:path"
 import { Console, Data, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ProcessEnvironment } from "../services/ProcessEnvironment.js"
-import { authManagerLayer } from "../services/CodexLayer.js"
-import { AuthManager } from "../services/AuthManager.js"
+import type { AuthManager } from "../services/AuthManager.js"
 import { Config } from "../services/Config.js"
 import { loginStatus } from "./LoginStatus.js"
 
@@ -23,16 +22,21 @@ const readStdin = Effect.promise(async () => {
   return text.trim()
 })
 
-const authLayer = (cliOverrides: ReadonlyArray<string>) =>
-  authManagerLayer.pipe(Layer.provideMerge(Config.layer({ cliOverrides })))
+/** Loaded only when an auth command runs: the server's start never needs the AuthManager's code before its first answer. */
+const loadAuth = Effect.promise(() => Promise.all([import("../services/AuthManager.js"), import("../services/CodexLayer.js")]))
 
 export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<string>, never, R>) => {
-  const withAuth = <A, E>(effect: Effect.Effect<A, E, AuthManager | Config>) =>
-    Effect.flatMap(cliOverrides, (overrides) => effect.pipe(Effect.provide(authLayer(overrides))))
+  const withAuth = <A, E, R2>(use: (auth: AuthManager["Service"]) => Effect.Effect<A, E, R2>) =>
+    Effect.gen(function*() {
+      const overrides = yield* cliOverrides
+      const [{ AuthManager }, { authManagerLayer }] = yield* loadAuth
+      return yield* Effect.gen(function*() {
+        return yield* use(yield* AuthManager)
+      }).pipe(Effect.provide(authManagerLayer.pipe(Layer.provideMerge(Config.layer({ cliOverrides: overrides })))))
+    })
 
   const status = Command.make("status", {}, () =>
-    withAuth(Effect.gen(function*() {
-      const auth = yield* AuthManager
+    withAuth((auth) => Effect.gen(function*() {
       const { base } = yield* Config
       const status = loginStatus({
         providerId: base.modelProviderId,
@@ -57,8 +61,7 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
       Flag.withDefault(false)
     )
   }, ({ apiKey, deviceAuth }) =>
-    withAuth(Effect.gen(function*() {
-      const auth = yield* AuthManager
+    withAuth((auth) => Effect.gen(function*() {
       const forced = (yield* Config).base.forcedLoginMethod
       if (forced === "chatgpt" && Option.isSome(apiKey)) {
         return yield* new LoginError({ message: "forced_login_method = \"chatgpt\": log in with ChatGPT (`codex-effect login`), not an API key" })
@@ -93,8 +96,7 @@ export const makeAuthCommands = <R>(cliOverrides: Effect.Effect<ReadonlyArray<st
     )
 
   const logout = Command.make("logout", {}, () =>
-    withAuth(Effect.gen(function*() {
-      const auth = yield* AuthManager
+    withAuth((auth) => Effect.gen(function*() {
       const removed = yield* auth.logout
       yield* Console.log(removed ? "Logged out." : "Not logged in: there were no stored credentials to remove.")
     }))).pipe(Command.withDescription("Remove the stored credentials (CODEX_HOME/auth.json)."))

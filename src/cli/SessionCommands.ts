@@ -6,9 +6,12 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { sessionsDir } from "../persistence/Rollout.js"
-import { previewOf } from "../persistence/RolloutIndex.js"
-import { listSavedSessions, pruneSavedSessions, type SavedSession } from "../persistence/SavedSessions.js"
+import type { SavedSession } from "../persistence/SavedSessions.js"
+
+/** Loaded only when a sessions command runs: the rollout modules are the agent's, which a server's start never needs. */
+const loadSaved = Effect.promise(() =>
+  Promise.all([import("../persistence/SavedSessions.js"), import("../persistence/RolloutIndex.js"), import("../persistence/Rollout.js")])
+)
 
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }
 
@@ -45,6 +48,7 @@ export const makeSessionCommands = (codexHome: string) => {
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Only list what would be deleted."), Flag.withDefault(false))
   }, ({ olderThan, dryRun }) =>
     Effect.gen(function*() {
+      const [{ pruneSavedSessions }] = yield* loadSaved
       const pruned = yield* Effect.try(() => pruneSavedSessions(codexHome, Date.now() - olderThan, { dryRun }))
       for (const session of pruned) yield* Console.log(formatSession(session))
       const count = `${pruned.length} conversation${pruned.length === 1 ? "" : "s"}`
@@ -58,6 +62,7 @@ export const makeSessionCommands = (codexHome: string) => {
 
   return Command.make("sessions", { cluster }, ({ cluster }) =>
     Effect.gen(function*() {
+      const [{ listSavedSessions }, { previewOf }, { sessionsDir }] = yield* loadSaved
       if (Option.isSome(cluster)) {
         // Loaded only here: listing saved files never needs the PostgreSQL driver.
         const { listClusterConversations } = yield* Effect.promise(() => import("../cluster/ClusterInspection.js"))

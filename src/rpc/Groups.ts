@@ -8,16 +8,7 @@ import * as Api from "./ConversationApi.js"
 import * as Mcp from "./Mcp.js"
 import * as Tasks from "./Tasks.js"
 
-export const McpRequests = RpcGroup.make(
-  Mcp.Initialize,
-  Mcp.Ping,
-  Mcp.ListTools,
-  Mcp.CallTool,
-  Mcp.ListResources,
-  Mcp.ListResourceTemplates,
-  Mcp.ListPrompts,
-  Mcp.SetLevel
-)
+export const McpRequests = Mcp.McpLifecycleRequests.merge(RpcGroup.make(Mcp.CallTool))
 
 export const ConversationRequests = RpcGroup.make(
   Api.NewConversation,

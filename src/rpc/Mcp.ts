@@ -8,7 +8,7 @@
  */
 import { Schema } from "effect"
 import * as McpSchema from "effect/ai/McpSchema"
-import { Rpc } from "effect/rpc"
+import { Rpc, RpcGroup } from "effect/rpc"
 import { RequestId } from "./Enums.js"
 import { CreateTaskResult, TaskMetadata } from "./Tasks.js"
 
@@ -102,6 +102,9 @@ export class SetLevel extends Rpc.make("logging/setLevel", {
   payload: Schema.Struct({ ...RequestMetaFields, level: LoggingLevel }),
   success: Empty
 }) {}
+
+/** The lifecycle and discovery methods: none needs the agent, so a server can answer them while it loads. */
+export const McpLifecycleRequests = RpcGroup.make(Initialize, Ping, ListTools, ListResources, ListResourceTemplates, ListPrompts, SetLevel)
 
 // --- server → client ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import type { Rpc, RpcGroup } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
 import type { AuthRequests, ClientRequest, ConversationRequests, McpRequests, TaskRequests } from "../rpc/Groups.js"
 import type { JsonRpcError } from "../rpc/JsonRpc.js"
+import type { McpLifecycleRequests } from "../rpc/Mcp.js"
 
 /** What a handler knows about the request it answers. */
 export interface RequestContext {
@@ -32,6 +33,7 @@ export type Handler<R extends Rpc.Any> = (
 
 type HandlersFor<R extends Rpc.Any> = { readonly [K in R as K["_tag"]]: Handler<K> }
 
+export type McpLifecycleHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof McpLifecycleRequests>>
 export type McpHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof McpRequests>>
 export type ConversationHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof ConversationRequests>>
 export type AuthHandlerMap = HandlersFor<RpcGroup.Rpcs<typeof AuthRequests>>

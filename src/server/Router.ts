@@ -4,10 +4,9 @@
  * fiber it names. Every request gets exactly one answer, except a cancelled one, which gets none.
  * Transports hand it messages already decoded (`receive`): framing (NDJSON lines, HTTP bodies) is theirs.
  */
-import { Cause, Context, Effect, FiberMap, Layer, Schema } from "effect"
-import type { Rpc } from "effect/rpc"
+import { Cause, Context, Effect, FiberMap, Schema } from "effect"
+import type { Rpc, RpcGroup } from "effect/rpc"
 import type { RequestId } from "../rpc/Enums.js"
-import { ClientRequests } from "../rpc/Groups.js"
 import {
   type IncomingMessage,
   internalError,
@@ -19,7 +18,7 @@ import {
 import { CancelledParams } from "../rpc/Mcp.js"
 import { settleCertificateLoading } from "../services/CertificateLoading.js"
 import { OutgoingSender } from "./OutgoingSender.js"
-import { type RequestContext, RequestHandlers } from "./Handlers.js"
+import type { RequestContext } from "./Handlers.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "./NestingDepth.js"
 
 /** Methods that complete before the next message is read, so later messages see their effect. */
@@ -43,6 +42,29 @@ const describeSchemaError = (method: string, error: Schema.SchemaError) =>
 type AnyHandler = (payload: unknown, request: RequestContext) => Effect.Effect<unknown, JsonRpcError>
 type WireSchema = Schema.Codec<unknown, unknown>
 
+/** A method the router answers: its Rpc (the payload and result schemas) and its handler. */
+export interface Route {
+  readonly rpc: Rpc.AnyWithProps
+  readonly handler: AnyHandler
+}
+
+/**
+ * The methods a router answers, by name: the route, or undefined for a method it does not know (-32601).
+ * An effect, so a table can load the code behind a method when a request first needs it (failing with
+ * the error to answer when that code could not be had).
+ */
+export type Routes = (method: string) => Effect.Effect<Route | undefined, JsonRpcError>
+
+/** The routes of `group`'s methods, each answered by the handler of the same name. */
+export const routesOf = <R extends Rpc.Any>(group: RpcGroup.RpcGroup<R>, handlers: object): Routes => (method) =>
+  Effect.sync(() => {
+    const rpc = group.requests.get(method) as Rpc.AnyWithProps | undefined
+    return rpc === undefined ? undefined : { rpc, handler: (handlers as Record<string, AnyHandler>)[method]! }
+  })
+
+/** On SIGTERM, how long the requests running may take to finish when no drain timeout is given: long enough for a turn that runs commands. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5 * 60 * 1000
+
 const decodeCancelled = Schema.decodeUnknownOption(CancelledParams)
 
 /** A router from its `receive` and the fibers of the requests it runs: shared by every router. */
@@ -51,7 +73,8 @@ export const routerOf = (receive: (message: IncomingMessage) => Effect.Effect<vo
     receive,
     interruptAll: FiberMap.clear(running),
     awaitIdle: Effect.ignore(FiberMap.awaitEmpty(running)),
-    running: FiberMap.size(running)
+    running: FiberMap.size(running),
+    afterFirstAnswer: Effect.void
   })
 
 export class Router extends Context.Service<Router, {
@@ -63,10 +86,12 @@ export class Router extends Context.Service<Router, {
   readonly awaitIdle: Effect.Effect<void>
   /** How many requests are running. */
   readonly running: Effect.Effect<number>
+  /** Run once the first answer is written: starts loading, in the background, what later requests need. */
+  readonly afterFirstAnswer: Effect.Effect<void>
 }>()("codex-effect/Router") {
-  static readonly layer = Layer.effect(Router, Effect.gen(function*() {
+  /** A router over `routes`; `afterFirstAnswer` as given (default: nothing to do). */
+  static readonly make = Effect.fnUntraced(function*(routes: Routes, afterFirstAnswer: Effect.Effect<void> = Effect.void) {
     const sender = yield* OutgoingSender
-    const handlers = yield* RequestHandlers
     const running = yield* FiberMap.make<string>()
 
     const answer = (id: RequestId, rpc: Rpc.AnyWithProps, effect: Effect.Effect<unknown, JsonRpcError>) =>
@@ -93,8 +118,11 @@ export class Router extends Context.Service<Router, {
       const { id, method, params } = message
       // Any request but `initialize` may start a process or a model request: the certificates are read first.
       if (method !== "initialize") settleCertificateLoading()
-      const rpc = ClientRequests.requests.get(method) as Rpc.AnyWithProps | undefined
-      if (rpc === undefined) return yield* sender.sendError(id, methodNotFound(method))
+      // Waits here, holding the next message, while a route loads: later messages keep their order.
+      const route = yield* Effect.result(routes(method))
+      if (route._tag === "Failure") return yield* sender.sendError(id, route.failure)
+      if (route.success === undefined) return yield* sender.sendError(id, methodNotFound(method))
+      const { handler, rpc } = route.success
       const tooDeep = pathBeyondDepth(params)
       if (tooDeep !== undefined) {
         const message = `Invalid params for ${method}: ${describePath(tooDeep)}: nested more than ${MAX_PARAMS_DEPTH} levels deep`
@@ -106,7 +134,6 @@ export class Router extends Context.Service<Router, {
         yield* Effect.logWarning(describeSchemaError(method, decoded.failure))
         return yield* sender.sendError(id, invalidParams(describeSchemaError(method, decoded.failure)))
       }
-      const handler = handlers[method as keyof typeof handlers] as unknown as AnyHandler
       const context: RequestContext = { id, progressToken: progressTokenOf(params) }
       const key = requestKey(id)
       if (yield* FiberMap.has(running, key)) {
@@ -151,6 +178,6 @@ export class Router extends Context.Service<Router, {
       }
     }
 
-    return routerOf(receive, running)
-  }))
+    return Router.of({ ...routerOf(receive, running), afterFirstAnswer })
+  })
 }

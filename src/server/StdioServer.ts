@@ -22,8 +22,7 @@ import { internalError } from "../rpc/JsonRpc.js"
 import { ByteBudget } from "../services/ByteBudget.js"
 import { OutgoingSender } from "./OutgoingSender.js"
 import { type DecodedLine, decodeLine, type IncomingLine, readLines } from "./LineReader.js"
-import { Router } from "./Router.js"
-import { DEFAULT_DRAIN_TIMEOUT_MS } from "./ServerLayer.js"
+import { DEFAULT_DRAIN_TIMEOUT_MS, Router } from "./Router.js"
 
 /** Input read but not yet handled, at most (one longer line is still admitted alone). */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -88,12 +87,19 @@ const serve = Effect.fnUntraced(function*(options: { readonly drainTimeoutMs?: n
     )
   )
 
-  /** After the first line's answer is written (`initialize`'s, in the client's eyes the start): the certificates. */
+  /**
+   * After the first line's answer is written (`initialize`'s, in the client's eyes the start): the
+   * certificates, and the router starts loading what later requests need.
+   */
   let answeredFirst = false
   const afterFirstLine = Effect.suspend(() => {
     if (answeredFirst) return Effect.void
     answeredFirst = true
-    return sender.flush.pipe(Effect.timeoutOption(SHUTDOWN_GRACE), Effect.andThen(Effect.sync(settleCertificateLoading)))
+    return sender.flush.pipe(
+      Effect.timeoutOption(SHUTDOWN_GRACE),
+      Effect.andThen(Effect.sync(settleCertificateLoading)),
+      Effect.andThen(router.afterFirstAnswer)
+    )
   })
 
   /** Room in the outgoing queue; after EOF only for a grace period (false: give up). */

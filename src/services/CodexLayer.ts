@@ -41,20 +41,28 @@ export interface CodexLayerOptions extends ConfigOptions {
   readonly conversations?: Layer.Layer<ConversationManager, { readonly message: string }, Config | ModelClient | ToolRegistry> | undefined
 }
 
-export const CodexLayer = (options: CodexLayerOptions = {}) => {
+/** `layer` with the environment of `options` (else the `ProcessEnvironment` it is given). */
+const withEnvironment = <A, E, R>(options: CodexLayerOptions, layer: Layer.Layer<A, E, R>) =>
+  options.env === undefined ? layer : layer.pipe(Layer.provide(Layer.succeed(ProcessEnvironment, options.env)))
+
+/**
+ * The agent on a `Config` built already: the stdio server reads the config before its first answer and
+ * loads the rest of the agent after it.
+ */
+export const codexServicesLayer = (options: CodexLayerOptions = {}) => {
   const layer = (options.conversations ?? ConversationManager.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(
       options.model ?? ModelClient.layer.pipe(Layer.provide(AuthManager.modelAuth)),
       options.tools ?? ToolRegistry.layer
     )),
-    Layer.provideMerge(authManagerLayer),
-    Layer.provideMerge(Config.layer(options))
+    Layer.provideMerge(authManagerLayer)
   )
   const withServers = options.mcpServers === undefined
     ? layer
     : layer.pipe(Layer.provide(Layer.succeed(EmbeddedMcpServers, options.mcpServers)))
   // The environment given here governs every part, the model client's provider keys included.
-  return options.env === undefined
-    ? withServers
-    : withServers.pipe(Layer.provide(Layer.succeed(ProcessEnvironment, options.env)))
+  return withEnvironment(options, withServers)
 }
+
+export const CodexLayer = (options: CodexLayerOptions = {}) =>
+  codexServicesLayer(options).pipe(Layer.provideMerge(withEnvironment(options, Config.layer(options))))

@@ -1,8 +1,9 @@
 /**
  * Code a server may never need is not loaded at startup: the MCP client SDK (with zod and ajv) waits
  * for the first `mcp_servers` entry, the HTTP server for `--http`, the cluster engine and PostgreSQL
- * driver for `--cluster`. The test runs a copy of the built server with those chunks removed, so loading
- * any of them anyway fails the start or the call.
+ * driver for `--cluster`; and the agent (conversations, tools, model client, auth) and the handlers
+ * of every method but the MCP lifecycle ones wait until `initialize` is answered. The tests run a copy
+ * of the built server with those chunks removed, so loading any of them anyway fails the start or the call.
  */
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -47,5 +48,28 @@ describe("lazily loaded code", () => {
     const threadId = first.result.structuredContent.threadId
     const reply = await server.request("tools/call", { name: "codex-reply", arguments: { threadId, prompt: "more" } })
     expect(reply.result.content).toEqual([{ type: "text", text: "again" }])
+  })
+
+  it("a stdio server answers initialize and the other MCP lifecycle methods without the agent's code", async () => {
+    const bin = distWithout([
+      "codex-effect/ConversationManager\"", // the agent: conversations, tools, model client
+      "codex-effect/AuthManager\"", // auth
+      "codex-effect/RequestHandlers\"" // every handler but the lifecycle ones
+    ])
+    const model = await startMockModelServer([])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url))
+    const server = new ServerProcess({ codexHome, command: { file: process.execPath, args: [bin, "mcp"] } })
+    track({ server, model })
+    const init = await server.initialize()
+    expect(init.result.serverInfo.name).toBe("codex-effect")
+    expect((await server.request("tools/list")).result.tools.map((tool: { name: string }) => tool.name)).toEqual(["codex", "codex-reply"])
+    expect((await server.request("ping")).result).toEqual({})
+    expect((await server.request("resources/list")).result).toEqual({ resources: [] })
+    expect((await server.request("prompts/list")).result).toEqual({ prompts: [] })
+    expect((await server.request("logging/setLevel", { level: "error" })).result).toEqual({})
+    // The agent's code is missing from this copy: a request that needs it gets an error, not a hang.
+    const call = await server.request("tools/call", { name: "codex", arguments: { prompt: "hello" } })
+    expect(call.error).toMatchObject({ code: -32603, message: expect.stringContaining("the agent could not be started") })
   })
 })

@@ -11,7 +11,8 @@ import type { RequestContext } from "../../src/server/Handlers.js"
 import { ClientCapabilities } from "../../src/faces/mcp/ClientCapabilities.js"
 import { ClientLogLevel } from "../../src/server/Logging.js"
 import { CodexToolCalls } from "../../src/faces/mcp/CodexToolRunner.js"
-import { McpHandlers, negotiateProtocolVersion } from "../../src/faces/mcp/McpHandlers.js"
+import { McpHandlers } from "../../src/faces/mcp/McpHandlers.js"
+import { McpLifecycleHandlers, negotiateProtocolVersion } from "../../src/faces/mcp/McpLifecycle.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { TaskStore } from "../../src/faces/mcp/tasks/TaskStore.js"
 
@@ -37,6 +38,7 @@ describe("negotiateProtocolVersion", () => {
 describe("McpHandlers", () => {
   const toolCalls: Array<readonly [CallToolParams, RequestContext]> = []
   const layer = McpHandlers.layer.pipe(
+    Layer.provide(McpLifecycleHandlers.layer),
     Layer.provideMerge(Layer.mergeAll(
       ClientLogLevel.layer,
       ClientCapabilities.layer,

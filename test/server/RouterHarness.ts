@@ -1,5 +1,5 @@
 /**
- * The Router wired for in-process tests: `Router.layer` over `OutgoingSender.layerWith` a memory sink
+ * The Router wired for in-process tests: the server's router (`routerLayer`) over `OutgoingSender.layerWith` a memory sink
  * and a `RequestHandlers` the test builds, plus the request lines and the gated `tools/call` handler
  * (started / release / interrupted Deferreds) the Router tests share.
  */
@@ -9,6 +9,7 @@ import type { CallToolResult } from "../../src/rpc/Mcp.js"
 import { type RequestContext, RequestHandlers } from "../../src/server/Handlers.js"
 import { decodeLine, type IncomingLine } from "../../src/server/LineReader.js"
 import { Router } from "../../src/server/Router.js"
+import { routerLayer } from "../../src/server/ServerLayer.js"
 import { routeLine } from "../../src/server/StdioServer.js"
 import { OutgoingSender } from "../../src/server/OutgoingSender.js"
 import { makeMemorySink, type MemorySink } from "./MemorySink.js"
@@ -38,7 +39,7 @@ const handlersWith = (overrides: Partial<Handlers>): Handlers => {
 
 export const withRouter = <A, E>(overrides: Partial<Handlers>, use: (peer: Peer) => Effect.Effect<A, E>) => {
   const memory = makeMemorySink()
-  const layer = Router.layer.pipe(
+  const layer = routerLayer.pipe(
     Layer.provideMerge(Layer.mergeAll(
       OutgoingSender.layerWith(memory.sink),
       Layer.succeed(RequestHandlers, handlersWith(overrides))

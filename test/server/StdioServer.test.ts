@@ -8,7 +8,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { assert, describe, it } from "@effect/vitest"
 import { type Cause, Effect, Fiber, Layer, Queue, Sink, Stdio, Stream } from "effect"
 import { ScriptedModel, ScriptedTurn } from "../../src/model/ScriptedModel.js"
-import { serverLayer } from "../../src/server/ServerLayer.js"
+import { stdioServerLayer } from "../../src/server/StdioSession.js"
 import { serveStdio } from "../../src/server/StdioServer.js"
 import { makeTempDir } from "../support/TempDirs.js"
 import { makeMemorySink, within } from "./MemorySink.js"
@@ -38,7 +38,7 @@ describe("serveStdio in-process", () => {
         stdout: () =>
           Sink.forEach((chunk: string | Uint8Array) => memory.sink(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk)))
       })
-      const layer = serverLayer({
+      const layer = stdioServerLayer({
         stderrLogLevel: "None",
         codexHome: home,
         cwd: home,

@@ -14,10 +14,6 @@ import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { readUntrustedFileSync } from "../../files/UntrustedFile.js"
 import { stderrLoggerLayer } from "../../server/Logging.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "../../server/NestingDepth.js"
-import { ModelAuth } from "../../model/ModelAuth.js"
-import { ModelClient } from "../../model/ModelClient.js"
-import { CodexLayer } from "../../services/CodexLayer.js"
-import { insideGitRepository, isDirectory } from "../../services/WorkingDirectory.js"
 import { usesColor } from "./HumanOutput.js"
 import { execSettings } from "./ExecSettings.js"
 import type { ResumeTarget } from "./ResumeThread.js"
@@ -154,6 +150,10 @@ const run = <R1, R2, R3>(
       yield* context.env,
       processCwd
     )
+    // Loaded only here: the other commands' start-up never evaluates exec's runtime and the agent.
+    const [{ execAgentLayer, runExec }, { insideGitRepository, isDirectory }] = yield* Effect.promise(() =>
+      Promise.all([import("./ExecRun.js"), import("../../services/WorkingDirectory.js")])
+    )
     const cwd = settings.overrides.cwd ?? processCwd
     if (!isDirectory(cwd)) return yield* new ExecUsageError({ message: `--cd ${cwd}: not a directory` })
     if (!shared.skipGitRepoCheck && !insideGitRepository(cwd)) {
@@ -167,8 +167,6 @@ const run = <R1, R2, R3>(
     const prompt = yield* readPrompt(promptArg)
     const logLevel = yield* context.logLevel
     yield* signalExitCodes
-    // Loaded only here: the other commands' start-up never evaluates exec's runtime.
-    const { runExec } = yield* Effect.promise(() => import("./ExecRun.js"))
     yield* runExec({
       prompt,
       images: shared.image.map((path) => resolve(processCwd, path)),
@@ -179,12 +177,7 @@ const run = <R1, R2, R3>(
       color: usesColor(shared.color, process.stderr.isTTY === true, settings.env.NO_COLOR !== undefined),
       outputLastMessage: Option.getOrUndefined(shared.outputLastMessage)
     }).pipe(
-      Effect.provide(CodexLayer({
-        cliOverrides: settings.cliOverrides,
-        env: settings.env,
-        // The key the SDK passes wins over CODEX_HOME's login.
-        ...(settings.apiKeyFromEnv ? { model: ModelClient.layer.pipe(Layer.provide(ModelAuth.layerFromEnv)) } : {})
-      })),
+      Effect.provide(execAgentLayer(settings)),
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(logLevel), Layer.succeed(References.MinimumLogLevel, logLevel))),
       Effect.provideService(ProcessEnvironment, settings.env)
     )

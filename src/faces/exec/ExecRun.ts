@@ -5,9 +5,13 @@
  * denied with a note telling the model why. The turn's end decides the exit: a completed turn returns,
  * a failed or interrupted one fails with `ExecFailed` (its message goes to stderr).
  */
-import { Data, Effect, FileSystem, Stream } from "effect"
+import { Data, Effect, FileSystem, Layer, Stream } from "effect"
 import { isUnreadFifo } from "../../files/UntrustedFile.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
+import { CodexLayer } from "../../services/CodexLayer.js"
+import type { Environment } from "../../services/ProcessEnvironment.js"
+import { ModelAuth } from "../../model/ModelAuth.js"
+import { ModelClient } from "../../model/ModelClient.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
 import type { Event } from "../../rpc/Event.js"
 import { approvalOpFor, type InputItem } from "../../rpc/Op.js"
@@ -154,3 +158,11 @@ const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
 export const runExec = Effect.fn("Exec.run")((request: ExecRequest) =>
   runTurn(request).pipe(Effect.raceFirst(readerGone(process.stdout, "stdout")), Effect.raceFirst(readerGone(process.stderr, "stderr")))
 )
+
+/** The agent exec runs on: its `-c` overrides and environment; `apiKeyFromEnv` when the key the SDK passes wins over CODEX_HOME's login. */
+export const execAgentLayer = (agent: { readonly cliOverrides: ReadonlyArray<string>; readonly env: Environment; readonly apiKeyFromEnv: boolean }) =>
+  CodexLayer({
+    cliOverrides: agent.cliOverrides,
+    env: agent.env,
+    ...(agent.apiKeyFromEnv ? { model: ModelClient.layer.pipe(Layer.provide(ModelAuth.layerFromEnv)) } : {})
+  })
