@@ -22,7 +22,7 @@ import type { Prompt } from "./Prompt.js"
 import { type Env, envKeyCredentials, noCredentials, requestTarget } from "./ProviderRequest.js"
 import { requestError, streamError } from "./ProviderErrors.js"
 import { ResponseEvent } from "./ResponseEvent.js"
-import { BODY_CHUNK_BYTES, inChunks, jsonBodyParts } from "./RequestBodyParts.js"
+import { jsonBodyParts } from "./RequestBodyParts.js"
 import { mapResponsesEvent, responsesRequestBody, type ResponsesWireEvent, wireItem } from "./ResponsesWire.js"
 import { ResponseDeadline } from "./ResponseDeadline.js"
 import { fetchWithEventCap } from "./SseEventCap.js"
@@ -89,13 +89,11 @@ const openEvents = async (
   signal: AbortSignal
 ): Promise<OpenedStream> => {
   // The bodies are the APIs' wire shapes; the SDK's input types demand more (item ids, statuses) than the APIs do.
-  // The Responses body is streamed from each history item's cached JSON (see `RequestBodyParts`): a long
-  // conversation then costs no whole-history string per request. The SDK still parses the SSE.
+  // The Responses body is streamed from the history's encoded JSON, kept between requests (see
+  // `RequestBodyParts`): a long conversation then costs no copy of the history per request. The SDK still parses the SSE.
   const { data, response } = provider.wireApi === "responses"
     ? await client.post<SdkStream<unknown>>("/responses", {
-      body: ReadableStream.from(
-        inChunks(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem), BODY_CHUNK_BYTES)
-      ),
+      body: ReadableStream.from(jsonBodyParts(responsesRequestBody(prompt), "input", prompt.input, wireItem)),
       headers: { "content-type": "application/json" },
       stream: true,
       signal
