@@ -71,9 +71,18 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
       extra: mcpServerToml("a", everythingStdio()) + mcpServerToml("b", everythingTapped(join(makeTempDir("mcp-tap-"), "log")))
     })
     const [here, there] = [makeTempDir("mcp-cwd-"), makeTempDir("mcp-cwd-")]
-    /** A conversation in `cwd` after one turn, and the processes that appeared for it. */
+    /** The server's MCP server processes (not, say, the sandbox probe, which may come and go meanwhile). */
+    const mcpPids = () =>
+      descendantPids(server.child.pid!).filter((pid) => {
+        try {
+          return /server-everything|McpWireTap/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"))
+        } catch {
+          return false
+        }
+      })
+    /** A conversation in `cwd` after one turn, and the MCP server processes that appeared for it. */
     const startConversation = async (cwd: string) => {
-      const before = new Set(descendantPids(server.child.pid!))
+      const before = new Set(mcpPids())
       const created = (await server.request("newConversation", { cwd })).result
       await server.request("addConversationListener", { conversationId: created.conversationId })
       await server.request("sendUserMessage", { conversationId: created.conversationId, items: text("hi") })
@@ -82,7 +91,7 @@ describe("MCP server lifecycle", { timeout: 60_000 }, () => {
         "task_complete",
         30_000
       )
-      return { created, pids: descendantPids(server.child.pid!).filter((pid) => !before.has(pid)) }
+      return { created, pids: mcpPids().filter((pid) => !before.has(pid)) }
     }
     const archive = (created: { conversationId: string; rolloutPath: string }) =>
       server.request("archiveConversation", { conversationId: created.conversationId, rolloutPath: created.rolloutPath })
