@@ -6,9 +6,11 @@
  * Against the built binary with the real sandbox: raw peers on a cluster runner's port (over a throwaway
  * PostgreSQL), commands that try the server's own `/mcp`, and clients that flood the HTTP transport.
  */
+import { writeFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
 import { connect as netConnect, type Socket } from "node:net"
 import { networkInterfaces } from "node:os"
+import { join } from "node:path"
 import { connect as tlsConnect } from "node:tls"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -381,5 +383,22 @@ describe("credentials the config names, under names no default exclude matches",
     assert.include(output, "PLAIN=kept")
     assert.notInclude(output, gateway)
     assert.notInclude(output, spare)
+  }, 60_000)
+})
+
+describe("what CODEX_HOME/.env gives the server", () => {
+  const { makeStage, start } = useHostileStage()
+
+  it("its values never reach a command (the file is hidden from commands, so are its keys), short switches still do", async () => {
+    const stage = makeStage()
+    const secret = "rt-5b8e2c9d1f3a7e6b4c2d"
+    writeFileSync(join(stage.codexHome, ".env"), `ACME_ROUTER_AUTH=${secret}\nFEATURE_SWITCH=1\n`)
+    const { server, model } = await start(stage, [MockTurn.shell(["env"]), MockTurn.message("done")], {
+      env: { ROUTER_COPY: `url?auth=${secret}` }
+    })
+    await callCodex(server, { cwd: stage.work, sandbox: "workspace-write", "approval-policy": "never" })
+    const output = toolOutputs(model)[0] ?? ""
+    assert.include(output, "FEATURE_SWITCH=1")
+    assert.notInclude(output, secret)
   }, 60_000)
 })
