@@ -5,9 +5,11 @@
  * `task_complete`, and the `codex` call that started it is answered. The next conversation on the same
  * workspace works too. Built server, mock model, real bubblewrap.
  */
-import { readFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { useAppServers } from "../support/AppServerClient.js"
 import { callCodex, git, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
@@ -146,4 +148,33 @@ describe("odd arguments", () => {
       expect(output).not.toContain("internal error")
     }
   })
+})
+
+describe("a client's call on a workspace the model writes answers", () => {
+  const appServers = useAppServers()
+
+  it("fuzzyFileSearch while a command keeps swapping the root's .ignore between a file and a FIFO: every search answers", async () => {
+    const stage = makeStage()
+    for (let i = 0; i < 20; i++) writeFileSync(join(stage.work, `main-${i}.txt`), "")
+    execFileSync("mkfifo", [join(stage.work, "pipe")])
+    writeFileSync(join(stage.work, "rules"), "*.log\n")
+    // What a command left running in the workspace does: swap `.ignore` as fast as it can.
+    const swapper = spawn(process.execPath, ["-e", `
+      const { linkSync, renameSync } = require("node:fs")
+      process.chdir(${JSON.stringify(stage.work)})
+      for (let i = 0; ; i++) {
+        linkSync(i % 2 === 0 ? "pipe" : "rules", "next")
+        renameSync("next", ".ignore")
+      }
+    `], { stdio: "ignore" })
+    try {
+      const client = await appServers.launch(stage.codexHome, { HOME: stage.home })
+      for (let i = 0; i < 200; i++) {
+        const answer = await client.request("fuzzyFileSearch", { query: "main", roots: [stage.work], cancellationToken: null })
+        expect(answer.result.files.length).toBeGreaterThan(0)
+      }
+    } finally {
+      swapper.kill("SIGKILL")
+    }
+  }, 120_000)
 })
