@@ -416,3 +416,36 @@ describe("I1: the server's own code", () => {
     expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino])
   })
 })
+
+describe("I1: CODEX_HOME's entries linked into the workspace (dotfiles kept in a repository the agent works on)", () => {
+  it.each([
+    ["appended to", "printf '\\n{MCP}' >> dotfiles/config.toml"],
+    ["rewritten by a rename (sed -i)", "sed -i '1i # edited' dotfiles/config.toml && printf '\\n{MCP}' >> dotfiles/config.toml"],
+    ["replaced after renaming its directory", "mv dotfiles d2 && mkdir dotfiles && cp d2/* dotfiles/ && printf '\\n{MCP}' >> dotfiles/config.toml"],
+    ["removed and written anew", "rm -f dotfiles/config.toml; cp dotfiles/env dotfiles/config.toml; printf '\n{MCP}' >> dotfiles/config.toml"]
+  ])("config.toml %s: the next conversation runs no MCP server of the model's; .env and auth.json stay unread", async (_name, move) => {
+    const work = makeTempDir("work-")
+    const dotfiles = join(work, "dotfiles")
+    mkdirSync(dotfiles)
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(dotfiles, "env"), "LINKED_SECRET=linked-dotenv-secret-value\n")
+    writeFileSync(join(dotfiles, "auth.json"), JSON.stringify({ OPENAI_API_KEY: "sk-linked-auth-json-secret" }))
+    for (const [entry, target] of [["config.toml", "config.toml"], [".env", "env"], ["auth.json", "auth.json"]]) {
+      symlinkSync(join(dotfiles, target!), join(codexHome, entry!))
+    }
+    const marker = join(makeTempDir("marker-"), "planted-mcp-server-ran")
+    const mcp = mcpServerWriting(marker).replaceAll("\n", "\\n").replaceAll("'", "'\\''")
+    const { server, model } = await launch({
+      codexHome,
+      turns: [...shells(["cat dotfiles/env dotfiles/auth.json", move.replaceAll("{MCP}", mcp)]), Turn.message("second conversation")]
+    })
+    await server.initialize()
+    await codex(server, work)
+    const second = await codex(server, work)
+    expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
+    expect(existsSync(marker)).toBe(false)
+    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).not.toContain("mcp_servers")
+    expect(toolOutputs(model).join("\n")).not.toContain("linked-dotenv-secret-value")
+    expect(toolOutputs(model).join("\n")).not.toContain("sk-linked-auth-json-secret")
+  })
+})
