@@ -10,13 +10,13 @@
  * conversation working on the same pool — then checks the real files, and runs git as the user would
  * afterwards where a planted hook would fire.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { callCodex, git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
-import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { type JsonRpcMessage, SERVER_BIN, type ServerProcess } from "../support/ServerProcess.js"
+import { callCodex, git, listTree, makeRepo, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { MockTurn } from "../support/MockModelServer.js"
+import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
 
 const { makeStage, start } = useHostileStage()
 
@@ -477,39 +477,6 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     expect(JSON.parse(patch).output).toMatch(/^Failed to write file .*\/dir\/f\.txt: Read-only file system \(os error 30\)$/)
   })
 })
-
-/** `codex-effect exec` in `stage.work` under `workspace-write` + `never`, run to its exit. */
-const runExec = async (stage: Stage, turns: ReadonlyArray<MockTurn>, args: ReadonlyArray<string>) => {
-  const model = await startMockModelServer(turns)
-  try {
-    writeFileSync(
-      join(stage.codexHome, "config.toml"),
-      mockConfigToml(model.url, {
-        sandboxMode: "workspace-write",
-        approvalPolicy: "never",
-        extra: "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true"
-      })
-    )
-    const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: stage.codexHome, HOME: stage.home }
-    return await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [SERVER_BIN, "exec", "--skip-git-repo-check", ...args, "do it"], { env, cwd: stage.work })
-      let stderr = ""
-      child.stderr.on("data", (chunk) => (stderr += chunk))
-      child.stdout.resume()
-      child.stdin.end()
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL")
-        reject(new Error(`exec did not exit within 30 s\nstderr:\n${stderr.slice(-2000)}`))
-      }, 30_000)
-      child.once("close", (status) => {
-        clearTimeout(timer)
-        resolve({ status, stderr })
-      })
-    })
-  } finally {
-    await model.close()
-  }
-}
 
 describe("I2: what exec writes for the user lands where the user named it", () => {
   it("--output-last-message whose file the model swapped for a symlink to a file outside: the outside file is untouched", async () => {

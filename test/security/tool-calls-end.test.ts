@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { useAppServers } from "../support/AppServerClient.js"
-import { callCodex, git, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, git, makeRepo, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
@@ -177,4 +177,29 @@ describe("a client's call on a workspace the model writes answers", () => {
       swapper.kill("SIGKILL")
     }
   }, 120_000)
+})
+
+describe("exec, where nobody can answer", () => {
+  it("request_user_input, view_image on a FIFO, /dev/zero and a 64 GiB sparse file, a command that never ends: each call answers, exec exits", async () => {
+    const stage = makeStage()
+    execFileSync("mkfifo", [join(stage.work, "pipe.png")])
+    execFileSync("truncate", ["-s", "64G", join(stage.work, "huge.png")])
+    const question = [{ id: "go", header: "Go", question: "Proceed?", options: [{ label: "Yes", description: "yes" }] }]
+    const { status, stderr, model } = await runExec(stage, [
+      MockTurn.functionCall("request_user_input", { questions: question }, "ask"),
+      MockTurn.functionCall("view_image", { path: "pipe.png" }, "fifo"),
+      MockTurn.functionCall("view_image", { path: "/dev/zero" }, "zero"),
+      MockTurn.functionCall("view_image", { path: "huge.png" }, "sparse"),
+      MockTurn.functionCall("exec_command", { cmd: "sleep 1000", yield_time_ms: 250 }, "forever"),
+      MockTurn.message("done")
+    ], ["--json"], { extra: "experimental_use_unified_exec_tool = true" })
+    expect(status, stderr.slice(-2000)).toBe(0)
+    const outputs = toolOutputs(model)
+    expect(outputs).toHaveLength(5)
+    expect(outputs[0]).toContain("the user did not answer")
+    expect(outputs[1]).toContain("unable to attach image")
+    expect(outputs[2]).toContain("unable to attach image")
+    expect(outputs[3]).toContain("unable to attach image")
+    expect(outputs[4]).toContain("Process running with session ID")
+  }, 60_000)
 })
