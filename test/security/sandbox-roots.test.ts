@@ -15,6 +15,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rena
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, git, listTree, makeRepo, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { waitUntil } from "../support/ClusterProbes.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
 
@@ -507,5 +508,35 @@ describe("I2: what exec writes for the user lands where the user named it", () =
     expect(listTree(stage.outside)).toEqual(["keep.txt"])
     expect(result.status).toBe(1)
     expect(result.stderr).toContain(`could not write --output-last-message ${last}`)
+  })
+})
+
+describe("I2: a command left running while another conversation starts", () => {
+  it("cannot plant a hook in the repository of a conversation started after it (the user's later checkout runs nothing)", async () => {
+    const { stage, pool } = makePool()
+    const a = join(pool, "a")
+    const b = join(pool, "b")
+    mkdirSync(a)
+    const marker = join(stage.outside, "hook-ran")
+    const hook = join(b, ".git", "hooks", "post-checkout")
+    const lingering = `while [ ! -e ${pool}/go ]; do sleep 0.05; done; ` +
+      `(printf '#!/bin/sh\\ntouch ${marker}\\n' > ${hook} && chmod +x ${hook}) 2>/dev/null; touch ${pool}/done`
+    const { server, model } = await start(stage, [
+      MockTurn.functionCall("exec_command", { cmd: lingering, yield_time_ms: 250 }, "linger"),
+      // The first conversation's task goes on meanwhile: its session is still running.
+      MockTurn.functionCall("exec_command", { cmd: `while [ ! -e ${pool}/done ]; do sleep 0.05; done`, yield_time_ms: 30_000 }, "wait"),
+      MockTurn.message("b done"),
+      MockTurn.message("a done")
+    ], { workspaceWrite: `writable_roots = ["${pool}"]`, extra: "experimental_use_unified_exec_tool = true" })
+    const first = call(server, { cwd: a })
+    await waitUntil(() => model.requests.length >= 2, 15_000, () => "the first conversation's second request")
+    // The user clones a repository meanwhile and starts a conversation there.
+    makeRepo(b)
+    await call(server, { cwd: b })
+    writeFileSync(join(pool, "go"), "")
+    await first
+    expect(existsSync(hook)).toBe(false)
+    git(b, "checkout", "-q", "-b", "next")
+    expect(existsSync(marker)).toBe(false)
   })
 })

@@ -157,7 +157,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   // Every sandbox of the process protects this conversation's workspaces while it lives (see `LiveWorkspaces`).
   const workspaces = yield* holdLiveWorkspaces
-  workspaces.hold(options.turnContext.cwd)
+  yield* Effect.forEach(workspaces.hold(options.turnContext.cwd), (ended) => Effect.logWarning(ended), { discard: true })
   const submissions = yield* Queue.unbounded<Submission>()
   const history: Array<ResponseItem> = [...options.initialHistory]
   const session: SessionApprovals = {
@@ -228,7 +228,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
-    workspaces.hold(turn.cwd)
+    yield* Effect.forEach(workspaces.hold(turn.cwd), (ended) => Effect.logWarning(ended), { discard: true })
     yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
       ...logAnnotations(id),
       model: turn.model,

@@ -70,6 +70,8 @@ export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
 export interface SandboxPlan {
   readonly args: Array<string>
   readonly mounts: ReadonlyArray<SandboxMount>
+  /** What the command may write and the live workspaces it protects (none under full access). */
+  readonly guard?: { readonly writable: ReadonlyArray<string>; readonly covered: ReadonlyArray<string> }
 }
 
 /**
@@ -117,7 +119,7 @@ export const planSandbox = (
     ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir
   ]
-  return { args, mounts }
+  return { args, mounts, guard: { writable: roots.writable, covered: spec.env?.liveWorkspaces ?? [] } }
 }
 
 /** The bubblewrap options of `planSandbox`, for a spec without identities (the probe, tests). */
