@@ -180,7 +180,7 @@ describe("a client's call on a workspace the model writes answers", () => {
 })
 
 describe("exec, where nobody can answer", () => {
-  it("request_user_input, view_image on a FIFO, /dev/zero and a 64 GiB sparse file, a command that never ends: each call answers, exec exits", async () => {
+  it("request_user_input, view_image on a FIFO, /dev/zero and a 64 GiB sparse file, a command that never ends and write_stdin to it, to no session, mistyped: each call answers, exec exits", async () => {
     const stage = makeStage()
     execFileSync("mkfifo", [join(stage.work, "pipe.png")])
     execFileSync("truncate", ["-s", "64G", join(stage.work, "huge.png")])
@@ -191,11 +191,14 @@ describe("exec, where nobody can answer", () => {
       MockTurn.functionCall("view_image", { path: "/dev/zero" }, "zero"),
       MockTurn.functionCall("view_image", { path: "huge.png" }, "sparse"),
       MockTurn.functionCall("exec_command", { cmd: "sleep 1000", yield_time_ms: 250 }, "forever"),
+      MockTurn.functionCall("write_stdin", { session_id: 1000, chars: "more\n", yield_time_ms: 250 }, "write"),
+      MockTurn.functionCall("write_stdin", { session_id: 999_999, chars: "x" }, "unknown"),
+      MockTurn.functionCall("write_stdin", { session_id: "1000", chars: 5 }, "mistyped"),
       MockTurn.message("done")
     ], ["--json"], { extra: "experimental_use_unified_exec_tool = true" })
     expect(status, stderr.slice(-2000)).toBe(0)
     const outputs = toolOutputs(model)
-    expect(outputs).toHaveLength(5)
+    expect(outputs).toHaveLength(8)
     expect(outputs[0]).toContain("the user did not answer")
     expect(outputs[1]).toContain("unable to attach image")
     expect(outputs[2]).toContain("unable to attach image")
