@@ -171,7 +171,12 @@ export const toolOutputs = (model: MockModelServer): Array<string> => {
  * `codex-effect exec` in `stage.work` under `workspace-write` + `never` against a mock model playing `turns`,
  * run to its exit (killed after 30 s: then the test fails).
  */
-export const runExec = async (stage: Stage, turns: ReadonlyArray<MockTurn>, args: ReadonlyArray<string>, options: { readonly extra?: string } = {}) => {
+export const runExec = async (
+  stage: Stage,
+  turns: ReadonlyArray<MockTurn>,
+  args: ReadonlyArray<string>,
+  options: { readonly extra?: string; readonly inheritFds?: Readonly<Record<number, number>> } = {}
+) => {
   const model = await startMockModelServer(turns)
   try {
     writeFileSync(
@@ -184,11 +189,16 @@ export const runExec = async (stage: Stage, turns: ReadonlyArray<MockTurn>, args
     )
     const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: stage.codexHome, HOME: stage.home }
     const exit = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [SERVER_BIN, "exec", "--skip-git-repo-check", ...args, "do it"], { env, cwd: stage.work })
+      const stdio: Array<"pipe" | "ignore" | number> = ["pipe", "pipe", "pipe"]
+      for (const [target, fd] of Object.entries(options.inheritFds ?? {})) {
+        while (stdio.length <= Number(target)) stdio.push("ignore")
+        stdio[Number(target)] = fd
+      }
+      const child = spawn(process.execPath, [SERVER_BIN, "exec", "--skip-git-repo-check", ...args, "do it"], { env, cwd: stage.work, stdio })
       let stderr = ""
-      child.stderr.on("data", (chunk) => (stderr += chunk))
-      child.stdout.resume()
-      child.stdin.end()
+      child.stderr!.on("data", (chunk) => (stderr += chunk))
+      child.stdout!.resume()
+      child.stdin!.end()
       const timer = setTimeout(() => {
         child.kill("SIGKILL")
         reject(new Error(`exec did not exit within 30 s\nstderr:\n${stderr.slice(-2000)}`))
