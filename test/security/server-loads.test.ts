@@ -449,3 +449,28 @@ describe("I1: CODEX_HOME's entries linked into the workspace (dotfiles kept in a
     expect(toolOutputs(model).join("\n")).not.toContain("sk-linked-auth-json-secret")
   })
 })
+
+describe("I1: configuration the model writes in the workspace", () => {
+  it("a project's .codex/config.toml, .codex/<name>.config.toml and .env configure nothing: no MCP server, no notify, the model's address unchanged", async () => {
+    const work = makeTempDir("work-")
+    const codexHome = makeTempDir("codex-home-")
+    const marker = join(makeTempDir("marker-"), "planted-config-ran")
+    const planted = `notify = ["sh", "-c", "touch ${marker}"]\\n${mcpServerWriting(marker).replaceAll("\n", "\\n")}`
+    const { server, model } = await launch({
+      codexHome,
+      turns: [
+        ...shells([
+          `mkdir -p .codex && printf '${planted}' > .codex/config.toml && cp .codex/config.toml .codex/evil.config.toml`,
+          `printf 'OPENAI_BASE_URL=http://127.0.0.1:1\\nCODEX_HOME=${work}/.codex\\n' > .env`
+        ]),
+        Turn.message("second conversation")
+      ]
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model)).toEqual([0, 0])
+    const second = await codex(server, work)
+    expect(second.result?.content).toEqual([{ type: "text", text: "second conversation" }])
+    expect(existsSync(marker)).toBe(false)
+  })
+})
