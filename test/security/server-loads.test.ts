@@ -448,6 +448,31 @@ describe("I1: CODEX_HOME's entries linked into the workspace (dotfiles kept in a
     expect(toolOutputs(model).join("\n")).not.toContain("linked-dotenv-secret-value")
     expect(toolOutputs(model).join("\n")).not.toContain("sk-linked-auth-json-secret")
   })
+
+  it("a link whose target is not made yet (AGENTS.md): the model cannot be the one to make it", async () => {
+    const work = makeTempDir("work-")
+    mkdirSync(join(work, "dotfiles"))
+    const codexHome = makeTempDir("codex-home-")
+    symlinkSync(join(work, "dotfiles", "AGENTS.md"), join(codexHome, "AGENTS.md"))
+    symlinkSync(join(work, "dotfiles", "later", "env"), join(codexHome, ".env"))
+    const { server, model } = await launch({
+      codexHome,
+      turns: [
+        ...shells([
+          "printf 'PLANTED-INSTRUCTIONS' > dotfiles/AGENTS.md",
+          "mkdir -p dotfiles/later && printf 'X=planted-dotenv' > dotfiles/later/env",
+          "mv dotfiles/later dotfiles/l2 || rmdir dotfiles/later; mkdir -p dotfiles/later && printf 'X=planted-dotenv' > dotfiles/later/env"
+        ]),
+        Turn.message("second conversation")
+      ]
+    })
+    await server.initialize()
+    await codex(server, work)
+    expect(exitCodes(model).filter((code) => code === 0)).toEqual([])
+    await codex(server, work)
+    expect(JSON.stringify(model.requests.at(-1)!.body)).not.toContain("PLANTED-INSTRUCTIONS")
+    expect(existsSync(join(work, "dotfiles", "later", "env")) ? readFileSync(join(work, "dotfiles", "later", "env"), "utf8") : "").toBe("")
+  })
 })
 
 describe("I1: configuration the model writes in the workspace", () => {

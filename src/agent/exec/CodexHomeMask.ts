@@ -24,8 +24,8 @@
  * The server reads CODEX_HOME by its real path, resolved once at start (see `Config`), so a symlink
  * on the way cannot be swapped either.
  */
-import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from "node:fs"
-import { basename, dirname, join } from "node:path"
+import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from "node:fs"
+import { basename, dirname, join, resolve } from "node:path"
 import { CODEX_HOME_SECRET_ENTRIES } from "../../files/ModelReadable.js"
 import { isDirectory } from "./PathLookup.js"
 import { pinsFor } from "./AncestorPins.js"
@@ -107,24 +107,43 @@ const linkedTargets = (home: string): Array<string> => {
   return entries
     .filter((entry) => entry.isSymbolicLink())
     .slice(0, MAX_LINKED_ENTRIES)
-    .map((entry) => realPath(join(home, entry.name)))
+    .flatMap((entry) => {
+      const link = join(home, entry.name)
+      try {
+        return [realPath(resolve(home, readlinkSync(link)))]
+      } catch {
+        return []
+      }
+    })
     .filter((target) => !isInsideOrEqual(home, target))
 }
 
 /**
  * The binds for the targets of CODEX_HOME's links (see `linkedTargets`): a secret entry's is hidden wherever
- * it lies (the whole file system is readable), any other's is read-only where a command could write it. A
- * missing target a command could create gets an empty file bound over it.
+ * it lies (the whole file system is readable), any other's is read-only where a command could write it, and
+ * a missing one a command could create is kept missing (see `keepMissing`).
  */
 const linkedTargetArgs = (home: string, writable: ReadonlyArray<string>): Array<string> => {
   const secrets = SECRET_ENTRIES.map((name) => realPath(join(home, name)))
   return linkedTargets(home).flatMap((target) => {
     const exists = existsSync(target)
     const creatable = writable.some((root) => isInsideOrEqual(root, target))
-    if (secrets.includes(target)) return exists || creatable ? hide(target) : []
-    if (!creatable) return []
-    return exists ? ["--ro-bind", target, target] : hide(target)
+    if (!exists) return creatable ? keepMissing(target) : []
+    if (secrets.includes(target)) return hide(target)
+    return creatable ? ["--ro-bind", target, target] : []
   })
+}
+
+/**
+ * Keeps a missing `target` from being made: an empty file bound read-only in its place, or, when its
+ * directory is missing too, an empty read-only directory in place of the first missing one (bubblewrap
+ * leaves that empty file or directory behind). Either is a mount point: it can be neither removed nor
+ * renamed, and its existing parent is pinned (see `codexHomePins`).
+ */
+const keepMissing = (target: string): Array<string> => {
+  let missing = target
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing)
+  return missing === target ? ["--ro-bind", "/dev/null", target] : ["--tmpfs", missing, "--remount-ro", missing]
 }
 
 /**
@@ -134,7 +153,9 @@ const linkedTargetArgs = (home: string, writable: ReadonlyArray<string>): Array<
 export const codexHomePins = (codexHome: string, writable: ReadonlyArray<string>): Array<string> => {
   const home = ensureCodexHome(codexHome)
   if (home === undefined) return []
-  return [...new Set([...pinsFor(dirname(home), writable), ...linkedTargets(home).flatMap((target) => pinsFor(dirname(target), writable))])]
+  // A missing directory cannot be pinned (nor moved): only those that exist are.
+  const linked = linkedTargets(home).flatMap((target) => pinsFor(dirname(target), writable)).filter(isDirectory)
+  return [...new Set([...pinsFor(dirname(home), writable), ...linked])]
 }
 
 /**
