@@ -175,7 +175,7 @@ export const runExec = async (
   stage: Stage,
   turns: ReadonlyArray<MockTurn>,
   args: ReadonlyArray<string>,
-  options: { readonly extra?: string; readonly inheritFds?: Readonly<Record<number, number>> } = {}
+  options: { readonly extra?: string; readonly inheritFds?: Readonly<Record<number, number>>; readonly env?: Record<string, string> } = {}
 ) => {
   const model = await startMockModelServer(turns)
   try {
@@ -187,7 +187,7 @@ export const runExec = async (
         extra: `${options.extra ?? ""}\n[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true`
       })
     )
-    const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: stage.codexHome, HOME: stage.home }
+    const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: stage.codexHome, HOME: stage.home, ...options.env }
     const exit = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
       const stdio: Array<"pipe" | "ignore" | number> = ["pipe", "pipe", "pipe"]
       for (const [target, fd] of Object.entries(options.inheritFds ?? {})) {

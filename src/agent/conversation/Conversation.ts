@@ -357,7 +357,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
     appendUserInput(historyLog, items).pipe(
-      Effect.andThen(inlineLocalImages(items, turn.cwd)),
+      Effect.andThen(inlineLocalImages(items, turn.cwd, turn.config.codexHome)),
       Effect.flatMap((inline) =>
         Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
           if (task === undefined) return startTask(submission.id, inline, turn, stampOf(submission))
