@@ -116,5 +116,19 @@ describe("I3: an image the user attaches", () => {
     expect(sent).not.toContain(API_KEY)
     expect(sent).not.toContain(TOKEN)
   })
+
+  it("an --output-schema an earlier run's command swapped for a symlink to CODEX_HOME/auth.json: refused, never sent", async () => {
+    const stage = makeStage()
+    const authJson = join(stage.codexHome, "auth.json")
+    writeFileSync(authJson, JSON.stringify({ OPENAI_API_KEY: null, tokens: { access_token: TOKEN } }))
+    const schema = join(stage.work, "schema.json")
+    writeFileSync(schema, JSON.stringify({ type: "object", properties: {}, additionalProperties: false }))
+    const first = await runExec(stage, [MockTurn.shell(["sh", "-c", `ln -sf ${authJson} schema.json && echo linked`]), MockTurn.message("done")], [])
+    expect(first.status, first.stderr.slice(-2000)).toBe(0)
+    const second = await runExec(stage, [MockTurn.message("{}")], ["--output-schema", schema])
+    expect(JSON.stringify(second.model.requests.map((request) => request.body))).not.toContain(TOKEN)
+    expect(second.status).toBe(1)
+    expect(second.stderr).toContain(`--output-schema ${schema}`)
+  })
 })
 
