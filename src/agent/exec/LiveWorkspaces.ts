@@ -41,15 +41,23 @@ const isInsideOrEqual = (root: string, path: string) => {
  * its workspace moved). So such a command is ended when that happens (see `hold`).
  */
 export const registerRunningSandbox = (sandbox: RunningSandbox): (() => void) => {
+  // A conversation that came alive between the plan and the spawn is one the sandbox missed.
+  if ([...held.keys()].some((workspace) => unprotects(sandbox, workspace))) {
+    sandbox.end()
+    return () => undefined
+  }
   running.add(sandbox)
   return () => running.delete(sandbox)
 }
+
+const unprotects = (sandbox: RunningSandbox, workspace: string) =>
+  !sandbox.covered.includes(workspace) && sandbox.writable.some((root) => isInsideOrEqual(root, workspace))
 
 /** Ends the running commands whose sandbox can write `workspace` (a real path) but does not protect it; why, for the log. */
 const endUnprotecting = (workspace: string): Array<string> => {
   const ended: Array<string> = []
   for (const sandbox of [...running]) {
-    if (sandbox.covered.includes(workspace) || !sandbox.writable.some((root) => isInsideOrEqual(root, workspace))) continue
+    if (!unprotects(sandbox, workspace)) continue
     running.delete(sandbox)
     ended.push(`ended ${sandbox.end()}: a conversation started in ${workspace}, inside its writable roots, after it started`)
   }
