@@ -16,10 +16,9 @@
  *   every directory above it inside a writable root is pinned (see `AncestorPins`), so a command
  *   cannot rename it or a parent away and build a new one at the old path.
  * - A missing CODEX_HOME is created first (mode 0700), so a command cannot be the one to create it.
- *
  * - An entry that is a link out of CODEX_HOME (`config.toml` linked from a dotfiles repository) leads
- *   the server's reads elsewhere: its target is bound read-only too (hidden for a secret entry) and the
- *   directories above it are pinned, wherever it lies.
+ *   the server's reads elsewhere: its target is bound read-only too (hidden for a secret entry, kept
+ *   from being made when missing) and the directories above it are pinned, wherever it lies.
  *
  * The server reads CODEX_HOME by its real path, resolved once at start (see `Config`), so a symlink
  * on the way cannot be swapped either.

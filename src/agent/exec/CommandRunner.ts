@@ -187,7 +187,7 @@ const spawnInOwnGroup = (
           ...launch.guard,
           end: () => {
             killGroup()
-            return `the sandboxed command \`${launch.argv.at(-1)}\` (pid ${child.pid})`
+            return `the sandboxed command \`${(launch.argv.at(-1) ?? "").slice(0, 200)}\` (pid ${child.pid})`
           }
         })
         void exited.then(unregister)
