@@ -6,6 +6,7 @@
  */
 import { extname, resolve } from "node:path"
 import { Effect } from "effect"
+import { readableForModel } from "../files/ModelReadable.js"
 import { readUntrustedFile } from "../files/UntrustedFile.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { InputItem } from "../rpc/Op.js"
@@ -30,11 +31,15 @@ export const IMAGE_MAX_BYTES = 20 * 1024 * 1024
 /** Input whose local images have been read: what a task's user message is made of. */
 export type InlineInputItem = Exclude<InputItem, { readonly type: "local_image" }>
 
-/** The image at `path` (relative to `cwd`) as a data URL; fails when it is not a readable regular file within the cap. */
-export const localImageDataUrl = (path: string, cwd: string) => {
+/**
+ * The image at `path` (relative to `cwd`) as a data URL; fails when it is not a readable regular file within
+ * the cap, or when the file opened is one of the server's secrets (see `ModelReadable`): the path is the
+ * client's, but the file there may be a link a command left in the workspace.
+ */
+export const localImageDataUrl = (path: string, cwd: string, codexHome: string) => {
   const absolute = resolve(cwd, path)
   const mime = IMAGE_TYPES[extname(absolute).toLowerCase()] ?? "application/octet-stream"
-  return readUntrustedFile(absolute, { maxBytes: IMAGE_MAX_BYTES }).pipe(
+  return readUntrustedFile(absolute, { maxBytes: IMAGE_MAX_BYTES }, readableForModel(codexHome)).pipe(
     Effect.map((bytes) => `data:${mime};base64,${bytes.toString("base64")}`)
   )
 }
@@ -46,7 +51,8 @@ export const localImageDataUrl = (path: string, cwd: string) => {
  */
 export const inlineLocalImages = Effect.fn("InputMessages.inlineLocalImages")(function*(
   items: ReadonlyArray<InputItem>,
-  cwd: string
+  cwd: string,
+  codexHome: string
 ) {
   const inline: Array<InlineInputItem> = []
   for (const item of items) {
@@ -54,7 +60,7 @@ export const inlineLocalImages = Effect.fn("InputMessages.inlineLocalImages")(fu
       inline.push(item)
       continue
     }
-    const url = yield* localImageDataUrl(item.path, cwd).pipe(Effect.result)
+    const url = yield* localImageDataUrl(item.path, cwd, codexHome).pipe(Effect.result)
     if (url._tag === "Success") inline.push({ type: "image", image_url: url.success })
     else yield* Effect.logWarning(`image not attached: ${url.failure.message}`)
   }

@@ -39,3 +39,16 @@ export const withCodexHomeDotEnv = (env: Environment, codexHome: string): DotEnv
   }
   return { env: merged, loaded, problem: undefined }
 }
+
+/** A key is never this short; a shorter value (`DEBUG=1`) is a switch, not a secret. */
+const MIN_SECRET_CHARS = 8
+
+/**
+ * The values in `<codexHome>/.env` that are secrets: the file exists to hold keys for the server, and no
+ * command may read it, so none of its values may reach a command's environment either.
+ */
+export const codexHomeDotEnvSecrets = (codexHome: string): ReadonlyArray<string> => {
+  const bytes = readUntrustedFileSync(join(codexHome, ".env"), { maxBytes: DOT_ENV_MAX_BYTES })
+  if (!Buffer.isBuffer(bytes)) return []
+  return Object.values(parseEnv(bytes.toString("utf8"))).filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_CHARS)
+}

@@ -177,7 +177,8 @@ export const resolveConfig = (
     profileName !== undefined && profile[key] !== undefined ? ["profiles", profileName, key] : [key]
 
   const providerId = pick("model_provider") ?? "openai"
-  const provider = providerRegistry(toml.model_providers ?? {}, context.env, toml.openai_base_url).get(providerId)
+  const providers = providerRegistry(toml.model_providers ?? {}, context.env, toml.openai_base_url)
+  const provider = providers.get(providerId)
   if (provider === undefined) {
     return Result.fail(withOrigin(context, pickedPath("model_provider"), `Model provider \`${providerId}\` not found`))
   }
@@ -216,6 +217,10 @@ export const resolveConfig = (
     model: overrides.model ?? pick("model") ?? "gpt-5",
     modelProviderId: providerId,
     modelProvider: provider,
+    providerCredentialVariables: [...providers.values()].flatMap((known) => [
+      ...(known.envKey === undefined ? [] : [known.envKey]),
+      ...Object.values(known.envHttpHeaders)
+    ]),
     approvalPolicy: overrides.approvalPolicy ?? pick("approval_policy") ?? "on-request",
     sandboxMode: overrides.sandboxMode ?? pick("sandbox_mode") ?? "read-only",
     sandboxWorkspaceWrite: {

@@ -31,6 +31,11 @@ export interface ResolvedConfig {
   readonly model: string
   readonly modelProviderId: string
   readonly modelProvider: ModelProviderInfo
+  /**
+   * The environment variables every known provider reads a credential from (`env_key`, `env_http_headers`),
+   * not only the selected one's: a profile or a client's override may select another.
+   */
+  readonly providerCredentialVariables: ReadonlyArray<string>
   readonly approvalPolicy: AskForApproval
   readonly sandboxMode: SandboxMode
   readonly sandboxWorkspaceWrite: SandboxWorkspaceWrite

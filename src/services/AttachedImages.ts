@@ -13,12 +13,12 @@ export class ImageNotAttached extends Schema.TaggedError<ImageNotAttached>()("Im
   message: Schema.String
 }) {}
 
-/** The items with their local images read (relative to `cwd`) into data URLs. */
-export const attachLocalImages = (items: ReadonlyArray<InputItem>, cwd: string) =>
+/** The items with their local images read (relative to `cwd`) into data URLs; none of the server's secrets (see `ModelReadable`). */
+export const attachLocalImages = (items: ReadonlyArray<InputItem>, cwd: string, codexHome: string) =>
   Effect.forEach(items, (item, index) =>
     item.type !== "local_image"
       ? Effect.succeed(item)
-      : localImageDataUrl(item.path, cwd).pipe(
+      : localImageDataUrl(item.path, cwd, codexHome).pipe(
         Effect.map((url): InputItem => ({ type: "image", image_url: url })),
         Effect.mapError((error) => new ImageNotAttached({ index, message: error.message }))
       ))

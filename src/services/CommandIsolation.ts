@@ -1,8 +1,9 @@
 /**
  * What the server withholds from every command, whatever the turn's policy says: its secrets, by value.
  * That is what it was given as a secret at its edge (the HTTP bearer token, the password in the
- * `--cluster` URL) and the credentials it reads from its environment (API keys, the provider's `env_key`,
- * MCP servers' `bearer_token_env_var` and `env_http_headers`). `buildCommandEnv` drops every variable
+ * `--cluster` URL) and the credentials it reads from its environment (API keys, every provider's `env_key`
+ * and `env_http_headers`, MCP servers' `bearer_token_env_var` and `env_http_headers`, every value of
+ * CODEX_HOME/.env). `buildCommandEnv` drops every variable
  * whose value holds one. Names are not enough: `--auth-token-env` may name any variable, and the same
  * value may sit under a second, innocent name.
  *
@@ -10,6 +11,7 @@
  */
 import { Context } from "effect"
 import type { Environment } from "./ProcessEnvironment.js"
+import { codexHomeDotEnvSecrets } from "../config/DotEnv.js"
 import type { ResolvedConfig } from "../config/ResolvedConfig.js"
 
 export interface CommandIsolationShape {
@@ -24,10 +26,19 @@ export const CommandIsolation = Context.Reference<CommandIsolationShape>("codex-
 /** The variables the server reads API keys from, whatever the provider. */
 const KEY_VARIABLES = ["OPENAI_API_KEY", "CODEX_API_KEY"]
 
-/** The variables `config` has the server read a credential from: the provider's key, MCP servers' tokens and headers. */
-const credentialVariables = (config: Pick<ResolvedConfig, "modelProvider" | "mcpServers">): ReadonlyArray<string> => [
+type CredentialConfig =
+  & Pick<ResolvedConfig, "modelProvider" | "mcpServers">
+  & Partial<Pick<ResolvedConfig, "providerCredentialVariables" | "codexHome">>
+
+/**
+ * The variables `config` has the server read a credential from: every provider's key and header variables
+ * (a profile or an override may select any of them), MCP servers' tokens and headers.
+ */
+const credentialVariables = (config: CredentialConfig): ReadonlyArray<string> => [
   ...KEY_VARIABLES,
   ...(config.modelProvider.envKey === undefined ? [] : [config.modelProvider.envKey]),
+  ...Object.values(config.modelProvider.envHttpHeaders ?? {}),
+  ...(config.providerCredentialVariables ?? []),
   ...config.mcpServers.flatMap(({ transport }) =>
     transport.type === "http"
       ? [...(transport.bearerTokenEnvVar === undefined ? [] : [transport.bearerTokenEnvVar]), ...Object.values(transport.envHeaders ?? {})]
@@ -35,14 +46,18 @@ const credentialVariables = (config: Pick<ResolvedConfig, "modelProvider" | "mcp
   )
 ]
 
-/** Every secret value a command must not see: the given ones and the credentials the server reads from `env`. */
+/**
+ * Every secret value a command must not see: the given ones, the credentials the server reads from `env`, and
+ * the values of CODEX_HOME/.env (read again each time: a few lines, and a key added since start counts too).
+ */
 export const commandSecrets = (
   isolation: CommandIsolationShape,
   env: Environment,
-  config: Pick<ResolvedConfig, "modelProvider" | "mcpServers">
+  config: CredentialConfig
 ): ReadonlyArray<string> => {
   const fromEnv = credentialVariables(config).map((name) => env[name]).filter((value): value is string => value !== undefined && value !== "")
-  return [...isolation.secrets, ...fromEnv]
+  const fromDotEnv = config.codexHome === undefined ? [] : codexHomeDotEnvSecrets(config.codexHome)
+  return [...isolation.secrets, ...fromEnv, ...fromDotEnv]
 }
 
 /** The password of a connection URL, if it has one: a secret the server was given. */

@@ -9,9 +9,10 @@
  * out, an ignored directory is not entered. Unlike it, `.git` directories are skipped (the reference
  * lists their insides); symlinks are listed but not followed.
  */
-import { access, readdir, readFile, stat } from "node:fs/promises"
+import { access, readdir } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
+import { readUntrustedText } from "../files/UntrustedFile.js"
 import { emptyChain, type IgnoreChain, isIgnored, parseIgnoreFile, withFile } from "./IgnoreRules.js"
 import { type Environment, ProcessEnvironment } from "./ProcessEnvironment.js"
 
@@ -61,10 +62,17 @@ export const matchPath = (query: string, path: string): { readonly score: number
 /** Larger ignore files (or ones that are not regular files) are not read: a hostile tree must not stall the search. */
 const MAX_IGNORE_FILE_BYTES = 1 << 20
 
+/**
+ * A file of the tree (or of git's config) read as untrusted, on the descriptor it opened: a command can
+ * swap a regular `.ignore` for a FIFO between any check and the read, which would hold the search (and a
+ * thread of libuv's pool) for good.
+ */
+const readSmallText = (file: string): Promise<string | undefined> =>
+  Effect.runPromise(readUntrustedText(file, { maxBytes: MAX_IGNORE_FILE_BYTES }).pipe(Effect.option, Effect.map(Option.getOrUndefined)))
+
 const readIgnoreFile = async (base: string, file: string) => {
-  const info = await stat(file).catch(() => undefined)
-  if (info === undefined || !info.isFile() || info.size > MAX_IGNORE_FILE_BYTES) return undefined
-  return readFile(file, "utf8").then((text) => parseIgnoreFile(base, text), () => undefined)
+  const text = await readSmallText(file)
+  return text === undefined ? undefined : parseIgnoreFile(base, text)
 }
 
 /** The top directory of the git repository holding `dir`, if any. */
@@ -94,7 +102,8 @@ const globalExcludesFile = async (env: Environment): Promise<string | undefined>
   const configHome = env.XDG_CONFIG_HOME || (home === undefined ? undefined : join(home, ".config"))
   for (const config of [home && join(home, ".gitconfig"), configHome && join(configHome, "git", "config")]) {
     if (!config) continue
-    const setting = await readFile(config, "utf8").then(excludesFileSetting, () => undefined)
+    const text = await readSmallText(config)
+    const setting = text === undefined ? undefined : excludesFileSetting(text)
     if (setting !== undefined) return setting.startsWith("~/") && home !== undefined ? join(home, setting.slice(2)) : setting
   }
   return configHome && join(configHome, "git", "ignore")

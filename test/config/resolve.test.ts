@@ -40,6 +40,7 @@ describe("defaults", () => {
       cwd: "/work/here",
       model: "gpt-5",
       modelProviderId: "openai",
+      providerCredentialVariables: ["OPENAI_ORGANIZATION", "OPENAI_PROJECT"],
       approvalPolicy: "on-request",
       sandboxMode: "read-only",
       sandboxWorkspaceWrite: { writableRoots: [], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false },

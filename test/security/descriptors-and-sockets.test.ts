@@ -20,7 +20,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSyn
 import { createConnection, createServer, type Server, type Socket } from "node:net"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { callCodex, listTree, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, listTree, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
 const { makeStage, start } = useHostileStage()
@@ -103,6 +103,18 @@ describe("I6: a command inherits no descriptor but its stdio", () => {
     expect(listTree(stage.outside)).toEqual(["keep.txt"])
     expect(readFileSync(join(stage.outside, "keep.txt"), "utf8")).toBe("untouched\n")
     // Whatever the command sent on the socket arrived before this line, on the same stream.
+    socket.write("end\n")
+    await waitUntil("the listener to read the end mark", () => listener.received.join("").includes("end\n"))
+    expect(listener.received.join("")).toBe("end\n")
+  })
+
+  it.each(["read-only", "workspace-write"] as const)("under %s, in the exec face too: not in the command's /proc/self/fd, not usable", async (mode) => {
+    const stage = makeStage()
+    const { listener, socket, inheritFds } = await launchWithDescriptors(stage)
+    const { status, stderr, model } = await runExec(stage, [MockTurn.shell(["bash", "-c", probe]), MockTurn.message("done")], ["-s", mode], { inheritFds })
+    expect(status, stderr.slice(-2000)).toBe(0)
+    expect(commandOutput(toolOutputs(model)[0]!)).toBe("fds:\n0\n1\n2\nchecked\n")
+    expect(readFileSync(join(stage.outside, "keep.txt"), "utf8")).toBe("untouched\n")
     socket.write("end\n")
     await waitUntil("the listener to read the end mark", () => listener.received.join("").includes("end\n"))
     expect(listener.received.join("")).toBe("end\n")

@@ -6,12 +6,14 @@
  * Against the built binary with the real sandbox: raw peers on a cluster runner's port (over a throwaway
  * PostgreSQL), commands that try the server's own `/mcp`, and clients that flood the HTTP transport.
  */
+import { writeFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
 import { connect as netConnect, type Socket } from "node:net"
 import { networkInterfaces } from "node:os"
+import { join } from "node:path"
 import { connect as tlsConnect } from "node:tls"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { toolOutputs } from "../support/HostileWorkspace.js"
+import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { TEST_AUTHORIZATION, TEST_HTTP_TOKEN, useHttpAgentServer } from "../support/HttpAgentServer.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
@@ -355,5 +357,48 @@ describe("HTTP floods", () => {
       server.kill()
       await server.waitForExit().catch(() => undefined)
     }
+  }, 60_000)
+})
+
+describe("credentials the config names, under names no default exclude matches", () => {
+  const { makeStage, start } = useHostileStage()
+
+  it("a provider's env_http_headers and another provider's env_key never reach a command, not even copied", async () => {
+    const stage = makeStage()
+    const gateway = "gw-7c1e9a3b5d2f4e6a8b0c"
+    const spare = "spare-0f1e2d3c4b5a69788796"
+    const { server, model } = await start(stage, [MockTurn.shell(["env"]), MockTurn.message("done")], {
+      provider: [
+        `env_http_headers = { "X-Gateway-Auth" = "GATEWAY_AUTH" }`,
+        `[model_providers.spare]`,
+        `name = "A second provider, selectable by profile"`,
+        `base_url = "http://127.0.0.1:1/v1"`,
+        `env_key = "SPARE_LLM_AUTH"`
+      ].join("\n"),
+      env: { GATEWAY_AUTH: gateway, GATEWAY_COPY: gateway, SPARE_LLM_AUTH: spare, SPARE_COPY: `x${spare}y`, PLAIN: "kept" }
+    })
+    await callCodex(server, { cwd: stage.work, sandbox: "workspace-write", "approval-policy": "never" })
+    assert.strictEqual(model.requests[0]!.headers["x-gateway-auth"], gateway, "the provider sends the header it reads")
+    const output = toolOutputs(model)[0] ?? ""
+    assert.include(output, "PLAIN=kept")
+    assert.notInclude(output, gateway)
+    assert.notInclude(output, spare)
+  }, 60_000)
+})
+
+describe("what CODEX_HOME/.env gives the server", () => {
+  const { makeStage, start } = useHostileStage()
+
+  it("its values never reach a command (the file is hidden from commands, so are its keys), short switches still do", async () => {
+    const stage = makeStage()
+    const secret = "rt-5b8e2c9d1f3a7e6b4c2d"
+    writeFileSync(join(stage.codexHome, ".env"), `ACME_ROUTER_AUTH=${secret}\nFEATURE_SWITCH=1\n`)
+    const { server, model } = await start(stage, [MockTurn.shell(["env"]), MockTurn.message("done")], {
+      env: { ROUTER_COPY: `url?auth=${secret}` }
+    })
+    await callCodex(server, { cwd: stage.work, sandbox: "workspace-write", "approval-policy": "never" })
+    const output = toolOutputs(model)[0] ?? ""
+    assert.include(output, "FEATURE_SWITCH=1")
+    assert.notInclude(output, secret)
   }, 60_000)
 })

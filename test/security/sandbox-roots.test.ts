@@ -14,7 +14,8 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { callCodex, git, listTree, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, git, listTree, makeRepo, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { waitUntil } from "../support/ClusterProbes.js"
 import { MockTurn } from "../support/MockModelServer.js"
 import type { JsonRpcMessage, ServerProcess } from "../support/ServerProcess.js"
 
@@ -475,5 +476,67 @@ describe("I2: another conversation or process cannot redirect this one's roots",
     // B's command answered first; A's patch after the approval.
     const patch = toolOutputs(model)[1]!
     expect(JSON.parse(patch).output).toMatch(/^Failed to write file .*\/dir\/f\.txt: Read-only file system \(os error 30\)$/)
+  })
+})
+
+describe("I2: what exec writes for the user lands where the user named it", () => {
+  it("--output-last-message whose file the model swapped for a symlink to a file outside: the outside file is untouched", async () => {
+    const stage = makeStage()
+    const last = join(stage.work, "last.txt")
+    writeFileSync(last, "previous\n")
+    const keep = join(stage.outside, "keep.txt")
+    const result = await runExec(stage, [sh(`rm -f last.txt && ln -s ${keep} last.txt`, "swap"), MockTurn.message("PWNED")], ["-o", last])
+    expect(readFileSync(keep, "utf8")).toBe("untouched\n")
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain(`could not write --output-last-message ${last}`)
+  })
+
+  it("--output-last-message in a directory the model renamed and replaced by a symlink to a directory outside: written in the directory named at the start", async () => {
+    const stage = makeStage()
+    mkdirSync(join(stage.work, "out"))
+    const last = join(stage.work, "out", "last.txt")
+    const result = await runExec(stage, [sh(`mv out out2 && ln -s ${stage.outside} out`, "swap"), MockTurn.message("PWNED")], ["-o", last])
+    expect(result.status, result.stderr).toBe(0)
+    expect(listTree(stage.outside)).toEqual(["keep.txt"])
+    expect(readFileSync(join(stage.work, "out2", "last.txt"), "utf8")).toBe("PWNED")
+  })
+
+  it("--output-last-message whose directory did not exist at the start and that the model made a symlink to a directory outside: nothing written outside", async () => {
+    const stage = makeStage()
+    const last = join(stage.work, "made", "last.txt")
+    const result = await runExec(stage, [sh(`ln -s ${stage.outside} made`, "plant"), MockTurn.message("PWNED")], ["-o", last])
+    expect(listTree(stage.outside)).toEqual(["keep.txt"])
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain(`could not write --output-last-message ${last}`)
+  })
+})
+
+describe("I2: a command left running while another conversation starts", () => {
+  it("cannot plant a hook in the repository of a conversation started after it (the user's later checkout runs nothing)", async () => {
+    const { stage, pool } = makePool()
+    const a = join(pool, "a")
+    const b = join(pool, "b")
+    mkdirSync(a)
+    const marker = join(stage.outside, "hook-ran")
+    const hook = join(b, ".git", "hooks", "post-checkout")
+    const lingering = `while [ ! -e ${pool}/go ]; do sleep 0.05; done; ` +
+      `(printf '#!/bin/sh\\ntouch ${marker}\\n' > ${hook} && chmod +x ${hook}) 2>/dev/null; touch ${pool}/done`
+    const { server, model } = await start(stage, [
+      MockTurn.functionCall("exec_command", { cmd: lingering, yield_time_ms: 250 }, "linger"),
+      // The first conversation's task goes on meanwhile: its session is still running.
+      MockTurn.functionCall("exec_command", { cmd: `while [ ! -e ${pool}/done ]; do sleep 0.05; done`, yield_time_ms: 30_000 }, "wait"),
+      MockTurn.message("b done"),
+      MockTurn.message("a done")
+    ], { workspaceWrite: `writable_roots = ["${pool}"]`, extra: "experimental_use_unified_exec_tool = true" })
+    const first = call(server, { cwd: a })
+    await waitUntil(() => model.requests.length >= 2, 15_000, () => "the first conversation's second request")
+    // The user clones a repository meanwhile and starts a conversation there.
+    makeRepo(b)
+    await call(server, { cwd: b })
+    writeFileSync(join(pool, "go"), "")
+    await first
+    expect(existsSync(hook)).toBe(false)
+    git(b, "checkout", "-q", "-b", "next")
+    expect(existsSync(marker)).toBe(false)
   })
 })

@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { callCodex, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { callCodex, runExec, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
@@ -91,3 +91,44 @@ describe("I3: the server reads no file for the model where a command could not",
     expect(env).not.toContain(TOKEN)
   })
 })
+
+/** Every data URL in `body`, decoded. */
+const dataUrlContents = (body: unknown): string =>
+  [...JSON.stringify(body).matchAll(/data:[^;"]*;base64,([A-Za-z0-9+/=]+)/g)].map((match) => Buffer.from(match[1]!, "base64").toString("latin1")).join("\n")
+
+describe("I3: an image the user attaches", () => {
+  it.each([
+    { target: "the server's /proc/self/environ", link: "/proc/self/environ" },
+    { target: "CODEX_HOME/auth.json", link: "auth" }
+  ])("swapped by an earlier run's command for a symlink to $target: the next request carries none of it", async ({ link }) => {
+    const stage = makeStage()
+    const authJson = join(stage.codexHome, "auth.json")
+    writeFileSync(authJson, JSON.stringify({ OPENAI_API_KEY: null, tokens: { access_token: TOKEN } }))
+    const shot = join(stage.work, "shot.png")
+    writeFileSync(shot, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]))
+    const to = link === "auth" ? authJson : link
+    const env = { SERVER_SIDE_SECRET: API_KEY }
+    const first = await runExec(stage, [MockTurn.shell(["sh", "-c", `ln -sf ${to} shot.png && echo linked`]), MockTurn.message("done")], [], { env })
+    expect(first.status, first.stderr.slice(-2000)).toBe(0)
+    const second = await runExec(stage, [MockTurn.message("seen")], ["--image", shot], { env })
+    expect(second.status, second.stderr.slice(-2000)).toBe(0)
+    const sent = dataUrlContents(second.model.requests[0]!.body)
+    expect(sent).not.toContain(API_KEY)
+    expect(sent).not.toContain(TOKEN)
+  })
+
+  it("an --output-schema an earlier run's command swapped for a symlink to CODEX_HOME/auth.json: refused, never sent", async () => {
+    const stage = makeStage()
+    const authJson = join(stage.codexHome, "auth.json")
+    writeFileSync(authJson, JSON.stringify({ OPENAI_API_KEY: null, tokens: { access_token: TOKEN } }))
+    const schema = join(stage.work, "schema.json")
+    writeFileSync(schema, JSON.stringify({ type: "object", properties: {}, additionalProperties: false }))
+    const first = await runExec(stage, [MockTurn.shell(["sh", "-c", `ln -sf ${authJson} schema.json && echo linked`]), MockTurn.message("done")], [])
+    expect(first.status, first.stderr.slice(-2000)).toBe(0)
+    const second = await runExec(stage, [MockTurn.message("{}")], ["--output-schema", schema])
+    expect(JSON.stringify(second.model.requests.map((request) => request.body))).not.toContain(TOKEN)
+    expect(second.status).toBe(1)
+    expect(second.stderr).toContain(`--output-schema ${schema}`)
+  })
+})
+

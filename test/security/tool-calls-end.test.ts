@@ -5,10 +5,12 @@
  * `task_complete`, and the `codex` call that started it is answered. The next conversation on the same
  * workspace works too. Built server, mock model, real bubblewrap.
  */
-import { readFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { callCodex, git, makeRepo, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
+import { useAppServers } from "../support/AppServerClient.js"
+import { callCodex, git, makeRepo, runExec, type Stage, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
 import { everythingStdio, mcpServerToml } from "../support/McpServers.js"
 import { MockTurn } from "../support/MockModelServer.js"
 
@@ -146,4 +148,61 @@ describe("odd arguments", () => {
       expect(output).not.toContain("internal error")
     }
   })
+})
+
+describe("a client's call on a workspace the model writes answers", () => {
+  const appServers = useAppServers()
+
+  it("fuzzyFileSearch while a command keeps swapping the root's .ignore between a file and a FIFO: every search answers", async () => {
+    const stage = makeStage()
+    for (let i = 0; i < 20; i++) writeFileSync(join(stage.work, `main-${i}.txt`), "")
+    execFileSync("mkfifo", [join(stage.work, "pipe")])
+    writeFileSync(join(stage.work, "rules"), "*.log\n")
+    // What a command left running in the workspace does: swap `.ignore` as fast as it can.
+    const swapper = spawn(process.execPath, ["-e", `
+      const { linkSync, renameSync } = require("node:fs")
+      process.chdir(${JSON.stringify(stage.work)})
+      for (let i = 0; ; i++) {
+        linkSync(i % 2 === 0 ? "pipe" : "rules", "next")
+        renameSync("next", ".ignore")
+      }
+    `], { stdio: "ignore" })
+    try {
+      const client = await appServers.launch(stage.codexHome, { HOME: stage.home })
+      for (let i = 0; i < 200; i++) {
+        const answer = await client.request("fuzzyFileSearch", { query: "main", roots: [stage.work], cancellationToken: null })
+        expect(answer.result.files.length).toBeGreaterThan(0)
+      }
+    } finally {
+      swapper.kill("SIGKILL")
+    }
+  }, 120_000)
+})
+
+describe("exec, where nobody can answer", () => {
+  it("request_user_input, view_image on a FIFO, /dev/zero and a 64 GiB sparse file, a command that never ends and write_stdin to it, to no session, mistyped: each call answers, exec exits", async () => {
+    const stage = makeStage()
+    execFileSync("mkfifo", [join(stage.work, "pipe.png")])
+    execFileSync("truncate", ["-s", "64G", join(stage.work, "huge.png")])
+    const question = [{ id: "go", header: "Go", question: "Proceed?", options: [{ label: "Yes", description: "yes" }] }]
+    const { status, stderr, model } = await runExec(stage, [
+      MockTurn.functionCall("request_user_input", { questions: question }, "ask"),
+      MockTurn.functionCall("view_image", { path: "pipe.png" }, "fifo"),
+      MockTurn.functionCall("view_image", { path: "/dev/zero" }, "zero"),
+      MockTurn.functionCall("view_image", { path: "huge.png" }, "sparse"),
+      MockTurn.functionCall("exec_command", { cmd: "sleep 1000", yield_time_ms: 250 }, "forever"),
+      MockTurn.functionCall("write_stdin", { session_id: 1000, chars: "more\n", yield_time_ms: 250 }, "write"),
+      MockTurn.functionCall("write_stdin", { session_id: 999_999, chars: "x" }, "unknown"),
+      MockTurn.functionCall("write_stdin", { session_id: "1000", chars: 5 }, "mistyped"),
+      MockTurn.message("done")
+    ], ["--json"], { extra: "experimental_use_unified_exec_tool = true" })
+    expect(status, stderr.slice(-2000)).toBe(0)
+    const outputs = toolOutputs(model)
+    expect(outputs).toHaveLength(8)
+    expect(outputs[0]).toContain("the user did not answer")
+    expect(outputs[1]).toContain("unable to attach image")
+    expect(outputs[2]).toContain("unable to attach image")
+    expect(outputs[3]).toContain("unable to attach image")
+    expect(outputs[4]).toContain("Process running with session ID")
+  }, 60_000)
 })

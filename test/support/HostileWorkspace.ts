@@ -8,13 +8,13 @@
  * `callCodex` runs one `codex` tool call to its end and answers every approval request it raises with
  * the given decision, so a test can say "the user denies everything" and count what was asked.
  */
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach } from "vitest"
 import { type MockModelServer, type MockTurn, mockConfigToml, startMockModelServer } from "./MockModelServer.js"
-import { type JsonRpcMessage, type ServerProcess, spawnServer } from "./ServerProcess.js"
+import { type JsonRpcMessage, SERVER_BIN, type ServerProcess, spawnServer } from "./ServerProcess.js"
 
 export interface Stage {
   /** The temp directory holding everything below. */
@@ -165,4 +165,51 @@ export const toolOutputs = (model: MockModelServer): Array<string> => {
     for (const m of messages) if (m.role === "tool" && !byCallId.has(m.tool_call_id!)) byCallId.set(m.tool_call_id!, m.content)
   }
   return [...byCallId.values()]
+}
+
+/**
+ * `codex-effect exec` in `stage.work` under `workspace-write` + `never` against a mock model playing `turns`,
+ * run to its exit (killed after 30 s: then the test fails).
+ */
+export const runExec = async (
+  stage: Stage,
+  turns: ReadonlyArray<MockTurn>,
+  args: ReadonlyArray<string>,
+  options: { readonly extra?: string; readonly inheritFds?: Readonly<Record<number, number>>; readonly env?: Record<string, string> } = {}
+) => {
+  const model = await startMockModelServer(turns)
+  try {
+    writeFileSync(
+      join(stage.codexHome, "config.toml"),
+      mockConfigToml(model.url, {
+        sandboxMode: "workspace-write",
+        approvalPolicy: "never",
+        extra: `${options.extra ?? ""}\n[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true`
+      })
+    )
+    const env = { ...process.env, OPENAI_API_KEY: undefined, CODEX_EFFECT_LOG: undefined, CODEX_HOME: stage.codexHome, HOME: stage.home, ...options.env }
+    const exit = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+      const stdio: Array<"pipe" | "ignore" | number> = ["pipe", "pipe", "pipe"]
+      for (const [target, fd] of Object.entries(options.inheritFds ?? {})) {
+        while (stdio.length <= Number(target)) stdio.push("ignore")
+        stdio[Number(target)] = fd
+      }
+      const child = spawn(process.execPath, [SERVER_BIN, "exec", "--skip-git-repo-check", ...args, "do it"], { env, cwd: stage.work, stdio })
+      let stderr = ""
+      child.stderr!.on("data", (chunk) => (stderr += chunk))
+      child.stdout!.resume()
+      child.stdin!.end()
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`exec did not exit within 30 s\nstderr:\n${stderr.slice(-2000)}`))
+      }, 30_000)
+      child.once("close", (status) => {
+        clearTimeout(timer)
+        resolve({ status, stderr })
+      })
+    })
+    return { ...exit, model }
+  } finally {
+    await model.close()
+  }
 }

@@ -159,7 +159,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.addFinalizer(() => PubSub.shutdown(events))
   // Every sandbox of the process protects this conversation's workspaces while it lives (see `LiveWorkspaces`).
   const workspaces = yield* holdLiveWorkspaces
-  workspaces.hold(options.turnContext.cwd)
+  yield* Effect.forEach(workspaces.hold(options.turnContext.cwd), (ended) => Effect.logWarning(ended), { discard: true })
   const submissions = yield* Queue.unbounded<Submission>()
   const history: Array<ResponseItem> = [...options.initialHistory]
   const session: SessionApprovals = {
@@ -234,7 +234,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     }
     const running: RunningTask = { id, startedMs: yield* Clock.currentTimeMillis, tokens: { input: 0, output: 0 } }
     task = running
-    workspaces.hold(turn.cwd)
+    yield* Effect.forEach(workspaces.hold(turn.cwd), (ended) => Effect.logWarning(ended), { discard: true })
     yield* Effect.logInfo("turn started").pipe(Effect.annotateLogs({
       ...logAnnotations(id),
       model: turn.model,
@@ -363,7 +363,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
     appendUserInput(historyLog, items).pipe(
-      Effect.andThen(inlineLocalImages(items, turn.cwd)),
+      Effect.andThen(inlineLocalImages(items, turn.cwd, turn.config.codexHome)),
       Effect.flatMap((inline) =>
         Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
           if (task === undefined) return startTask(submission.id, inline, turn, stampOf(submission))

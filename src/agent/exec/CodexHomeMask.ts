@@ -16,12 +16,15 @@
  *   every directory above it inside a writable root is pinned (see `AncestorPins`), so a command
  *   cannot rename it or a parent away and build a new one at the old path.
  * - A missing CODEX_HOME is created first (mode 0700), so a command cannot be the one to create it.
+ * - An entry that is a link out of CODEX_HOME (`config.toml` linked from a dotfiles repository) leads
+ *   the server's reads elsewhere: its target is bound read-only too (hidden for a secret entry, kept
+ *   from being made when missing) and the directories above it are pinned, wherever it lies.
  *
  * The server reads CODEX_HOME by its real path, resolved once at start (see `Config`), so a symlink
  * on the way cannot be swapped either.
  */
-import { lstatSync, mkdirSync, realpathSync } from "node:fs"
-import { basename, dirname, join } from "node:path"
+import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from "node:fs"
+import { basename, dirname, join, resolve } from "node:path"
 import { CODEX_HOME_SECRET_ENTRIES } from "../../files/ModelReadable.js"
 import { isDirectory } from "./PathLookup.js"
 import { pinsFor } from "./AncestorPins.js"
@@ -84,10 +87,74 @@ const ensureCodexHome = (codexHome: string): string | undefined => {
   return isDirectory(codexHome) ? realpathSync(codexHome) : undefined
 }
 
-/** The directories to pin (see `AncestorPins`) so CODEX_HOME stays where the server reads it. */
+/** At most this many links among CODEX_HOME's entries are followed: it holds a handful of entries. */
+const MAX_LINKED_ENTRIES = 256
+
+/**
+ * CODEX_HOME's entries that are links to somewhere outside it (dotfiles kept in a repository, linked
+ * in one by one), as their real targets; a dangling link's target as far as it resolves, since a command
+ * that creates the file there would write what the server reads next. Masking CODEX_HOME hides the
+ * links, not what they lead to.
+ */
+const linkedTargets = (home: string): Array<string> => {
+  let entries: Array<Dirent>
+  try {
+    entries = readdirSync(home, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((entry) => entry.isSymbolicLink())
+    .slice(0, MAX_LINKED_ENTRIES)
+    .flatMap((entry) => {
+      const link = join(home, entry.name)
+      try {
+        return [realPath(resolve(home, readlinkSync(link)))]
+      } catch {
+        return []
+      }
+    })
+    .filter((target) => !isInsideOrEqual(home, target))
+}
+
+/**
+ * The binds for the targets of CODEX_HOME's links (see `linkedTargets`): a secret entry's is hidden wherever
+ * it lies (the whole file system is readable), any other's is read-only where a command could write it, and
+ * a missing one a command could create is kept missing (see `keepMissing`).
+ */
+const linkedTargetArgs = (home: string, writable: ReadonlyArray<string>): Array<string> => {
+  const secrets = SECRET_ENTRIES.map((name) => realPath(join(home, name)))
+  return linkedTargets(home).flatMap((target) => {
+    const exists = existsSync(target)
+    const creatable = writable.some((root) => isInsideOrEqual(root, target))
+    if (!exists) return creatable ? keepMissing(target) : []
+    if (secrets.includes(target)) return hide(target)
+    return creatable ? ["--ro-bind", target, target] : []
+  })
+}
+
+/**
+ * Keeps a missing `target` from being made: an empty file bound read-only in its place, or, when its
+ * directory is missing too, an empty read-only directory in place of the first missing one (bubblewrap
+ * leaves that empty file or directory behind). Either is a mount point: it can be neither removed nor
+ * renamed, and its existing parent is pinned (see `codexHomePins`).
+ */
+const keepMissing = (target: string): Array<string> => {
+  let missing = target
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing)
+  return missing === target ? ["--ro-bind", "/dev/null", target] : ["--tmpfs", missing, "--remount-ro", missing]
+}
+
+/**
+ * The directories to pin (see `AncestorPins`) so CODEX_HOME stays where the server reads it, and so do
+ * the targets of its links: renaming a directory above one away would let a command build another there.
+ */
 export const codexHomePins = (codexHome: string, writable: ReadonlyArray<string>): Array<string> => {
   const home = ensureCodexHome(codexHome)
-  return home === undefined ? [] : pinsFor(dirname(home), writable)
+  if (home === undefined) return []
+  // A missing directory cannot be pinned (nor moved): only those that exist are.
+  const linked = linkedTargets(home).flatMap((target) => pinsFor(dirname(target), writable)).filter(isDirectory)
+  return [...new Set([...pinsFor(dirname(home), writable), ...linked])]
 }
 
 /**
@@ -105,7 +172,7 @@ export const codexHomeMaskArgs = (
   if (home === undefined) return []
   const writable = roots === "everything" ? [] : roots.writable
   const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
-  if (!holdsWritable) return ["--tmpfs", home, "--remount-ro", home]
+  if (!holdsWritable) return ["--tmpfs", home, "--remount-ro", home, ...linkedTargetArgs(home, writable)]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
   if (roots === "everything") {
     const config = CONFIG_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
@@ -120,6 +187,7 @@ export const codexHomeMaskArgs = (
     ...secrets.flatMap(hide),
     ...inner.flatMap((root) => ["--bind", root, root]),
     ...roots.readOnly.filter(insideInner).flatMap((path) => ["--ro-bind", path, path]),
-    ...roots.emptied.filter(insideInner).flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir])
+    ...roots.emptied.filter(insideInner).flatMap((dir) => ["--tmpfs", dir, "--remount-ro", dir]),
+    ...linkedTargetArgs(home, writable)
   ]
 }

@@ -19,7 +19,8 @@ import { constants as osConstants } from "node:os"
 import { Effect, Option, Schema } from "effect"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
-import { findBwrap, planSandbox, sandboxStdio, type SandboxSpec, type SandboxUnavailable, sendSandboxFilter } from "./Sandbox.js"
+import { registerRunningSandbox } from "./LiveWorkspaces.js"
+import { findBwrap, planSandbox, type SandboxPlan, sandboxStdio, type SandboxSpec, type SandboxUnavailable, sendSandboxFilter } from "./Sandbox.js"
 import { closeMounts, openMounts, type SandboxMount } from "./SandboxMounts.js"
 
 /** The reference's default command timeout. */
@@ -119,6 +120,7 @@ export interface Spawned {
 interface Launch {
   readonly argv: ReadonlyArray<string>
   readonly mounts: ReadonlyArray<SandboxMount>
+  readonly guard?: SandboxPlan["guard"]
 }
 
 /**
@@ -188,6 +190,16 @@ const spawnInOwnGroup = (
       if (settled) return
       settled = true
       if (sandbox !== "none") sendSandboxFilter(child, sandbox.spec.policy)
+      if (launch.guard !== undefined) {
+        const unregister = registerRunningSandbox({
+          ...launch.guard,
+          end: () => {
+            killGroup()
+            return `the sandboxed command \`${(launch.argv.at(-1) ?? "").slice(0, 200)}\` (pid ${child.pid})`
+          }
+        })
+        void exited.then(unregister)
+      }
       resume(Effect.succeed({ child, exited, killGroup }))
     })
   })
@@ -209,7 +221,7 @@ const commandLine = Effect.fnUntraced(function*(options: StartCommandOptions) {
   }
   const plan = planSandbox(sandbox.spec, options.cwd, sandboxStdio(sandbox.spec.policy, "pipe").length)
   if ("refused" in plan) return yield* new ExecError({ message: `sandbox refused: ${plan.refused}` })
-  return { argv: [bwrap, ...plan.args, "--", ...options.argv], mounts: plan.mounts } satisfies Launch
+  return { argv: [bwrap, ...plan.args, "--", ...options.argv], mounts: plan.mounts, guard: plan.guard } satisfies Launch
 })
 
 /**

@@ -70,6 +70,8 @@ export const sandboxFilter = (policy: SandboxPolicy): Uint8Array | undefined =>
 export interface SandboxPlan {
   readonly args: Array<string>
   readonly mounts: ReadonlyArray<SandboxMount>
+  /** What the command may write and the workspaces it protects: its own and the live ones (none under full access). */
+  readonly guard?: { readonly writable: ReadonlyArray<string>; readonly covered: ReadonlyArray<string> }
 }
 
 /**
@@ -117,7 +119,9 @@ export const planSandbox = (
     ...(sandboxFilter(spec.policy) === undefined ? [] : ["--seccomp", String(SECCOMP_FD)]),
     "--chdir", startDir
   ]
-  return { args, mounts }
+  // What the sandbox protects as a workspace: its own (by what it resolved to) and the live ones.
+  const own = roots.origins.filter((origin) => origin.given === resolve(spec.workspace)).map((origin) => origin.real)
+  return { args, mounts, guard: { writable: roots.writable, covered: [...own, ...(spec.env?.liveWorkspaces ?? [])] } }
 }
 
 /** The bubblewrap options of `planSandbox`, for a spec without identities (the probe, tests). */

@@ -50,8 +50,8 @@ const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<In
   })
 
 /** The items with their local images read (relative to `cwd`); an image that cannot be attached fails the request, naming the item. */
-const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string) =>
-  attachLocalImages(inputItemsFromApi(items), cwd).pipe(
+const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string, codexHome: string) =>
+  attachLocalImages(inputItemsFromApi(items), cwd, codexHome).pipe(
     Effect.mapError((error) => invalidParams(`items[${error.index}].data.path: cannot attach image ${error.message}`))
   )
 
@@ -161,7 +161,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
       sendUserMessage: (params) =>
         find(params.conversationId).pipe(
           Effect.flatMap((conversation) =>
-            itemsWithImages(params.items, conversation.config.cwd).pipe(
+            itemsWithImages(params.items, conversation.config.cwd, conversation.config.codexHome).pipe(
               Effect.flatMap((items) => conversation.submit({ type: "user_input", items }).pipe(Effect.mapError(lifecycleError)))
             )
           ),
@@ -170,7 +170,7 @@ export class ConversationHandlers extends Context.Service<ConversationHandlers, 
 
       sendUserTurn: (params) =>
         find(params.conversationId).pipe(
-          Effect.flatMap((conversation) => Effect.map(itemsWithImages(params.items, params.cwd), (items) => ({ conversation, items }))),
+          Effect.flatMap((conversation) => Effect.map(itemsWithImages(params.items, params.cwd, conversation.config.codexHome), (items) => ({ conversation, items }))),
           Effect.flatMap(({ conversation, items }) =>
             conversation.submit({
               type: "user_turn",

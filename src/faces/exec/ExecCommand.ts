@@ -11,9 +11,11 @@ import { Data, Effect, Layer, type LogLevel, Option, References } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { Environment } from "../../services/ProcessEnvironment.js"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
+import { readableForModel } from "../../files/ModelReadable.js"
 import { readUntrustedFileSync } from "../../files/UntrustedFile.js"
 import { stderrLoggerLayer } from "../../server/Logging.js"
 import { describePath, MAX_PARAMS_DEPTH, pathBeyondDepth } from "../../server/NestingDepth.js"
+import { resolveCodexHome } from "../../services/Config.js"
 import { usesColor } from "./HumanOutput.js"
 import { execSettings } from "./ExecSettings.js"
 import type { ResumeTarget } from "./ResumeThread.js"
@@ -89,9 +91,13 @@ const readPrompt = (argument: Option.Option<string>) =>
     return prompt
   })
 
-const readOutputSchema = (path: string) =>
+/**
+ * The schema goes to the model, and the file may be a link a command of an earlier run left in the
+ * workspace: it is read only if it is none of the server's secrets (see `ModelReadable`).
+ */
+const readOutputSchema = (path: string, codexHome: string) =>
   Effect.suspend(() => {
-    const bytes = readUntrustedFileSync(path, { maxBytes: SCHEMA_MAX_BYTES })
+    const bytes = readUntrustedFileSync(path, { maxBytes: SCHEMA_MAX_BYTES }, readableForModel(codexHome))
     if (!Buffer.isBuffer(bytes)) return Effect.fail(new ExecUsageError({ message: `--output-schema ${path}: ${bytes.reason}` }))
     try {
       const schema: unknown = JSON.parse(bytes.toString("utf8"))
@@ -138,6 +144,7 @@ const run = <R1, R2, R3>(
 ) =>
   Effect.gen(function*() {
     const processCwd = process.cwd()
+    const env = yield* context.env
     const settings = execSettings(
       {
         model: Option.getOrUndefined(shared.model),
@@ -147,7 +154,7 @@ const run = <R1, R2, R3>(
         bypass: shared.bypass
       },
       yield* context.cliOverrides,
-      yield* context.env,
+      env,
       processCwd
     )
     // Loaded only here: the other commands' start-up never evaluates exec's runtime and the agent.
@@ -159,7 +166,10 @@ const run = <R1, R2, R3>(
     if (!shared.skipGitRepoCheck && !insideGitRepository(cwd)) {
       return yield* new ExecUsageError({ message: "Not inside a git repository and --skip-git-repo-check was not specified." })
     }
-    const outputSchema = Option.isSome(shared.outputSchema) ? yield* readOutputSchema(resolve(processCwd, shared.outputSchema.value)) : undefined
+    const codexHome = resolveCodexHome(env)
+    const outputSchema = Option.isSome(shared.outputSchema)
+      ? yield* readOutputSchema(resolve(processCwd, shared.outputSchema.value), codexHome)
+      : undefined
     const json = shared.json || shared.experimentalJson
     if (!json && process.stdin.isTTY !== true && (Option.isNone(promptArg) || promptArg.value === "-")) {
       process.stderr.write("Reading prompt from stdin...\n")

@@ -5,8 +5,8 @@
  * denied with a note telling the model why. The turn's end decides the exit: a completed turn returns,
  * a failed or interrupted one fails with `ExecFailed` (its message goes to stderr).
  */
-import { Data, Effect, FileSystem, Layer, Stream } from "effect"
-import { isUnreadFifo } from "../../files/UntrustedFile.js"
+import { Data, Effect, Layer, Stream } from "effect"
+import { pinOutputFile, writePinnedOutputFile } from "../../files/PinnedOutputFile.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { CodexLayer } from "../../services/CodexLayer.js"
 import type { Environment } from "../../services/ProcessEnvironment.js"
@@ -125,6 +125,8 @@ const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
     { type: "text", text: request.prompt },
     ...request.images.map((path) => ({ type: "local_image" as const, path }))
   ]
+  // Resolved before the model runs a command that could swap the file or its directory for a link.
+  const outputFile = request.outputLastMessage === undefined ? undefined : pinOutputFile(request.outputLastMessage)
   yield* conversation.submit({
     type: "user_input",
     items,
@@ -137,15 +139,11 @@ const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
   )
   const outcome = encoder.outcome()
   const lastMessage = outcome?._tag === "Completed" ? outcome.lastMessage ?? "" : undefined
-  if (lastMessage !== undefined && request.outputLastMessage !== undefined) {
-    const path = request.outputLastMessage
-    const fs = yield* FileSystem.FileSystem
-    const failed = (reason: string) => new ExecFailed({ message: `could not write --output-last-message ${path}: ${reason}`, exitCode: 1 })
-    if (isUnreadFifo(path)) return yield* failed("a FIFO that no process reads")
-    yield* fs.writeFileString(path, lastMessage).pipe(
-      // The system's reason ("EISDIR: illegal operation on a directory") says more than the platform's kind.
-      Effect.mapError((error) => failed(error.cause instanceof Error ? error.cause.message : error.message))
-    )
+  if (lastMessage !== undefined && outputFile !== undefined) {
+    const failed = writePinnedOutputFile(outputFile, lastMessage)
+    if (failed !== undefined) {
+      return yield* new ExecFailed({ message: `could not write --output-last-message ${request.outputLastMessage}: ${failed}`, exitCode: 1 })
+    }
   }
   if (lastMessage !== undefined && lastMessage !== "" && !request.json) {
     yield* write(process.stdout, lastMessage.endsWith("\n") ? lastMessage : `${lastMessage}\n`)
