@@ -72,6 +72,14 @@ export const MAX_ARGV_CHARS = 1024 * 1024
  */
 export const MAX_ARGUMENT_DEPTH = 64
 
+/**
+ * `write_stdin`: characters of one write, and bytes written to a session but not yet read by its
+ * command (what Node queues once the pipe is full). A command that never reads its stdin would
+ * otherwise hold every write in the server's memory; real input is keystrokes or a pasted file.
+ */
+export const MAX_STDIN_WRITE_CHARS = 256 * 1024
+export const MAX_PENDING_STDIN_BYTES = 1024 * 1024
+
 /** A path the model names (`view_image`, `workdir`): Linux's `PATH_MAX`. */
 export const MAX_PATH_CHARS = 4096
 

@@ -224,4 +224,24 @@ describe("counts inside a call", () => {
     expect(outputs.at(-1)).toMatch(/unable to attach image: the conversation's images: too large/)
     expect(peakRssMib(agent)).toBeLessThan(700)
   })
+
+  it("write_stdin: one write over 256 Ki characters, or input a command never reads past 1 MiB, is refused, not queued", async () => {
+    const write = (chars: string, callId: string) => MockTurn.functionCall("write_stdin", { session_id: 1000, chars, yield_time_ms: 250 }, callId)
+    const agent = await start([
+      MockTurn.functionCall("exec_command", { cmd: "sleep 60", yield_time_ms: 250 }, "start"),
+      write("x".repeat(300 * 1024), "big"),
+      ...Array.from({ length: 8 }, (_, i) => write("y".repeat(200 * 1024), `w${i}`)),
+      MockTurn.functionCall("exec_command", { cmd: `echo ${"c".repeat(1.5 * MIB)}` }, "long"),
+      MockTurn.message("done")
+    ], { extra: "experimental_use_unified_exec_tool = true" })
+    expect(resultText(await run(agent))).toBe("done")
+    const [, big, ...rest] = toolOutputs(agent.model)
+    const writes = rest.slice(0, 8)
+    expect(big).toMatch(/^write_stdin failed: one write: too large \(307200 characters, the limit is 262144\)/)
+    // The pipe takes 64 KiB, the server queues up to 1 MiB more: the fifth write and every later one are refused.
+    const refused = writes.filter((output) => /the input waiting for session 1000 to read it: too large \(\d+ bytes, the limit is 1048576\)/.test(output))
+    expect(writes.length - refused.length).toBeLessThanOrEqual(5)
+    expect(refused.length).toBeGreaterThanOrEqual(3)
+    expect(rest[8]).toMatch(/the command: too large \(1572869 characters, the limit is 1048576\)/)
+  })
 })
