@@ -36,6 +36,14 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
  */
 export const MAX_CONVERSATION_IMAGE_BYTES = 32 * 1024 * 1024
 
+/**
+ * Characters of a conversation's whole history (every item's text, arguments, outputs and image data),
+ * which stays in memory and is resent with every request: a model answering with large items turn
+ * after turn would grow it without end. 8 times the largest context window (~1M tokens); past it the
+ * oldest contents are elided (`HistoryBound`).
+ */
+export const MAX_HISTORY_CHARS = 32 * 1024 * 1024
+
 /** Output items (messages, reasoning, calls) of one response: the turn keeps each of them. */
 export const MAX_OUTPUT_ITEMS_PER_RESPONSE = 256
 

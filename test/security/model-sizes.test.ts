@@ -152,6 +152,30 @@ describe("whole responses", () => {
   })
 })
 
+describe("the whole history", () => {
+  it("Responses: 28 MiB of messages in each response: every request stays under the history's cap, oldest contents elided", async () => {
+    const big = (n: number) => ({ type: "message", role: "assistant", content: [{ type: "output_text", text: `${n}`.repeat(14 * MIB), annotations: [] }] })
+    const call = (n: number) => ({ type: "function_call", name: "shell", call_id: `s${n}`, arguments: JSON.stringify({ command: ["echo", `${n}`] }) })
+    const agent = await start([
+      responsesItems(big(1), big(2), call(1)),
+      responsesItems(big(3), big(4), call(2)),
+      MockTurn.message("done")
+    ], { wireApi: "responses" })
+    expect(resultText(await run(agent))).toBe("done")
+    const sizes = agent.model.requests.map((request) => JSON.stringify(request.body).length)
+    expect(sizes.length).toBe(3)
+    for (const size of sizes) expect(size).toBeLessThan(34 * MIB)
+    const last = JSON.stringify(agent.model.requests.at(-1)!.body)
+    expect(last).toContain("[elided: the conversation's history passed 33554432 characters")
+    // The newest items are whole; every call still has its output.
+    expect(last).toContain("4".repeat(1000))
+    const input = agent.model.requests.at(-1)!.body.input as Array<{ type: string; call_id?: string }>
+    const ids = (type: string) => input.filter((item) => item.type === type).map((item) => item.call_id)
+    expect(ids("function_call_output")).toEqual(["s1", "s2"])
+    expect(ids("function_call")).toEqual(["s1", "s2"])
+  }, 120_000)
+})
+
 describe("counts inside a call", () => {
   it("update_plan with 100,000 steps: an error result, no plan_update event", async () => {
     const plan = Array.from({ length: 100_000 }, () => ({ step: "s", status: "pending" }))

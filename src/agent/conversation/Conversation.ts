@@ -25,6 +25,7 @@ import { promptText, type RunningTask, taskFailureMessage, turnEndAnnotations } 
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
 import { runCompactTask } from "../compact/Compaction.js"
+import { holdHistoryBound } from "./HistoryBound.js"
 import { type ReviewRequest, reviewTurnContext, runReviewTask } from "../review/ReviewTask.js"
 import {
   appendUserInput,
@@ -160,6 +161,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   workspaces.hold(options.turnContext.cwd)
   const submissions = yield* Queue.unbounded<Submission>()
   const history: Array<ResponseItem> = [...options.initialHistory]
+  holdHistoryBound(history)
   const session: SessionApprovals = {
     approvedCommands: new Set(),
     saidWarnings: new Set(),
@@ -182,7 +184,17 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     Effect.suspend(() => {
       if (items.length === 0) return Effect.void
       // Written first: what the store refused is not in the history the model sees either.
-      return (options.onRecord?.(items, stamp) ?? Effect.void).pipe(Effect.andThen(Effect.sync(() => void history.push(...items))))
+      return (options.onRecord?.(items, stamp) ?? Effect.void).pipe(
+        Effect.andThen(Effect.sync(() => {
+          history.push(...items)
+          return holdHistoryBound(history)
+        })),
+        Effect.flatMap((held) =>
+          held === undefined ? Effect.void : Effect.logWarning("history over its cap: the oldest contents were elided").pipe(
+            Effect.annotateLogs({ conversation: options.id, chars_before: held.before, chars_after: held.after })
+          )
+        )
+      )
     })
 
   const replaceHistory = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
