@@ -17,7 +17,8 @@ import { VERSION } from "../version.js"
 import { resolveServerProgram, serverProgramPath } from "../agent/exec/ServerPrograms.js"
 import { isToolEnabled, type McpServerConfig } from "../config/McpServerConfig.js"
 import { keepNotificationsBeforeAnswers } from "./NotificationOrder.js"
-import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
+import { fetchWithEventCap } from "../model/SseEventCap.js"
+import { MAX_MCP_MESSAGE_BYTES, ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
 /** Why a server could not be used; `message` names the server and, for a process, ends with its stderr. */
 export class McpServerError extends Data.TaggedError("McpServerError")<{ readonly message: string }> {}
@@ -108,7 +109,10 @@ const makeTransport = (server: McpServerConfig, context: McpConnectionContext): 
     }
     headers.Authorization = `Bearer ${token}`
   }
-  return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers } })
+  // Its answers are data of any size: one message (a JSON body, or an event of a stream) is cut past the cap
+  // while it arrives, like the stdio transport's lines; a long-lived event stream has no total.
+  const capped = fetchWithEventCap(MAX_MCP_MESSAGE_BYTES, Number.POSITIVE_INFINITY, `MCP server \`${server.name}\`'s answer`)
+  return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers }, fetch: capped })
 }
 
 const listAllTools = async (client: Client, signal: AbortSignal, timeout: number) => {

@@ -7,6 +7,8 @@
  * memory stays bounded, and the next conversation works. Built server, mock model.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
@@ -174,6 +176,60 @@ describe("the whole history", () => {
     expect(ids("function_call_output")).toEqual(["s1", "s2"])
     expect(ids("function_call")).toEqual(["s1", "s2"])
   }, 120_000)
+})
+
+/**
+ * A configured streamable-HTTP MCP server whose one tool, `flood`, answers with `mib` MiB of text in one
+ * JSON body, written in 1 MiB pieces as a hostile server would.
+ */
+const startFloodingMcpServer = async (mib: number) => {
+  const server = createServer((request, response) => {
+    if (request.method !== "POST") return void response.writeHead(405).end()
+    let body = ""
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()))
+    request.on("end", () => {
+      const message = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } }
+      if (message.id === undefined) return void response.writeHead(202).end()
+      const answer = (result: object) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }))
+      if (message.method === "initialize") {
+        return answer({ protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "flood", version: "1" } })
+      }
+      if (message.method === "tools/list") return answer({ tools: [{ name: "flood", inputSchema: { type: "object", properties: {} } }] })
+      response.writeHead(200, { "content-type": "application/json" })
+      response.write(`{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`)
+      const piece = "f".repeat(MIB)
+      let left = mib
+      const more = () => {
+        while (left > 0) {
+          left--
+          if (!response.write(piece)) return void response.once("drain", more)
+        }
+        response.end("\"}]}}")
+      }
+      response.on("error", () => {})
+      more()
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/mcp`, close: () => new Promise<void>((done) => server.close(() => done())) }
+}
+
+describe("a configured MCP server's answers", () => {
+  it("an HTTP MCP server answering with 100 MiB: cut while it arrives, an error result, bounded memory, the turn goes on", async () => {
+    const mcp = await startFloodingMcpServer(100)
+    try {
+      const agent = await start([
+        MockTurn.functionCall("flood__flood", {}, "f1"),
+        MockTurn.message("done")
+      ], { extra: `[mcp_servers.flood]\nurl = "${mcp.url}"\n` })
+      expect(resultText(await run(agent))).toBe("done")
+      expect(toolOutputs(agent.model)[0]).toMatch(/MCP server `flood`'s answer: too large \(16777217 bytes or more, the limit is 16777216\)/)
+      expect(peakRssMib(agent)).toBeLessThan(300)
+    } finally {
+      await mcp.close()
+    }
+  }, 60_000)
 })
 
 describe("counts inside a call", () => {
