@@ -88,6 +88,13 @@ export const MAX_ARGUMENT_DEPTH = 64
 export const MAX_STDIN_WRITE_CHARS = 256 * 1024
 export const MAX_PENDING_STDIN_BYTES = 1024 * 1024
 
+/**
+ * `request_user_input`: options per question (the spec asks for 2–3) and characters of each text shown
+ * to the user (a header, a question, a label, a description): each becomes part of a client's form.
+ */
+export const MAX_USER_INPUT_OPTIONS = 16
+export const MAX_USER_INPUT_TEXT_CHARS = 4096
+
 /** A path the model names (`view_image`, `workdir`): Linux's `PATH_MAX`. */
 export const MAX_PATH_CHARS = 4096
 

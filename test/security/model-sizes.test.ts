@@ -242,6 +242,23 @@ describe("counts inside a call", () => {
     expect(toolOutputs(agent.model)[0]).toMatch(/^the plan: too large \(100000 steps, the limit is 256\)/)
   })
 
+  it("request_user_input with 10,000 options or a 10,000-character question: an error result, nobody is asked", async () => {
+    const option = { label: "a", description: "b" }
+    const question = (options: ReadonlyArray<object>, text = "which?") => ({ questions: [{ id: "q", header: "h", question: text, options }] })
+    const agent = await start([
+      MockTurn.functionCall("request_user_input", question(Array.from({ length: 10_000 }, () => option)), "many"),
+      MockTurn.functionCall("request_user_input", question([option, option], "w".repeat(10_000)), "long"),
+      MockTurn.message("done")
+    ], { extra: "experimental_use_unified_exec_tool = true" })
+    const call = await run(agent)
+    expect(resultText(call)).toBe("done")
+    expect(call.asked).toEqual([])
+    expect(call.events.map((event) => event.type)).not.toContain("request_user_input")
+    const [many, long] = toolOutputs(agent.model)
+    expect(many).toBe("request_user_input: the options of question `q`: too large (10000 options, the limit is 16)")
+    expect(long).toBe("request_user_input: a text of a question: too large (10000 characters, the limit is 4096)")
+  })
+
   it("a patch of 5,000 files (or 20,000 @@ chunks): refused by the parser, nothing written", async () => {
     const work = makeTempDir("sizes-work-")
     const files = Array.from({ length: 5000 }, (_, i) => `*** Add File: f${i}.txt\n+x`).join("\n")
