@@ -178,6 +178,31 @@ describe("the whole history", () => {
   }, 120_000)
 })
 
+describe("a client's sizes", () => {
+  it("input queued while a turn runs: past what the history holds, an error event and the input dropped", async () => {
+    const agent = await start([
+      // The turn runs until the test says `go`, so every input below is queued.
+      MockTurn.functionCall("shell", { command: ["sh", "-c", "while [ ! -e go ]; do sleep 0.1; done"] }, "wait"),
+      MockTurn.message("done")
+    ], { approvalPolicy: "never" })
+    const { server } = agent
+    const work = makeTempDir("sizes-work-")
+    const { conversationId } = (await server.request("newConversation", { cwd: work })).result
+    await server.request("addConversationListener", { conversationId })
+    const send = (text: string) => server.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text } }] }, 60_000)
+    await send("start")
+    await server.waitFor((m) => m.method === "codex/event/exec_command_begin", "the command started")
+    for (let i = 0; i < 5; i++) await send(`${i}`.repeat(10 * MIB))
+    const error = await server.waitFor((m) => m.method === "codex/event/error", "an error event")
+    expect(error.params.msg.message).toMatch(/^the input queued for the running turn: too large \(\d+ characters, the limit is 33554432\): this input was dropped/)
+    writeFileSync(join(work, "go"), "")
+    await server.waitFor((m) => m.method === "codex/event/task_complete", "task_complete", 60_000)
+    const last = JSON.stringify(agent.model.requests.at(-1)!.body)
+    expect(last).toContain("2".repeat(1000))
+    expect(last).not.toContain("3".repeat(1000))
+  }, 120_000)
+})
+
 /**
  * A configured streamable-HTTP MCP server whose one tool, `flood`, answers with `mib` MiB of text in one
  * JSON body, written in 1 MiB pieces as a hostile server would.

@@ -25,7 +25,8 @@ import { promptText, type RunningTask, taskFailureMessage, turnEndAnnotations } 
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
 import { runCompactTask } from "../compact/Compaction.js"
-import { holdHistoryBound } from "./HistoryBound.js"
+import { MAX_HISTORY_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
+import { holdHistoryBound, inputChars } from "./HistoryBound.js"
 import { type ReviewRequest, reviewTurnContext, runReviewTask } from "../review/ReviewTask.js"
 import {
   appendUserInput,
@@ -373,6 +374,14 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       Effect.flatMap((inline) =>
         Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
           if (task === undefined) return startTask(submission.id, inline, turn, stampOf(submission))
+          // Queued input joins the history when the task takes it: a client may not queue more than the history holds.
+          const queued = [...pendingInput, inline].reduce((sum, items) => sum + inputChars(items), 0)
+          if (queued > MAX_HISTORY_CHARS) {
+            return publish(submission.id, {
+              type: "error",
+              message: `${overLimit("the input queued for the running turn", queued, MAX_HISTORY_CHARS, "characters")}: this input was dropped`
+            })
+          }
           return (options.onQueue?.(userMessageFromInput(inline), stampOf(submission)) ?? Effect.void).pipe(
             Effect.andThen(Effect.sync(() => void pendingInput.push(inline)))
           )

@@ -12,6 +12,7 @@
  */
 import { MAX_HISTORY_CHARS } from "../../model/ModelOutputLimits.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
+import type { InlineInputItem } from "../InputMessages.js"
 import { isContextMessage } from "../compact/CompactedHistory.js"
 
 /** Where elision stops, so a history at the cap is not elided again at every turn. */
@@ -69,6 +70,10 @@ const elided = (item: ResponseItem): ResponseItem | undefined => {
       return { ...item, output: note(chars) }
   }
 }
+
+/** Characters of a client's input (its texts and image data), as the history will hold them. */
+export const inputChars = (items: ReadonlyArray<InlineInputItem>): number =>
+  items.reduce((sum, item) => sum + (item.type === "text" ? item.text.length : item.type === "image" ? item.image_url.length : 0), 0)
 
 export const historyChars = (history: ReadonlyArray<ResponseItem>): number => history.reduce((sum, item) => sum + itemChars(item), 0)
 
