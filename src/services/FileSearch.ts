@@ -9,9 +9,10 @@
  * out, an ignored directory is not entered. Unlike it, `.git` directories are skipped (the reference
  * lists their insides); symlinks are listed but not followed.
  */
-import { access, readdir, readFile, stat } from "node:fs/promises"
+import { access, readdir, readFile } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
+import { readUntrustedFile } from "../files/UntrustedFile.js"
 import { emptyChain, type IgnoreChain, isIgnored, parseIgnoreFile, withFile } from "./IgnoreRules.js"
 import { type Environment, ProcessEnvironment } from "./ProcessEnvironment.js"
 
@@ -62,9 +63,9 @@ export const matchPath = (query: string, path: string): { readonly score: number
 const MAX_IGNORE_FILE_BYTES = 1 << 20
 
 const readIgnoreFile = async (base: string, file: string) => {
-  const info = await stat(file).catch(() => undefined)
-  if (info === undefined || !info.isFile() || info.size > MAX_IGNORE_FILE_BYTES) return undefined
-  return readFile(file, "utf8").then((text) => parseIgnoreFile(base, text), () => undefined)
+  // Checked on the opened file, not before: one swapped for a FIFO after a `stat` held a thread of libuv's pool for good.
+  const bytes = await Effect.runPromise(readUntrustedFile(file, { maxBytes: MAX_IGNORE_FILE_BYTES }).pipe(Effect.option))
+  return Option.isSome(bytes) ? parseIgnoreFile(base, bytes.value.toString("utf8")) : undefined
 }
 
 /** The top directory of the git repository holding `dir`, if any. */
