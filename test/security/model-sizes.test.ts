@@ -13,7 +13,8 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
 import { callCodex, toolOutputs } from "../support/HostileWorkspace.js"
-import { MockTurn, sse } from "../support/MockModelServer.js"
+import { MockTurn, mockConfigToml, sse, startMockModelServer } from "../support/MockModelServer.js"
+import { spawnServer } from "../support/ServerProcess.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
 const start = useAgentServer()
@@ -179,6 +180,46 @@ describe("the whole history", () => {
 })
 
 describe("a client's sizes", () => {
+  it("ten 20 MiB local images in one input: refused past what the history holds, naming the item; memory bounded", async () => {
+    const agent = await start([MockTurn.message("done")], { approvalPolicy: "never" })
+    const { server } = agent
+    const work = makeTempDir("sizes-work-")
+    const png = Buffer.alloc(20 * MIB, 0x41)
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+    writeFileSync(join(work, "big.png"), png)
+    const { conversationId } = (await server.request("newConversation", { cwd: work })).result
+    const images = Array.from({ length: 10 }, () => ({ type: "localImage", data: { path: "big.png" } }))
+    const answer = await server.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "look" } }, ...images] }, 60_000)
+    expect(answer.error?.message).toMatch(/^items\[2\]\.data\.path: cannot attach image the input: too large \(\d+ characters, the limit is 33554432\)/)
+    expect(agent.model.requests.length).toBe(0)
+    expect(peakRssMib(agent)).toBeLessThan(400)
+  }, 60_000)
+
+  it("app-server: ten 20 MiB local images in one turn: those past what the history holds are left out; memory bounded", async () => {
+    const model = await startMockModelServer([MockTurn.message("done")])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never" }))
+    const server = spawnServer({ codexHome, args: ["app-server"] })
+    try {
+      await server.request("initialize", { clientInfo: { name: "sizes", title: null, version: "1" }, capabilities: null })
+      server.sendLine(JSON.stringify({ method: "initialized" }))
+      const work = makeTempDir("sizes-work-")
+      const png = Buffer.alloc(20 * MIB, 0x41)
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+      writeFileSync(join(work, "big.png"), png)
+      const threadId = (await server.request("thread/start", { cwd: work })).result.thread.id
+      const images = Array.from({ length: 10 }, () => ({ type: "localImage", path: "big.png" }))
+      const turn = await server.request("turn/start", { threadId, input: [{ type: "text", text: "look", text_elements: [] }, ...images] })
+      await server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turn.result.turn.id, "turn/completed", 60_000)
+      expect(JSON.stringify(model.requests[0]!.body).length).toBeLessThan(34 * MIB)
+      const line = readFileSync(`/proc/${server.child.pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"))!
+      expect(Number(line.split(/\s+/)[1]) / 1024).toBeLessThan(500)
+    } finally {
+      server.kill()
+      await model.close()
+    }
+  }, 60_000)
+
   it("input queued while a turn runs: past what the history holds, an error event and the input dropped", async () => {
     const agent = await start([
       // The turn runs until the test says `go`, so every input below is queued.
