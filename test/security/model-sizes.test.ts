@@ -220,6 +220,34 @@ describe("a client's sizes", () => {
     }
   }, 60_000)
 
+  it("an input of 2,000 items: refused with the request on the app-server (turn/start, no turn left waiting) and the conversation API", async () => {
+    const model = await startMockModelServer([MockTurn.message("done")])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never" }))
+    const appServer = spawnServer({ codexHome, args: ["app-server"] })
+    const api = spawnServer({ codexHome })
+    try {
+      await appServer.request("initialize", { clientInfo: { name: "sizes", title: null, version: "1" }, capabilities: null })
+      appServer.sendLine(JSON.stringify({ method: "initialized" }))
+      const threadId = (await appServer.request("thread/start", { cwd: makeTempDir("sizes-work-") })).result.thread.id
+      const many = Array.from({ length: 2000 }, () => ({ type: "text", text: "x", text_elements: [] }))
+      const turn = await appServer.request("turn/start", { threadId, input: many })
+      expect(turn.error?.message).toBe("input: the input: too large (2000 items, the limit is 1024)")
+      const next = await appServer.request("turn/start", { threadId, input: [{ type: "text", text: "hi", text_elements: [] }] })
+      await appServer.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === next.result.turn.id, "the next turn completed")
+
+      await api.initialize()
+      const { conversationId } = (await api.request("newConversation", { cwd: makeTempDir("sizes-work-") })).result
+      const items = Array.from({ length: 2000 }, () => ({ type: "text", data: { text: "x" } }))
+      const answer = await api.request("sendUserMessage", { conversationId, items })
+      expect(answer.error?.message).toBe("items: the input: too large (2000 items, the limit is 1024)")
+    } finally {
+      appServer.kill()
+      api.kill()
+      await model.close()
+    }
+  })
+
   it("input queued while a turn runs: past what the history holds, an error event and the input dropped", async () => {
     const agent = await start([
       // The turn runs until the test says `go`, so every input below is queued.

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
 import type { Event, EventMsg } from "../../rpc/Event.js"
-import type { InputItem, McpElicitAnswer, Op } from "../../rpc/Op.js"
+import { type InputItem, MAX_INPUT_ITEMS, type McpElicitAnswer, type Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
@@ -369,6 +369,11 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
+    items.length > MAX_INPUT_ITEMS
+      ? publish(submission.id, { type: "error", message: `${overLimit("the input", items.length, MAX_INPUT_ITEMS, "items")}: it was dropped` })
+      : acceptInput(submission, items, turn)
+
+  const acceptInput = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
     appendUserInput(historyLog, items).pipe(
       Effect.andThen(inlineLocalImages(items, turn.cwd)),
       Effect.flatMap((inline) =>
