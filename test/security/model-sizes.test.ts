@@ -276,7 +276,7 @@ describe("a client's sizes", () => {
  * A configured streamable-HTTP MCP server whose one tool, `flood`, answers with `mib` MiB of text in one
  * JSON body, written in 1 MiB pieces as a hostile server would.
  */
-const startFloodingMcpServer = async (mib: number) => {
+const startFloodingMcpServer = async (mib: number, toolPages = false) => {
   const server = createServer((request, response) => {
     if (request.method !== "POST") return void response.writeHead(405).end()
     let body = ""
@@ -287,6 +287,11 @@ const startFloodingMcpServer = async (mib: number) => {
       const answer = (result: object) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }))
       if (message.method === "initialize") {
         return answer({ protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "flood", version: "1" } })
+      }
+      if (message.method === "tools/list" && toolPages) {
+        // 500 tools of 20 KiB each, page after page, never a last one.
+        const tools = Array.from({ length: 500 }, (_, i) => ({ name: `t${i}`, description: "d".repeat(20 * 1024), inputSchema: { type: "object", properties: {} } }))
+        return answer({ tools, nextCursor: "more" })
       }
       if (message.method === "tools/list") return answer({ tools: [{ name: "flood", inputSchema: { type: "object", properties: {} } }] })
       response.writeHead(200, { "content-type": "application/json" })
@@ -324,6 +329,22 @@ describe("a configured MCP server's answers", () => {
       await mcp.close()
     }
   }, 60_000)
+})
+
+describe("a configured MCP server's tool list", () => {
+  it("an HTTP MCP server listing 10 MiB of tools page after page: refused at start with a clear error, bounded memory, the turn goes on", async () => {
+    const mcp = await startFloodingMcpServer(0, true)
+    try {
+      const agent = await start([MockTurn.message("done")], { extra: `[mcp_servers.flood]\nurl = "${mcp.url}"\n` })
+      const call = await run(agent)
+      expect(resultText(call)).toBe("done")
+      expect(JSON.stringify(call.events)).toMatch(/MCP server `flood` failed to start: its tool list: the tools: too large \(\d+ characters or more, the limit is 8388608\)/)
+      expect(peakRssMib(agent)).toBeLessThan(400)
+      expect(JSON.stringify(agent.model.requests[0]!.body).length).toBeLessThan(MIB)
+    } finally {
+      await mcp.close()
+    }
+  }, 120_000)
 })
 
 describe("counts inside a call", () => {
