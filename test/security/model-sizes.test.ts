@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
 import { callCodex, toolOutputs } from "../support/HostileWorkspace.js"
 import { MockTurn, mockConfigToml, sse, startMockModelServer } from "../support/MockModelServer.js"
+import { createRollout } from "../../src/persistence/Rollout.js"
 import { spawnServer } from "../support/ServerProcess.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
@@ -246,6 +247,19 @@ describe("a client's sizes", () => {
       api.kill()
       await model.close()
     }
+  })
+
+  it("a page of 1,000,000 conversations asked for: at most 100, and a cursor to the rest", async () => {
+    const agent = await start([])
+    for (let i = 0; i < 120; i++) {
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`
+      createRollout(agent.codexHome, { id, cwd: "/", model: "m", originator: "t", instructions: null }, new Date(Date.UTC(2026, 0, 1, 0, 0, i))).close()
+    }
+    const page = await agent.server.request("listConversations", { pageSize: 1_000_000 })
+    expect(page.result.items.length).toBe(100)
+    expect(typeof page.result.nextCursor).toBe("string")
+    const rest = await agent.server.request("listConversations", { pageSize: 1_000_000, cursor: page.result.nextCursor })
+    expect(rest.result.items.length).toBe(20)
   })
 
   it("input queued while a turn runs: past what the history holds, an error event and the input dropped", async () => {

@@ -9,6 +9,7 @@ import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
 import { type InputItem, MAX_INPUT_ITEMS } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
+import { clampPageSize } from "../../services/ConversationLifecycle.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
 import { overLimit } from "../../model/ModelOutputLimits.js"
@@ -257,7 +258,7 @@ export const appServerHandlersLayer = Layer.effect(AppServerHandlers, Effect.gen
     "thread/list": (params) =>
       Effect.gen(function*() {
         const page = yield* manager.list({
-          pageSize: params.limit ?? undefined,
+          pageSize: clampPageSize(params.limit),
           cursor: params.cursor ?? undefined,
           archived: params.archived ?? undefined
         }).pipe(Effect.mapError(lifecycleError))
