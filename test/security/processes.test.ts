@@ -4,8 +4,7 @@
  * start the server as `nobody` (`setpriv`); run as a normal user, as that user. Built server, mock model,
  * real bwrap.
  */
-import { execFileSync } from "node:child_process"
-import { chmodSync, chownSync, writeFileSync } from "node:fs"
+import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { callCodex, toolOutputs } from "../support/HostileWorkspace.js"
@@ -77,7 +76,15 @@ describe("I8: a command's processes are capped (the server run as a normal user)
       MockTurn.shell(["sh", "-c", "echo next"], { callId: "next" }),
       MockTurn.message("done")
     ], "sandbox_max_processes = 64")
-    const processesOfUser = () => Number(execFileSync("pgrep", ["-c", "-u", String(SERVER_UID)], { encoding: "utf8" }).trim() || 0)
+    const processesOfUser = () =>
+      readdirSync("/proc").filter((entry) => {
+        if (!/^\d+$/.test(entry)) return false
+        try {
+          return readFileSync(`/proc/${entry}/status`, "utf8").match(/^Uid:\s+(\d+)/m)?.[1] === String(SERVER_UID)
+        } catch {
+          return false
+        }
+      }).length
     // The user's other processes (the server; the tests' own when they do not run as root) are not the bomb's.
     const before = processesOfUser()
     const counts: Array<number> = []
