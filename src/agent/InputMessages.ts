@@ -8,6 +8,7 @@ import { extname, resolve } from "node:path"
 import { Effect } from "effect"
 import { readableForModel } from "../files/ModelReadable.js"
 import { readUntrustedFile } from "../files/UntrustedFile.js"
+import { MAX_HISTORY_CHARS, overLimit } from "../model/ModelOutputLimits.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
 import type { InputItem } from "../rpc/Op.js"
 
@@ -47,7 +48,8 @@ export const localImageDataUrl = (path: string, cwd: string, codexHome: string) 
 /**
  * Local images replaced by inline ones. An image that cannot be attached is left out with a warning,
  * as the reference does (the rest of the input still goes through); the conversation API refuses
- * such a request up front instead.
+ * such a request up front instead. So is an image past what the history holds (`MAX_HISTORY_CHARS`):
+ * a hundred 20 MiB images in one input would otherwise be held at once.
  */
 export const inlineLocalImages = Effect.fn("InputMessages.inlineLocalImages")(function*(
   items: ReadonlyArray<InputItem>,
@@ -55,14 +57,23 @@ export const inlineLocalImages = Effect.fn("InputMessages.inlineLocalImages")(fu
   codexHome: string
 ) {
   const inline: Array<InlineInputItem> = []
+  // One input joins the history whole: its images stop where the history's cap would be passed.
+  let chars = 0
   for (const item of items) {
     if (item.type !== "local_image") {
       inline.push(item)
+      chars += item.type === "text" ? item.text.length : item.image_url.length
       continue
     }
     const url = yield* localImageDataUrl(item.path, cwd, codexHome).pipe(Effect.result)
-    if (url._tag === "Success") inline.push({ type: "image", image_url: url.success })
-    else yield* Effect.logWarning(`image not attached: ${url.failure.message}`)
+    if (url._tag === "Failure") {
+      yield* Effect.logWarning(`image not attached: ${url.failure.message}`)
+    } else if (chars + url.success.length > MAX_HISTORY_CHARS) {
+      yield* Effect.logWarning(`image not attached: ${overLimit("the input's images", chars + url.success.length, MAX_HISTORY_CHARS, "characters")}`)
+    } else {
+      inline.push({ type: "image", image_url: url.success })
+      chars += url.success.length
+    }
   }
   return inline
 })

@@ -66,6 +66,7 @@ export const ConfigToml = Schema.Struct({
   login_port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   project_doc_max_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   codex_linux_sandbox_exe: Schema.optionalKey(Schema.String),
+  sandbox_max_processes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   approval_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
   // The Codex CLI takes these as unsigned (signed for the limit) integers; so does this server.
   model_context_window: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
@@ -248,6 +249,7 @@ export const resolveConfig = (
     codexLinuxSandboxExe: toml.codex_linux_sandbox_exe !== undefined && toml.codex_linux_sandbox_exe.includes("/")
       ? resolve(context.processCwd, toml.codex_linux_sandbox_exe)
       : toml.codex_linux_sandbox_exe,
+    sandboxMaxProcesses: toml.sandbox_max_processes,
     shellEnvironmentPolicy: {
       inherit: shell.inherit ?? "all",
       ignoreDefaultExcludes: shell.ignore_default_excludes ?? false,

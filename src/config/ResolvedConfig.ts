@@ -64,6 +64,8 @@ export interface ResolvedConfig {
   readonly projectDocMaxBytes: number
   /** The `bwrap` binary to sandbox commands with; found on PATH when unset. */
   readonly codexLinuxSandboxExe: string | undefined
+  /** Processes one sandboxed command may have at once (`sandbox_max_processes`, 0: no cap; see `ProcessLimit`). */
+  readonly sandboxMaxProcesses: number | undefined
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy
   /** How long an approval request may wait for an answer before it counts as denied; undefined: forever. */
   readonly approvalTimeoutMs: number | undefined

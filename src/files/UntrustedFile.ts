@@ -5,7 +5,10 @@
  * instead of waiting for a writer), checked on the open descriptor (so a path swapped after a check
  * changes nothing) to be a regular file no larger than the caller's cap, and read with that cap, so a
  * file that grows while it is read (or a `/proc` file that claims size 0) stays bounded too. FIFOs,
- * devices, sockets and directories are refused before a single byte is read.
+ * devices, sockets and directories are refused before they are even opened: the path is first opened
+ * with `O_PATH`, which runs no driver's open (a device's open can act: a camera's light, a tape's
+ * rewind, a watchdog armed; a FIFO's releases a waiting writer), and only a regular file found there is
+ * then opened for reading, through that descriptor, so nothing can be swapped in between.
  *
  * `readUntrustedFile` reads on libuv's thread pool. `readUntrustedFileSync` is for small files read
  * where the caller is synchronous (config.toml, AGENTS.md): the same checks, the same cap.
@@ -37,6 +40,8 @@ export interface ReadLimit {
 
 /** Nonblocking, and never the controlling terminal; regular files read as usual. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY
+/** Linux's `O_PATH` (the same on every architecture Node runs on; Node does not export it). */
+const O_PATH = 0o10000000
 const CHUNK_BYTES = 1024 * 1024
 
 const MIB = 1024 * 1024
@@ -144,12 +149,27 @@ export const readUntrustedFile = Effect.fn("UntrustedFile.read")(function*(
   allowed?: (realPath: string) => boolean
 ) {
   const result = yield* Effect.acquireUseRelease(
-    Effect.tryPromise({ try: () => open(path, OPEN_FLAGS), catch: (error) => fromSystemError(path, error) }),
+    Effect.tryPromise({
+      try: () => openRegular(path),
+      catch: (error) => error instanceof UntrustedFileError ? error : fromSystemError(path, error)
+    }),
     (handle) => Effect.tryPromise({ try: () => readAll(path, handle, limit, allowed), catch: (error) => fromSystemError(path, error) }),
     (handle) => Effect.promise(() => handle.close().catch(() => undefined))
   )
   return result instanceof UntrustedFileError ? yield* result : result
 })
+
+/** The file at `path` opened for reading, if it is a regular file (see the module comment). */
+const openRegular = async (path: string): Promise<FileHandle> => {
+  const located = await open(path, O_PATH)
+  try {
+    const found = await located.stat()
+    if (!found.isFile()) throw notAFile(path, found)
+    return await open(`/proc/self/fd/${located.fd}`, OPEN_FLAGS)
+  } finally {
+    await located.close().catch(() => undefined)
+  }
+}
 
 /** `readUntrustedFile` as UTF-8 text. */
 export const readUntrustedText = (path: string, limit: ReadLimit) =>
@@ -167,7 +187,14 @@ export const readUntrustedFileSync = (
 ): Buffer | UntrustedFileError => {
   let fd: number
   try {
-    fd = openSync(path, OPEN_FLAGS)
+    const located = openSync(path, O_PATH)
+    try {
+      const found = fstatSync(located)
+      if (!found.isFile()) return notAFile(path, found)
+      fd = openSync(`/proc/self/fd/${located}`, OPEN_FLAGS)
+    } finally {
+      closeSync(located)
+    }
   } catch (error) {
     return fromSystemError(path, error)
   }

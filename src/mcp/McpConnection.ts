@@ -17,7 +17,9 @@ import { VERSION } from "../version.js"
 import { resolveServerProgram, serverProgramPath } from "../agent/exec/ServerPrograms.js"
 import { isToolEnabled, type McpServerConfig } from "../config/McpServerConfig.js"
 import { keepNotificationsBeforeAnswers } from "./NotificationOrder.js"
-import { ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
+import { overLimit } from "../model/ModelOutputLimits.js"
+import { fetchWithEventCap } from "../model/SseEventCap.js"
+import { MAX_MCP_MESSAGE_BYTES, ProcessGroupStdioTransport } from "./ProcessGroupStdioTransport.js"
 
 /** Why a server could not be used; `message` names the server and, for a process, ends with its stderr. */
 export class McpServerError extends Data.TaggedError("McpServerError")<{ readonly message: string }> {}
@@ -113,15 +115,29 @@ const makeTransport = (server: McpServerConfig, context: McpConnectionContext): 
     }
     headers.Authorization = `Bearer ${token}`
   }
-  return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers } })
+  // Its answers are data of any size: one message (a JSON body, or an event of a stream) is cut past the cap
+  // while it arrives, like the stdio transport's lines; a long-lived event stream has no total.
+  const capped = fetchWithEventCap(MAX_MCP_MESSAGE_BYTES, Number.POSITIVE_INFINITY, `MCP server \`${server.name}\`'s answer`)
+  return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers }, fetch: capped })
 }
+
+/**
+ * A server's tools, in all: every one is offered to the model with each request, so a server (its answers
+ * are data) that lists a flood page after page must not grow the server's memory or every request with it.
+ */
+const MAX_TOOLS = 1024
+const MAX_TOOLS_CHARS = 8 * 1024 * 1024
 
 const listAllTools = async (client: Client, signal: AbortSignal, timeout: number) => {
   const tools: Array<McpTool> = []
+  let chars = 0
   let cursor: string | undefined
   for (let page = 0; page < MAX_TOOL_PAGES; page++) {
     const result = await client.listTools(cursor === undefined ? {} : { cursor }, { signal, timeout })
     tools.push(...result.tools)
+    chars += result.tools.reduce((sum, tool) => sum + JSON.stringify(tool).length, 0)
+    if (tools.length > MAX_TOOLS) throw new Error(`its tool list: ${overLimit("the tools", tools.length, MAX_TOOLS, "tools or more")}`)
+    if (chars > MAX_TOOLS_CHARS) throw new Error(`its tool list: ${overLimit("the tools", chars, MAX_TOOLS_CHARS, "characters or more")}`)
     cursor = result.nextCursor
     if (cursor === undefined) break
   }

@@ -13,7 +13,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js"
 const STDERR_TAIL_BYTES = 4096
 
 /** One stdout message may not grow past this: a server that never ends a line cannot grow memory without bound. */
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+export const MAX_MCP_MESSAGE_BYTES = 16 * 1024 * 1024
 
 export interface StdioServerProcess {
   readonly command: string
@@ -39,7 +39,7 @@ export class ProcessGroupStdioTransport implements Transport {
   private child: ChildProcess | undefined
   /** Settles when the process has exited and its pipes are closed (or it never started). */
   private exited: Promise<void> = Promise.resolve()
-  private readonly readBuffer = new ReadBuffer({ maxBufferSize: MAX_MESSAGE_BYTES })
+  private readonly readBuffer = new ReadBuffer({ maxBufferSize: MAX_MCP_MESSAGE_BYTES })
   private stderr = ""
 
   constructor(private readonly server: StdioServerProcess) {}

@@ -36,6 +36,14 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
  */
 export const MAX_CONVERSATION_IMAGE_BYTES = 32 * 1024 * 1024
 
+/**
+ * Characters of a conversation's whole history (every item's text, arguments, outputs and image data),
+ * which stays in memory and is resent with every request: a model answering with large items turn
+ * after turn would grow it without end. 8 times the largest context window (~1M tokens); past it the
+ * oldest contents are elided (`HistoryBound`).
+ */
+export const MAX_HISTORY_CHARS = 32 * 1024 * 1024
+
 /** Output items (messages, reasoning, calls) of one response: the turn keeps each of them. */
 export const MAX_OUTPUT_ITEMS_PER_RESPONSE = 256
 
@@ -71,6 +79,21 @@ export const MAX_ARGV_CHARS = 1024 * 1024
  * real tool schemas nest a handful of levels.
  */
 export const MAX_ARGUMENT_DEPTH = 64
+
+/**
+ * `write_stdin`: characters of one write, and bytes written to a session but not yet read by its
+ * command (what Node queues once the pipe is full). A command that never reads its stdin would
+ * otherwise hold every write in the server's memory; real input is keystrokes or a pasted file.
+ */
+export const MAX_STDIN_WRITE_CHARS = 256 * 1024
+export const MAX_PENDING_STDIN_BYTES = 1024 * 1024
+
+/**
+ * `request_user_input`: options per question (the spec asks for 2–3) and characters of each text shown
+ * to the user (a header, a question, a label, a description): each becomes part of a client's form.
+ */
+export const MAX_USER_INPUT_OPTIONS = 16
+export const MAX_USER_INPUT_TEXT_CHARS = 4096
 
 /** A path the model names (`view_image`, `workdir`): Linux's `PATH_MAX`. */
 export const MAX_PATH_CHARS = 4096

@@ -39,15 +39,17 @@ export const makeEventCounter = (maxEventBytes: number, maxBodyBytes: number) =>
   }
 }
 
-const tooLarge = (over: "event" | "body", maxEventBytes: number, maxBodyBytes: number) =>
+const tooLarge = (over: "event" | "body", maxEventBytes: number, maxBodyBytes: number, source: string) =>
   fatal(
     over === "event"
-      ? `${overLimit("an event of the model's response", maxEventBytes + 1, maxEventBytes, "bytes or more")} ` +
-        "(e.g. one tool call's arguments): the response was dropped"
-      : `${overLimit("the model's response", maxBodyBytes + 1, maxBodyBytes, "bytes or more")}: the response was dropped`
+      ? `${overLimit(`an event of ${source}`, maxEventBytes + 1, maxEventBytes, "bytes or more")} ` +
+        `${source === MODEL_RESPONSE ? "(e.g. one tool call's arguments)" : "(one message)"}: the response was dropped`
+      : `${overLimit(source, maxBodyBytes + 1, maxBodyBytes, "bytes or more")}: the response was dropped`
   )
 
-const capped = (response: Response, maxEventBytes: number, maxBodyBytes: number): Response => {
+const MODEL_RESPONSE = "the model's response"
+
+const capped = (response: Response, maxEventBytes: number, maxBodyBytes: number, source: string): Response => {
   if (response.body === null) return response
   const over = makeEventCounter(maxEventBytes, maxBodyBytes)
   const body = response.body.pipeThrough(
@@ -55,13 +57,20 @@ const capped = (response: Response, maxEventBytes: number, maxBodyBytes: number)
       transform: (chunk, controller) => {
         const limit = over(chunk)
         if (limit === undefined) controller.enqueue(chunk)
-        else controller.error(tooLarge(limit, maxEventBytes, maxBodyBytes))
+        else controller.error(tooLarge(limit, maxEventBytes, maxBodyBytes, source))
       }
     })
   )
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
 
-/** `fetch`, with every response body's events and whole body capped. */
-export const fetchWithEventCap = (maxEventBytes = MAX_STREAM_EVENT_BYTES, maxBodyBytes = MAX_RESPONSE_BYTES): typeof fetch =>
-(input, init) => fetch(input, init).then((response) => capped(response, maxEventBytes, maxBodyBytes))
+/**
+ * `fetch`, with every response body's events and whole body capped; `source` names the body in the
+ * error (a configured MCP server's HTTP answers are capped the same way, one JSON body being one event).
+ */
+export const fetchWithEventCap = (
+  maxEventBytes = MAX_STREAM_EVENT_BYTES,
+  maxBodyBytes = MAX_RESPONSE_BYTES,
+  source = MODEL_RESPONSE
+): typeof fetch =>
+(input, init) => fetch(input, init).then((response) => capped(response, maxEventBytes, maxBodyBytes, source))

@@ -14,6 +14,13 @@ export const InputItem = Schema.Union([
 ])
 export type InputItem = typeof InputItem.Type
 
+/**
+ * Items of one user input. A client sends a few (text, some images); 300,000 empty texts in one 13 MiB
+ * message held the server for seconds while each became a part of the history, the rollout and events.
+ * The faces refuse more with the request; the conversation drops more with an `error` event.
+ */
+export const MAX_INPUT_ITEMS = 1024
+
 /** A JSON Schema object, as the caller wrote it. */
 const FinalOutputJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
 

@@ -105,6 +105,16 @@ export interface ConversationPage {
   readonly nextCursor?: string
 }
 
+/**
+ * The most conversations one page holds, whatever a client asks: each is summarised from its saved
+ * record, and the answer holds them all; a client pages on with the cursor.
+ */
+export const MAX_PAGE_SIZE = 100
+
+/** The page size a client asked for, within 1…`MAX_PAGE_SIZE`; unset stays unset (the default). */
+export const clampPageSize = (asked: number | null | undefined): number | undefined =>
+  asked == null ? undefined : Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(asked)))
+
 export interface ListOptions {
   readonly pageSize?: number | undefined
   readonly cursor?: string | undefined

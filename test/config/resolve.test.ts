@@ -61,6 +61,7 @@ describe("defaults", () => {
       chatgptBaseUrl: "https://chatgpt.com/backend-api/",
       projectDocMaxBytes: 32768,
       codexLinuxSandboxExe: undefined,
+      sandboxMaxProcesses: undefined,
       shellEnvironmentPolicy: { inherit: "all", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] },
       approvalTimeoutMs: undefined,
       modelContextWindow: undefined,

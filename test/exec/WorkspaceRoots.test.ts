@@ -116,7 +116,7 @@ describe("git paths kept read-only", () => {
     const tree = join(work, "tree")
     mkdirSync(tree)
     writeFileSync(join(tree, ".git"), `gitdir: ${gitDir}\n`)
-    assert.deepStrictEqual(gitProtectedPaths(tree, undefined).existing, [join(tree, ".git"), gitDir, common])
+    assert.deepStrictEqual(gitProtectedPaths(tree, {}).existing, [join(tree, ".git"), gitDir, common])
     const roots = workspaceRoots({ ...WW, writable_roots: [work] }, tree, {})
     assert.sameMembers([...roots.readOnly], [join(tree, ".git"), gitDir, common])
   })
@@ -142,16 +142,26 @@ describe("git paths kept read-only", () => {
         "\tpath = not-a-code-path"
       ].join("\n")
     )
-    const paths = gitProtectedPaths(work, undefined)
+    const paths = gitProtectedPaths(work, {})
     assert.sameMembers([...paths.existing], [join(work, ".git"), join(work, ".husky"), join(work, "fsmonitor.sh"), join(work, "extra.gitconfig")])
     assert.deepStrictEqual(paths.missingHookDirs, [])
+  })
+
+  it("a config that includes itself thousands of times is read a bounded number of times", () => {
+    const work = dir()
+    mkdirSync(join(work, ".git"))
+    writeFileSync(join(work, ".git", "config"), `[include]\n${"\tpath = config\n".repeat(5000)}[core]\n\thooksPath = .h\n`)
+    const started = performance.now()
+    const paths = gitProtectedPaths(work, {})
+    assert.isBelow(performance.now() - started, 2000)
+    assert.deepStrictEqual(paths.missingHookDirs, [join(work, ".h")])
   })
 
   it("a configured hooks directory that does not exist yet is to be kept empty", () => {
     const work = dir()
     mkdirSync(join(work, ".git"))
     writeFileSync(join(work, ".git", "config"), "[core]\n\thookspath = hooks-later\n")
-    assert.deepStrictEqual(gitProtectedPaths(work, undefined).missingHookDirs, [join(work, "hooks-later")])
+    assert.deepStrictEqual(gitProtectedPaths(work, {}).missingHookDirs, [join(work, "hooks-later")])
     assert.deepStrictEqual(workspaceRoots(WW, work, {}).emptied, [join(work, "hooks-later")])
   })
 })

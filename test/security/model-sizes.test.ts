@@ -7,11 +7,15 @@
  * memory stays bounded, and the next conversation works. Built server, mock model.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type AgentServer, useAgentServer } from "../support/AgentServer.js"
 import { callCodex, toolOutputs } from "../support/HostileWorkspace.js"
-import { MockTurn, sse } from "../support/MockModelServer.js"
+import { MockTurn, mockConfigToml, sse, startMockModelServer } from "../support/MockModelServer.js"
+import { createRollout } from "../../src/persistence/Rollout.js"
+import { spawnServer } from "../support/ServerProcess.js"
 import { makeTempDir } from "../support/TempDirs.js"
 
 const start = useAgentServer()
@@ -152,6 +156,211 @@ describe("whole responses", () => {
   })
 })
 
+describe("the whole history", () => {
+  it("Responses: 28 MiB of messages in each response: every request stays under the history's cap, oldest contents elided", async () => {
+    const big = (n: number) => ({ type: "message", role: "assistant", content: [{ type: "output_text", text: `${n}`.repeat(14 * MIB), annotations: [] }] })
+    const call = (n: number) => ({ type: "function_call", name: "shell", call_id: `s${n}`, arguments: JSON.stringify({ command: ["echo", `${n}`] }) })
+    const agent = await start([
+      responsesItems(big(1), big(2), call(1)),
+      responsesItems(big(3), big(4), call(2)),
+      MockTurn.message("done")
+    ], { wireApi: "responses" })
+    expect(resultText(await run(agent))).toBe("done")
+    const sizes = agent.model.requests.map((request) => JSON.stringify(request.body).length)
+    expect(sizes.length).toBe(3)
+    for (const size of sizes) expect(size).toBeLessThan(34 * MIB)
+    const last = JSON.stringify(agent.model.requests.at(-1)!.body)
+    expect(last).toContain("[elided: the conversation's history passed 33554432 characters")
+    // The newest items are whole; every call still has its output.
+    expect(last).toContain("4".repeat(1000))
+    const input = agent.model.requests.at(-1)!.body.input as Array<{ type: string; call_id?: string }>
+    const ids = (type: string) => input.filter((item) => item.type === type).map((item) => item.call_id)
+    expect(ids("function_call_output")).toEqual(["s1", "s2"])
+    expect(ids("function_call")).toEqual(["s1", "s2"])
+  }, 120_000)
+})
+
+describe("a client's sizes", () => {
+  it("ten 20 MiB local images in one input: refused past what the history holds, naming the item; memory bounded", async () => {
+    const agent = await start([MockTurn.message("done")], { approvalPolicy: "never" })
+    const { server } = agent
+    const work = makeTempDir("sizes-work-")
+    const png = Buffer.alloc(20 * MIB, 0x41)
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+    writeFileSync(join(work, "big.png"), png)
+    const { conversationId } = (await server.request("newConversation", { cwd: work })).result
+    const images = Array.from({ length: 10 }, () => ({ type: "localImage", data: { path: "big.png" } }))
+    const answer = await server.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text: "look" } }, ...images] }, 60_000)
+    expect(answer.error?.message).toMatch(/^items\[2\]\.data\.path: cannot attach image the input: too large \(\d+ characters, the limit is 33554432\)/)
+    expect(agent.model.requests.length).toBe(0)
+    expect(peakRssMib(agent)).toBeLessThan(400)
+  }, 60_000)
+
+  it("app-server: ten 20 MiB local images in one turn: those past what the history holds are left out; memory bounded", async () => {
+    const model = await startMockModelServer([MockTurn.message("done")])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never" }))
+    const server = spawnServer({ codexHome, args: ["app-server"] })
+    try {
+      await server.request("initialize", { clientInfo: { name: "sizes", title: null, version: "1" }, capabilities: null })
+      server.sendLine(JSON.stringify({ method: "initialized" }))
+      const work = makeTempDir("sizes-work-")
+      const png = Buffer.alloc(20 * MIB, 0x41)
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png)
+      writeFileSync(join(work, "big.png"), png)
+      const threadId = (await server.request("thread/start", { cwd: work })).result.thread.id
+      const images = Array.from({ length: 10 }, () => ({ type: "localImage", path: "big.png" }))
+      const turn = await server.request("turn/start", { threadId, input: [{ type: "text", text: "look", text_elements: [] }, ...images] })
+      await server.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === turn.result.turn.id, "turn/completed", 60_000)
+      expect(JSON.stringify(model.requests[0]!.body).length).toBeLessThan(34 * MIB)
+      const line = readFileSync(`/proc/${server.child.pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM:"))!
+      expect(Number(line.split(/\s+/)[1]) / 1024).toBeLessThan(500)
+    } finally {
+      server.kill()
+      await model.close()
+    }
+  }, 60_000)
+
+  it("an input of 2,000 items: refused with the request on the app-server (turn/start, no turn left waiting) and the conversation API", async () => {
+    const model = await startMockModelServer([MockTurn.message("done")])
+    const codexHome = makeTempDir("codex-home-")
+    writeFileSync(join(codexHome, "config.toml"), mockConfigToml(model.url, { approvalPolicy: "never" }))
+    const appServer = spawnServer({ codexHome, args: ["app-server"] })
+    const api = spawnServer({ codexHome })
+    try {
+      await appServer.request("initialize", { clientInfo: { name: "sizes", title: null, version: "1" }, capabilities: null })
+      appServer.sendLine(JSON.stringify({ method: "initialized" }))
+      const threadId = (await appServer.request("thread/start", { cwd: makeTempDir("sizes-work-") })).result.thread.id
+      const many = Array.from({ length: 2000 }, () => ({ type: "text", text: "x", text_elements: [] }))
+      const turn = await appServer.request("turn/start", { threadId, input: many })
+      expect(turn.error?.message).toBe("input: the input: too large (2000 items, the limit is 1024)")
+      const next = await appServer.request("turn/start", { threadId, input: [{ type: "text", text: "hi", text_elements: [] }] })
+      await appServer.waitFor((m) => m.method === "turn/completed" && m.params.turn.id === next.result.turn.id, "the next turn completed")
+
+      await api.initialize()
+      const { conversationId } = (await api.request("newConversation", { cwd: makeTempDir("sizes-work-") })).result
+      const items = Array.from({ length: 2000 }, () => ({ type: "text", data: { text: "x" } }))
+      const answer = await api.request("sendUserMessage", { conversationId, items })
+      expect(answer.error?.message).toBe("items: the input: too large (2000 items, the limit is 1024)")
+    } finally {
+      appServer.kill()
+      api.kill()
+      await model.close()
+    }
+  })
+
+  it("a page of 1,000,000 conversations asked for: at most 100, and a cursor to the rest", async () => {
+    const agent = await start([])
+    for (let i = 0; i < 120; i++) {
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`
+      createRollout(agent.codexHome, { id, cwd: "/", model: "m", originator: "t", instructions: null }, new Date(Date.UTC(2026, 0, 1, 0, 0, i))).close()
+    }
+    const page = await agent.server.request("listConversations", { pageSize: 1_000_000 })
+    expect(page.result.items.length).toBe(100)
+    expect(typeof page.result.nextCursor).toBe("string")
+    const rest = await agent.server.request("listConversations", { pageSize: 1_000_000, cursor: page.result.nextCursor })
+    expect(rest.result.items.length).toBe(20)
+  })
+
+  it("input queued while a turn runs: past what the history holds, an error event and the input dropped", async () => {
+    const agent = await start([
+      // The turn runs until the test says `go`, so every input below is queued.
+      MockTurn.functionCall("shell", { command: ["sh", "-c", "while [ ! -e go ]; do sleep 0.1; done"] }, "wait"),
+      MockTurn.message("done")
+    ], { approvalPolicy: "never" })
+    const { server } = agent
+    const work = makeTempDir("sizes-work-")
+    const { conversationId } = (await server.request("newConversation", { cwd: work })).result
+    await server.request("addConversationListener", { conversationId })
+    const send = (text: string) => server.request("sendUserMessage", { conversationId, items: [{ type: "text", data: { text } }] }, 60_000)
+    await send("start")
+    await server.waitFor((m) => m.method === "codex/event/exec_command_begin", "the command started")
+    for (let i = 0; i < 5; i++) await send(`${i}`.repeat(10 * MIB))
+    const error = await server.waitFor((m) => m.method === "codex/event/error", "an error event")
+    expect(error.params.msg.message).toMatch(/^the input queued for the running turn: too large \(\d+ characters, the limit is 33554432\): this input was dropped/)
+    writeFileSync(join(work, "go"), "")
+    await server.waitFor((m) => m.method === "codex/event/task_complete", "task_complete", 60_000)
+    const last = JSON.stringify(agent.model.requests.at(-1)!.body)
+    expect(last).toContain("2".repeat(1000))
+    expect(last).not.toContain("3".repeat(1000))
+  }, 120_000)
+})
+
+/**
+ * A configured streamable-HTTP MCP server whose one tool, `flood`, answers with `mib` MiB of text in one
+ * JSON body, written in 1 MiB pieces as a hostile server would.
+ */
+const startFloodingMcpServer = async (mib: number, toolPages = false) => {
+  const server = createServer((request, response) => {
+    if (request.method !== "POST") return void response.writeHead(405).end()
+    let body = ""
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()))
+    request.on("end", () => {
+      const message = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } }
+      if (message.id === undefined) return void response.writeHead(202).end()
+      const answer = (result: object) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }))
+      if (message.method === "initialize") {
+        return answer({ protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "flood", version: "1" } })
+      }
+      if (message.method === "tools/list" && toolPages) {
+        // 500 tools of 20 KiB each, page after page, never a last one.
+        const tools = Array.from({ length: 500 }, (_, i) => ({ name: `t${i}`, description: "d".repeat(20 * 1024), inputSchema: { type: "object", properties: {} } }))
+        return answer({ tools, nextCursor: "more" })
+      }
+      if (message.method === "tools/list") return answer({ tools: [{ name: "flood", inputSchema: { type: "object", properties: {} } }] })
+      response.writeHead(200, { "content-type": "application/json" })
+      response.write(`{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`)
+      const piece = "f".repeat(MIB)
+      let left = mib
+      const more = () => {
+        while (left > 0) {
+          left--
+          if (!response.write(piece)) return void response.once("drain", more)
+        }
+        response.end("\"}]}}")
+      }
+      response.on("error", () => {})
+      more()
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/mcp`, close: () => new Promise<void>((done) => server.close(() => done())) }
+}
+
+describe("a configured MCP server's answers", () => {
+  it("an HTTP MCP server answering with 100 MiB: cut while it arrives, an error result, bounded memory, the turn goes on", async () => {
+    const mcp = await startFloodingMcpServer(100)
+    try {
+      const agent = await start([
+        MockTurn.functionCall("flood__flood", {}, "f1"),
+        MockTurn.message("done")
+      ], { extra: `[mcp_servers.flood]\nurl = "${mcp.url}"\n` })
+      expect(resultText(await run(agent))).toBe("done")
+      expect(toolOutputs(agent.model)[0]).toMatch(/MCP server `flood`'s answer: too large \(16777217 bytes or more, the limit is 16777216\)/)
+      expect(peakRssMib(agent)).toBeLessThan(300)
+    } finally {
+      await mcp.close()
+    }
+  }, 60_000)
+})
+
+describe("a configured MCP server's tool list", () => {
+  it("an HTTP MCP server listing 10 MiB of tools page after page: refused at start with a clear error, bounded memory, the turn goes on", async () => {
+    const mcp = await startFloodingMcpServer(0, true)
+    try {
+      const agent = await start([MockTurn.message("done")], { extra: `[mcp_servers.flood]\nurl = "${mcp.url}"\n` })
+      const call = await run(agent)
+      expect(resultText(call)).toBe("done")
+      expect(JSON.stringify(call.events)).toMatch(/MCP server `flood` failed to start: its tool list: the tools: too large \(\d+ characters or more, the limit is 8388608\)/)
+      expect(peakRssMib(agent)).toBeLessThan(400)
+      expect(JSON.stringify(agent.model.requests[0]!.body).length).toBeLessThan(MIB)
+    } finally {
+      await mcp.close()
+    }
+  }, 120_000)
+})
+
 describe("counts inside a call", () => {
   it("update_plan with 100,000 steps: an error result, no plan_update event", async () => {
     const plan = Array.from({ length: 100_000 }, () => ({ step: "s", status: "pending" }))
@@ -160,6 +369,23 @@ describe("counts inside a call", () => {
     expect(resultText(call)).toBe("done")
     expect(call.events.map((event) => event.type)).not.toContain("plan_update")
     expect(toolOutputs(agent.model)[0]).toMatch(/^the plan: too large \(100000 steps, the limit is 256\)/)
+  })
+
+  it("request_user_input with 10,000 options or a 10,000-character question: an error result, nobody is asked", async () => {
+    const option = { label: "a", description: "b" }
+    const question = (options: ReadonlyArray<object>, text = "which?") => ({ questions: [{ id: "q", header: "h", question: text, options }] })
+    const agent = await start([
+      MockTurn.functionCall("request_user_input", question(Array.from({ length: 10_000 }, () => option)), "many"),
+      MockTurn.functionCall("request_user_input", question([option, option], "w".repeat(10_000)), "long"),
+      MockTurn.message("done")
+    ], { extra: "experimental_use_unified_exec_tool = true" })
+    const call = await run(agent)
+    expect(resultText(call)).toBe("done")
+    expect(call.asked).toEqual([])
+    expect(call.events.map((event) => event.type)).not.toContain("request_user_input")
+    const [many, long] = toolOutputs(agent.model)
+    expect(many).toBe("request_user_input: the options of question `q`: too large (10000 options, the limit is 16)")
+    expect(long).toBe("request_user_input: a text of a question: too large (10000 characters, the limit is 4096)")
   })
 
   it("a patch of 5,000 files (or 20,000 @@ chunks): refused by the parser, nothing written", async () => {
@@ -223,5 +449,25 @@ describe("counts inside a call", () => {
     expect(outputs.filter((output) => output === "attached local image path").length).toBeLessThanOrEqual(3)
     expect(outputs.at(-1)).toMatch(/unable to attach image: the conversation's images: too large/)
     expect(peakRssMib(agent)).toBeLessThan(700)
+  })
+
+  it("write_stdin: one write over 256 Ki characters, or input a command never reads past 1 MiB, is refused, not queued", async () => {
+    const write = (chars: string, callId: string) => MockTurn.functionCall("write_stdin", { session_id: 1000, chars, yield_time_ms: 250 }, callId)
+    const agent = await start([
+      MockTurn.functionCall("exec_command", { cmd: "sleep 60", yield_time_ms: 250 }, "start"),
+      write("x".repeat(300 * 1024), "big"),
+      ...Array.from({ length: 8 }, (_, i) => write("y".repeat(200 * 1024), `w${i}`)),
+      MockTurn.functionCall("exec_command", { cmd: `echo ${"c".repeat(1.5 * MIB)}` }, "long"),
+      MockTurn.message("done")
+    ], { extra: "experimental_use_unified_exec_tool = true" })
+    expect(resultText(await run(agent))).toBe("done")
+    const [, big, ...rest] = toolOutputs(agent.model)
+    const writes = rest.slice(0, 8)
+    expect(big).toMatch(/^write_stdin failed: one write: too large \(307200 characters, the limit is 262144\)/)
+    // The pipe takes 64 KiB, the server queues up to 1 MiB more: the fifth write and every later one are refused.
+    const refused = writes.filter((output) => /the input waiting for session 1000 to read it: too large \(\d+ bytes, the limit is 1048576\)/.test(output))
+    expect(writes.length - refused.length).toBeLessThanOrEqual(5)
+    expect(refused.length).toBeGreaterThanOrEqual(3)
+    expect(rest[8]).toMatch(/the command: too large \(1572869 characters, the limit is 1048576\)/)
   })
 })

@@ -270,6 +270,78 @@ describe("I2: hooks the user's own git configuration puts in the work tree", () 
   })
 })
 
+describe("I2: a hooks path from wherever git finds the user's config", () => {
+  /** Each case writes the user's config its own way and says which environment the server and the user's git share. */
+  const cases: ReadonlyArray<{ readonly name: string; readonly setup: (stage: Stage) => Record<string, string> }> = [
+    {
+      name: "GIT_CONFIG_GLOBAL naming a file of its own",
+      setup: (stage) => {
+        const file = join(stage.root, "global.gitconfig")
+        writeFileSync(file, "[core]\n\thooksPath = .githooks\n")
+        return { GIT_CONFIG_GLOBAL: file }
+      }
+    },
+    {
+      name: "XDG_CONFIG_HOME/git/config",
+      setup: (stage) => {
+        const xdg = join(stage.root, "xdg")
+        mkdirSync(join(xdg, "git"), { recursive: true })
+        writeFileSync(join(xdg, "git", "config"), "[core]\n\thooksPath = .githooks\n")
+        return { XDG_CONFIG_HOME: xdg }
+      }
+    },
+    {
+      name: "a file ~/.gitconfig includes",
+      setup: (stage) => {
+        writeFileSync(join(stage.home, ".gitconfig"), "[include]\n\tpath = ~/.config/team.gitconfig\n")
+        mkdirSync(join(stage.home, ".config"), { recursive: true })
+        writeFileSync(join(stage.home, ".config", "team.gitconfig"), "[core]\n\thooksPath = .githooks\n")
+        return {}
+      }
+    },
+    {
+      name: "a conditional include (includeIf gitdir) after a hooksPath of its own",
+      setup: (stage) => {
+        writeFileSync(join(stage.home, ".gitconfig"), `[core]\n\thooksPath = /nonexistent\n[includeIf "gitdir:${stage.root}/"]\n\tpath = work.gitconfig\n`)
+        writeFileSync(join(stage.home, "work.gitconfig"), "[core]\n\thooksPath = .githooks\n")
+        return {}
+      }
+    },
+    {
+      name: "GIT_CONFIG_COUNT pairs in the environment",
+      setup: () => ({ GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "core.hooksPath", GIT_CONFIG_VALUE_0: ".githooks" })
+    },
+    {
+      name: "git -c (GIT_CONFIG_PARAMETERS)",
+      setup: () => ({ GIT_CONFIG_PARAMETERS: "'core.hooksPath'='.githooks'" })
+    }
+  ]
+
+  it.each(cases)("$name: the model can neither fill .githooks nor create it", async ({ setup }) => {
+    const stage = makeStage()
+    makeRepo(stage.work)
+    mkdirSync(join(stage.work, ".githooks"))
+    const app = join(stage.work, "app")
+    makeRepo(app)
+    const env = setup(stage)
+    const marker = join(stage.outside, "hook-ran")
+    const plant = (dir: string) =>
+      `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+    const { server, model } = await start(stage, [
+      sh(plant(".githooks"), "existing"),
+      sh(plant("app/.githooks"), "missing"),
+      MockTurn.message("done")
+    ], { env })
+    await call(server, { cwd: stage.work })
+    for (const output of toolOutputs(model)) expect(JSON.parse(output).output).not.toContain("planted")
+    // The user's git, with the same environment as the server.
+    for (const repo of [stage.work, app]) {
+      execFileSync("git", ["checkout", "-q", "-b", "other"], { cwd: repo, env: { ...process.env, HOME: stage.home, ...env }, stdio: "pipe" })
+    }
+    expect(existsSync(marker)).toBe(false)
+  })
+})
+
 describe("I2: asking to leave the sandbox under approval `never`", () => {
   const write = (outside: string, name: string) => `echo pwned > ${join(outside, name)}`
   it.each([

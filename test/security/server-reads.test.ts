@@ -9,7 +9,8 @@
  * `auth.json`, must not be read through, or the provider key and the signed-in tokens end up in the
  * events every client of the conversation gets (and in approval requests).
  */
-import { writeFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { existsSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { callCodex, runExec, toolOutputs, useHostileStage } from "../support/HostileWorkspace.js"
@@ -89,6 +90,32 @@ describe("I3: the server reads no file for the model where a command could not",
     expect(env).toContain("PATH")
     expect(env).not.toContain(API_KEY)
     expect(env).not.toContain(TOKEN)
+  })
+
+  it("a FIFO or a device as an image, a project doc or a patched file: never opened, so a writer waiting on the FIFO stays waiting", async () => {
+    const stage = makeStage()
+    const fifos = ["image.png", "AGENTS.md", "patched.txt"].map((name) => join(stage.work, name))
+    const writers = fifos.map((fifo) => {
+      execFileSync("mkfifo", [fifo])
+      // Opening a FIFO to write waits for a reader: the marker appears only if the server opened it.
+      return spawn("sh", ["-c", `exec 3>'${fifo}' && touch '${fifo}.opened'`], { stdio: "ignore" })
+    })
+    try {
+      const { server, model } = await start(stage, [
+        MockTurn.functionCall("view_image", { path: "image.png" }, "img"),
+        MockTurn.functionCall("view_image", { path: "/dev/zero" }, "dev"),
+        MockTurn.applyPatch("*** Begin Patch\n*** Update File: patched.txt\n@@\n+more\n*** End Patch", { callId: "upd" }),
+        MockTurn.message("done")
+      ])
+      await callCodex(server, { sandbox: "workspace-write", "approval-policy": "never", cwd: stage.work })
+      const [image, device, patch] = toolOutputs(model)
+      expect(image).toMatch(/not a regular file \(a FIFO\)/)
+      expect(device).toMatch(/not a regular file \(a character device\)/)
+      expect(patch).not.toContain("more")
+      for (const fifo of fifos) expect(existsSync(`${fifo}.opened`)).toBe(false)
+    } finally {
+      for (const writer of writers) writer.kill("SIGKILL")
+    }
   })
 })
 

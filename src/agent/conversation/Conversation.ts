@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
 import type { Event, EventMsg, EventOf } from "../../rpc/Event.js"
-import type { InputItem, McpElicitAnswer, Op } from "../../rpc/Op.js"
+import { type InputItem, MAX_INPUT_ITEMS, type McpElicitAnswer, type Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
 import type { ConversationMcpTools } from "./ConversationMcpTools.js"
@@ -25,6 +25,8 @@ import { promptText, type RunningTask, taskFailureMessage, turnEndAnnotations } 
 import { TurnDiffTracker } from "../patch/TurnDiffTracker.js"
 import type { SessionApprovals, Tool, ToolContext } from "../Tool.js"
 import { runCompactTask } from "../compact/Compaction.js"
+import { MAX_HISTORY_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
+import { holdHistoryBound, inputChars } from "./HistoryBound.js"
 import { type ReviewRequest, reviewTurnContext, runReviewTask } from "../review/ReviewTask.js"
 import {
   appendUserInput,
@@ -162,6 +164,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   yield* Effect.forEach(workspaces.hold(options.turnContext.cwd), (ended) => Effect.logWarning(ended), { discard: true })
   const submissions = yield* Queue.unbounded<Submission>()
   const history: Array<ResponseItem> = [...options.initialHistory]
+  holdHistoryBound(history)
   const session: SessionApprovals = {
     approvedCommands: new Set(),
     saidWarnings: new Set(),
@@ -188,7 +191,17 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
     Effect.suspend(() => {
       if (items.length === 0) return Effect.void
       // Written first: what the store refused is not in the history the model sees either.
-      return (options.onRecord?.(items, stamp) ?? Effect.void).pipe(Effect.andThen(Effect.sync(() => void history.push(...items))))
+      return (options.onRecord?.(items, stamp) ?? Effect.void).pipe(
+        Effect.andThen(Effect.sync(() => {
+          history.push(...items)
+          return holdHistoryBound(history)
+        })),
+        Effect.flatMap((held) =>
+          held === undefined ? Effect.void : Effect.logWarning("history over its cap: the oldest contents were elided").pipe(
+            Effect.annotateLogs({ conversation: options.id, chars_before: held.before, chars_after: held.after })
+          )
+        )
+      )
     })
 
   const replaceHistory = (items: ReadonlyArray<ResponseItem>, stamp?: SubmissionStamp) =>
@@ -362,11 +375,24 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
 
   /** Local images are read here, when the input arrives, so the task itself never touches the files. */
   const input = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
+    items.length > MAX_INPUT_ITEMS
+      ? publish(submission.id, { type: "error", message: `${overLimit("the input", items.length, MAX_INPUT_ITEMS, "items")}: it was dropped` })
+      : acceptInput(submission, items, turn)
+
+  const acceptInput = (submission: Submission, items: ReadonlyArray<InputItem>, turn: TurnContext) =>
     appendUserInput(historyLog, items).pipe(
       Effect.andThen(inlineLocalImages(items, turn.cwd, turn.config.codexHome)),
       Effect.flatMap((inline) =>
         Effect.suspend((): Effect.Effect<void, ConversationUnavailable> => {
           if (task === undefined) return startTask(submission.id, inline, turn, stampOf(submission))
+          // Queued input joins the history when the task takes it: a client may not queue more than the history holds.
+          const queued = [...pendingInput, inline].reduce((sum, items) => sum + inputChars(items), 0)
+          if (queued > MAX_HISTORY_CHARS) {
+            return publish(submission.id, {
+              type: "error",
+              message: `${overLimit("the input queued for the running turn", queued, MAX_HISTORY_CHARS, "characters")}: this input was dropped`
+            })
+          }
           return (options.onQueue?.(userMessageFromInput(inline), stampOf(submission)) ?? Effect.void).pipe(
             Effect.andThen(Effect.sync(() => void pendingInput.push(inline)))
           )

@@ -20,7 +20,9 @@ import { Effect, Option, Schema } from "effect"
 import { BoundedOutput } from "./BoundedOutput.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
 import { registerRunningSandbox } from "./LiveWorkspaces.js"
+import { DEFAULT_MAX_PROCESSES, processLimitPrefix } from "./ProcessLimit.js"
 import { findBwrap, planSandbox, type SandboxPlan, sandboxStdio, type SandboxSpec, type SandboxUnavailable, sendSandboxFilter } from "./Sandbox.js"
+import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
 import { closeMounts, openMounts, type SandboxMount } from "./SandboxMounts.js"
 
 /** The reference's default command timeout. */
@@ -221,7 +223,8 @@ const commandLine = Effect.fnUntraced(function*(options: StartCommandOptions) {
   }
   const plan = planSandbox(sandbox.spec, options.cwd, sandboxStdio(sandbox.spec.policy, "pipe").length)
   if ("refused" in plan) return yield* new ExecError({ message: `sandbox refused: ${plan.refused}` })
-  return { argv: [bwrap, ...plan.args, "--", ...options.argv], mounts: plan.mounts, guard: plan.guard } satisfies Launch
+  const limit = processLimitPrefix(sandbox.spec.maxProcesses ?? DEFAULT_MAX_PROCESSES, bwrap, yield* ProcessEnvironment)
+  return { argv: [bwrap, ...plan.args, "--", ...limit, ...options.argv], mounts: plan.mounts, guard: plan.guard } satisfies Launch
 })
 
 /**

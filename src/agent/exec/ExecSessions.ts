@@ -6,8 +6,9 @@
  * group gets SIGKILL. The reference leaves such processes running after the turn; here nothing a
  * task started outlives it.
  *
- * Memory is bounded per session: unread output keeps its head and tail (`BoundedOutput`), and a task
- * may hold at most `MAX_SESSIONS` running commands.
+ * Memory is bounded per session: unread output keeps its head and tail (`BoundedOutput`), input the
+ * command has not read is capped by the caller (`pendingInputBytes`), and a task may hold at most
+ * `MAX_SESSIONS` running commands.
  */
 import type { Writable } from "node:stream"
 import { Deferred, Effect, Scope } from "effect"
@@ -33,6 +34,8 @@ export interface ExecSession {
   readonly startedMs: number
   /** Writes to the command's stdin; false when stdin is gone (the command closed it or exited). */
   readonly write: (chars: string) => Effect.Effect<boolean>
+  /** Bytes written that the command has not read yet (queued in the server once the pipe is full). */
+  readonly pendingInputBytes: () => number
   /** The output since the last read, and how many bytes were dropped from its middle. */
   readonly read: () => { readonly text: string; readonly totalBytes: number }
   /** Completes once the command exited and its output was drained. */
@@ -106,6 +109,7 @@ export const makeExecSessions = (scope: Scope.Scope): ExecSessions => {
             if (stdin === null || stdin.destroyed || !stdin.writable) return resume(Effect.succeed(false))
             stdin.write(chars, (error) => resume(Effect.succeed(error == null)))
           }),
+        pendingInputBytes: () => stdin === null || stdin.destroyed ? 0 : stdin.writableLength,
         read: () => {
           const taken = unread
           unread = new BoundedOutput(UNREAD_BYTES / 2, UNREAD_BYTES / 2)

@@ -14,7 +14,7 @@
  */
 import { lstatSync, realpathSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
+import { type GitConfigEnv, gitCodePaths, readGitText } from "./GitConfigFiles.js"
 import { isDirectory } from "./PathLookup.js"
 
 const realPath = (path: string) => {
@@ -25,58 +25,13 @@ const realPath = (path: string) => {
   }
 }
 
-/** Real git config and `.git` files are a few KiB; a larger one is read only this far. */
-const MAX_GIT_FILE_BYTES = 1024 * 1024
-
-/**
- * A git file's text, when it is a regular file: the work tree is the model's, so a `.git` or a config
- * there may be a FIFO (a plain read would block the whole server) or enormous.
- */
-const readText = (path: string): string | undefined => {
-  const bytes = readUntrustedFileSync(path, { maxBytes: MAX_GIT_FILE_BYTES, oversize: "truncate" })
-  return bytes instanceof UntrustedFileError ? undefined : bytes.toString("utf8")
-}
-
 /** The git directories a `.git` file names: its `gitdir:` and, for a worktree, that directory's `commondir`. */
 const gitDirsNamedBy = (gitFile: string): Array<string> => {
-  const line = /^gitdir:\s*(.+?)\s*$/m.exec(readText(gitFile) ?? "")
+  const line = /^gitdir:\s*(.+?)\s*$/m.exec(readGitText(gitFile) ?? "")
   if (line === null) return []
   const gitDir = resolve(dirname(gitFile), line[1]!)
-  const commonDir = readText(join(gitDir, "commondir"))
+  const commonDir = readGitText(join(gitDir, "commondir"))
   return [gitDir, ...(commonDir === undefined ? [] : [resolve(gitDir, commonDir.trim())])].filter(isDirectory)
-}
-
-/** Config keys (lower-case, section.key) whose values are paths git runs or reads config from. */
-const CODE_PATH_KEY = /^(core\.hookspath|core\.fsmonitor|include\.path|includeif\..*\.path)$/
-
-interface CodePath {
-  readonly value: string
-  /** `core.hooksPath`: protected even before it exists, so the model cannot create it. */
-  readonly isHooksPath: boolean
-}
-
-/**
- * The values of the code-path keys in one git config file. A line-level reading of git's format:
- * `[section]` / `[section "sub"]` headers, `key = value` lines, quotes and comments stripped.
- */
-const codePathValues = (configText: string): Array<CodePath> => {
-  const values: Array<CodePath> = []
-  let section = ""
-  for (const raw of configText.split("\n")) {
-    const line = raw.trim()
-    const header = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"(.*)")?\s*\]/.exec(line)
-    if (header !== null) {
-      section = header[2] === undefined ? header[1]!.toLowerCase() : `${header[1]!.toLowerCase()}.${header[2]}`
-      continue
-    }
-    const entry = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/.exec(line)
-    if (entry === null) continue
-    const key = `${section.toLowerCase()}.${entry[1]!.toLowerCase()}`
-    if (!CODE_PATH_KEY.test(key)) continue
-    const value = entry[2]!.replace(/\s[#;].*$/, "").trim().replace(/^"(.*)"$/, "$1")
-    if (value !== "") values.push({ value, isHooksPath: key === "core.hookspath" })
-  }
-  return values
 }
 
 /** A config value as a path: `~/` is home; relative paths are tried from the work tree and the config's directory. */
@@ -123,35 +78,29 @@ const protectedFor = (path: string): string => {
 }
 
 /**
- * The user's and the system's git config files: git reads them in every repository, and a relative
- * `core.hooksPath` there (`.githooks`, a team convention) names a directory in each work tree.
+ * The protected paths of the repository whose work tree is `root` (none when it has no `.git`), with
+ * the config git would read there under the environment `env` (see `GitConfigFiles`).
  */
-const userConfigFiles = (home: string | undefined): Array<string> => [
-  "/etc/gitconfig",
-  ...(home === undefined ? [] : [join(home, ".gitconfig"), join(home, ".config", "git", "config")])
-]
-
-/** The protected paths of the repository whose work tree is `root` (none when it has no `.git`). */
-export const gitProtectedPaths = (root: string, home: string | undefined): GitProtectedPaths => {
+export const gitProtectedPaths = (root: string, env: GitConfigEnv): GitProtectedPaths => {
   const dotGit = join(root, ".git")
   if (!exists(dotGit)) return { existing: [], missingHookDirs: [] }
+  const home = env.HOME
   const real = realPath(dotGit)
   const gitDirs = isDirectory(real) ? [real] : gitDirsNamedBy(real).map(realPath)
-  const configs = [
-    ...userConfigFiles(home).map((file) => ({ file, dir: dirname(file) })),
-    ...gitDirs.map((gitDir) => ({ file: join(gitDir, "config"), dir: gitDir }))
-  ]
-  // In git's order (system, user, repository): the last `core.hooksPath` is the one git uses.
-  const values = configs.flatMap(({ file, dir }) => codePathValues(readText(file) ?? "").map((codePath) => ({ codePath, dir })))
-  const lastHooksPath = values.findLastIndex(({ codePath }) => codePath.isHooksPath)
-  const configured = values.flatMap(({ codePath, dir }, index) =>
-    candidatePaths(codePath.value, root, dir, home).map((path) => ({ path, isHooksPath: index === lastHooksPath }))
-  )
-  const usable = configured.map((entry) => ({ ...entry, outcome: lstatOutcome(entry.path) }))
-    .filter(({ outcome }) => outcome !== "unusable")
-  const existing = usable.filter(({ outcome }) => outcome !== "missing").map(({ path }) => realPath(protectedFor(path)))
-  const hooksPaths = usable.filter(({ isHooksPath }) => isHooksPath)
-  // A relative hooksPath is relative to the work tree; the config-directory reading is only a guess for other keys.
-  const missingHookDirs = hooksPaths.length === 0 || hooksPaths.some(({ outcome }) => outcome !== "missing") ? [] : [hooksPaths[0]!.path]
-  return { existing: [...new Set([real, ...gitDirs, ...existing])], missingHookDirs }
+  const values = gitCodePaths(root, gitDirs, env)
+  // The last `core.hooksPath` is the one git uses; one set by a conditional include after it may be.
+  const lastSure = values.findLastIndex(({ conditional, isHooksPath }) => isHooksPath && !conditional)
+  const configured = values.map((codePath, index) => ({
+    candidates: candidatePaths(codePath.value, root, codePath.dir, home)
+      .map((path) => ({ path, outcome: lstatOutcome(path) }))
+      .filter(({ outcome }) => outcome !== "unusable"),
+    mayBeHooksPath: codePath.isHooksPath && index >= lastSure
+  }))
+  const existing = configured.flatMap(({ candidates }) => candidates)
+    .filter(({ outcome }) => outcome !== "missing").map(({ path }) => realPath(protectedFor(path)))
+  // A relative hooksPath is relative to the work tree (the first candidate); the config-directory reading is only a guess for other keys.
+  const missingHookDirs = configured
+    .filter(({ candidates, mayBeHooksPath }) => mayBeHooksPath && candidates.length > 0 && candidates.every(({ outcome }) => outcome === "missing"))
+    .map(({ candidates }) => candidates[0]!.path)
+  return { existing: [...new Set([real, ...gitDirs, ...existing])], missingHookDirs: [...new Set(missingHookDirs)] }
 }

@@ -57,6 +57,8 @@ export interface SandboxSpec {
   readonly env?: RootsEnv | undefined
   /** The conversation's record of its roots (see `RootIdentities`); without it nothing is compared. */
   readonly identities?: RootIdentities | undefined
+  /** The processes the command may have at once (`sandbox_max_processes`, see `ProcessLimit`); the default when unset. */
+  readonly maxProcesses?: number | undefined
 }
 
 /** The descriptor bwrap reads the seccomp filter from (see `SocketFilter`); the runner passes it as fd 3. */

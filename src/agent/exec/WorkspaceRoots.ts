@@ -29,6 +29,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
+import { type GitConfigEnv, gitConfigEnvOf } from "./GitConfigFiles.js"
 import { gitProtectedPaths } from "./GitProtectedPaths.js"
 import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { nestedRepositories } from "./NestedRepositories.js"
@@ -38,14 +39,17 @@ import { isDirectory } from "./PathLookup.js"
 export interface RootsEnv {
   readonly TMPDIR?: string | undefined
   readonly HOME?: string | undefined
+  /** The variables git finds its config by (`GitConfigFiles`): the user's git there reads the same config. */
+  readonly git?: GitConfigEnv | undefined
   /** The other conversations' workspaces (see `LiveWorkspaces`): protected like this one where the roots reach them. */
   readonly liveWorkspaces?: ReadonlyArray<string> | undefined
 }
 
-/** The roots' view of the server: its `$TMPDIR` and `$HOME`, and the live conversations' workspaces. */
-export const rootsEnvOf = (env: { readonly TMPDIR?: string | undefined; readonly HOME?: string | undefined }): RootsEnv => ({
+/** The roots' view of the server: its `$TMPDIR`, `$HOME` and git's config variables, and the live conversations' workspaces. */
+export const rootsEnvOf = (env: Readonly<Record<string, string | undefined>>): RootsEnv => ({
   TMPDIR: env.TMPDIR,
   HOME: env.HOME,
+  git: gitConfigEnvOf(env),
   liveWorkspaces: liveWorkspaces()
 })
 
@@ -182,7 +186,8 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   const nested = projects.flatMap((root) => nestedRepositories(root))
   const topRepos = [...new Set([...writable, ...rootAncestors, ...others, ...projects.flatMap(childDirectories), ...nested])]
   const repos = [...topRepos, ...topRepos.flatMap(submoduleDirectories)]
-  const git = repos.map((root) => gitProtectedPaths(root, home))
+  const gitEnv = { ...env.git, HOME: home }
+  const git = repos.map((root) => gitProtectedPaths(root, gitEnv))
   const readOnly = [...new Set(git.flatMap((paths) => paths.existing))].filter(insideWritable)
   const emptied = [...new Set(git.flatMap((paths) => paths.missingHookDirs))].filter(insideWritable)
   const anchors = [...writable, ...others, ...readOnly.map(dirname), ...emptied.map(dirname)]

@@ -86,7 +86,8 @@ const turnSandbox = (context: ToolContext, env: Environment): SandboxSpec => ({
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
   env: rootsEnvOf(env),
-  identities: context.session.roots
+  identities: context.session.roots,
+  maxProcesses: context.turn.config.sandboxMaxProcesses
 })
 
 /** Applies `patch` for the model; the answer is the text the model reads. */

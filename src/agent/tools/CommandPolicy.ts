@@ -57,7 +57,8 @@ const sandboxSpec = (context: ToolContext, policy: SandboxPolicy, env: Environme
   workspace: context.turn.cwd,
   codexHome: context.turn.config.codexHome,
   env: rootsEnvOf(env),
-  identities: context.session.roots
+  identities: context.session.roots,
+  maxProcesses: context.turn.config.sandboxMaxProcesses
 })
 
 /** Whether the warning below was logged; by default once per process, a program may provide its own. */

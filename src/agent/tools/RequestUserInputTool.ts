@@ -7,6 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { type FunctionToolSpec, functionParameters } from "../../model/Prompt.js"
+import { MAX_USER_INPUT_OPTIONS, MAX_USER_INPUT_TEXT_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { UserInputQuestion } from "../../rpc/Event.js"
 import type { Tool, ToolCall, ToolContext } from "../Tool.js"
 
@@ -38,6 +39,19 @@ const spec: FunctionToolSpec = {
 
 const decodeArgs = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Struct({ questions: Schema.Array(UserInputQuestion) })))
 
+/** The first size over its cap in `questions`, said as every cap says it; undefined when all fit. */
+const oversized = (questions: ReadonlyArray<UserInputQuestion>): string | undefined => {
+  for (const question of questions) {
+    if (question.options.length > MAX_USER_INPUT_OPTIONS) {
+      return overLimit(`the options of question \`${question.id.slice(0, 64)}\``, question.options.length, MAX_USER_INPUT_OPTIONS, "options")
+    }
+    const texts = [question.id, question.header, question.question, ...question.options.flatMap((option) => [option.label, option.description])]
+    const longest = Math.max(...texts.map((text) => text.length))
+    if (longest > MAX_USER_INPUT_TEXT_CHARS) return overLimit("a text of a question", longest, MAX_USER_INPUT_TEXT_CHARS, "characters")
+  }
+  return undefined
+}
+
 export const NO_ANSWER = "request_user_input: the user did not answer"
 
 const run = (call: ToolCall, context: ToolContext): Effect.Effect<string> =>
@@ -48,6 +62,8 @@ const run = (call: ToolCall, context: ToolContext): Effect.Effect<string> =>
     if (questions.length === 0 || questions.length > MAX_QUESTIONS) {
       return `request_user_input: ask between 1 and ${MAX_QUESTIONS} questions (got ${questions.length})`
     }
+    const tooLarge = oversized(questions)
+    if (tooLarge !== undefined) return `request_user_input: ${tooLarge}`
     const answers = yield* context.requestUserInput(call.callId, questions)
     return Object.keys(answers).length === 0 ? NO_ANSWER : JSON.stringify({ answers })
   })

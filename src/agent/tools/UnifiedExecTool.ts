@@ -14,7 +14,13 @@
 import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
 import { Deferred, Effect, Option, Schema } from "effect"
-import { MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
+import {
+  MAX_ARGV_CHARS,
+  MAX_PATH_CHARS,
+  MAX_PENDING_STDIN_BYTES,
+  MAX_STDIN_WRITE_CHARS,
+  overLimit
+} from "../../model/ModelOutputLimits.js"
 import { durationFromMillis } from "../../rpc/Event.js"
 import { CommandIsolation, commandSecrets } from "../../services/CommandIsolation.js"
 import { ProcessEnvironment } from "../../services/ProcessEnvironment.js"
@@ -85,6 +91,10 @@ const runExecCommand = (call: ToolCall, context: ToolContext): Effect.Effect<str
     const workdir = args.workdir ?? "."
     if (workdir.length > MAX_PATH_CHARS) return ExecModelText.rejected(overLimit("the workdir", workdir.length, MAX_PATH_CHARS, "characters"))
     if (args.cmd.trim() === "") return ExecModelText.rejected("empty command")
+    if (args.cmd.length > MAX_ARGV_CHARS) return ExecModelText.rejected(overLimit("the command", args.cmd.length, MAX_ARGV_CHARS, "characters"))
+    if ((args.shell ?? "").length > MAX_PATH_CHARS) {
+      return ExecModelText.rejected(overLimit("the shell", args.shell!.length, MAX_PATH_CHARS, "characters"))
+    }
     const cwd = resolve(context.turn.cwd, workdir)
     // What is approved and shown is the shell command; a PTY only wraps how it is launched.
     const command = [args.shell ?? DEFAULT_SHELL, args.login === false ? "-c" : "-lc", args.cmd]
@@ -147,6 +157,14 @@ const runWriteStdin = (call: ToolCall, context: ToolContext): Effect.Effect<stri
     const session = context.execSessions.get(args.session_id)
     if (session === undefined) return `write_stdin failed: Unknown process id ${args.session_id}`
     const chars = args.chars ?? ""
+    if (chars.length > MAX_STDIN_WRITE_CHARS) {
+      return `write_stdin failed: ${overLimit("one write", chars.length, MAX_STDIN_WRITE_CHARS, "characters")}; write in smaller parts, or put the text in a file`
+    }
+    const pending = session.pendingInputBytes() + Buffer.byteLength(chars)
+    if (pending > MAX_PENDING_STDIN_BYTES) {
+      return `write_stdin failed: ${overLimit(`the input waiting for session ${args.session_id} to read it`, pending, MAX_PENDING_STDIN_BYTES, "bytes")}; ` +
+        "the command is not reading its stdin: poll with empty chars, or end it"
+    }
     const yieldMs = writeYieldMs(args.yield_time_ms, chars === "")
     if (chars !== "") {
       // A command that does not read leaves the write pending once the pipe is full: it waits no longer than the poll.

@@ -7,10 +7,12 @@ import { randomUUID } from "node:crypto"
 import { Deferred, Effect, Layer, Option, Stream } from "effect"
 import type { Conversation } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides, ResolvedConfig } from "../../config/ResolvedConfig.js"
-import type { InputItem } from "../../rpc/Op.js"
+import { type InputItem, MAX_INPUT_ITEMS } from "../../rpc/Op.js"
 import { Config } from "../../services/Config.js"
+import { clampPageSize } from "../../services/ConversationLifecycle.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ThreadNames } from "../../services/ThreadNames.js"
+import { overLimit } from "../../model/ModelOutputLimits.js"
 import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
 import { OutgoingSender } from "../../server/OutgoingSender.js"
 import { VERSION } from "../../version.js"
@@ -28,6 +30,9 @@ import * as P from "./Protocol.js"
 import { AppServerThreads } from "./Threads.js"
 
 /** v2 params as the lifecycle's overrides; a `null` is the same as an absent key. */
+/** A turn's input over the cap the conversation holds it to: refused with the request, so no turn is left waiting. */
+const tooManyItems = (count: number) => `input: ${overLimit("the input", count, MAX_INPUT_ITEMS, "items")}`
+
 const overridesOf = (params: {
   readonly model?: string | null
   readonly cwd?: string | null
@@ -248,6 +253,7 @@ export const layer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
             running === undefined ? `no turn is running in thread ${params.threadId}` : `turn ${params.expectedTurnId} is not the running turn (${running})`
           )
         }
+        if (params.input.length > MAX_INPUT_ITEMS) return yield* invalidRequest(tooManyItems(params.input.length))
         yield* conversation.submit({ type: "user_input", items: params.input.map(inputItem) }).pipe(Effect.mapError(lifecycleError))
         request.afterAnswer(events.steered(running, params.input))
         return { turnId: running }
@@ -256,7 +262,7 @@ export const layer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
     "thread/list": (params) =>
       Effect.gen(function*() {
         const page = yield* manager.list({
-          pageSize: params.limit ?? undefined,
+          pageSize: clampPageSize(params.limit),
           cursor: params.cursor ?? undefined,
           archived: params.archived ?? undefined
         }).pipe(Effect.mapError(lifecycleError))
@@ -343,6 +349,7 @@ export const layer = Layer.effect(AppServerHandlers, Effect.gen(function*() {
         if (running !== undefined || (yield* conversation.isTaskRunning)) {
           return yield* invalidRequest(`a turn is already running in thread ${params.threadId}${running !== undefined ? ` (${running})` : ""}; use turn/steer`)
         }
+        if (params.input.length > MAX_INPUT_ITEMS) return yield* invalidRequest(tooManyItems(params.input.length))
         const fail = Effect.mapError(lifecycleError)
         const override = {
           ...(params.cwd != null ? { cwd: params.cwd } : {}),

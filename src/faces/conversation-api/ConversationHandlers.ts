@@ -12,11 +12,12 @@ import { randomUUID } from "node:crypto"
 import { Context, Deferred, Effect, FiberMap, Layer, Schema, Stream } from "effect"
 import type { Conversation, ConversationUnavailable } from "../../agent/conversation/Conversation.js"
 import type { ConversationOverrides } from "../../config/ResolvedConfig.js"
+import { overLimit } from "../../model/ModelOutputLimits.js"
 import { ApplyPatchApproval, ExecCommandApproval, McpToolCallApproval } from "../../rpc/ApprovalRequests.js"
 import type { ApiInputItem, NewConversationParams } from "../../rpc/ConversationApi.js"
 import { internalError, invalidParams, invalidRequest } from "../../rpc/JsonRpc.js"
 import { conversationEventNotification } from "../../rpc/Notifications.js"
-import type { InputItem } from "../../rpc/Op.js"
+import { type InputItem, MAX_INPUT_ITEMS } from "../../rpc/Op.js"
 import { attachLocalImages } from "../../services/AttachedImages.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import type {
@@ -51,9 +52,11 @@ const inputItemsFromApi = (items: ReadonlyArray<ApiInputItem>): ReadonlyArray<In
 
 /** The items with their local images read (relative to `cwd`); an image that cannot be attached fails the request, naming the item. */
 const itemsWithImages = (items: ReadonlyArray<ApiInputItem>, cwd: string, codexHome: string) =>
-  attachLocalImages(inputItemsFromApi(items), cwd, codexHome).pipe(
-    Effect.mapError((error) => invalidParams(`items[${error.index}].data.path: cannot attach image ${error.message}`))
-  )
+  items.length > MAX_INPUT_ITEMS
+    ? Effect.fail(invalidParams(`items: ${overLimit("the input", items.length, MAX_INPUT_ITEMS, "items")}`))
+    : attachLocalImages(inputItemsFromApi(items), cwd, codexHome).pipe(
+      Effect.mapError((error) => invalidParams(`items[${error.index}].data.path: cannot attach image ${error.message}`))
+    )
 
 /**
  * A lifecycle failure as a JSON-RPC error: what the request named or asked for is its fault (-32600),

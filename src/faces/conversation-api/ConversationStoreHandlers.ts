@@ -6,6 +6,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import { internalError, invalidRequest } from "../../rpc/JsonRpc.js"
+import { clampPageSize } from "../../services/ConversationLifecycle.js"
 import { ConversationManager } from "../../services/ConversationManager.js"
 import { ConversationHandlers, lifecycleError, overridesFromParams } from "./ConversationHandlers.js"
 import { Config } from "../../services/Config.js"
@@ -35,7 +36,7 @@ export class ConversationStoreHandlers extends Context.Service<
 
     return ConversationStoreHandlers.of({
       listConversations: (params) =>
-        manager.list({ pageSize: params.pageSize, cursor: params.cursor }).pipe(Effect.mapError(lifecycleError)),
+        manager.list({ pageSize: clampPageSize(params.pageSize), cursor: params.cursor }).pipe(Effect.mapError(lifecycleError)),
 
       resumeConversation: (params) =>
         Effect.gen(function*() {
