@@ -8,7 +8,7 @@ import { existsSync, realpathSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import { codexHomeProtectedPaths } from "./exec/CodexHomeMask.js"
-import { isInsideOrEqual } from "./exec/WorkspaceRoots.js"
+import { isInsideOrEqual } from "../files/RealPaths.js"
 import { PSEUDO_FILE_SYSTEMS } from "../files/ModelReadable.js"
 import type { AskForApproval, SandboxPolicy } from "../rpc/Enums.js"
 

@@ -9,8 +9,8 @@
  * path of the descriptor that was opened (see `readUntrustedFile`), so a link swapped after it changes
  * nothing.
  */
-import { realpathSync } from "node:fs"
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path"
+import { join } from "node:path"
+import { isInsideOrEqual, realPathAsFarAsExists } from "./RealPaths.js"
 
 /** CODEX_HOME's entries with secrets or history: what no command sees and the server reads for no model. */
 export const CODEX_HOME_SECRET_ENTRIES = ["auth.json", ".env", "sessions", "archived_sessions", "history.jsonl", "log"]
@@ -18,25 +18,10 @@ export const CODEX_HOME_SECRET_ENTRIES = ["auth.json", ".env", "sessions", "arch
 /** File systems whose files are the reading process's own state: the server's environment, its descriptors. */
 export const PSEUDO_FILE_SYSTEMS = ["/proc", "/sys", "/dev"]
 
-const isInsideOrEqual = (root: string, path: string) => {
-  const rel = relative(root, path)
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
-}
-
-/** `path` with symlinks resolved as far as it exists. */
-const realPath = (path: string): string => {
-  try {
-    return realpathSync(path)
-  } catch {
-    const parent = dirname(path)
-    return parent === path ? path : join(realPath(parent), basename(path))
-  }
-}
-
 /** Where CODEX_HOME's secret entries are, each as named and as its symlinks lead. */
 export const codexHomeSecretPaths = (codexHome: string): Array<string> => {
-  const home = realPath(codexHome)
-  return [...new Set(CODEX_HOME_SECRET_ENTRIES.flatMap((name) => [join(home, name), realPath(join(home, name))]))]
+  const home = realPathAsFarAsExists(codexHome)
+  return [...new Set(CODEX_HOME_SECRET_ENTRIES.flatMap((name) => [join(home, name), realPathAsFarAsExists(join(home, name))]))]
 }
 
 /** Whether the file at `real` (a real path) is one the server may read for the model, given its CODEX_HOME. */

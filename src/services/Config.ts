@@ -6,9 +6,9 @@
  * unless a request says otherwise. config.toml is read again for each new conversation, so edits
  * apply without a restart.
  */
-import { mkdtempSync, realpathSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
-import { basename, dirname, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import { parse, TomlError, type TomlTable } from "smol-toml"
 import { mapCodexCliValues } from "../config/CodexCliValues.js"
@@ -16,6 +16,7 @@ import { at, type ConfigFile, configWarnings, describeOrigin } from "../config/C
 import { applyOverrides, type Override, overridesFromJson, parseCliOverride } from "../config/Overrides.js"
 import { type ResolveContext, resolveConfig } from "../config/ResolveConfig.js"
 import { ProcessEnvironment } from "./ProcessEnvironment.js"
+import { realPathAsFarAsExists } from "../files/RealPaths.js"
 import { readUntrustedFileSync } from "../files/UntrustedFile.js"
 import type { ConversationOverrides, ResolvedConfig } from "../config/ResolvedConfig.js"
 import { tomlLocations } from "../config/TomlLocations.js"
@@ -49,17 +50,7 @@ export interface ConfigOptions {
  * whole life: a symlink on the way could be swapped by a command that can write where it lives,
  * the directories themselves cannot (see `CodexHomeMask`).
  */
-export const realCodexHome = (path: string): string => {
-  const missing: Array<string> = []
-  for (let dir = resolve(path); ; dir = dirname(dir)) {
-    try {
-      return join(realpathSync(dir), ...missing)
-    } catch {
-      if (dirname(dir) === dir) return resolve(path)
-      missing.unshift(basename(dir))
-    }
-  }
-}
+export const realCodexHome = (path: string): string => realPathAsFarAsExists(resolve(path))
 
 /** `$CODEX_HOME` when set and non-empty, else `~/.codex`, as a real path (see `realCodexHome`); neither need exist. */
 export const resolveCodexHome = (env: Readonly<Record<string, string | undefined>>) =>

@@ -11,12 +11,8 @@
  * still rename the directory, which is why the roots are also checked when each command starts
  * (see `RootIdentities`).
  */
-import { dirname, isAbsolute, relative, sep } from "node:path"
-
-const isInsideOrEqual = (root: string, path: string) => {
-  const rel = relative(root, path)
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
-}
+import { dirname } from "node:path"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
 
 /**
  * The directories to pin so that `path` (a real path) stays where it is: `path` and each of its

@@ -24,11 +24,13 @@
  * on the way cannot be swapped either.
  */
 import { type Dirent, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from "node:fs"
-import { basename, dirname, join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { CODEX_HOME_SECRET_ENTRIES } from "../../files/ModelReadable.js"
 import { isDirectory } from "./PathLookup.js"
 import { pinsFor } from "./AncestorPins.js"
-import { isInsideOrEqual, type WorkspaceRoots } from "./WorkspaceRoots.js"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
+import type { WorkspaceRoots } from "./WorkspaceRoots.js"
+import { realPathAsFarAsExists } from "../../files/RealPaths.js"
 
 /** Entries with secrets or history: hidden even when CODEX_HOME must stay visible. */
 const SECRET_ENTRIES = CODEX_HOME_SECRET_ENTRIES
@@ -40,16 +42,6 @@ const SERVER_ENTRIES = [...SECRET_ENTRIES, ...CONFIG_ENTRIES, "history.jsonl.loc
 const realEntry = (codexHome: string, name: string) => {
   const path = join(codexHome, name)
   return lstatSync(path, { throwIfNoEntry: false }) === undefined ? undefined : realpathSync(path)
-}
-
-/** `path` with symlinks resolved as far as it exists (a patch may name a file it creates). */
-const realPath = (path: string): string => {
-  try {
-    return realpathSync(path)
-  } catch {
-    const parent = dirname(path)
-    return parent === path ? path : join(realPath(parent), basename(path))
-  }
 }
 
 const hide = (path: string) =>
@@ -70,10 +62,10 @@ export const codexHomeProtectedPaths = (
   writable: ReadonlyArray<string>,
   targets: ReadonlyArray<string>
 ): Array<string> => {
-  const home = realPath(codexHome)
-  const inner = rootsInside(home, writable.map(realPath))
+  const home = realPathAsFarAsExists(codexHome)
+  const inner = rootsInside(home, writable.map(realPathAsFarAsExists))
   const allInside = targets.length > 0 &&
-    targets.map(realPath).every((target) => inner.some((root) => isInsideOrEqual(root, target)))
+    targets.map(realPathAsFarAsExists).every((target) => inner.some((root) => isInsideOrEqual(root, target)))
   return allInside ? [] : [codexHome]
 }
 
@@ -109,7 +101,7 @@ const linkedTargets = (home: string): Array<string> => {
     .flatMap((entry) => {
       const link = join(home, entry.name)
       try {
-        return [realPath(resolve(home, readlinkSync(link)))]
+        return [realPathAsFarAsExists(resolve(home, readlinkSync(link)))]
       } catch {
         return []
       }
@@ -123,7 +115,7 @@ const linkedTargets = (home: string): Array<string> => {
  * a missing one a command could create is kept missing (see `keepMissing`).
  */
 const linkedTargetArgs = (home: string, writable: ReadonlyArray<string>): Array<string> => {
-  const secrets = SECRET_ENTRIES.map((name) => realPath(join(home, name)))
+  const secrets = SECRET_ENTRIES.map((name) => realPathAsFarAsExists(join(home, name)))
   return linkedTargets(home).flatMap((target) => {
     const exists = existsSync(target)
     const creatable = writable.some((root) => isInsideOrEqual(root, target))
@@ -171,7 +163,7 @@ export const codexHomeMaskArgs = (
   const home = ensureCodexHome(codexHome)
   if (home === undefined) return []
   const writable = roots === "everything" ? [] : roots.writable
-  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPath(root)))
+  const holdsWritable = [workspace, ...writable].some((root) => isInsideOrEqual(home, realPathAsFarAsExists(root)))
   if (!holdsWritable) return ["--tmpfs", home, "--remount-ro", home, ...linkedTargetArgs(home, writable)]
   const secrets = SECRET_ENTRIES.map((name) => realEntry(home, name)).filter((path) => path !== undefined)
   if (roots === "everything") {

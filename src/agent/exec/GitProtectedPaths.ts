@@ -12,18 +12,11 @@
  * looked (see `NestedRepositories`). One the model creates deeper down keeps a writable `.git`. The
  * agent's own git commands run inside the sandbox, so only a git the user runs later there is affected.
  */
-import { lstatSync, realpathSync } from "node:fs"
+import { lstatSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { type GitConfigEnv, gitCodePaths, readGitText } from "./GitConfigFiles.js"
 import { isDirectory } from "./PathLookup.js"
-
-const realPath = (path: string) => {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
-  }
-}
+import { realPathOrResolved } from "../../files/RealPaths.js"
 
 /** The git directories a `.git` file names: its `gitdir:` and, for a worktree, that directory's `commondir`. */
 const gitDirsNamedBy = (gitFile: string): Array<string> => {
@@ -85,8 +78,8 @@ export const gitProtectedPaths = (root: string, env: GitConfigEnv): GitProtected
   const dotGit = join(root, ".git")
   if (!exists(dotGit)) return { existing: [], missingHookDirs: [] }
   const home = env.HOME
-  const real = realPath(dotGit)
-  const gitDirs = isDirectory(real) ? [real] : gitDirsNamedBy(real).map(realPath)
+  const real = realPathOrResolved(dotGit)
+  const gitDirs = isDirectory(real) ? [real] : gitDirsNamedBy(real).map(realPathOrResolved)
   const values = gitCodePaths(root, gitDirs, env)
   // The last `core.hooksPath` is the one git uses; one set by a conditional include after it may be.
   const lastSure = values.findLastIndex(({ conditional, isHooksPath }) => isHooksPath && !conditional)
@@ -97,7 +90,7 @@ export const gitProtectedPaths = (root: string, env: GitConfigEnv): GitProtected
     mayBeHooksPath: codePath.isHooksPath && index >= lastSure
   }))
   const existing = configured.flatMap(({ candidates }) => candidates)
-    .filter(({ outcome }) => outcome !== "missing").map(({ path }) => realPath(protectedFor(path)))
+    .filter(({ outcome }) => outcome !== "missing").map(({ path }) => realPathOrResolved(protectedFor(path)))
   // A relative hooksPath is relative to the work tree (the first candidate); the config-directory reading is only a guess for other keys.
   const missingHookDirs = configured
     .filter(({ candidates, mayBeHooksPath }) => mayBeHooksPath && candidates.length > 0 && candidates.every(({ outcome }) => outcome === "missing"))

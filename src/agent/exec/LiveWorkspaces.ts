@@ -10,8 +10,9 @@
  * in a workspace that moved.
  */
 import { realpathSync } from "node:fs"
-import { isAbsolute, relative, resolve, sep } from "node:path"
+import { resolve } from "node:path"
 import { Effect } from "effect"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
 
 /** Real path → how many live conversations work there. */
 const held = new Map<string, number>()
@@ -28,11 +29,6 @@ export interface RunningSandbox {
 }
 
 const running = new Set<RunningSandbox>()
-
-const isInsideOrEqual = (root: string, path: string) => {
-  const rel = relative(root, path)
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
-}
 
 /**
  * Registers a running sandboxed command; the returned function unregisters it. A sandbox protects the

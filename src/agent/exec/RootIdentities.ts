@@ -16,8 +16,9 @@
  * conversation's roots: a link in another conversation's workspace is the model's just the same.
  */
 import { lstatSync, realpathSync, statSync } from "node:fs"
-import { isAbsolute, join, relative, resolve, sep } from "node:path"
+import { join, resolve, sep } from "node:path"
 import type { RootOrigin } from "./WorkspaceRoots.js"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
 
 interface RootIdentity {
   readonly real: string
@@ -46,11 +47,6 @@ export const rootIdentitiesAt = (cwd: string): RootIdentities => {
 }
 
 const describe = (identity: RootIdentity | undefined) => (identity === undefined ? "nothing" : `\`${identity.real}\``)
-
-const isInsideOrEqual = (root: string, path: string) => {
-  const rel = relative(root, path)
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
-}
 
 /** The first symlink on the way to `given` that sits in a directory inside one of `writable`, if any. */
 const writableSymlinkOn = (given: string, writable: ReadonlyArray<string>): string | undefined => {

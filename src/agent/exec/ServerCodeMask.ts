@@ -13,7 +13,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import { pinsFor } from "./AncestorPins.js"
-import { isInsideOrEqual } from "./WorkspaceRoots.js"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
 
 interface PackageJson {
   readonly name?: string

@@ -12,12 +12,12 @@
  * A workspace a conversation of an earlier process used, and never this one, is not known here: a
  * program planted there is avoided only once it is the cwd, a live workspace or a root again.
  */
-import { realpathSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import { delimiter, isAbsolute, resolve } from "node:path"
 import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { isDirectory, resolveExecutable } from "./PathLookup.js"
-import { isInsideOrEqual, isTooBroadRoot } from "./WorkspaceRoots.js"
+import { isTooBroadRoot } from "./WorkspaceRoots.js"
+import { isInsideOrEqual, realPathOrResolved } from "../../files/RealPaths.js"
 
 /** Every writable root a sandbox of this process was given (real paths). */
 const granted = new Set<string>()
@@ -25,14 +25,6 @@ const granted = new Set<string>()
 /** Remembers the writable roots of a sandbox about to start. */
 export const recordSandboxWritable = (roots: ReadonlyArray<string>): void => {
   for (const root of roots) granted.add(root)
-}
-
-const realPath = (path: string) => {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
-  }
 }
 
 /** The server's environment as far as the lookup cares. */
@@ -51,7 +43,7 @@ export const sandboxWritable = (env: ProgramEnv): Array<string> => {
   // `/`, home or above: a cwd or workspace like that is refused, and a user who lists one in
   // `writable_roots` has chosen to let commands write everywhere.
   const home = env.HOME ?? homedir()
-  return [...temp.map(realPath), realPath(process.cwd()), ...liveWorkspaces(), ...granted]
+  return [...temp.map(realPathOrResolved), realPathOrResolved(process.cwd()), ...liveWorkspaces(), ...granted]
     .filter((place) => !isTooBroadRoot(place, home))
 }
 
@@ -60,7 +52,7 @@ const trustedEntries = (env: ProgramEnv): Array<string> => {
   const writable = sandboxWritable(env)
   return (env.PATH ?? "").split(delimiter).filter((entry) =>
     entry !== "" && isAbsolute(entry) &&
-    !writable.some((root) => isInsideOrEqual(root, isDirectory(entry) ? realPath(entry) : resolve(entry)))
+    !writable.some((root) => isInsideOrEqual(root, isDirectory(entry) ? realPathOrResolved(entry) : resolve(entry)))
   )
 }
 

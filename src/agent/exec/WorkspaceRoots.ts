@@ -23,9 +23,9 @@
  * Paths are real paths (symlinks resolved), resolved once per command: the sandbox binds what was
  * resolved here by descriptor (see `SandboxMounts`).
  */
-import { lstatSync, readdirSync, realpathSync } from "node:fs"
+import { lstatSync, readdirSync } from "node:fs"
 import { homedir } from "node:os"
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { readUntrustedFileSync, UntrustedFileError } from "../../files/UntrustedFile.js"
 import type { SandboxPolicy } from "../../rpc/Enums.js"
 import { pinsFor } from "./AncestorPins.js"
@@ -34,6 +34,7 @@ import { gitProtectedPaths } from "./GitProtectedPaths.js"
 import { liveWorkspaces } from "./LiveWorkspaces.js"
 import { nestedRepositories } from "./NestedRepositories.js"
 import { isDirectory } from "./PathLookup.js"
+import { isInsideOrEqual, realPathOrResolved } from "../../files/RealPaths.js"
 
 /** The server's environment as far as the roots care. */
 export interface RootsEnv {
@@ -84,23 +85,9 @@ export interface RootOrigin {
 
 const NO_ROOTS: WorkspaceRoots = { writable: [], readOnly: [], emptied: [], refused: [], leftOut: [], pinned: [], origins: [] }
 
-const realPath = (path: string) => {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
-  }
-}
-
-/** Whether `path` is `root` or lies below it (both absolute). */
-export const isInsideOrEqual = (root: string, path: string) => {
-  const rel = relative(root, path)
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
-}
-
 /** `/`, home, or a directory that contains home: writing there means writing everywhere that matters. */
 export const isTooBroadRoot = (root: string, home: string | undefined) =>
-  root === "/" || (home !== undefined && home !== "" && isInsideOrEqual(root, realPath(home)))
+  root === "/" || (home !== undefined && home !== "" && isInsideOrEqual(root, realPathOrResolved(home)))
 
 /** At most this many repositories directly inside a root are protected, so the mounts stay few. */
 const MAX_CHILD_REPOS = 256
@@ -146,7 +133,7 @@ const submoduleDirectories = (repo: string): Array<string> => {
   const text = bytes.toString("utf8")
   // `.gitmodules` is the model's to edit: bogus entries listed first must not push the real ones out.
   const listed = [...text.matchAll(/^\s*path\s*=\s*"?(.+?)"?\s*$/gm)]
-    .map((match) => realPath(resolve(repo, match[1]!)))
+    .map((match) => realPathOrResolved(resolve(repo, match[1]!)))
     .filter((dir) => isInsideOrEqual(repo, dir) && dir !== repo && isDirectory(dir))
   return oldestRepositories([...new Set(listed)], MAX_SUBMODULES)
 }
@@ -157,7 +144,7 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   const home = env.HOME ?? homedir()
   const given = (root: string): RootOrigin => {
     const absolute = resolve(workspace, root)
-    return { given: absolute, real: realPath(absolute) }
+    return { given: absolute, real: realPathOrResolved(absolute) }
   }
   const configured = (policy.writable_roots ?? []).map(given)
   const explicit = configured.map((origin) => origin.real)
@@ -179,7 +166,7 @@ export const workspaceRoots = (policy: SandboxPolicy, workspace: string, env: Ro
   // looked into one level down: a directory of checkouts is a common workspace.
   const insideWritable = (path: string) => writable.some((root) => isInsideOrEqual(root, path))
   const others = (env.liveWorkspaces ?? []).filter((path) => insideWritable(path) && isDirectory(path))
-  const projects = [...writable.filter((root) => root === realPath(workspace) || explicit.includes(root)), ...others]
+  const projects = [...writable.filter((root) => root === realPathOrResolved(workspace) || explicit.includes(root)), ...others]
   // A root inside a writable root is pinned with its ancestors there, which may hold a repository (a
   // workspace in a subdirectory of a checkout under /tmp): that repository's `.git` is protected too.
   const rootAncestors = writable.flatMap((root) => pinsFor(dirname(root), writable))

@@ -11,7 +11,7 @@ import { readUntrustedFile } from "../../files/UntrustedFile.js"
 import { MAX_CONVERSATION_IMAGE_BYTES, MAX_PATH_CHARS, overLimit } from "../../model/ModelOutputLimits.js"
 import { codexHomeProtectedPaths } from "../exec/CodexHomeMask.js"
 import { readableForModel } from "../../files/ModelReadable.js"
-import { isInsideOrEqual } from "../exec/WorkspaceRoots.js"
+import { isInsideOrEqual } from "../../files/RealPaths.js"
 import { IMAGE_MAX_BYTES } from "../InputMessages.js"
 import type { Tool } from "../Tool.js"
 
