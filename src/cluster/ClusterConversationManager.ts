@@ -158,7 +158,7 @@ export const layer: Layer.Layer<
         const opened = yield* open(saved.meta.id, existing.config)
         return { ...opened, history: [] }
       }
-      const resolved = yield* loadConfig({ cwd: saved.meta.cwd, model: saved.meta.model, ...options.overrides })
+      const resolved = yield* loadConfig({ cwd: saved.meta.cwd, ...(saved.meta.model !== undefined ? { model: saved.meta.model } : {}), ...options.overrides })
       const started = yield* start({ config: resolved, history: saved.items, conversationId: saved.meta.id })
       return { ...started, history: saved.items }
     }))

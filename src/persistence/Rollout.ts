@@ -7,7 +7,9 @@
  * rollout whose last line was cut is ended with a newline before anything is appended, so the
  * fragment stays a line of its own (skipped on load) instead of swallowing the next item. After each model
  * response an `event_msg` line holds the conversation's token counts so far (`total_token_usage`, the
- * reference's line), so a resumed conversation counts on from them.
+ * reference's line), so a resumed conversation counts on from them. A rollout the Codex CLI wrote (a shared
+ * CODEX_HOME) loads too: its session meta names no model (its `turn_context` lines do) and its other line kinds
+ * are skipped.
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { join } from "node:path"
@@ -22,9 +24,10 @@ const SessionMeta = Schema.Struct({
   id: Schema.String,
   timestamp: Schema.String,
   cwd: Schema.String,
-  model: Schema.String,
+  /** Absent in the Codex CLI's rollouts: each of its `turn_context` lines names the model. */
+  model: Schema.optionalKey(Schema.String),
   originator: Schema.String,
-  instructions: Schema.NullOr(Schema.String)
+  instructions: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 type SessionMeta = typeof SessionMeta.Type
 
@@ -50,6 +53,10 @@ const UsageLine = Schema.Struct({
   payload: Schema.Struct({ type: Schema.Literal("token_count"), info: Schema.Struct({ total_token_usage: TokenTotals }) })
 })
 const decodeUsageLine = Schema.decodeUnknownOption(Schema.fromJsonString(UsageLine))
+
+/** The Codex CLI's record of a turn's settings: the model its rollouts name nowhere else. */
+const TurnContextLine = Schema.Struct({ type: Schema.Literal("turn_context"), payload: Schema.Struct({ model: Schema.String }) })
+const decodeTurnContextLine = Schema.decodeUnknownOption(Schema.fromJsonString(TurnContextLine))
 
 /** The history that replaced everything before it (compaction). */
 const CompactedLine = Schema.Struct({
@@ -159,6 +166,7 @@ export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: str
   let meta: SessionMeta | undefined
   const items: Array<ResponseItem> = []
   let usage: TokenTotals | undefined
+  let turnModel: string | undefined
   let sliced = 0
   for (const text of contents.split("\n")) {
     sliced += text.length
@@ -174,12 +182,17 @@ export const decodeRollout = Effect.fn("Rollout.decode")(function*(contents: str
       // Any key order: a rollout the Codex CLI wrote (a shared CODEX_HOME) carries its counts too.
       const counted = text.includes(`"token_count"`) ? decodeUsageLine(text) : undefined
       if (counted?._tag === "Some") usage = counted.value.payload.info.total_token_usage
+      const context = text.includes(`"turn_context"`) ? decodeTurnContextLine(text) : undefined
+      if (context?._tag === "Some") turnModel = context.value.payload.model
       continue
     }
     if (parsed.value.type === "session_meta") meta ??= parsed.value.payload
     else items.push(parsed.value.payload)
   }
-  const loaded: LoadedRollout | undefined = meta === undefined ? undefined : { meta, items, usage }
+  const model = meta?.model ?? turnModel
+  const loaded: LoadedRollout | undefined = meta === undefined
+    ? undefined
+    : { meta: model === undefined ? meta : { ...meta, model }, items, usage }
   return loaded
 })
 

@@ -99,7 +99,7 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
         )
         const live = host.find(saved.meta.id)
         if (live !== undefined) return yield* alreadyOpen(live)
-        const resolved = yield* loadConfig({ cwd: saved.meta.cwd, model: saved.meta.model, ...options.overrides })
+        const resolved = yield* loadConfig({ cwd: saved.meta.cwd, ...(saved.meta.model !== undefined ? { model: saved.meta.model } : {}), ...options.overrides })
         yield* Effect.logInfo(`resuming conversation ${saved.meta.id} from ${saved.path}`)
         const started = yield* host.start({
           config: resolved,
@@ -125,7 +125,7 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
             return archived === undefined ? Effect.fail(notFound) : loadSaved({ rolloutPath: archived })
           })
         )
-        return { conversationId, rolloutPath: saved.path, cwd: saved.meta.cwd, model: saved.meta.model, items: saved.items }
+        return { conversationId, rolloutPath: saved.path, cwd: saved.meta.cwd, model: saved.meta.model ?? config.base.model, items: saved.items }
       })
 
     const storeFailure = (what: string) => (error: unknown) => new ConversationUnavailable({ message: `${what}: ${describe(error)}` })

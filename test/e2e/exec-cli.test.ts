@@ -4,7 +4,7 @@
  * approval nobody can give refused with a note to the model, SIGINT, and `--help`.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { type MockModelServer, MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
@@ -108,6 +108,23 @@ describe("codex-effect exec", () => {
     const unknown = await exec(["resume", "not-a-thread", "hi"])
     expect(unknown.status).toBe(1)
     expect(unknown.stderr).toContain("no saved session for thread id not-a-thread")
+  })
+
+  it("resumes a thread the Codex CLI saved in the same CODEX_HOME, its history sent", async () => {
+    const { codexHome, exec, model, work } = await start([MockTurn.message("again")])
+    const name = "rollout-2026-12-07T21-08-49-01a25256-7e39-7143-ad61-5beecf6f0efa.jsonl"
+    const day = join(codexHome, "sessions", "2026", "12", "07")
+    mkdirSync(day, { recursive: true })
+    // Recorded from the Codex CLI 0.153.4 (its long texts shortened); its cwd made this test's workspace.
+    const recorded = readFileSync(join(import.meta.dirname, "../persistence/fixtures/codex-cli-0.153.4-rollout.jsonl"), "utf8")
+    writeFileSync(join(day, name), recorded.replaceAll(`"cwd":"/tmp"`, `"cwd":${JSON.stringify(work)}`))
+    const resumed = await exec(["--json", "resume", "01a25256-7e39-7143-ad61-5beecf6f0efa", "once more"])
+    expect(resumed.stderr).not.toContain("no saved session")
+    expect(resumed.status).toBe(0)
+    expect(JSON.parse(resumed.stdout.split("\n")[0]!)).toEqual({ type: "thread.started", thread_id: "01a25256-7e39-7143-ad61-5beecf6f0efa" })
+    const sent = JSON.stringify(model.requests[0]!.body.input)
+    for (const text of ["say hi", "hi there", "once more"]) expect(sent).toContain(text)
+    expect(model.requests[0]!.body.model).toBe("m")
   })
 
   it("runs without sandbox or approvals with --dangerously-bypass-approvals-and-sandbox", async () => {

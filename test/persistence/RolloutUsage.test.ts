@@ -4,6 +4,7 @@
  * history items.
  */
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { describe, expect } from "vitest"
@@ -36,5 +37,19 @@ describe("rollout token counts", () => {
       ]
       const loaded = yield* decodeRollout(lines.join("\n") + "\n")
       expect(loaded!.usage).toEqual(totals(3))
+    }))
+})
+
+describe("a rollout the Codex CLI wrote", () => {
+  it.effect("loads: its session meta without model or instructions, the model from its turn_context, its items and counts", () =>
+    Effect.gen(function*() {
+      // Recorded from the Codex CLI 0.153.4 (`codex exec "say hi"` against a mock), its long texts shortened.
+      const recorded = readFileSync(join(import.meta.dirname, "fixtures/codex-cli-0.153.4-rollout.jsonl"), "utf8")
+      const loaded = yield* decodeRollout(recorded)
+      expect(loaded!.meta).toMatchObject({ id: "01a25256-7e39-7143-ad61-5beecf6f0efa", cwd: "/tmp", model: "m" })
+      const texts = loaded!.items.flatMap((item) => item.type === "message" ? item.content.map((part) => `${item.role}: ${"text" in part ? part.text : ""}`) : [])
+      expect(texts).toContain("user: say hi")
+      expect(texts).toContain("assistant: hi there")
+      expect(loaded!.usage?.total_tokens).toBe(15)
     }))
 })
