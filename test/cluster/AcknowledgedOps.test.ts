@@ -10,7 +10,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { ConversationStore } from "../../src/cluster/ConversationStore.js"
-import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import type { Op } from "../../src/rpc/Op.js"
 import {
@@ -19,21 +18,13 @@ import {
   type RunnerDirs,
   runnerDirs,
   say,
+  timesSaid,
   storeLayer,
   submitAndWait
 } from "../support/EntityRunners.js"
-import { type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
+import { type Postgres, postgresAvailable, startPostgres } from "../support/Postgres.js"
 
-const hasPostgres = postgresBinDir() !== undefined
-if (!hasPostgres && process.env.CI === "true") {
-  throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
-}
-
-/** How many user messages of `items` contain `text`. */
-const timesSaid = (items: ReadonlyArray<ResponseItem>, text: string) =>
-  items.filter((item) =>
-    item.type === "message" && item.role === "user" && item.content.some((part) => "text" in part && part.text.includes(text))
-  ).length
+const hasPostgres = postgresAvailable()
 
 /** Refuses every write to the history, the queue and the row of a conversation named in `test_refused`. */
 const REFUSING_TRIGGERS = [

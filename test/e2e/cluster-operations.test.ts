@@ -9,14 +9,11 @@ import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { MockTurn, mockConfigToml, startMockModelServer } from "../support/MockModelServer.js"
-import { freePort, type Postgres, postgresBinDir, startPostgres } from "../support/Postgres.js"
+import { freePort, type Postgres, postgresAvailable, startPostgres } from "../support/Postgres.js"
 import { makeTempDir, SERVER_BIN, ServerProcess } from "../support/ServerProcess.js"
 import { shardSplit, waitUntil } from "../support/ClusterProbes.js"
 
-const hasPostgres = postgresBinDir() !== undefined
-if (!hasPostgres && process.env.CI === "true") {
-  throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
-}
+const hasPostgres = postgresAvailable()
 
 const TOKEN = "cluster-operations-token-0123456789"
 

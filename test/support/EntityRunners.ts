@@ -11,6 +11,7 @@ import { Entity, ShardingConfig } from "effect/cluster"
 import { ConversationEntity } from "../../src/cluster/ConversationEntity.js"
 import * as ConversationHosting from "../../src/cluster/ConversationHosting.js"
 import { ConversationStore } from "../../src/cluster/ConversationStore.js"
+import type { ResponseItem } from "../../src/model/ResponseItem.js"
 import { ScriptedModel, type ScriptedTurn } from "../../src/model/ScriptedModel.js"
 import type { Op } from "../../src/rpc/Op.js"
 import { CodexLayer } from "../../src/services/CodexLayer.js"
@@ -73,3 +74,9 @@ export const submitAndWait = (client: EntityClient, key: string, op: Op, type: s
 
 /** A user message op. */
 export const say = (text: string): Op => ({ type: "user_input", items: [{ type: "text", text }] })
+
+/** How many user messages of `items` contain `text` (a prompt delivered twice shows as 2). */
+export const timesSaid = (items: ReadonlyArray<ResponseItem>, text: string) =>
+  items.filter((item) =>
+    item.type === "message" && item.role === "user" && item.content.some((part) => "text" in part && part.text.includes(text))
+  ).length

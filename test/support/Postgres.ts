@@ -19,6 +19,18 @@ export const postgresBinDir = (): string | undefined => {
   return newest === undefined ? undefined : join(ROOT, newest, "bin")
 }
 
+/**
+ * Whether the PostgreSQL binaries are here, for `describe.skipIf`. On CI they must be (`.ci/run` installs them):
+ * there a missing one fails the file instead of skipping its tests silently.
+ */
+export const postgresAvailable = (): boolean => {
+  const available = postgresBinDir() !== undefined
+  if (!available && process.env.CI === "true") {
+    throw new Error("PostgreSQL is missing: the cluster tests need it on CI (.ci/run installs the postgresql package)")
+  }
+  return available
+}
+
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
