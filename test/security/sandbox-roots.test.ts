@@ -58,6 +58,10 @@ const isRealDirectory = (path: string) => lstatSync(path, { throwIfNoEntry: fals
 /** A post-checkout hook that leaves `marker` behind when git runs it. */
 const hookScript = (marker: string) => `#!/bin/sh\ntouch ${marker}\n`
 
+/** A command that plants a `post-checkout` hook touching `marker` in `dir` and says `planted` when it could. */
+const plantHook = (dir: string, marker: string) =>
+  `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+
 describe("I2: the roots cannot be moved from inside the sandbox", () => {
   it("renaming the workspace's parent and leaving a symlink at its path: refused, the next command writes the workspace only", async () => {
     const { stage, pool, target } = makePool()
@@ -178,7 +182,7 @@ describe("I2: the repositories in a directory of checkouts", () => {
     const marker = join(stage.outside, "hook-ran")
     const { server, model } = await start(stage, [
       sh("for i in $(seq 1 300); do mkdir 0$i; done && echo made", "c1"),
-      sh(`printf '${hookScript(marker).replace(/\n/g, "\\n")}' > app/.git/hooks/post-checkout && chmod +x app/.git/hooks/post-checkout && echo planted`, "c2"),
+      sh(plantHook("app/.git/hooks", marker), "c2"),
       MockTurn.message("done")
     ])
     await call(server, { cwd: stage.work })
@@ -223,8 +227,7 @@ describe("I2: repositories nested deeper in the workspace", () => {
     makeRepo(lib)
     makeRepo(deep)
     const marker = join(stage.outside, "hook-ran")
-    const plant = (repo: string) =>
-      `printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${repo}/.git/hooks/post-checkout && chmod +x ${repo}/.git/hooks/post-checkout && echo planted`
+    const plant = (repo: string) => plantHook(`${repo}/.git/hooks`, marker)
     const { server, model } = await start(stage, [
       sh(plant("packages/lib"), "lib"),
       sh(plant("vendor/a/b/c"), "deep"),
@@ -253,8 +256,7 @@ describe("I2: hooks the user's own git configuration puts in the work tree", () 
     makeRepo(app)
     writeFileSync(join(stage.home, ".gitconfig"), "[core]\n\thooksPath = .githooks\n")
     const marker = join(stage.outside, "hook-ran")
-    const plant = (dir: string) =>
-      `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+    const plant = (dir: string) => plantHook(dir, marker)
     const { server, model } = await start(stage, [
       sh(plant(".githooks"), "existing"),
       sh(plant("app/.githooks"), "missing"),
@@ -325,8 +327,7 @@ describe("I2: a hooks path from wherever git finds the user's config", () => {
     makeRepo(app)
     const env = setup(stage)
     const marker = join(stage.outside, "hook-ran")
-    const plant = (dir: string) =>
-      `mkdir -p ${dir} && printf '${hookScript(marker).replace(/\n/g, "\\n")}' > ${dir}/post-checkout && chmod +x ${dir}/post-checkout && echo planted`
+    const plant = (dir: string) => plantHook(dir, marker)
     const { server, model } = await start(stage, [
       sh(plant(".githooks"), "existing"),
       sh(plant("app/.githooks"), "missing"),
