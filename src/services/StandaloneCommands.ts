@@ -90,23 +90,6 @@ class StreamCap {
   }
 }
 
-/** The first `cap` bytes of what a stream wrote. */
-class HeadCapture {
-  private readonly chunks: Array<Uint8Array> = []
-  private size = 0
-  constructor(private readonly cap: number) {}
-  push(chunk: Uint8Array) {
-    const room = this.cap - this.size
-    if (room <= 0) return
-    const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk
-    this.chunks.push(Buffer.from(kept))
-    this.size += kept.byteLength
-  }
-  text() {
-    return Buffer.concat(this.chunks).toString("utf8")
-  }
-}
-
 /** Bytes written to a command's stdin that it has not read yet, at most: a client cannot fill the server's memory. */
 export const MAX_PENDING_STDIN_BYTES = 1024 * 1024
 
@@ -171,8 +154,9 @@ export class StandaloneCommands extends Context.Service<StandaloneCommands, {
       const cap = command.outputBytesCap === "none"
         ? (streamed === undefined ? MAX_BUFFERED_OUTPUT_BYTES : Number.POSITIVE_INFINITY)
         : command.outputBytesCap ?? DEFAULT_OUTPUT_CAP_BYTES
-      const kept = { stdout: new HeadCapture(cap), stderr: new HeadCapture(cap) }
       const caps = { stdout: new StreamCap(cap), stderr: new StreamCap(cap) }
+      // A buffered command's answer holds the head of each stream: what the cap lets through.
+      const kept: Record<OutputStream, Array<Uint8Array>> = { stdout: [], stderr: [] }
       const timeoutMs = command.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const output = yield* runCommand({
         argv: command.tty === undefined ? command.argv : underPseudoTerminal(command.argv, command.tty.size),
@@ -185,15 +169,16 @@ export class StandaloneCommands extends Context.Service<StandaloneCommands, {
         // The runner's own head-and-tail capture is not used: the head is kept here.
         captureBytesPerStream: 2,
         onOutput: (stream, chunk) => {
-          if (streamed === undefined) return Effect.sync(() => kept[stream].push(chunk))
           const sent = caps[stream].take(chunk)
-          return sent === undefined ? Effect.void : streamed(stream, sent.kept, sent.capReached)
+          if (sent === undefined) return Effect.void
+          if (streamed !== undefined) return streamed(stream, sent.kept, sent.capReached)
+          return Effect.sync(() => void kept[stream].push(Buffer.from(sent.kept)))
         }
       }).pipe(Effect.mapError((error) => new StandaloneCommandError({ message: error.message })))
       return {
         exitCode: output.exitCode,
-        stdout: kept.stdout.text(),
-        stderr: output.timedOut ? `${kept.stderr.text()}command timed out after ${timeoutMs} ms\n` : kept.stderr.text()
+        stdout: Buffer.concat(kept.stdout).toString("utf8"),
+        stderr: Buffer.concat(kept.stderr).toString("utf8") + (output.timedOut ? `command timed out after ${timeoutMs} ms\n` : "")
       }
     })
     return StandaloneCommands.of({ run })
