@@ -15,6 +15,7 @@ import { makeExecCommand } from "./faces/exec/ExecCommand.js"
 import { type ClusterOptions, parseRunnerAddress } from "./cluster/ClusterOptions.js"
 import { withCodexHomeDotEnv } from "./config/DotEnv.js"
 import { CommandIsolation, urlPassword } from "./services/CommandIsolation.js"
+import { collectingBetweenTurns, TurnEndCollection } from "./services/TurnEndCollection.js"
 import { ProcessEnvironment } from "./services/ProcessEnvironment.js"
 import { LOG_LEVEL_NAMES, parseLogLevel, stderrLoggerLayer } from "./server/Logging.js"
 import { stdioServerLayer } from "./server/StdioSession.js"
@@ -92,7 +93,8 @@ const runServer = (cliOverrides: ReadonlyArray<string>, cluster?: ClusterOptions
     yield* serveStdio({ drainTimeoutMs }).pipe(
       Effect.provide(stdioServerLayer({ stderrLogLevel, cliOverrides, progressIntervalMs, conversations: clusterConversations(cluster) })),
       Effect.provideService(ProcessEnvironment, env),
-      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) })
+      Effect.provideService(CommandIsolation, { secrets: cluster === undefined ? [] : urlPassword(cluster.url) }),
+      Effect.provideService(TurnEndCollection, collectingBetweenTurns())
     )
   })
 
@@ -136,7 +138,8 @@ const runHttpServer = (
     }).pipe(
       Effect.provide(Layer.mergeAll(stderrLoggerLayer(stderrLogLevel), Layer.succeed(References.MinimumLogLevel, stderrLogLevel))),
       Effect.provideService(ProcessEnvironment, env),
-      Effect.provideService(CommandIsolation, { secrets })
+      Effect.provideService(CommandIsolation, { secrets }),
+      Effect.provideService(TurnEndCollection, collectingBetweenTurns())
     )
   })
 
@@ -229,7 +232,10 @@ const appServer = Command.make("app-server", {}, () =>
     const env = yield* serverEnvironment
     // Loaded only here: the MCP server never needs the app-server face.
     const { serveAppServer } = yield* Effect.promise(() => import("./faces/app-server/AppServerLayer.js"))
-    yield* serveAppServer({ stderrLogLevel, cliOverrides: config }).pipe(Effect.provideService(ProcessEnvironment, env))
+    yield* serveAppServer({ stderrLogLevel, cliOverrides: config }).pipe(
+      Effect.provideService(ProcessEnvironment, env),
+      Effect.provideService(TurnEndCollection, collectingBetweenTurns())
+    )
   })).pipe(
     Command.withDescription(
       "Serve app-server v2 (threads, turns, items: the protocol of Codex IDE clients) on stdin/stdout, newline-delimited JSON-RPC."

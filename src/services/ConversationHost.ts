@@ -15,6 +15,7 @@ import {
 } from "../agent/ContextMessages.js"
 import { ProcessEnvironment } from "./ProcessEnvironment.js"
 import { CommandIsolation } from "./CommandIsolation.js"
+import { TurnEndCollection } from "./TurnEndCollection.js"
 import { conversationHistoryLog } from "../agent/conversation/ConversationHistoryLog.js"
 import { historyMetadata } from "../persistence/MessageHistory.js"
 import { developerTextMessage, userTextMessage } from "../agent/InputMessages.js"
@@ -128,6 +129,7 @@ export const makeConversationHost = Effect.gen(function*() {
   const env = yield* ProcessEnvironment
   // The secrets commands must not see (see `CommandIsolation`), captured with the environment.
   const isolation = yield* CommandIsolation
+  const collection = yield* TurnEndCollection
   const embeddedMcpServers = yield* EmbeddedMcpServers
   // Conversations running the same MCP servers share them; the last one to close kills them.
   const mcpPool = yield* makeMcpConnectionPool
@@ -165,6 +167,7 @@ export const makeConversationHost = Effect.gen(function*() {
         : rollout === undefined
         ? undefined
         : (items) => replaceInRollout(rollout, items),
+      afterTask: collection.afterTurn,
       onTokenCount: rollout === undefined ? undefined : countInRollout(rollout, { ...(options.tokenTotals ?? NO_TOKENS) }),
       onQueue: sink?.queue,
       onDropQueued: sink?.dropQueued,

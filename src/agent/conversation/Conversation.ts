@@ -128,6 +128,8 @@ interface ConversationOptions {
   readonly rolloutPath?: string | undefined
   /** Tools from other MCP servers (`mcp_servers`). */
   readonly mcpTools?: ConversationMcpTools | undefined
+  /** Runs when a task has ended and its end is published (see `TurnEndCollection`). */
+  readonly afterTask?: Effect.Effect<void> | undefined
 }
 
 /** An op to handle; input carries what its submitter waits on. */
@@ -346,6 +348,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
               : Effect.void
           )
       }),
+      Effect.ensuring(options.afterTask ?? Effect.void),
       Effect.annotateLogs(logAnnotations(id))
     )
     running.fiber = yield* Effect.forkIn(work, scope)
