@@ -40,4 +40,14 @@ describe("the old generation's slack between turns", () => {
     heap.setUsed(13 * MiB + 1)
     expect(check()).toMatchObject({ collected: true, before: 13 * MiB + 1 })
   })
+
+  it("lets a big heap's slack grow with its live data, so a collection never runs every few MiB of a large heap", () => {
+    const heap = fakeGeneration(200 * MiB)
+    const check = makeSlackCheck(heap.generation, 2 * MiB)
+    check()
+    heap.grow(20 * MiB) // 10% of the live data
+    expect(check()).toEqual({ collected: false })
+    heap.grow(1)
+    expect(check()).toMatchObject({ collected: true, after: 200 * MiB })
+  })
 })
