@@ -4,8 +4,8 @@
  * resident: over a long conversation the server's memory climbs by that slack whatever the history
  * holds. Each turn leaves some tens of KiB there (request, stream and fiber objects that outlive a young
  * collection), so the server bounds the slack itself: when a turn ends and the old generation holds
- * more than 2 MiB (or a tenth of its live data, if more) above what it held after the last collection, it
- * collects it (12–19 ms for a 13 MiB heap, every ~25 turns of a long conversation; see docs/performance.md).
+ * more than 2 MiB above what it held after the last collection, it collects it (12–19 ms for a 13 MiB heap,
+ * every ~25 turns of a long conversation; see docs/performance.md). A big heap is left to V8 (`MAX_LIVE_BYTES`).
  *
  * Only a server turns this on (`main`): `exec` runs one turn and exits, and a program embedding the
  * library keeps its own collector's schedule (the default does nothing).
@@ -33,22 +33,23 @@ export interface OldGeneration {
 export type Check = { readonly collected: false } | { readonly collected: true; readonly before: number; readonly after: number }
 
 /**
- * A collection marks everything live, so one every `slackBytes` of garbage would cost a big heap most of its
- * time: past `slackBytes / LIVE_SHARE` of live data the slack grows with it, as V8's own does (its heap
- * grows 10% past the live data in a server, see the launcher), and the check then rarely beats V8 to it.
+ * A forced collection stops the server while it marks everything live (~0.8 ms a MiB here), where V8's own
+ * marks concurrently. Past this much live data the check leaves the old generation to V8: its 8 MiB step is
+ * then small beside the live data, and each forced collection would pause the server for tens of ms.
  */
-const LIVE_SHARE = 0.1
+export const MAX_LIVE_BYTES = 32 * 1024 * 1024
 
 /**
- * The check, pure of scheduling: collects once the old generation holds more than the slack above the
- * lowest it was seen at since the last collection (V8's own collections lower that mark too).
+ * The check, pure of scheduling: collects once the old generation holds more than `slackBytes` above the
+ * lowest it was seen at since the last collection (V8's own collections lower that mark too), unless that
+ * mark is past `MAX_LIVE_BYTES`.
  */
 export const makeSlackCheck = (generation: OldGeneration, slackBytes: number) => {
   let floor = Number.POSITIVE_INFINITY
   return (): Check => {
     const before = generation.used()
     floor = Math.min(floor, before)
-    if (before - floor <= Math.max(slackBytes, floor * LIVE_SHARE)) return { collected: false }
+    if (floor > MAX_LIVE_BYTES || before - floor <= slackBytes) return { collected: false }
     generation.collect()
     const after = generation.used()
     floor = after
