@@ -51,6 +51,8 @@ describe("codex-effect exec", () => {
     expect(result.stderr).toContain("what now?")
     expect(result.stderr).toContain(`exec bash -c 'echo hi; exit 3' in ${work}`)
     expect(result.stderr).toContain("exited 3")
+    // Two model requests, each 10 input tokens (2 of them cached) and 5 output: the reference's count.
+    expect(result.stderr).toContain("tokens used\n26\n")
     expect(result.stderr).not.toContain("\x1b[")
     const colored = await exec(["--color", "always", "again"])
     expect(colored.stdout).toBe("All done.\n")

@@ -35,6 +35,9 @@ const tail = (text: string) => {
   return [`… ${lines.length - OUTPUT_LINES} lines above`, ...lines.slice(-OUTPUT_LINES)].join("\n")
 }
 
+/** `1234567` as `1,234,567`, as the reference prints counts (no `Intl`: its data costs the process megabytes). */
+const withThousandsSeparators = (count: number) => String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+
 export const makeHumanOutput = (styled: boolean) => {
   const paint = (code: string) => (text: string) => (styled ? `\x1b[${code}m${text}\x1b[0m` : text)
   const bold = paint("1")
@@ -90,14 +93,15 @@ export const makeHumanOutput = (styled: boolean) => {
       case "stream_error":
         return `${dim(msg.message)}\n`
       case "token_count":
-        tokens += msg.total_tokens
+        // What the reference reports: the input not served from the cache, plus the output.
+        tokens += msg.input_tokens - (msg.cached_input_tokens ?? 0) + msg.output_tokens
         return ""
       case "error":
         return `${red(bold("error"))} ${msg.message}\n`
       case "turn_aborted":
         return `${red(bold("interrupted"))}\n`
       case "task_complete":
-        return tokens > 0 ? `${dim(`tokens used: ${tokens}`)}\n` : ""
+        return tokens > 0 ? `${dim("tokens used")}\n${withThousandsSeparators(tokens)}\n` : ""
       default:
         return ""
     }
