@@ -100,6 +100,8 @@ export const layer: Layer.Layer<
       submitWithId: (id, op) =>
         Effect.suspend(() => entity.Submit({ id, key: randomUUID(), op })).pipe(Effect.mapError(unavailable), Effect.asVoid),
       isTaskRunning: entity.IsTaskRunning().pipe(Effect.orElseSucceed(() => false)),
+      // Not kept by the cluster's store.
+      tokenTotals: Effect.succeed(undefined),
       history: entity.History().pipe(Effect.mapError(unavailable)),
       attach: (effect) => Effect.forkIn(effect, managerScope)
     }

@@ -25,7 +25,6 @@ import { EmbeddedMcpServers, mergeMcpServers } from "../mcp/EmbeddedMcpServers.j
 import { makeMcpConnectionPool } from "../mcp/McpConnectionPool.js"
 import { startMcpConnections } from "../mcp/McpConnections.js"
 import type { ResponseItem } from "../model/ResponseItem.js"
-import type { EventOf } from "../rpc/Event.js"
 import { createRollout, reopenRollout, type RolloutWriter, type TokenTotals } from "../persistence/Rollout.js"
 import type { NewConversation, StartOptions } from "./ConversationLifecycle.js"
 import { ModelClient } from "../model/ModelClient.js"
@@ -78,18 +77,10 @@ const appendToRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseIt
   )
 
 /** Adds one response's counts to the running `total` and records it, so a resumed conversation counts on. */
-const countInRollout = (rollout: RolloutWriter, total: { -readonly [K in keyof TokenTotals]: number }) =>
-(count: EventOf<"token_count">) =>
-  Effect.try(() => {
-    total.input_tokens += count.input_tokens
-    total.cached_input_tokens += count.cached_input_tokens ?? 0
-    total.output_tokens += count.output_tokens
-    total.reasoning_output_tokens += count.reasoning_output_tokens ?? 0
-    total.total_tokens += count.total_tokens
-    rollout.recordUsage({ ...total })
-  }).pipe(Effect.catch((error) => Effect.logWarning(`could not record the token counts in ${rollout.path}: ${String(error)}`)))
-
-const NO_TOKENS: TokenTotals = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 }
+const recordUsageInRollout = (rollout: RolloutWriter) => (total: TokenTotals) =>
+  Effect.try(() => rollout.recordUsage(total)).pipe(
+    Effect.catch((error) => Effect.logWarning(`could not record the token counts in ${rollout.path}: ${String(error)}`))
+  )
 
 const replaceInRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseItem>) =>
   Effect.try(() => rollout.replace(items)).pipe(
@@ -168,7 +159,8 @@ export const makeConversationHost = Effect.gen(function*() {
         ? undefined
         : (items) => replaceInRollout(rollout, items),
       afterTask: collection.afterTurn,
-      onTokenCount: rollout === undefined ? undefined : countInRollout(rollout, { ...(options.tokenTotals ?? NO_TOKENS) }),
+      tokenTotals: options.tokenTotals,
+      onTokenCount: rollout === undefined ? undefined : recordUsageInRollout(rollout),
       onQueue: sink?.queue,
       onDropQueued: sink?.dropQueued,
       onOverride: sink?.override,

@@ -95,8 +95,6 @@ export interface ResumeOptions {
 export interface ResumedConversation extends NewConversation {
   /** The history it continues from (empty for a conversation that was live). */
   readonly history: ReadonlyArray<ResponseItem>
-  /** The token counts it saved (its rollout's last total), when it was started again from them. */
-  readonly tokenTotals?: TokenTotals | undefined
 }
 
 /** A page of saved conversations, newest first; `nextCursor` (opaque) asks for the next page. */

@@ -108,7 +108,7 @@ export class ConversationManager extends Context.Service<ConversationManager, Co
           rolloutPath: saved.path,
           tokenTotals: saved.usage
         })
-        return { ...started, history: saved.items, tokenTotals: saved.usage }
+        return { ...started, history: saved.items }
       }))
 
     const read: ConversationLifecycle["read"] = (conversationId) =>

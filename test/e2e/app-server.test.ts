@@ -276,8 +276,11 @@ describe("app-server v2", () => {
     expect(error.params).toMatchObject({ threadId, turnId, willRetry: false })
   })
 
-  it("resumes a saved thread in a new process with its history; lists, reads, archives and unarchives it", async () => {
-    const { codexHome, cwd, model } = await setup([MockTurn.message("noted"), MockTurn.message("it was 42")])
+  it("resumes a saved thread in a new process with its history and token count; lists, reads, archives and unarchives it", async () => {
+    // The Responses API, whose responses carry token usage.
+    const { codexHome, cwd, model } = await setup([MockTurn.message("noted"), MockTurn.message("it was 42")], "untrusted", {
+      wireApi: "responses"
+    })
     const first = await launch(codexHome)
     const threadId = await startThread(first, cwd)
     await first.turnCompleted(await startTurn(first, threadId, "remember 42"))
@@ -292,6 +295,9 @@ describe("app-server v2", () => {
     const turnId = await startTurn(second, threadId, "what was it?")
     await second.turnCompleted(turnId)
     expect(JSON.stringify(model.requests.at(-1)?.body)).toContain("remember 42")
+    // The thread's count goes on from what the first process used (each response: 15 tokens).
+    const usage = second.server.messages.filter((m) => m.method === "thread/tokenUsage/updated" && m.params.turnId === turnId)
+    expect(usage.at(-1)?.params.tokenUsage).toMatchObject({ last: { totalTokens: 15 }, total: { totalTokens: 30, inputTokens: 20 } })
 
     const list = await second.request("thread/list", {})
     expect(list.result.data.map((thread: { id: string; preview: string }) => [thread.id, thread.preview])).toEqual([[

@@ -9,7 +9,7 @@ import type { ModelError } from "../../model/ModelError.js"
 import type { ResolvedConfig } from "../../config/ResolvedConfig.js"
 import type { ResponseItem } from "../../model/ResponseItem.js"
 import type { ReviewDecision, TurnAbortReason } from "../../rpc/Enums.js"
-import type { Event, EventMsg, EventOf } from "../../rpc/Event.js"
+import type { Event, EventMsg } from "../../rpc/Event.js"
 import { type InputItem, MAX_INPUT_ITEMS, type McpElicitAnswer, type Op } from "../../rpc/Op.js"
 import type { ModelClient } from "../../model/ModelClient.js"
 import { type InlineInputItem, inlineLocalImages, userMessageFromInput } from "../InputMessages.js"
@@ -41,6 +41,8 @@ import { runTask } from "../TurnLoop.js"
 import { ConversationUnavailable } from "./ConversationUnavailable.js"
 import { withoutLastTurns } from "./Rollback.js"
 import { agentTurnComplete, notifyTurnComplete } from "./TurnNotifier.js"
+import { addTokens, NO_TOKENS } from "./TokenTotals.js"
+import type { TokenTotals } from "../../persistence/Rollout.js"
 
 export { ConversationUnavailable }
 
@@ -71,6 +73,11 @@ export interface Conversation {
   readonly submitWithId: (id: string, op: Op, key?: string) => Effect.Effect<void, ConversationUnavailable>
   /** Whether a task is running right now. */
   readonly isTaskRunning: Effect.Effect<boolean>
+  /**
+   * The tokens the conversation has used so far, a resumed one's earlier turns included; undefined where they
+   * are not kept (a clustered conversation).
+   */
+  readonly tokenTotals: Effect.Effect<TokenTotals | undefined>
   /** The conversation's history as the model sees it. */
   readonly history: Effect.Effect<ReadonlyArray<ResponseItem>, ConversationUnavailable>
   /** Runs `effect` in the background for as long as the conversation lives (e.g. an approval forwarder). */
@@ -120,8 +127,10 @@ interface ConversationOptions {
    * `onQueue` kept must go too, or a runner that takes the conversation over would deliver it.
    */
   readonly onDropQueued?: (() => Effect.Effect<void, ConversationUnavailable>) | undefined
-  /** Called with each `token_count` before it is published (the rollout keeps the running total). */
-  readonly onTokenCount?: ((count: EventOf<"token_count">) => Effect.Effect<void>) | undefined
+  /** The tokens a resumed conversation had used before (none for a new one). */
+  readonly tokenTotals?: TokenTotals | undefined
+  /** Called with the running total at each `token_count`, before it is published (the rollout keeps it). */
+  readonly onTokenCount?: ((total: TokenTotals) => Effect.Effect<void>) | undefined
   /** `CODEX_HOME/history.jsonl` for this conversation; without it, history ops do nothing. */
   readonly historyLog?: ConversationHistoryLog | undefined
   readonly sessionConfigured: Extract<EventMsg, { type: "session_configured" }>
@@ -183,8 +192,15 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
   /** Every log line of a turn names its conversation and submission. */
   const logAnnotations = (submissionId: string) => ({ conversation: options.id, turn: submissionId })
 
+  let tokenTotals = options.tokenTotals ?? NO_TOKENS
+  const countTokens = (msg: EventMsg) => {
+    if (msg.type !== "token_count") return Effect.void
+    tokenTotals = addTokens(tokenTotals, msg)
+    return options.onTokenCount?.(tokenTotals) ?? Effect.void
+  }
+
   const publish = (id: string, msg: EventMsg) =>
-    (msg.type === "token_count" && options.onTokenCount !== undefined ? options.onTokenCount(msg) : Effect.void).pipe(
+    Effect.suspend(() => countTokens(msg)).pipe(
       Effect.andThen(PubSub.publish(events, { id, msg })),
       Effect.asVoid
     )
@@ -587,6 +603,7 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
       }),
     submitWithId: enqueue,
     isTaskRunning: Effect.sync(() => task !== undefined),
+    tokenTotals: Effect.sync(() => tokenTotals),
     history: Effect.sync(() => [...history]),
     attach: (effect) => Effect.forkIn(effect, scope)
   } satisfies Conversation

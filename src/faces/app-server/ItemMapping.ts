@@ -69,13 +69,15 @@ export const emptyUsage: TokenUsageBreakdown = {
   reasoningOutputTokens: 0
 }
 
-export const usageOf = (msg: EventOf<"token_count">): TokenUsageBreakdown => ({
-  totalTokens: msg.total_tokens,
-  inputTokens: msg.input_tokens,
-  cachedInputTokens: msg.cached_input_tokens ?? 0,
-  outputTokens: msg.output_tokens,
-  reasoningOutputTokens: msg.reasoning_output_tokens ?? 0
-})
+/** Token counts (one response's, or a conversation's running totals) as the protocol's breakdown; none: all zero. */
+export const usageOf = (counts: Omit<EventOf<"token_count">, "type" | "model_context_window"> | undefined): TokenUsageBreakdown =>
+  counts === undefined ? emptyUsage : {
+    totalTokens: counts.total_tokens,
+    inputTokens: counts.input_tokens,
+    cachedInputTokens: counts.cached_input_tokens ?? 0,
+    outputTokens: counts.output_tokens,
+    reasoningOutputTokens: counts.reasoning_output_tokens ?? 0
+  }
 
 export const addUsage = (a: TokenUsageBreakdown, b: TokenUsageBreakdown): TokenUsageBreakdown => ({
   totalTokens: a.totalTokens + b.totalTokens,

@@ -16,7 +16,7 @@ import { type ClientRequestError, OutgoingSender } from "../../server/OutgoingSe
 import { type ApprovalEvent, denyApproval, forwardApproval, isApprovalEvent } from "../ApprovalForwarder.js"
 import { answerNobodyAsked } from "../UnansweredQuestions.js"
 import type { ThreadItem, TurnError, UserInput } from "./Items.js"
-import { addUsage, commandActions, commandText, decisionOf, emptyUsage, fileUpdates, mcpItem, mcpProgressMessage, usageOf } from "./ItemMapping.js"
+import { addUsage, commandActions, commandText, decisionOf, fileUpdates, mcpItem, mcpProgressMessage, usageOf } from "./ItemMapping.js"
 import * as P from "./Protocol.js"
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
@@ -47,7 +47,8 @@ export const makeThreadEvents = Effect.fnUntraced(function*(conversation: Conver
   const pending = new Map<string, PendingTurn>()
   /** Items started and not yet completed, by id (a call's id for tools). */
   const open = new Map<string, ThreadItem>()
-  let total = emptyUsage
+  // A resumed thread's count goes on from what it had used.
+  let total = usageOf(yield* conversation.tokenTotals)
   let turnStartedMs = 0
   let runningTurn: string | undefined
   /** The `contextCompaction` item of the compaction turn running now. */

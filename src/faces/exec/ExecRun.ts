@@ -75,7 +75,6 @@ const startConversation = (request: ExecRequest) =>
     if (request.resume !== undefined) return yield* resumeThread(request.resume, request.overrides)
     const manager = yield* ConversationManager
     return yield* manager.newConversation(request.overrides).pipe(
-      Effect.map((started) => ({ ...started, tokenTotals: undefined })),
       Effect.mapError((error) => new ExecFailed({ message: error.message, exitCode: 1 }))
     )
   })
@@ -93,7 +92,7 @@ const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
   const started = yield* startConversation(request)
   const { conversation, conversationId } = started
   const events = yield* conversation.subscribe
-  const encoder = makeThreadEventEncoder(started.tokenTotals)
+  const encoder = makeThreadEventEncoder(yield* conversation.tokenTotals)
   const human = makeHumanOutput(request.color)
   const config = conversation.config
 
