@@ -49,6 +49,8 @@ describe("codex-effect exec", () => {
     expect(result.status).toBe(0)
     expect(result.stdout).toBe("All done.\n")
     expect(result.stderr).toContain("what now?")
+    // The reference's header, line for line: scripts read the session id from it.
+    expect(result.stderr).toMatch(/^codex-effect v\S+\n--------\nworkdir: .+\nmodel: .+\nprovider: .+\napproval: .+\nsandbox: .+\nreasoning effort: .+\nreasoning summaries: .+\nsession id: [0-9a-f-]{36}\n--------\nuser\nwhat now\?\n/)
     expect(result.stderr).toContain(`exec bash -c 'echo hi; exit 3' in ${work}`)
     expect(result.stderr).toContain("exited 3")
     // Two model requests, each 10 input tokens (2 of them cached) and 5 output: the reference's count.

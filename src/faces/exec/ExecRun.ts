@@ -116,7 +116,9 @@ const runTurn = Effect.fnUntraced(function*(request: ExecRequest) {
       provider: config.modelProviderId,
       cwd: config.cwd,
       approvalPolicy: config.approvalPolicy,
-      sandbox: config.sandboxMode
+      sandbox: config.sandboxMode,
+      reasoningEffort: config.modelReasoningEffort,
+      reasoningSummary: config.modelReasoningSummary
     }, conversationId))
   }
 

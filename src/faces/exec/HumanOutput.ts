@@ -7,6 +7,7 @@
 import type { FileChange } from "../../rpc/Enums.js"
 import type { Event } from "../../rpc/Event.js"
 import { shlexJoin } from "../../agent/exec/ShellQuote.js"
+import { VERSION } from "../../version.js"
 
 export type ColorMode = "always" | "never" | "auto"
 
@@ -24,6 +25,8 @@ export interface HumanHeader {
   readonly cwd: string
   readonly approvalPolicy: string
   readonly sandbox: string
+  readonly reasoningEffort: string
+  readonly reasoningSummary: string
 }
 
 const kindOf = (change: FileChange) => (change === "delete" ? "D" : "add" in change ? "A" : "M")
@@ -47,10 +50,22 @@ export const makeHumanOutput = (styled: boolean) => {
   const magenta = paint("35")
   let tokens = 0
 
+  /** The reference's header, line for line (scripts read `session id:` from it). */
   const header = (h: HumanHeader, threadId: string) =>
     [
-      `${bold("codex-effect exec")} ${dim(`session ${threadId}`)}`,
-      dim(`workdir: ${h.cwd} · model: ${h.model} · provider: ${h.provider} · approval: ${h.approvalPolicy} · sandbox: ${h.sandbox}`),
+      `codex-effect v${VERSION}`,
+      "--------",
+      ...[
+        ["workdir", h.cwd],
+        ["model", h.model],
+        ["provider", h.provider],
+        ["approval", h.approvalPolicy],
+        ["sandbox", h.sandbox],
+        ["reasoning effort", h.reasoningEffort],
+        ["reasoning summaries", h.reasoningSummary],
+        ["session id", threadId]
+      ].map(([name, value]) => `${bold(`${name}:`)} ${value}`),
+      "--------",
       `${bold("user")}\n${h.prompt}`
     ].join("\n") + "\n"
 
