@@ -76,7 +76,7 @@ const appendToRollout = (rollout: RolloutWriter, items: ReadonlyArray<ResponseIt
     Effect.catch((error) => Effect.logWarning(`could not append to ${rollout.path}: ${String(error)}`))
   )
 
-/** Adds one response's counts to the running `total` and records it, so a resumed conversation counts on. */
+/** Records the conversation's running token total, so a resumed conversation counts on from it. */
 const recordUsageInRollout = (rollout: RolloutWriter) => (total: TokenTotals) =>
   Effect.try(() => rollout.recordUsage(total)).pipe(
     Effect.catch((error) => Effect.logWarning(`could not record the token counts in ${rollout.path}: ${String(error)}`))
