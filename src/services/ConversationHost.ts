@@ -158,7 +158,7 @@ export const makeConversationHost = Effect.gen(function*() {
         : rollout === undefined
         ? undefined
         : (items) => replaceInRollout(rollout, items),
-      afterTask: collection.afterTurn,
+      aroundTask: collection.around,
       tokenTotals: options.tokenTotals,
       onTokenCount: rollout === undefined ? undefined : recordUsageInRollout(rollout),
       onQueue: sink?.queue,

@@ -3,23 +3,25 @@
  * grown ~8 MiB past what was live after the last collection, and the pages filled on the way stay
  * resident: over a long conversation the server's memory climbs by that slack whatever the history
  * holds. Each turn leaves some tens of KiB there (request, stream and fiber objects that outlive a young
- * collection), so the server bounds the slack itself: when a turn ends and the old generation holds
- * more than 2 MiB above what it held after the last collection, it collects it (12–19 ms for a 13 MiB heap,
- * every ~25 turns of a long conversation; see docs/performance.md). A big heap is left to V8 (`MAX_LIVE_BYTES`).
+ * collection), so the server bounds the slack itself: when a turn ends with no other turn running and the
+ * old generation holds more than 2 MiB above what it held after the last collection, it collects it (12–19 ms
+ * for a 13 MiB heap, every ~25 turns of a long conversation; see docs/performance.md). A big heap is left to
+ * V8 (`MAX_LIVE_BYTES`), and so are turns that overlap.
  *
  * Only a server turns this on (`main`): `exec` runs one turn and exits, and a program embedding the
  * library keeps its own collector's schedule (the default does nothing).
  */
 import { Context, Duration, Effect } from "effect"
+import { identity } from "effect/Function"
 import * as v8 from "node:v8"
 
 export interface TurnEndCollectionShape {
-  /** Called when a turn ends; returns at once (the check runs shortly after, off the turn's fiber). */
-  readonly afterTurn: Effect.Effect<void>
+  /** Runs a turn; when it ends and no other turn of the process is running, the check runs shortly after. */
+  readonly around: <A, E, R>(turn: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 export const TurnEndCollection = Context.Reference<TurnEndCollectionShape>("codex-effect/TurnEndCollection", {
-  defaultValue: () => ({ afterTurn: Effect.void })
+  defaultValue: () => ({ around: identity })
 })
 
 /** What the check reads and does: V8's own in a server, fakes in tests. */
@@ -73,7 +75,7 @@ const fullCollection = (): (() => void) | undefined => {
   return typeof gc === "function" ? () => void gc({ type: "major", execution: "sync" }) : undefined
 }
 
-/** The check runs this long after a turn ends: its answer is written first, and turns ending together share one. */
+/** The check runs this long after the last running turn ends: its answer is written first. */
 const CHECK_DELAY = Duration.millis(1)
 
 /** The server's `TurnEndCollection`: V8's old generation held to `slackBytes` of dead data between turns. */
@@ -84,11 +86,10 @@ export const collectingBetweenTurns = (slackBytes = SERVER_SLACK_BYTES): TurnEnd
     used: oldSpaceUsed,
     collect: () => (gc ??= fullCollection() ?? null)?.()
   }, slackBytes)
-  let pending = false
-  const run = Effect.sync(() => {
-    pending = false
-    return check()
-  }).pipe(
+  // Turns running now. The check waits until none is: while turns overlap (a busy server), V8's own
+  // collections, which mark concurrently, keep the old generation, and no forced pause lands mid-turn.
+  let running = 0
+  const run = Effect.sync(check).pipe(
     Effect.flatMap((done) =>
       done.collected && gc !== null
         ? Effect.logDebug("old generation collected between turns").pipe(Effect.annotateLogs({
@@ -99,11 +100,8 @@ export const collectingBetweenTurns = (slackBytes = SERVER_SLACK_BYTES): TurnEnd
     ),
     Effect.delay(CHECK_DELAY)
   )
+  const ended = Effect.suspend(() => --running === 0 ? Effect.asVoid(Effect.forkDetach(run)) : Effect.void)
   return {
-    afterTurn: Effect.suspend(() => {
-      if (pending) return Effect.void
-      pending = true
-      return Effect.asVoid(Effect.forkDetach(run))
-    })
+    around: (turn) => Effect.acquireUseRelease(Effect.sync(() => void running++), () => turn, () => ended)
   }
 }

@@ -137,8 +137,8 @@ interface ConversationOptions {
   readonly rolloutPath?: string | undefined
   /** Tools from other MCP servers (`mcp_servers`). */
   readonly mcpTools?: ConversationMcpTools | undefined
-  /** Runs when a task has ended and its end is published (see `TurnEndCollection`). */
-  readonly afterTask?: Effect.Effect<void> | undefined
+  /** Wraps each task, its end published included (see `TurnEndCollection`). */
+  readonly aroundTask?: (<A, E, R>(task: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
 }
 
 /** An op to handle; input carries what its submitter waits on. */
@@ -364,10 +364,9 @@ export const makeConversation = Effect.fnUntraced(function*(options: Conversatio
               : Effect.void
           )
       }),
-      Effect.ensuring(options.afterTask ?? Effect.void),
       Effect.annotateLogs(logAnnotations(id))
     )
-    running.fiber = yield* Effect.forkIn(work, scope)
+    running.fiber = yield* Effect.forkIn(options.aroundTask?.(work) ?? work, scope)
   })
 
   /** Aborts the running task, if any: its fiber (and child processes) end before `turn_aborted` is published. */
